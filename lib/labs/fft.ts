@@ -1,0 +1,38 @@
+import { Construct } from 'constructs';
+import { MeshLab } from '../mesh/lab';
+import { Match } from '../mesh/routing';
+import { SecurityProfile } from '../mesh/security';
+import { LabContext, LabOptions } from './options';
+
+/**
+ * The Go FFT service behind the ingress gateway: `wtyfft-svc` 8000 -> 8080, three pods
+ * scraped by Prometheus, and `wtyfft-vs` sending `/fft...` and `/metrics` through
+ * `wtyfft-gateway`. Every wiring mistake the tutorial lists is ruled out by construction.
+ */
+export function fft(scope: Construct, options?: LabOptions): MeshLab {
+  const ctx = new LabContext('fft', options);
+  const lab = new MeshLab(scope, 'fft', { namespace: ctx.namespace('wty-istio') });
+
+  const service = lab.addService('wtyfft-svc', {
+    app: 'wtyfft-app',
+    port: 8000,
+    targetPort: 8080,
+    container: {
+      resources: { cpu: 100, memory: 128, cpuLimit: 200, memoryLimit: 256 },
+      // The image does not name a user; port 8080 needs no capability, so it keeps none.
+      security: SecurityProfile.root('image runs as root (no USER)'),
+    },
+  });
+  ctx.addVersion(service, 'v1', 'registry.cn-hangzhou.aliyuncs.com/wtysos11/wty-fft:0.0.1', {
+    deploymentName: 'wtyfft-deploy',
+    replicas: 3,
+    annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' },
+  });
+
+  lab.addGateway('wtyfft-gateway').addRoutes('wtyfft-vs', [
+    { match: [Match.prefix('/fft'), Match.exact('/metrics')], to: [{ destination: service }] },
+  ]);
+
+  lab.node.addValidation({ validate: () => ctx.unknownKeys() });
+  return lab;
+}

@@ -1,0 +1,39 @@
+import { Construct } from 'constructs';
+import { MeshLab } from '../mesh/lab';
+import { SecurityProfile } from '../mesh/security';
+import { LabContext, LabOptions } from './options';
+
+/**
+ * The flask demo of 深入浅出Istio: flaskapp v1 and v2 on port 7777 and the `sleep` client
+ * (httpie and curl) with the Service the tutorial gives every meshed pod.
+ */
+export function flask(scope: Construct, options?: LabOptions): MeshLab {
+  const ctx = new LabContext('flask', options);
+  const lab = new MeshLab(scope, 'flask', { namespace: ctx.namespace('istio-app') });
+
+  const flaskapp = lab.addService('flaskapp', {
+    port: 7777,
+    container: {
+      resources: { cpu: 50, memory: 64, memoryLimit: 128 },
+      // The image does not name a user; port 7777 needs no capability, so it keeps none.
+      security: SecurityProfile.root('image runs as root (no USER)'),
+    },
+  });
+  for (const version of ['v1', 'v2']) {
+    ctx.addVersion(flaskapp, version, 'dustise/flaskapp', { env: { version } });
+  }
+
+  lab.addClient('sleep', {
+    kind: 'deployment',
+    servicePort: 80,
+    container: {
+      image: ctx.image('sleep', 'dustise/sleep'),
+      command: ['sleep', '3650d'],
+      resources: { cpu: 10, memory: 32, memoryLimit: 64 },
+      security: SecurityProfile.nonRoot(65534, { readOnlyRootFilesystem: true }),
+    },
+  });
+
+  lab.node.addValidation({ validate: () => ctx.unknownKeys() });
+  return lab;
+}

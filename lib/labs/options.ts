@@ -1,0 +1,83 @@
+import type { MeshService, ServiceVersion, VersionProps } from '../mesh/service';
+
+/** What a person can change about a lab without editing its definition. */
+export interface LabOptions {
+  /** Namespace of the lab. @default the lab's own (LABS.md) */
+  readonly namespace?: string;
+  /**
+   * Registry that replaces the registry of every seed image, for clusters that pull
+   * through a mirror: `registry.cn-shanghai.aliyuncs.com/istio-lab/service-go:v1` becomes
+   * `<registry>/istio-lab/service-go:v1`, `redis:5-alpine` becomes `<registry>/redis:5-alpine`.
+   * @default the seed images' registries
+   */
+  readonly registry?: string;
+  /** Image per workload (Deployment or Pod name), instead of the seed image. @default seed images */
+  readonly images?: Readonly<Record<string, string>>;
+  /** Replicas per Deployment name. @default the lab's (1, or 3 for the FFT service) */
+  readonly replicas?: Readonly<Record<string, number>>;
+}
+
+/** The registry part of an image reference, if it has one (Docker Hub images have none). */
+function splitRegistry(image: string): [string | undefined, string] {
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? '' : image.slice(0, slash);
+  return /[.:]/.test(first) || first === 'localhost' ? [first, image.slice(slash + 1)] : [undefined, image];
+}
+
+/**
+ * Applies a lab's options while the lab is built, and afterwards reports option keys that
+ * named no workload (a typo there would otherwise be silently ignored).
+ */
+export class LabContext {
+  private readonly workloads = new Set<string>();
+  private readonly deployments = new Set<string>();
+
+  public constructor(public readonly lab: string, private readonly options: LabOptions = {}) {}
+
+  /** The namespace of the lab, or its default. */
+  public namespace(fallback: string): string {
+    return this.options.namespace ?? fallback;
+  }
+
+  /** The image of workload `name`: an explicit override, else the seed image under the registry override. */
+  public image(name: string, seed: string): string {
+    this.workloads.add(name);
+    const override = this.options.images?.[name];
+    if (override !== undefined) return override;
+    if (this.options.registry === undefined) return seed;
+    return `${this.options.registry.replace(/\/+$/, '')}/${splitRegistry(seed)[1]}`;
+  }
+
+  /** The replicas of Deployment `name`. */
+  public replicas(name: string, fallback: number): number {
+    this.deployments.add(name);
+    return this.options.replicas?.[name] ?? fallback;
+  }
+
+  /**
+   * Adds a version whose Deployment (`<service>-<version>` unless named) takes its image
+   * and replicas from the options, falling back to `seedImage` and the props.
+   */
+  public addVersion(service: MeshService, version: string, seedImage: string, props: Omit<VersionProps, 'image'> = {}): ServiceVersion {
+    const deploymentName = props.deploymentName ?? `${service.name}-${version}`;
+    return service.addVersion(version, {
+      ...props,
+      deploymentName,
+      image: this.image(deploymentName, seedImage),
+      replicas: this.replicas(deploymentName, props.replicas ?? 1),
+    });
+  }
+
+  /** Option keys naming no workload of this lab, as messages. */
+  public unknownKeys(): string[] {
+    const problems: string[] = [];
+    for (const key of Object.keys(this.options.images ?? {}).sort()) {
+      if (!this.workloads.has(key)) problems.push(`lab ${this.lab} has no workload ${key} to set the image of (workloads: ${[...this.workloads].sort().join(', ')})`);
+    }
+    for (const [key, value] of Object.entries(this.options.replicas ?? {}).sort()) {
+      if (!this.deployments.has(key)) problems.push(`lab ${this.lab} has no Deployment ${key} to scale (Deployments: ${[...this.deployments].sort().join(', ')})`);
+      else if (!Number.isInteger(value) || value < 0) problems.push(`replicas of ${key} must be a whole number 0 or more, got ${value}`);
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,100 @@
+import { Construct } from 'constructs';
+import { MeshLab } from '../mesh/lab';
+import { Protocol } from '../mesh/protocol';
+import { Match } from '../mesh/routing';
+import { SecurityProfile } from '../mesh/security';
+import { Resources } from '../mesh/workload';
+import { LabContext, LabOptions } from './options';
+
+const SEED_REGISTRY = 'registry.cn-shanghai.aliyuncs.com/istio-lab';
+
+/** Requests 50m/50Mi, limits 100m/100Mi: the book's size for every app. */
+const APP_RESOURCES: Resources = { cpu: 50, memory: 50, cpuLimit: 100, memoryLimit: 100 };
+const CLIENT_RESOURCES: Resources = { cpu: 10, memory: 16, memoryLimit: 32 };
+
+// Every app image listens on port 80 as root: binding a port below 1024 needs root (or
+// NET_BIND_SERVICE), so each keeps only that capability.
+const PORT_80_AS_ROOT = SecurityProfile.root('listens on port 80 as root', 'NET_BIND_SERVICE');
+// nginx and OpenResty start as root, bind port 80, chown their cache folders and switch the
+// workers to an unprivileged user: those four capabilities and no other.
+const NGINX_AS_ROOT = SecurityProfile.root(
+  'nginx master binds port 80 as root and switches workers to its own user',
+  'CHOWN', 'SETGID', 'SETUID', 'NET_BIND_SERVICE',
+);
+/** The curl clients only sleep and exec curl: any user, read-only root. */
+const CURL_CLIENT = SecurityProfile.nonRoot(65534, { readOnlyRootFilesystem: true });
+
+/** The book's apps: every one serves `/env` on port 80, v1 and v2 in different stacks. */
+const APPS: ReadonlyArray<{ readonly name: string; readonly versions: readonly string[]; readonly security: SecurityProfile }> = [
+  { name: 'service-js', versions: ['v1', 'v2'], security: NGINX_AS_ROOT },
+  { name: 'service-python', versions: ['v1', 'v2'], security: PORT_80_AS_ROOT },
+  { name: 'service-lua', versions: ['v1', 'v2'], security: NGINX_AS_ROOT },
+  { name: 'service-node', versions: ['v1', 'v2'], security: PORT_80_AS_ROOT },
+  { name: 'service-go', versions: ['v1', 'v2'], security: PORT_80_AS_ROOT },
+  { name: 'service-redis', versions: ['v1'], security: PORT_80_AS_ROOT },
+];
+
+/**
+ * The polyglot book lab (《Istio入门与实战》): five apps in v1 and v2 behind
+ * `istio-lab-gateway`, plus redis, httpbin and the client pods the book execs into.
+ */
+export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
+  const ctx = new LabContext('polyglot', options);
+  const lab = new MeshLab(scope, 'polyglot', { namespace: ctx.namespace('default') });
+
+  for (const app of APPS) {
+    const service = lab.addService(app.name, { port: 80, container: { resources: APP_RESOURCES, security: app.security } });
+    for (const version of app.versions) ctx.addVersion(service, version, `${SEED_REGISTRY}/${app.name}:${version}`);
+  }
+
+  const redis = lab.addService('redis', {
+    port: 6379,
+    protocol: Protocol.REDIS,
+    // The image's redis user (uid 999, gid 1000); its entrypoint skips the root-only chown.
+    container: { resources: APP_RESOURCES, security: SecurityProfile.nonRoot(999, { group: 1000 }) },
+  });
+  ctx.addVersion(redis, 'v1', 'redis:5-alpine');
+
+  const httpbin = lab.addService('httpbin', {
+    port: 8000,
+    // citizenstig/httpbin listens on 8000; its image does not name a user, so it runs as root without capabilities.
+    container: { resources: APP_RESOURCES, security: SecurityProfile.root('image runs as root (no USER)') },
+  });
+  ctx.addVersion(httpbin, 'v1', 'citizenstig/httpbin');
+
+  lab.addClient('dns-test', {
+    container: {
+      image: ctx.image('dns-test', 'radial/busyboxplus:curl'),
+      command: ['sh', '-c', 'while true; do sleep 3600; done'],
+      resources: CLIENT_RESOURCES,
+      security: CURL_CLIENT,
+    },
+  });
+  lab.addClient('sleep', {
+    container: {
+      image: ctx.image('sleep', 'pstauffer/curl'),
+      command: ['sleep', '3650d'],
+      resources: CLIENT_RESOURCES,
+      security: CURL_CLIENT,
+    },
+  });
+  lab.addClient('fortio', {
+    container: {
+      image: ctx.image('fortio', 'istio/fortio:latest_release'),
+      ports: [{ number: 8080, name: 'http-fortio' }, { number: 8079, name: 'grpc-ping' }],
+      // The book's limits (500m/500Mi); the requests stay small so the lab fits its cluster.
+      resources: { cpu: 50, memory: 64, cpuLimit: 500, memoryLimit: 500 },
+      // The fortio image does not name a user; it writes results under /var/lib/fortio as root.
+      security: SecurityProfile.root('image runs as root (no USER) and writes /var/lib/fortio'),
+    },
+  });
+
+  const gateway = lab.addGateway('istio-lab-gateway');
+  gateway.addRoutes('istio-lab', [
+    { match: [Match.prefix('/env')], to: [{ destination: lab.service('service-python') }] },
+    { to: [{ destination: lab.service('service-js').version('v1') }] },
+  ]);
+
+  lab.node.addValidation({ validate: () => ctx.unknownKeys() });
+  return lab;
+}

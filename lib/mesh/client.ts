@@ -1,0 +1,59 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import type { IOutputFile } from './lab';
+import { Protocol } from './protocol';
+import { ContainerSpec, newDeployment, newPod } from './workload';
+
+export interface ClientProps {
+  readonly container: ContainerSpec;
+  /**
+   * A bare Pod named after the client, which the tutorials `kubectl exec` into by name, or a
+   * Deployment of that name. @default 'pod'
+   */
+  readonly kind?: 'pod' | 'deployment';
+  /**
+   * A Service in front of the client, on this port of its container (older Istio needed a
+   * Service for every meshed pod, and the flask tutorial keeps one). @default no Service
+   */
+  readonly servicePort?: number;
+}
+
+/**
+ * A client workload: a pod labelled `{app, version: v1}` with its own ServiceAccount, from
+ * which learners send requests into the mesh.
+ */
+export class Client extends Construct implements IOutputFile {
+  public readonly name: string;
+  public readonly fileName: string;
+  public readonly serviceAccount: kplus.ServiceAccount;
+  public readonly labels: Readonly<Record<string, string>>;
+
+  public constructor(scope: Construct, name: string, props: ClientProps) {
+    super(scope, name);
+    this.name = name;
+    this.fileName = `${name}.yaml`;
+    this.labels = { app: name, version: 'v1' };
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name } });
+    const ports = props.servicePort === undefined ? props.container.ports : [{ number: props.servicePort, name: Protocol.HTTP }];
+    const spec = {
+      labels: this.labels,
+      serviceAccount: this.serviceAccount,
+      containerName: name,
+      container: { ...props.container, ports },
+    };
+    if ((props.kind ?? 'pod') === 'pod') {
+      newPod(this, 'Pod', name, spec);
+    } else {
+      newDeployment(this, 'Deployment', name, 1, spec);
+    }
+    if (props.servicePort !== undefined) {
+      const service = new kplus.Service(this, 'Service', {
+        metadata: { name },
+        ports: [{ name: Protocol.HTTP, port: props.servicePort, targetPort: props.servicePort }],
+        selector: kplus.Pods.select(this, 'Pods', { labels: { app: name } }),
+      });
+      ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Client, ClientProps } from './client';
+import { IngressGateway, IngressGatewayProps } from './gateway';
+import { MeshService, MeshServiceProps } from './service';
+
+export interface MeshLabProps {
+  /** Namespace of every object of the lab. */
+  readonly namespace: string;
+}
+
+/** A construct that owns one output file of its lab. */
+export interface IOutputFile {
+  /** File name within the lab's folder. */
+  readonly fileName: string;
+}
+
+/** The lab's namespace, labelled for sidecar injection; written first so it is applied first. */
+class LabNamespace extends Construct implements IOutputFile {
+  public readonly fileName = '00-namespace.yaml';
+  public constructor(scope: Construct, name: string) {
+    super(scope, 'Namespace');
+    const namespace = new kplus.Namespace(this, 'Resource', { metadata: { name, labels: { 'istio-injection': 'enabled' } } });
+    // A Namespace is cluster-scoped: drop the chart's namespace and the empty spec.
+    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));
+  }
+}
+
+/**
+ * One lab: a namespace labelled `istio-injection=enabled` and the services, clients and
+ * gateways in it. Every object gets the lab's namespace.
+ */
+export class MeshLab extends Chart {
+  public readonly name: string;
+  public readonly namespace: string;
+  private readonly _services: MeshService[] = [];
+
+  public constructor(scope: Construct, name: string, props: MeshLabProps) {
+    super(scope, name, { namespace: props.namespace, disableResourceNameHashes: true });
+    this.name = name;
+    this.namespace = props.namespace;
+    new LabNamespace(this, props.namespace);
+  }
+
+  /** The meshed services, in the order added. */
+  public get services(): readonly MeshService[] {
+    return this._services;
+  }
+
+  /** Adds a meshed service; add its versions with `addVersion`. */
+  public addService(name: string, props: MeshServiceProps): MeshService {
+    const service = new MeshService(this, name, props);
+    this._services.push(service);
+    return service;
+  }
+
+  /** The service called `name`; the error lists the services there are. */
+  public service(name: string): MeshService {
+    const found = this._services.find((s) => s.name === name);
+    if (!found) {
+      throw new Error(`lab ${this.name} has no service ${name} (services: ${this._services.map((s) => s.name).join(', ')})`);
+    }
+    return found;
+  }
+
+  /** Adds a client workload (a pod to exec into, or a load generator). */
+  public addClient(name: string, props: ClientProps): Client {
+    return new Client(this, name, props);
+  }
+
+  /** Adds an Istio Gateway on the ingress gateway. */
+  public addGateway(name: string, props: IngressGatewayProps = {}): IngressGateway {
+    return new IngressGateway(this, name, props);
+  }
+}

@@ -1,0 +1,209 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { DestinationRule, TrafficPolicy, VirtualService } from '../../imports/istio';
+import type { MeshLab } from './lab';
+import { Protocol, isHttpProtocol } from './protocol';
+import { Destination, HttpRouteProps, renderDestination, renderHttpRoute } from './routing';
+import { ContainerSpec, PortSpec, newDeployment } from './workload';
+
+/** What every version of a service shares. */
+export interface MeshServiceProps {
+  /** The Service port. */
+  readonly port: number;
+  /** The container port the Service forwards to. @default port */
+  readonly targetPort?: number;
+  /** Protocol, which names the port for Istio. @default Protocol.HTTP */
+  readonly protocol?: Protocol;
+  /** The `app` label of the pods. @default the service name */
+  readonly app?: string;
+  /** Container settings shared by the versions (each version brings its image). */
+  readonly container: Omit<ContainerSpec, 'image' | 'ports'>;
+  /** Container ports besides the service's (agents, metrics). @default none */
+  readonly extraPorts?: readonly PortSpec[];
+}
+
+/** One version of a service. */
+export interface VersionProps {
+  readonly image: string;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default `<service>-<version>` */
+  readonly deploymentName?: string;
+  /** Added to the service's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Pod annotations. */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A meshed service: one Kubernetes Service selecting `app` only, one ServiceAccount, and
+ * the single DestinationRule and VirtualService of its host, which scenarios add to. Its
+ * versions each synthesize a Deployment labelled `{app, version}`; the DestinationRule's
+ * subsets are derived from them.
+ */
+export class MeshService extends Construct implements Destination {
+  public readonly name: string;
+  public readonly lab: MeshLab;
+  public readonly port: number;
+  public readonly targetPort: number;
+  public readonly protocol: Protocol;
+  /** The `app` label value. */
+  public readonly app: string;
+  public readonly serviceAccount: kplus.ServiceAccount;
+  public readonly service: kplus.Service;
+  public readonly destinationRule: DestinationRule;
+  public readonly virtualService: VirtualService;
+  /** A route to the service itself reaches every version. */
+  public readonly meshService: MeshService = this;
+  /** File this service's objects are written to, within its lab's folder. */
+  public readonly fileName: string;
+  private readonly _versions: ServiceVersion[] = [];
+  private readonly httpRoutes: HttpRouteProps[] = [];
+  private trafficPolicy: TrafficPolicy | undefined;
+  private readonly container: MeshServiceProps['container'];
+  private readonly extraPorts: readonly PortSpec[];
+
+  public constructor(lab: MeshLab, name: string, props: MeshServiceProps) {
+    super(lab, name);
+    this.lab = lab;
+    this.name = name;
+    this.fileName = `${name}.yaml`;
+    this.port = props.port;
+    this.targetPort = props.targetPort ?? props.port;
+    this.protocol = props.protocol ?? Protocol.HTTP;
+    this.app = props.app ?? name;
+    this.container = props.container;
+    this.extraPorts = props.extraPorts ?? [];
+
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name } });
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: { name },
+      ports: [{ name: this.portName, port: this.port, targetPort: this.targetPort }],
+      selector: kplus.Pods.select(this, 'Pods', { labels: { app: this.app } }),
+    });
+    ApiObject.of(this.service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+    this.destinationRule = new DestinationRule(this, 'DestinationRule', {
+      metadata: { name },
+      spec: () => ({
+        host: name,
+        trafficPolicy: this.trafficPolicy,
+        subsets: this.versions.map((v) => ({ name: v.name, labels: { version: v.name } })),
+      }),
+    });
+    this.virtualService = new VirtualService(this, 'VirtualService', {
+      metadata: { name },
+      spec: () => this.renderVirtualService(),
+    });
+    this.node.addValidation({
+      validate: () => (this._versions.length === 0 ? [`service ${name} has no version: add one with addVersion()`] : []),
+    });
+  }
+
+  /** The port name Istio selects the protocol by. */
+  public get portName(): string {
+    return this.protocol;
+  }
+
+  /** Versions, sorted by name. */
+  public get versions(): readonly ServiceVersion[] {
+    return [...this._versions].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Adds a version, which synthesizes its Deployment. */
+  public addVersion(name: string, props: VersionProps): ServiceVersion {
+    if (this._versions.some((v) => v.name === name)) {
+      throw new Error(`service ${this.name} already has a version ${name}`);
+    }
+    const version = new ServiceVersion(this, name, {
+      ...props,
+      container: { ...this.container, env: { ...this.container.env, ...props.env } },
+      extraPorts: this.extraPorts,
+    });
+    this._versions.push(version);
+    return version;
+  }
+
+  /** The version called `name`; the error lists the versions there are. */
+  public version(name: string): ServiceVersion {
+    const found = this._versions.find((v) => v.name === name);
+    if (!found) {
+      throw new Error(`service ${this.name} has no version ${name} (versions: ${this.versions.map((v) => v.name).join(', ')})`);
+    }
+    return found;
+  }
+
+  /** The host name of this service as written in an object in `namespace`. */
+  public hostFrom(namespace: string): string {
+    return namespace === this.lab.namespace ? this.name : `${this.name}.${this.lab.namespace}.svc.cluster.local`;
+  }
+
+  /**
+   * Adds an HTTP route to this host's VirtualService. Routes are kept in the order added,
+   * before the default route to every version.
+   */
+  public addHttpRoute(route: HttpRouteProps): void {
+    if (!isHttpProtocol(this.protocol)) {
+      throw new Error(`service ${this.name} speaks ${this.protocol}, so it takes no HTTP route`);
+    }
+    this.httpRoutes.push(route);
+  }
+
+  /** Sets the traffic policy of this host's DestinationRule. */
+  public setTrafficPolicy(policy: TrafficPolicy): void {
+    this.trafficPolicy = policy;
+  }
+
+  private renderVirtualService() {
+    const ns = this.lab.namespace;
+    const everyVersion = { route: [{ destination: renderDestination(this, ns) }] };
+    if (!isHttpProtocol(this.protocol)) {
+      return { hosts: [this.name], tcp: [everyVersion] };
+    }
+    const routes = this.httpRoutes.map((r) => renderHttpRoute(r, ns));
+    const hasCatchAll = routes.some((r) => !r.match);
+    return { hosts: [this.name], http: hasCatchAll ? routes : [...routes, everyVersion] };
+  }
+}
+
+interface ServiceVersionProps extends VersionProps {
+  readonly container: MeshServiceProps['container'];
+  readonly extraPorts: readonly PortSpec[];
+}
+
+/** One version of a service: a Deployment of pods labelled `{app, version}`. */
+export class ServiceVersion extends Construct implements Destination {
+  public readonly name: string;
+  public readonly service: MeshService;
+  public readonly deployment: kplus.Deployment;
+  public readonly meshService: MeshService;
+  /** The DestinationRule subset of this version, named after it. */
+  public readonly subset: string;
+  /** The pod labels, which the Deployment selects and the subset matches. */
+  public readonly labels: Readonly<Record<string, string>>;
+
+  public constructor(service: MeshService, name: string, props: ServiceVersionProps) {
+    super(service, name);
+    this.name = name;
+    this.service = service;
+    this.meshService = service;
+    this.subset = name;
+    this.labels = { app: service.app, version: name };
+    this.deployment = newDeployment(this, 'Deployment', props.deploymentName ?? `${service.name}-${name}`, props.replicas ?? 1, {
+      labels: this.labels,
+      annotations: props.annotations,
+      serviceAccount: service.serviceAccount,
+      containerName: service.app,
+      container: {
+        ...props.container,
+        image: props.image,
+        ports: [{ number: service.targetPort, name: service.portName }, ...props.extraPorts],
+      },
+    });
+  }
+
+  /** Sets the number of pods of this version. */
+  public scale(replicas: number): void {
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.replace('/spec/replicas', replicas));
+  }
+}

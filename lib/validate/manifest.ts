@@ -1,0 +1,41 @@
+/** A Kubernetes object as plain JSON, the way it is written to YAML. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  readonly spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly [key: string]: unknown;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** One problem found in a set of manifests. */
+export interface Finding {
+  readonly severity: Severity;
+  /** `Kind namespace/name`, or `Kind name` for cluster-scoped objects. */
+  readonly object: string;
+  /** Dotted path of the field at fault. */
+  readonly field: string;
+  readonly message: string;
+  /** Where the object was read from, when known. */
+  readonly file?: string;
+}
+
+/** The reader's name of an object: `VirtualService istio-tutorial/recommendation`. */
+export function objectName(m: Manifest): string {
+  return m.metadata.namespace ? `${m.kind} ${m.metadata.namespace}/${m.metadata.name}` : `${m.kind} ${m.metadata.name}`;
+}
+
+/** One line per finding: `error: VirtualService ns/name: spec.http[0]...: message`. */
+export function formatFinding(f: Finding): string {
+  const where = f.file ? ` (${f.file})` : '';
+  return `${f.severity}: ${f.object}${where}: ${f.field ? `${f.field}: ` : ''}${f.message}`;
+}
+
+/** Kinds that live outside namespaces. */
+export const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'Node']);

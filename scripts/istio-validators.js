@@ -1,0 +1,105 @@
+// Precompiles the JSON schemas that @kubernetes-models/istio ships into standalone
+// ajv validators, so synthesis does not compile Istio's large schemas on every run
+// (compiling the VirtualService schema alone costs about 150 ms).
+// The output is a build artifact (imports/generated/, git-ignored), never committed.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const crypto = require('crypto');
+
+/** The Istio kinds meshlab emits: module path under @kubernetes-models/istio -> export name. */
+const KINDS = [
+  'networking.istio.io/v1beta1/VirtualService',
+  'networking.istio.io/v1beta1/DestinationRule',
+  'networking.istio.io/v1beta1/Gateway',
+  'networking.istio.io/v1beta1/ServiceEntry',
+  'networking.istio.io/v1beta1/Sidecar',
+  'networking.istio.io/v1alpha3/EnvoyFilter',
+  'security.istio.io/v1beta1/PeerAuthentication',
+  'security.istio.io/v1beta1/AuthorizationPolicy',
+  'security.istio.io/v1beta1/RequestAuthentication',
+  'telemetry.istio.io/v1alpha1/Telemetry',
+  'install.istio.io/v1alpha1/IstioOperator',
+];
+
+const root = path.resolve(__dirname, '..');
+const outFile = path.join(root, 'imports', 'generated', 'istio-validators.js');
+
+/**
+ * Istio's CRDs let the API server prune fields they do not know, so a misspelt or
+ * removed field applies cleanly and does nothing. Closing every object that lists its
+ * properties turns such a field into a validation error instead.
+ */
+function closed(schema) {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out = {};
+  for (const [key, value] of Object.entries(schema)) {
+    out[key] = key === 'properties'
+      ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, closed(sub)]))
+      : closed(value);
+  }
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+/** Changes whenever the installed schema package or this generator changes. */
+function fingerprint() {
+  const pkg = fs.readFileSync(require.resolve('@kubernetes-models/istio/package.json', { paths: [root] }));
+  const self = fs.readFileSync(__filename);
+  return crypto.createHash('sha256').update(pkg).update(self).digest('hex').slice(0, 16);
+}
+
+function isFresh(stamp) {
+  try {
+    return fs.readFileSync(outFile, 'utf8').startsWith(`// fingerprint ${stamp}\n`);
+  } catch {
+    return false;
+  }
+}
+
+function generate() {
+  const validatePkg = require.resolve('@kubernetes-models/validate', {
+    paths: [path.dirname(require.resolve('@kubernetes-models/istio/package.json', { paths: [root] }))],
+  });
+  const validate = require(validatePkg);
+  const schemas = new Map();
+  validate.register = (id, schema) => schemas.set(id, schema);
+  const ids = {};
+  for (const kind of KINDS) {
+    const name = kind.split('/').pop();
+    const ctor = require(require.resolve(`@kubernetes-models/istio/${kind}`, { paths: [root] }))[name];
+    const symbols = Object.getOwnPropertySymbols(ctor.prototype);
+    const id = symbols.map((s) => ctor.prototype[s]).find((v) => typeof v === 'string');
+    const add = symbols.map((s) => ctor.prototype[s]).find((v) => typeof v === 'function');
+    add();
+    ids[`${ctor.apiVersion}/${ctor.kind}`] = id;
+  }
+  const Ajv = require(require.resolve('ajv', { paths: [path.dirname(validatePkg)] })).default;
+  const addFormats = require(require.resolve('ajv-formats', { paths: [path.dirname(validatePkg)] })).default;
+  const standalone = require(require.resolve('ajv/dist/standalone', { paths: [path.dirname(validatePkg)] })).default;
+  const ajv = new Ajv({ strictTypes: false, strict: false, allErrors: true, code: { source: true } });
+  addFormats(ajv);
+  for (const [id, schema] of schemas) ajv.addSchema(id.includes('istio.io') && !id.startsWith('install.') ? closed(schema) : schema, id);
+  const exportsMap = {};
+  for (const [gvk, id] of Object.entries(ids)) exportsMap[gvk] = id;
+  const code = standalone(ajv, exportsMap);
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, `// fingerprint ${fingerprint()}\n${code}`);
+}
+
+/** Writes the validators unless an up-to-date copy exists. Returns true when it wrote. */
+function ensureIstioValidators() {
+  if (isFresh(fingerprint())) return false;
+  generate();
+  return true;
+}
+
+module.exports = { ensureIstioValidators, outFile };
+
+if (require.main === module) {
+  const wrote = ensureIstioValidators();
+  console.log(wrote ? `wrote ${path.relative(root, outFile)}` : `${path.relative(root, outFile)} is up to date`);
+}
