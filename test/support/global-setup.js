@@ -1,5 +1,6 @@
-// The precompiled Istio validators are a build artifact: make sure they exist before tests.
+// Build artifacts the tests use: the precompiled Istio validators and the bundled app
+// (the command-line tests run it as a user would).
 'use strict';
 module.exports = () => {
-  require('../../scripts/istio-validators').ensureIstioValidators();
+  require('../../scripts/build').build();
 };
