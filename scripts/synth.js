@@ -1,4 +1,3 @@
-// `npm run synth` and cdk8s.yaml's app: build if needed, then run the app in this process.
+// `npm run synth` and cdk8s.yaml's app: build if needed, then run the app.
 'use strict';
-require('./build').build();
-require('../build/main.js');
+require('./bundle').runBundle('main');

@@ -107,7 +107,7 @@ export class MeshService extends Construct implements Destination {
 
   /** Versions, sorted by name. */
   public get versions(): readonly ServiceVersion[] {
-    return [...this._versions].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this._versions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Adds a version, which synthesizes its Deployment. */
