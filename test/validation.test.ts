@@ -157,12 +157,6 @@ describe('the model refuses mistakes where they are made', () => {
     lab.addService('web', { port: 80, container });
     expect(lab.node.findAll().flatMap((c) => c.node.validate())).toEqual(['service web has no version: add one with addVersion()']);
   });
-
-  test('a TCP service takes no HTTP route', () => {
-    const lab = newLab();
-    const redis = lab.addService('redis', { port: 6379, protocol: 'redis' as never, container });
-    expect(() => redis.addHttpRoute({ to: [{ destination: redis }] })).toThrow('service redis speaks redis, so it takes no HTTP route');
-  });
 });
 
 test('durations render in the largest exact unit', () => {

@@ -1,11 +1,12 @@
 import { isIP } from 'net';
 import { PLATFORM } from '../app';
+import { MeshlabError } from '../errors';
 import { LAB_NAMES } from '../labs';
 import { LabOptions } from '../labs/options';
 import { PlatformProps } from '../platform/platform';
 
 /** A mistake on the command line: reported as one line, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends MeshlabError {}
 
 export interface CliOptions {
   readonly help: boolean;

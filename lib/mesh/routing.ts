@@ -48,10 +48,12 @@ export class Match {
 export interface HttpRouteProps {
   /** Alternatives (any one matching selects the route). @default every request */
   readonly match?: readonly Match[];
-  /** Destinations with their weights (percent; must add up to 100 when more than one). */
-  readonly to: ReadonlyArray<{ readonly destination: Destination; readonly weight?: number }>;
+  /** Destinations with their weights (percent; must add up to 100 when more than one). @default none: only with `redirect` */
+  readonly to?: ReadonlyArray<{ readonly destination: Destination; readonly weight?: number }>;
   /** Replaces the matched path prefix with this one before forwarding. @default path unchanged */
   readonly rewrite?: string;
+  /** Answers with a redirect to this path instead of forwarding. @default forward */
+  readonly redirect?: string;
 }
 
 /** Renders an HTTP route as seen from an object in `namespace`. */
@@ -59,9 +61,10 @@ export function renderHttpRoute(route: HttpRouteProps, namespace: string): HTTPR
   return {
     match: route.match?.length ? route.match.map((m) => m.render()) : undefined,
     rewrite: route.rewrite === undefined ? undefined : { uri: route.rewrite },
-    route: route.to.map((t) => ({
+    redirect: route.redirect === undefined ? undefined : { uri: route.redirect },
+    route: route.to?.map((t) => ({
       destination: renderDestination(t.destination, namespace),
-      weight: route.to.length > 1 ? t.weight : undefined,
+      weight: route.to!.length > 1 ? t.weight : undefined,
     })),
   };
 }

@@ -1,10 +1,11 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DestinationRule, TrafficPolicy, VirtualService } from '../../imports/istio';
+import { DestinationRule, VirtualService } from '../../imports/istio';
+import { HostRouting } from './host-routing';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
-import { Destination, HttpRouteProps, renderDestination, renderHttpRoute } from './routing';
+import { Destination, renderDestination } from './routing';
 import { ContainerSpec, PortSpec, newDeployment } from './workload';
 
 /** What every version of a service shares. */
@@ -59,8 +60,8 @@ export class MeshService extends Construct implements Destination {
   /** File this service's objects are written to, within its lab's folder. */
   public readonly fileName: string;
   private readonly _versions: ServiceVersion[] = [];
-  private readonly httpRoutes: HttpRouteProps[] = [];
-  private trafficPolicy: TrafficPolicy | undefined;
+  /** The routes and traffic policies scenarios compose for this host. */
+  public readonly routing: HostRouting;
   private readonly container: MeshServiceProps['container'];
   private readonly extraPorts: readonly PortSpec[];
 
@@ -75,6 +76,7 @@ export class MeshService extends Construct implements Destination {
     this.app = props.app ?? name;
     this.container = props.container;
     this.extraPorts = props.extraPorts ?? [];
+    this.routing = new HostRouting(name);
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name } });
     this.service = new kplus.Service(this, 'Service', {
@@ -87,8 +89,8 @@ export class MeshService extends Construct implements Destination {
       metadata: { name },
       spec: () => ({
         host: name,
-        trafficPolicy: this.trafficPolicy,
-        subsets: this.versions.map((v) => ({ name: v.name, labels: { version: v.name } })),
+        trafficPolicy: this.routing.renderTrafficPolicy(),
+        subsets: this.versions.map((v) => ({ name: v.name, labels: { version: v.name }, trafficPolicy: this.routing.subsetTrafficPolicy(v.name) })),
       }),
     });
     this.virtualService = new VirtualService(this, 'VirtualService', {
@@ -138,20 +140,9 @@ export class MeshService extends Construct implements Destination {
     return namespace === this.lab.namespace ? this.name : `${this.name}.${this.lab.namespace}.svc.cluster.local`;
   }
 
-  /**
-   * Adds an HTTP route to this host's VirtualService. Routes are kept in the order added,
-   * before the default route to every version.
-   */
-  public addHttpRoute(route: HttpRouteProps): void {
-    if (!isHttpProtocol(this.protocol)) {
-      throw new Error(`service ${this.name} speaks ${this.protocol}, so it takes no HTTP route`);
-    }
-    this.httpRoutes.push(route);
-  }
-
-  /** Sets the traffic policy of this host's DestinationRule. */
-  public setTrafficPolicy(policy: TrafficPolicy): void {
-    this.trafficPolicy = policy;
+  /** True when this service's port carries HTTP (so it takes HTTP routes, faults, retries). */
+  public get isHttp(): boolean {
+    return isHttpProtocol(this.protocol);
   }
 
   private renderVirtualService() {
@@ -160,9 +151,7 @@ export class MeshService extends Construct implements Destination {
     if (!isHttpProtocol(this.protocol)) {
       return { hosts: [this.name], tcp: [everyVersion] };
     }
-    const routes = this.httpRoutes.map((r) => renderHttpRoute(r, ns));
-    const hasCatchAll = routes.some((r) => !r.match);
-    return { hosts: [this.name], http: hasCatchAll ? routes : [...routes, everyVersion] };
+    return { hosts: [this.name], http: this.routing.renderHttp(ns, this) };
   }
 }
 
