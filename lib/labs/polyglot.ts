@@ -43,7 +43,12 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   const lab = new MeshLab(scope, 'polyglot', { namespace: ctx.namespace('default') });
 
   for (const app of APPS) {
-    const service = lab.addService(app.name, { port: 80, container: { resources: APP_RESOURCES, security: app.security } });
+    const service = lab.addService(app.name, {
+      port: 80,
+      container: { resources: APP_RESOURCES, security: app.security },
+      // The front end is one version at a time: React (v1) until a step switches to Vue (v2).
+      defaultVersion: app.name === 'service-js' ? 'v1' : undefined,
+    });
     for (const version of app.versions) ctx.addVersion(service, version, `${SEED_REGISTRY}/${app.name}:${version}`);
   }
 
@@ -92,7 +97,7 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   const gateway = lab.addGateway('istio-lab-gateway');
   gateway.addRoutes('istio-lab', [
     { match: [Match.prefix('/env')], to: [{ destination: lab.service('service-python') }] },
-    { to: [{ destination: lab.service('service-js').version('v1') }] },
+    { to: [{ destination: lab.service('service-js') }] },
   ]);
 
   lab.node.addValidation({ validate: () => ctx.unknownKeys() });

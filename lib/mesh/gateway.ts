@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { Gateway, VirtualService } from '../../imports/istio';
+import { Gateway, HTTPMatchRequest, HTTPRoute, VirtualService } from '../../imports/istio';
+import { MeshlabError } from '../errors';
 import type { IOutputFile, MeshLab } from './lab';
 import { HttpRouteProps, renderHttpRoute } from './routing';
 
@@ -13,9 +14,22 @@ export interface IngressGatewayProps {
   readonly selector?: Readonly<Record<string, string>>;
 }
 
+/** Both conditions at once: Istio ANDs the fields of one match. */
+function mergeMatch(outer: HTTPMatchRequest | undefined, inner: HTTPMatchRequest | undefined): HTTPMatchRequest | undefined {
+  if (!outer || !inner) return outer ?? inner;
+  const clash = Object.keys(outer).filter((k) => k !== 'headers' && k in inner);
+  if (clash.length > 0) {
+    throw new MeshlabError(`a gateway route and a service route both match on ${clash.join(', ')}; Istio cannot combine them`);
+  }
+  const headers = outer.headers || inner.headers ? { ...outer.headers, ...inner.headers } : undefined;
+  return { ...outer, ...inner, headers };
+}
+
 /**
- * An Istio Gateway on the ingress gateway's HTTP port 80, with the VirtualServices bound
- * to it. Routes name services and versions, so the host, subset and port cannot drift.
+ * An Istio Gateway on the ingress gateway's HTTP port 80 (and 443 once TLS is added), with
+ * the VirtualServices bound to it. A route to a whole service carries that service's own
+ * routing (versions, matches, faults, retries) into the gateway, combined with the gateway
+ * route's match, so a scenario on the service works for traffic entering the mesh too.
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/
  */
 export class IngressGateway extends Construct implements IOutputFile {
@@ -24,6 +38,7 @@ export class IngressGateway extends Construct implements IOutputFile {
   public readonly hosts: readonly string[];
   public readonly gateway: Gateway;
   private readonly lab: MeshLab;
+  private tls: { readonly credentialName: string } | undefined;
 
   public constructor(lab: MeshLab, name: string, props: IngressGatewayProps) {
     super(lab, name);
@@ -31,13 +46,26 @@ export class IngressGateway extends Construct implements IOutputFile {
     this.name = name;
     this.fileName = `${name}.yaml`;
     this.hosts = props.hosts ?? ['*'];
+    const selector = { ...(props.selector ?? { istio: 'ingressgateway' }) };
     this.gateway = new Gateway(this, 'Gateway', {
       metadata: { name },
-      spec: {
-        selector: { ...(props.selector ?? { istio: 'ingressgateway' }) },
-        servers: [{ port: { number: INGRESS_GATEWAY_PORTS.HTTP, name: 'http', protocol: 'HTTP' }, hosts: [...this.hosts] }],
-      },
+      spec: () => ({
+        selector,
+        servers: [
+          { port: { number: INGRESS_GATEWAY_PORTS.HTTP, name: 'http', protocol: 'HTTP' }, hosts: [...this.hosts] },
+          ...(this.tls ? [{
+            port: { number: INGRESS_GATEWAY_PORTS.HTTPS, name: 'https', protocol: 'HTTPS' },
+            hosts: [...this.hosts],
+            tls: { mode: 'SIMPLE' as const, credentialName: this.tls.credentialName },
+          }] : []),
+        ],
+      }),
     });
+  }
+
+  /** Also serves HTTPS on port 443, terminating TLS with the certificate in secret `credentialName` (in istio-system). */
+  public enableTls(credentialName: string): void {
+    this.tls = { credentialName };
   }
 
   /**
@@ -50,8 +78,20 @@ export class IngressGateway extends Construct implements IOutputFile {
       spec: () => ({
         hosts: [...this.hosts],
         gateways: [this.name],
-        http: routes.map((r) => renderHttpRoute(r, this.lab.namespace)),
+        http: routes.flatMap((r) => this.renderRoute(r)),
       }),
+    });
+  }
+
+  private renderRoute(route: HttpRouteProps): HTTPRoute[] {
+    const ns = this.lab.namespace;
+    const only = route.to?.length === 1 ? route.to[0].destination : undefined;
+    if (!only || only.subset !== undefined || !only.meshService.isHttp) return [renderHttpRoute(route, ns)];
+    const outer = renderHttpRoute(route, ns);
+    const outerMatches = outer.match ?? [undefined];
+    return only.meshService.renderHttpRoutes(ns).map((inner) => {
+      const matches = outerMatches.flatMap((o) => (inner.match ?? [undefined]).map((i) => mergeMatch(o, i))).filter((m) => m !== undefined);
+      return { ...inner, match: matches.length > 0 ? matches : undefined, rewrite: inner.rewrite ?? outer.rewrite };
     });
   }
 }

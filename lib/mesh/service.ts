@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DestinationRule, VirtualService } from '../../imports/istio';
+import { DestinationRule, HTTPRoute, VirtualService } from '../../imports/istio';
 import { HostRouting } from './host-routing';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
@@ -22,6 +22,8 @@ export interface MeshServiceProps {
   readonly container: Omit<ContainerSpec, 'image' | 'ports'>;
   /** Container ports besides the service's (agents, metrics). @default none */
   readonly extraPorts?: readonly PortSpec[];
+  /** Version that gets the traffic no scenario routes. @default every version */
+  readonly defaultVersion?: string;
 }
 
 /** One version of a service. */
@@ -64,6 +66,7 @@ export class MeshService extends Construct implements Destination {
   public readonly routing: HostRouting;
   private readonly container: MeshServiceProps['container'];
   private readonly extraPorts: readonly PortSpec[];
+  private readonly defaultVersion: string | undefined;
 
   public constructor(lab: MeshLab, name: string, props: MeshServiceProps) {
     super(lab, name);
@@ -76,6 +79,7 @@ export class MeshService extends Construct implements Destination {
     this.app = props.app ?? name;
     this.container = props.container;
     this.extraPorts = props.extraPorts ?? [];
+    this.defaultVersion = props.defaultVersion;
     this.routing = new HostRouting(name);
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name } });
@@ -145,13 +149,23 @@ export class MeshService extends Construct implements Destination {
     return isHttpProtocol(this.protocol);
   }
 
+  /** Where traffic goes when no scenario says otherwise. */
+  public get defaultDestination(): Destination {
+    return this.defaultVersion === undefined ? this : this.version(this.defaultVersion);
+  }
+
+  /** This host's HTTP routes, as seen from an object in `namespace`. */
+  public renderHttpRoutes(namespace: string): HTTPRoute[] {
+    return this.routing.renderHttp(namespace, this.defaultDestination);
+  }
+
   private renderVirtualService() {
     const ns = this.lab.namespace;
     const everyVersion = { route: [{ destination: renderDestination(this, ns) }] };
     if (!isHttpProtocol(this.protocol)) {
       return { hosts: [this.name], tcp: [everyVersion] };
     }
-    return { hosts: [this.name], http: this.routing.renderHttp(ns, this) };
+    return { hosts: [this.name], http: this.renderHttpRoutes(ns) };
   }
 }
 
