@@ -72,11 +72,25 @@ function validatorFor(gvk: string): Validator | undefined {
   return validators.get(gvk);
 }
 
+/** Results by object and by its JSON: a lab's steps repeat most of its objects unchanged. */
+const byObject = new WeakMap<object, SchemaProblem[]>();
+const results = new Map<string, SchemaProblem[]>();
+
 /**
  * Checks a manifest against the schema of its kind. Unknown kinds yield one problem, so a
  * typo in `kind` or `apiVersion` cannot pass unchecked.
  */
 export function validateSchema(manifest: { apiVersion?: unknown; kind?: unknown }): SchemaProblem[] {
+  let problems = byObject.get(manifest);
+  if (problems) return problems;
+  const key = JSON.stringify(manifest);
+  problems = results.get(key) ?? uncachedValidateSchema(manifest);
+  results.set(key, problems);
+  byObject.set(manifest, problems);
+  return problems;
+}
+
+function uncachedValidateSchema(manifest: { apiVersion?: unknown; kind?: unknown }): SchemaProblem[] {
   const gvk = `${manifest.apiVersion}/${manifest.kind}`;
   const validate = validatorFor(gvk);
   if (!validate) {

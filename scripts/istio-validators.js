@@ -39,7 +39,9 @@ function closed(schema) {
       ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, closed(sub)]))
       : closed(value);
   }
-  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+  // An empty property list stands for a free-form struct (EnvoyFilter patch values): left open.
+  const listed = out.properties && Object.keys(out.properties).length > 0;
+  if (listed && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
     out.additionalProperties = false;
   }
   return out;

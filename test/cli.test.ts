@@ -71,7 +71,7 @@ describe('writing', () => {
     fs.writeFileSync(path.join(dir, 'fft', 'keep.yaml'), 'kind: Keep\n');
     const { code, out } = runCli(['--lab', 'tutorial', '--out', dir]);
     expect(code).toBe(0);
-    expect(out).toEqual([expect.stringMatching(/^meshlab: wrote \d+ objects in 7 files to .*dist\/ \(tutorial\)$/)]);
+    expect(out).toEqual([expect.stringMatching(/^meshlab: wrote \d+ objects in 23 files to .*dist\/ \(tutorial\)$/)]);
     const tree = snapshotTree(dir);
     expect(tree['tutorial/old.yaml']).toBeUndefined();
     expect(tree['tutorial/recommendation.yaml']).toMatch(/kind: DestinationRule/);
@@ -82,7 +82,7 @@ describe('writing', () => {
   test('CDK8S_OUTDIR is the output folder when --out is not given', () => {
     const dir = path.join(tmpdir(), 'cdk8s-out');
     expect(runCli(['--lab', 'flask'], { CDK8S_OUTDIR: dir }).code).toBe(0);
-    expect(Object.keys(snapshotTree(dir)).sort()).toEqual(['flask/00-namespace.yaml', 'flask/flaskapp.yaml', 'flask/sleep.yaml']);
+    expect(Object.keys(snapshotTree(dir)).sort()).toEqual(['flask/00-namespace.yaml', 'flask/README.md', 'flask/flaskapp.yaml', 'flask/sleep.yaml', 'flask/steps/canary.yaml', 'flask/steps/route.yaml']);
   });
 
   test('a write that fails part-way leaves the previous output exactly as it was', () => {

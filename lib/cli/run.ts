@@ -1,6 +1,7 @@
-import { PLATFORM, buildCharts } from '../app';
+import { PLATFORM } from '../app';
+import { MeshlabError } from '../errors';
 import { LAB_NAMES } from '../labs';
-import { render } from '../output/render';
+import { synthesizeOutput } from '../output/synthesize';
 import { writeAtomically } from '../output/write';
 import { formatFinding } from '../validate/manifest';
 import { USAGE, UsageError, parseArgs } from './args';
@@ -34,7 +35,14 @@ export function run(argv: readonly string[], env: Readonly<Record<string, string
     return 0;
   }
   const targets = options.targets ?? [...LAB_NAMES, PLATFORM];
-  const synthesis = render(buildCharts({ targets, labOptions: options.labOptions, platform: options.platform }));
+  let synthesis;
+  try {
+    synthesis = synthesizeOutput({ targets, labOptions: options.labOptions, platform: options.platform });
+  } catch (e) {
+    if (!(e instanceof MeshlabError)) throw e;
+    io.err(`meshlab: ${e.message}`);
+    return 2;
+  }
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);
     io.err(`meshlab: ${synthesis.findings.length} problem(s); nothing was written to ${options.out}`);

@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
+import { ingressTls } from '../scenarios/catalog';
+import { Preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
 /**
@@ -36,3 +38,11 @@ export function fft(scope: Construct, options?: LabOptions): MeshLab {
   lab.node.addValidation({ validate: () => ctx.unknownKeys() });
   return lab;
 }
+
+/** The tutorial's request through the ingress gateway. */
+export const FFT_OBSERVE = 'curl -X POST http://$INGRESS_HOST/fft/real/10';
+
+/** The FFT tutorial stops at the ingress; HTTPS on the same gateway is the next step it points to. */
+export const FFT_SCENARIOS: readonly Preset[] = [
+  { scenario: ingressTls, defaults: { credentialName: 'wtyfft-credential' }, observe: 'curl -sk -X POST https://$INGRESS_HOST/fft/real/10' },
+];

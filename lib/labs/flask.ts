@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { SecurityProfile } from '../mesh/security';
+import { canary, route } from '../scenarios/catalog';
+import { Preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
 /**
@@ -37,3 +39,12 @@ export function flask(scope: Construct, options?: LabOptions): MeshLab {
   lab.node.addValidation({ validate: () => ctx.unknownKeys() });
   return lab;
 }
+
+/** The tutorial's loop from the sleep client: 100 calls, each answering its version. */
+export const FLASK_OBSERVE = "kubectl -n istio-app exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 100); do http --body http://flaskapp:7777/env/version; done'";
+
+/** Everything to v2 (then, with --set route.version=v1, to v1); a canary for the split in between. */
+export const FLASK_SCENARIOS: readonly Preset[] = [
+  { scenario: route, defaults: { service: 'flaskapp', version: 'v2' } },
+  { scenario: canary, defaults: { service: 'flaskapp', weights: 'v1:50,v2:50' } },
+];

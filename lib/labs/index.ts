@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
-import { fft } from './fft';
-import { flask } from './flask';
+import { Preset } from '../scenarios/engine';
+import { FFT_OBSERVE, FFT_SCENARIOS, fft } from './fft';
+import { FLASK_OBSERVE, FLASK_SCENARIOS, flask } from './flask';
 import { LabOptions } from './options';
-import { polyglot } from './polyglot';
-import { tutorial } from './tutorial';
+import { POLYGLOT_OBSERVE, POLYGLOT_SCENARIOS, polyglot } from './polyglot';
+import { TUTORIAL_OBSERVE, TUTORIAL_SCENARIOS, tutorial } from './tutorial';
 
 /** A lab meshlab can generate. */
 export interface LabDefinition {
@@ -12,14 +13,18 @@ export interface LabDefinition {
   /** One line for listings. */
   readonly title: string;
   readonly build: (scope: Construct, options?: LabOptions) => MeshLab;
+  /** The steps its tutorial teaches, with the tutorial's numbers. */
+  readonly scenarios: readonly Preset[];
+  /** The command that shows where traffic goes; `{service}` is the scenario's service. */
+  readonly observe: string;
 }
 
 /** Every lab, in the order they are listed and written. */
 export const LABS: readonly LabDefinition[] = [
-  { name: 'polyglot', title: 'the polyglot book lab (service-js/python/lua/node/go v1 and v2)', build: polyglot },
-  { name: 'tutorial', title: 'customer -> preference -> recommendation (v1, v2)', build: tutorial },
-  { name: 'flask', title: 'the flask v1/v2 demo with its sleep client', build: flask },
-  { name: 'fft', title: 'the FFT service behind the ingress gateway', build: fft },
+  { name: 'polyglot', title: 'the polyglot book lab (service-js/python/lua/node/go v1 and v2)', build: polyglot, scenarios: POLYGLOT_SCENARIOS, observe: POLYGLOT_OBSERVE },
+  { name: 'tutorial', title: 'customer -> preference -> recommendation (v1, v2)', build: tutorial, scenarios: TUTORIAL_SCENARIOS, observe: TUTORIAL_OBSERVE },
+  { name: 'flask', title: 'the flask v1/v2 demo with its sleep client', build: flask, scenarios: FLASK_SCENARIOS, observe: FLASK_OBSERVE },
+  { name: 'fft', title: 'the FFT service behind the ingress gateway', build: fft, scenarios: FFT_SCENARIOS, observe: FFT_OBSERVE },
 ];
 
 export const LAB_NAMES: readonly string[] = LABS.map((l) => l.name);

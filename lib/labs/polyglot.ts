@@ -4,6 +4,8 @@ import { Protocol } from '../mesh/protocol';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
 import { Resources } from '../mesh/workload';
+import { authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, mirror, mtls, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
+import { Preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
 const SEED_REGISTRY = 'registry.cn-shanghai.aliyuncs.com/istio-lab';
@@ -103,3 +105,71 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   lab.node.addValidation({ validate: () => ctx.unknownKeys() });
   return lab;
 }
+
+const JWKS = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/jwks.json';
+
+/** How the book watches a service: ten calls from the dns-test pod. */
+export const POLYGLOT_OBSERVE = "kubectl exec dns-test -c dns-test -- sh -c 'for i in $(seq 10); do curl -s http://{service}/env; echo; done'";
+
+/** The book's steps (istio/route, fault, resilience, security), with its numbers. */
+export const POLYGLOT_SCENARIOS: readonly Preset[] = [
+  { scenario: route, defaults: { service: 'service-go', version: 'v1' } },
+  { scenario: canary, defaults: { service: 'service-go', weights: 'v1:70,v2:30' } },
+  {
+    scenario: headerRoute,
+    defaults: { service: 'service-js', header: 'user-agent', regex: '.*?(Firefox).*?', version: 'v2', fallback: 'v1' },
+    observe: "curl -s -A 'Mozilla/5.0 Firefox/120.0' http://$INGRESS_HOST/ | grep -io 'vue\\|react'; curl -s http://$INGRESS_HOST/ | grep -io 'vue\\|react'",
+  },
+  { scenario: mirror, defaults: { service: 'service-go', version: 'v1', mirror: 'v2', percent: '100' } },
+  { scenario: faultAbort, defaults: { service: 'service-go', status: '500', percent: '50' } },
+  { scenario: faultDelay, defaults: { service: 'service-go', delay: '5s', percent: '30' } },
+  { scenario: timeout, defaults: { service: 'service-node', timeout: '500ms' } },
+  { scenario: retry, defaults: { service: 'service-node', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' } },
+  { scenario: loadBalancer, defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2' } },
+  {
+    scenario: connectionPool,
+    defaults: { service: 'service-go', maxConnections: '10', connectTimeout: '30ms', http2MaxRequests: '10', maxPendingRequests: '5', maxRequestsPerConnection: '2', maxRetries: '3' },
+    observe: 'kubectl exec fortio -c fortio -- fortio load -c 20 -qps 0 -n 200 -loglevel Warning http://{service}/env',
+  },
+  {
+    scenario: circuitBreaker,
+    defaults: {
+      service: 'service-go', maxConnections: '10', maxPendingRequests: '10', maxRequestsPerConnection: '',
+      consecutive5xxErrors: '3', interval: '3s', baseEjectionTime: '3m', maxEjectionPercent: '100',
+    },
+    observe: 'kubectl exec fortio -c fortio -- fortio load -c 20 -qps 0 -n 200 -loglevel Warning http://{service}/env',
+  },
+  {
+    scenario: rateLimit,
+    defaults: { service: 'service-go', requests: '50', per: '1s' },
+    observe: 'kubectl exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
+  },
+  { scenario: mtls, defaults: { mode: 'STRICT', scope: 'namespace', service: '' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin:8000/ip' },
+  { scenario: authzDeny, defaults: { service: 'service-go', from: 'service-node' } },
+  {
+    scenario: authzAllow,
+    defaults: { rules: 'service-js<*:GET;service-python<*:GET;service-lua<service-python:GET;service-node<service-python:GET;service-go<service-node:GET;service-redis<service-python:GET;redis<service-redis' },
+    observe: 'curl -s http://$INGRESS_HOST/env; kubectl exec dns-test -c dns-test -- curl -s http://service-go/env',
+  },
+  {
+    scenario: jwt,
+    defaults: { service: 'httpbin', issuer: 'testing@secure.istio.io', jwksUri: JWKS, header: 'Authorization' },
+    observe: 'TOKEN=$(curl -s https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt); '
+      + 'kubectl exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n" -H "Authorization: Bearer $TOKEN" http://httpbin:8000/headers',
+  },
+  { scenario: egress, defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin.org/headers' },
+  { scenario: ingressTls, defaults: { credentialName: 'istio-lab-credential' }, observe: 'curl -sk https://$INGRESS_HOST/env' },
+  { scenario: redirect, defaults: { service: 'service-go', from: '/v1/env', to: '/env' }, observe: 'kubectl exec dns-test -c dns-test -- curl -si http://{service}/v1/env' },
+  { scenario: rewrite, defaults: { service: 'service-go', prefix: '/v1/', to: '/' }, observe: 'kubectl exec dns-test -c dns-test -- curl -s http://{service}/v1/env' },
+  {
+    scenario: cors,
+    defaults: { service: 'httpbin', origins: 'http://www.will.com', methods: 'POST,GET', maxAge: '24h' },
+    observe: "kubectl exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: GET' http://httpbin:8000/headers",
+  },
+  { scenario: requestHeaders, defaults: { service: 'httpbin', name: 'X-custom-1', value: '1' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin:8000/headers' },
+  {
+    scenario: tcpRoute,
+    defaults: { name: 'redis-proxy', port: '16379', service: 'redis' },
+    observe: 'kubectl exec dns-test -c dns-test -- sh -c \'printf "PING\\r\\n" | nc -w 1 redis-proxy 16379\'',
+  },
+];

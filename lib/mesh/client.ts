@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { IOutputFile } from './lab';
+import type { IOutputFile, MeshLab } from './lab';
 import { Protocol } from './protocol';
 import { ContainerSpec, newDeployment, newPod } from './workload';
 
@@ -25,12 +25,14 @@ export interface ClientProps {
  */
 export class Client extends Construct implements IOutputFile {
   public readonly name: string;
+  public readonly lab: MeshLab;
   public readonly fileName: string;
   public readonly serviceAccount: kplus.ServiceAccount;
   public readonly labels: Readonly<Record<string, string>>;
 
-  public constructor(scope: Construct, name: string, props: ClientProps) {
-    super(scope, name);
+  public constructor(lab: MeshLab, name: string, props: ClientProps) {
+    super(lab, name);
+    this.lab = lab;
     this.name = name;
     this.fileName = `${name}.yaml`;
     this.labels = { app: name, version: 'v1' };

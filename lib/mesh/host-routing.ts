@@ -2,8 +2,8 @@ import type { HTTPRoute, TrafficPolicy } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { Destination, HttpRouteProps, renderDestination, renderHttpRoute } from './routing';
 
-/** Settings that apply to every HTTP route of a host (fault, timeout, retries, ...). */
-export type RouteSetting = 'fault' | 'timeout' | 'retries' | 'headers' | 'corsPolicy';
+/** Settings that apply to every HTTP route of a host; a dot nests (`fault.abort` is `fault: { abort }`). */
+export type RouteSetting = 'fault.abort' | 'fault.delay' | 'timeout' | 'retries' | 'headers' | 'corsPolicy';
 
 /** What the catch-all route of a host does besides choosing destinations. */
 export interface Mirror {
@@ -82,8 +82,12 @@ export class HostRouting {
   public renderHttp(namespace: string, everyVersion: Destination): HTTPRoute[] {
     const decorate = (route: HTTPRoute): HTTPRoute => {
       if (route.redirect) return route; // a redirect answers itself: faults, retries and timeouts do not apply
-      const extra: Record<string, unknown> = {};
-      for (const [setting, owned] of [...this.settings].sort(([a], [b]) => (a < b ? -1 : 1))) extra[setting] = owned.value;
+      const extra: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const [setting, owned] of this.settings) {
+        const [field, nested] = setting.split('.');
+        if (nested === undefined) extra[field] = owned.value;
+        else extra[field] = { ...extra[field], [nested]: owned.value };
+      }
       return { ...route, ...extra };
     };
     const catchAll = renderHttpRoute(this.catchAll?.value ?? { to: [{ destination: everyVersion }] }, namespace);

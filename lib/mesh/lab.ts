@@ -10,6 +10,12 @@ export interface MeshLabProps {
   readonly namespace: string;
 }
 
+/**
+ * Context key: when true, versions build their Deployment only when something uses it.
+ * Step synthesis sets it, since steps compare only what scenarios change.
+ */
+export const DEFER_WORKLOADS = 'meshlab:deferWorkloads';
+
 /** A construct that owns one output file of its lab. */
 export interface IOutputFile {
   /** File name within the lab's folder. */
@@ -34,13 +40,32 @@ class LabNamespace extends Construct implements IOutputFile {
 export class MeshLab extends Chart {
   public readonly name: string;
   public readonly namespace: string;
+  /** Versions build their Deployment on first use (see DEFER_WORKLOADS). */
+  public readonly deferWorkloads: boolean;
   private readonly _services: MeshService[] = [];
+  private readonly changed = new Set<ApiObject>();
+  private readonly _clients: Client[] = [];
+  private readonly _gateways: IngressGateway[] = [];
 
   public constructor(scope: Construct, name: string, props: MeshLabProps) {
     super(scope, name, { namespace: props.namespace, disableResourceNameHashes: true });
     this.name = name;
     this.namespace = props.namespace;
+    this.deferWorkloads = this.node.tryGetContext(DEFER_WORKLOADS) === true;
     new LabNamespace(this, props.namespace);
+  }
+
+  /**
+   * Records that a Kubernetes object was changed after its workload was built (scaled), so
+   * step files, which otherwise only look at Istio objects and new objects, include it.
+   */
+  public markChanged(obj: ApiObject): void {
+    this.changed.add(obj);
+  }
+
+  /** True when `obj` was changed after it was built. */
+  public wasChanged(obj: ApiObject): boolean {
+    return this.changed.has(obj);
   }
 
   /** The meshed services, in the order added. */
@@ -64,13 +89,27 @@ export class MeshLab extends Chart {
     return found;
   }
 
+  /** The client workloads, in the order added. */
+  public get clients(): readonly Client[] {
+    return this._clients;
+  }
+
+  /** The gateways, in the order added. */
+  public get gateways(): readonly IngressGateway[] {
+    return this._gateways;
+  }
+
   /** Adds a client workload (a pod to exec into, or a load generator). */
   public addClient(name: string, props: ClientProps): Client {
-    return new Client(this, name, props);
+    const client = new Client(this, name, props);
+    this._clients.push(client);
+    return client;
   }
 
   /** Adds an Istio Gateway on the ingress gateway. */
   public addGateway(name: string, props: IngressGatewayProps = {}): IngressGateway {
-    return new IngressGateway(this, name, props);
+    const gateway = new IngressGateway(this, name, props);
+    this._gateways.push(gateway);
+    return gateway;
   }
 }

@@ -178,12 +178,13 @@ interface ServiceVersionProps extends VersionProps {
 export class ServiceVersion extends Construct implements Destination {
   public readonly name: string;
   public readonly service: MeshService;
-  public readonly deployment: kplus.Deployment;
   public readonly meshService: MeshService;
   /** The DestinationRule subset of this version, named after it. */
   public readonly subset: string;
   /** The pod labels, which the Deployment selects and the subset matches. */
   public readonly labels: Readonly<Record<string, string>>;
+  private _deployment: kplus.Deployment | undefined;
+  private readonly newDeployment: () => kplus.Deployment;
 
   public constructor(service: MeshService, name: string, props: ServiceVersionProps) {
     super(service, name);
@@ -192,7 +193,7 @@ export class ServiceVersion extends Construct implements Destination {
     this.meshService = service;
     this.subset = name;
     this.labels = { app: service.app, version: name };
-    this.deployment = newDeployment(this, 'Deployment', props.deploymentName ?? `${service.name}-${name}`, props.replicas ?? 1, {
+    this.newDeployment = () => newDeployment(this, 'Deployment', props.deploymentName ?? `${service.name}-${name}`, props.replicas ?? 1, {
       labels: this.labels,
       annotations: props.annotations,
       serviceAccount: service.serviceAccount,
@@ -203,10 +204,18 @@ export class ServiceVersion extends Construct implements Destination {
         ports: [{ number: service.targetPort, name: service.portName }, ...props.extraPorts],
       },
     });
+    if (!service.lab.deferWorkloads) this._deployment = this.newDeployment();
+  }
+
+  /** The Deployment of this version (built on first use when the lab defers workloads). */
+  public get deployment(): kplus.Deployment {
+    this._deployment ??= this.newDeployment();
+    return this._deployment;
   }
 
   /** Sets the number of pods of this version. */
   public scale(replicas: number): void {
     ApiObject.of(this.deployment).addJsonPatch(JsonPatch.replace('/spec/replicas', replicas));
+    this.service.lab.markChanged(ApiObject.of(this.deployment));
   }
 }

@@ -96,9 +96,9 @@ class Index {
     return this.allWorkloads.get(namespace) ?? [];
   }
 
-  /** True when a Service or ServiceEntry answers for `host`. */
-  public hostExists(host: string): boolean {
-    return this.services.has(host) || this.serviceEntryHosts.has(host);
+  /** True when a Service or ServiceEntry answers for `host` as written in an object in `namespace`. */
+  public hostExists(host: string, namespace: string): boolean {
+    return this.serviceEntryHosts.has(host) || this.services.has(fqdn(host, namespace));
   }
 }
 
@@ -184,7 +184,8 @@ function checkService(m: Manifest, index: Index, report: Report): void {
     }
   });
   const selector: Labels | undefined = m.spec?.selector;
-  if (!selector || m.spec?.type === 'ExternalName') return;
+  // No selector (or an empty one): the endpoints are managed elsewhere, or Istio routes the host.
+  if (!selector || Object.keys(selector).length === 0 || m.spec?.type === 'ExternalName') return;
   const selected = index.selected(ns, selector);
   if (selected.length === 0) {
     // Services in front of pods this output does not define (the Istio addons) cannot be checked here.
@@ -205,7 +206,7 @@ function checkService(m: Manifest, index: Index, report: Report): void {
 function checkDestinationRule(m: Manifest, index: Index, report: Report): void {
   const ns = m.metadata.namespace ?? '';
   const host = fqdn(m.spec?.host ?? '', ns);
-  if (!index.hostExists(host)) {
+  if (!index.hostExists(m.spec?.host ?? '', ns)) {
     report('error', 'spec.host', `${m.spec?.host} matches no Service or ServiceEntry`);
     return;
   }
@@ -223,7 +224,7 @@ function checkDestinationRule(m: Manifest, index: Index, report: Report): void {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 function checkDestination(dest: any, field: string, ns: string, index: Index, report: Report): void {
   const host = fqdn(dest?.host ?? '', ns);
-  if (!index.hostExists(host)) {
+  if (!index.hostExists(dest?.host ?? '', ns)) {
     report('error', `${field}.host`, `${dest?.host} matches no Service or ServiceEntry`);
     return;
   }
@@ -271,7 +272,7 @@ function checkVirtualService(m: Manifest, index: Index, report: Report, routedHo
       if (other) report('error', `spec.hosts[${i}]`, `${host} on ${g} is also routed by ${other}; Istio merges or drops one of them unpredictably`);
       routedHosts.set(key, objectName(m));
     }
-    if (gateways.includes('mesh') && !index.hostExists(name)) {
+    if (gateways.includes('mesh') && !index.hostExists(host, ns)) {
       report('error', `spec.hosts[${i}]`, `${host} matches no Service or ServiceEntry, so sidecars never use these routes`);
     }
   });

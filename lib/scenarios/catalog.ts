@@ -1,0 +1,281 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { Duration } from 'cdk8s';
+import { istioDuration } from '../istio/duration';
+import type { MeshLab } from '../mesh/lab';
+import { Param, param } from './params';
+import { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, OutlierDetection } from './policy';
+import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
+import { Egress, IngressTls, RateLimit, TcpRoute } from './edge';
+import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
+
+/** A scenario as the command line knows it: its parameters and how it is applied. */
+export interface ScenarioDefinition {
+  readonly name: string;
+  /** What the step changes, one line. */
+  readonly summary: string;
+  /** Parameters, parsed in this order (later ones may depend on earlier ones). */
+  readonly params: Readonly<Record<string, Param>>;
+  /** Applies the scenario with parsed parameters. */
+  readonly apply: (lab: MeshLab, v: any) => void;
+  /** What a learner should see once it is applied. */
+  readonly expect: (v: any) => string;
+}
+
+const d = (x: Duration) => istioDuration(x);
+const svc = param.service('the service it applies to');
+
+export const route: ScenarioDefinition = {
+  name: 'route',
+  summary: 'sends all traffic of a service to one version',
+  params: { service: svc, version: param.version('the version that gets all traffic') },
+  apply: (lab, v) => new Route(lab, { to: v.version }),
+  expect: (v) => `every answer comes from ${v.service.name} ${v.version.name}`,
+};
+
+export const canary: ScenarioDefinition = {
+  name: 'canary',
+  summary: 'splits the traffic of a service between versions by weight',
+  params: { service: svc, weights: param.weights('version:percent pairs adding up to 100') },
+  apply: (lab, v) => new Canary(lab, { weights: v.weights.map((w: any) => ({ version: w.version, weight: w.weight })) }),
+  expect: (v) => `about ${v.weights.map((w: any) => `${w.weight}% of answers from ${w.version.name}`).join(', ')}`,
+};
+
+export const headerRoute: ScenarioDefinition = {
+  name: 'header-route',
+  summary: 'sends requests whose header matches a regular expression to one version',
+  params: {
+    service: svc,
+    header: param.text('request header to match'),
+    regex: param.text('RE2 regular expression for its value'),
+    version: param.version('version for matching requests'),
+    fallback: param.version('version for the others'),
+  },
+  apply: (lab, v) => new HeaderRoute(lab, { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback }),
+  expect: (v) => `requests whose ${v.header} matches ${v.regex} reach ${v.service.name} ${v.version.name}; the others reach ${v.fallback.name}`,
+};
+
+export const mirror: ScenarioDefinition = {
+  name: 'mirror',
+  summary: 'routes a service to one version and mirrors its requests to another',
+  params: {
+    service: svc,
+    version: param.version('the version that answers'),
+    mirror: param.version('the version that gets a copy'),
+    percent: param.percent('percent of requests copied'),
+  },
+  apply: (lab, v) => new Mirror(lab, { to: v.version, mirror: v.mirror, percent: v.percent }),
+  expect: (v) => `every answer comes from ${v.version.name}; the log of ${v.service.name} ${v.mirror.name} (kubectl logs -l app=${v.service.app},version=${v.mirror.name} -c ${v.service.app}) shows ${v.percent}% of the requests too`,
+};
+
+export const faultAbort: ScenarioDefinition = {
+  name: 'fault-abort',
+  summary: 'answers a share of the requests to a service with an HTTP error',
+  params: { service: svc, status: param.count('HTTP status, 400 to 599', 400), percent: param.percent('percent of requests aborted') },
+  apply: (lab, v) => new FaultAbort(lab, { service: v.service, status: v.status, percent: v.percent }),
+  expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)`,
+};
+
+export const faultDelay: ScenarioDefinition = {
+  name: 'fault-delay',
+  summary: 'delays a share of the requests to a service',
+  params: { service: svc, delay: param.duration('added delay'), percent: param.percent('percent of requests delayed') },
+  apply: (lab, v) => new FaultDelay(lab, { service: v.service, delay: v.delay, percent: v.percent }),
+  expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} take ${d(v.delay)} longer`,
+};
+
+export const timeout: ScenarioDefinition = {
+  name: 'timeout',
+  summary: 'gives up on requests to a service after a time',
+  params: { service: svc, timeout: param.duration('time allowed per request') },
+  apply: (lab, v) => new Timeout(lab, { service: v.service, timeout: v.timeout }),
+  expect: (v) => `requests to ${v.service.name} that take longer than ${d(v.timeout)} fail with 504 upstream request timeout`,
+};
+
+export const retry: ScenarioDefinition = {
+  name: 'retry',
+  summary: 'retries failed requests to a service',
+  params: {
+    service: svc,
+    attempts: param.count('attempts after the first failure'),
+    perTryTimeout: param.duration('timeout of each attempt'),
+    retryOn: param.text('Envoy retry conditions, comma-separated'),
+  },
+  apply: (lab, v) => new Retry(lab, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn }),
+  expect: (v) => `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn}), so far fewer errors reach the caller`,
+};
+
+export const loadBalancer: ScenarioDefinition = {
+  name: 'load-balancer',
+  summary: 'chooses how requests spread over the pods of a service',
+  params: {
+    service: svc,
+    policy: param.oneOf('load-balancing algorithm', LOAD_BALANCER_POLICIES),
+    version: param.version('version to scale out so the spreading shows'),
+    replicas: param.count('replicas of that version', 1),
+  },
+  apply: (lab, v) => new LoadBalancer(lab, { service: v.service, policy: v.policy, scale: { version: v.version, replicas: v.replicas } }),
+  expect: (v) => `requests spread over the ${v.replicas} pods of ${v.service.name} ${v.version.name} and the other versions by ${v.policy}`,
+};
+
+const poolParams = {
+  maxConnections: param.count('TCP connections at most', 1),
+  maxPendingRequests: param.count('requests waiting for a connection at most', 1),
+  maxRequestsPerConnection: param.count('requests per connection before it is closed', 1),
+};
+
+export const connectionPool: ScenarioDefinition = {
+  name: 'connection-pool',
+  summary: 'limits the connections and requests callers may open to a service',
+  params: {
+    service: svc,
+    ...poolParams,
+    connectTimeout: param.duration('TCP connect timeout'),
+    http2MaxRequests: param.count('requests in flight at most', 1),
+    maxRetries: param.count('retries in flight at most'),
+  },
+  apply: (lab, v) => new ConnectionPool(lab, { ...v }),
+  expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (upstream overflow)`,
+};
+
+const outlierParams = {
+  consecutive5xxErrors: param.count('5xx answers in a row that eject a pod', 1),
+  interval: param.duration('how often pods are checked'),
+  baseEjectionTime: param.duration('how long an ejected pod stays out'),
+  maxEjectionPercent: param.percent('percent of pods that may be out at once'),
+};
+
+export const circuitBreaker: ScenarioDefinition = {
+  name: 'circuit-breaker',
+  summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
+  params: { service: svc, ...poolParams, ...outlierParams },
+  apply: (lab, v) => new CircuitBreaker(lab, { ...v }),
+  expect: (v) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
+};
+
+export const outlierDetection: ScenarioDefinition = {
+  name: 'outlier-detection',
+  summary: 'ejects failing pods from the load-balancing pool (random balancing over a scaled-out version)',
+  params: { service: svc, ...outlierParams, version: param.version('version to scale out'), replicas: param.count('its replicas', 1) },
+  apply: (lab, v) => new OutlierDetection(lab, { ...v, scale: { version: v.version, replicas: v.replicas } }),
+  expect: (v) => `make one ${v.service.name} ${v.version.name} pod misbehave: after ${v.consecutive5xxErrors} error(s) it is ejected for ${d(v.baseEjectionTime)} and the answers come from the healthy pods only`,
+};
+
+export const rateLimit: ScenarioDefinition = {
+  name: 'rate-limit',
+  summary: "limits the requests a service accepts (Envoy local rate limit in its sidecar)",
+  params: { service: svc, requests: param.count('requests allowed per period', 1), per: param.duration('the period') },
+  apply: (lab, v) => new RateLimit(lab, { service: v.service, requests: v.requests, per: v.per }),
+  expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name} answers 429 with header x-local-rate-limit: true`,
+};
+
+export const mtls: ScenarioDefinition = {
+  name: 'mtls',
+  summary: 'requires (STRICT) or accepts (PERMISSIVE) mutual TLS between sidecars',
+  params: {
+    mode: param.oneOf('STRICT or PERMISSIVE', ['STRICT', 'PERMISSIVE'] as const),
+    scope: param.oneOf('mesh (istio-system), namespace or service', ['mesh', 'namespace', 'service'] as const),
+    service: svc,
+  },
+  apply: (lab, v) => new Mtls(lab, { mode: v.mode, scope: v.scope, service: v.service }),
+  expect: (v) => (v.mode === 'STRICT'
+    ? `meshed callers still succeed (their sidecars use mTLS); a caller without a sidecar gets "connection reset by peer" (${v.scope} scope)`
+    : `callers with and without a sidecar both succeed (${v.scope} scope)`),
+};
+
+export const authzDeny: ScenarioDefinition = {
+  name: 'authz-deny',
+  summary: 'denies some callers access to a service (AuthorizationPolicy DENY on their ServiceAccounts)',
+  params: { service: svc, from: param.callers('denied callers, comma-separated') },
+  apply: (lab, v) => new AuthzDeny(lab, { from: v.from, to: v.service }),
+  expect: (v) => `calls from ${v.from.map((c: any) => c.name).join(', ')} to ${v.service.name} answer 403 "RBAC: access denied"; other callers are unaffected`,
+};
+
+export const authzAllow: ScenarioDefinition = {
+  name: 'authz-allow',
+  summary: "denies everything in the lab's namespace, then allows the listed calls by ServiceAccount",
+  params: { rules: param.allowRules('to<from,from:METHOD|METHOD rules separated by ";" (from * means anyone)') },
+  apply: (lab, v) => new AuthzAllow(lab, { rules: v.rules }),
+  expect: (v) => `only these calls succeed: ${v.rules.map((r: any) => `${r.from ? r.from.map((c: any) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`,
+};
+
+export const jwt: ScenarioDefinition = {
+  name: 'jwt',
+  summary: 'accepts only requests carrying a valid JWT (RequestAuthentication and AuthorizationPolicy)',
+  params: {
+    service: svc,
+    issuer: param.text('accepted token issuer (iss)'),
+    jwksUri: param.text("URL of the issuer's public keys"),
+    header: param.text('header the token comes in (Authorization means "Bearer <token>")'),
+  },
+  apply: (lab, v) => new Jwt(lab, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header }),
+  expect: (v) => `without a token ${v.service.name} answers 403, with a malformed one 401 "Jwt is not in the form of Header.Payload.Signature", with a valid token from ${v.issuer} 200`,
+};
+
+export const egress: ScenarioDefinition = {
+  name: 'egress',
+  summary: 'registers external hosts with the mesh (ServiceEntry), with a timeout on HTTP ones',
+  params: { hosts: param.list('host:port pairs (port 443 is TLS, others HTTP)'), timeout: param.duration('timeout of HTTP calls to them') },
+  apply: (lab, v) => new Egress(lab, {
+    timeout: v.timeout,
+    hosts: v.hosts.map((hp: string) => {
+      const [host, port] = hp.split(':');
+      return { host, port: Number(port ?? 80), protocol: port === '443' ? 'TLS' : 'HTTP' };
+    }),
+  }),
+  expect: (v) => `with outboundTrafficPolicy REGISTRY_ONLY, calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail${v.timeout ? `; HTTP calls give up after ${d(v.timeout)}` : ''}`,
+};
+
+export const ingressTls: ScenarioDefinition = {
+  name: 'ingress-tls',
+  summary: "also serves the lab's gateway over HTTPS on port 443 (TLS terminated at the ingress gateway)",
+  params: { credentialName: param.text('secret in istio-system with the certificate (tls.crt, tls.key)') },
+  apply: (lab, v) => new IngressTls(lab, { gateway: lab.gateways[0], credentialName: v.credentialName }),
+  expect: (v) => `https://$INGRESS_HOST/ answers like http:// does, with the certificate of secret ${v.credentialName}`,
+};
+
+export const redirect: ScenarioDefinition = {
+  name: 'redirect',
+  summary: 'answers one path with a redirect to another',
+  params: { service: svc, from: param.text('path that is redirected'), to: param.text('where to') },
+  apply: (lab, v) => new Redirect(lab, { service: v.service, from: v.from, to: v.to }),
+  expect: (v) => `GET ${v.from} answers 301 with location: ${v.to}`,
+};
+
+export const rewrite: ScenarioDefinition = {
+  name: 'rewrite',
+  summary: 'rewrites a path prefix before forwarding',
+  params: { service: svc, prefix: param.text('path prefix to rewrite'), to: param.text('replacement') },
+  apply: (lab, v) => new Rewrite(lab, { service: v.service, prefix: v.prefix, to: v.to }),
+  expect: (v) => `GET ${v.prefix}... answers what ${v.to}... answers`,
+};
+
+export const cors: ScenarioDefinition = {
+  name: 'cors',
+  summary: 'answers CORS preflights for the allowed origins',
+  params: { service: svc, origins: param.list('allowed origins'), methods: param.list('allowed methods'), maxAge: param.duration('how long browsers cache the answer') },
+  apply: (lab, v) => new Cors(lab, { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
+  expect: (v) => `a preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) gets access-control-allow-origin and access-control-allow-methods: ${v.methods.join(',')}; other origins get no CORS headers`,
+};
+
+export const requestHeaders: ScenarioDefinition = {
+  name: 'request-headers',
+  summary: 'adds a header to every request before it reaches the service',
+  params: { service: svc, name: param.text('header name'), value: param.text('header value') },
+  apply: (lab, v) => new RequestHeaders(lab, { service: v.service, add: { [v.name]: v.value } }),
+  expect: (v) => `${v.service.name} receives ${v.name}: ${v.value} with every request`,
+};
+
+export const tcpRoute: ScenarioDefinition = {
+  name: 'tcp-route',
+  summary: 'routes TCP connections for a proxy Service without pods to another service',
+  params: { name: param.text('name of the proxy Service'), port: param.count('its port', 1), service: param.service('the service that answers') },
+  apply: (lab, v) => new TcpRoute(lab, { name: v.name, port: v.port, to: v.service }),
+  expect: (v) => `connections to ${v.name}:${v.port} reach ${v.service.name} on port ${v.service.port}`,
+};
+
+/** Every scenario, in the order steps are listed and applied. */
+export const SCENARIOS: readonly ScenarioDefinition[] = [
+  route, canary, headerRoute, mirror, faultAbort, faultDelay, timeout, retry, loadBalancer, connectionPool,
+  circuitBreaker, outlierDetection, rateLimit, mtls, authzDeny, authzAllow, jwt, egress, ingressTls, redirect, rewrite, cors,
+  requestHeaders, tcpRoute,
+];

@@ -1,0 +1,70 @@
+import { MeshlabError } from '../errors';
+import type { MeshLab } from '../mesh/lab';
+import type { ScenarioDefinition } from './catalog';
+
+/** A scenario as a lab offers it: the tutorial's numbers as defaults, and how to watch it. */
+export interface Preset {
+  readonly scenario: ScenarioDefinition;
+  /** Text of each parameter, as `--set` would give it; '' leaves an optional one unset. */
+  readonly defaults: Readonly<Record<string, string>>;
+  /** Command that shows the effect, when the lab's usual one does not. @default the lab's */
+  readonly observe?: string;
+}
+
+/** Which scenarios are on, and parameter overrides (`scenario.param` -> text). */
+export interface ScenarioSelection {
+  readonly scenarios: readonly string[];
+  readonly set?: Readonly<Record<string, string>>;
+}
+
+/** A scenario applied to a lab, with the parameter values it used. */
+export interface AppliedScenario {
+  readonly preset: Preset;
+  /** Parameter texts as used (defaults with overrides). */
+  readonly texts: Readonly<Record<string, string>>;
+  /** Parsed parameter values. */
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Checks a selection against the presets a lab offers: unknown scenarios, `--set` for a
+ * scenario that is off, unknown parameters. Returns the presets to apply, in the lab's order.
+ */
+export function resolveSelection(lab: string, presets: readonly Preset[], selection: ScenarioSelection): Preset[] {
+  const offered = presets.map((p) => p.scenario.name);
+  for (const name of selection.scenarios) {
+    if (!offered.includes(name)) {
+      throw new MeshlabError(`lab ${lab} has no scenario ${name} (scenarios: ${offered.join(', ') || 'none'})`);
+    }
+  }
+  for (const key of Object.keys(selection.set ?? {})) {
+    const [name, param] = splitKey(key);
+    if (!offered.includes(name)) throw new MeshlabError(`--set ${key}: lab ${lab} has no scenario ${name} (scenarios: ${offered.join(', ') || 'none'})`);
+    if (!selection.scenarios.includes(name)) throw new MeshlabError(`--set ${key}: scenario ${name} is not switched on (add --scenario ${name})`);
+    const params = Object.keys(presets.find((p) => p.scenario.name === name)!.scenario.params);
+    if (!params.includes(param)) throw new MeshlabError(`--set ${key}: scenario ${name} has no parameter ${param} (parameters: ${params.join(', ')})`);
+  }
+  return presets.filter((p) => selection.scenarios.includes(p.scenario.name));
+}
+
+function splitKey(key: string): [string, string] {
+  const dot = key.indexOf('.');
+  if (dot < 1 || dot === key.length - 1) throw new MeshlabError(`--set ${key}: give it as scenario.parameter=value, e.g. canary.weights=v1:90,v2:10`);
+  return [key.slice(0, dot), key.slice(dot + 1)];
+}
+
+/** Parses a preset's parameters (defaults, then overrides) and applies it to the lab. */
+export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<string, string>> = {}): AppliedScenario {
+  const { scenario } = preset;
+  const texts: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const [name, param] of Object.entries(scenario.params)) {
+    const key = `${scenario.name}.${name}`;
+    const text = set[key] ?? preset.defaults[name];
+    if (text === undefined) throw new MeshlabError(`${key} has no default in lab ${lab.name}: give it with --set ${key}=...`);
+    texts[name] = text;
+    if (text !== '') values[name] = param.parse(text, { lab, key, values });
+  }
+  scenario.apply(lab, values);
+  return { preset, texts, values };
+}

@@ -1,0 +1,147 @@
+import { Duration } from 'cdk8s';
+import type { TrafficPolicy } from '../../imports/istio';
+import { MeshlabError } from '../errors';
+import { istioDuration } from '../istio/duration';
+import type { MeshLab } from '../mesh/lab';
+import type { MeshService, ServiceVersion } from '../mesh/service';
+import { Scenario, checkPercent } from './scenario';
+
+/** Envoy's load-balancing algorithms, as Istio names them (LEAST_CONN is now LEAST_REQUEST). */
+export type LoadBalancerPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'PASSTHROUGH';
+export const LOAD_BALANCER_POLICIES: readonly LoadBalancerPolicy[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH'];
+
+function checkCount(scenario: string, what: string, value: number, min = 1): void {
+  if (!Number.isInteger(value) || value < min) throw new MeshlabError(`${scenario}: ${what} must be a whole number ${min} or more, got ${value}`);
+}
+
+/** Scales one version, for scenarios that need more than one pod to show anything. */
+export interface Scale {
+  readonly version: ServiceVersion;
+  readonly replicas: number;
+}
+
+function applyScale(scenario: string, scale: Scale | undefined): void {
+  if (!scale) return;
+  checkCount(scenario, 'replicas', scale.replicas);
+  scale.version.scale(scale.replicas);
+}
+
+export interface LoadBalancerProps {
+  readonly service: MeshService;
+  readonly policy: LoadBalancerPolicy;
+  /** Consistent hashing on this request header instead of `policy`. @default none */
+  readonly hashHeader?: string;
+  /** Scale a version so the choice between pods shows. @default no change */
+  readonly scale?: Scale;
+}
+
+/**
+ * Chooses how requests spread over a service's pods.
+ * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#LoadBalancerSettings
+ */
+export class LoadBalancer extends Scenario {
+  public constructor(lab: MeshLab, props: LoadBalancerProps) {
+    super(lab, 'load-balancer');
+    if (!LOAD_BALANCER_POLICIES.includes(props.policy)) {
+      throw new MeshlabError(`load-balancer: policy ${props.policy} is not one of ${LOAD_BALANCER_POLICIES.join(', ')}`);
+    }
+    const loadBalancer: TrafficPolicy['loadBalancer'] = props.hashHeader
+      ? { consistentHash: { httpHeaderName: props.hashHeader } }
+      : { simple: props.policy };
+    props.service.routing.setTrafficPolicy(this.name, 'loadBalancer', loadBalancer);
+    applyScale(this.name, props.scale);
+  }
+}
+
+export interface ConnectionPoolProps {
+  readonly service: MeshService;
+  /** TCP connections to the service at most. */
+  readonly maxConnections: number;
+  /** TCP connect timeout. @default Envoy's (10s) */
+  readonly connectTimeout?: Duration;
+  /** Requests in flight at most. @default Envoy's (1024) */
+  readonly http2MaxRequests?: number;
+  /** Requests waiting for a connection at most. */
+  readonly maxPendingRequests: number;
+  /** Requests per connection before it is closed. @default unlimited */
+  readonly maxRequestsPerConnection?: number;
+  /** Retries in flight at most. @default Envoy's (1024) */
+  readonly maxRetries?: number;
+}
+
+function connectionPool(scenario: string, props: ConnectionPoolProps): NonNullable<TrafficPolicy['connectionPool']> {
+  checkCount(scenario, 'maxConnections', props.maxConnections);
+  checkCount(scenario, 'maxPendingRequests', props.maxPendingRequests);
+  for (const [what, value] of [['http2MaxRequests', props.http2MaxRequests], ['maxRequestsPerConnection', props.maxRequestsPerConnection], ['maxRetries', props.maxRetries]] as const) {
+    if (value !== undefined) checkCount(scenario, what, value, what === 'maxRetries' ? 0 : 1);
+  }
+  return {
+    tcp: { maxConnections: props.maxConnections, connectTimeout: props.connectTimeout && istioDuration(props.connectTimeout) },
+    http: {
+      http1MaxPendingRequests: props.maxPendingRequests,
+      http2MaxRequests: props.http2MaxRequests,
+      maxRequestsPerConnection: props.maxRequestsPerConnection,
+      maxRetries: props.maxRetries,
+    },
+  };
+}
+
+/**
+ * Limits the connections and requests a service's callers may open.
+ * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings
+ */
+export class ConnectionPool extends Scenario {
+  public constructor(lab: MeshLab, props: ConnectionPoolProps) {
+    super(lab, 'connection-pool');
+    props.service.routing.setTrafficPolicy(this.name, 'connectionPool', connectionPool(this.name, props));
+  }
+}
+
+export interface OutlierProps {
+  /** 5xx answers in a row that eject a pod. */
+  readonly consecutive5xxErrors: number;
+  /** How often pods are checked. */
+  readonly interval: Duration;
+  /** How long an ejected pod stays out (times the number of ejections). */
+  readonly baseEjectionTime: Duration;
+  /** Percent of the pods that may be out at once. */
+  readonly maxEjectionPercent: number;
+}
+
+function outlierDetection(scenario: string, props: OutlierProps): NonNullable<TrafficPolicy['outlierDetection']> {
+  checkCount(scenario, 'consecutive5xxErrors', props.consecutive5xxErrors);
+  checkPercent(scenario, 'maxEjectionPercent', props.maxEjectionPercent);
+  return {
+    consecutive5xxErrors: props.consecutive5xxErrors,
+    interval: istioDuration(props.interval),
+    baseEjectionTime: istioDuration(props.baseEjectionTime),
+    maxEjectionPercent: props.maxEjectionPercent,
+  };
+}
+
+/**
+ * Trips a service's circuit: a small connection pool that rejects the excess with 503, and
+ * ejection of pods that keep failing.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/
+ */
+export class CircuitBreaker extends Scenario {
+  public constructor(lab: MeshLab, props: ConnectionPoolProps & OutlierProps) {
+    super(lab, 'circuit-breaker');
+    props.service.routing.setTrafficPolicy(this.name, 'connectionPool', connectionPool(this.name, props));
+    props.service.routing.setTrafficPolicy(this.name, 'outlierDetection', outlierDetection(this.name, props));
+  }
+}
+
+/**
+ * Ejects failing pods from the load-balancing pool ("pool ejection"), with random load
+ * balancing over a scaled-out version so the ejection shows.
+ * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#OutlierDetection
+ */
+export class OutlierDetection extends Scenario {
+  public constructor(lab: MeshLab, props: OutlierProps & { readonly service: MeshService; readonly scale?: Scale }) {
+    super(lab, 'outlier-detection');
+    props.service.routing.setTrafficPolicy(this.name, 'outlierDetection', outlierDetection(this.name, props));
+    props.service.routing.setTrafficPolicy(this.name, 'loadBalancer', { simple: 'RANDOM' });
+    applyScale(this.name, props.scale);
+  }
+}

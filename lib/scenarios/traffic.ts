@@ -1,0 +1,237 @@
+import { Duration } from 'cdk8s';
+import { MeshlabError } from '../errors';
+import { istioDuration } from '../istio/duration';
+import type { MeshLab } from '../mesh/lab';
+import { Match } from '../mesh/routing';
+import type { MeshService, ServiceVersion } from '../mesh/service';
+import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
+
+/**
+ * Sends all traffic of a service to one version.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/request-routing/
+ */
+export class Route extends Scenario {
+  public constructor(lab: MeshLab, props: { readonly to: ServiceVersion }) {
+    super(lab, 'route');
+    checkHttp(this.name, props.to.service);
+    props.to.service.routing.setCatchAll(this.name, { to: [{ destination: props.to }] });
+  }
+}
+
+export interface CanaryProps {
+  /** Versions of one service with the percent of traffic each gets; they add up to 100. */
+  readonly weights: ReadonlyArray<{ readonly version: ServiceVersion; readonly weight: number }>;
+}
+
+/**
+ * Splits a service's traffic between versions by weight.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/traffic-shifting/
+ */
+export class Canary extends Scenario {
+  public constructor(lab: MeshLab, props: CanaryProps) {
+    super(lab, 'canary');
+    if (props.weights.length === 0) throw new MeshlabError('canary needs at least one version:weight');
+    const service = sameService(this.name, props.weights.map((w) => w.version));
+    checkHttp(this.name, service);
+    const listed = props.weights.map((w) => `${w.version.name}=${w.weight}`).join(', ');
+    for (const w of props.weights) {
+      if (!Number.isInteger(w.weight) || w.weight < 0 || w.weight > 100) {
+        throw new MeshlabError(`canary weight of ${service.name} ${w.version.name} must be a whole number from 0 to 100, got ${w.weight}`);
+      }
+    }
+    const total = props.weights.reduce((sum, w) => sum + w.weight, 0);
+    if (total !== 100) throw new MeshlabError(`canary weights for ${service.name} must add up to 100, got ${total} (${listed})`);
+    const names = props.weights.map((w) => w.version.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw new MeshlabError(`canary weights for ${service.name} name ${twice} twice (${listed})`);
+    service.routing.setCatchAll(this.name, { to: props.weights.map((w) => ({ destination: w.version, weight: w.weight })) });
+  }
+}
+
+export interface HeaderRouteProps {
+  /** Request header to look at (matched case-insensitively by name). */
+  readonly header: string;
+  /** RE2 regular expression the header value must match. */
+  readonly regex: string;
+  /** Version that gets matching requests. */
+  readonly to: ServiceVersion;
+  /** Version that gets the others. @default the service's usual routing */
+  readonly fallback?: ServiceVersion;
+}
+
+/**
+ * Sends requests whose header matches a regular expression to one version.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/request-routing/#route-based-on-user-identity
+ */
+export class HeaderRoute extends Scenario {
+  public constructor(lab: MeshLab, props: HeaderRouteProps) {
+    super(lab, 'header-route');
+    const service = sameService(this.name, props.fallback ? [props.to, props.fallback] : [props.to]);
+    checkHttp(this.name, service);
+    if (!/^[A-Za-z0-9-]+$/.test(props.header)) {
+      throw new MeshlabError(`header-route: ${props.header} is not a header name (letters, digits and '-')`);
+    }
+    checkRegex(this.name, props.regex);
+    service.routing.addMatchRoute(this.name, { match: [Match.header(props.header, props.regex)], to: [{ destination: props.to }] });
+    if (props.fallback) service.routing.setCatchAll(this.name, { to: [{ destination: props.fallback }] });
+  }
+}
+
+/** Fails unless `regex` compiles (JavaScript's syntax stands in for RE2's, which it covers for these uses). */
+export function checkRegex(scenario: string, regex: string): void {
+  try {
+    new RegExp(regex);
+  } catch (e) {
+    throw new MeshlabError(`${scenario}: ${regex} is not a valid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, '')})`);
+  }
+  if (/\(\?[=!<]/.test(regex)) throw new MeshlabError(`${scenario}: ${regex} uses a lookaround, which Envoy's RE2 does not support`);
+}
+
+/**
+ * Routes a service to one version and copies the requests to another (responses of the
+ * copy are dropped).
+ * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
+ */
+export class Mirror extends Scenario {
+  public constructor(lab: MeshLab, props: { readonly to: ServiceVersion; readonly mirror: ServiceVersion; readonly percent?: number }) {
+    super(lab, 'mirror');
+    const service = sameService(this.name, [props.to, props.mirror]);
+    checkHttp(this.name, service);
+    const percent = props.percent ?? 100;
+    checkPercent(this.name, 'percent', percent);
+    if (props.to === props.mirror) throw new MeshlabError(`mirror: ${service.name} ${props.to.name} cannot mirror to itself`);
+    service.routing.setCatchAll(this.name, { to: [{ destination: props.to }] });
+    service.routing.setMirror(this.name, { destination: props.mirror, percent });
+  }
+}
+
+/**
+ * Answers a share of a service's requests with an HTTP error instead of forwarding them.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/fault-injection/
+ */
+export class FaultAbort extends Scenario {
+  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly status: number; readonly percent: number }) {
+    super(lab, 'fault-abort');
+    checkHttp(this.name, props.service);
+    if (!Number.isInteger(props.status) || props.status < 400 || props.status > 599) {
+      throw new MeshlabError(`fault-abort: status must be an HTTP error status from 400 to 599, got ${props.status}`);
+    }
+    checkPercent(this.name, 'percent', props.percent);
+    props.service.routing.setRouteSetting(this.name, 'fault.abort', { httpStatus: props.status, percentage: { value: props.percent } });
+  }
+}
+
+/**
+ * Delays a share of a service's requests.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/fault-injection/
+ */
+export class FaultDelay extends Scenario {
+  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly delay: Duration; readonly percent: number }) {
+    super(lab, 'fault-delay');
+    checkHttp(this.name, props.service);
+    checkPercent(this.name, 'percent', props.percent);
+    props.service.routing.setRouteSetting(this.name, 'fault.delay', { fixedDelay: istioDuration(props.delay), percentage: { value: props.percent } });
+  }
+}
+
+/**
+ * Gives up on a service's requests after a time (the caller sees 504).
+ * @see https://istio.io/latest/docs/tasks/traffic-management/request-timeouts/
+ */
+export class Timeout extends Scenario {
+  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly timeout: Duration }) {
+    super(lab, 'timeout');
+    checkHttp(this.name, props.service);
+    props.service.routing.setRouteSetting(this.name, 'timeout', istioDuration(props.timeout));
+  }
+}
+
+export interface RetryProps {
+  readonly service: MeshService;
+  /** Attempts after the first failure. @default 3 */
+  readonly attempts?: number;
+  /** Timeout of each attempt. @default Duration.seconds(2) */
+  readonly perTryTimeout?: Duration;
+  /** Envoy conditions that trigger a retry. @default Istio's (connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes) */
+  readonly retryOn?: string;
+}
+
+/**
+ * Retries a service's failed requests.
+ * @see https://istio.io/latest/docs/concepts/traffic-management/#retries
+ */
+export class Retry extends Scenario {
+  public constructor(lab: MeshLab, props: RetryProps) {
+    super(lab, 'retry');
+    checkHttp(this.name, props.service);
+    const attempts = props.attempts ?? 3;
+    if (!Number.isInteger(attempts) || attempts < 0) throw new MeshlabError(`retry: attempts must be a whole number 0 or more, got ${attempts}`);
+    if (props.retryOn !== undefined && !/^[a-z0-9-]+(,[a-z0-9-]+)*$/.test(props.retryOn)) {
+      throw new MeshlabError(`retry: retryOn ${props.retryOn} must be comma-separated Envoy conditions such as 5xx,gateway-error,connect-failure`);
+    }
+    props.service.routing.setRouteSetting(this.name, 'retries', {
+      attempts,
+      perTryTimeout: istioDuration(props.perTryTimeout ?? Duration.seconds(2)),
+      retryOn: props.retryOn,
+    });
+  }
+}
+
+/** Answers requests for one path with a redirect to another. */
+export class Redirect extends Scenario {
+  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly from: string; readonly to: string }) {
+    super(lab, 'redirect');
+    checkHttp(this.name, props.service);
+    checkPath(this.name, props.from);
+    checkPath(this.name, props.to);
+    props.service.routing.addMatchRoute(this.name, { match: [Match.exact(props.from)], redirect: props.to });
+  }
+}
+
+/** Rewrites a path prefix before forwarding. */
+export class Rewrite extends Scenario {
+  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly prefix: string; readonly to: string }) {
+    super(lab, 'rewrite');
+    checkHttp(this.name, props.service);
+    checkPath(this.name, props.prefix);
+    checkPath(this.name, props.to);
+    props.service.routing.addMatchRoute(this.name, {
+      match: [Match.prefix(props.prefix)],
+      rewrite: props.to,
+      to: [{ destination: props.service.defaultDestination }],
+    });
+  }
+}
+
+function checkPath(scenario: string, path: string): void {
+  if (!/^\/[^\s]*$/.test(path)) throw new MeshlabError(`${scenario}: ${path} is not a path (it starts with / and has no spaces)`);
+}
+
+export interface CorsProps {
+  readonly service: MeshService;
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly maxAge: Duration;
+}
+
+/** Answers CORS preflights and adds CORS headers for the allowed origins. */
+export class Cors extends Scenario {
+  public constructor(lab: MeshLab, props: CorsProps) {
+    super(lab, 'cors');
+    checkHttp(this.name, props.service);
+    props.service.routing.setRouteSetting(this.name, 'corsPolicy', {
+      allowOrigins: props.allowOrigins.map((exact) => ({ exact })),
+      allowMethods: [...props.allowMethods],
+      maxAge: istioDuration(props.maxAge),
+    });
+  }
+}
+
+/** Adds headers to every request before it reaches the service. */
+export class RequestHeaders extends Scenario {
+  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly add: Readonly<Record<string, string>> }) {
+    super(lab, 'request-headers');
+    checkHttp(this.name, props.service);
+    props.service.routing.setRouteSetting(this.name, 'headers', { request: { add: { ...props.add } } });
+  }
+}
