@@ -43,14 +43,14 @@ function previousOutput(): string {
 
 describe('bad input: one line, exit code 2, output folder untouched', () => {
   test.each([
-    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --out, --registry, --namespace, --ingress-ip, --help)'],
+    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --out, --config, --registry, --namespace, --ingress-ip, --outbound, --help, --list, --json)'],
     [['--lab', 'bookinfo'], 'meshlab: unknown lab bookinfo (labs: polyglot, tutorial, flask, fft, platform)'],
     [['--lab'], 'meshlab: --lab needs a value'],
     [['--namespace', 'tutorial=Bad_NS'], "meshlab: --namespace tutorial=Bad_NS: Bad_NS is not a valid namespace (lower-case letters, digits and '-', at most 63)"],
     [['--namespace', 'books=x'], 'meshlab: --namespace books=x must be LAB=NAMESPACE with LAB one of polyglot, tutorial, flask, fft'],
     [['--ingress-ip', '10.0.0.300'], 'meshlab: --ingress-ip 10.0.0.300 is not an IP address'],
     [['--registry', 'a registry'], 'meshlab: --registry a registry is not a registry host (like registry.example.com:5000 or harbor.local/mirror)'],
-    [['extra'], 'meshlab: unexpected argument extra (flags: --lab, --out, --registry, --namespace, --ingress-ip, --help)'],
+    [['extra'], 'meshlab: unexpected argument extra (flags: --lab, --scenario, --set, --out, --config, --registry, --namespace, --ingress-ip, --outbound, --help, --list, --json)'],
   ])('%j', (argv, message) => {
     const dir = previousOutput();
     const before = snapshotTree(dir);
@@ -59,8 +59,88 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
     expect(snapshotTree(dir)).toEqual(before);
   });
 
+  test.each([
+    [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress)'],
+    [['--scenario', 'canery'], expect.stringMatching(/^meshlab: unknown scenario canery \(scenarios: authz-allow, authz-deny, canary, /)],
+    [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.wieghts=v1:50,v2:50'], 'meshlab: --set canary.wieghts: scenario canary has no parameter wieghts (parameters: service, weights)'],
+    [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'timeout.timeout=2s'], 'meshlab: --set timeout.timeout: scenario timeout is not switched on (add --scenario timeout)'],
+    [['--lab', 'tutorial', '--set', 'timeout.timeout=2s'], 'meshlab: --set needs the scenario switched on with --scenario'],
+    [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:80,v2:30'], 'meshlab: canary weights for recommendation must add up to 100, got 110 (v1=80, v2=30)'],
+    [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:90,v3:10'], 'meshlab: canary.weights=v1:90,v3:10: recommendation has no version v3 (versions: v1, v2)'],
+    [['--lab', 'tutorial', '--scenario', 'fault-abort', '--set', 'fault-abort.percent=120'], 'meshlab: fault-abort.percent=120: must be a percentage from 0 to 100'],
+    [['--lab', 'tutorial', '--scenario', 'fault-abort', '--set', 'fault-abort.status=302'], 'meshlab: fault-abort.status=302: must be an HTTP error status from 400 to 599'],
+    [['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.timeout=-1s'], 'meshlab: timeout.timeout=-1s: must be a positive duration such as 500ms, 7s, 3m or 1h'],
+    [['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.timeout=1 minute'], 'meshlab: timeout.timeout=1 minute: must be a positive duration such as 500ms, 7s, 3m or 1h'],
+    [['--lab', 'tutorial', '--scenario', 'retry', '--set', 'retry.attempts=-3'], 'meshlab: retry.attempts=-3: must be a whole number 0 or more'],
+    [['--lab', 'tutorial', '--scenario', 'header-route', '--set', 'header-route.regex=(Safari'], 'meshlab: header-route: (Safari is not a valid regular expression (/(Safari/: Unterminated group)'],
+    [['--lab', 'tutorial', '--scenario', 'route', '--set', 'route.service=recomendation'], 'meshlab: route.service=recomendation: no such service in lab tutorial (services: customer, preference, egresshttpbin, egressgithub, recommendation)'],
+    [['--lab', 'tutorial', '--scenario', 'route,canary'], 'meshlab: scenarios route and canary both set the routes of recommendation; switch one of them off'],
+    [['--outbound', 'DENY'], 'meshlab: --outbound DENY must be one of ALLOW_ANY, REGISTRY_ONLY'],
+    [['--json'], 'meshlab: --json goes with --list'],
+  ])('scenario input %j', (argv, message) => {
+    const dir = previousOutput();
+    const before = snapshotTree(dir);
+    const { code, out, err } = runCli([...argv, '--out', dir]);
+    expect({ code, out, err }).toEqual({ code: 2, out: [], err: [message] });
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
+  test('a flags file that is not what meshlab expects', () => {
+    const dir = previousOutput();
+    const config = path.join(tmpdir(), 'meshlab.config.json');
+    fs.writeFileSync(config, JSON.stringify({ labs: { bookinfo: { scenarios: [] } } }));
+    expect(runCli(['--config', config, '--out', dir]).err).toEqual([`meshlab: ${config}: unknown lab bookinfo (labs: polyglot, tutorial, flask, fft)`]);
+    fs.writeFileSync(config, JSON.stringify({ labs: { tutorial: { scenarios: ['canary'], set: { 'canary.weights': 'v1:50' } } } }));
+    expect(runCli(['--config', config, '--out', dir]).err).toEqual(['meshlab: canary weights for recommendation must add up to 100, got 50 (v1=50)']);
+  });
+
   test('MESHLAB_LAB is checked like --lab', () => {
     expect(runCli([], { MESHLAB_LAB: 'flask,nope' }).err).toEqual(['meshlab: unknown lab nope (labs: polyglot, tutorial, flask, fft, platform)']);
+  });
+});
+
+describe('scenarios on the command line and in the flags file', () => {
+  test('--scenario and --set change the lab base; the steps stay relative to the plain lab', () => {
+    const dir = path.join(tmpdir(), 'out');
+    expect(runCli(['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:75,v2:25', '--out', dir]).code).toBe(0);
+    const tree = snapshotTree(dir);
+    expect(tree['tutorial/recommendation.yaml']).toMatch(/subset: v1\n\s+weight: 75/);
+    expect(tree['tutorial/steps/canary.yaml']).toMatch(/weight: 75/);
+    expect(tree['tutorial/README.md']).toMatch(/already include these steps .*: `canary`/);
+  });
+
+  test('without --lab, --scenario applies to the labs that offer it', () => {
+    const dir = path.join(tmpdir(), 'out');
+    expect(runCli(['--scenario', 'canary', '--out', dir]).out).toEqual([expect.stringMatching(/\(polyglot, tutorial, flask\)$/)]);
+  });
+
+  test('the flags file switches scenarios on for a plain synth; MESHLAB_SCENARIO and MESHLAB_SET replace it', () => {
+    const config = path.join(tmpdir(), 'meshlab.config.json');
+    fs.writeFileSync(config, JSON.stringify({ labs: { flask: { scenarios: ['route'], set: { 'route.version': 'v1' } } } }));
+    const dir = path.join(tmpdir(), 'out');
+    expect(runCli(['--lab', 'flask', '--config', config, '--out', dir]).code).toBe(0);
+    expect(snapshotTree(dir)['flask/flaskapp.yaml']).toMatch(/subset: v1/);
+    expect(runCli(['--lab', 'flask', '--config', config, '--out', dir], { MESHLAB_SCENARIO: 'route', MESHLAB_SET: 'route.version=v2' }).code).toBe(0);
+    expect(snapshotTree(dir)['flask/flaskapp.yaml']).toMatch(/subset: v2/);
+  });
+
+  test('--list --json lists labs, namespaces, services, versions, scenarios and parameters with defaults', () => {
+    const { code, out } = runCli(['--list', '--json']);
+    expect(code).toBe(0);
+    const listing = JSON.parse(out[0]);
+    const tutorial = listing.labs.find((l: any) => l.name === 'tutorial');
+    expect(tutorial.namespace).toBe('istio-tutorial');
+    expect(tutorial.services).toContainEqual({ name: 'recommendation', versions: ['v1', 'v2'] });
+    expect(tutorial.scenarios.find((s: any) => s.name === 'canary').params).toEqual([
+      { name: 'service', default: 'recommendation', description: 'the service it applies to' },
+      { name: 'weights', default: 'v1:90,v2:10', description: 'version:percent pairs adding up to 100' },
+    ]);
+    expect(listing.labs.map((l: any) => l.name)).toEqual(['polyglot', 'tutorial', 'flask', 'fft']);
+  });
+
+  test('--list prints every scenario parameter with its default', () => {
+    const { out } = runCli(['--list', '--lab', 'flask']);
+    expect(out[0]).toMatch(/^flask \(namespace istio-app\)\n  services: flaskapp \(v1, v2\)\n  scenarios:\n    route\n      route.service=flaskapp +the service it applies to/);
   });
 });
 
@@ -109,7 +189,7 @@ describe('the built command, as a user runs it', () => {
   test('--help prints the usage', () => {
     const result = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^usage: npm run synth -- \[--lab NAME\]/);
+    expect(result.stdout).toMatch(/^usage: npm run synth -- \[--lab L\]\.\.\. \[--scenario S\[,S\.\.\.\]\]\.\.\./);
   });
 
   test('writes every lab and the platform, byte for byte the same on every run', () => {

@@ -3,58 +3,90 @@ import { PLATFORM } from '../app';
 import { MeshlabError } from '../errors';
 import { LAB_NAMES } from '../labs';
 import { LabOptions } from '../labs/options';
-import { PlatformProps } from '../platform/platform';
+import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
+import { ScenarioSelection } from '../scenarios/engine';
 
 /** A mistake on the command line: reported as one line, exit code 2. */
 export class UsageError extends MeshlabError {}
 
 export interface CliOptions {
   readonly help: boolean;
+  /** Print the labs, services and scenarios instead of writing. */
+  readonly list: boolean;
+  /** With `list`: as JSON. */
+  readonly json: boolean;
   /** Labs (and `platform`) to write. @default all */
   readonly targets?: readonly string[];
   readonly out: string;
+  /** The flags file with the labs' scenarios. */
+  readonly config: string;
+  /** Scenarios from the command line, for every selected lab; undefined means: the flags file's. */
+  readonly scenarios?: ScenarioSelection;
   readonly labOptions: Readonly<Record<string, LabOptions>>;
   readonly platform: PlatformProps;
 }
 
-export const USAGE = `usage: npm run synth -- [--lab NAME]... [--out DIR] [--registry HOST] [--namespace LAB=NS]... [--ingress-ip IP]...
+export const USAGE = `usage: npm run synth -- [--lab L]... [--scenario S[,S...]]... [--set S.param=value]... [--out DIR]
+       npm run synth -- --list [--json]
 
-  --lab NAME          write only this lab (repeatable): ${[...LAB_NAMES, PLATFORM].join(', ')}
-  --out DIR           output folder (default: $CDK8S_OUTDIR, else dist)
-  --registry HOST     pull every image through this registry (mirror)
-  --namespace LAB=NS  put a lab in another namespace
-  --ingress-ip IP     externalIPs of the ingress gateway Service (repeatable)
-  --help              this text
+  --lab NAME            write only this lab (repeatable): ${[...LAB_NAMES, PLATFORM].join(', ')}
+  --scenario S[,S...]   switch scenarios on in the selected labs (repeatable); replaces the flags file's
+  --set S.param=value   set a parameter of a switched-on scenario (repeatable)
+  --list                list labs, services, versions, scenarios and their parameters (--json for JSON)
+  --out DIR             output folder (default: $CDK8S_OUTDIR, else dist)
+  --config FILE         flags file with each lab's scenarios (default: meshlab.config.json)
+  --registry HOST       pull every image through this registry (mirror)
+  --namespace LAB=NS    put a lab in another namespace
+  --ingress-ip IP       externalIPs of the ingress gateway Service (repeatable)
+  --outbound MODE       outbound traffic policy of the mesh: ALLOW_ANY (default) or REGISTRY_ONLY
+  --help                this text
 
-Environment: MESHLAB_LAB (comma-separated labs), MESHLAB_REGISTRY, MESHLAB_INGRESS_IP (comma-separated).`;
+Environment (for npx cdk8s synth): MESHLAB_LAB, MESHLAB_SCENARIO (comma-separated), MESHLAB_SET
+(semicolon-separated S.param=value), MESHLAB_CONFIG, MESHLAB_REGISTRY, MESHLAB_INGRESS_IP, MESHLAB_OUTBOUND.`;
 
-const FLAGS = ['--lab', '--out', '--registry', '--namespace', '--ingress-ip', '--help'];
+const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound'];
+const SWITCHES = ['--help', '--list', '--json'];
+const FLAGS = [...VALUE_FLAGS, ...SWITCHES];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const OUTBOUND: readonly OutboundTrafficPolicy[] = ['ALLOW_ANY', 'REGISTRY_ONLY'];
+
+/** `S.param=value` pairs (the value may itself hold '=') into a map. */
+export function parseSets(pairs: readonly string[], origin = '--set'): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`${origin} ${pair} must be scenario.parameter=value, e.g. canary.weights=v1:90,v2:10`);
+    set[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return set;
+}
 
 /** Reads flags (`--flag value` or `--flag=value`) and their environment equivalents. */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliOptions {
   const values = new Map<string, string[]>();
-  let help = false;
+  const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (!FLAGS.includes(flag)) {
       throw new UsageError(arg.startsWith('-') ? `unknown flag ${flag} (flags: ${FLAGS.join(', ')})` : `unexpected argument ${arg} (flags: ${FLAGS.join(', ')})`);
     }
-    if (flag === '--help') {
-      help = true;
+    if (SWITCHES.includes(flag)) {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+      switches.add(flag);
       continue;
     }
     const value = inline ?? argv[++i];
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
     values.set(flag, [...(values.get(flag) ?? []), value]);
   }
-  const list = (flag: string, envName: string) =>
-    values.get(flag) ?? (env[envName] ? env[envName]!.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
-  const single = (flag: string) => {
+  const fromEnv = (name: string, separator: string) =>
+    (env[name] ? env[name]!.split(separator).map((s) => s.trim()).filter(Boolean) : undefined);
+  const list = (flag: string, envName: string) => values.get(flag)?.flatMap((v) => (flag === '--set' ? [v] : v.split(','))) ?? fromEnv(envName, flag === '--set' ? ';' : ',');
+  const single = (flag: string, envName: string) => {
     const given = values.get(flag);
     if (given && given.length > 1) throw new UsageError(`${flag} given ${given.length} times; give it once`);
-    return given?.[0];
+    return given?.[0] ?? env[envName];
   };
 
   const allowed = [...LAB_NAMES, PLATFORM];
@@ -63,7 +95,12 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     if (!allowed.includes(t)) throw new UsageError(`unknown lab ${t} (labs: ${allowed.join(', ')})`);
   }
 
-  const registry = single('--registry') ?? env.MESHLAB_REGISTRY;
+  const scenarioNames = list('--scenario', 'MESHLAB_SCENARIO');
+  const sets = list('--set', 'MESHLAB_SET');
+  if (sets && !scenarioNames) throw new UsageError('--set needs the scenario switched on with --scenario');
+  const scenarios = scenarioNames ? { scenarios: [...new Set(scenarioNames)], set: parseSets(sets ?? []) } : undefined;
+
+  const registry = single('--registry', 'MESHLAB_REGISTRY');
   if (registry !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9.:_\-/]*$/.test(registry)) {
     throw new UsageError(`--registry ${registry} is not a registry host (like registry.example.com:5000 or harbor.local/mirror)`);
   }
@@ -80,12 +117,21 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   for (const ip of ingressIPs) {
     if (isIP(ip) === 0) throw new UsageError(`--ingress-ip ${ip} is not an IP address`);
   }
+  const outbound = single('--outbound', 'MESHLAB_OUTBOUND');
+  if (outbound !== undefined && !OUTBOUND.includes(outbound as OutboundTrafficPolicy)) {
+    throw new UsageError(`--outbound ${outbound} must be one of ${OUTBOUND.join(', ')}`);
+  }
+  if (switches.has('--json') && !switches.has('--list')) throw new UsageError('--json goes with --list');
 
   return {
-    help,
+    help: switches.has('--help'),
+    list: switches.has('--list'),
+    json: switches.has('--json'),
     targets,
-    out: single('--out') ?? env.CDK8S_OUTDIR ?? 'dist',
+    out: single('--out', 'CDK8S_OUTDIR') ?? 'dist',
+    config: single('--config', 'MESHLAB_CONFIG') ?? 'meshlab.config.json',
+    scenarios,
     labOptions,
-    platform: { ingressExternalIPs: ingressIPs },
+    platform: { ingressExternalIPs: ingressIPs, outboundTrafficPolicy: outbound as OutboundTrafficPolicy | undefined },
   };
 }

@@ -1,10 +1,13 @@
 import { PLATFORM } from '../app';
 import { MeshlabError } from '../errors';
-import { LAB_NAMES } from '../labs';
+import { LABS, LAB_NAMES } from '../labs';
+import { ScenarioSelection } from '../scenarios/engine';
 import { synthesizeOutput } from '../output/synthesize';
 import { writeAtomically } from '../output/write';
 import { formatFinding } from '../validate/manifest';
 import { USAGE, UsageError, parseArgs } from './args';
+import { readConfig } from './config';
+import { formatListing, listing } from './list';
 
 /** Where the command line writes: stdout and stderr, replaceable in tests. */
 export interface Io {
@@ -22,27 +25,45 @@ const processIo: Io = {
  * Returns the exit code: 0 written, 1 invalid output (nothing written), 2 bad usage.
  */
 export function run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io = processIo): number {
-  let options;
   try {
-    options = parseArgs(argv, env);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.err(`meshlab: ${e.message}`);
-    return 2;
-  }
-  if (options.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  const targets = options.targets ?? [...LAB_NAMES, PLATFORM];
-  let synthesis;
-  try {
-    synthesis = synthesizeOutput({ targets, labOptions: options.labOptions, platform: options.platform });
+    return runOrThrow(argv, env, io);
   } catch (e) {
     if (!(e instanceof MeshlabError)) throw e;
     io.err(`meshlab: ${e.message}`);
     return 2;
   }
+}
+
+/**
+ * Without `--lab`, `--scenario` applies to the labs that offer every scenario named; a name
+ * no lab offers is an error listing the names there are.
+ */
+function labsFor(selection: ScenarioSelection | undefined): string[] | undefined {
+  if (!selection) return undefined;
+  const offered = new Set(LABS.flatMap((l) => l.scenarios.map((p) => p.scenario.name)));
+  const unknown = selection.scenarios.find((s) => !offered.has(s));
+  if (unknown) throw new UsageError(`unknown scenario ${unknown} (scenarios: ${[...offered].sort().join(', ')})`);
+  const labs = LABS.filter((l) => selection.scenarios.every((s) => l.scenarios.some((p) => p.scenario.name === s))).map((l) => l.name);
+  if (labs.length === 0) throw new UsageError(`no lab offers all of ${selection.scenarios.join(', ')}; pick labs with --lab`);
+  return labs;
+}
+
+function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): number {
+  const options = parseArgs(argv, env);
+  if (options.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (options.list) {
+    const l = listing(options.targets, options.labOptions);
+    io.out(options.json ? JSON.stringify(l, null, 2) : formatListing(l));
+    return 0;
+  }
+  const targets = options.targets ?? labsFor(options.scenarios) ?? [...LAB_NAMES, PLATFORM];
+  const scenarios = options.scenarios
+    ? Object.fromEntries(LAB_NAMES.filter((l) => targets.includes(l)).map((l) => [l, options.scenarios!]))
+    : readConfig(options.config);
+  const synthesis = synthesizeOutput({ targets, labOptions: options.labOptions, platform: options.platform, scenarios });
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);
     io.err(`meshlab: ${synthesis.findings.length} problem(s); nothing was written to ${options.out}`);

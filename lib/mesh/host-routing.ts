@@ -25,6 +25,7 @@ interface Owned<T> {
  */
 export class HostRouting {
   private catchAll: Owned<HttpRouteProps> | undefined;
+  private fallback: Owned<HttpRouteProps> | undefined;
   private mirror: Owned<Mirror> | undefined;
   private readonly matched: Array<Owned<HttpRouteProps>> = [];
   private readonly settings = new Map<RouteSetting, Owned<unknown>>();
@@ -47,6 +48,14 @@ export class HostRouting {
       throw new MeshlabError(`scenarios ${this.catchAll.owner} and ${owner} both set the routes of ${this.host}; switch one of them off`);
     }
     this.catchAll = { owner, value: route };
+  }
+
+  /**
+   * Sets where unmatched requests go unless another scenario sets the catch-all (a header
+   * route's "everyone else" yields to a canary split, for instance).
+   */
+  public setFallback(owner: string, route: HttpRouteProps): void {
+    this.fallback = { owner, value: route };
   }
 
   /** Copies the catch-all route's requests to another destination. */
@@ -90,7 +99,7 @@ export class HostRouting {
       }
       return { ...route, ...extra };
     };
-    const catchAll = renderHttpRoute(this.catchAll?.value ?? { to: [{ destination: everyVersion }] }, namespace);
+    const catchAll = renderHttpRoute((this.catchAll ?? this.fallback)?.value ?? { to: [{ destination: everyVersion }] }, namespace);
     const mirror = this.mirror?.value;
     const last = mirror
       ? { ...catchAll, mirror: renderDestination(mirror.destination, namespace), mirrorPercentage: { value: mirror.percent } }
@@ -107,10 +116,5 @@ export class HostRouting {
   /** The traffic policy of one subset, if any. */
   public subsetTrafficPolicy(subset: string): TrafficPolicy | undefined {
     return this.subsetPolicy.get(subset)?.value;
-  }
-
-  /** True when any scenario changed this host's VirtualService. */
-  public get customized(): boolean {
-    return this.catchAll !== undefined || this.mirror !== undefined || this.matched.length > 0 || this.settings.size > 0;
   }
 }

@@ -70,7 +70,7 @@ export const mirror: ScenarioDefinition = {
 export const faultAbort: ScenarioDefinition = {
   name: 'fault-abort',
   summary: 'answers a share of the requests to a service with an HTTP error',
-  params: { service: svc, status: param.count('HTTP status, 400 to 599', 400), percent: param.percent('percent of requests aborted') },
+  params: { service: svc, status: param.status('HTTP status, 400 to 599'), percent: param.percent('percent of requests aborted') },
   apply: (lab, v) => new FaultAbort(lab, { service: v.service, status: v.status, percent: v.percent }),
   expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)`,
 };

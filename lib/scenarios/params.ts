@@ -33,9 +33,9 @@ function service(raw: string, ctx: ParamContext): MeshService {
   return found ?? fail(ctx, raw, `no such service in lab ${ctx.lab.name} (services: ${ctx.lab.services.map((s) => s.name).join(', ')})`);
 }
 
-function versionOf(svc: MeshService, raw: string, ctx: ParamContext): ServiceVersion {
-  const found = svc.versions.find((v) => v.name === raw);
-  return found ?? fail(ctx, raw, `${svc.name} has no version ${raw} (versions: ${svc.versions.map((v) => v.name).join(', ')})`);
+function versionOf(svc: MeshService, name: string, ctx: ParamContext, raw = name): ServiceVersion {
+  const found = svc.versions.find((v) => v.name === name);
+  return found ?? fail(ctx, raw, `${svc.name} has no version ${name} (versions: ${svc.versions.map((v) => v.name).join(', ')})`);
 }
 
 const UNITS: Record<string, (n: number) => Duration> = { ms: Duration.millis, s: Duration.seconds, m: Duration.minutes, h: Duration.hours };
@@ -57,7 +57,7 @@ export const param = {
     parse: (raw, ctx) => raw.split(',').map((pair) => {
       const [name, weight] = pair.split(':');
       if (weight === undefined || !/^\d+$/.test(weight.trim())) fail(ctx, raw, 'weights are version:weight pairs, e.g. v1:90,v2:10');
-      return { version: versionOf(ctx.values.service as MeshService, name.trim(), ctx), weight: Number(weight) };
+      return { version: versionOf(ctx.values.service as MeshService, name.trim(), ctx, raw), weight: Number(weight) };
     }),
   }),
 
@@ -67,6 +67,15 @@ export const param = {
     parse: (raw, ctx) => {
       const n = number(raw, ctx, 'must be a percentage from 0 to 100');
       return n < 0 || n > 100 ? fail(ctx, raw, 'must be a percentage from 0 to 100') : n;
+    },
+  }),
+
+  /** An HTTP error status, 400 to 599. */
+  status: (description: string): Param<number> => ({
+    description,
+    parse: (raw, ctx) => {
+      const n = number(raw, ctx, 'must be an HTTP error status from 400 to 599');
+      return !Number.isInteger(n) || n < 400 || n > 599 ? fail(ctx, raw, 'must be an HTTP error status from 400 to 599') : n;
     },
   }),
 

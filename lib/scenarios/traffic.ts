@@ -55,7 +55,7 @@ export interface HeaderRouteProps {
   readonly regex: string;
   /** Version that gets matching requests. */
   readonly to: ServiceVersion;
-  /** Version that gets the others. @default the service's usual routing */
+  /** Version that gets the others, unless another scenario routes them (canary). @default the service's usual routing */
   readonly fallback?: ServiceVersion;
 }
 
@@ -73,7 +73,7 @@ export class HeaderRoute extends Scenario {
     }
     checkRegex(this.name, props.regex);
     service.routing.addMatchRoute(this.name, { match: [Match.header(props.header, props.regex)], to: [{ destination: props.to }] });
-    if (props.fallback) service.routing.setCatchAll(this.name, { to: [{ destination: props.fallback }] });
+    if (props.fallback) service.routing.setFallback(this.name, { to: [{ destination: props.fallback }] });
   }
 }
 
