@@ -1,9 +1,8 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { IOutputFile, MeshLab } from './lab';
 import { Protocol } from './protocol';
-import { ContainerSpec, newDeployment, newPod } from './workload';
+import { ContainerSpec, newDeployment, newPod, newService } from './workload';
 
 export interface ClientProps {
   readonly container: ContainerSpec;
@@ -27,7 +26,8 @@ export class Client extends Construct implements IOutputFile {
   public readonly name: string;
   public readonly lab: MeshLab;
   public readonly fileName: string;
-  public readonly serviceAccount: kplus.ServiceAccount;
+  /** Name of the client's ServiceAccount (its identity for authorization). */
+  public readonly serviceAccountName: string;
   public readonly labels: Readonly<Record<string, string>>;
 
   public constructor(lab: MeshLab, name: string, props: ClientProps) {
@@ -36,26 +36,22 @@ export class Client extends Construct implements IOutputFile {
     this.name = name;
     this.fileName = `${name}.yaml`;
     this.labels = { app: name, version: 'v1' };
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name } });
+    this.serviceAccountName = name;
+    // No scenario changes a client's Kubernetes objects, so steps leave them out.
+    if (!lab.deferWorkloads) this.build(props);
+  }
+
+  private build(props: ClientProps): void {
+    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name: this.serviceAccountName } });
     const ports = props.servicePort === undefined ? props.container.ports : [{ number: props.servicePort, name: Protocol.HTTP }];
-    const spec = {
-      labels: this.labels,
-      serviceAccount: this.serviceAccount,
-      containerName: name,
-      container: { ...props.container, ports },
-    };
+    const spec = { labels: this.labels, serviceAccount, containerName: this.name, container: { ...props.container, ports } };
     if ((props.kind ?? 'pod') === 'pod') {
-      newPod(this, 'Pod', name, spec);
+      newPod(this, 'Pod', this.name, spec);
     } else {
-      newDeployment(this, 'Deployment', name, 1, spec);
+      newDeployment(this, 'Deployment', this.name, 1, spec);
     }
     if (props.servicePort !== undefined) {
-      const service = new kplus.Service(this, 'Service', {
-        metadata: { name },
-        ports: [{ name: Protocol.HTTP, port: props.servicePort, targetPort: props.servicePort }],
-        selector: kplus.Pods.select(this, 'Pods', { labels: { app: name } }),
-      });
-      ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+      newService(this, 'Service', this.name, [{ name: Protocol.HTTP, port: props.servicePort }], { app: this.name });
     }
   }
 }

@@ -63,6 +63,11 @@ export class IngressGateway extends Construct implements IOutputFile {
     });
   }
 
+  /** True when a scenario changed this gateway or the routing of a service it may carry. */
+  public get changedByScenario(): boolean {
+    return this.tls !== undefined || this.lab.services.some((s) => s.routing.touched);
+  }
+
   /** Also serves HTTPS on port 443, terminating TLS with the certificate in secret `credentialName` (in istio-system). */
   public enableTls(credentialName: string): void {
     this.tls = { credentialName };

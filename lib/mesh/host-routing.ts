@@ -117,4 +117,10 @@ export class HostRouting {
   public subsetTrafficPolicy(subset: string): TrafficPolicy | undefined {
     return this.subsetPolicy.get(subset)?.value;
   }
+
+  /** True when any scenario set anything on this host. */
+  public get touched(): boolean {
+    return this.catchAll !== undefined || this.fallback !== undefined || this.mirror !== undefined || this.matched.length > 0
+      || this.settings.size > 0 || this.policy.size > 0 || this.subsetPolicy.size > 0;
+  }
 }

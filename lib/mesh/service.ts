@@ -6,7 +6,7 @@ import { HostRouting } from './host-routing';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
 import { Destination, renderDestination } from './routing';
-import { ContainerSpec, PortSpec, newDeployment } from './workload';
+import { ContainerSpec, PortSpec, newDeployment, newService } from './workload';
 
 /** What every version of a service shares. */
 export interface MeshServiceProps {
@@ -53,8 +53,8 @@ export class MeshService extends Construct implements Destination {
   public readonly protocol: Protocol;
   /** The `app` label value. */
   public readonly app: string;
-  public readonly serviceAccount: kplus.ServiceAccount;
-  public readonly service: kplus.Service;
+  /** Name of the ServiceAccount of every version's pods (the identity authorization uses). */
+  public readonly serviceAccountName: string;
   public readonly destinationRule: DestinationRule;
   public readonly virtualService: VirtualService;
   /** A route to the service itself reaches every version. */
@@ -82,13 +82,8 @@ export class MeshService extends Construct implements Destination {
     this.defaultVersion = props.defaultVersion;
     this.routing = new HostRouting(name);
 
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name } });
-    this.service = new kplus.Service(this, 'Service', {
-      metadata: { name },
-      ports: [{ name: this.portName, port: this.port, targetPort: this.targetPort }],
-      selector: kplus.Pods.select(this, 'Pods', { labels: { app: this.app } }),
-    });
-    ApiObject.of(this.service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+    this.serviceAccountName = name;
+    if (!lab.deferWorkloads) this.buildKubernetesObjects();
     this.destinationRule = new DestinationRule(this, 'DestinationRule', {
       metadata: { name },
       spec: () => ({
@@ -142,6 +137,31 @@ export class MeshService extends Construct implements Destination {
   /** The host name of this service as written in an object in `namespace`. */
   public hostFrom(namespace: string): string {
     return namespace === this.lab.namespace ? this.name : `${this.name}.${this.lab.namespace}.svc.cluster.local`;
+  }
+
+  /** The ServiceAccount (built on first use when the lab defers workloads). */
+  public get serviceAccount(): kplus.ServiceAccount {
+    return this.buildKubernetesObjects().serviceAccount;
+  }
+
+  /** The Kubernetes Service (built on first use when the lab defers workloads). */
+  public get service(): kplus.Service {
+    return this.buildKubernetesObjects().service;
+  }
+
+  private kubernetesObjects: { serviceAccount: kplus.ServiceAccount; service: kplus.Service } | undefined;
+
+  private buildKubernetesObjects() {
+    this.kubernetesObjects ??= {
+      serviceAccount: new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name: this.serviceAccountName } }),
+      service: newService(this, 'Service', this.name, [{ name: this.portName, port: this.port, targetPort: this.targetPort }], { app: this.app }),
+    };
+    return this.kubernetesObjects;
+  }
+
+  /** True when a scenario changed this service's DestinationRule or VirtualService. */
+  public get changedByScenario(): boolean {
+    return this.routing.touched;
   }
 
   /** True when this service's port carries HTTP (so it takes HTTP routes, faults, retries). */

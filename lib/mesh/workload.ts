@@ -126,3 +126,26 @@ export function newPod(scope: Construct, id: string, name: string, spec: PodSpec
   tidy(ApiObject.of(pod), '', spec, ['/spec/restartPolicy']);
   return pod;
 }
+
+/** A Service port: `targetPort` defaults to `port`. */
+export interface ServicePortSpec {
+  readonly name: string;
+  readonly port: number;
+  readonly targetPort?: number;
+  readonly nodePort?: number;
+}
+
+/**
+ * Synthesizes a Service on these ports, selecting pods by `selector` (none: endpoints are
+ * managed elsewhere, or Istio routes the host).
+ */
+export function newService(scope: Construct, id: string, name: string, ports: readonly ServicePortSpec[], selector?: Readonly<Record<string, string>>, type?: kplus.ServiceType): kplus.Service {
+  const service = new kplus.Service(scope, id, {
+    metadata: { name },
+    type,
+    ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, nodePort: p.nodePort })),
+    selector: selector && kplus.Pods.select(scope, `${id}Pods`, { labels: { ...selector } }),
+  });
+  ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+  return service;
+}

@@ -21,17 +21,19 @@ export interface Step {
 const keyOf = (m: Manifest) => `${m.apiVersion}|${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
 
 /**
- * Objects a scenario can have changed: Istio objects (routing, policies), objects of the
- * scenario itself, and objects marked changed (scaled Deployments). The Kubernetes
+ * Objects a scenario can have changed: the Istio objects of services and gateways it
+ * touched, objects of the scenario itself, and objects marked changed (scaled Deployments). The Kubernetes
  * objects of services and clients are otherwise the same in every step, so step labs do
  * not build or serialize them again; a test compares this with a full build of every step.
  */
 function mayChange(c: IConstruct, lab: MeshLab): boolean {
-  if (c instanceof IstioObject || lab.wasChanged(c as ApiObject)) return true;
+  if (lab.wasChanged(c as ApiObject)) return true;
   for (let scope: IConstruct | undefined = c.node.scope; scope; scope = scope.node.scope) {
     if (scope instanceof Scenario) return true;
+    const changed = (scope as { changedByScenario?: unknown }).changedByScenario;
+    if (typeof changed === 'boolean') return c instanceof IstioObject && changed;
   }
-  return false;
+  return c instanceof IstioObject;
 }
 
 /** `kubectl -n ns delete kind/name` for one object. */

@@ -1,8 +1,9 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IstioOperator } from '../../imports/istio';
 import type { IOutputFile } from '../mesh/lab';
+import { newService } from '../mesh/workload';
 
 export type OutboundTrafficPolicy = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 
@@ -42,13 +43,8 @@ class AddonNodePorts extends Construct implements IOutputFile {
   public constructor(scope: Construct) {
     super(scope, 'Addons');
     for (const addon of ADDONS) {
-      const service = new kplus.Service(this, addon.name, {
-        metadata: { name: `${addon.name}-nodeport` },
-        type: kplus.ServiceType.NODE_PORT,
-        ports: [{ name: 'http', port: addon.port, targetPort: addon.targetPort, nodePort: addon.nodePort }],
-        selector: kplus.Pods.select(this, `${addon.name}-pods`, { labels: { ...addon.selector } }),
-      });
-      ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+      const ports = [{ name: 'http', port: addon.port, targetPort: addon.targetPort, nodePort: addon.nodePort }];
+      newService(this, addon.name, `${addon.name}-nodeport`, ports, addon.selector, kplus.ServiceType.NODE_PORT);
     }
   }
 }

@@ -1,5 +1,4 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { Duration } from 'cdk8s';
 import { EnvoyFilter, ServiceEntry, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
@@ -7,6 +6,7 @@ import type { IngressGateway } from '../mesh/gateway';
 import type { MeshLab } from '../mesh/lab';
 import { renderDestination } from '../mesh/routing';
 import type { MeshService } from '../mesh/service';
+import { newService } from '../mesh/workload';
 import { Scenario } from './scenario';
 
 /** An external host the mesh may call. */
@@ -73,8 +73,7 @@ export class TcpRoute extends Scenario {
   public constructor(lab: MeshLab, props: { readonly name: string; readonly port: number; readonly to: MeshService }) {
     super(lab, 'tcp-route');
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) throw new MeshlabError(`tcp-route: port must be from 1 to 65535, got ${props.port}`);
-    const service = new kplus.Service(this, 'Service', { metadata: { name: props.name }, ports: [{ name: 'tcp', port: props.port }] });
-    ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+    newService(this, 'Service', props.name, [{ name: 'tcp', port: props.port }]);
     new VirtualService(this, 'Routes', {
       metadata: { name: props.name },
       spec: () => ({

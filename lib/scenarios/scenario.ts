@@ -40,6 +40,6 @@ export function sameService(scenario: string, versions: readonly ServiceVersion[
 }
 
 /** The Istio principal of a service's ServiceAccount. */
-export function principalOf(service: { readonly lab: MeshLab; readonly serviceAccount: { readonly name: string } }): string {
-  return `cluster.local/ns/${service.lab.namespace}/sa/${service.serviceAccount.name}`;
+export function principalOf(workload: { readonly lab: MeshLab; readonly serviceAccountName: string }): string {
+  return `cluster.local/ns/${workload.lab.namespace}/sa/${workload.serviceAccountName}`;
 }

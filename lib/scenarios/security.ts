@@ -9,7 +9,7 @@ import { Scenario, principalOf } from './scenario';
 export interface Caller {
   readonly name: string;
   readonly lab: MeshLab;
-  readonly serviceAccount: { readonly name: string };
+  readonly serviceAccountName: string;
 }
 
 const principals = (callers: readonly Caller[]) => [...new Set(callers.map(principalOf))].sort();
