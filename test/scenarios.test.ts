@@ -113,10 +113,10 @@ describe('the tutorials numbers', () => {
     expect(find(allow, 'AuthorizationPolicy', 'recommendation-allow').spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/istio-tutorial/sa/preference'] } }] }]);
   });
 
-  test('tutorial rate-limit: recommendation 1 request per second, Envoy local rate limit', () => {
-    const filter = find(labWith('tutorial', ['rate-limit']), 'EnvoyFilter', 'recommendation-local-ratelimit');
+  test('tutorial rate-limit: recommendation v2 takes 1 request per second (Envoy local rate limit)', () => {
+    const filter = find(labWith('tutorial', ['rate-limit']), 'EnvoyFilter', 'recommendation-v2-local-ratelimit');
     expect(filter.apiVersion).toBe('networking.istio.io/v1alpha3');
-    expect(filter.spec.workloadSelector).toEqual({ labels: { app: 'recommendation' } });
+    expect(filter.spec.workloadSelector).toEqual({ labels: { app: 'recommendation', version: 'v2' } });
     expect(filter.spec.configPatches[0].patch.value.typed_config.value.token_bucket).toEqual({ max_tokens: 1, tokens_per_fill: 1, fill_interval: '1s' });
   });
 

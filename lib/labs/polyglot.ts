@@ -125,7 +125,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   { scenario: faultDelay, defaults: { service: 'service-go', delay: '5s', percent: '30' } },
   { scenario: timeout, defaults: { service: 'service-node', timeout: '500ms' } },
   { scenario: retry, defaults: { service: 'service-node', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' } },
-  { scenario: loadBalancer, defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2' } },
+  { scenario: loadBalancer, defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '' } },
   {
     scenario: connectionPool,
     defaults: { service: 'service-go', maxConnections: '10', connectTimeout: '30ms', http2MaxRequests: '10', maxPendingRequests: '5', maxRequestsPerConnection: '2', maxRetries: '3' },
@@ -141,7 +141,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   },
   {
     scenario: rateLimit,
-    defaults: { service: 'service-go', requests: '50', per: '1s' },
+    defaults: { service: 'service-go', requests: '50', per: '1s', version: '' },
     observe: 'kubectl exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
   },
   { scenario: mtls, defaults: { mode: 'STRICT', scope: 'namespace', service: '' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin:8000/ip' },
@@ -153,7 +153,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   },
   {
     scenario: jwt,
-    defaults: { service: 'httpbin', issuer: 'testing@secure.istio.io', jwksUri: JWKS, header: 'Authorization' },
+    defaults: { service: 'httpbin', issuer: 'testing@secure.istio.io', jwksUri: JWKS, header: 'Authorization', param: '' },
     observe: 'TOKEN=$(curl -s https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt); '
       + 'kubectl exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n" -H "Authorization: Bearer $TOKEN" http://httpbin:8000/headers',
   },

@@ -70,7 +70,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   { scenario: faultDelay, defaults: { service: 'recommendation', delay: '7s', percent: '50' } },
   { scenario: timeout, defaults: { service: 'recommendation', timeout: '1s' } },
   { scenario: retry, defaults: { service: 'recommendation', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' } },
-  { scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: '2' } },
+  { scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: '2', hashHeader: '' } },
   {
     scenario: circuitBreaker,
     defaults: {
@@ -84,7 +84,8 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
     defaults: { service: 'recommendation', consecutive5xxErrors: '1', interval: '5s', baseEjectionTime: '15s', maxEjectionPercent: '100', version: 'v2', replicas: '2' },
     observe: 'kubectl -n istio-tutorial exec deploy/recommendation-v2 -c recommendation -- curl -s localhost:8080/misbehave; ' + TUTORIAL_OBSERVE,
   },
-  { scenario: rateLimit, defaults: { service: 'recommendation', requests: '1', per: '1s' } },
+  // The tutorial limits what preference may send to recommendation v2.
+  { scenario: rateLimit, defaults: { service: 'recommendation', requests: '1', per: '1s', version: 'v2' } },
   { scenario: authzDeny, defaults: { service: 'preference', from: 'customer' } },
   { scenario: authzAllow, defaults: { rules: 'customer<*:GET;preference<customer;recommendation<preference' } },
   {

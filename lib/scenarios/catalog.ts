@@ -112,9 +112,12 @@ export const loadBalancer: ScenarioDefinition = {
     policy: param.oneOf('load-balancing algorithm', LOAD_BALANCER_POLICIES),
     version: param.version('version to scale out so the spreading shows'),
     replicas: param.count('replicas of that version', 1),
+    hashHeader: param.text('consistent hashing on this request header instead of policy (empty: off)'),
   },
-  apply: (lab, v) => new LoadBalancer(lab, { service: v.service, policy: v.policy, scale: { version: v.version, replicas: v.replicas } }),
-  expect: (v) => `requests spread over the ${v.replicas} pods of ${v.service.name} ${v.version.name} and the other versions by ${v.policy}`,
+  apply: (lab, v) => new LoadBalancer(lab, { service: v.service, policy: v.policy, hashHeader: v.hashHeader, scale: { version: v.version, replicas: v.replicas } }),
+  expect: (v) => (v.hashHeader
+    ? `requests with the same ${v.hashHeader} header always reach the same ${v.service.name} pod`
+    : `requests spread over the ${v.replicas} pods of ${v.service.name} ${v.version.name} and the other versions by ${v.policy}`),
 };
 
 const poolParams = {
@@ -163,9 +166,14 @@ export const outlierDetection: ScenarioDefinition = {
 export const rateLimit: ScenarioDefinition = {
   name: 'rate-limit',
   summary: "limits the requests a service accepts (Envoy local rate limit in its sidecar)",
-  params: { service: svc, requests: param.count('requests allowed per period', 1), per: param.duration('the period') },
-  apply: (lab, v) => new RateLimit(lab, { service: v.service, requests: v.requests, per: v.per }),
-  expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name} answers 429 with header x-local-rate-limit: true`,
+  params: {
+    service: svc,
+    requests: param.count('requests allowed per period', 1),
+    per: param.duration('the period'),
+    version: param.version('limit only this version (empty: every version)'),
+  },
+  apply: (lab, v) => new RateLimit(lab, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
+  expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers 429 with header x-local-rate-limit: true`,
 };
 
 export const mtls: ScenarioDefinition = {
@@ -206,8 +214,9 @@ export const jwt: ScenarioDefinition = {
     issuer: param.text('accepted token issuer (iss)'),
     jwksUri: param.text("URL of the issuer's public keys"),
     header: param.text('header the token comes in (Authorization means "Bearer <token>")'),
+    param: param.text('query parameter that may carry the token too, e.g. access_token (empty: none)'),
   },
-  apply: (lab, v) => new Jwt(lab, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header }),
+  apply: (lab, v) => new Jwt(lab, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
   expect: (v) => `without a token ${v.service.name} answers 403, with a malformed one 401 "Jwt is not in the form of Header.Payload.Signature", with a valid token from ${v.issuer} 200`,
 };
 

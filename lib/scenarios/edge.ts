@@ -5,7 +5,7 @@ import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
 import type { MeshLab } from '../mesh/lab';
 import { renderDestination } from '../mesh/routing';
-import type { MeshService } from '../mesh/service';
+import type { MeshService, ServiceVersion } from '../mesh/service';
 import { newService } from '../mesh/workload';
 import { Scenario } from './scenario';
 
@@ -93,15 +93,15 @@ const envoySeconds = (d: Duration) => `${d.toMilliseconds() / 1000}s`;
  * @see https://istio.io/latest/docs/tasks/policy-enforcement/rate-limit/
  */
 export class RateLimit extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly requests: number; readonly per: Duration }) {
+  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly requests: number; readonly per: Duration; readonly version?: ServiceVersion }) {
     super(lab, 'rate-limit');
     if (!Number.isInteger(props.requests) || props.requests < 1) throw new MeshlabError(`rate-limit: requests must be a whole number 1 or more, got ${props.requests}`);
     if (props.per.toMilliseconds() < 1) throw new MeshlabError('rate-limit: per must be a positive duration');
     const enabled = { runtime_key: 'local_rate_limit_enabled', default_value: { numerator: 100, denominator: 'HUNDRED' } };
     new EnvoyFilter(this, 'Filter', {
-      metadata: { name: `${props.service.name}-local-ratelimit` },
+      metadata: { name: `${props.version ? `${props.service.name}-${props.version.name}` : props.service.name}-local-ratelimit` },
       spec: {
-        workloadSelector: { labels: { app: props.service.app } },
+        workloadSelector: { labels: props.version ? { ...props.version.labels } : { app: props.service.app } },
         configPatches: [{
           applyTo: 'HTTP_FILTER',
           match: { context: 'SIDECAR_INBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager' } } } },
