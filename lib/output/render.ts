@@ -1,6 +1,7 @@
-import { ApiObject, Chart, Yaml } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { checkManifests, Located } from '../validate/check';
+import { toYaml } from './yaml';
 import { Finding, Manifest } from '../validate/manifest';
 
 /** One file of the output, relative to the output folder (always `/`-separated). */
@@ -63,7 +64,7 @@ export function render(charts: readonly Chart[], options: { readonly files?: boo
   findings.push(...checkManifests(objects));
   if (options.files === false) return { files: [], objects, findings };
   const files = [...byFile.keys()].sort().map((path) => {
-    return { path, content: HEADER + Yaml.stringify(...orderForFile(byFile.get(path)!)) };
+    return { path, content: HEADER + toYaml(...orderForFile(byFile.get(path)!)) };
   });
   return { files, objects, findings };
 }
