@@ -18,9 +18,14 @@ export function writeAtomically(outDir: string, owned: readonly string[], files:
         if (!owned.includes(entry)) fs.cpSync(path.join(target, entry), path.join(staging, entry), { recursive: true });
       }
     }
+    const made = new Set<string>();
     for (const file of files) {
       const dest = path.join(staging, ...file.path.split('/'));
-      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      const dir = path.dirname(dest);
+      if (!made.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
       fs.writeFileSync(dest, file.content);
     }
   } catch (e) {
