@@ -145,7 +145,8 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     observe: 'kubectl exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
   },
   { scenario: mtls, defaults: { mode: 'STRICT', scope: 'namespace', service: '' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin:8000/ip' },
-  { scenario: authzDeny, defaults: { service: 'service-go', from: 'service-node' } },
+  // service-node calls service-go: its answer shows the 403 it gets.
+  { scenario: authzDeny, defaults: { service: 'service-go', from: 'service-node' }, observe: 'kubectl exec dns-test -c dns-test -- curl -s http://service-node/env' },
   {
     scenario: authzAllow,
     defaults: { rules: 'service-js<*:GET;service-python<*:GET;service-lua<service-python:GET;service-node<service-python:GET;service-go<service-node:GET;service-redis<service-python:GET;redis<service-redis' },
