@@ -22,10 +22,10 @@ export interface Step {
 const keyOf = (m: Manifest) => `${m.apiVersion}|${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
 
 /**
- * Objects a scenario can have changed: the Istio objects of services and gateways it
- * touched, objects of the scenario itself, and objects marked changed (scaled Deployments). The Kubernetes
- * objects of services and clients are otherwise the same in every step, so step labs do
- * not build or serialize them again; a test compares this with a full build of every step.
+ * Objects a scenario can have changed: the Istio objects of the services and gateways it
+ * touched, its own objects, and objects marked changed (scaled Deployments). The Kubernetes
+ * objects of services and clients are otherwise the same in every step, so step labs do not
+ * build or serialize them again; a test compares this with a full build of every step.
  */
 function mayChange(c: IConstruct, lab: MeshLab): boolean {
   if (lab.wasChanged(c as ApiObject)) return true;
@@ -37,7 +37,7 @@ function mayChange(c: IConstruct, lab: MeshLab): boolean {
   return c instanceof IstioObject;
 }
 
-/** `kubectl -n ns delete kind/name` for one object. */
+/** `kubectl -n <namespace> delete <kind> <name>` for one object. */
 export function deleteCommand(m: Manifest): string {
   const ns = m.metadata.namespace ? ` -n ${m.metadata.namespace}` : '';
   return `kubectl${ns} delete ${m.kind.toLowerCase()} ${m.metadata.name}`;
