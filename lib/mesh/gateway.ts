@@ -68,6 +68,11 @@ export class IngressGateway extends Construct implements IOutputFile {
     return this.tls !== undefined || this.lab.services.some((s) => s.routing.touched);
   }
 
+  /** Undoes what scenarios did to this gateway. */
+  public resetScenarioState(): void {
+    this.tls = undefined;
+  }
+
   /** Also serves HTTPS on port 443, terminating TLS with the certificate in secret `credentialName` (in istio-system). */
   public enableTls(credentialName: string): void {
     this.tls = { credentialName };

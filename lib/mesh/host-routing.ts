@@ -118,6 +118,17 @@ export class HostRouting {
     return this.subsetPolicy.get(subset)?.value;
   }
 
+  /** Forgets everything scenarios set (the host routes to its default again). */
+  public clear(): void {
+    this.catchAll = undefined;
+    this.fallback = undefined;
+    this.mirror = undefined;
+    this.matched.length = 0;
+    this.settings.clear();
+    this.policy.clear();
+    this.subsetPolicy.clear();
+  }
+
   /** True when any scenario set anything on this host. */
   public get touched(): boolean {
     return this.catchAll !== undefined || this.fallback !== undefined || this.mirror !== undefined || this.matched.length > 0

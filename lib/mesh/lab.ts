@@ -44,6 +44,7 @@ export class MeshLab extends Chart {
   public readonly deferWorkloads: boolean;
   private readonly _services: MeshService[] = [];
   private readonly changed = new Set<ApiObject>();
+  private readonly scenarioScopes: Construct[] = [];
   private readonly _clients: Client[] = [];
   private readonly _gateways: IngressGateway[] = [];
 
@@ -61,6 +62,25 @@ export class MeshLab extends Chart {
    */
   public markChanged(obj: ApiObject): void {
     this.changed.add(obj);
+  }
+
+  /** Records a scenario's construct, so `resetScenarios` can take it away again. */
+  public registerScenario(scope: Construct): void {
+    this.scenarioScopes.push(scope);
+  }
+
+  /**
+   * Takes every scenario back out, so the next one can be tried alone on the plain lab
+   * without building the lab again (steps). Only a lab that defers workloads can be reset:
+   * what scenarios build in it (scaled Deployments) is removed with them.
+   */
+  public resetScenarios(): void {
+    if (!this.deferWorkloads) throw new Error('only a lab that defers workloads can take scenarios back out');
+    for (const scope of this.scenarioScopes) this.node.tryRemoveChild(scope.node.id);
+    this.scenarioScopes.length = 0;
+    for (const s of this._services) s.resetScenarioState();
+    for (const g of this._gateways) g.resetScenarioState();
+    this.changed.clear();
   }
 
   /** True when `obj` was changed after it was built. */

@@ -151,6 +151,16 @@ export class MeshService extends Construct implements Destination {
 
   private kubernetesObjects: { serviceAccount: kplus.ServiceAccount; service: kplus.Service } | undefined;
 
+  /** Undoes what scenarios did to this service (see MeshLab.resetScenarios). */
+  public resetScenarioState(): void {
+    this.routing.clear();
+    for (const v of this._versions) v.resetScenarioState();
+    if (this.kubernetesObjects && this.lab.deferWorkloads) {
+      for (const id of ['ServiceAccount', 'Service', 'ServicePods']) this.node.tryRemoveChild(id);
+      this.kubernetesObjects = undefined;
+    }
+  }
+
   private buildKubernetesObjects() {
     this.kubernetesObjects ??= {
       serviceAccount: new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name: this.serviceAccountName } }),
@@ -225,6 +235,14 @@ export class ServiceVersion extends Construct implements Destination {
       },
     });
     if (!service.lab.deferWorkloads) this._deployment = this.newDeployment();
+  }
+
+  /** Undoes a scale: in a lab that defers workloads, the Deployment goes back to unbuilt. */
+  public resetScenarioState(): void {
+    if (this._deployment && this.service.lab.deferWorkloads) {
+      this.node.tryRemoveChild('Deployment');
+      this._deployment = undefined;
+    }
   }
 
   /** The Deployment of this version (built on first use when the lab defers workloads). */

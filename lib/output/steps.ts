@@ -4,7 +4,7 @@ import { IstioObject } from '../../imports/istio';
 import { buildLab } from '../app';
 import { LabDefinition } from '../labs';
 import { LabOptions } from '../labs/options';
-import { AppliedScenario } from '../scenarios/engine';
+import { AppliedScenario, applyPreset } from '../scenarios/engine';
 import { MeshLab } from '../mesh/lab';
 import { Scenario } from '../scenarios/scenario';
 import { Located, checkManifests } from '../validate/check';
@@ -59,15 +59,18 @@ export function renderSteps(
   const files: OutputFile[] = [];
   const steps: Step[] = [];
   const findings: Finding[] = [];
+  // One lab for every step: each scenario is applied alone, then taken back out.
+  const { lab } = buildLab(definition, options, undefined, true);
   for (const preset of definition.scenarios) {
     const name = preset.scenario.name;
     const own = Object.fromEntries(Object.entries(set).filter(([k]) => k.startsWith(`${name}.`)));
-    const build = buildLab(definition, options, { scenarios: [name], set: own }, true);
+    lab.resetScenarios();
+    const applied = applyPreset(lab, preset, own);
     const stepFindings: Finding[] = [];
     const fresh = new Map<string, Located>();
-    for (const c of build.lab.node.findAll()) {
+    for (const c of lab.node.findAll()) {
       for (const message of c.node.validate()) stepFindings.push({ severity: 'error', object: c.node.path, field: '', message });
-      if (c instanceof ApiObject && mayChange(c, build.lab)) {
+      if (c instanceof ApiObject && mayChange(c, lab)) {
         const manifest = c.toJson() as Manifest;
         fresh.set(keyOf(manifest), { manifest, file: `${definition.name}/steps/${name}.yaml` });
       }
@@ -78,7 +81,7 @@ export function renderSteps(
     const whole = [...plainObjects.map((o) => fresh.get(keyOf(o.manifest)) ?? o), ...added.map((m) => fresh.get(keyOf(m))!)];
     stepFindings.push(...checkManifests(whole));
     findings.push(...stepFindings.map((f) => ({ ...f, object: `step ${name}: ${f.object}` })));
-    const step = { applied: build.applied[0], changed, added };
+    const step = { applied, changed, added };
     steps.push(step);
     const header = [
       `# Step ${name} of lab ${definition.name}: ${preset.scenario.summary}.`,
@@ -89,6 +92,7 @@ export function renderSteps(
     ].join('\n');
     files.push({ path: `${definition.name}/steps/${name}.yaml`, content: header + toYaml(...orderForFile([...changed, ...added])) });
   }
+  lab.resetScenarios();
   return { files, steps, findings };
 }
 

@@ -14,6 +14,7 @@ export abstract class Scenario extends Construct implements IOutputFile {
   protected constructor(public readonly lab: MeshLab, public readonly name: string) {
     super(lab, name);
     this.fileName = `${name}.yaml`;
+    lab.registerScenario(this);
   }
 }
 
