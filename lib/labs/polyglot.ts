@@ -117,7 +117,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   { scenario: canary, defaults: { service: 'service-go', weights: 'v1:70,v2:30' } },
   {
     scenario: headerRoute,
-    defaults: { service: 'service-js', header: 'user-agent', regex: '.*?(Firefox).*?', version: 'v2', fallback: 'v1' },
+    defaults: { service: 'service-js', header: 'user-agent', regex: '.*?(Firefox).*?', version: 'v2', fallback: 'v1', weights: '' },
     observe: "curl -s -A 'Mozilla/5.0 Firefox/120.0' http://$INGRESS_HOST/ | grep -io 'vue\\|react'; curl -s http://$INGRESS_HOST/ | grep -io 'vue\\|react'",
   },
   { scenario: mirror, defaults: { service: 'service-go', version: 'v1', mirror: 'v2', percent: '100' } },

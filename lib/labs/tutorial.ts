@@ -62,7 +62,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   {
     scenario: headerRoute,
     // The seed images forward the caller's User-Agent to recommendation.
-    defaults: { service: 'recommendation', header: 'user-agent', regex: '.*Safari.*', version: 'v2', fallback: 'v1' },
+    defaults: { service: 'recommendation', header: 'user-agent', regex: '.*Safari.*', version: 'v2', fallback: 'v1', weights: '' },
     observe: "curl -s -A 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Safari/605.1.15' http://$INGRESS_HOST/customer; curl -s http://$INGRESS_HOST/customer",
   },
   { scenario: mirror, defaults: { service: 'recommendation', version: 'v1', mirror: 'v2', percent: '100' } },

@@ -49,9 +49,12 @@ export const headerRoute: ScenarioDefinition = {
     regex: param.text('RE2 regular expression for its value'),
     version: param.version('version for matching requests'),
     fallback: param.version('version for the others'),
+    weights: param.weights('split matching requests instead, e.g. v1:70,v2:30 (an A/B test; empty: all to version)'),
   },
-  apply: (lab, v) => new HeaderRoute(lab, { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback }),
-  expect: (v) => `requests whose ${v.header} matches ${v.regex} reach ${v.service.name} ${v.version.name}; the others reach ${v.fallback.name}`,
+  apply: (lab, v) => new HeaderRoute(lab, { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback, split: v.weights }),
+  expect: (v) => `requests whose ${v.header} matches ${v.regex} reach ${v.service.name} ${v.weights
+    ? v.weights.map((w: any) => `${w.version.name} ${w.weight}%`).join(' / ')
+    : v.version.name}; the others reach ${v.fallback.name}`,
 };
 
 export const mirror: ScenarioDefinition = {

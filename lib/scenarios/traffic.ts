@@ -30,22 +30,31 @@ export interface CanaryProps {
 export class Canary extends Scenario {
   public constructor(lab: MeshLab, props: CanaryProps) {
     super(lab, 'canary');
-    if (props.weights.length === 0) throw new MeshlabError('canary needs at least one version:weight');
-    const service = sameService(this.name, props.weights.map((w) => w.version));
+    const service = checkWeights(this.name, props.weights);
     checkHttp(this.name, service);
-    const listed = props.weights.map((w) => `${w.version.name}=${w.weight}`).join(', ');
-    for (const w of props.weights) {
-      if (!Number.isInteger(w.weight) || w.weight < 0 || w.weight > 100) {
-        throw new MeshlabError(`canary weight of ${service.name} ${w.version.name} must be a whole number from 0 to 100, got ${w.weight}`);
-      }
-    }
-    const total = props.weights.reduce((sum, w) => sum + w.weight, 0);
-    if (total !== 100) throw new MeshlabError(`canary weights for ${service.name} must add up to 100, got ${total} (${listed})`);
-    const names = props.weights.map((w) => w.version.name);
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice) throw new MeshlabError(`canary weights for ${service.name} name ${twice} twice (${listed})`);
     service.routing.setCatchAll(this.name, { to: props.weights.map((w) => ({ destination: w.version, weight: w.weight })) });
   }
+}
+
+/** A weighted split between versions of one service. */
+export type Weights = CanaryProps['weights'];
+
+/** Fails unless the weights are whole percentages of one service's versions adding up to 100; returns the service. */
+export function checkWeights(scenario: string, weights: Weights): MeshService {
+  if (weights.length === 0) throw new MeshlabError(`${scenario} needs at least one version:weight`);
+  const service = sameService(scenario, weights.map((w) => w.version));
+  const listed = weights.map((w) => `${w.version.name}=${w.weight}`).join(', ');
+  for (const w of weights) {
+    if (!Number.isInteger(w.weight) || w.weight < 0 || w.weight > 100) {
+      throw new MeshlabError(`${scenario} weight of ${service.name} ${w.version.name} must be a whole number from 0 to 100, got ${w.weight}`);
+    }
+  }
+  const total = weights.reduce((sum, w) => sum + w.weight, 0);
+  if (total !== 100) throw new MeshlabError(`${scenario} weights for ${service.name} must add up to 100, got ${total} (${listed})`);
+  const names = weights.map((w) => w.version.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new MeshlabError(`${scenario} weights for ${service.name} name ${twice} twice (${listed})`);
+  return service;
 }
 
 export interface HeaderRouteProps {
@@ -55,6 +64,8 @@ export interface HeaderRouteProps {
   readonly regex: string;
   /** Version that gets matching requests. */
   readonly to: ServiceVersion;
+  /** Split matching requests between versions instead (an A/B test). @default all to `to` */
+  readonly split?: Weights;
   /** Version that gets the others, unless another scenario routes them (canary). @default the service's usual routing */
   readonly fallback?: ServiceVersion;
 }
@@ -66,13 +77,15 @@ export interface HeaderRouteProps {
 export class HeaderRoute extends Scenario {
   public constructor(lab: MeshLab, props: HeaderRouteProps) {
     super(lab, 'header-route');
-    const service = sameService(this.name, props.fallback ? [props.to, props.fallback] : [props.to]);
+    const service = sameService(this.name, [props.to, ...(props.fallback ? [props.fallback] : []), ...(props.split ?? []).map((w) => w.version)]);
+    if (props.split) checkWeights(this.name, props.split);
     checkHttp(this.name, service);
     if (!/^[A-Za-z0-9-]+$/.test(props.header)) {
       throw new MeshlabError(`header-route: ${props.header} is not a header name (letters, digits and '-')`);
     }
     checkRegex(this.name, props.regex);
-    service.routing.addMatchRoute(this.name, { match: [Match.header(props.header, props.regex)], to: [{ destination: props.to }] });
+    const to = props.split ? props.split.map((w) => ({ destination: w.version, weight: w.weight })) : [{ destination: props.to }];
+    service.routing.addMatchRoute(this.name, { match: [Match.header(props.header, props.regex)], to });
     if (props.fallback) service.routing.setFallback(this.name, { to: [{ destination: props.fallback }] });
   }
 }
