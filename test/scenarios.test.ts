@@ -172,6 +172,41 @@ describe('the tutorials numbers', () => {
     ]);
   });
 
+  test('polyglot mtls: STRICT in foo, with the foo / bar (meshed) / legacy matrix of httpbin and sleep', () => {
+    const objects = labWith('polyglot', ['mtls']);
+    expect(find(objects, 'PeerAuthentication', 'default').metadata.namespace).toBe('foo');
+    const namespaces = objects.filter((m) => m.kind === 'Namespace').map((m) => [m.metadata.name, m.metadata.labels?.['istio-injection'] ?? null]);
+    expect(namespaces).toEqual([['default', 'enabled'], ['foo', 'enabled'], ['bar', 'enabled'], ['legacy', null]]);
+    for (const ns of ['foo', 'bar', 'legacy']) {
+      expect(objects.filter((m) => m.metadata.namespace === ns).map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual(
+        ['Deployment/httpbin', 'Deployment/sleep', 'Service/httpbin', 'ServiceAccount/httpbin', 'ServiceAccount/sleep', ...(ns === 'foo' ? ['PeerAuthentication/default'] : [])].sort());
+    }
+  });
+
+  test('polyglot A/B canary: Firefox on /env splits service-python 70/30 at the gateway', () => {
+    const set = { 'header-route.service': 'service-python', 'header-route.version': 'v1', 'header-route.fallback': 'v2', 'header-route.weights': 'v1:70,v2:30' };
+    const routes = http(find(labWith('polyglot', ['header-route'], set), 'VirtualService', 'istio-lab'));
+    expect(routes[0].match).toEqual([{ uri: { prefix: '/env' }, headers: { 'user-agent': { regex: '.*?(Firefox).*?' } } }]);
+    expect(routes[0].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([['v1', 70], ['v2', 30]]);
+    expect(routes[1].route[0].destination.subset).toBe('v2');
+  });
+
+  test('egress through the egress gateway: mesh -> gateway -> httpbin.org, with the 3s timeout on the way out', () => {
+    const objects = labWith('polyglot', ['egress'], { 'egress.gateway': 'yes' });
+    expect(find(objects, 'Gateway', 'httpbin-org-egress').spec.selector).toEqual({ istio: 'egressgateway' });
+    expect(find(objects, 'DestinationRule', 'httpbin-org-egress').spec).toEqual({ host: 'istio-egressgateway.istio-system.svc.cluster.local', subsets: [{ name: 'httpbin-org' }] });
+    const vs = find(objects, 'VirtualService', 'httpbin-org');
+    expect(vs.spec.gateways).toEqual(['httpbin-org-egress', 'mesh']);
+    expect(http(vs).map((r: any) => [r.match[0].gateways[0], r.route[0].destination.host, r.timeout])).toEqual([
+      ['mesh', 'istio-egressgateway.istio-system.svc.cluster.local', undefined],
+      ['httpbin-org-egress', 'httpbin.org', '3s'],
+    ]);
+  });
+
+  test('a step that adds namespaces reverts by deleting them, not what is inside', () => {
+    expect(fileOf('polyglot/steps/mtls.yaml')!.content).toMatch(/^# Revert: kubectl delete namespace foo bar legacy$/m);
+  });
+
   test('flask route sends everything to v2, and to v1 when asked', () => {
     expect(http(find(labWith('flask', ['route']), 'VirtualService', 'flaskapp'))[0].route[0].destination.subset).toBe('v2');
     expect(http(find(labWith('flask', ['route'], { 'route.version': 'v1' }), 'VirtualService', 'flaskapp'))[0].route[0].destination.subset).toBe('v1');

@@ -144,7 +144,12 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     defaults: { service: 'service-go', requests: '50', per: '1s', version: '' },
     observe: 'kubectl exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
   },
-  { scenario: mtls, defaults: { mode: 'STRICT', scope: 'namespace', service: '' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin:8000/ip' },
+  {
+    // The book's matrix: STRICT in foo, then every sleep calls every httpbin.
+    scenario: mtls,
+    defaults: { mode: 'STRICT', scope: 'namespace', service: '', namespace: 'foo', matrix: 'yes' },
+    observe: 'for from in foo bar legacy; do for to in foo bar legacy; do kubectl -n $from exec deploy/sleep -- curl -s -o /dev/null -w "sleep.$from to httpbin.$to: %{http_code}\\n" http://httpbin.$to:8000/ip; done; done',
+  },
   // service-node calls service-go: its answer shows the 403 it gets.
   { scenario: authzDeny, defaults: { service: 'service-go', from: 'service-node' }, observe: 'kubectl exec dns-test -c dns-test -- curl -s http://service-node/env' },
   {
@@ -158,7 +163,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     observe: 'TOKEN=$(curl -s https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt); '
       + 'kubectl exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n" -H "Authorization: Bearer $TOKEN" http://httpbin:8000/headers',
   },
-  { scenario: egress, defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin.org/headers' },
+  { scenario: egress, defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s', gateway: 'no' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin.org/headers' },
   { scenario: ingressTls, defaults: { credentialName: 'istio-lab-credential' }, observe: 'curl -sk https://$INGRESS_HOST/env' },
   { scenario: redirect, defaults: { service: 'service-go', from: '/v1/env', to: '/env' }, observe: 'kubectl exec dns-test -c dns-test -- curl -si http://{service}/v1/env' },
   { scenario: rewrite, defaults: { service: 'service-go', prefix: '/v1/', to: '/' }, observe: 'kubectl exec dns-test -c dns-test -- curl -s http://{service}/v1/env' },

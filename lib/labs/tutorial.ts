@@ -90,7 +90,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   { scenario: authzAllow, defaults: { rules: 'customer<*:GET;preference<customer;recommendation<preference' } },
   {
     scenario: egress,
-    defaults: { hosts: 'httpbin.org:80,api.github.com:443', timeout: '' },
+    defaults: { hosts: 'httpbin.org:80,api.github.com:443', timeout: '', gateway: 'no' },
     observe: 'kubectl -n istio-tutorial exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080; kubectl -n istio-tutorial exec deploy/egressgithub -c egressgithub -- curl -s localhost:8080',
   },
 ];

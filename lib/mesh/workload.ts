@@ -40,6 +40,8 @@ export interface ContainerSpec {
 
 /** The pod side of a workload: labels, identity and container. */
 export interface PodSpec {
+  /** Namespace, when not the lab's (the chart's). @default the lab's */
+  readonly namespace?: string;
   /** Pod labels; a Deployment selects exactly these. */
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
@@ -107,7 +109,7 @@ function podProps(spec: PodSpec): kplus.AbstractPodProps {
 export function newDeployment(scope: Construct, id: string, name: string, replicas: number, spec: PodSpec): kplus.Deployment {
   const deployment = new kplus.Deployment(scope, id, {
     ...podProps(spec),
-    metadata: { name },
+    metadata: { name, namespace: spec.namespace },
     podMetadata: { labels: { ...spec.labels }, annotations: spec.annotations ? { ...spec.annotations } : undefined },
     replicas,
     select: false,
@@ -139,10 +141,13 @@ export interface ServicePortSpec {
  * Synthesizes a Service on these ports, selecting pods by `selector` (none: endpoints are
  * managed elsewhere, or Istio routes the host).
  */
-export function newService(scope: Construct, id: string, name: string, ports: readonly ServicePortSpec[], selector?: Readonly<Record<string, string>>, type?: kplus.ServiceType): kplus.Service {
+export function newService(
+  scope: Construct, id: string, name: string, ports: readonly ServicePortSpec[],
+  selector?: Readonly<Record<string, string>>, options: { readonly type?: kplus.ServiceType; readonly namespace?: string } = {},
+): kplus.Service {
   const service = new kplus.Service(scope, id, {
-    metadata: { name },
-    type,
+    metadata: { name, namespace: options.namespace },
+    type: options.type,
     ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, nodePort: p.nodePort })),
     selector: selector && kplus.Pods.select(scope, `${id}Pods`, { labels: { ...selector } }),
   });

@@ -96,10 +96,13 @@ export function renderSteps(
   return { files, steps, findings };
 }
 
-/** The commands that take a lab back from a step to its base. */
+/** The commands that take a lab back from a step to its base (a namespace goes with what is in it). */
 export function revertCommands(lab: string, step: Step): string[] {
+  const namespaces = new Set(step.added.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name));
+  const objects = step.added.filter((m) => m.kind !== 'Namespace' && !namespaces.has(m.metadata.namespace ?? ''));
   return [
     ...(step.changed.length > 0 ? [`kubectl apply -f dist/${lab}/`] : []),
-    ...step.added.map(deleteCommand),
+    ...objects.map(deleteCommand),
+    ...(namespaces.size > 0 ? [`kubectl delete namespace ${[...namespaces].join(' ')}`] : []),
   ];
 }

@@ -44,7 +44,7 @@ class AddonNodePorts extends Construct implements IOutputFile {
     super(scope, 'Addons');
     for (const addon of ADDONS) {
       const ports = [{ name: 'http', port: addon.port, targetPort: addon.targetPort, nodePort: addon.nodePort }];
-      newService(this, addon.name, `${addon.name}-nodeport`, ports, addon.selector, kplus.ServiceType.NODE_PORT);
+      newService(this, addon.name, `${addon.name}-nodeport`, ports, addon.selector, { type: kplus.ServiceType.NODE_PORT });
     }
   }
 }

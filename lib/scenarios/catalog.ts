@@ -186,10 +186,12 @@ export const mtls: ScenarioDefinition = {
     mode: param.oneOf('STRICT or PERMISSIVE', ['STRICT', 'PERMISSIVE'] as const),
     scope: param.oneOf('mesh (istio-system), namespace or service', ['mesh', 'namespace', 'service'] as const),
     service: svc,
+    namespace: param.text("the namespace, for scope namespace (empty: the lab's)"),
+    matrix: param.oneOf('also create namespaces foo, bar (meshed) and legacy (not) with httpbin and sleep', ['yes', 'no'] as const),
   },
-  apply: (lab, v) => new Mtls(lab, { mode: v.mode, scope: v.scope, service: v.service }),
+  apply: (lab, v) => new Mtls(lab, { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
   expect: (v) => (v.mode === 'STRICT'
-    ? `meshed callers still succeed (their sidecars use mTLS); a caller without a sidecar gets "connection reset by peer" (${v.scope} scope)`
+    ? `meshed callers still succeed (their sidecars use mTLS); a caller without a sidecar (sleep.legacy) gets "connection reset by peer" (000) when it calls into ${v.scope === 'namespace' ? `namespace ${v.namespace ?? 'of the lab'}` : v.scope === 'mesh' ? 'the mesh' : v.service?.name}`
     : `callers with and without a sidecar both succeed (${v.scope} scope)`),
 };
 
@@ -226,15 +228,20 @@ export const jwt: ScenarioDefinition = {
 export const egress: ScenarioDefinition = {
   name: 'egress',
   summary: 'registers external hosts with the mesh (ServiceEntry), with a timeout on HTTP ones',
-  params: { hosts: param.list('host:port pairs (port 443 is TLS, others HTTP)'), timeout: param.duration('timeout of HTTP calls to them') },
+  params: {
+    hosts: param.list('host:port pairs (port 443 is TLS, others HTTP)'),
+    timeout: param.duration('timeout of HTTP calls to them (empty: none)'),
+    gateway: param.oneOf('send HTTP calls through the egress gateway', ['yes', 'no'] as const),
+  },
   apply: (lab, v) => new Egress(lab, {
     timeout: v.timeout,
+    viaGateway: v.gateway === 'yes',
     hosts: v.hosts.map((hp: string) => {
       const [host, port] = hp.split(':');
       return { host, port: Number(port ?? 80), protocol: port === '443' ? 'TLS' : 'HTTP' };
     }),
   }),
-  expect: (v) => `with outboundTrafficPolicy REGISTRY_ONLY, calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail${v.timeout ? `; HTTP calls give up after ${d(v.timeout)}` : ''}`,
+  expect: (v) => `with outboundTrafficPolicy REGISTRY_ONLY, calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail${v.timeout ? `; HTTP calls give up after ${d(v.timeout)}` : ''}${v.gateway === 'yes' ? '; the egress gateway log (kubectl -n istio-system logs -l istio=egressgateway) shows the HTTP calls' : ''}`,
 };
 
 export const ingressTls: ScenarioDefinition = {

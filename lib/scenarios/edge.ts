@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { EnvoyFilter, ServiceEntry, VirtualService } from '../../imports/istio';
+import { DestinationRule, EnvoyFilter, Gateway, ServiceEntry, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
@@ -17,13 +17,26 @@ export interface ExternalHost {
   readonly protocol: 'HTTP' | 'TLS';
 }
 
+/** The demo profile's egress gateway Service. */
+export const EGRESS_GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
+
+export interface EgressProps {
+  readonly hosts: readonly ExternalHost[];
+  /** Timeout of HTTP calls to the hosts. @default none */
+  readonly timeout?: Duration;
+  /** Send HTTP calls through the egress gateway (istio: egressgateway) instead of straight out. @default false */
+  readonly viaGateway?: boolean;
+}
+
 /**
  * Registers external hosts with the mesh (ServiceEntry, MESH_EXTERNAL, DNS), so they stay
- * reachable with `outboundTrafficPolicy: REGISTRY_ONLY`, and gives HTTP ones a timeout.
+ * reachable with `outboundTrafficPolicy: REGISTRY_ONLY`, gives HTTP ones a timeout, and can
+ * route HTTP ones through the egress gateway.
  * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/
+ * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/
  */
 export class Egress extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly hosts: readonly ExternalHost[]; readonly timeout?: Duration }) {
+  public constructor(lab: MeshLab, props: EgressProps) {
     super(lab, 'egress');
     if (props.hosts.length === 0) throw new MeshlabError('egress needs at least one host:port');
     for (const h of props.hosts) {
@@ -39,12 +52,31 @@ export class Egress extends Scenario {
           location: 'MESH_EXTERNAL',
         },
       });
-      if (props.timeout && h.protocol === 'HTTP') {
-        new VirtualService(this, `${name}-vs`, {
-          metadata: { name },
-          spec: { hosts: [h.host], http: [{ timeout: istioDuration(props.timeout), route: [{ destination: { host: h.host, port: { number: h.port } } }] }] },
-        });
+      if (h.protocol !== 'HTTP') continue;
+      const timeout = props.timeout && istioDuration(props.timeout);
+      const direct = { timeout, route: [{ destination: { host: h.host, port: { number: h.port } } }] };
+      if (!props.viaGateway) {
+        if (timeout) new VirtualService(this, `${name}-vs`, { metadata: { name }, spec: { hosts: [h.host], http: [direct] } });
+        continue;
       }
+      // Sidecars send the host to the egress gateway, which sends it out.
+      const gateway = `${name}-egress`;
+      new Gateway(this, `${name}-gateway`, {
+        metadata: { name: gateway },
+        spec: { selector: { istio: 'egressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [h.host] }] },
+      });
+      new DestinationRule(this, `${name}-dr`, { metadata: { name: gateway }, spec: { host: EGRESS_GATEWAY_HOST, subsets: [{ name }] } });
+      new VirtualService(this, `${name}-vs`, {
+        metadata: { name },
+        spec: {
+          hosts: [h.host],
+          gateways: [gateway, 'mesh'],
+          http: [
+            { match: [{ gateways: ['mesh'], port: h.port }], route: [{ destination: { host: EGRESS_GATEWAY_HOST, subset: name, port: { number: 80 } } }] },
+            { match: [{ gateways: [gateway], port: 80 }], ...direct },
+          ],
+        },
+      });
     }
   }
 }

@@ -1,8 +1,12 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import type { MeshLab } from '../mesh/lab';
+import { SecurityProfile } from '../mesh/security';
 import type { MeshService } from '../mesh/service';
+import { newDeployment, newService } from '../mesh/workload';
 import { Scenario, principalOf } from './scenario';
 
 /** A workload with an identity: a service or a client, each with its own ServiceAccount. */
@@ -15,6 +19,35 @@ export interface Caller {
 const principals = (callers: readonly Caller[]) => [...new Set(callers.map(principalOf))].sort();
 const selectorOf = (service: MeshService) => ({ matchLabels: { app: service.app } });
 
+/**
+ * The mTLS matrix of Istio's authentication task: namespaces `foo` and `bar` (meshed) and
+ * `legacy` (no sidecars), each with httpbin (port http 8000) and a sleep client, so every
+ * sleep can curl every httpbin and show which calls mTLS lets through.
+ */
+class MtlsMatrix extends Construct {
+  public static readonly NAMESPACES = { foo: true, bar: true, legacy: false } as const;
+
+  public constructor(scope: Construct) {
+    super(scope, 'Matrix');
+    for (const [namespace, meshed] of Object.entries(MtlsMatrix.NAMESPACES)) {
+      const ns = new kplus.Namespace(this, namespace, { metadata: { name: namespace, labels: meshed ? { 'istio-injection': 'enabled' } : undefined } });
+      ApiObject.of(ns).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));
+      for (const app of ['httpbin', 'sleep'] as const) {
+        const serviceAccount = new kplus.ServiceAccount(this, `${namespace}-${app}-sa`, { metadata: { name: app, namespace } });
+        const labels = { app, version: 'v1' };
+        newDeployment(this, `${namespace}-${app}`, app, 1, {
+          namespace, labels, serviceAccount, containerName: app,
+          container: app === 'httpbin'
+            // citizenstig/httpbin listens on 8000; its image does not name a user.
+            ? { image: 'citizenstig/httpbin', ports: [{ number: 8000, name: 'http' }], resources: { cpu: 50, memory: 50, memoryLimit: 100 }, security: SecurityProfile.root('image runs as root (no USER)') }
+            : { image: 'pstauffer/curl', command: ['sleep', '3650d'], resources: { cpu: 10, memory: 16, memoryLimit: 32 }, security: SecurityProfile.nonRoot(65534, { readOnlyRootFilesystem: true }) },
+        });
+        if (app === 'httpbin') newService(this, `${namespace}-httpbin-svc`, 'httpbin', [{ name: 'http', port: 8000 }], { app }, { namespace });
+      }
+    }
+  }
+}
+
 export type MtlsMode = 'STRICT' | 'PERMISSIVE';
 export type MtlsScope = 'mesh' | 'namespace' | 'service';
 
@@ -24,6 +57,10 @@ export interface MtlsProps {
   readonly scope: MtlsScope;
   /** The service, when `scope` is 'service'. */
   readonly service?: MeshService;
+  /** The namespace, when `scope` is 'namespace'. @default the lab's */
+  readonly namespace?: string;
+  /** Also create the foo / bar / legacy namespaces with httpbin and sleep to test from. @default false */
+  readonly matrix?: boolean;
 }
 
 /**
@@ -37,10 +74,16 @@ export class Mtls extends Scenario {
     super(lab, 'mtls');
     if (props.scope === 'service' && !props.service) throw new MeshlabError('mtls: scope service needs mtls.service');
     const service = props.scope === 'service' ? props.service! : undefined;
+    const namespace = props.scope === 'mesh' ? 'istio-system' : props.scope === 'namespace' ? props.namespace ?? lab.namespace : lab.namespace;
+    const known = [lab.namespace, ...(props.matrix ? Object.keys(MtlsMatrix.NAMESPACES) : [])];
+    if (props.scope === 'namespace' && props.namespace !== undefined && !known.includes(props.namespace)) {
+      throw new MeshlabError(`mtls: namespace ${props.namespace} is not part of the lab (namespaces: ${known.join(', ')}; mtls.matrix=yes adds foo, bar, legacy)`);
+    }
     this.policy = new PeerAuthentication(this, 'Policy', {
-      metadata: { name: service?.name ?? 'default', namespace: props.scope === 'mesh' ? 'istio-system' : lab.namespace },
+      metadata: { name: service?.name ?? 'default', namespace },
       spec: { selector: service && selectorOf(service), mtls: { mode: props.mode } },
     });
+    if (props.matrix) new MtlsMatrix(this);
   }
 }
 

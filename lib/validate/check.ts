@@ -15,6 +15,15 @@ const GATEWAY_PORTS: Readonly<Record<string, readonly number[]>> = {
   egressgateway: [80, 443, 15443],
 };
 
+/**
+ * Services the Istio platform brings (demo profile, istio-system) that lab objects may
+ * route to, with their ports: they are not in a lab's output but exist on the cluster.
+ */
+const PLATFORM_SERVICES: Readonly<Record<string, readonly number[]>> = {
+  'istio-ingressgateway.istio-system.svc.cluster.local': [15021, 80, 443, 31400, 15443],
+  'istio-egressgateway.istio-system.svc.cluster.local': [80, 443],
+};
+
 interface Workload {
   readonly located: Located;
   readonly namespace: string;
@@ -98,7 +107,7 @@ class Index {
 
   /** True when a Service or ServiceEntry answers for `host` as written in an object in `namespace`. */
   public hostExists(host: string, namespace: string): boolean {
-    return this.serviceEntryHosts.has(host) || this.services.has(fqdn(host, namespace));
+    return this.serviceEntryHosts.has(host) || this.services.has(fqdn(host, namespace)) || fqdn(host, namespace) in PLATFORM_SERVICES;
   }
 }
 
@@ -233,6 +242,10 @@ function checkDestination(dest: any, field: string, ns: string, index: Index, re
   }
   const service = index.services.get(host)?.manifest;
   const port = dest.port?.number;
+  const platformPorts = PLATFORM_SERVICES[host];
+  if (platformPorts && port !== undefined && !platformPorts.includes(port)) {
+    report('error', `${field}.port.number`, `${port} is not a port of ${host} (ports: ${platformPorts.join(', ')})`);
+  }
   if (service && port !== undefined && !(service.spec?.ports ?? []).some((p: any) => p.port === port)) {
     report('error', `${field}.port.number`, `${port} is not a port of Service ${dest.host} (ports: ${(service.spec?.ports ?? []).map((p: any) => p.port).join(', ')})`);
   }
