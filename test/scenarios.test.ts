@@ -203,6 +203,20 @@ describe('the tutorials numbers', () => {
     ]);
   });
 
+  test('polyglot load-balancer variants: v2 LEAST_REQUEST with port 80 RANDOM; consistent hash on x-lb-test', () => {
+    const dr = find(labWith('polyglot', ['load-balancer'], { 'load-balancer.subset': 'v2:LEAST_REQUEST:80:RANDOM' }), 'DestinationRule', 'service-go');
+    expect(dr.spec.subsets[1].trafficPolicy).toEqual({ loadBalancer: { simple: 'LEAST_REQUEST' }, portLevelSettings: [{ port: { number: 80 }, loadBalancer: { simple: 'RANDOM' } }] });
+    const hashed = find(labWith('polyglot', ['load-balancer'], { 'load-balancer.hashHeader': 'x-lb-test' }), 'DestinationRule', 'service-go');
+    expect(hashed.spec.trafficPolicy.loadBalancer).toEqual({ consistentHash: { httpHeaderName: 'x-lb-test' } });
+  });
+
+  test('authz-allow takes the book\'s header rule: User-Agent RBAC-*', () => {
+    const objects = labWith('polyglot', ['authz-allow'], { 'authz-allow.rules': 'service-python<*:GET@User-Agent=RBAC-*' });
+    expect(find(objects, 'AuthorizationPolicy', 'service-python-allow').spec.rules).toEqual([
+      { to: [{ operation: { methods: ['GET'] } }], when: [{ key: 'request.headers[User-Agent]', values: ['RBAC-*'] }] },
+    ]);
+  });
+
   test('a step that adds namespaces reverts by deleting them, not what is inside', () => {
     expect(fileOf('polyglot/steps/mtls.yaml')!.content).toMatch(/^# Revert: kubectl delete namespace foo bar legacy$/m);
   });

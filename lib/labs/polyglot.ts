@@ -125,7 +125,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   { scenario: faultDelay, defaults: { service: 'service-go', delay: '5s', percent: '30' } },
   { scenario: timeout, defaults: { service: 'service-node', timeout: '500ms' } },
   { scenario: retry, defaults: { service: 'service-node', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' } },
-  { scenario: loadBalancer, defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '' } },
+  { scenario: loadBalancer, defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '', subset: '' } },
   {
     scenario: connectionPool,
     defaults: { service: 'service-go', maxConnections: '10', connectTimeout: '30ms', http2MaxRequests: '10', maxPendingRequests: '5', maxRequestsPerConnection: '2', maxRetries: '3' },

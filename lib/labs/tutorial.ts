@@ -70,7 +70,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   { scenario: faultDelay, defaults: { service: 'recommendation', delay: '7s', percent: '50' } },
   { scenario: timeout, defaults: { service: 'recommendation', timeout: '1s' } },
   { scenario: retry, defaults: { service: 'recommendation', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' } },
-  { scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: '2', hashHeader: '' } },
+  { scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: '2', hashHeader: '', subset: '' } },
   {
     scenario: circuitBreaker,
     defaults: {

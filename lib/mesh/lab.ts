@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { MeshlabError } from '../errors';
 import { Client, ClientProps } from './client';
 import { IngressGateway, IngressGatewayProps } from './gateway';
 import { MeshService, MeshServiceProps } from './service';
@@ -104,7 +105,7 @@ export class MeshLab extends Chart {
   public service(name: string): MeshService {
     const found = this._services.find((s) => s.name === name);
     if (!found) {
-      throw new Error(`lab ${this.name} has no service ${name} (services: ${this._services.map((s) => s.name).join(', ')})`);
+      throw new MeshlabError(`lab ${this.name} has no service ${name} (services: ${this._services.map((s) => s.name).join(', ')})`);
     }
     return found;
   }

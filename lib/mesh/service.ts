@@ -2,6 +2,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { DestinationRule, HTTPRoute, VirtualService } from '../../imports/istio';
+import { MeshlabError } from '../errors';
 import { HostRouting } from './host-routing';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
@@ -129,7 +130,7 @@ export class MeshService extends Construct implements Destination {
   public version(name: string): ServiceVersion {
     const found = this._versions.find((v) => v.name === name);
     if (!found) {
-      throw new Error(`service ${this.name} has no version ${name} (versions: ${this.versions.map((v) => v.name).join(', ')})`);
+      throw new MeshlabError(`service ${this.name} has no version ${name} (versions: ${this.versions.map((v) => v.name).join(', ')})`);
     }
     return found;
   }

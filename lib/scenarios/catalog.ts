@@ -1,9 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { Duration } from 'cdk8s';
 import { istioDuration } from '../istio/duration';
+import { MeshlabError } from '../errors';
 import type { MeshLab } from '../mesh/lab';
+import type { MeshService } from '../mesh/service';
 import { Param, param } from './params';
-import { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, OutlierDetection } from './policy';
+import { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, LoadBalancerPolicy, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
 import { Egress, IngressTls, RateLimit, TcpRoute } from './edge';
 import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
@@ -22,6 +24,19 @@ export interface ScenarioDefinition {
 }
 
 const d = (x: Duration) => istioDuration(x);
+
+/** `v2:LEAST_REQUEST[:80:RANDOM]` into a subset policy (policies are checked by LoadBalancer). */
+function subsetPolicy(service: MeshService, text: string) {
+  const [version, policy, port, portPolicy] = text.split(':');
+  if (!policy || (port !== undefined && (!/^\d+$/.test(port) || !portPolicy))) {
+    throw new MeshlabError(`load-balancer.subset=${text}: give version:POLICY or version:POLICY:port:POLICY, e.g. v2:LEAST_REQUEST:80:RANDOM`);
+  }
+  return {
+    version: service.version(version),
+    policy: policy as LoadBalancerPolicy,
+    port: port === undefined ? undefined : { number: Number(port), policy: portPolicy as LoadBalancerPolicy },
+  };
+}
 const svc = param.service('the service it applies to');
 
 export const route: ScenarioDefinition = {
@@ -116,8 +131,15 @@ export const loadBalancer: ScenarioDefinition = {
     version: param.version('version to scale out so the spreading shows'),
     replicas: param.count('replicas of that version', 1),
     hashHeader: param.text('consistent hashing on this request header instead of policy (empty: off)'),
+    subset: param.text('another policy for one version, optionally for one port of it: v2:LEAST_REQUEST or v2:LEAST_REQUEST:80:RANDOM (empty: none)'),
   },
-  apply: (lab, v) => new LoadBalancer(lab, { service: v.service, policy: v.policy, hashHeader: v.hashHeader, scale: { version: v.version, replicas: v.replicas } }),
+  apply: (lab, v) => new LoadBalancer(lab, {
+    service: v.service,
+    policy: v.policy,
+    hashHeader: v.hashHeader,
+    scale: { version: v.version, replicas: v.replicas },
+    subset: v.subset && subsetPolicy(v.service, v.subset),
+  }),
   expect: (v) => (v.hashHeader
     ? `requests with the same ${v.hashHeader} header always reach the same ${v.service.name} pod`
     : `requests spread over the ${v.replicas} pods of ${v.service.name} ${v.version.name} and the other versions by ${v.policy}`),
@@ -206,9 +228,9 @@ export const authzDeny: ScenarioDefinition = {
 export const authzAllow: ScenarioDefinition = {
   name: 'authz-allow',
   summary: "denies everything in the lab's namespace, then allows the listed calls by ServiceAccount",
-  params: { rules: param.allowRules('to<from,from:METHOD|METHOD rules separated by ";" (from * means anyone)') },
+  params: { rules: param.allowRules('to<from,from[:METHOD|METHOD][@Header=value] rules separated by ";" (from * means anyone)') },
   apply: (lab, v) => new AuthzAllow(lab, { rules: v.rules }),
-  expect: (v) => `only these calls succeed: ${v.rules.map((r: any) => `${r.from ? r.from.map((c: any) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`,
+  expect: (v) => `only these calls succeed: ${v.rules.map((r: any) => `${r.from ? r.from.map((c: any) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}${r.header ? ` with ${r.header.name}: ${r.header.values.join(' or ')}` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`,
 };
 
 export const jwt: ScenarioDefinition = {

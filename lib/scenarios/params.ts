@@ -122,16 +122,17 @@ export const param = {
   /** Comma-separated services or clients of the lab, for their ServiceAccounts. */
   callers: (description: string): Param<Caller[]> => ({ description, parse: callers }),
 
-  /** `customer<*:GET;preference<customer`: who may call whom, and with which methods. */
+  /** `customer<*:GET;preference<customer@User-Agent=RBAC-*`: who may call whom, with which methods and header. */
   allowRules: (description: string): Param<AllowRule[]> => ({
     description,
     parse: (raw, ctx) => raw.split(';').map((rule) => {
-      const m = /^([^<:]+)<([^:]+)(?::([A-Za-z|]+))?$/.exec(rule.trim());
-      if (!m) return fail(ctx, raw, 'rules are to<from,from[:METHOD|METHOD] separated by ";", e.g. customer<*:GET;preference<customer');
+      const m = /^([^<:@]+)<([^:@]+)(?::([A-Za-z|]+))?(?:@([A-Za-z0-9-]+)=([^;]+))?$/.exec(rule.trim());
+      if (!m) return fail(ctx, raw, 'rules are to<from,from[:METHOD|METHOD][@Header=value|value] separated by ";", e.g. customer<*:GET;preference<customer');
       return {
         to: service(m[1].trim(), ctx),
         from: m[2].trim() === '*' ? undefined : callers(m[2], ctx),
         methods: m[3]?.split('|'),
+        header: m[4] ? { name: m[4], values: m[5].split('|') } : undefined,
       };
     }),
   }),

@@ -33,6 +33,8 @@ export interface LoadBalancerProps {
   readonly hashHeader?: string;
   /** Scale a version so the choice between pods shows. @default no change */
   readonly scale?: Scale;
+  /** Another algorithm for one version's subset, optionally another again on one port of it. @default none */
+  readonly subset?: { readonly version: ServiceVersion; readonly policy: LoadBalancerPolicy; readonly port?: { readonly number: number; readonly policy: LoadBalancerPolicy } };
 }
 
 /**
@@ -49,6 +51,19 @@ export class LoadBalancer extends Scenario {
       ? { consistentHash: { httpHeaderName: props.hashHeader } }
       : { simple: props.policy };
     props.service.routing.setTrafficPolicy(this.name, 'loadBalancer', loadBalancer);
+    const subset = props.subset;
+    if (subset) {
+      for (const p of [subset.policy, subset.port?.policy]) {
+        if (p !== undefined && !LOAD_BALANCER_POLICIES.includes(p)) throw new MeshlabError(`load-balancer: policy ${p} is not one of ${LOAD_BALANCER_POLICIES.join(', ')}`);
+      }
+      if (subset.port && subset.port.number !== props.service.port) {
+        throw new MeshlabError(`load-balancer: port ${subset.port.number} is not the port of ${props.service.name} (${props.service.port})`);
+      }
+      props.service.routing.setSubsetPolicy(this.name, subset.version.name, {
+        loadBalancer: { simple: subset.policy },
+        portLevelSettings: subset.port && [{ port: { number: subset.port.number }, loadBalancer: { simple: subset.port.policy } }],
+      });
+    }
     applyScale(this.name, props.scale);
   }
 }

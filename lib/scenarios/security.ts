@@ -109,6 +109,8 @@ export interface AllowRule {
   readonly from?: readonly Caller[];
   /** HTTP methods allowed. @default any */
   readonly methods?: readonly string[];
+  /** Only requests whose header has one of these values (`*` as prefix or suffix wildcard). @default any */
+  readonly header?: { readonly name: string; readonly values: readonly string[] };
 }
 
 /**
@@ -133,6 +135,7 @@ export class AuthzAllow extends Scenario {
           rules: [{
             from: rule.from ? [{ source: { principals: principals(rule.from) } }] : undefined,
             to: methods ? [{ operation: { methods } }] : undefined,
+            when: rule.header ? [{ key: `request.headers[${rule.header.name}]`, values: [...rule.header.values] }] : undefined,
           }],
         },
       });
