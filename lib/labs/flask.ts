@@ -32,7 +32,8 @@ export function flask(scope: Construct, options?: LabOptions): MeshLab {
       image: ctx.image('sleep', 'dustise/sleep'),
       command: ['sleep', '3650d'],
       resources: { cpu: 10, memory: 32, memoryLimit: 64 },
-      security: SecurityProfile.nonRoot(65534, { readOnlyRootFilesystem: true }),
+      // The image names no user, and httpie keeps its configuration in the home folder.
+      security: SecurityProfile.root('image runs as root (no USER); httpie writes its config under $HOME'),
     },
   });
 
