@@ -41,6 +41,15 @@ function previousOutput(): string {
   return dir;
 }
 
+/** A run that must fail with exactly `message`, exit code 2, and leave the output folder as it was. */
+function expectRejected(argv: string[], message: unknown): void {
+  const dir = previousOutput();
+  const before = snapshotTree(dir);
+  const { code, out, err } = runCli([...argv, '--out', dir]);
+  expect({ code, out, err }).toEqual({ code: 2, out: [], err: [message] });
+  expect(snapshotTree(dir)).toEqual(before);
+}
+
 describe('bad input: one line, exit code 2, output folder untouched', () => {
   test.each([
     [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --out, --config, --registry, --namespace, --ingress-ip, --outbound, --help, --list, --json)'],
@@ -51,13 +60,7 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
     [['--ingress-ip', '10.0.0.300'], 'meshlab: --ingress-ip 10.0.0.300 is not an IP address'],
     [['--registry', 'a registry'], 'meshlab: --registry a registry is not a registry host (like registry.example.com:5000 or harbor.local/mirror)'],
     [['extra'], 'meshlab: unexpected argument extra (flags: --lab, --scenario, --set, --out, --config, --registry, --namespace, --ingress-ip, --outbound, --help, --list, --json)'],
-  ])('%j', (argv, message) => {
-    const dir = previousOutput();
-    const before = snapshotTree(dir);
-    const { code, out, err } = runCli([...argv, '--out', dir]);
-    expect({ code, out, err }).toEqual({ code: 2, out: [], err: [message] });
-    expect(snapshotTree(dir)).toEqual(before);
-  });
+  ])('%j', expectRejected);
 
   test.each([
     [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress)'],
@@ -77,13 +80,7 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
     [['--lab', 'tutorial', '--scenario', 'route,canary'], 'meshlab: scenarios route and canary both set the routes of recommendation; switch one of them off'],
     [['--outbound', 'DENY'], 'meshlab: --outbound DENY must be one of ALLOW_ANY, REGISTRY_ONLY'],
     [['--json'], 'meshlab: --json goes with --list'],
-  ])('scenario input %j', (argv, message) => {
-    const dir = previousOutput();
-    const before = snapshotTree(dir);
-    const { code, out, err } = runCli([...argv, '--out', dir]);
-    expect({ code, out, err }).toEqual({ code: 2, out: [], err: [message] });
-    expect(snapshotTree(dir)).toEqual(before);
-  });
+  ])('scenario input %j', expectRejected);
 
   test('a flags file that is not what meshlab expects', () => {
     const dir = previousOutput();
