@@ -37,13 +37,19 @@ type Labels = Readonly<Record<string, string>>;
 
 const selects = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
+const fqdns = new Map<string, string>();
+
 /** The fully qualified name of a host as written in an object in `namespace`. */
 export function fqdn(host: string, namespace: string): string {
-  if (host.includes('*') || host.endsWith('.svc.cluster.local')) return host;
-  const parts = host.split('.');
-  if (parts.length === 1) return `${host}.${namespace}.svc.cluster.local`;
-  if (parts.length === 2) return `${host}.svc.cluster.local`;
-  return host;
+  const key = `${host} ${namespace}`;
+  let name = fqdns.get(key);
+  if (name === undefined) {
+    const parts = host.split('.');
+    name = host.includes('*') || host.endsWith('.svc.cluster.local') || parts.length > 2 ? host
+      : parts.length === 1 ? `${host}.${namespace}.svc.cluster.local` : `${host}.svc.cluster.local`;
+    fqdns.set(key, name);
+  }
+  return name;
 }
 
 /** Everything a rule needs to resolve a reference, indexed once. */
@@ -107,7 +113,9 @@ class Index {
 
   /** True when a Service or ServiceEntry answers for `host` as written in an object in `namespace`. */
   public hostExists(host: string, namespace: string): boolean {
-    return this.serviceEntryHosts.has(host) || this.services.has(fqdn(host, namespace)) || fqdn(host, namespace) in PLATFORM_SERVICES;
+    if (this.serviceEntryHosts.has(host)) return true;
+    const name = fqdn(host, namespace);
+    return this.services.has(name) || PLATFORM_SERVICES[name] !== undefined;
   }
 }
 

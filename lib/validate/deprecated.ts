@@ -20,12 +20,23 @@ const RENAMED_VALUES: ReadonlyArray<{ readonly kind: string; readonly path: stri
   { kind: 'DestinationRule', path: 'loadBalancer.simple', value: 'LEAST_CONN', use: 'LEAST_REQUEST' },
 ];
 
-/** Every deprecated field or value in a manifest, with what to write instead. */
+const found = new WeakMap<object, Array<{ field: string; message: string }>>();
+
+/** Every deprecated field or value in a manifest, with what to write instead (remembered per object). */
 export function deprecatedFields(m: Manifest): Array<{ field: string; message: string }> {
+  let result = found.get(m);
+  if (!result) {
+    result = scan(m);
+    found.set(m, result);
+  }
+  return result;
+}
+
+function scan(m: Manifest): Array<{ field: string; message: string }> {
   const fields = DEPRECATED.filter((d) => d.kind === m.kind);
   const values = RENAMED_VALUES.filter((d) => d.kind === m.kind);
   if (fields.length === 0 && values.length === 0) return [];
-  const found: Array<{ field: string; message: string }> = [];
+  const results: Array<{ field: string; message: string }> = [];
   const walk = (node: unknown, field: string, path: string) => {
     if (Array.isArray(node)) {
       node.forEach((item, i) => walk(item, `${field}[${i}]`, path));
@@ -33,7 +44,7 @@ export function deprecatedFields(m: Manifest): Array<{ field: string; message: s
     }
     if (node === null || typeof node !== 'object') {
       for (const v of values) {
-        if (node === v.value && path.endsWith(v.path)) found.push({ field, message: `${v.value} is deprecated: use ${v.use}` });
+        if (node === v.value && path.endsWith(v.path)) results.push({ field, message: `${v.value} is deprecated: use ${v.use}` });
       }
       return;
     }
@@ -41,11 +52,11 @@ export function deprecatedFields(m: Manifest): Array<{ field: string; message: s
       const childField = field ? `${field}.${key}` : key;
       const childPath = path ? `${path}.${key}` : key;
       for (const d of fields) {
-        if (childPath.endsWith(d.path)) found.push({ field: childField, message: `is deprecated and ignored by Istio: use ${d.use}` });
+        if (childPath.endsWith(d.path)) results.push({ field: childField, message: `is deprecated and ignored by Istio: use ${d.use}` });
       }
       walk(child, childField, childPath);
     }
   };
   walk(m.spec, 'spec', 'spec');
-  return found;
+  return results;
 }
