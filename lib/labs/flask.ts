@@ -42,7 +42,7 @@ export function flask(scope: Construct, options?: LabOptions): MeshLab {
 }
 
 /** The tutorial's loop from the sleep client: 100 calls, each answering its version. */
-export const FLASK_OBSERVE = "kubectl -n istio-app exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 100); do http --body http://flaskapp:7777/env/version; done'";
+export const FLASK_OBSERVE = "kubectl -n {namespace} exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 100); do http --body http://flaskapp:7777/env/version; done'";
 
 /** Everything to v2 (then, with --set route.version=v1, to v1); a canary for the split in between. */
 export const FLASK_SCENARIOS: readonly Preset[] = [

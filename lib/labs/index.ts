@@ -15,7 +15,7 @@ export interface LabDefinition {
   readonly build: (scope: Construct, options?: LabOptions) => MeshLab;
   /** The steps its tutorial teaches, with the tutorial's numbers. */
   readonly scenarios: readonly Preset[];
-  /** The command that shows where traffic goes; `{service}` is the scenario's service. */
+  /** The command that shows where traffic goes; `{service}` is the scenario's service, `{namespace}` the lab's. */
   readonly observe: string;
 }
 

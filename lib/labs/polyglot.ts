@@ -109,7 +109,7 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
 const JWKS = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/jwks.json';
 
 /** How the book watches a service: ten calls from the dns-test pod. */
-export const POLYGLOT_OBSERVE = "kubectl exec dns-test -c dns-test -- sh -c 'for i in $(seq 10); do curl -s http://{service}/env; echo; done'";
+export const POLYGLOT_OBSERVE = "kubectl -n {namespace} exec dns-test -c dns-test -- sh -c 'for i in $(seq 10); do curl -s http://{service}/env; echo; done'";
 
 /** The book's steps (istio/route, fault, resilience, security), with its numbers. */
 export const POLYGLOT_SCENARIOS: readonly Preset[] = [
@@ -129,7 +129,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   {
     scenario: connectionPool,
     defaults: { service: 'service-go', maxConnections: '10', connectTimeout: '30ms', http2MaxRequests: '10', maxPendingRequests: '5', maxRequestsPerConnection: '2', maxRetries: '3' },
-    observe: 'kubectl exec fortio -c fortio -- fortio load -c 20 -qps 0 -n 200 -loglevel Warning http://{service}/env',
+    observe: 'kubectl -n {namespace} exec fortio -c fortio -- fortio load -c 20 -qps 0 -n 200 -loglevel Warning http://{service}/env',
   },
   {
     scenario: circuitBreaker,
@@ -137,12 +137,12 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
       service: 'service-go', maxConnections: '10', maxPendingRequests: '10', maxRequestsPerConnection: '',
       consecutive5xxErrors: '3', interval: '3s', baseEjectionTime: '3m', maxEjectionPercent: '100',
     },
-    observe: 'kubectl exec fortio -c fortio -- fortio load -c 20 -qps 0 -n 200 -loglevel Warning http://{service}/env',
+    observe: 'kubectl -n {namespace} exec fortio -c fortio -- fortio load -c 20 -qps 0 -n 200 -loglevel Warning http://{service}/env',
   },
   {
     scenario: rateLimit,
     defaults: { service: 'service-go', requests: '50', per: '1s', version: '' },
-    observe: 'kubectl exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
+    observe: 'kubectl -n {namespace} exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
   },
   {
     // The book's matrix: STRICT in foo, then every sleep calls every httpbin.
@@ -151,31 +151,31 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     observe: 'for from in foo bar legacy; do for to in foo bar legacy; do kubectl -n $from exec deploy/sleep -- curl -s -o /dev/null -w "sleep.$from to httpbin.$to: %{http_code}\\n" http://httpbin.$to:8000/ip; done; done',
   },
   // service-node calls service-go: its answer shows the 403 it gets.
-  { scenario: authzDeny, defaults: { service: 'service-go', from: 'service-node' }, observe: 'kubectl exec dns-test -c dns-test -- curl -s http://service-node/env' },
+  { scenario: authzDeny, defaults: { service: 'service-go', from: 'service-node' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env' },
   {
     scenario: authzAllow,
     defaults: { rules: 'service-js<*:GET;service-python<*:GET;service-lua<service-python:GET;service-node<service-python:GET;service-go<service-node:GET;service-redis<service-python:GET;redis<service-redis' },
-    observe: 'curl -s http://$INGRESS_HOST/env; kubectl exec dns-test -c dns-test -- curl -s http://service-go/env',
+    observe: 'curl -s http://$INGRESS_HOST/env; kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-go/env',
   },
   {
     scenario: jwt,
     defaults: { service: 'httpbin', issuer: 'testing@secure.istio.io', jwksUri: JWKS, header: 'Authorization', param: '' },
     observe: 'TOKEN=$(curl -s https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt); '
-      + 'kubectl exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n" -H "Authorization: Bearer $TOKEN" http://httpbin:8000/headers',
+      + 'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n" -H "Authorization: Bearer $TOKEN" http://httpbin:8000/headers',
   },
-  { scenario: egress, defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s', gateway: 'no' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin.org/headers' },
+  { scenario: egress, defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s', gateway: 'no' }, observe: 'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://httpbin.org/headers' },
   { scenario: ingressTls, defaults: { credentialName: 'istio-lab-credential' }, observe: 'curl -sk https://$INGRESS_HOST/env' },
-  { scenario: redirect, defaults: { service: 'service-go', from: '/v1/env', to: '/env' }, observe: 'kubectl exec dns-test -c dns-test -- curl -si http://{service}/v1/env' },
-  { scenario: rewrite, defaults: { service: 'service-go', prefix: '/v1/', to: '/' }, observe: 'kubectl exec dns-test -c dns-test -- curl -s http://{service}/v1/env' },
+  { scenario: redirect, defaults: { service: 'service-go', from: '/v1/env', to: '/env' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -si http://{service}/v1/env' },
+  { scenario: rewrite, defaults: { service: 'service-go', prefix: '/v1/', to: '/' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://{service}/v1/env' },
   {
     scenario: cors,
     defaults: { service: 'httpbin', origins: 'http://www.will.com', methods: 'POST,GET', maxAge: '24h' },
-    observe: "kubectl exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: GET' http://httpbin:8000/headers",
+    observe: "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: GET' http://httpbin:8000/headers",
   },
-  { scenario: requestHeaders, defaults: { service: 'httpbin', name: 'X-custom-1', value: '1' }, observe: 'kubectl exec sleep -c sleep -- curl -s http://httpbin:8000/headers' },
+  { scenario: requestHeaders, defaults: { service: 'httpbin', name: 'X-custom-1', value: '1' }, observe: 'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://httpbin:8000/headers' },
   {
     scenario: tcpRoute,
     defaults: { name: 'redis-proxy', port: '16379', service: 'redis' },
-    observe: 'kubectl exec dns-test -c dns-test -- sh -c \'printf "PING\\r\\n" | nc -w 1 redis-proxy 16379\'',
+    observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- sh -c \'printf "PING\\r\\n" | nc -w 1 redis-proxy 16379\'',
   },
 ];

@@ -82,7 +82,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   {
     scenario: outlierDetection,
     defaults: { service: 'recommendation', consecutive5xxErrors: '1', interval: '5s', baseEjectionTime: '15s', maxEjectionPercent: '100', version: 'v2', replicas: '2' },
-    observe: 'kubectl -n istio-tutorial exec deploy/recommendation-v2 -c recommendation -- curl -s localhost:8080/misbehave; ' + TUTORIAL_OBSERVE,
+    observe: 'kubectl -n {namespace} exec deploy/recommendation-v2 -c recommendation -- curl -s localhost:8080/misbehave; ' + TUTORIAL_OBSERVE,
   },
   // The tutorial limits what preference may send to recommendation v2.
   { scenario: rateLimit, defaults: { service: 'recommendation', requests: '1', per: '1s', version: 'v2' } },
@@ -91,6 +91,6 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   {
     scenario: egress,
     defaults: { hosts: 'httpbin.org:80,api.github.com:443', timeout: '', gateway: 'no' },
-    observe: 'kubectl -n istio-tutorial exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080; kubectl -n istio-tutorial exec deploy/egressgithub -c egressgithub -- curl -s localhost:8080',
+    observe: 'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080; kubectl -n {namespace} exec deploy/egressgithub -c egressgithub -- curl -s localhost:8080',
   },
 ];

@@ -4,10 +4,12 @@ import type { AppliedScenario } from '../scenarios/engine';
 import { objectName } from '../validate/manifest';
 import { Step, revertCommands } from './steps';
 
-/** The observe command of a step (the preset's, else the lab's), with `{service}` filled in. */
+/** The observe command of a step (the preset's, else the lab's), with `{service}` and `{namespace}` filled in. */
 function observeCommand(build: LabBuild, applied?: AppliedScenario): string {
   const service = (applied?.values.service as MeshService | undefined) ?? build.lab.services.find((s) => s.isHttp)!;
-  return (applied?.preset.observe ?? build.definition.observe).replace(/\{service\}/g, service.name);
+  return (applied?.preset.observe ?? build.definition.observe)
+    .replace(/\{service\}/g, service.name)
+    .replace(/\{namespace\}/g, build.lab.namespace);
 }
 
 const params = (applied: AppliedScenario) =>
