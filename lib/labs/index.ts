@@ -17,11 +17,13 @@ export interface LabDefinition {
   readonly scenarios: readonly Preset[];
   /** The command that shows where traffic goes; `{service}` is the scenario's service, `{namespace}` the lab's. */
   readonly observe: string;
+  /** The service `{service}` stands for where a step names none. @default the lab's first HTTP service */
+  readonly observeService?: string;
 }
 
 /** Every lab, in the order they are listed and written. */
 export const LABS: readonly LabDefinition[] = [
-  { name: 'polyglot', title: 'the polyglot book lab (service-js/python/lua/node/go v1 and v2)', build: polyglot, scenarios: POLYGLOT_SCENARIOS, observe: POLYGLOT_OBSERVE },
+  { name: 'polyglot', title: 'the polyglot book lab (service-js/python/lua/node/go v1 and v2)', build: polyglot, scenarios: POLYGLOT_SCENARIOS, observe: POLYGLOT_OBSERVE, observeService: 'service-go' },
   { name: 'tutorial', title: 'customer -> preference -> recommendation (v1, v2)', build: tutorial, scenarios: TUTORIAL_SCENARIOS, observe: TUTORIAL_OBSERVE },
   { name: 'flask', title: 'the flask v1/v2 demo with its sleep client', build: flask, scenarios: FLASK_SCENARIOS, observe: FLASK_OBSERVE },
   { name: 'fft', title: 'the FFT service behind the ingress gateway', build: fft, scenarios: FFT_SCENARIOS, observe: FFT_OBSERVE },

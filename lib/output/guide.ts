@@ -6,7 +6,9 @@ import { Step, revertCommands } from './steps';
 
 /** The observe command of a step (the preset's, else the lab's), with `{service}` and `{namespace}` filled in. */
 function observeCommand(build: LabBuild, applied?: AppliedScenario): string {
-  const service = (applied?.values.service as MeshService | undefined) ?? build.lab.services.find((s) => s.isHttp)!;
+  const service = (applied?.values.service as MeshService | undefined)
+    ?? build.lab.services.find((s) => s.name === build.definition.observeService)
+    ?? build.lab.services.find((s) => s.isHttp)!;
   return (applied?.preset.observe ?? build.definition.observe)
     .replace(/\{service\}/g, service.name)
     .replace(/\{namespace\}/g, build.lab.namespace);
