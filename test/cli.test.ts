@@ -3,6 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { run } from '../lib/cli/run';
+import { buildLab } from '../lib/app';
+import { MeshlabError } from '../lib/errors';
+import { LABS } from '../lib/labs';
+import { render } from '../lib/output/render';
 import { writeAtomically } from '../lib/output/write';
 
 const root = path.resolve(__dirname, '..');
@@ -195,5 +199,23 @@ describe('the built command, as a user runs it', () => {
     const first = snapshotTree(a);
     expect(Object.keys(first).length).toBeGreaterThan(20);
     expect(snapshotTree(b)).toEqual(first);
+  });
+});
+
+describe('no parameter value, however wrong, ends in a stack trace', () => {
+  const cases = LABS.flatMap((lab) => lab.scenarios.flatMap((p) => Object.keys(p.scenario.params).flatMap((param) =>
+    ['', '@@', '-1', 'v9', '999999'].map((value) => [lab, p.scenario.name, param, value] as const))));
+
+  // What the command line does with a --set: build the lab with it, check and render it.
+  test.each(cases.map(([lab, ...rest]) => [lab.name, ...rest] as const))('%s %s.%s=%j', (labName, scenario, param, value) => {
+    const lab = LABS.find((l) => l.name === labName)!;
+    try {
+      const synthesis = render([buildLab(lab, undefined, { scenarios: [scenario], set: { [`${scenario}.${param}`]: value } }).lab]);
+      expect(synthesis.findings).toEqual([]);
+    } catch (e) {
+      expect(e).toBeInstanceOf(MeshlabError);
+      expect((e as Error).message).toMatch(/^\S.*\S$/);
+      expect((e as Error).message).not.toMatch(/\n/);
+    }
   });
 });

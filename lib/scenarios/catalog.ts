@@ -4,7 +4,7 @@ import { istioDuration } from '../istio/duration';
 import { MeshlabError } from '../errors';
 import type { MeshLab } from '../mesh/lab';
 import type { MeshService } from '../mesh/service';
-import { Param, param } from './params';
+import { Param, optional, param } from './params';
 import { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, LoadBalancerPolicy, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
 import { Egress, IngressTls, RateLimit, TcpRoute } from './edge';
@@ -63,13 +63,13 @@ export const headerRoute: ScenarioDefinition = {
     header: param.text('request header to match'),
     regex: param.text('RE2 regular expression for its value'),
     version: param.version('version for matching requests'),
-    fallback: param.version('version for the others'),
-    weights: param.weights('split matching requests instead, e.g. v1:70,v2:30 (an A/B test; empty: all to version)'),
+    fallback: optional(param.version('version for the others (empty: the usual routing)')),
+    weights: optional(param.weights('split matching requests instead, e.g. v1:70,v2:30 (an A/B test; empty: all to version)')),
   },
   apply: (lab, v) => new HeaderRoute(lab, { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback, split: v.weights }),
   expect: (v) => `requests whose ${v.header} matches ${v.regex} reach ${v.service.name} ${v.weights
     ? v.weights.map((w: any) => `${w.version.name} ${w.weight}%`).join(' / ')
-    : v.version.name}; the others reach ${v.fallback.name}`,
+    : v.version.name}; the others reach ${v.fallback ? v.fallback.name : 'the versions they reached before'}`,
 };
 
 export const mirror: ScenarioDefinition = {
@@ -116,10 +116,10 @@ export const retry: ScenarioDefinition = {
     service: svc,
     attempts: param.count('attempts after the first failure'),
     perTryTimeout: param.duration('timeout of each attempt'),
-    retryOn: param.text('Envoy retry conditions, comma-separated'),
+    retryOn: optional(param.text("Envoy retry conditions, comma-separated (empty: Istio's)")),
   },
   apply: (lab, v) => new Retry(lab, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn }),
-  expect: (v) => `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn}), so far fewer errors reach the caller`,
+  expect: (v) => `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"}), so far fewer errors reach the caller`,
 };
 
 export const loadBalancer: ScenarioDefinition = {
@@ -130,8 +130,8 @@ export const loadBalancer: ScenarioDefinition = {
     policy: param.oneOf('load-balancing algorithm', LOAD_BALANCER_POLICIES),
     version: param.version('version to scale out so the spreading shows'),
     replicas: param.count('replicas of that version', 1),
-    hashHeader: param.text('consistent hashing on this request header instead of policy (empty: off)'),
-    subset: param.text('another policy for one version, optionally for one port of it: v2:LEAST_REQUEST or v2:LEAST_REQUEST:80:RANDOM (empty: none)'),
+    hashHeader: optional(param.text('consistent hashing on this request header instead of policy (empty: off)')),
+    subset: optional(param.text('another policy for one version, optionally for one port of it: v2:LEAST_REQUEST or v2:LEAST_REQUEST:80:RANDOM (empty: none)')),
   },
   apply: (lab, v) => new LoadBalancer(lab, {
     service: v.service,
@@ -148,7 +148,7 @@ export const loadBalancer: ScenarioDefinition = {
 const poolParams = {
   maxConnections: param.count('TCP connections at most', 1),
   maxPendingRequests: param.count('requests waiting for a connection at most', 1),
-  maxRequestsPerConnection: param.count('requests per connection before it is closed', 1),
+  maxRequestsPerConnection: optional(param.count('requests per connection before it is closed (empty: unlimited)', 1)),
 };
 
 export const connectionPool: ScenarioDefinition = {
@@ -157,9 +157,9 @@ export const connectionPool: ScenarioDefinition = {
   params: {
     service: svc,
     ...poolParams,
-    connectTimeout: param.duration('TCP connect timeout'),
-    http2MaxRequests: param.count('requests in flight at most', 1),
-    maxRetries: param.count('retries in flight at most'),
+    connectTimeout: optional(param.duration('TCP connect timeout (empty: Envoy default)')),
+    http2MaxRequests: optional(param.count('requests in flight at most (empty: Envoy default)', 1)),
+    maxRetries: optional(param.count('retries in flight at most (empty: Envoy default)')),
   },
   apply: (lab, v) => new ConnectionPool(lab, { ...v }),
   expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (upstream overflow)`,
@@ -195,7 +195,7 @@ export const rateLimit: ScenarioDefinition = {
     service: svc,
     requests: param.count('requests allowed per period', 1),
     per: param.duration('the period'),
-    version: param.version('limit only this version (empty: every version)'),
+    version: optional(param.version('limit only this version (empty: every version)')),
   },
   apply: (lab, v) => new RateLimit(lab, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
   expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers 429 with header x-local-rate-limit: true`,
@@ -207,8 +207,8 @@ export const mtls: ScenarioDefinition = {
   params: {
     mode: param.oneOf('STRICT or PERMISSIVE', ['STRICT', 'PERMISSIVE'] as const),
     scope: param.oneOf('mesh (istio-system), namespace or service', ['mesh', 'namespace', 'service'] as const),
-    service: svc,
-    namespace: param.text("the namespace, for scope namespace (empty: the lab's)"),
+    service: optional(param.service('the service, for scope service')),
+    namespace: optional(param.text("the namespace, for scope namespace (empty: the lab's)")),
     matrix: param.oneOf('also create namespaces foo, bar (meshed) and legacy (not) with httpbin and sleep', ['yes', 'no'] as const),
   },
   apply: (lab, v) => new Mtls(lab, { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
@@ -241,7 +241,7 @@ export const jwt: ScenarioDefinition = {
     issuer: param.text('accepted token issuer (iss)'),
     jwksUri: param.text("URL of the issuer's public keys"),
     header: param.text('header the token comes in (Authorization means "Bearer <token>")'),
-    param: param.text('query parameter that may carry the token too, e.g. access_token (empty: none)'),
+    param: optional(param.text('query parameter that may carry the token too, e.g. access_token (empty: none)')),
   },
   apply: (lab, v) => new Jwt(lab, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
   expect: (v) => `without a token ${v.service.name} answers 403, with a malformed one 401 "Jwt is not in the form of Header.Payload.Signature", with a valid token from ${v.issuer} 200`,
@@ -252,7 +252,7 @@ export const egress: ScenarioDefinition = {
   summary: 'registers external hosts with the mesh (ServiceEntry), with a timeout on HTTP ones',
   params: {
     hosts: param.list('host:port pairs (port 443 is TLS, others HTTP)'),
-    timeout: param.duration('timeout of HTTP calls to them (empty: none)'),
+    timeout: optional(param.duration('timeout of HTTP calls to them (empty: none)')),
     gateway: param.oneOf('send HTTP calls through the egress gateway', ['yes', 'no'] as const),
   },
   apply: (lab, v) => new Egress(lab, {

@@ -63,6 +63,7 @@ export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<s
     const text = set[key] ?? preset.defaults[name];
     if (text === undefined) throw new MeshlabError(`${key} has no default in lab ${lab.name}: give it with --set ${key}=...`);
     texts[name] = text;
+    if (text === '' && !param.optional) throw new MeshlabError(`${key} needs a value (it cannot be left empty)`);
     if (text !== '') values[name] = param.parse(text, { lab, key, values });
   }
   scenario.apply(lab, values);

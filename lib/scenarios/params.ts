@@ -17,6 +17,13 @@ export interface Param<T = unknown> {
   readonly description: string;
   /** Parses the text; throws MeshlabError naming the value and what is allowed. */
   readonly parse: (raw: string, ctx: ParamContext) => T;
+  /** May be left empty (''), which leaves it unset. @default false */
+  readonly optional?: boolean;
+}
+
+/** The same parameter, which may be left empty. */
+export function optional<T>(p: Param<T>): Param<T> {
+  return { ...p, optional: true };
 }
 
 const fail = (ctx: ParamContext, raw: string, allowed: string): never => {
