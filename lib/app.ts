@@ -1,8 +1,8 @@
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import { LABS, LabDefinition } from './labs';
 import { LabOptions } from './labs/options';
 import { DEFER_WORKLOADS, MeshLab } from './mesh/lab';
-import { Platform, PlatformProps } from './platform/platform';
+import { PlatformProps } from './platform/platform';
 import { AppliedScenario, ScenarioSelection, applyPreset, resolveSelection } from './scenarios/engine';
 
 /** The name `--lab` takes for the Istio platform, which is written beside the labs. */
@@ -41,12 +41,4 @@ export function buildLab(definition: LabDefinition, options?: LabOptions, select
 /** The lab definitions to build for `targets`, in the order of LABS. */
 export function selectedLabs(targets?: readonly string[]): LabDefinition[] {
   return LABS.filter((l) => targets === undefined || targets.includes(l.name));
-}
-
-/** Builds the charts: one per lab (its folder is its name) and the platform's. */
-export function buildCharts(props: MeshlabProps = {}): Chart[] {
-  const charts: Chart[] = selectedLabs(props.targets)
-    .map((l) => buildLab(l, props.labOptions?.[l.name], props.scenarios?.[l.name]).lab);
-  if (props.targets === undefined || props.targets.includes(PLATFORM)) charts.push(new Platform(new App({ outdir: 'unused' }), props.platform));
-  return charts;
 }

@@ -152,5 +152,7 @@ export function newService(
     selector: selector && kplus.Pods.select(scope, `${id}Pods`, { labels: { ...selector } }),
   });
   ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+  // cdk8s-plus writes `selector: {}` for a Service without one; the API treats both the same.
+  if (!selector) ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/selector'));
   return service;
 }

@@ -20,7 +20,8 @@ export function synthesizeOutput(props: MeshlabProps = {}): Synthesis {
     const base = buildLab(definition, options, selection);
     const synthesis = render([base.lab]);
     const plainObjects = base.applied.length === 0 ? synthesis.objects : render([buildLab(definition, options).lab], { files: false }).objects;
-    const steps = renderSteps(definition, plainObjects, options, selection.set);
+    // A lab that is itself invalid would report the same problems once per step.
+    const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, options, selection.set);
     files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: renderGuide(base, steps.steps) });
     objects.push(...synthesis.objects);
     findings.push(...synthesis.findings, ...steps.findings);

@@ -1,10 +1,11 @@
-import { buildCharts, MeshlabProps } from '../../lib/app';
-import { render, Synthesis } from '../../lib/output/render';
+import { MeshlabProps } from '../../lib/app';
+import { Synthesis } from '../../lib/output/render';
+import { synthesizeOutput } from '../../lib/output/synthesize';
 import { Manifest } from '../../lib/validate/manifest';
 
-/** Synthesizes in memory (nothing written). */
+/** Synthesizes in memory what `npm run synth` would write (nothing written). */
 export function synth(props: MeshlabProps = {}): Synthesis {
-  return render(buildCharts(props));
+  return synthesizeOutput(props);
 }
 
 /** The manifests of one output folder (a lab, or `platform`). */
