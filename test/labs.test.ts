@@ -1,3 +1,5 @@
+import { buildLab } from '../lib/app';
+import { LABS } from '../lib/labs';
 import { all, find, manifestsOf, podLabels, podSpec, synth } from './support/synth';
 
 const everything = synth();
@@ -204,5 +206,32 @@ describe('lab options', () => {
   test('an option naming no workload is an error listing the workloads there are', () => {
     const s = synth({ targets: ['tutorial'], labOptions: { tutorial: { replicas: { recomendation: 2 } } } });
     expect(s.findings.map((f) => f.message)).toEqual([expect.stringMatching(/lab tutorial has no Deployment recomendation to scale \(Deployments: customer, .*recommendation-v1/)]);
+  });
+});
+
+describe('call graph (what the routing preview and diagrams follow)', () => {
+  const callsOf = (labName: string) => {
+    const { lab } = buildLab(LABS.find((l) => l.name === labName)!);
+    return Object.fromEntries([...lab.services, ...lab.clients]
+      .filter((w) => w.callees.length > 0)
+      .map((w) => [w.name, w.callees.map((c) => c.name)]));
+  };
+
+  test('tutorial: customer -> preference -> recommendation', () => {
+    expect(callsOf('tutorial')).toEqual({ customer: ['preference'], preference: ['recommendation'] });
+  });
+
+  test('polyglot: python fans out to lua and node, node calls go, the clients call go and httpbin', () => {
+    expect(callsOf('polyglot')).toEqual({
+      'service-python': ['service-lua', 'service-node'],
+      'service-node': ['service-go'],
+      'service-redis': ['redis'],
+      'dns-test': ['service-go'],
+      sleep: ['httpbin'],
+    });
+  });
+
+  test('flask: the sleep client calls flaskapp', () => {
+    expect(callsOf('flask')).toEqual({ sleep: ['flaskapp'] });
   });
 });

@@ -25,7 +25,7 @@ export function flask(scope: Construct, options?: LabOptions): MeshLab {
     ctx.addVersion(flaskapp, version, 'dustise/flaskapp', { env: { version } });
   }
 
-  lab.addClient('sleep', {
+  const sleep = lab.addClient('sleep', {
     kind: 'deployment',
     servicePort: 80,
     container: {
@@ -36,6 +36,8 @@ export function flask(scope: Construct, options?: LabOptions): MeshLab {
       security: SecurityProfile.root('image runs as root (no USER); httpie writes its config under $HOME'),
     },
   });
+
+  sleep.calls(flaskapp);
 
   lab.node.addValidation({ validate: () => ctx.unknownKeys() });
   return lab;

@@ -69,7 +69,12 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   });
   ctx.addVersion(httpbin, 'v1', 'citizenstig/httpbin');
 
-  lab.addClient('dns-test', {
+  // The book's call graph: python fans out to lua and node, node calls go, service-redis reads redis.
+  lab.service('service-python').calls(lab.service('service-lua'), lab.service('service-node'));
+  lab.service('service-node').calls(lab.service('service-go'));
+  lab.service('service-redis').calls(redis);
+
+  const dnsTest = lab.addClient('dns-test', {
     container: {
       image: ctx.image('dns-test', 'radial/busyboxplus:curl'),
       command: ['sh', '-c', 'while true; do sleep 3600; done'],
@@ -77,7 +82,7 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
       security: CURL_CLIENT,
     },
   });
-  lab.addClient('sleep', {
+  const sleep = lab.addClient('sleep', {
     container: {
       image: ctx.image('sleep', 'pstauffer/curl'),
       command: ['sleep', '3650d'],
@@ -95,6 +100,10 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
       security: SecurityProfile.root('image runs as root (no USER) and writes /var/lib/fortio'),
     },
   });
+
+  // The book curls service-go from dns-test and httpbin from sleep.
+  dnsTest.calls(lab.service('service-go'));
+  sleep.calls(httpbin);
 
   const gateway = lab.addGateway('istio-lab-gateway');
   gateway.addRoutes('istio-lab', [

@@ -42,6 +42,9 @@ export function tutorial(scope: Construct, options?: LabOptions): MeshLab {
   const recommendation = javaService(lab, 'recommendation');
   for (const version of ['v1', 'v2']) ctx.addVersion(recommendation, version, image('recommendation', version));
 
+  lab.service('customer').calls(lab.service('preference'));
+  lab.service('preference').calls(recommendation);
+
   lab.addGateway('customer-gateway').addRoutes('customer-gateway', [
     { match: [Match.prefix('/customer')], rewrite: '/', to: [{ destination: lab.service('customer') }] },
   ]);

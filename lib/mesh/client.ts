@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { IOutputFile, MeshLab } from './lab';
+import type { MeshService } from './service';
 import { Protocol } from './protocol';
 import { ContainerSpec, newDeployment, newPod, newService } from './workload';
 
@@ -29,6 +30,7 @@ export class Client extends Construct implements IOutputFile {
   /** Name of the client's ServiceAccount (its identity for authorization). */
   public readonly serviceAccountName: string;
   public readonly labels: Readonly<Record<string, string>>;
+  private readonly _callees: MeshService[] = [];
 
   public constructor(lab: MeshLab, name: string, props: ClientProps) {
     super(lab, name);
@@ -39,6 +41,17 @@ export class Client extends Construct implements IOutputFile {
     this.serviceAccountName = name;
     // No scenario changes a client's Kubernetes objects, so steps leave them out.
     if (!lab.deferWorkloads) this.build(props);
+  }
+
+  /** Records the services learners call from this client (no object is written for it). */
+  public calls(...services: MeshService[]): this {
+    for (const s of services) if (!this._callees.includes(s)) this._callees.push(s);
+    return this;
+  }
+
+  /** The services this client calls, in the order they were declared. */
+  public get callees(): readonly MeshService[] {
+    return this._callees;
   }
 
   private build(props: ClientProps): void {

@@ -68,6 +68,7 @@ export class MeshService extends Construct implements Destination {
   private readonly container: MeshServiceProps['container'];
   private readonly extraPorts: readonly PortSpec[];
   private readonly defaultVersion: string | undefined;
+  private readonly _callees: MeshService[] = [];
 
   public constructor(lab: MeshLab, name: string, props: MeshServiceProps) {
     super(lab, name);
@@ -100,6 +101,20 @@ export class MeshService extends Construct implements Destination {
     this.node.addValidation({
       validate: () => (this._versions.length === 0 ? [`service ${name} has no version: add one with addVersion()`] : []),
     });
+  }
+
+  /**
+   * Records that this service's code calls `services` (the tutorial's call chain). It
+   * writes no object: the routing preview and the diagrams follow these calls.
+   */
+  public calls(...services: MeshService[]): this {
+    for (const s of services) if (!this._callees.includes(s)) this._callees.push(s);
+    return this;
+  }
+
+  /** The services this one calls, in the order they were declared. */
+  public get callees(): readonly MeshService[] {
+    return this._callees;
   }
 
   /** The port name Istio selects the protocol by. */
