@@ -10,6 +10,8 @@ export interface SchemaProblem {
   /** Dotted path into the object, e.g. `spec.http[0].fault.abort.percent`. */
   readonly field: string;
   readonly message: string;
+  /** True when the object was not checked at all: meshlab has no schema for its kind. */
+  readonly unchecked?: boolean;
 }
 
 interface AjvError {
@@ -29,8 +31,38 @@ const kubernetesModels: Record<string, () => { new (data: unknown): { validate()
   'v1/Pod': () => require('kubernetes-models/v1/Pod').Pod,
   'v1/ConfigMap': () => require('kubernetes-models/v1/ConfigMap').ConfigMap,
   'v1/Secret': () => require('kubernetes-models/v1/Secret').Secret,
+  'v1/PersistentVolumeClaim': () => require('kubernetes-models/v1/PersistentVolumeClaim').PersistentVolumeClaim,
   'apps/v1/Deployment': () => require('kubernetes-models/apps/v1/Deployment').Deployment,
+  'apps/v1/StatefulSet': () => require('kubernetes-models/apps/v1/StatefulSet').StatefulSet,
+  'apps/v1/DaemonSet': () => require('kubernetes-models/apps/v1/DaemonSet').DaemonSet,
+  'apps/v1/ReplicaSet': () => require('kubernetes-models/apps/v1/ReplicaSet').ReplicaSet,
+  'batch/v1/Job': () => require('kubernetes-models/batch/v1/Job').Job,
+  'batch/v1/CronJob': () => require('kubernetes-models/batch/v1/CronJob').CronJob,
+  'networking.k8s.io/v1/Ingress': () => require('kubernetes-models/networking.k8s.io/v1/Ingress').Ingress,
+  'networking.k8s.io/v1/NetworkPolicy': () => require('kubernetes-models/networking.k8s.io/v1/NetworkPolicy').NetworkPolicy,
+  'rbac.authorization.k8s.io/v1/Role': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/Role').Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding').RoleBinding,
+  'rbac.authorization.k8s.io/v1/ClusterRole': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole').ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding').ClusterRoleBinding,
+  'autoscaling/v2/HorizontalPodAutoscaler': () => require('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler').HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': () => require('kubernetes-models/policy/v1/PodDisruptionBudget').PodDisruptionBudget,
 };
+
+/**
+ * Istio serves its kinds under several versions with one schema per kind (the CRDs list the
+ * same openAPIV3Schema for v1alpha3, v1beta1 and v1), so other versions are checked with
+ * the version meshlab precompiles.
+ */
+const ISTIO_ALIASES: Readonly<Record<string, string>> = {
+  'networking.istio.io/v1alpha3': 'networking.istio.io/v1beta1',
+  'networking.istio.io/v1': 'networking.istio.io/v1beta1',
+  'security.istio.io/v1': 'security.istio.io/v1beta1',
+};
+
+/** API groups whose kinds meshlab knows: an unknown kind there is a typo, not a custom resource. */
+const KNOWN_GROUPS = new Set(['v1', 'apps/v1', 'networking.istio.io', 'security.istio.io']);
+
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') && !apiVersion.startsWith('apps/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : apiVersion);
 
 function kubernetesValidator(gvk: string): Validator | undefined {
   const load = kubernetesModels[gvk];
@@ -52,9 +84,13 @@ let istioValidators: Record<string, ((data: unknown) => boolean) & { errors?: Aj
 
 function istioValidator(gvk: string): Validator | undefined {
   istioValidators ??= require('./generated/istio-validators.js');
-  const validate = istioValidators![gvk];
+  const version = gvk.slice(0, gvk.lastIndexOf('/'));
+  const alias = ISTIO_ALIASES[version];
+  const validate = istioValidators![gvk] ?? (alias ? istioValidators![`${alias}${gvk.slice(version.length)}`] : undefined);
   if (!validate) return undefined;
-  return (manifest) => (validate(manifest) ? [] : [...(validate.errors ?? [])]);
+  if (istioValidators![gvk]) return (manifest) => (validate(manifest) ? [] : [...(validate.errors ?? [])]);
+  // The precompiled schema pins apiVersion to its own version.
+  return (manifest) => (validate({ ...(manifest as object), apiVersion: alias }) ? [] : [...(validate.errors ?? [])]);
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -94,7 +130,11 @@ function uncachedValidateSchema(manifest: { apiVersion?: unknown; kind?: unknown
   const gvk = `${manifest.apiVersion}/${manifest.kind}`;
   const validate = validatorFor(gvk);
   if (!validate) {
-    return [{ field: 'kind', message: `no schema for apiVersion ${manifest.apiVersion} kind ${manifest.kind}` }];
+    const apiVersion = String(manifest.apiVersion);
+    // A kind of a group meshlab knows is a typo; another group's kind is a resource meshlab cannot check.
+    return KNOWN_GROUPS.has(groupOf(apiVersion))
+      ? [{ field: 'kind', message: `no schema for apiVersion ${manifest.apiVersion} kind ${manifest.kind}` }]
+      : [{ field: 'kind', message: `${manifest.apiVersion} ${manifest.kind} is not checked: meshlab has no schema for it`, unchecked: true }];
   }
   return validate(manifest).map(describe);
 }

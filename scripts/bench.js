@@ -1,7 +1,8 @@
 // npm run bench [-- --runs N] [--services 10,100,1000]
 // Median whole-process wall time of synthesis: every lab (as `npm run synth` runs it, with
 // and without npm's own start-up, and through `npx cdk8s synth`), and a generated mesh of
-// N services x 2 versions, so the growth of the cost with the mesh shows.
+// N services x 2 versions, so the growth of the cost with the mesh shows. Then the offline
+// analyzer (npm run check) on dist/ and on those generated meshes.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -24,14 +25,14 @@ if (!Number.isInteger(runs) || runs < 1 || sizes.some((n) => !Number.isInteger(n
 require('./build').build();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-bench-'));
 
-function measure(command, argv, env = {}) {
+function measure(command, argv, env = {}, okStatus = [0]) {
   const times = [];
   for (let i = 0; i < runs; i++) {
     const out = path.join(scratch, `out-${i}`);
     const start = process.hrtime.bigint();
     const r = spawnSync(command, argv(out), { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) throw new Error(`${command} ${argv(out).join(' ')} failed: ${r.stderr}`);
+    if (!okStatus.includes(r.status)) throw new Error(`${command} ${argv(out).join(' ')} failed: ${r.stderr}`);
     times.push(ms);
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -52,14 +53,27 @@ for (const n of sizes) {
   row(`generated mesh, ${n} services x 2 versions`, n * 6, t);
   perService.push([n, t.median]);
 }
+
+const checks = [];
+const check = (what, objects, t) => checks.push([what, String(objects), t.median.toFixed(0), t.min.toFixed(0), t.max.toFixed(0)]);
+const objectsIn = (dir) => JSON.parse(spawnSync(process.execPath, ['scripts/check.js', '--json', dir], { cwd: root, encoding: 'utf8' }).stdout).objects;
+check('node scripts/check.js dist', objectsIn('dist'), measure(process.execPath, () => ['scripts/check.js', 'dist']));
+check('npm run check (dist)', objectsIn('dist'), measure('npm', () => ['run', '-s', 'check']));
+for (const n of sizes) {
+  const mesh = path.join(scratch, `mesh-${n}`);
+  spawnSync(process.execPath, ['-e', "require('./scripts/bundle').runBundle('bench-mesh')", String(n), mesh], { cwd: root });
+  check(`node scripts/check.js, ${n} services x 2 versions`, objectsIn(mesh), measure(process.execPath, () => ['scripts/check.js', mesh]));
+}
 fs.rmSync(scratch, { recursive: true, force: true });
 
 const header = ['synthesis (whole process)', 'objects', 'median ms', 'min ms', 'max ms'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const widths = header.map((h, i) => Math.max(h.length, 'offline analyzer (whole process)'.length * (i === 0 ? 1 : 0), ...[...rows, ...checks].map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 console.log(`${runs} runs each, ${os.cpus().length} cores, node ${process.version}`);
 console.log(line(header));
 for (const r of rows) console.log(line(r));
+console.log(line(['offline analyzer (whole process)', 'objects', 'median ms', 'min ms', 'max ms']));
+for (const r of checks) console.log(line(r));
 for (let i = 1; i < perService.length; i++) {
   const [[n0, t0], [n1, t1]] = [perService[i - 1], perService[i]];
   console.log(`${n0} -> ${n1} services (${(n1 / n0).toFixed(0)}x): time x${(t1 / t0).toFixed(2)}`);

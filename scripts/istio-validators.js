@@ -7,13 +7,16 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 
-/** The Istio kinds meshlab emits: module path under @kubernetes-models/istio -> export name. */
+/** The Istio kinds meshlab emits or checks (npm run check): module paths under @kubernetes-models/istio. */
 const KINDS = [
   'networking.istio.io/v1beta1/VirtualService',
   'networking.istio.io/v1beta1/DestinationRule',
   'networking.istio.io/v1beta1/Gateway',
   'networking.istio.io/v1beta1/ServiceEntry',
   'networking.istio.io/v1beta1/Sidecar',
+  'networking.istio.io/v1beta1/WorkloadEntry',
+  'networking.istio.io/v1beta1/WorkloadGroup',
+  'networking.istio.io/v1beta1/ProxyConfig',
   'networking.istio.io/v1alpha3/EnvoyFilter',
   'security.istio.io/v1beta1/PeerAuthentication',
   'security.istio.io/v1beta1/AuthorizationPolicy',

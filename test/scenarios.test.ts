@@ -176,7 +176,7 @@ describe('the tutorials numbers', () => {
     const objects = labWith('polyglot', ['mtls']);
     expect(find(objects, 'PeerAuthentication', 'default').metadata.namespace).toBe('foo');
     const namespaces = objects.filter((m) => m.kind === 'Namespace').map((m) => [m.metadata.name, m.metadata.labels?.['istio-injection'] ?? null]);
-    expect(namespaces).toEqual([['default', 'enabled'], ['foo', 'enabled'], ['bar', 'enabled'], ['legacy', null]]);
+    expect(namespaces).toEqual([['default', 'enabled'], ['foo', 'enabled'], ['bar', 'enabled'], ['legacy', 'disabled']]);
     for (const ns of ['foo', 'bar', 'legacy']) {
       expect(objects.filter((m) => m.metadata.namespace === ns).map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual(
         ['Deployment/httpbin', 'Deployment/sleep', 'Service/httpbin', 'ServiceAccount/httpbin', 'ServiceAccount/sleep', ...(ns === 'foo' ? ['PeerAuthentication/default'] : [])].sort());

@@ -95,7 +95,7 @@ describe('cross-object checks name the object and the field', () => {
 
   test('a missing namespace, a missing ServiceAccount, a duplicate object', () => {
     expect(findingsAfter('Service', 'customer', (s) => { delete s.metadata.namespace; })).toContainEqual(
-      expect.stringMatching(/^error Service customer metadata.namespace: is missing/));
+      expect.stringMatching(/^warning Service customer metadata.namespace: is missing: kubectl puts the object in its current namespace/));
     expect(findingsAfter('Deployment', 'customer', (d) => { d.spec.template.spec.serviceAccountName = 'custmer'; })).toContainEqual(
       'error Deployment istio-tutorial/customer spec.template.spec.serviceAccountName: names ServiceAccount custmer, which is not defined in istio-tutorial');
     const dup = structuredClone(base.find((m) => m.kind === 'Service')!);

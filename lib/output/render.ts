@@ -52,7 +52,7 @@ export function render(charts: readonly Chart[], options: { readonly files?: boo
   for (const chart of charts) {
     for (const c of chart.node.findAll()) {
       for (const message of c.node.validate()) {
-        findings.push({ severity: 'error', object: c.node.path, field: '', message });
+        findings.push({ code: 'ML0011', severity: 'error', object: c.node.path, field: '', message });
       }
       if (!(c instanceof ApiObject)) continue;
       const file = `${chart.node.id}/${fileOf(c)}`;

@@ -69,7 +69,7 @@ export function renderSteps(
     const stepFindings: Finding[] = [];
     const fresh = new Map<string, Located>();
     for (const c of lab.node.findAll()) {
-      for (const message of c.node.validate()) stepFindings.push({ severity: 'error', object: c.node.path, field: '', message });
+      for (const message of c.node.validate()) stepFindings.push({ code: 'ML0011', severity: 'error', object: c.node.path, field: '', message });
       if (c instanceof ApiObject && mayChange(c, lab)) {
         const manifest = c.toJson() as Manifest;
         fresh.set(keyOf(manifest), { manifest, file: `${definition.name}/steps/${name}.yaml` });

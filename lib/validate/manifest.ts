@@ -1,3 +1,5 @@
+import type { Code } from './codes';
+
 /** A Kubernetes object as plain JSON, the way it is written to YAML. */
 export interface Manifest {
   readonly apiVersion: string;
@@ -16,6 +18,8 @@ export type Severity = 'error' | 'warning';
 
 /** One problem found in a set of manifests. */
 export interface Finding {
+  /** Istio's analyzer code (IST0101) or meshlab's (ML0005): see CODES. */
+  readonly code: Code;
   readonly severity: Severity;
   /** `Kind namespace/name`, or `Kind name` for cluster-scoped objects. */
   readonly object: string;
@@ -24,6 +28,8 @@ export interface Finding {
   readonly message: string;
   /** Where the object was read from, when known. */
   readonly file?: string;
+  /** Line of the object's document in `file` (1-based), when read from YAML. */
+  readonly line?: number;
 }
 
 /** The reader's name of an object: `VirtualService istio-tutorial/recommendation`. */
@@ -31,10 +37,13 @@ export function objectName(m: Manifest): string {
   return m.metadata.namespace ? `${m.kind} ${m.metadata.namespace}/${m.metadata.name}` : `${m.kind} ${m.metadata.name}`;
 }
 
-/** One line per finding: `error: VirtualService ns/name: spec.http[0]...: message`. */
+/**
+ * One line per finding: code, severity, object, file, field, message:
+ * `IST0101 error VirtualService ns/name (dist/lab/x.yaml:12) spec.http[0].route[0].destination.subset: ...`.
+ */
 export function formatFinding(f: Finding): string {
-  const where = f.file ? ` (${f.file})` : '';
-  return `${f.severity}: ${f.object}${where}: ${f.field ? `${f.field}: ` : ''}${f.message}`;
+  const where = f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : '';
+  return `${f.code} ${f.severity} ${f.object}${where}${f.field ? ` ${f.field}` : ''}: ${f.message}`;
 }
 
 /** Kinds that live outside namespaces. */

@@ -1,0 +1,76 @@
+import { MeshlabError } from '../errors';
+import { analyze } from '../validate/analyze';
+import { CODES } from '../validate/codes';
+import { loadManifests } from '../validate/load';
+import { Finding, formatFinding } from '../validate/manifest';
+import type { Io } from './run';
+
+export const CHECK_USAGE = `usage: npm run check -- [PATH...] [--json]
+       npm run check -- --codes
+
+  PATH      YAML or JSON files, or folders searched for *.yaml, *.yml and *.json (default: dist);
+            each file in a steps/ folder is checked as applied on top of the files around it
+  --json    print the result as JSON
+  --codes   list every finding code with what it means
+  --help    this text
+
+Checks any Kubernetes and Istio YAML offline: schemas, references between objects and Istio's
+silent failures. One line per finding: code, severity, object, file:line, field, message.
+Exit code: 0 no errors (warnings allowed), 1 errors, 2 bad usage.`;
+
+interface CheckArgs {
+  readonly paths: readonly string[];
+  readonly json: boolean;
+  readonly codes: boolean;
+  readonly help: boolean;
+}
+
+function parseCheckArgs(argv: readonly string[]): CheckArgs {
+  const switches = new Set<string>();
+  const paths: string[] = [];
+  for (const arg of argv) {
+    if (arg.startsWith('-')) {
+      if (!['--json', '--codes', '--help'].includes(arg)) throw new MeshlabError(`unknown flag ${arg} (flags: --json, --codes, --help)`);
+      switches.add(arg);
+    } else {
+      paths.push(arg);
+    }
+  }
+  return { paths: paths.length > 0 ? paths : ['dist'], json: switches.has('--json'), codes: switches.has('--codes'), help: switches.has('--help') };
+}
+
+const count = (findings: readonly Finding[], severity: string) => findings.filter((f) => f.severity === severity).length;
+
+/**
+ * `npm run check`: reads the manifests under the paths, checks them, prints the findings.
+ * Returns the exit code: 0 no errors, 1 errors, 2 bad usage.
+ */
+export function runCheck(argv: readonly string[], io: Io): number {
+  try {
+    const args = parseCheckArgs(argv);
+    if (args.help) {
+      io.out(CHECK_USAGE);
+      return 0;
+    }
+    if (args.codes) {
+      for (const [code, { severity, title }] of Object.entries(CODES)) io.out(`${code} ${severity.padEnd(7)} ${title}`);
+      return 0;
+    }
+    const loaded = loadManifests(args.paths);
+    const findings = [...loaded.findings, ...analyze(loaded.objects)]
+      .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+    const errors = count(findings, 'error');
+    const warnings = count(findings, 'warning');
+    if (args.json) {
+      io.out(JSON.stringify({ files: loaded.files, objects: loaded.objects.length, errors, warnings, findings }, null, 2));
+    } else {
+      for (const f of findings) io.out(formatFinding(f));
+      io.out(`meshlab check: ${loaded.objects.length} objects in ${loaded.files} files: ${errors} error(s), ${warnings} warning(s)`);
+    }
+    return errors > 0 ? 1 : 0;
+  } catch (e) {
+    if (!(e instanceof MeshlabError)) throw e;
+    io.err(`meshlab check: ${e.message}`);
+    return 2;
+  }
+}

@@ -1,0 +1,3 @@
+// `npm run check`: build if needed, then run the offline analyzer.
+'use strict';
+require('./bundle').runBundle('check');
