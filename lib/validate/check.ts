@@ -196,7 +196,11 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     const report: Report = (code, field, message) =>
       findings.push({ code, severity: CODES[code].severity, object: objectName(m), field, message, file: located.file, line: located.line });
 
-    for (const p of validateSchema(m)) report(p.unchecked ? 'ML0009' : 'IST0106', p.field, p.message);
+    const deprecated = deprecatedFields(m);
+    for (const p of validateSchema(m)) {
+      // A removed field is also unknown to the schema: saying it is deprecated says more.
+      if (!deprecated.some((d) => d.field === p.field)) report(p.unchecked ? 'ML0009' : 'IST0106', p.field, p.message);
+    }
     if (!m.metadata?.name) continue;
     const ns = namespaceOf(m);
     const identity = `${m.apiVersion}/${m.kind}/${ns}/${m.metadata.name}`;
@@ -205,7 +209,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     if (!CLUSTER_SCOPED.has(m.kind) && !m.metadata.namespace) {
       report('ML0007', 'metadata.namespace', `is missing: kubectl puts the object in its current namespace (checked here as ${DEFAULT_NAMESPACE})`);
     }
-    for (const d of deprecatedFields(m)) report('IST0002', d.field, d.message);
+    for (const d of deprecated) report('IST0002', d.field, d.message);
 
     switch (m.kind) {
       case 'Namespace': checkNamespace(m, index, report); break;

@@ -1,0 +1,158 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runCheck } from '../lib/cli/check';
+import { CODES } from '../lib/validate/codes';
+
+const root = path.resolve(__dirname, '..');
+const fixtures = 'test/fixtures/check';
+/** The clean shop without its steps: the context every rule fixture adds one mistake to. */
+const shop = ['namespace', 'app', 'routing', 'security'].map((f) => `${fixtures}/clean/${f}.yaml`);
+const rules = fs.readdirSync(path.join(root, fixtures, 'rules')).filter((f) => f.endsWith('.yaml')).sort();
+
+function check(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const cwd = process.cwd();
+  process.chdir(root);
+  try {
+    const code = runCheck(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out, err };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+function checkJson(...argv: string[]) {
+  const result = check('--json', ...argv);
+  return { code: result.code, report: JSON.parse(result.out.join('\n')) };
+}
+
+/** The `# expect: CODE field` lines a fixture declares. */
+const expected = (file: string) =>
+  fs.readFileSync(path.join(root, fixtures, 'rules', file), 'utf8').split('\n')
+    .filter((l) => l.startsWith('# expect: '))
+    .map((l) => l.slice('# expect: '.length).trim())
+    .sort();
+
+describe('the clean set', () => {
+  test('the hand-written shop (with a step) has no finding at all', () => {
+    const { code, out } = check(`${fixtures}/clean`);
+    expect(out).toEqual(['meshlab check: 14 objects in 5 files: 0 error(s), 0 warning(s)']);
+    expect(code).toBe(0);
+  });
+
+  test("meshlab's committed output checks clean", () => {
+    const { code, report } = checkJson('dist');
+    expect(report.findings).toEqual([]);
+    expect(report.objects).toBeGreaterThan(100);
+    expect(code).toBe(0);
+  });
+});
+
+describe('each rule, on the clean shop plus one mistake', () => {
+  test.each(rules)('%s finds exactly what it declares', (file) => {
+    const { code, report } = checkJson(...shop, `${fixtures}/rules/${file}`);
+    const got = report.findings.map((f: { code: string; field: string }) => `${f.code} ${f.field}`.trim()).sort();
+    expect(got).toEqual(expected(file));
+    for (const f of report.findings) expect(f.file).toBe(`${fixtures}/rules/${file}`);
+    const errors = report.findings.filter((f: { severity: string }) => f.severity === 'error').length;
+    expect(code).toBe(errors > 0 ? 1 : 0);
+  });
+
+  test('every code but the synth-only ML0011 has a fixture that produces it', () => {
+    const covered = new Set(rules.flatMap(expected).map((e) => e.split(' ')[0]));
+    expect(Object.keys(CODES).filter((c) => !covered.has(c))).toEqual(['ML0011']);
+  });
+
+  test("each finding's severity is its code's", () => {
+    for (const file of rules) {
+      for (const f of checkJson(...shop, `${fixtures}/rules/${file}`).report.findings) {
+        expect(f.severity).toBe(CODES[f.code as keyof typeof CODES].severity);
+      }
+    }
+  });
+});
+
+describe('output', () => {
+  test('one line per finding: code, severity, object, file:line, field, message', () => {
+    const { out } = check(...shop, `${fixtures}/rules/ML0005-weights.yaml`);
+    expect(out).toEqual([
+      `ML0005 error VirtualService shop/split (${fixtures}/rules/ML0005-weights.yaml:2) spec.http[0].route: weights must add up to 100, got 110 (v1=80, v2=30)`,
+      'meshlab check: 14 objects in 5 files: 1 error(s), 0 warning(s)',
+    ]);
+  });
+
+  test('lines point at the document of each object in a multi-document file', () => {
+    const { report } = checkJson(...shop, `${fixtures}/rules/IST0127-selectors.yaml`);
+    expect(report.findings.map((f: { object: string; line: number }) => [f.object, f.line])).toEqual([
+      ['AuthorizationPolicy shop/deny-webb', 4],
+      ['PeerAuthentication shop/strict-v3', 12],
+      ['Sidecar shop/cart', 19],
+    ]);
+  });
+
+  test('warnings alone exit 0; errors exit 1', () => {
+    expect(check(...shop, `${fixtures}/rules/IST0127-selectors.yaml`).code).toBe(0);
+    expect(check(...shop, `${fixtures}/rules/IST0101-references.yaml`).code).toBe(1);
+  });
+
+  test('--codes lists every code with its severity', () => {
+    const { code, out } = check('--codes');
+    expect(code).toBe(0);
+    expect(out).toHaveLength(Object.keys(CODES).length);
+    expect(out).toContainEqual(expect.stringMatching(/^IST0109 error +two VirtualServices route one host/));
+  });
+});
+
+describe('steps/ folders hold alternatives, each checked on top of the files around it', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-check-'));
+    fs.cpSync(path.join(root, fixtures, 'clean'), dir, { recursive: true });
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a step replacing an object is not a duplicate', () => {
+    fs.writeFileSync(path.join(dir, 'steps', 'all-v1.yaml'), fs.readFileSync(path.join(dir, 'steps', 'all-v2.yaml'), 'utf8').replace('subset: v2', 'subset: v1'));
+    expect(checkJson(dir).report.findings).toEqual([]);
+  });
+
+  test("a step's own mistake is reported in the step's file", () => {
+    fs.writeFileSync(path.join(dir, 'steps', 'bad.yaml'), fs.readFileSync(path.join(dir, 'steps', 'all-v2.yaml'), 'utf8').replace('subset: v2', 'subset: v9'));
+    const { code, report } = checkJson(dir);
+    expect(report.findings.map((f: { code: string; file: string; field: string }) => [f.code, path.basename(f.file), f.field])).toEqual([
+      ['IST0101', 'bad.yaml', 'spec.http[0].route[0].destination.subset'],
+    ]);
+    expect(code).toBe(1);
+  });
+
+  test('a base object that only breaks with a step applied names the step', () => {
+    // The step drops subset v2, which the base VirtualService routes to.
+    fs.writeFileSync(path.join(dir, 'steps', 'v1-only.yaml'), [
+      'apiVersion: networking.istio.io/v1beta1', 'kind: DestinationRule', 'metadata: { name: web, namespace: shop }',
+      'spec:', '  host: web', '  subsets: [{ name: v1, labels: { version: v1 } }]', '',
+    ].join('\n'));
+    const messages = checkJson(dir).report.findings.map((f: { message: string }) => f.message);
+    expect(messages).toContainEqual(expect.stringMatching(/no DestinationRule for web defines subset v2 \(with .*steps\/v1-only.yaml applied\)$/));
+  });
+});
+
+describe('bad usage is one line and exit 2', () => {
+  test.each([
+    [['--jsn'], 'meshlab check: unknown flag --jsn (flags: --json, --codes, --help)'],
+    [['no/such/folder'], 'meshlab check: no/such/folder: no such file or folder'],
+  ])('%j', (argv, line) => {
+    const { code, out, err } = check(...argv);
+    expect(err).toEqual([line]);
+    expect(out).toEqual([]);
+    expect(code).toBe(2);
+  });
+});
+
+test('npm run check is wired to the analyzer (exit 1 on an error, the finding on stdout)', () => {
+  const result = spawnSync('npm', ['run', '-s', 'check', '--', ...shop, `${fixtures}/rules/ML0005-weights.yaml`], { cwd: root, encoding: 'utf8' });
+  expect(result.stdout).toMatch(/^ML0005 error VirtualService shop\/split/m);
+  expect(result.status).toBe(1);
+});
