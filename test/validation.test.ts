@@ -45,7 +45,18 @@ describe('cross-object checks name the object and the field', () => {
 
   test('a subset whose labels select no pod', () => {
     expect(findingsAfter('DestinationRule', 'recommendation', (dr) => { dr.spec.subsets[1].labels.version = 'v3'; })).toContainEqual(
-      'error DestinationRule istio-tutorial/recommendation spec.subsets[1].labels: subset v2 (app=recommendation,version=v3) selects no pod');
+      'warning DestinationRule istio-tutorial/recommendation spec.subsets[1].labels: subset v2 (app=recommendation,version=v3) selects no pod');
+  });
+
+  test('a route to a subset that selects no pod', () => {
+    const manifests = structuredClone(base);
+    const named = (kind: string) => manifests.find((m) => m.kind === kind && m.metadata.name === 'customer')!;
+    named('DestinationRule').spec.subsets[0].labels.version = 'v9';
+    named('VirtualService').spec.http[0].route[0].destination.subset = 'v1';
+    expect(checkManifests(manifests.map((manifest) => ({ manifest }))).map((f) => `${f.code} ${f.severity} ${f.object} ${f.field}: ${f.message}`)).toEqual([
+      'ML0004 warning DestinationRule istio-tutorial/customer spec.subsets[0].labels: subset v1 (app=customer,version=v9) selects no pod',
+      'ML0012 error VirtualService istio-tutorial/customer spec.http[0].route[0].destination.subset: subset v1 of customer selects no pod: these requests fail with 503 (no healthy upstream)',
+    ]);
   });
 
   test('a route to a subset no DestinationRule defines', () => {
@@ -66,8 +77,8 @@ describe('cross-object checks name the object and the field', () => {
   });
 
   test('a Gateway port the ingress gateway does not expose', () => {
-    expect(findingsAfter('Gateway', 'customer-gateway', (g) => { g.spec.servers[0].port.number = 8080; })).toContainEqual(
-      'error Gateway istio-tutorial/customer-gateway spec.servers[0].port.number: 8080 is not a port of the ingressgateway Service (ports: 80, 443, 31400, 15443)');
+    expect(findingsAfter('Gateway', 'customer-gateway', (g) => { g.spec.servers[0].port.number = 9090; })).toContainEqual(
+      'error Gateway istio-tutorial/customer-gateway spec.servers[0].port.number: 9090 is not a port of the ingressgateway Service (ports: 80, 443, 31400, 15443, 8080, 8443)');
   });
 
   test('weights that do not add up to 100', () => {

@@ -12,10 +12,14 @@ export interface Located {
   readonly line?: number;
 }
 
-/** Ports of the demo profile's gateway Services (Istio 1.17), by the `istio` label of their pods. */
+/**
+ * Ports a Gateway server may name on the demo profile's gateways (Istio 1.17), by the `istio`
+ * label of their pods: the Service ports, and the pod ports they forward to (80 -> 8080,
+ * 443 -> 8443), which Istio accepts as well (newer samples use 8080).
+ */
 const GATEWAY_PORTS: Readonly<Record<string, readonly number[]>> = {
-  ingressgateway: [80, 443, 31400, 15443],
-  egressgateway: [80, 443, 15443],
+  ingressgateway: [80, 443, 31400, 15443, 8080, 8443],
+  egressgateway: [80, 443, 15443, 8080, 8443],
 };
 
 /**
@@ -95,10 +99,17 @@ class Index {
   public readonly serviceAccounts = new Set<string>();
   public readonly gateways = new Map<string, Located>();
   public readonly namespaces = new Map<string, Located>();
+  /**
+   * True when some namespaced object names its namespace: then one that does not lands
+   * apart from the others. (A set where none does is meant for `kubectl apply -n`.)
+   */
+  public namespaced = false;
   /** Namespaces any object of the input lives in. */
   public readonly usedNamespaces = new Set<string>();
   /** Subset names per host FQDN. */
   public readonly subsets = new Map<string, Set<string>>();
+  /** Subset labels per `host subset`. */
+  private readonly subsetLabels = new Map<string, Labels>();
   /** Workloads per namespace, then per `app` label (the usual selector key). */
   private readonly workloads = new Map<string, Map<string, Workload[]>>();
   private readonly allWorkloads = new Map<string, Workload[]>();
@@ -109,6 +120,7 @@ class Index {
       if (!m?.metadata) continue;
       const ns = namespaceOf(m);
       this.usedNamespaces.add(ns);
+      if (m.metadata.namespace && !CLUSTER_SCOPED.has(m.kind)) this.namespaced = true;
       const key = `${ns}/${m.metadata.name}`;
       switch (m.kind) {
         case 'Service': this.services.set(fqdn(m.metadata.name, ns), located); break;
@@ -119,7 +131,10 @@ class Index {
         case 'DestinationRule': {
           const host = fqdn(m.spec?.host ?? '', ns);
           const names = this.subsets.get(host) ?? new Set<string>();
-          for (const s of m.spec?.subsets ?? []) names.add(s.name);
+          for (const s of m.spec?.subsets ?? []) {
+            names.add(s.name);
+            this.subsetLabels.set(`${host} ${s.name}`, s.labels ?? {});
+          }
           this.subsets.set(host, names);
           break;
         }
@@ -158,6 +173,20 @@ class Index {
 
   public get hasWorkloads(): boolean {
     return this.allWorkloads.size > 0;
+  }
+
+  /**
+   * The labels of a subset of `host` (a FQDN) that selects no pod, or undefined when it
+   * selects some, or when the input cannot tell (no Service with a selector, no workloads).
+   */
+  public emptySubset(host: string, subset: string): Labels | undefined {
+    const labels = this.subsetLabels.get(`${host} ${subset}`);
+    const service = this.services.get(host)?.manifest;
+    if (!labels || !service?.spec?.selector) return undefined;
+    const ns = namespaceOf(service);
+    if (this.workloadsIn(ns).length === 0) return undefined;
+    const selector = { ...service.spec.selector, ...labels };
+    return this.selected(ns, selector).length === 0 ? selector : undefined;
   }
 
   /** True when a Service or ServiceEntry answers for `host` as written in an object in `namespace`. */
@@ -206,7 +235,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     const identity = `${m.apiVersion}/${m.kind}/${ns}/${m.metadata.name}`;
     if (seen.has(identity)) report('ML0006', 'metadata.name', 'is defined twice; the second would replace the first');
     seen.add(identity);
-    if (!CLUSTER_SCOPED.has(m.kind) && !m.metadata.namespace) {
+    if (!CLUSTER_SCOPED.has(m.kind) && !m.metadata.namespace && index.namespaced) {
       report('ML0007', 'metadata.namespace', `is missing: kubectl puts the object in its current namespace (checked here as ${DEFAULT_NAMESPACE})`);
     }
     for (const d of deprecated) report('IST0002', d.field, d.message);
@@ -305,14 +334,9 @@ function checkDestinationRule(m: Manifest, index: Index, report: Report): void {
     report('IST0101', 'spec.host', `${m.spec?.host} matches no Service or ServiceEntry`);
     return;
   }
-  const service = index.services.get(host)?.manifest;
-  if (!service || !service.spec?.selector) return;
-  const serviceNs = namespaceOf(service);
-  if (index.workloadsIn(serviceNs).length === 0) return;
-  (m.spec?.subsets ?? []).forEach((subset: { name: string; labels?: Labels }, i: number) => {
-    const selector = { ...service.spec?.selector, ...subset.labels };
-    if (index.selected(serviceNs, selector).length === 0) {
-      report('ML0004', `spec.subsets[${i}].labels`, `subset ${subset.name} (${labelList(selector)}) selects no pod`);
+  (m.spec?.subsets ?? []).forEach((subset: { name: string }, i: number) => {
+    if (index.emptySubset(host, subset.name)) {
+      report('ML0004', `spec.subsets[${i}].labels`, `subset ${subset.name} (${labelList(index.emptySubset(host, subset.name)!)}) selects no pod`);
     }
   });
 }
@@ -326,6 +350,8 @@ function checkDestination(dest: any, field: string, ns: string, index: Index, re
   }
   if (dest.subset !== undefined && !index.subsets.get(host)?.has(dest.subset)) {
     report('IST0101', `${field}.subset`, `no DestinationRule for ${dest.host} defines subset ${dest.subset}`);
+  } else if (dest.subset !== undefined && index.emptySubset(host, dest.subset)) {
+    report('ML0012', `${field}.subset`, `subset ${dest.subset} of ${dest.host} selects no pod: these requests fail with 503 (no healthy upstream)`);
   }
   const service = index.services.get(host)?.manifest;
   const port = dest.port?.number;

@@ -22,14 +22,15 @@ export const CODES = {
   ML0001: { severity: 'error', title: 'a Deployment selector that does not match its pod template labels' },
   ML0002: { severity: 'error', title: 'a Service selector that matches no pod' },
   ML0003: { severity: 'error', title: 'a Service targetPort that is not a container port' },
-  ML0004: { severity: 'error', title: 'a DestinationRule subset that selects no pod' },
+  ML0004: { severity: 'warning', title: 'a DestinationRule subset that selects no pod' },
   ML0005: { severity: 'error', title: 'route weights that do not add up to 100' },
   ML0006: { severity: 'error', title: 'an object defined twice' },
-  ML0007: { severity: 'warning', title: 'a namespaced object without metadata.namespace' },
+  ML0007: { severity: 'warning', title: 'a namespaced object without metadata.namespace, among objects that name theirs' },
   ML0008: { severity: 'warning', title: 'a meshed pod without the app or version label' },
   ML0009: { severity: 'warning', title: 'a kind meshlab has no schema for (not checked)' },
   ML0010: { severity: 'error', title: 'a file or document that is not a Kubernetes object (YAML syntax, missing kind)' },
   ML0011: { severity: 'error', title: 'a lab model error (meshlab synth only)' },
+  ML0012: { severity: 'error', title: 'a route to a subset that selects no pod (503 no healthy upstream)' },
 } as const satisfies Record<string, { readonly severity: Severity; readonly title: string }>;
 
 export type Code = keyof typeof CODES;
