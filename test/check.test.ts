@@ -156,3 +156,8 @@ test('npm run check is wired to the analyzer (exit 1 on an error, the finding on
   expect(result.stdout).toMatch(/^ML0005 error VirtualService shop\/split/m);
   expect(result.status).toBe(1);
 });
+
+test("the README's table lists every code with its severity", () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  for (const [code, { severity }] of Object.entries(CODES)) expect(readme).toContain(`| ${code} | ${severity} |`);
+});

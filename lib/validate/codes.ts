@@ -14,7 +14,7 @@ export const CODES = {
   IST0109: { severity: 'error', title: 'two VirtualServices route one host on the same gateway or the mesh' },
   IST0112: { severity: 'error', title: 'a destination without a port, to a Service with several' },
   IST0118: { severity: 'warning', title: 'a Service port without an Istio protocol name or appProtocol' },
-  IST0122: { severity: 'error', title: 'a regular expression that does not compile' },
+  IST0122: { severity: 'error', title: "a regular expression Envoy's RE2 rejects (syntax, lookaround, backreference)" },
   IST0127: { severity: 'warning', title: 'a policy selector that matches no workload' },
   IST0130: { severity: 'error', title: 'a route that can never match (after a catch-all, or repeating an earlier match)' },
   IST0132: { severity: 'warning', title: 'a VirtualService host its Gateway does not serve' },
