@@ -6,7 +6,7 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const ENTRIES = { main: 'main.ts', 'bench-mesh': 'scripts/bench-mesh.ts' };
+const ENTRIES = { main: 'main.ts', 'bench-mesh': 'scripts/bench-mesh.ts', explain: 'lib/cli/explain-main.ts' };
 const SOURCES = ['main.ts', 'lib', 'imports', 'scripts', 'package-lock.json'];
 
 function newestMtime(p) {
@@ -24,7 +24,7 @@ function isStale() {
   }
 }
 
-/** Builds build/main.js and build/bench-mesh.js unless they are newer than every source. */
+/** Builds every entry into build/ (main.js, bench-mesh.js, explain.js) unless they are newer than every source. */
 function build() {
   // The validators are bundled into build/, so a bundle newer than every source (the
   // generator and package-lock.json included) has current ones.
