@@ -43,7 +43,8 @@ export function qualifyHost(host: string, namespace: string): string {
 export function hostMatches(pattern: string, host: string | undefined): boolean {
   if (pattern === '*') return true;
   if (host === undefined) return false;
-  const name = host.toLowerCase().replace(/:\d+$/, '');
+  const colon = host.lastIndexOf(':');
+  const name = (colon >= 0 && /^\d+$/.test(host.slice(colon + 1)) ? host.slice(0, colon) : host).toLowerCase();
   const p = pattern.toLowerCase();
   return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
 }
@@ -73,7 +74,6 @@ export class Cluster {
   public readonly peerAuthentications: Manifest[];
   public readonly requestAuthentications: Manifest[];
   public readonly envoyFilters: Manifest[];
-  private readonly podCache = new Map<string, Pod[]>();
 
   public constructor(manifests: readonly Manifest[]) {
     const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
@@ -121,14 +121,9 @@ export class Cluster {
 
   /** The pods a Service selects, narrowed to those with `labels` too (a subset); sorted by name. */
   public podsOf(service: KubeService, labels: Readonly<Record<string, string>> = {}): Pod[] {
-    const key = `${service.host}|${JSON.stringify(labels)}`;
-    let found = this.podCache.get(key);
-    if (!found) {
-      // A Service without a selector selects no pod (its endpoints are managed by hand).
-      found = Object.keys(service.selector).length === 0 ? [] : this.pods.filter((p) => p.namespace === service.namespace && selects(service.selector, p.labels) && selects(labels, p.labels));
-      this.podCache.set(key, found);
-    }
-    return found;
+    // A Service without a selector selects no pod (its endpoints are managed by hand).
+    if (Object.keys(service.selector).length === 0) return [];
+    return this.pods.filter((p) => p.namespace === service.namespace && selects(service.selector, p.labels) && selects(labels, p.labels));
   }
 
   /** The pods of a Deployment or Pod called `name` in `namespace`. */

@@ -1,6 +1,6 @@
 import type { HTTPMatchRequest, HTTPRoute, HTTPRouteDestination, Subset, TrafficPolicy } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
-import { AuthzRequest, authorize, policiesFor } from './authz';
+import { AuthzDecision, AuthzRequest, authorize, policiesFor } from './authz';
 import { Cluster, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE, gatewayKey, hostMatches, hostSpecificity, qualifyHost, resolveGateway, selects } from './cluster';
 import { MatchContext, describeMatch, matchRoute } from './match';
 import { Random, hashString } from './random';
@@ -88,6 +88,24 @@ function compareOrder(a: readonly number[], b: readonly number[]): number {
   return a.length - b.length;
 }
 
+/** A lookup that depends only on its key, computed once per walk. */
+function memo<K, V>(cache: Map<K, V>, key: K, compute: () => V): V {
+  if (cache.has(key)) return cache.get(key) as V;
+  const value = compute();
+  cache.set(key, value);
+  return value;
+}
+
+/** What the ingress gateway does with the request's host, the same for every request. */
+interface IngressPlan {
+  readonly gateways: readonly Manifest[];
+  /** The Gateways with an HTTP server for the host. */
+  readonly served: readonly Manifest[];
+  readonly port: number;
+  /** The most specific VirtualServices bound to them for the host, with the Gateway each binds. */
+  readonly bound: ReadonlyArray<{ readonly vs: Manifest; readonly gateway: string }>;
+}
+
 /** The counts of one hop while the requests are walked. */
 class HopTally {
   public reached = 0;
@@ -154,6 +172,24 @@ function targetOf(d: HTTPRouteDestination, namespace: string): Target {
   return { host: qualifyHost(d.destination?.host ?? '', namespace), subset: d.destination?.subset, port: d.destination?.port?.number };
 }
 
+/** Where a host and subset lead: the rules that apply and the pods that can answer. */
+interface Upstream {
+  readonly dr: Manifest | undefined;
+  readonly subset?: Subset;
+  readonly pods: readonly Pod[];
+  /** The route names a subset no DestinationRule defines. */
+  readonly missingSubset: boolean;
+}
+
+/** The AuthorizationPolicies at a pod, and where tokens for its RequestAuthentications come from. */
+interface PodPolicies {
+  readonly policies: readonly Manifest[];
+  readonly tokenHeaders: readonly string[];
+  readonly tokenParams: readonly string[];
+}
+
+const NO_POLICY: AuthzDecision = { allowed: true, assumed: [] };
+
 /** `loadBalancer`, `connectionPool`, `outlierDetection` in effect for one subset and port. */
 function effectivePolicy(dr: Manifest | undefined, subset: Subset | undefined, port: number | undefined): TrafficPolicy {
   const layers = [dr?.spec?.trafficPolicy as TrafficPolicy | undefined, subset?.trafficPolicy as TrafficPolicy | undefined];
@@ -193,6 +229,10 @@ class Walk {
   private readonly tallies = new Map<string, HopTally>();
   private readonly random: Random;
   private readonly routeNotes = new Map<HTTPRoute, Map<string, string>>();
+  private readonly meshRouting = new Map<string, Manifest | undefined>();
+  private readonly upstreams = new Map<string, Upstream>();
+  private readonly podPolicies = new Map<string, PodPolicies>();
+  private ingress: IngressPlan | undefined;
 
   public constructor(private readonly cluster: Cluster, private readonly input: ExplainInput) {
     this.random = new Random(input.seed);
@@ -256,46 +296,56 @@ class Walk {
     return status;
   }
 
+  /** The Gateways serving the request's host and the VirtualServices bound to them (computed once). */
+  private planIngress(): IngressPlan {
+    const authority = this.input.request.headers.get('host');
+    const isHttp = (server: { port?: { protocol?: string } }) => ['HTTP', 'HTTP2'].includes((server.port?.protocol ?? '').toUpperCase());
+    type Server = { port?: { protocol?: string; number?: number }; hosts?: string[] };
+    const gateways = this.cluster.ingressGateways();
+    const served = gateways.filter((g) => ((g.spec?.servers ?? []) as Server[]).some((s) =>
+      isHttp(s) && (s.hosts ?? []).some((h) => hostMatches(h.slice(h.indexOf('/') + 1), authority))));
+    const server = served.length > 0 ? ((served[0].spec.servers ?? []) as Server[]).find(isHttp) : undefined;
+    const keys = served.map(gatewayKey);
+    const candidates = this.cluster.virtualServices
+      .map((vs) => {
+        const ns = vs.metadata.namespace ?? 'default';
+        const gateway: string | undefined = (vs.spec?.gateways ?? []).map((g: string) => resolveGateway(g, ns)).find((g: string) => keys.includes(g));
+        const hosts = (vs.spec?.hosts ?? []).filter((h: string) => hostMatches(h, authority));
+        return { vs, gateway, specificity: Math.max(-1, ...hosts.map(hostSpecificity)) };
+      })
+      .filter((b) => b.gateway !== undefined && b.specificity >= 0);
+    // Envoy picks the virtual host with the most specific domain; its routes are the VirtualServices' in order.
+    const best = Math.max(-1, ...candidates.map((b) => b.specificity));
+    const bound = candidates.filter((b) => b.specificity === best).map((b) => ({ vs: b.vs, gateway: b.gateway! }));
+    return { gateways, served, port: server?.port?.number ?? 80, bound };
+  }
+
   /** Requests entering through the ingress gateway: the Gateway's servers, then the VirtualServices bound to it. */
   private fromIngress(): number {
     const request = this.input.request;
     const authority = request.headers.get('host');
-    const gateways = this.cluster.ingressGateways();
-    const served = gateways.filter((g) => (g.spec?.servers ?? []).some((s: { port?: { protocol?: string }; hosts?: string[] }) =>
-      ['HTTP', 'HTTP2'].includes((s.port?.protocol ?? '').toUpperCase()) && (s.hosts ?? []).some((h) => hostMatches(h.slice(h.indexOf('/') + 1), authority))));
+    this.ingress ??= this.planIngress();
+    const { gateways, served, port, bound } = this.ingress;
     if (served.length === 0) {
       const t = this.tally(INGRESS, NO_DESTINATION, [-1]);
       t.reached++;
       t.note(RANK.route, `no HTTP server of Gateway ${gateways.map((g) => g.metadata.name).join(', ')} accepts host ${authority ?? '(none given: only * matches; give --header host=...)'}`);
       return t.end('no route 404', 404);
     }
-    const server = served[0].spec.servers.find((s: { port?: { protocol?: string } }) => ['HTTP', 'HTTP2'].includes((s.port?.protocol ?? '').toUpperCase()));
-    const keys = served.map(gatewayKey);
-    const bound = this.cluster.virtualServices
-      .map((vs) => {
-        const ns = vs.metadata.namespace ?? 'default';
-        const gateway = (vs.spec?.gateways ?? []).map((g: string) => resolveGateway(g, ns)).find((g: string) => keys.includes(g));
-        const hosts = (vs.spec?.hosts ?? []).filter((h: string) => hostMatches(h, authority));
-        return { vs, gateway, specificity: Math.max(-1, ...hosts.map(hostSpecificity)) };
-      })
-      .filter((b) => b.gateway !== undefined && b.specificity >= 0);
-    const best = Math.max(-1, ...bound.map((b) => b.specificity));
-    const chosen = bound.filter((b) => b.specificity === best);
-    let ordinal = 0;
-    for (const { vs, gateway } of chosen) {
-      const ctx: MatchContext = { request, gateway: gateway!, namespace: vs.metadata.namespace ?? 'default', port: server?.port?.number ?? 80, source: INGRESS_SOURCE, authority };
+    for (let i = 0; i < bound.length; i++) {
+      const { vs, gateway } = bound[i];
+      const ctx: MatchContext = { request, gateway, namespace: vs.metadata.namespace ?? 'default', port, source: INGRESS_SOURCE, authority };
       const matched = this.matchIn(vs, ctx);
-      ordinal++;
       if (!matched) continue;
       const destination = this.pickDestination(matched.route);
       const to = destination ? this.shortName(targetOf(destination, vs.metadata.namespace ?? 'default').host) : NO_DESTINATION;
-      const t = this.tally(INGRESS, to, destination ? [ordinal, matched.number] : [-1]);
+      const t = this.tally(INGRESS, to, destination ? [i + 1, matched.number] : [-1]);
       t.reached++;
       return this.apply(t, INGRESS_SOURCE, request, matched, destination, t.order, []);
     }
     const t = this.tally(INGRESS, NO_DESTINATION, [-1]);
     t.reached++;
-    const names = chosen.map((b) => b.vs.metadata.name).join(', ');
+    const names = bound.map((b) => b.vs.metadata.name).join(', ');
     t.note(RANK.route, names ? `no route of VirtualService ${names} matches ${request.method} ${request.path}` : `no VirtualService is bound to Gateway ${served.map((g) => g.metadata.name).join(', ')} for this host`);
     return t.end('no route 404', 404);
   }
@@ -313,11 +363,11 @@ class Walk {
 
   /** The VirtualService that sidecars apply to a host (bound to `mesh`, which no `gateways` field means). */
   private meshVirtualService(host: string): Manifest | undefined {
-    return this.cluster.virtualServices.find((vs) => {
+    return memo(this.meshRouting, host, () => this.cluster.virtualServices.find((vs) => {
       const ns = vs.metadata.namespace ?? 'default';
       const gateways: string[] | undefined = vs.spec?.gateways;
       return (!gateways || gateways.includes('mesh')) && (vs.spec?.hosts ?? []).some((h: string) => hostMatches(qualifyHost(h, ns), host));
-    });
+    }));
   }
 
   /** A call from a pod (or the caller without a sidecar) to a service of the lab. */
@@ -468,16 +518,12 @@ class Walk {
       t.note(RANK.route, `${target.host} is not a Service of the lab`);
       return t.end('no such host 503', 503);
     }
-    const dr = source.sidecar ? this.cluster.destinationRule(target.host) : undefined;
-    let subset: Subset | undefined;
-    if (target.subset) {
-      subset = (dr?.spec?.subsets as Subset[] | undefined)?.find((s) => s.name === target.subset);
-      if (!subset) {
-        t.note(RANK.route, `subset ${target.subset} is not defined in a DestinationRule for ${service.name}: Envoy has no cluster for it`);
-        return t.end('no subset 503', 503);
-      }
+    const upstream = this.upstream(service, source.sidecar ? target.subset : undefined, source.sidecar);
+    if (upstream.missingSubset) {
+      t.note(RANK.route, `subset ${target.subset} is not defined in a DestinationRule for ${service.name}: Envoy has no cluster for it`);
+      return t.end('no subset 503', 503);
     }
-    const pods = this.cluster.podsOf(service, subset?.labels ?? {});
+    const { dr, subset, pods } = upstream;
     if (pods.length === 0) {
       t.note(RANK.route, `no pod of ${service.name}${target.subset ? ` has the labels of subset ${target.subset}` : ' exists'}`);
       return t.end('no healthy upstream 503', 503);
@@ -504,6 +550,16 @@ class Walk {
       this.noteFilters(t, service, pod);
     }
     return this.callAll(service.name, pod, request, order, onPath.includes(service.name) ? onPath : [...onPath, service.name]);
+  }
+
+  /** The DestinationRule, subset and pods of a host and subset (the same for every request). */
+  private upstream(service: KubeService, subsetName: string | undefined, withRules: boolean): Upstream {
+    return memo(this.upstreams, `${service.host}|${subsetName ?? ''}|${withRules}`, () => {
+      const dr = withRules ? this.cluster.destinationRule(service.host) : undefined;
+      const subset = subsetName === undefined ? undefined : (dr?.spec?.subsets as Subset[] | undefined)?.find((s) => s.name === subsetName);
+      if (subsetName !== undefined && !subset) return { dr, pods: [], missingSubset: true };
+      return { dr, subset, pods: this.cluster.podsOf(service, subset?.labels ?? {}), missingSubset: false };
+    });
   }
 
   /** A pod of the candidates: uniform (every simple policy spreads evenly in expectation), or by consistent hash. */
@@ -553,28 +609,36 @@ class Walk {
     return 'PERMISSIVE';
   }
 
-  private authorize(service: KubeService, pod: Pod, request: HttpRequest, source: Source, port: number | undefined) {
-    const policies = policiesFor(this.cluster, pod);
+  /** The AuthorizationPolicies at a pod and where a RequestAuthentication there reads tokens from. */
+  private policiesAt(pod: Pod): PodPolicies {
+    return memo(this.podPolicies, pod.name, () => {
+      const tokenHeaders = new Set(['authorization']);
+      const tokenParams = new Set<string>();
+      for (const ra of this.cluster.requestAuthentications) {
+        const ns = ra.metadata.namespace ?? 'default';
+        if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(ra.spec?.selector?.matchLabels, pod.labels)) continue;
+        for (const rule of ra.spec?.jwtRules ?? []) {
+          for (const h of rule.fromHeaders ?? []) tokenHeaders.add(String(h.name).toLowerCase());
+          for (const p of rule.fromParams ?? []) tokenParams.add(p);
+        }
+      }
+      return { policies: policiesFor(this.cluster, pod), tokenHeaders: [...tokenHeaders], tokenParams: [...tokenParams] };
+    });
+  }
+
+  private authorize(service: KubeService, pod: Pod, request: HttpRequest, source: Source, port: number | undefined): AuthzDecision {
+    const { policies, tokenHeaders, tokenParams } = this.policiesAt(pod);
+    if (policies.length === 0) return NO_POLICY;
     const servicePort = service.ports.find((p) => p.port === port) ?? service.ports[0];
     const target = servicePort?.targetPort;
     const workloadPort = typeof target === 'number' ? target : (target !== undefined ? pod.ports[target] : undefined) ?? servicePort?.port ?? 0;
-    const tokenHeaders = new Set(['authorization']);
-    const tokenParams = new Set<string>();
-    for (const ra of this.cluster.requestAuthentications) {
-      const raNs = ra.metadata.namespace ?? 'default';
-      if ((raNs !== pod.namespace && raNs !== ROOT_NAMESPACE) || !selects(ra.spec?.selector?.matchLabels, pod.labels)) continue;
-      for (const rule of ra.spec?.jwtRules ?? []) {
-        for (const h of rule.fromHeaders ?? []) tokenHeaders.add(String(h.name).toLowerCase());
-        for (const p of rule.fromParams ?? []) tokenParams.add(p);
-      }
-    }
-    const query = queryOf(request.path);
+    const query = tokenParams.length > 0 ? queryOf(request.path) : undefined;
     const req: AuthzRequest = {
       source,
       request,
       port: workloadPort,
       hosts: [service.name, service.host, `${service.name}.${service.namespace}`].map((h) => h.toLowerCase()),
-      hasToken: [...tokenHeaders].some((h) => request.headers.has(h)) || [...tokenParams].some((p) => query.has(p)),
+      hasToken: tokenHeaders.some((h) => request.headers.has(h)) || tokenParams.some((p) => query!.has(p)),
     };
     return authorize(policies, req);
   }
