@@ -1,4 +1,4 @@
-import { Count, Explanation, Hop } from './evaluate';
+import { Count, Explanation, Hop } from './tally';
 import { HttpRequest } from './request';
 
 /** What the report's header names: the lab, its scenarios and the requests sent. */
