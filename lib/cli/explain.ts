@@ -30,7 +30,8 @@ offline. It is not Istio: nothing is sent, and load, time and the apps' latency 
   --path /x             request path, with a query string if you like (default from ingress: the
                         first path the gateway's routes name; else /)
   --method M            HTTP method (default: GET)
-  --header name=value   a request header (repeatable); every hop forwards it, as the labs' apps do
+  --header name=value   a request header (repeatable); the preview forwards it on every hop, as the
+                        labs' apps forward user-agent and the tracing headers
   --requests N          how many requests, 1 to 1000000 (default: 1000)
   --seed K              seed of the random draws: weights, percentages, pods (default: 1)
   --json                print the report as JSON
