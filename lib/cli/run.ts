@@ -15,7 +15,7 @@ export interface Io {
   readonly err: (line: string) => void;
 }
 
-const processIo: Io = {
+export const processIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };

@@ -1,0 +1,3 @@
+import { runExplain } from './explain';
+
+process.exitCode = runExplain(process.argv.slice(2), process.env);

@@ -1,0 +1,158 @@
+import { Manifest } from '../validate/manifest';
+
+/** Istio's root namespace: policies there apply mesh-wide. */
+export const ROOT_NAMESPACE = 'istio-system';
+
+/** Labels of the ingress gateway pods of Istio's demo profile, which the labs' Gateways select. */
+export const INGRESS_GATEWAY_LABELS: Readonly<Record<string, string>> = { app: 'istio-ingressgateway', istio: 'ingressgateway' };
+
+/** One pod: a Pod object, or one replica of a Deployment. */
+export interface Pod {
+  /** `Deployment/recommendation-v1#2` style name: the workload and the replica. */
+  readonly name: string;
+  /** Name of the Deployment or Pod. */
+  readonly workload: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The `version` label, else the workload name. */
+  readonly version: string;
+  /** Whether Istio injects a sidecar (namespace label, pod label or annotation). */
+  readonly sidecar: boolean;
+  /** The SPIFFE identity its sidecar presents; undefined without a sidecar. */
+  readonly principal: string | undefined;
+  /** Container ports by name, to resolve a Service's named targetPort. */
+  readonly ports: Readonly<Record<string, number>>;
+}
+
+/** A Kubernetes Service and where it is. */
+export interface KubeService {
+  readonly name: string;
+  readonly namespace: string;
+  /** `name.namespace.svc.cluster.local`. */
+  readonly host: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: ReadonlyArray<{ readonly name?: string; readonly port: number; readonly targetPort: number | string }>;
+}
+
+/** The fully qualified name of a host written in an object in `namespace`: Istio expands short names only. */
+export function qualifyHost(host: string, namespace: string): string {
+  return host.includes('.') || host.includes('*') ? host : `${host}.${namespace}.svc.cluster.local`;
+}
+
+/** Whether a host pattern (`*`, `*.example.com` or a name) covers `host`. */
+export function hostMatches(pattern: string, host: string | undefined): boolean {
+  if (pattern === '*') return true;
+  if (host === undefined) return false;
+  const colon = host.lastIndexOf(':');
+  const name = (colon >= 0 && /^\d+$/.test(host.slice(colon + 1)) ? host.slice(0, colon) : host).toLowerCase();
+  const p = pattern.toLowerCase();
+  return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
+}
+
+/** How specific a host pattern is: a name beats any wildcard, a longer wildcard a shorter one. */
+export function hostSpecificity(pattern: string): number {
+  return pattern.includes('*') ? pattern.length - 1 : Number.MAX_SAFE_INTEGER;
+}
+
+/** Whether `labels` has every pair of `selector` (an empty selector selects everything). */
+export function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The generated manifests, indexed the way a sidecar sees them: Services by host, pods
+ * (Deployments expanded into their replicas), and the Istio objects by kind.
+ */
+export class Cluster {
+  public readonly services = new Map<string, KubeService>();
+  public readonly pods: Pod[] = [];
+  public readonly virtualServices: Manifest[];
+  public readonly destinationRules: Manifest[];
+  public readonly gateways: Manifest[];
+  public readonly serviceEntries: Manifest[];
+  public readonly authorizationPolicies: Manifest[];
+  public readonly peerAuthentications: Manifest[];
+  public readonly requestAuthentications: Manifest[];
+  public readonly envoyFilters: Manifest[];
+
+  public constructor(manifests: readonly Manifest[]) {
+    const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
+    const namespaceLabels = new Map(ofKind('Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+    for (const s of ofKind('Service')) {
+      const namespace = s.metadata.namespace ?? 'default';
+      const host = qualifyHost(s.metadata.name, namespace);
+      this.services.set(host, { name: s.metadata.name, namespace, host, selector: s.spec?.selector ?? {}, ports: s.spec?.ports ?? [] });
+    }
+    for (const w of [...ofKind('Deployment'), ...ofKind('Pod')]) {
+      const namespace = w.metadata.namespace ?? 'default';
+      const template = w.kind === 'Pod' ? { metadata: w.metadata, spec: w.spec } : w.spec?.template ?? {};
+      const labels: Record<string, string> = template.metadata?.labels ?? {};
+      const annotations: Record<string, string> = template.metadata?.annotations ?? {};
+      const nsLabels = namespaceLabels.get(namespace) ?? {};
+      const inject = labels['sidecar.istio.io/inject'] ?? annotations['sidecar.istio.io/inject'];
+      const sidecar = inject === 'true' || (inject !== 'false' && (nsLabels['istio-injection'] === 'enabled' || 'istio.io/rev' in nsLabels));
+      const ports: Record<string, number> = {};
+      for (const c of template.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
+      const account = template.spec?.serviceAccountName ?? 'default';
+      const replicas = w.kind === 'Pod' ? 1 : w.spec?.replicas ?? 1;
+      for (let i = 1; i <= replicas; i++) {
+        this.pods.push({
+          name: w.kind === 'Pod' ? w.metadata.name : `${w.metadata.name}#${i}`,
+          workload: w.metadata.name,
+          namespace,
+          labels,
+          version: labels.version ?? w.metadata.name,
+          sidecar,
+          principal: sidecar ? `cluster.local/ns/${namespace}/sa/${account}` : undefined,
+          ports,
+        });
+      }
+    }
+    this.pods.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.virtualServices = ofKind('VirtualService');
+    this.destinationRules = ofKind('DestinationRule');
+    this.gateways = ofKind('Gateway');
+    this.serviceEntries = ofKind('ServiceEntry');
+    this.authorizationPolicies = ofKind('AuthorizationPolicy');
+    this.peerAuthentications = ofKind('PeerAuthentication');
+    this.requestAuthentications = ofKind('RequestAuthentication');
+    this.envoyFilters = ofKind('EnvoyFilter');
+  }
+
+  /** The pods a Service selects, narrowed to those with `labels` too (a subset); sorted by name. */
+  public podsOf(service: KubeService, labels: Readonly<Record<string, string>> = {}): Pod[] {
+    // A Service without a selector selects no pod (its endpoints are managed by hand).
+    if (Object.keys(service.selector).length === 0) return [];
+    return this.pods.filter((p) => p.namespace === service.namespace && selects(service.selector, p.labels) && selects(labels, p.labels));
+  }
+
+  /** The pods of a Deployment or Pod called `name` in `namespace`. */
+  public podsOfWorkload(name: string, namespace: string): Pod[] {
+    return this.pods.filter((p) => p.workload === name && p.namespace === namespace);
+  }
+
+  /** The DestinationRule of a host (the first one, as Istio takes the oldest). */
+  public destinationRule(host: string): Manifest | undefined {
+    return this.destinationRules.find((d) => hostMatches(qualifyHost(d.spec?.host ?? '', d.metadata.namespace ?? 'default'), host));
+  }
+
+  /** Whether a ServiceEntry registers `host` (a host outside the cluster). */
+  public isExternal(host: string): boolean {
+    return this.serviceEntries.some((e) => (e.spec?.hosts ?? []).some((h: string) => hostMatches(h, host)));
+  }
+
+  /** The Gateway `ns/name` keys of the Gateways the ingress gateway pods run. */
+  public ingressGateways(): Manifest[] {
+    return this.gateways.filter((g) => selects(g.spec?.selector, INGRESS_GATEWAY_LABELS));
+  }
+}
+
+/** `namespace/name` of a Gateway, the way a VirtualService's `gateways` names it once resolved. */
+export function gatewayKey(m: Manifest): string {
+  return `${m.metadata.namespace ?? 'default'}/${m.metadata.name}`;
+}
+
+/** A VirtualService's `gateways` entry resolved: `mesh`, or `namespace/name`. */
+export function resolveGateway(name: string, namespace: string): string {
+  return name === 'mesh' || name.includes('/') ? name : `${namespace}/${name}`;
+}

@@ -1,0 +1,151 @@
+import type { HTTPMatchRequest } from '../../imports/istio';
+import { pathOnly, queryOf, HttpRequest, Source } from './request';
+import { resolveGateway, selects } from './cluster';
+
+/** Istio's StringMatch: one of exact, prefix, regex. */
+export interface StringMatch {
+  readonly exact?: string;
+  readonly prefix?: string;
+  readonly regex?: string;
+}
+
+const regexes = new Map<string, RegExp | null>();
+
+/**
+ * A regular expression as Envoy runs it: RE2 against the whole value. JavaScript's engine
+ * stands in for RE2 (they agree on the expressions the labs use); one that does not compile
+ * matches nothing.
+ */
+export function fullMatch(regex: string, value: string, ignoreCase = false): boolean {
+  const key = `${ignoreCase ? 'i' : '-'}${regex}`;
+  let re = regexes.get(key);
+  if (re === undefined) {
+    try {
+      re = new RegExp(`^(?:${regex})$`, ignoreCase ? 'si' : 's');
+    } catch {
+      re = null;
+    }
+    regexes.set(key, re);
+  }
+  return re !== null && re.test(value);
+}
+
+/**
+ * Whether a value satisfies a StringMatch. An absent value never does; an empty StringMatch
+ * (`{}`) is satisfied by any value that is present.
+ */
+export function matchString(m: StringMatch, value: string | undefined, ignoreCase = false): boolean {
+  if (value === undefined) return false;
+  const fold = (s: string) => (ignoreCase ? s.toLowerCase() : s);
+  if (m.exact !== undefined) return fold(value) === fold(m.exact);
+  if (m.prefix !== undefined) return fold(value).startsWith(fold(m.prefix));
+  if (m.regex !== undefined) return fullMatch(m.regex, value, ignoreCase);
+  return true;
+}
+
+/** `= v`, `prefix v`, `~ v` (regex), or `present`. */
+export function describeString(m: StringMatch): string {
+  if (m.exact !== undefined) return `= ${m.exact}`;
+  if (m.prefix !== undefined) return `prefix ${m.prefix}`;
+  if (m.regex !== undefined) return `~ ${m.regex}`;
+  return 'present';
+}
+
+/** Where a request is being matched: which proxy, which port, from whom. */
+export interface MatchContext {
+  readonly request: HttpRequest;
+  /** `mesh` for a sidecar, `namespace/name` of the Gateway at the ingress gateway. */
+  readonly gateway: string;
+  /** Namespace of the VirtualService (gateway names in a match are relative to it). */
+  readonly namespace: string;
+  /** The port the request is sent to. */
+  readonly port: number;
+  readonly source: Source;
+  /** The authority (host) the request is sent to, when known. */
+  readonly authority: string | undefined;
+}
+
+/** Whether one match block matches, and the conditions that could not be evaluated offline. */
+export interface MatchResult {
+  readonly matched: boolean;
+  /** The block that matched (undefined when the route has no match list). */
+  readonly block?: HTTPMatchRequest;
+  /** Conditions taken as matching because the preview cannot know them. */
+  readonly assumed: readonly string[];
+}
+
+const MATCHES_ALL: MatchResult = { matched: true, assumed: [] };
+const NO_MATCH: MatchResult = { matched: false, assumed: [] };
+
+/**
+ * One HTTPMatchRequest: every condition it names must hold. The uri's exact and regex
+ * forms compare the path without the query string, the prefix form the whole request
+ * path, as Envoy does.
+ */
+export function matchBlock(m: HTTPMatchRequest, ctx: MatchContext): MatchResult {
+  const req = ctx.request;
+  const assumed: string[] = [];
+  if (m.gateways && !m.gateways.some((g) => resolveGateway(g, ctx.namespace) === ctx.gateway)) return NO_MATCH;
+  if (m.port !== undefined && m.port !== ctx.port) return NO_MATCH;
+  if (m.sourceLabels && !selects(m.sourceLabels, ctx.source.labels)) return NO_MATCH;
+  if (m.sourceNamespace !== undefined && m.sourceNamespace !== ctx.source.namespace) return NO_MATCH;
+  if (m.uri) {
+    const uri = m.uri as StringMatch;
+    const value = uri.prefix !== undefined ? req.path : pathOnly(req.path);
+    if (!matchString(uri, value, m.ignoreUriCase === true)) return NO_MATCH;
+  }
+  if (m.method && !matchString(m.method as StringMatch, req.method)) return NO_MATCH;
+  if (m.scheme && !matchString(m.scheme as StringMatch, 'http')) return NO_MATCH;
+  for (const [name, sm] of Object.entries(m.headers ?? {})) {
+    if (!matchString(sm as StringMatch, req.headers.get(name.toLowerCase()))) return NO_MATCH;
+  }
+  for (const [name, sm] of Object.entries(m.withoutHeaders ?? {})) {
+    if (matchString(sm as StringMatch, req.headers.get(name.toLowerCase()))) return NO_MATCH;
+  }
+  if (m.queryParams) {
+    const query = queryOf(req.path);
+    for (const [name, sm] of Object.entries(m.queryParams)) {
+      if (!matchString(sm as StringMatch, query.get(name))) return NO_MATCH;
+    }
+  }
+  if (m.authority) {
+    if (ctx.authority === undefined) assumed.push(`authority ${describeString(m.authority as StringMatch)}`);
+    else if (!matchString(m.authority as StringMatch, ctx.authority)) return NO_MATCH;
+  }
+  return { matched: true, block: m, assumed };
+}
+
+/** A route's match list: no list matches every request; blocks are alternatives (OR). */
+export function matchRoute(match: readonly HTTPMatchRequest[] | undefined, ctx: MatchContext): MatchResult {
+  if (!match || match.length === 0) return MATCHES_ALL;
+  for (const block of match) {
+    const result = matchBlock(block, ctx);
+    if (result.matched) return result;
+  }
+  return NO_MATCH;
+}
+
+/** A match list for a reader: `uri prefix /fft or uri = /metrics`, or `every request`. */
+export function describeMatch(match: readonly HTTPMatchRequest[] | undefined): string {
+  if (!match || match.length === 0) return 'every request';
+  return match.map(describeBlock).join(' or ');
+}
+
+function describeBlock(m: HTTPMatchRequest): string {
+  const parts: string[] = [];
+  const each = (what: string, map: Record<string, unknown> | undefined) => {
+    for (const [name, sm] of Object.entries(map ?? {})) parts.push(`${what} ${name} ${describeString(sm as StringMatch)}`);
+  };
+  if (m.uri) parts.push(`uri ${describeString(m.uri as StringMatch)}${m.ignoreUriCase ? ' (any case)' : ''}`);
+  if (m.method) parts.push(`method ${describeString(m.method as StringMatch)}`);
+  each('headers', m.headers);
+  each('without header', m.withoutHeaders);
+  each('query', m.queryParams);
+  if (m.authority) parts.push(`authority ${describeString(m.authority as StringMatch)}`);
+  if (m.scheme) parts.push(`scheme ${describeString(m.scheme as StringMatch)}`);
+  if (m.port !== undefined) parts.push(`port ${m.port}`);
+  if (m.sourceLabels) parts.push(`source ${Object.entries(m.sourceLabels).map(([k, v]) => `${k}=${v}`).join(',')}`);
+  if (m.sourceNamespace) parts.push(`source namespace ${m.sourceNamespace}`);
+  if (m.gateways) parts.push(`gateways ${m.gateways.join(',')}`);
+  return parts.length === 0 ? 'every request' : parts.join(' and ');
+}

@@ -1,0 +1,3 @@
+// `npm run explain`: build if needed, then run the routing preview.
+'use strict';
+require('./bundle').runBundle('explain');
