@@ -473,7 +473,7 @@ describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => 
 test('a lab whose manifests fail validation prints every problem and exits 1', () => {
   jest.isolateModules(() => {
     jest.doMock('../lib/output/render', () => ({
-      render: () => ({ files: [], objects: [], findings: [{ severity: 'error', object: 'VirtualService istio-tutorial/recommendation', field: 'spec.http[0]', message: 'broken' }] }),
+      render: () => ({ files: [], objects: [], findings: [{ code: 'ML0005', severity: 'error', object: 'VirtualService istio-tutorial/recommendation', field: 'spec.http[0]', message: 'broken' }] }),
     }));
     const isolated = require('../lib/cli/explain') as typeof import('../lib/cli/explain'); // eslint-disable-line @typescript-eslint/no-require-imports
     const err: string[] = [];
@@ -482,7 +482,7 @@ test('a lab whose manifests fail validation prints every problem and exits 1', (
     expect({ code, out, err }).toEqual({
       code: 1,
       out: [],
-      err: ['meshlab: error: VirtualService istio-tutorial/recommendation: spec.http[0]: broken', 'meshlab: 1 problem(s) in lab tutorial; nothing to explain'],
+      err: ['meshlab: ML0005 error VirtualService istio-tutorial/recommendation spec.http[0]: broken', 'meshlab: 1 problem(s) in lab tutorial; nothing to explain'],
     });
   });
   jest.dontMock('../lib/output/render');
