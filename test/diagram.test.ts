@@ -4,6 +4,7 @@ import { LABS } from '../lib/labs';
 import { generatedMesh } from '../lib/labs/generated';
 import { CallGraph, callGraph, mermaidText, trafficDiagram } from '../lib/output/diagram';
 import { render } from '../lib/output/render';
+import { synthesizeOutput } from '../lib/output/synthesize';
 import { Manifest } from '../lib/validate/manifest';
 
 /** The manifests and call graph of a lab with these scenarios switched on. */
@@ -300,5 +301,59 @@ describe('labels and ids', () => {
     }
     expect(d.nodes.size).toBe(30);
     expect(d.edges).toHaveLength(20);
+  });
+});
+
+describe('the generated guides', () => {
+  const output = synthesizeOutput();
+  const guide = (lab: string) => output.files.find((f) => f.path === `${lab}/README.md`)!.content;
+  const blocks = (text: string) => [...text.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]);
+  /** The text of a section, from its heading to the next heading of the same or a higher level. */
+  const section = (text: string, heading: string) => {
+    const start = text.indexOf(`\n${heading}\n`);
+    expect(start).toBeGreaterThanOrEqual(0);
+    const level = heading.split(' ')[0];
+    const rest = text.slice(start + heading.length + 2);
+    const end = rest.search(new RegExp(`^#{1,${level.length}} `, 'm'));
+    return end < 0 ? rest : rest.slice(0, end);
+  };
+
+  test.each(LABS.map((l) => l.name))('%s: the Traffic section pictures the lab as written, before the steps', (lab) => {
+    const { manifests, graph } = labWith(lab);
+    const text = guide(lab);
+    expect(blocks(section(text, '## Traffic'))).toEqual([trafficDiagram(manifests, graph)]);
+    expect(text.indexOf('## Traffic')).toBeLessThan(text.indexOf('## Steps'));
+  });
+
+  test.each(LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const)))(
+    '%s step %s: its section pictures the lab with the step, as a full build of the lab with it draws it',
+    (lab, scenario) => {
+      const { manifests, graph } = labWith(lab, [scenario]);
+      const pictured = blocks(section(guide(lab), `### ${scenario}`));
+      expect(pictured).toEqual([trafficDiagram(manifests, graph)]);
+      parseDiagram(pictured[0]);
+    },
+  );
+
+  test.each(LABS.map((l) => l.name))('%s: every picture in the guide is well formed (declared nodes, unique ids)', (lab) => {
+    const pictures = blocks(guide(lab));
+    expect(pictures).toHaveLength(1 + LABS.find((l) => l.name === lab)!.scenarios.length);
+    for (const p of pictures) parseDiagram(p);
+  });
+
+  test('switched-on scenarios show in the Traffic section; the steps still start from the plain lab', () => {
+    const text = synthesizeOutput({ targets: ['tutorial'], scenarios: { tutorial: { scenarios: ['canary'] } } }).files.find((f) => f.path === 'tutorial/README.md')!.content;
+    const traffic = parseDiagram(blocks(section(text, '## Traffic'))[0]);
+    expect(edgesFrom(traffic, host(traffic, 'recommendation'))).toEqual([
+      `--> 90% -> ${version(traffic, 'recommendation', 'v1').id}`,
+      `--> 10% -> ${version(traffic, 'recommendation', 'v2').id}`,
+    ].sort());
+    const route = parseDiagram(blocks(section(text, '### route'))[0]);
+    expect(edgesFrom(route, host(route, 'recommendation'))).toEqual([`--> 100% -> ${version(route, 'recommendation', 'v2').id}`]);
+  });
+
+  test('a step that changes nothing the picture shows says so', () => {
+    expect(section(guide('tutorial'), '### authz-deny')).toContain('the same as the lab\'s: the step changes nothing this picture shows');
+    expect(section(guide('tutorial'), '### canary')).toContain('The traffic after this step:\n');
   });
 });
