@@ -78,12 +78,13 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     ...steps.map((s) => `| [\`${s.applied.preset.scenario.name}\`](#${s.applied.preset.scenario.name}) | ${s.applied.preset.scenario.summary} |`),
     '',
   );
-  const plainDiagram = trafficDiagram(manifests.plain, calls);
+  // Only the kinds the picture draws: a step of policies or filters leaves the picture as it is.
+  const drawn = manifests.plain.filter((m) => DRAWN_KINDS.has(m.kind));
+  const plainDiagram = trafficDiagram(drawn, calls);
   for (const step of steps) {
     const { scenario } = step.applied.preset;
-    // A step of policies or filters only leaves the picture as it is.
     const redraw = [...step.changed, ...step.added].some((m) => DRAWN_KINDS.has(m.kind));
-    const diagram = redraw ? trafficDiagram(applyStep(manifests.plain, step), calls) : plainDiagram;
+    const diagram = redraw ? trafficDiagram(applyStep(drawn, step), calls) : plainDiagram;
     out.push(
       `### ${scenario.name}`,
       '',
