@@ -268,7 +268,7 @@ class Picture {
   private readonly edges: Edge[] = [];
 
   public constructor(private readonly graph: CallGraph) {
-    this.clients = graph.clients.map((c) => ({ ...c, id: this.ids.take('cli', c.name) }));
+    this.clients = graph.clients.map((c) => ({ name: c.name, callees: c.callees, id: this.ids.take('cli', c.name) }));
   }
 
   private namespaceOf(m: Manifest): string {
@@ -292,8 +292,8 @@ class Picture {
 
   /** The key of a host name as written in an object in `namespace`: `name.namespace` for a Service, else the name. */
   private hostKey(name: string, namespace: string): string {
+    if (!name.includes('.')) return `${name}.${namespace}`;
     const parts = name.split('.');
-    if (parts.length === 1) return `${name}.${namespace}`;
     const service = `${parts[0]}.${parts[1]}`;
     return this.hosts.has(service) && (parts.length === 2 || parts[2] === 'svc') ? service : name;
   }

@@ -36,6 +36,9 @@ const mermaid = (diagram: string) => ['```mermaid', diagram.trimEnd(), '```'];
 export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: GuideManifests): string {
   const { definition, lab } = build;
   const calls = callGraph(lab);
+  // Only the kinds the picture draws: a step of policies or filters leaves the picture as it is.
+  const drawn = manifests.plain.filter((m) => DRAWN_KINDS.has(m.kind));
+  const plainDiagram = trafficDiagram(drawn, calls);
   const out: string[] = [
     `# Lab \`${definition.name}\`: ${definition.title}`,
     '',
@@ -59,7 +62,7 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     'matches, weights, faults, timeouts, retries and rewrites), dashed arrows mirrored copies, thick arrows the calls',
     'the applications make. Each service is boxed with its versions (Deployments); a DestinationRule policy is noted on its host.',
     '',
-    ...mermaid(trafficDiagram(manifests.lab, calls)),
+    ...mermaid(build.applied.length === 0 ? plainDiagram : trafficDiagram(manifests.lab, calls)),
     '',
   );
   if (steps.length === 0) {
@@ -78,9 +81,6 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     ...steps.map((s) => `| [\`${s.applied.preset.scenario.name}\`](#${s.applied.preset.scenario.name}) | ${s.applied.preset.scenario.summary} |`),
     '',
   );
-  // Only the kinds the picture draws: a step of policies or filters leaves the picture as it is.
-  const drawn = manifests.plain.filter((m) => DRAWN_KINDS.has(m.kind));
-  const plainDiagram = trafficDiagram(drawn, calls);
   for (const step of steps) {
     const { scenario } = step.applied.preset;
     const redraw = [...step.changed, ...step.added].some((m) => DRAWN_KINDS.has(m.kind));
