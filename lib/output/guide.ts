@@ -1,8 +1,9 @@
 import type { LabBuild } from '../app';
 import type { MeshService } from '../mesh/service';
 import type { AppliedScenario } from '../scenarios/engine';
-import { objectName } from '../validate/manifest';
-import { Step, revertCommands } from './steps';
+import { Manifest, objectName } from '../validate/manifest';
+import { DRAWN_KINDS, callGraph, trafficDiagram } from './diagram';
+import { Step, applyStep, revertCommands } from './steps';
 
 /** The observe command of a step (the preset's, else the lab's), with `{service}` and `{namespace}` filled in. */
 function observeCommand(build: LabBuild, applied?: AppliedScenario): string {
@@ -17,12 +18,27 @@ function observeCommand(build: LabBuild, applied?: AppliedScenario): string {
 const params = (applied: AppliedScenario) =>
   Object.entries(applied.texts).filter(([, v]) => v !== '').map(([k, v]) => `\`${k}=${v}\``).join(', ');
 
+/** The objects a guide pictures. */
+export interface GuideManifests {
+  /** The lab as written to `dist/<lab>/`, with the scenarios switched on. */
+  readonly lab: readonly Manifest[];
+  /** The lab without scenarios, which every step applies on. */
+  readonly plain: readonly Manifest[];
+}
+
+const mermaid = (diagram: string) => ['```mermaid', diagram.trimEnd(), '```'];
+
 /**
- * The lab's guide (`dist/<lab>/README.md`): how to apply the lab and watch it, then for
- * each step what it changes, how to apply it, what to run and see, and how to go back.
+ * The lab's guide (`dist/<lab>/README.md`): how to apply the lab and watch it, a picture of
+ * its traffic, then for each step what it changes (with the picture after it), how to apply
+ * it, what to run and see, and how to go back.
  */
-export function renderGuide(build: LabBuild, steps: readonly Step[]): string {
+export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: GuideManifests): string {
   const { definition, lab } = build;
+  const calls = callGraph(lab);
+  // Only the kinds the picture draws: a step of policies or filters leaves the picture as it is.
+  const drawn = manifests.plain.filter((m) => DRAWN_KINDS.has(m.kind));
+  const plainDiagram = trafficDiagram(drawn, calls);
   const out: string[] = [
     `# Lab \`${definition.name}\`: ${definition.title}`,
     '',
@@ -39,6 +55,16 @@ export function renderGuide(build: LabBuild, steps: readonly Step[]): string {
   if (build.applied.length > 0) {
     out.push(`The lab's files already include these steps (meshlab.config.json or --scenario): ${build.applied.map((a) => `\`${a.preset.scenario.name}\``).join(', ')}.`, '');
   }
+  out.push(
+    '## Traffic',
+    '',
+    'Where requests go in the lab as written, drawn from its manifests: thin arrows are Istio routing (labelled with',
+    'matches, weights, faults, timeouts, retries and rewrites), dashed arrows mirrored copies, thick arrows the calls',
+    'the applications make. Each service is boxed with its versions (Deployments); a DestinationRule policy is noted on its host.',
+    '',
+    ...mermaid(build.applied.length === 0 ? plainDiagram : trafficDiagram(manifests.lab, calls)),
+    '',
+  );
   if (steps.length === 0) {
     out.push('This tutorial teaches no further step.', '');
     return out.join('\n');
@@ -57,6 +83,8 @@ export function renderGuide(build: LabBuild, steps: readonly Step[]): string {
   );
   for (const step of steps) {
     const { scenario } = step.applied.preset;
+    const redraw = [...step.changed, ...step.added].some((m) => DRAWN_KINDS.has(m.kind));
+    const diagram = redraw ? trafficDiagram(applyStep(drawn, step), calls) : plainDiagram;
     out.push(
       `### ${scenario.name}`,
       '',
@@ -65,6 +93,10 @@ export function renderGuide(build: LabBuild, steps: readonly Step[]): string {
       '',
       `- Changes: ${step.changed.map(objectName).join(', ') || 'nothing'}`,
       `- Adds: ${step.added.map(objectName).join(', ') || 'nothing'}`,
+      '',
+      diagram === plainDiagram ? 'The traffic after this step (the same as the lab\'s: the step changes nothing this picture shows):' : 'The traffic after this step:',
+      '',
+      ...mermaid(diagram),
       '',
       '```sh',
       `kubectl apply -f dist/${definition.name}/steps/${scenario.name}.yaml`,

@@ -37,6 +37,16 @@ function mayChange(c: IConstruct, lab: MeshLab): boolean {
   return c instanceof IstioObject;
 }
 
+/**
+ * The lab after a step: the plain lab's objects, each replaced by the step's object of the
+ * same kind, namespace and name (as `kubectl apply` replaces it), then the objects it adds.
+ */
+export function applyStep(plain: readonly Manifest[], step: Step): Manifest[] {
+  const objectKey = (m: Manifest) => `${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
+  const changed = new Map(step.changed.map((m) => [objectKey(m), m]));
+  return [...plain.map((m) => changed.get(objectKey(m)) ?? m), ...step.added];
+}
+
 /** `kubectl -n <namespace> delete <kind> <name>` for one object. */
 export function deleteCommand(m: Manifest): string {
   const ns = m.metadata.namespace ? ` -n ${m.metadata.namespace}` : '';

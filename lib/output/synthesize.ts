@@ -22,7 +22,8 @@ export function synthesizeOutput(props: MeshlabProps = {}): Synthesis {
     const plainObjects = base.applied.length === 0 ? synthesis.objects : render([buildLab(definition, options).lab], { files: false }).objects;
     // A lab that is itself invalid would report the same problems once per step.
     const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, options, selection.set);
-    files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: renderGuide(base, steps.steps) });
+    const guide = renderGuide(base, steps.steps, { lab: synthesis.objects.map((o) => o.manifest), plain: plainObjects.map((o) => o.manifest) });
+    files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: guide });
     objects.push(...synthesis.objects);
     findings.push(...synthesis.findings, ...steps.findings);
   }

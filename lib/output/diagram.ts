@@ -1,0 +1,549 @@
+import type {
+  DestinationRuleSpec, GatewaySpec, HTTPMatchRequest, HTTPRoute, ServiceEntrySpec, TrafficPolicy, VirtualServiceSpec,
+} from '../../imports/istio';
+import type { MeshLab } from '../mesh/lab';
+import type { Manifest } from '../validate/manifest';
+
+/** Who calls whom in a lab's code, by name: what no manifest says, taken from the MeshLab model. */
+export interface CallGraph {
+  /** The lab's namespace; the names below are in it, and hosts elsewhere are shown as `name.namespace`. */
+  readonly namespace: string;
+  readonly services: ReadonlyArray<{ readonly name: string; readonly callees: readonly string[] }>;
+  /** Every client workload (a Pod or Deployment of that name), with the services it calls. */
+  readonly clients: ReadonlyArray<{ readonly name: string; readonly callees: readonly string[] }>;
+}
+
+/** The call graph of a lab (`calls()` of its services and clients), as plain data. */
+export function callGraph(lab: MeshLab): CallGraph {
+  const names = (callees: readonly { readonly name: string }[]) => callees.map((c) => c.name);
+  return {
+    namespace: lab.namespace,
+    services: lab.services.map((s) => ({ name: s.name, callees: names(s.callees) })),
+    clients: lab.clients.map((c) => ({ name: c.name, callees: names(c.callees) })),
+  };
+}
+
+/** The kinds the picture is drawn from; a change to any other kind leaves it as it is. */
+export const DRAWN_KINDS: ReadonlySet<string> = new Set(['Service', 'Deployment', 'Pod', 'DestinationRule', 'VirtualService', 'Gateway', 'ServiceEntry']);
+
+/** Mermaid's entity codes for what would end or change a quoted label (and `#`, which starts a code). */
+const ENTITIES: Readonly<Record<string, string>> = {
+  '"': '#quot;', '#': '#35;', '|': '#124;', '<': '#60;', '>': '#62;', '[': '#91;', ']': '#93;',
+  '(': '#40;', ')': '#41;', '{': '#123;', '}': '#125;', '`': '#96;', ';': '#59;', '&': '#38;',
+};
+
+/** Text for inside a double-quoted Mermaid label: one line, every special character as an entity code. */
+export function mermaidText(text: string): string {
+  const line = /\s\s|[^\S ]|^ | $/.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
+  return SPECIAL.test(line) ? line.replace(SPECIALS, (c) => ENTITIES[c]) : line;
+}
+const SPECIAL = /["#|<>[\](){}`;&]/;
+const SPECIALS = /["#|<>[\](){}`;&]/g;
+
+/** A label of several lines, each escaped. */
+const label = (lines: readonly string[]) => lines.filter((l) => l !== '').map(mermaidText).join('<br/>');
+
+/** Node ids: `[A-Za-z0-9_]` only, unique (a clash gets a counter), each with a prefix naming its kind. */
+class Ids {
+  private readonly taken = new Set<string>();
+
+  public take(prefix: string, name: string): string {
+    const base = `${prefix}_${/^[A-Za-z0-9_]*$/.test(name) ? name : name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    let id = base;
+    for (let n = 2; this.taken.has(id); n++) id = `${base}_${n}`;
+    this.taken.add(id);
+    return id;
+  }
+}
+
+/** One version of a host: the workloads its Service selects that share a `version` label. */
+interface Version {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  replicas: number;
+  readonly policy: string[];
+}
+
+/** What a route or a call can name: a Service, an external (ServiceEntry) host, or a name no manifest defines. */
+interface Host {
+  readonly id: string;
+  /** The subgraph of a Service and its versions (only Services have one). */
+  readonly group: string;
+  readonly display: string;
+  readonly kind: 'service' | 'external' | 'other';
+  readonly ports: string[];
+  readonly versions: Version[];
+  readonly policy: string[];
+  /** What routes from an external host to itself add (the egress timeout on httpbin.org). */
+  readonly notes: string[];
+  /** Redirects answered for this host (a node each). */
+  readonly answers: Array<{ readonly id: string; readonly text: string }>;
+  subsets: NonNullable<DestinationRuleSpec['subsets']>;
+  /** True when a VirtualService routes the mesh's requests for this host. */
+  routed: boolean;
+  /** How requests without a weight spread over the versions: the load balancer's name. */
+  spread: string;
+}
+
+interface Gateway {
+  readonly id: string;
+  readonly text: string;
+  /** The Service of the gateway pods in the demo profile (`istio-egressgateway`), which routes name to reach it. */
+  readonly serviceName: string | undefined;
+}
+
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+  readonly style: 'route' | 'mirror' | 'call';
+  readonly text: string;
+}
+
+type RouteMatch = HTTPMatchRequest & { readonly port?: number; readonly sniHosts?: string[]; readonly gateways?: string[] };
+
+const SHAPES = {
+  service: (id: string, text: string) => `${id}["${text}"]`,
+  version: (id: string, text: string) => `${id}("${text}")`,
+  gateway: (id: string, text: string) => `${id}{{"${text}"}}`,
+  client: (id: string, text: string) => `${id}(["${text}"])`,
+  external: (id: string, text: string) => `${id}[/"${text}"/]`,
+  answer: (id: string, text: string) => `${id}>"${text}"]`,
+} as const;
+
+const ARROWS: Readonly<Record<Edge['style'], string>> = { route: '-->', mirror: '-.->', call: '==>' };
+
+const podLabels = (m: Manifest): Readonly<Record<string, string>> =>
+  (m.kind === 'Pod' ? m.metadata.labels : m.spec?.template?.metadata?.labels) ?? {};
+const selects = (selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+/** Istio's percentage, which means all requests when it is left out. */
+const percent = (p: { value?: number } | undefined) => `${p?.value ?? 100}%`;
+const lower = (s: string) => s.toLowerCase().replace(/_/g, ' ');
+
+/** A string match in a few characters: `= v`, `prefix v`, `~ regex`. */
+function describeString(s: { exact?: string; prefix?: string; regex?: string } | undefined): [string, string] | undefined {
+  if (s?.exact !== undefined) return ['=', s.exact];
+  if (s?.prefix !== undefined) return ['prefix', s.prefix];
+  if (s?.regex !== undefined) return ['~', s.regex];
+  return undefined;
+}
+
+const byName = <T>(record: Readonly<Record<string, T>> | undefined): Array<[string, T]> =>
+  Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/** One alternative of a route's match, its conditions ANDed: `prefix /env`, `user-agent ~ .*Safari.*`. */
+function describeMatch(m: RouteMatch): string {
+  const parts: string[] = [];
+  const uri = describeString(m.uri);
+  if (uri) parts.push(uri[0] === '=' ? `exact ${uri[1]}` : uri[0] === '~' ? `path ~ ${uri[1]}` : `prefix ${uri[1]}`);
+  const named = (name: string, s: { exact?: string; prefix?: string; regex?: string } | undefined) => {
+    const d = describeString(s);
+    if (d) parts.push(`${name} ${d[0]} ${d[1]}`);
+  };
+  for (const [name, value] of byName(m.headers)) named(name, value);
+  for (const [name] of byName(m.withoutHeaders)) parts.push(`no ${name}`);
+  for (const [name, value] of byName(m.queryParams)) named(`?${name}`, value);
+  named('method', m.method);
+  named('authority', m.authority);
+  if (m.port !== undefined) parts.push(`port ${m.port}`);
+  if (m.sniHosts?.length) parts.push(`SNI ${m.sniHosts.join(', ')}`);
+  if (m.sourceLabels) parts.push(`from ${byName(m.sourceLabels).map(([k, v]) => `${k}=${v}`).join(',')}`);
+  if (m.sourceNamespace) parts.push(`from namespace ${m.sourceNamespace}`);
+  return parts.join(' and ');
+}
+
+/** What a route does besides choosing where to go: faults, timeout, retries, rewrite, headers, CORS. */
+function routeSettings(r: HTTPRoute): string[] {
+  const out: string[] = [];
+  const abort = r.fault?.abort as ({ httpStatus?: number; grpcStatus?: string; percentage?: { value?: number } } | undefined);
+  if (abort) out.push(`abort ${abort.httpStatus ?? abort.grpcStatus ?? ''} ${percent(abort.percentage)}`);
+  const delay = r.fault?.delay as ({ fixedDelay?: string; percentage?: { value?: number } } | undefined);
+  if (delay) out.push(`delay ${delay.fixedDelay ?? ''} ${percent(delay.percentage)}`);
+  if (r.timeout) out.push(`timeout ${r.timeout}`);
+  if (r.retries) out.push(`retries ${r.retries.attempts ?? 0}${r.retries.perTryTimeout ? ` x ${r.retries.perTryTimeout}` : ''}`);
+  if (r.rewrite?.uri !== undefined) out.push(`rewrite ${r.rewrite.uri}`);
+  if (r.rewrite?.authority !== undefined) out.push(`authority ${r.rewrite.authority}`);
+  const request = r.headers?.request;
+  for (const [name, value] of byName({ ...request?.set, ...request?.add })) out.push(`header ${name}: ${value}`);
+  for (const name of request?.remove ?? []) out.push(`drop header ${name}`);
+  const origins = (r.corsPolicy?.allowOrigins ?? []).map((o) => o.exact ?? o.prefix ?? o.regex ?? '');
+  if (r.corsPolicy) out.push(`CORS ${origins.join(', ')}`.trim());
+  return out;
+}
+
+/** A DestinationRule's traffic policy in a few words: load balancer, connection pool, outlier detection. */
+function describePolicy(p: TrafficPolicy | undefined): string[] {
+  if (!p) return [];
+  const out: string[] = [];
+  const lb = p.loadBalancer;
+  const hash = lb?.consistentHash;
+  if (lb?.simple) out.push(`LB ${lower(lb.simple)}`);
+  if (hash) {
+    const key = hash.httpHeaderName !== undefined ? `header ${hash.httpHeaderName}`
+      : hash.httpCookie ? `cookie ${hash.httpCookie.name}`
+        : hash.useSourceIp ? 'source IP'
+          : hash.httpQueryParameterName !== undefined ? `query ${hash.httpQueryParameterName}` : '';
+    out.push(`LB hash ${key}`.trim());
+  }
+  const tcp = p.connectionPool?.tcp;
+  const http = p.connectionPool?.http;
+  const pool = [
+    tcp?.maxConnections !== undefined ? `${tcp.maxConnections} conn` : '',
+    tcp?.connectTimeout !== undefined ? `connect ${tcp.connectTimeout}` : '',
+    http?.http1MaxPendingRequests !== undefined ? `${http.http1MaxPendingRequests} pending` : '',
+    http?.http2MaxRequests !== undefined ? `${http.http2MaxRequests} requests` : '',
+    http?.maxRequestsPerConnection !== undefined ? `${http.maxRequestsPerConnection} per conn` : '',
+    http?.maxRetries !== undefined ? `${http.maxRetries} retries` : '',
+  ].filter((s) => s !== '');
+  if (pool.length > 0) out.push(`pool ${pool.join(', ')}`);
+  const o = p.outlierDetection;
+  if (o) {
+    const errors = o.consecutive5xxErrors !== undefined ? `${o.consecutive5xxErrors} 5xx`
+      : o.consecutiveGatewayErrors !== undefined ? `${o.consecutiveGatewayErrors} gateway errors` : 'errors';
+    const details = [o.interval ? `every ${o.interval}` : '', o.maxEjectionPercent !== undefined ? `max ${o.maxEjectionPercent}%` : ''].filter((d) => d !== '');
+    out.push(`eject after ${errors} in a row${o.baseEjectionTime ? ` for ${o.baseEjectionTime}` : ''}${details.length > 0 ? ` (${details.join(', ')})` : ''}`);
+  }
+  if (p.tls?.mode) out.push(`TLS ${p.tls.mode}`);
+  for (const port of p.portLevelSettings ?? []) {
+    const lines = describePolicy({ ...port, portLevelSettings: undefined } as TrafficPolicy);
+    if (lines.length > 0) out.push(`port ${port.port?.number}: ${lines.join(', ')}`);
+  }
+  return out;
+}
+
+/**
+ * The traffic of a lab as a Mermaid `flowchart LR`, from its manifests (what `kubectl apply`
+ * would apply) and its call graph: ingress and egress gateways with their routes; each
+ * Service as a node grouped with its versions (Deployments and Pods by their `version`
+ * label); routing edges labelled with matches, weights, faults, timeouts, retries and
+ * rewrites; dashed mirror edges; thick edges for the calls the code makes; ServiceEntry
+ * hosts outside the mesh; the DestinationRules' policies on their hosts and versions.
+ * Linear in the objects and deterministic: the same manifests give the same text.
+ * @see https://istio.io/latest/docs/concepts/traffic-management/
+ */
+export function trafficDiagram(manifests: readonly Manifest[], graph: CallGraph): string {
+  const byKind = new Map<string, Manifest[]>();
+  for (const m of manifests) {
+    const list = byKind.get(m.kind);
+    if (list) list.push(m);
+    else byKind.set(m.kind, [m]);
+  }
+  const ofKind = (kind: string) => byKind.get(kind) ?? [];
+  const picture = new Picture(graph);
+  picture.addServices(ofKind('Service'), [...ofKind('Deployment'), ...ofKind('Pod')]);
+  for (const se of ofKind('ServiceEntry')) picture.addServiceEntry(se);
+  for (const dr of ofKind('DestinationRule')) picture.addDestinationRule(dr);
+  for (const g of ofKind('Gateway')) picture.addGateway(g);
+  for (const vs of ofKind('VirtualService')) picture.addVirtualService(vs);
+  picture.addUnroutedServices();
+  picture.addCalls();
+  return picture.render();
+}
+
+/** Where a VirtualService's requests come from: sidecars asking for one of its hosts (`mesh`), or a gateway. */
+interface Source {
+  readonly gateway: string;
+  readonly id: string;
+  readonly host?: Host;
+}
+
+/** One route of a VirtualService, whatever its protocol. */
+interface AnyRoute {
+  readonly match?: readonly RouteMatch[];
+  readonly route?: ReadonlyArray<{ readonly destination?: { readonly host?: string; readonly subset?: string }; readonly weight?: number }>;
+  readonly http?: HTTPRoute;
+  /** What the route does besides choosing destinations (faults, timeout, ...), or its protocol. */
+  readonly settings: readonly string[];
+}
+
+/** The nodes and edges of one diagram, collected object by object. */
+class Picture {
+  private readonly ids = new Ids();
+  private readonly outsideGroup = this.ids.take('grp', 'outside');
+  private readonly clients: ReadonlyArray<{ readonly name: string; readonly id: string; readonly callees: readonly string[] }>;
+  private readonly hosts = new Map<string, Host>();
+  private readonly gateways = new Map<string, Gateway>();
+  private readonly answersOutside: Array<{ readonly id: string; readonly text: string }> = [];
+  private readonly edges: Edge[] = [];
+
+  public constructor(private readonly graph: CallGraph) {
+    this.clients = graph.clients.map((c) => ({ name: c.name, callees: c.callees, id: this.ids.take('cli', c.name) }));
+  }
+
+  private namespaceOf(m: Manifest): string {
+    return m.metadata.namespace ?? this.graph.namespace;
+  }
+
+  /** A name as the lab's reader knows it: bare in the lab's namespace, `name.namespace` elsewhere. */
+  private display(name: string, namespace: string): string {
+    return namespace === this.graph.namespace ? name : `${name}.${namespace}`;
+  }
+
+  private addHost(key: string, name: string, kind: Host['kind']): Host {
+    const prefix = { service: 'svc', external: 'ext', other: 'host' }[kind];
+    const host: Host = {
+      id: this.ids.take(prefix, name), group: kind === 'service' ? this.ids.take('grp', name) : '', display: name, kind,
+      ports: [], versions: [], policy: [], notes: [], answers: [], subsets: [], routed: false, spread: 'load balanced',
+    };
+    this.hosts.set(key, host);
+    return host;
+  }
+
+  /** The key of a host name as written in an object in `namespace`: `name.namespace` for a Service, else the name. */
+  private hostKey(name: string, namespace: string): string {
+    if (!name.includes('.')) return `${name}.${namespace}`;
+    const parts = name.split('.');
+    const service = `${parts[0]}.${parts[1]}`;
+    return this.hosts.has(service) && (parts.length === 2 || parts[2] === 'svc') ? service : name;
+  }
+
+  /** The host a name stands for; a name no object defines gets a plain node of its own. */
+  private hostOf(name: string, namespace: string): Host {
+    const key = this.hostKey(name, namespace);
+    const [short, ns] = key.split('.');
+    return this.hosts.get(key) ?? this.addHost(key, ns === this.graph.namespace && key.split('.').length === 2 ? short : key, 'other');
+  }
+
+  /** The versions a subset of `host` selects: by the DestinationRule's subset labels, else by version name. */
+  private versionsOf(host: Host, subset: string): Version[] {
+    const labels = host.subsets.find((s) => s.name === subset)?.labels;
+    return host.versions.filter((v) => (labels ? selects(labels, v.labels) : v.name === subset));
+  }
+
+  private edge(from: string, to: string, style: Edge['style'], parts: readonly string[]): void {
+    this.edges.push({ from, to, style, text: parts.filter((p) => p !== '').map(mermaidText).join(', ') });
+  }
+
+  /**
+   * Each Service is a host with the versions of the pods it selects (by `version` label,
+   * replicas added up). A Service in front of a client (flask's sleep) is no host anyone routes to.
+   */
+  public addServices(services: readonly Manifest[], workloads: readonly Manifest[]): void {
+    const clients = new Set(this.graph.clients.map((c) => `${c.name}.${this.graph.namespace}`));
+    const isClient = (w: Manifest) => clients.has(`${w.metadata.name}.${this.namespaceOf(w)}`);
+    // Workloads by namespace and the label selectors start with (`app`), so a Service finds its pods without a scan.
+    const selectorKeys = new Set(services.map((s) => Object.keys(s.spec?.selector ?? {})[0]));
+    const index = new Map<string, Manifest[]>();
+    for (const w of workloads) {
+      for (const [k, v] of Object.entries(podLabels(w))) {
+        if (!selectorKeys.has(k)) continue;
+        const key = `${this.namespaceOf(w)}|${k}=${v}`;
+        const list = index.get(key);
+        if (list) list.push(w);
+        else index.set(key, [w]);
+      }
+    }
+    for (const s of services) {
+      const namespace = this.namespaceOf(s);
+      const selector: Record<string, string> = s.spec?.selector ?? {};
+      const [first] = Object.entries(selector);
+      const pods = first ? (index.get(`${namespace}|${first[0]}=${first[1]}`) ?? []).filter((w) => selects(selector, podLabels(w))) : [];
+      if (pods.length > 0 && pods.every(isClient)) continue;
+      const host = this.addHost(`${s.metadata.name}.${namespace}`, this.display(s.metadata.name, namespace), 'service');
+      host.ports.push(...(s.spec?.ports ?? []).map((p: { port: number }) => String(p.port)));
+      for (const w of pods) {
+        const name = podLabels(w).version ?? w.metadata.name;
+        const replicas: number = w.kind === 'Deployment' ? (w.spec?.replicas ?? 1) : 1;
+        const known = host.versions.find((v) => v.name === name);
+        if (known) known.replicas += replicas;
+        else host.versions.push({ id: this.ids.take('ver', `${host.display}_${name}`), name, labels: podLabels(w), replicas, policy: [] });
+      }
+      host.versions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
+  }
+
+  /** Each host of a ServiceEntry is a host outside the mesh, with the entry's ports. */
+  public addServiceEntry(se: Manifest): void {
+    const spec: ServiceEntrySpec = se.spec ?? {};
+    const ports = (spec.ports ?? []).map((p) => `${p.number} ${p.protocol ?? ''}`.trim());
+    for (const name of spec.hosts ?? []) {
+      const host = this.hosts.get(this.hostKey(name, this.namespaceOf(se))) ?? this.addHost(name, name, 'external');
+      host.ports.push(...ports);
+    }
+  }
+
+  /** The rule's subsets (which routes resolve to versions) and its policies, noted on the host and its versions. */
+  public addDestinationRule(dr: Manifest): void {
+    const spec: DestinationRuleSpec = dr.spec ?? {};
+    // A rule for a host the lab does not define (the egress gateway's) has nothing to show it on.
+    const host = spec.host === undefined ? undefined : this.hosts.get(this.hostKey(spec.host, this.namespaceOf(dr)));
+    if (!host) return;
+    host.subsets = spec.subsets ?? [];
+    host.policy.push(...describePolicy(spec.trafficPolicy));
+    const lb = spec.trafficPolicy?.loadBalancer;
+    if (lb?.simple) host.spread = lower(lb.simple);
+    else if (lb?.consistentHash) host.spread = 'consistent hash';
+    for (const subset of host.subsets) {
+      if (subset.name === undefined) continue;
+      for (const v of this.versionsOf(host, subset.name)) v.policy.push(...describePolicy(subset.trafficPolicy));
+    }
+  }
+
+  /** A gateway with its servers (protocol, port, hosts, TLS). */
+  public addGateway(g: Manifest): void {
+    const spec: GatewaySpec = g.spec ?? {};
+    const selector = spec.selector ?? {};
+    const name = this.display(g.metadata.name, this.namespaceOf(g));
+    const egress = Object.values(selector).some((v) => v.includes('egress'));
+    const servers = (spec.servers ?? []).map((s) => {
+      const tls = s.tls?.mode ? ` (TLS ${lower(s.tls.mode)})` : '';
+      return `${s.port?.protocol ?? ''} :${s.port?.number ?? ''} ${(s.hosts ?? []).join(', ')}${tls}`;
+    });
+    this.gateways.set(`${g.metadata.name}.${this.namespaceOf(g)}`, {
+      id: this.ids.take('gw', name),
+      text: label([`${egress ? 'egress' : 'ingress'} gateway ${name}`, ...servers]),
+      serviceName: selector.istio === undefined ? undefined : `istio-${selector.istio}`,
+    });
+  }
+
+  /** The routes of a VirtualService, as edges from each place its requests come from. */
+  public addVirtualService(vs: Manifest): void {
+    const spec: VirtualServiceSpec = vs.spec ?? {};
+    const namespace = this.namespaceOf(vs);
+    const sources: Source[] = [];
+    const bound: Gateway[] = [];
+    for (const name of spec.gateways ?? ['mesh']) {
+      if (name === 'mesh') {
+        for (const h of spec.hosts ?? []) {
+          const host = this.hostOf(h, namespace);
+          host.routed = true;
+          sources.push({ gateway: name, id: host.id, host });
+        }
+        continue;
+      }
+      const [gatewayNamespace, gatewayName] = name.includes('/') ? name.split('/') : [namespace, name];
+      const gateway = this.gateways.get(`${gatewayName}.${gatewayNamespace}`);
+      if (gateway) {
+        bound.push(gateway);
+        sources.push({ gateway: name, id: gateway.id });
+      }
+    }
+    const routes: AnyRoute[] = [
+      ...(spec.http ?? []).map((r) => ({ match: r.match, route: r.route, http: r, settings: routeSettings(r) })),
+      ...(spec.tcp ?? []).map((r) => ({ match: r.match, route: r.route, settings: ['tcp'] })),
+      ...(spec.tls ?? []).map((r) => ({ match: r.match, route: r.route, settings: ['tls'] })),
+    ];
+    let matchedBefore = false;
+    for (const r of routes) {
+      const matches = (r.match ?? []).map(describeMatch).filter((m) => m !== '');
+      // Routes are tried in order: one without a match after matching ones takes the rest.
+      const when = matches.length > 0 ? matches.join(' or ') : matchedBefore ? 'otherwise' : '';
+      matchedBefore ||= matches.length > 0;
+      const onlyFrom = new Set((r.match ?? []).flatMap((m) => m.gateways ?? []));
+      for (const source of sources.filter((s) => onlyFrom.size === 0 || onlyFrom.has(s.gateway))) {
+        this.addRoute(source, r, when, bound, namespace);
+      }
+    }
+  }
+
+  private addRoute(source: Source, r: AnyRoute, when: string, bound: readonly Gateway[], namespace: string): void {
+    const redirect = r.http?.redirect;
+    if (redirect) {
+      const answer = { id: this.ids.take('ans', `${source.id}_redirect`), text: label([`redirect ${redirect.redirectCode ?? 301} to ${redirect.authority ?? ''}${redirect.uri ?? ''}`]) };
+      (source.host?.answers ?? this.answersOutside).push(answer);
+      this.edge(source.id, answer.id, 'route', [when]);
+      return;
+    }
+    const destinations = r.route ?? [];
+    for (const d of destinations) {
+      if (d.destination?.host === undefined) continue;
+      const weight = destinations.length > 1 ? `${d.weight ?? 0}%` : '';
+      const subset = d.destination.subset;
+      // A route to a bound gateway's own Service (the egress gateway's) goes to that gateway.
+      const via = bound.find((g) => g.serviceName !== undefined && d.destination!.host!.split('.')[0] === g.serviceName);
+      if (via) {
+        this.edge(source.id, via.id, 'route', [when, weight, ...r.settings]);
+        continue;
+      }
+      const target = this.hostOf(d.destination.host, namespace);
+      if (target === source.host && target.kind !== 'service') {
+        // An external host routed to itself: what the route adds belongs to the host.
+        target.notes.push(...r.settings);
+        continue;
+      }
+      if (target.kind !== 'service' || (subset === undefined && target !== source.host)) {
+        this.edge(source.id, target.id, 'route', [when, weight, subset === undefined ? '' : `subset ${subset}`, ...r.settings]);
+        continue;
+      }
+      // A Service routed to itself without a subset reaches every version, spread by its load balancer.
+      let versions = subset === undefined ? target.versions : this.versionsOf(target, subset);
+      if (versions.length === 0 && subset !== undefined) {
+        const missing: Version = { id: this.ids.take('ver', `${target.display}_${subset}`), name: `${subset} (no pods)`, labels: {}, replicas: 0, policy: [] };
+        target.versions.push(missing);
+        versions = [missing];
+      }
+      const share = weight !== '' ? weight
+        : subset === undefined ? (versions.length > 1 ? target.spread : '')
+          : when === '' && target.versions.length > 1 ? '100%' : '';
+      for (const v of versions) this.edge(source.id, v.id, 'route', [when, share, ...r.settings]);
+    }
+    const mirror = r.http?.mirror;
+    if (mirror?.host !== undefined) {
+      const target = this.hostOf(mirror.host, namespace);
+      const to = mirror.subset === undefined ? [target] : this.versionsOf(target, mirror.subset);
+      for (const t of to) this.edge(source.id, t.id, 'mirror', [`mirror ${percent(r.http?.mirrorPercentage as { value?: number } | undefined)}`]);
+    }
+  }
+
+  /** A Service no VirtualService routes reaches all its pods, whatever their version. */
+  public addUnroutedServices(): void {
+    for (const host of this.hosts.values()) {
+      if (host.kind !== 'service' || host.routed) continue;
+      for (const v of host.versions) this.edge(host.id, v.id, 'route', [host.versions.length > 1 ? host.spread : '']);
+    }
+  }
+
+  /** The calls of the services' code and the clients, to the hosts they name. */
+  public addCalls(): void {
+    const ns = this.graph.namespace;
+    for (const s of this.graph.services) {
+      const from = this.hosts.get(`${s.name}.${ns}`);
+      if (from) for (const callee of s.callees) this.edge(from.id, this.hostOf(callee, ns).id, 'call', []);
+    }
+    for (const c of this.clients) {
+      for (const callee of c.callees) this.edge(c.id, this.hostOf(callee, ns).id, 'call', []);
+    }
+  }
+
+  /** The Mermaid text: gateways and clients; a subgraph per Service with its versions; outside hosts; then the edges. */
+  public render(): string {
+    const hosts = [...this.hosts.values()];
+    const out = ['flowchart LR'];
+    for (const g of this.gateways.values()) out.push(`  ${SHAPES.gateway(g.id, g.text)}`);
+    for (const c of this.clients) out.push(`  ${SHAPES.client(c.id, label([`${c.name} (client)`]))}`);
+    for (const h of hosts.filter((x) => x.kind === 'service')) {
+      const ports = h.ports.length > 0 ? `:${h.ports.join(',')}` : '';
+      out.push(`  subgraph ${h.group} ["${label([h.display])}"]`);
+      out.push(`    ${SHAPES.service(h.id, label([`${h.display}${ports}`, ...h.policy]))}`);
+      for (const v of h.versions) out.push(`    ${SHAPES.version(v.id, label([v.name, v.replicas > 1 ? `${v.replicas} replicas` : '', ...v.policy]))}`);
+      for (const a of h.answers) out.push(`    ${SHAPES.answer(a.id, a.text)}`);
+      out.push('  end');
+    }
+    const outside = hosts.filter((h) => h.kind === 'external');
+    if (outside.length > 0) {
+      out.push(`  subgraph ${this.outsideGroup} ["${label(['outside the mesh (ServiceEntry)'])}"]`);
+      for (const h of outside) {
+        const ports = h.ports.length > 0 ? ` :${h.ports.join(', :')}` : '';
+        out.push(`    ${SHAPES.external(h.id, label([`${h.display}${ports}`, ...h.notes]))}`);
+        for (const a of h.answers) out.push(`    ${SHAPES.answer(a.id, a.text)}`);
+      }
+      out.push('  end');
+    }
+    for (const h of hosts.filter((x) => x.kind === 'other')) {
+      out.push(`  ${SHAPES.service(h.id, label([h.display, ...h.policy, ...h.notes]))}`);
+      for (const a of h.answers) out.push(`  ${SHAPES.answer(a.id, a.text)}`);
+    }
+    for (const a of this.answersOutside) out.push(`  ${SHAPES.answer(a.id, a.text)}`);
+    // Reading order: what enters through the gateways, then each host's routing, then the calls.
+    const gatewayIds = new Set([...this.gateways.values()].map((g) => g.id));
+    const rank = (e: Edge) => (gatewayIds.has(e.from) ? 0 : e.style === 'call' ? 2 : 1);
+    const seen = new Set<string>();
+    for (const e of [...this.edges].sort((a, b) => rank(a) - rank(b))) {
+      const line = `  ${e.from} ${ARROWS[e.style]}${e.text === '' ? '' : `|"${e.text}"|`} ${e.to}`;
+      if (!seen.has(line)) out.push(line);
+      seen.add(line);
+    }
+    return `${out.join('\n')}\n`;
+  }
+}
