@@ -1,13 +1,12 @@
 import { isIP } from 'net';
 import { PLATFORM } from '../app';
-import { MeshlabError } from '../errors';
 import { LAB_NAMES } from '../labs';
 import { LabOptions } from '../labs/options';
 import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
 import { ScenarioSelection } from '../scenarios/engine';
+import { UsageError, readFlags } from './flags';
 
-/** A mistake on the command line: reported as one line, exit code 2. */
-export class UsageError extends MeshlabError {}
+export { UsageError };
 
 export interface CliOptions {
   readonly help: boolean;
@@ -46,7 +45,6 @@ Environment (for npx cdk8s synth): MESHLAB_LAB, MESHLAB_SCENARIO (comma-separate
 
 const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound'];
 const SWITCHES = ['--help', '--list', '--json'];
-const FLAGS = [...VALUE_FLAGS, ...SWITCHES];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const OUTBOUND: readonly OutboundTrafficPolicy[] = ['ALLOW_ANY', 'REGISTRY_ONLY'];
 
@@ -63,23 +61,7 @@ export function parseSets(pairs: readonly string[], origin = '--set'): Record<st
 
 /** Reads flags (`--flag value` or `--flag=value`) and their environment equivalents. */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliOptions {
-  const values = new Map<string, string[]>();
-  const switches = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!FLAGS.includes(flag)) {
-      throw new UsageError(arg.startsWith('-') ? `unknown flag ${flag} (flags: ${FLAGS.join(', ')})` : `unexpected argument ${arg} (flags: ${FLAGS.join(', ')})`);
-    }
-    if (SWITCHES.includes(flag)) {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-      switches.add(flag);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-    values.set(flag, [...(values.get(flag) ?? []), value]);
-  }
+  const { values, switches } = readFlags(argv, VALUE_FLAGS, SWITCHES);
   const fromEnv = (name: string, separator: string) =>
     (env[name] ? env[name]!.split(separator).map((s) => s.trim()).filter(Boolean) : undefined);
   const list = (flag: string, envName: string) => values.get(flag)?.flatMap((v) => (flag === '--set' ? [v] : v.split(','))) ?? fromEnv(envName, flag === '--set' ? ';' : ',');

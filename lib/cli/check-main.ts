@@ -1,6 +1,4 @@
 import { runCheck } from './check';
+import { processIo } from './io';
 
-process.exitCode = runCheck(process.argv.slice(2), {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-});
+process.exitCode = runCheck(process.argv.slice(2), processIo);

@@ -1,9 +1,9 @@
-import { MeshlabError } from '../errors';
+import { UsageError } from './flags';
 import { analyze } from '../validate/analyze';
 import { CODES } from '../validate/codes';
 import { loadManifests } from '../validate/load';
 import { Finding, formatFinding } from '../validate/manifest';
-import type { Io } from './run';
+import { Io, runCommand } from './io';
 
 export const CHECK_USAGE = `usage: npm run check -- [PATH...] [--json]
        npm run check -- --codes
@@ -30,7 +30,7 @@ function parseCheckArgs(argv: readonly string[]): CheckArgs {
   const paths: string[] = [];
   for (const arg of argv) {
     if (arg.startsWith('-')) {
-      if (!['--json', '--codes', '--help'].includes(arg)) throw new MeshlabError(`unknown flag ${arg} (flags: --json, --codes, --help)`);
+      if (!['--json', '--codes', '--help'].includes(arg)) throw new UsageError(`unknown flag ${arg} (flags: --json, --codes, --help)`);
       switches.add(arg);
     } else {
       paths.push(arg);
@@ -46,7 +46,7 @@ const count = (findings: readonly Finding[], severity: string) => findings.filte
  * Returns the exit code: 0 no errors, 1 errors, 2 bad usage.
  */
 export function runCheck(argv: readonly string[], io: Io): number {
-  try {
+  return runCommand(io, 'meshlab check', () => {
     const args = parseCheckArgs(argv);
     if (args.help) {
       io.out(CHECK_USAGE);
@@ -68,9 +68,5 @@ export function runCheck(argv: readonly string[], io: Io): number {
       io.out(`meshlab check: ${loaded.objects.length} objects in ${loaded.files} files: ${errors} error(s), ${warnings} warning(s)`);
     }
     return errors > 0 ? 1 : 0;
-  } catch (e) {
-    if (!(e instanceof MeshlabError)) throw e;
-    io.err(`meshlab check: ${e.message}`);
-    return 2;
-  }
+  });
 }

@@ -1,5 +1,4 @@
 import { buildLab } from '../app';
-import { MeshlabError } from '../errors';
 import { INGRESS, evaluate, firstIngressPath, hasIngressGateway } from '../explain/evaluate';
 import { ReportContext, formatJson, formatText } from '../explain/report';
 import { HttpRequest } from '../explain/request';
@@ -7,9 +6,10 @@ import { LABS, LAB_NAMES } from '../labs';
 import { render } from '../output/render';
 import { ScenarioSelection } from '../scenarios/engine';
 import { formatFinding } from '../validate/manifest';
-import { UsageError, parseSets } from './args';
+import { parseSets } from './args';
+import { UsageError, readFlags } from './flags';
 import { readConfig } from './config';
-import { Io, processIo } from './run';
+import { Io, processIo, runCommand } from './io';
 
 export const EXPLAIN_USAGE = `usage: npm run explain -- --lab L [--scenario S[,S...]]... [--set S.param=value]... [--config FILE]
                           [--from NAME] [--to SERVICE] [--path /x] [--method M] [--header name=value]...
@@ -41,7 +41,6 @@ Environment: MESHLAB_CONFIG (the flags file, as for synth).`;
 
 const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--config', '--from', '--to', '--path', '--method', '--header', '--requests', '--seed'];
 const SWITCHES = ['--json', '--help'];
-const FLAGS = [...VALUE_FLAGS, ...SWITCHES];
 const REPEATABLE = ['--scenario', '--set', '--header'];
 const MAX_REQUESTS = 1_000_000;
 
@@ -64,25 +63,9 @@ export interface ExplainOptions {
 
 /** Reads the flags (`--flag value` or `--flag=value`); every mistake is a UsageError naming the value. */
 export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ExplainOptions {
-  const values = new Map<string, string[]>();
-  const switches = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const [flag, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    if (!FLAGS.includes(flag)) {
-      throw new UsageError(arg.startsWith('-') ? `unknown flag ${flag} (flags: ${FLAGS.join(', ')})` : `unexpected argument ${arg} (flags: ${FLAGS.join(', ')})`);
-    }
-    if (SWITCHES.includes(flag)) {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-      switches.add(flag);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-    const given = values.get(flag) ?? [];
-    if (given.length > 0 && !REPEATABLE.includes(flag)) throw new UsageError(`${flag} given twice (${given[0]}, ${value}); give it once`);
-    values.set(flag, [...given, value]);
+  const { values, switches } = readFlags(argv, VALUE_FLAGS, SWITCHES);
+  for (const [flag, given] of values) {
+    if (given.length > 1 && !REPEATABLE.includes(flag)) throw new UsageError(`${flag} given twice (${given[0]}, ${given[1]}); give it once`);
   }
   const single = (flag: string) => values.get(flag)?.[0];
 
@@ -143,13 +126,7 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
  * (its problems printed), 2 bad usage (one line).
  */
 export function runExplain(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io = processIo): number {
-  try {
-    return explainOrThrow(argv, env, io);
-  } catch (e) {
-    if (!(e instanceof MeshlabError)) throw e;
-    io.err(`meshlab: ${e.message}`);
-    return 2;
-  }
+  return runCommand(io, 'meshlab', () => explainOrThrow(argv, env, io));
 }
 
 function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): number {

@@ -1,5 +1,4 @@
 import { PLATFORM } from '../app';
-import { MeshlabError } from '../errors';
 import { LABS, LAB_NAMES } from '../labs';
 import { ScenarioSelection } from '../scenarios/engine';
 import { synthesizeOutput } from '../output/synthesize';
@@ -8,30 +7,16 @@ import { formatFinding } from '../validate/manifest';
 import { USAGE, UsageError, parseArgs } from './args';
 import { readConfig } from './config';
 import { formatListing, listing } from './list';
+import { Io, processIo, runCommand } from './io';
 
-/** Where the command line writes: stdout and stderr, replaceable in tests. */
-export interface Io {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
-
-export const processIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export type { Io };
 
 /**
  * The command line: parse flags, build the labs, check every object, write atomically.
  * Returns the exit code: 0 written, 1 invalid output (nothing written), 2 bad usage.
  */
 export function run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io = processIo): number {
-  try {
-    return runOrThrow(argv, env, io);
-  } catch (e) {
-    if (!(e instanceof MeshlabError)) throw e;
-    io.err(`meshlab: ${e.message}`);
-    return 2;
-  }
+  return runCommand(io, 'meshlab', () => runOrThrow(argv, env, io));
 }
 
 /**
