@@ -312,8 +312,14 @@ function checkService(m: Manifest, index: Index, report: Report): void {
   if (!selector || Object.keys(selector).length === 0 || m.spec?.type === 'ExternalName') return;
   const selected = index.selected(ns, selector);
   if (selected.length === 0) {
-    // Services in front of pods the input does not define (the Istio addons) cannot be checked here.
-    if (index.workloadsIn(ns).length > 0) report('ML0002', 'spec.selector', `${labelList(selector)} selects no pod in ${ns}`);
+    const elsewhere = index.selectedAnywhere(selector);
+    if (elsewhere.length > 0) {
+      const where = elsewhere.map((w) => `${objectName(w.located.manifest)} in ${w.namespace}`).join(', ');
+      report('ML0002', 'spec.selector', `${labelList(selector)} selects no pod in ${ns}: ${where} would match, but a Service only selects pods of its own namespace`);
+    } else if (index.workloadsIn(ns).length > 0) {
+      // Services in front of pods the input does not define (the Istio addons) cannot be checked here.
+      report('ML0002', 'spec.selector', `${labelList(selector)} selects no pod in ${ns}`);
+    }
     return;
   }
   ports.forEach((port, i) => {
