@@ -1,7 +1,7 @@
 import { validateSchema } from '../../imports/schema';
 import { isIstioPortName } from '../mesh/protocol';
 import { CODES, Code } from './codes';
-import { deprecatedFields } from './deprecated';
+import { deprecatedFields, removedKind } from './deprecated';
 import { CLUSTER_SCOPED, Finding, Manifest, objectName } from './manifest';
 
 /** A manifest and where it comes from. */
@@ -225,6 +225,11 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     const report: Report = (code, field, message) =>
       findings.push({ code, severity: CODES[code].severity, object: objectName(m), field, message, file: located.file, line: located.line });
 
+    const removed = removedKind(m);
+    if (removed) {
+      report('IST0002', 'kind', removed);
+      continue;
+    }
     const deprecated = deprecatedFields(m);
     for (const p of validateSchema(m)) {
       // A removed field is also unknown to the schema: saying it is deprecated says more.

@@ -7,7 +7,7 @@ import type { Severity } from './manifest';
  * meshlab's: anything that routes traffic wrongly or fails on apply is an error.
  */
 export const CODES = {
-  IST0002: { severity: 'error', title: 'deprecated or ignored Istio field or value' },
+  IST0002: { severity: 'error', title: 'a deprecated or ignored Istio field or value, or a kind Istio removed' },
   IST0101: { severity: 'error', title: 'a referenced resource does not exist (host, subset, port, gateway, ServiceAccount, gateway workload)' },
   IST0102: { severity: 'warning', title: 'workloads in a namespace not labelled for sidecar injection' },
   IST0106: { severity: 'error', title: 'schema validation error' },

@@ -13,6 +13,12 @@ const DEPRECATED: ReadonlyArray<{ readonly kind: string; readonly path: string; 
   { kind: 'VirtualService', path: 'corsPolicy.allowOrigin', use: 'corsPolicy.allowOrigins' },
   { kind: 'VirtualService', path: 'fault.delay.percent', use: 'fault.delay.percentage.value' },
   { kind: 'VirtualService', path: 'fault.abort.percent', use: 'fault.abort.percentage.value' },
+  { kind: 'VirtualService', path: 'http.appendHeaders', use: 'headers.request.add' },
+  { kind: 'VirtualService', path: 'http.appendRequestHeaders', use: 'headers.request.add' },
+  { kind: 'VirtualService', path: 'http.removeRequestHeaders', use: 'headers.request.remove' },
+  { kind: 'VirtualService', path: 'http.appendResponseHeaders', use: 'headers.response.add' },
+  { kind: 'VirtualService', path: 'http.removeResponseHeaders', use: 'headers.response.remove' },
+  { kind: 'VirtualService', path: 'match.sni_hosts', use: 'match.sniHosts' },
 ];
 
 /** Values Istio renamed: the old spelling is rejected or ignored depending on the version. */
@@ -59,4 +65,26 @@ function scan(m: Manifest): Array<{ field: string; message: string }> {
   };
   walk(m.spec, 'spec', 'spec');
   return results;
+}
+
+/**
+ * API groups Istio removed, which the old tutorials still teach: `kubectl apply` fails on a
+ * cluster without their CRDs (or, where an old CRD lingers, the object does nothing).
+ */
+const REMOVED_GROUPS: Readonly<Record<string, (kind: string) => string>> = {
+  'config.istio.io': (kind) => ({
+    RouteRule: 'removed in Istio 1.0: use a VirtualService (routes) and a DestinationRule (subsets)',
+    DestinationPolicy: 'removed in Istio 1.0: use a DestinationRule (trafficPolicy)',
+    EgressRule: 'removed in Istio 1.0: use a ServiceEntry (location MESH_EXTERNAL)',
+  }[kind] ?? 'removed with Mixer in Istio 1.8: use an AuthorizationPolicy (denier, listchecker), an EnvoyFilter local rate limit (memquota, redisquota) or Telemetry (metric, logentry)'),
+  'rbac.istio.io': () => 'removed in Istio 1.6: use an AuthorizationPolicy',
+  'authentication.istio.io': () => 'removed in Istio 1.6: use a PeerAuthentication (mTLS) or a RequestAuthentication (JWT)',
+};
+
+/** Why an object's kind no longer exists in Istio, and what replaced it; undefined for a current kind. */
+export function removedKind(m: { apiVersion?: unknown; kind?: unknown }): string | undefined {
+  const apiVersion = String(m.apiVersion ?? '');
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const why = REMOVED_GROUPS[group];
+  return why ? `${apiVersion} ${m.kind} was ${why(String(m.kind))}` : undefined;
 }
