@@ -8,7 +8,7 @@ import { AppliedScenario, applyPreset } from '../scenarios/engine';
 import { MeshLab } from '../mesh/lab';
 import { Scenario } from '../scenarios/scenario';
 import { Located, checkManifests } from '../validate/check';
-import { Finding, Manifest } from '../validate/manifest';
+import { Finding, Manifest, objectKey } from '../validate/manifest';
 import { OutputFile, orderForFile } from './render';
 import { toYaml } from './yaml';
 
@@ -18,8 +18,6 @@ export interface Step {
   readonly changed: readonly Manifest[];
   readonly added: readonly Manifest[];
 }
-
-const keyOf = (m: Manifest) => `${m.apiVersion}|${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
 
 /**
  * Objects a scenario can have changed: the Istio objects of the services and gateways it
@@ -42,7 +40,6 @@ function mayChange(c: IConstruct, lab: MeshLab): boolean {
  * same kind, namespace and name (as `kubectl apply` replaces it), then the objects it adds.
  */
 export function applyStep(plain: readonly Manifest[], step: Step): Manifest[] {
-  const objectKey = (m: Manifest) => `${m.kind}|${m.metadata.namespace ?? ''}|${m.metadata.name}`;
   const changed = new Map(step.changed.map((m) => [objectKey(m), m]));
   return [...plain.map((m) => changed.get(objectKey(m)) ?? m), ...step.added];
 }
@@ -65,7 +62,7 @@ export function renderSteps(
   options: LabOptions | undefined,
   set: Readonly<Record<string, string>> = {},
 ): { files: OutputFile[]; steps: Step[]; findings: Finding[] } {
-  const before = new Map(plainObjects.map((o) => [keyOf(o.manifest), JSON.stringify(o.manifest)]));
+  const before = new Map(plainObjects.map((o) => [objectKey(o.manifest), JSON.stringify(o.manifest)]));
   const files: OutputFile[] = [];
   const steps: Step[] = [];
   const findings: Finding[] = [];
@@ -82,16 +79,16 @@ export function renderSteps(
       for (const message of c.node.validate()) stepFindings.push({ code: 'ML0011', severity: 'error', object: c.node.path, field: '', message });
       if (c instanceof ApiObject && mayChange(c, lab)) {
         const manifest = c.toJson() as Manifest;
-        fresh.set(keyOf(manifest), { manifest, file: `${definition.name}/steps/${name}.yaml` });
+        fresh.set(objectKey(manifest), { manifest, file: `${definition.name}/steps/${name}.yaml` });
       }
     }
-    const changed = [...fresh.values()].map((o) => o.manifest).filter((m) => before.has(keyOf(m)) && before.get(keyOf(m)) !== JSON.stringify(m));
-    const added = [...fresh.values()].map((o) => o.manifest).filter((m) => !before.has(keyOf(m)));
+    const changed = [...fresh.values()].map((o) => o.manifest).filter((m) => before.has(objectKey(m)) && before.get(objectKey(m)) !== JSON.stringify(m));
+    const added = [...fresh.values()].map((o) => o.manifest).filter((m) => !before.has(objectKey(m)));
     // The lab with the step applied, checked as a whole.
-    const whole = [...plainObjects.map((o) => fresh.get(keyOf(o.manifest)) ?? o), ...added.map((m) => fresh.get(keyOf(m))!)];
+    const whole = [...plainObjects.map((o) => fresh.get(objectKey(o.manifest)) ?? o), ...added.map((m) => fresh.get(objectKey(m))!)];
     // The plain lab's Kubernetes objects were checked with the lab and no scenario changes
     // what their checks depend on; the step's own objects and all routing are checked again.
-    stepFindings.push(...checkManifests(whole, { only: (o) => fresh.has(keyOf(o.manifest)) }));
+    stepFindings.push(...checkManifests(whole, { only: (o) => fresh.has(objectKey(o.manifest)) }));
     findings.push(...stepFindings.map((f) => ({ ...f, object: `step ${name}: ${f.object}` })));
     const step = { applied, changed, added };
     steps.push(step);

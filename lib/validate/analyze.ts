@@ -1,7 +1,5 @@
 import { Located, checkManifests } from './check';
-import { CLUSTER_SCOPED, Finding, Manifest } from './manifest';
-
-const identity = (m: Manifest) => `${m.apiVersion}/${m.kind}/${CLUSTER_SCOPED.has(m.kind) ? '' : m.metadata.namespace ?? ''}/${m.metadata.name}`;
+import { Finding, objectKey } from './manifest';
 
 /** The folder whose files a step file in `<folder>/steps/` is applied on top of, if it is one. */
 function stepsParent(file: string | undefined): string | undefined {
@@ -27,8 +25,8 @@ export function analyze(objects: readonly Located[]): Finding[] {
   const findings = checkManifests(base);
   const seen = new Set(findings.map(key));
   for (const [file, own] of steps) {
-    const replaced = new Set(own.map((o) => identity(o.manifest)));
-    const whole = [...base.filter((o) => !replaced.has(identity(o.manifest))), ...own];
+    const replaced = new Set(own.map((o) => objectKey(o.manifest)));
+    const whole = [...base.filter((o) => !replaced.has(objectKey(o.manifest))), ...own];
     const mine = new Set(own);
     for (const f of checkManifests(whole, { only: (o) => mine.has(o) })) {
       // A base object that only breaks with this step applied is the step's problem: say which step.

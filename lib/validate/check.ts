@@ -2,7 +2,7 @@ import { validateSchema } from '../../imports/schema';
 import { isIstioPortName } from '../mesh/protocol';
 import { CODES, Code } from './codes';
 import { deprecatedFields, removedKind } from './deprecated';
-import { CLUSTER_SCOPED, Finding, Manifest, objectName } from './manifest';
+import { CLUSTER_SCOPED, Finding, Manifest, objectKey, objectName } from './manifest';
 
 /** A manifest and where it comes from. */
 export interface Located {
@@ -236,8 +236,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
       if (!deprecated.some((d) => d.field === p.field)) report(p.unchecked ? 'ML0009' : 'IST0106', p.field, p.message);
     }
     if (!m.metadata?.name) continue;
-    const ns = namespaceOf(m);
-    const identity = `${m.apiVersion}/${m.kind}/${ns}/${m.metadata.name}`;
+    const identity = objectKey(m);
     if (seen.has(identity)) report('ML0006', 'metadata.name', 'is defined twice; the second would replace the first');
     seen.add(identity);
     if (!CLUSTER_SCOPED.has(m.kind) && !m.metadata.namespace && index.namespaced) {

@@ -48,3 +48,14 @@ export function formatFinding(f: Finding): string {
 
 /** Kinds that live outside namespaces. */
 export const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'Node']);
+
+/**
+ * What the API server knows an object by: API group, kind, namespace and name (not the
+ * version: a v1alpha3 and a v1beta1 VirtualService of one name are the same object). An
+ * object without a namespace lands in `default`, as `kubectl apply` puts it there.
+ */
+export function objectKey(m: Manifest): string {
+  const group = m.apiVersion.includes('/') ? m.apiVersion.slice(0, m.apiVersion.lastIndexOf('/')) : '';
+  const namespace = CLUSTER_SCOPED.has(m.kind) ? '' : m.metadata.namespace ?? 'default';
+  return `${group}/${m.kind}/${namespace}/${m.metadata.name}`;
+}
