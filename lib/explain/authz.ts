@@ -1,6 +1,7 @@
 import type { AuthorizationPolicySpec } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
-import { Cluster, Pod, ROOT_NAMESPACE, selects } from './cluster';
+import { selects } from '../istio/resolve';
+import { Cluster, Pod, ROOT_NAMESPACE } from './cluster';
 import { HttpRequest, pathOnly, Source } from './request';
 
 type Rule = NonNullable<AuthorizationPolicySpec['rules']>[number];

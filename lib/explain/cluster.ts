@@ -1,3 +1,4 @@
+import { qualifyHost, selects, sidecarInjected } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
 
 /** Istio's root namespace: policies there apply mesh-wide. */
@@ -34,11 +35,6 @@ export interface KubeService {
   readonly ports: ReadonlyArray<{ readonly name?: string; readonly port: number; readonly targetPort: number | string }>;
 }
 
-/** The fully qualified name of a host written in an object in `namespace`: Istio expands short names only. */
-export function qualifyHost(host: string, namespace: string): string {
-  return host.includes('.') || host.includes('*') ? host : `${host}.${namespace}.svc.cluster.local`;
-}
-
 /** Whether a host pattern (`*`, `*.example.com` or a name) covers `host`. */
 export function hostMatches(pattern: string, host: string | undefined): boolean {
   if (pattern === '*') return true;
@@ -52,11 +48,6 @@ export function hostMatches(pattern: string, host: string | undefined): boolean 
 /** How specific a host pattern is: a name beats any wildcard, a longer wildcard a shorter one. */
 export function hostSpecificity(pattern: string): number {
   return pattern.includes('*') ? pattern.length - 1 : Number.MAX_SAFE_INTEGER;
-}
-
-/** Whether `labels` has every pair of `selector` (an empty selector selects everything). */
-export function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 /**
@@ -89,8 +80,7 @@ export class Cluster {
       const labels: Record<string, string> = template.metadata?.labels ?? {};
       const annotations: Record<string, string> = template.metadata?.annotations ?? {};
       const nsLabels = namespaceLabels.get(namespace) ?? {};
-      const inject = labels['sidecar.istio.io/inject'] ?? annotations['sidecar.istio.io/inject'];
-      const sidecar = inject === 'true' || (inject !== 'false' && (nsLabels['istio-injection'] === 'enabled' || 'istio.io/rev' in nsLabels));
+      const sidecar = sidecarInjected(nsLabels, labels, annotations) ?? false;
       const ports: Record<string, number> = {};
       for (const c of template.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
       const account = template.spec?.serviceAccountName ?? 'default';

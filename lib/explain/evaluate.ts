@@ -1,7 +1,8 @@
 import type { HTTPMatchRequest, HTTPRoute, HTTPRouteDestination, Subset, TrafficPolicy } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
 import { AuthzDecision, AuthzRequest, authorize, policiesFor } from './authz';
-import { Cluster, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE, gatewayKey, hostMatches, hostSpecificity, qualifyHost, resolveGateway, selects } from './cluster';
+import { qualifyHost, selects } from '../istio/resolve';
+import { Cluster, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE, gatewayKey, hostMatches, hostSpecificity, resolveGateway } from './cluster';
 import { MatchContext, describeMatch, matchRoute } from './match';
 import { Random, hashString } from './random';
 import { HttpRequest, Source, queryOf } from './request';

@@ -1,6 +1,7 @@
 import type { HTTPMatchRequest } from '../../imports/istio';
 import { pathOnly, queryOf, HttpRequest, Source } from './request';
-import { resolveGateway, selects } from './cluster';
+import { selects } from '../istio/resolve';
+import { resolveGateway } from './cluster';
 
 /** Istio's StringMatch: one of exact, prefix, regex. */
 export interface StringMatch {

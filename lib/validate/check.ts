@@ -1,4 +1,5 @@
 import { validateSchema } from '../../imports/schema';
+import { qualifyHost, selects, sidecarInjected } from '../istio/resolve';
 import { isIstioPortName } from '../mesh/protocol';
 import { CODES, Code } from './codes';
 import { deprecatedFields, removedKind } from './deprecated';
@@ -52,27 +53,11 @@ interface Workload {
   readonly pod: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-const selects = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 const labelList = (labels: Labels) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
 
 /** The namespace an object lands in ('' for cluster-scoped kinds). */
 function namespaceOf(m: Manifest): string {
   return CLUSTER_SCOPED.has(m.kind) ? '' : m.metadata?.namespace ?? DEFAULT_NAMESPACE;
-}
-
-const fqdns = new Map<string, string>();
-
-/** The fully qualified name of a host as written in an object in `namespace`. */
-export function fqdn(host: string, namespace: string): string {
-  const key = `${host} ${namespace}`;
-  let name = fqdns.get(key);
-  if (name === undefined) {
-    const parts = host.split('.');
-    name = host.includes('*') || host.endsWith('.svc.cluster.local') || parts.length > 2 ? host
-      : parts.length === 1 ? `${host}.${namespace}.svc.cluster.local` : `${host}.svc.cluster.local`;
-    fqdns.set(key, name);
-  }
-  return name;
 }
 
 function asWorkload(located: Located): Workload | undefined {
@@ -123,13 +108,13 @@ class Index {
       if (m.metadata.namespace && !CLUSTER_SCOPED.has(m.kind)) this.namespaced = true;
       const key = `${ns}/${m.metadata.name}`;
       switch (m.kind) {
-        case 'Service': this.services.set(fqdn(m.metadata.name, ns), located); break;
+        case 'Service': this.services.set(qualifyHost(m.metadata.name, ns), located); break;
         case 'ServiceAccount': this.serviceAccounts.add(key); break;
         case 'Gateway': this.gateways.set(key, located); break;
         case 'Namespace': this.namespaces.set(m.metadata.name, located); break;
         case 'ServiceEntry': for (const h of m.spec?.hosts ?? []) this.serviceEntryHosts.add(h); break;
         case 'DestinationRule': {
-          const host = fqdn(m.spec?.host ?? '', ns);
+          const host = qualifyHost(m.spec?.host ?? '', ns);
           const names = this.subsets.get(host) ?? new Set<string>();
           for (const s of m.spec?.subsets ?? []) {
             names.add(s.name);
@@ -189,10 +174,16 @@ class Index {
     return this.selected(ns, selector).length === 0 ? selector : undefined;
   }
 
+  /** For `name.namespace` naming a Service: why Istio does not find it, and what to write. */
+  public shortNameHint(host: string): string {
+    const full = `${host}.svc.cluster.local`;
+    return host.split('.').length === 2 && this.services.has(full) ? ` (Istio does not expand ${host} as DNS would: write ${full})` : '';
+  }
+
   /** True when a Service or ServiceEntry answers for `host` as written in an object in `namespace`. */
   public hostExists(host: string, namespace: string): boolean {
     if (this.serviceEntryHosts.has(host)) return true;
-    const name = fqdn(host, namespace);
+    const name = qualifyHost(host, namespace);
     return this.services.has(name) || PLATFORM_SERVICES[name] !== undefined;
   }
 }
@@ -266,13 +257,8 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
 
 /** Whether Istio injects a sidecar into a workload's pods (namespace label, or the pod's own opt-in/out). */
 function isMeshed(w: Workload, index: Index): boolean | undefined {
-  const podChoice = w.labels['sidecar.istio.io/inject'] ?? w.annotations['sidecar.istio.io/inject'];
-  if (podChoice === 'false') return false;
-  if (podChoice === 'true') return true;
   const namespace = index.namespaces.get(w.namespace)?.manifest;
-  if (!namespace) return undefined;
-  const labels = namespace.metadata.labels ?? {};
-  return labels['istio-injection'] === 'enabled' || (labels['istio.io/rev'] !== undefined && labels['istio-injection'] !== 'disabled');
+  return sidecarInjected(namespace && (namespace.metadata.labels ?? {}), w.labels, w.annotations);
 }
 
 function checkNamespace(m: Manifest, index: Index, report: Report): void {
@@ -339,23 +325,22 @@ function checkService(m: Manifest, index: Index, report: Report): void {
 
 function checkDestinationRule(m: Manifest, index: Index, report: Report): void {
   const ns = namespaceOf(m);
-  const host = fqdn(m.spec?.host ?? '', ns);
+  const host = qualifyHost(m.spec?.host ?? '', ns);
   if (!index.hostExists(m.spec?.host ?? '', ns)) {
-    report('IST0101', 'spec.host', `${m.spec?.host} matches no Service or ServiceEntry`);
+    report('IST0101', 'spec.host', `${m.spec?.host} matches no Service or ServiceEntry${index.shortNameHint(m.spec?.host ?? '')}`);
     return;
   }
   (m.spec?.subsets ?? []).forEach((subset: { name: string }, i: number) => {
-    if (index.emptySubset(host, subset.name)) {
-      report('ML0004', `spec.subsets[${i}].labels`, `subset ${subset.name} (${labelList(index.emptySubset(host, subset.name)!)}) selects no pod`);
-    }
+    const selector = index.emptySubset(host, subset.name);
+    if (selector) report('ML0004', `spec.subsets[${i}].labels`, `subset ${subset.name} (${labelList(selector)}) selects no pod`);
   });
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 function checkDestination(dest: any, field: string, ns: string, index: Index, report: Report): void {
-  const host = fqdn(dest?.host ?? '', ns);
+  const host = qualifyHost(dest?.host ?? '', ns);
   if (!index.hostExists(dest?.host ?? '', ns)) {
-    report('IST0101', `${field}.host`, `${dest?.host} matches no Service or ServiceEntry`);
+    report('IST0101', `${field}.host`, `${dest?.host} matches no Service or ServiceEntry${index.shortNameHint(dest?.host ?? '')}`);
     return;
   }
   if (dest.subset !== undefined && !index.subsets.get(host)?.has(dest.subset)) {
@@ -465,7 +450,7 @@ function checkVirtualService(m: Manifest, index: Index, report: Report, routedHo
     if (missing.length > 0) report('IST0132', `spec.gateways[${i}]`, `Gateway ${g} serves none of the hosts ${missing.join(', ')} (its hosts: ${served.join(', ') || 'none'})`);
   });
   hosts.forEach((host, i) => {
-    const name = fqdn(host, ns);
+    const name = qualifyHost(host, ns);
     for (const g of gateways) {
       const key = `${gatewayKey(g)} ${name}`;
       const other = routedHosts.get(key);
@@ -473,7 +458,7 @@ function checkVirtualService(m: Manifest, index: Index, report: Report, routedHo
       routedHosts.set(key, objectName(m));
     }
     if (gateways.includes('mesh') && !index.hostExists(host, ns)) {
-      report('IST0101', `spec.hosts[${i}]`, `${host} matches no Service or ServiceEntry, so sidecars never use these routes`);
+      report('IST0101', `spec.hosts[${i}]`, `${host} matches no Service or ServiceEntry, so sidecars never use these routes${index.shortNameHint(host)}`);
     }
   });
   checkRoutes(m.spec?.http ?? [], 'http', ns, index, report);
