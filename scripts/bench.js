@@ -67,12 +67,13 @@ for (const n of sizes) {
 fs.rmSync(scratch, { recursive: true, force: true });
 
 const header = ['synthesis (whole process)', 'objects', 'median ms', 'min ms', 'max ms'];
-const widths = header.map((h, i) => Math.max(h.length, 'offline analyzer (whole process)'.length * (i === 0 ? 1 : 0), ...[...rows, ...checks].map((r) => r[i].length)));
+const checkHeader = ['offline analyzer (whole process)', ...header.slice(1)];
+const widths = header.map((_, i) => Math.max(...[header, checkHeader, ...rows, ...checks].map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 console.log(`${runs} runs each, ${os.cpus().length} cores, node ${process.version}`);
 console.log(line(header));
 for (const r of rows) console.log(line(r));
-console.log(line(['offline analyzer (whole process)', 'objects', 'median ms', 'min ms', 'max ms']));
+console.log(line(checkHeader));
 for (const r of checks) console.log(line(r));
 for (let i = 1; i < perService.length; i++) {
   const [[n0, t0], [n1, t1]] = [perService[i - 1], perService[i]];
