@@ -93,6 +93,12 @@ describe('output', () => {
     ]);
   });
 
+  test('a name.namespace host, which Istio does not expand, says what to write', () => {
+    const { report } = checkJson(...shop, `${fixtures}/rules/IST0101-references.yaml`);
+    expect(report.findings.find((f: { field: string }) => f.field === 'spec.http[3].route[0].destination.host').message)
+      .toBe('web.shop matches no Service or ServiceEntry (Istio does not expand web.shop as DNS would: write web.shop.svc.cluster.local)');
+  });
+
   test('warnings alone exit 0; errors exit 1', () => {
     expect(check(...shop, `${fixtures}/rules/IST0127-selectors.yaml`).code).toBe(0);
     expect(check(...shop, `${fixtures}/rules/IST0101-references.yaml`).code).toBe(1);
