@@ -79,7 +79,7 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
     [['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.timeout=-1s'], 'meshlab: timeout.timeout=-1s: must be a positive duration such as 500ms, 7s, 3m or 1h'],
     [['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.timeout=1 minute'], 'meshlab: timeout.timeout=1 minute: must be a positive duration such as 500ms, 7s, 3m or 1h'],
     [['--lab', 'tutorial', '--scenario', 'retry', '--set', 'retry.attempts=-3'], 'meshlab: retry.attempts=-3: must be a whole number 0 or more'],
-    [['--lab', 'tutorial', '--scenario', 'header-route', '--set', 'header-route.regex=(Safari'], 'meshlab: header-route: (Safari is not a valid regular expression (/(Safari/: Unterminated group)'],
+    [['--lab', 'tutorial', '--scenario', 'header-route', '--set', 'header-route.regex=(Safari'], 'meshlab: header-route: (Safari is not a valid RE2 regular expression (missing closing ): `(Safari`)'],
     [['--lab', 'tutorial', '--scenario', 'route', '--set', 'route.service=recomendation'], 'meshlab: route.service=recomendation: no such service in lab tutorial (services: customer, preference, egresshttpbin, egressgithub, recommendation)'],
     [['--lab', 'tutorial', '--scenario', 'route,canary'], 'meshlab: scenarios route and canary both set the routes of recommendation; switch one of them off'],
     [['--outbound', 'DENY'], 'meshlab: --outbound DENY must be one of ALLOW_ANY, REGISTRY_ONLY'],

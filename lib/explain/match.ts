@@ -2,6 +2,7 @@ import type { HTTPMatchRequest } from '../../imports/istio';
 import { pathOnly, queryOf, HttpRequest, Source } from './request';
 import { selects } from '../istio/resolve';
 import { resolveGateway } from './cluster';
+import { re2FullMatch } from '../istio/re2';
 
 /** Istio's StringMatch: one of exact, prefix, regex. */
 export interface StringMatch {
@@ -10,45 +11,41 @@ export interface StringMatch {
   readonly regex?: string;
 }
 
-const regexes = new Map<string, RegExp | null>();
-
 /**
- * A regular expression as Envoy runs it: RE2 against the whole value. JavaScript's engine
- * stands in for RE2 (they agree on the expressions the labs use); one that does not compile
- * matches nothing.
- */
-export function fullMatch(regex: string, value: string, ignoreCase = false): boolean {
-  const key = `${ignoreCase ? 'i' : '-'}${regex}`;
-  let re = regexes.get(key);
-  if (re === undefined) {
-    try {
-      re = new RegExp(`^(?:${regex})$`, ignoreCase ? 'si' : 's');
-    } catch {
-      re = null;
-    }
-    regexes.set(key, re);
-  }
-  return re !== null && re.test(value);
-}
-
-/**
- * Whether a value satisfies a StringMatch. An absent value never does; an empty StringMatch
- * (`{}`) is satisfied by any value that is present.
+ * Whether a value satisfies a StringMatch, as Envoy's StringMatcher does (regex: RE2, whole
+ * value). `ignoreCase` folds exact and prefix only: Envoy ignores case_sensitive for
+ * safe_regex (route.v3.RouteMatch.case_sensitive), and Istio sets case_sensitive from
+ * ignoreUriCase (istio/istio pilot/pkg/networking/core/route/route.go TranslateRouteMatch).
+ * An absent value never satisfies it.
  */
 export function matchString(m: StringMatch, value: string | undefined, ignoreCase = false): boolean {
   if (value === undefined) return false;
   const fold = (s: string) => (ignoreCase ? s.toLowerCase() : s);
   if (m.exact !== undefined) return fold(value) === fold(m.exact);
   if (m.prefix !== undefined) return fold(value).startsWith(fold(m.prefix));
-  if (m.regex !== undefined) return fullMatch(m.regex, value, ignoreCase);
+  if (m.regex !== undefined) return re2FullMatch(m.regex, value);
   return true;
+}
+
+/**
+ * Istio renders an empty StringMatch (`{}`) and `regex: "*"` as Envoy's present_match: the
+ * header or parameter is there, whatever its value (istio/istio
+ * pilot/pkg/networking/core/route/route.go canBeConvertedToPresentMatch).
+ */
+export function isPresentMatch(m: StringMatch | undefined): boolean {
+  return m === undefined || (m.exact === undefined && m.prefix === undefined && (m.regex === undefined || m.regex === '*'));
+}
+
+/** A header or query parameter condition: present_match, else the StringMatch on its value. */
+function matchValue(m: StringMatch, value: string | undefined): boolean {
+  return isPresentMatch(m) ? value !== undefined : matchString(m, value);
 }
 
 /** `= v`, `prefix v`, `~ v` (regex), or `present`. */
 export function describeString(m: StringMatch): string {
   if (m.exact !== undefined) return `= ${m.exact}`;
   if (m.prefix !== undefined) return `prefix ${m.prefix}`;
-  if (m.regex !== undefined) return `~ ${m.regex}`;
+  if (m.regex !== undefined && m.regex !== '*') return `~ ${m.regex}`;
   return 'present';
 }
 
@@ -95,23 +92,27 @@ export function matchBlock(m: HTTPMatchRequest, ctx: MatchContext): MatchResult 
     const value = uri.prefix !== undefined ? req.path : pathOnly(req.path);
     if (!matchString(uri, value, m.ignoreUriCase === true)) return NO_MATCH;
   }
-  if (m.method && !matchString(m.method as StringMatch, req.method)) return NO_MATCH;
-  if (m.scheme && !matchString(m.scheme as StringMatch, 'http')) return NO_MATCH;
+  if (m.method && !matchValue(m.method as StringMatch, req.method)) return NO_MATCH;
+  if (m.scheme && !matchValue(m.scheme as StringMatch, 'http')) return NO_MATCH;
   for (const [name, sm] of Object.entries(m.headers ?? {})) {
-    if (!matchString(sm as StringMatch, req.headers.get(name.toLowerCase()))) return NO_MATCH;
+    if (!matchValue(sm as StringMatch, req.headers.get(name.toLowerCase()))) return NO_MATCH;
   }
+  // Istio inverts the header matcher and sets treat_missing_header_as_empty, except for a
+  // present_match (route.go TranslateRouteMatch): a missing header is matched as "".
   for (const [name, sm] of Object.entries(m.withoutHeaders ?? {})) {
-    if (matchString(sm as StringMatch, req.headers.get(name.toLowerCase()))) return NO_MATCH;
+    const value = req.headers.get(name.toLowerCase());
+    const present = isPresentMatch(sm as StringMatch);
+    if (present ? value !== undefined : matchString(sm as StringMatch, value ?? '')) return NO_MATCH;
   }
   if (m.queryParams) {
     const query = queryOf(req.path);
     for (const [name, sm] of Object.entries(m.queryParams)) {
-      if (!matchString(sm as StringMatch, query.get(name))) return NO_MATCH;
+      if (!matchValue(sm as StringMatch, query.get(name))) return NO_MATCH;
     }
   }
   if (m.authority) {
     if (ctx.authority === undefined) assumed.push(`authority ${describeString(m.authority as StringMatch)}`);
-    else if (!matchString(m.authority as StringMatch, ctx.authority)) return NO_MATCH;
+    else if (!matchValue(m.authority as StringMatch, ctx.authority)) return NO_MATCH;
   }
   return { matched: true, block: m, assumed };
 }

@@ -12,7 +12,10 @@ export function pathOnly(path: string): string {
   return q < 0 ? path : path.slice(0, q);
 }
 
-/** The query parameters of a path (the last value of a repeated name). */
+/**
+ * The query parameters of a path. A repeated name keeps its first value, the one Envoy's
+ * query_parameters matcher and hash policy read (Envoy's Utility::QueryParamsMulti, first value).
+ */
 export function queryOf(path: string): Map<string, string> {
   const q = path.indexOf('?');
   const params = new Map<string, string>();
@@ -27,7 +30,8 @@ export function queryOf(path: string): Map<string, string> {
         return s;
       }
     };
-    params.set(decode(eq < 0 ? pair : pair.slice(0, eq)), decode(eq < 0 ? '' : pair.slice(eq + 1)));
+    const name = decode(eq < 0 ? pair : pair.slice(0, eq));
+    if (!params.has(name)) params.set(name, decode(eq < 0 ? '' : pair.slice(eq + 1)));
   }
   return params;
 }

@@ -5,6 +5,7 @@ import type { MeshLab } from '../mesh/lab';
 import { Match } from '../mesh/routing';
 import type { MeshService, ServiceVersion } from '../mesh/service';
 import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
+import { re2Error } from '../istio/re2';
 
 /**
  * Sends all traffic of a service to one version.
@@ -90,14 +91,10 @@ export class HeaderRoute extends Scenario {
   }
 }
 
-/** Fails unless `regex` compiles (JavaScript's syntax stands in for RE2's, which it covers for these uses). */
+/** Fails unless `regex` compiles in RE2, the engine Envoy matches it with (lib/istio/re2.ts). */
 export function checkRegex(scenario: string, regex: string): void {
-  try {
-    new RegExp(regex);
-  } catch (e) {
-    throw new MeshlabError(`${scenario}: ${regex} is not a valid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, '')})`);
-  }
-  if (/\(\?[=!<]/.test(regex)) throw new MeshlabError(`${scenario}: ${regex} uses a lookaround, which Envoy's RE2 does not support`);
+  const error = re2Error(regex);
+  if (error !== undefined) throw new MeshlabError(`${scenario}: ${regex} is not a valid RE2 regular expression (${error})`);
 }
 
 /**
