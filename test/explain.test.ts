@@ -397,7 +397,7 @@ describe('matching, one condition at a time', () => {
 describe('authorization, one rule at a time', () => {
   const source: Source = { name: 'a', namespace: 'ns', labels: {}, sidecar: true, principal: 'cluster.local/ns/ns/sa/a', pod: 'a#1' };
   const policy = (action: string, rules?: object[]) => ({ apiVersion: 'security.istio.io/v1beta1', kind: 'AuthorizationPolicy', metadata: { name: `p-${action}` }, spec: { action, rules } }) as Manifest;
-  const request = (method = 'GET', path = '/x', headers: Record<string, string> = {}) => ({ source, request: { method, path, headers: new Map(Object.entries(headers)) }, port: 8080, hosts: ['svc'], hasToken: false });
+  const request = (method = 'GET', path = '/x', headers: Record<string, string> = {}) => ({ source, request: { method, path, headers: new Map(Object.entries(headers)) }, port: 8080, authority: 'svc', hasToken: false });
 
   test('an ALLOW policy without rules denies everything; with no policy everything is allowed', () => {
     expect(authorize([policy('ALLOW')], request()).allowed).toBe(false);

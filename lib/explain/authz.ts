@@ -15,8 +15,10 @@ export interface AuthzRequest {
   readonly request: HttpRequest;
   /** The workload port the request arrives on. */
   readonly port: number;
-  /** Names the request's host may have (short name, FQDN), lower case. */
-  readonly hosts: readonly string[];
+  /** The request's `:authority`, as the caller sent it (`reviews:9080`). */
+  readonly authority: string;
+  /** Whether the port is a TCP port, where istiod builds the TCP RBAC filter (no HTTP attributes). */
+  readonly tcp?: boolean;
   /** Whether the request carries a token a RequestAuthentication would read. */
   readonly hasToken: boolean;
 }
@@ -38,26 +40,77 @@ export function policiesFor(cluster: Cluster, pod: Pod): Manifest[] {
   });
 }
 
-/** Istio's value patterns: exact, `prefix*`, `*suffix`, or `*` (any value that is present). */
-function matchValue(pattern: string, value: string | undefined): boolean {
+/**
+ * Istio's value patterns: exact, `prefix*`, `*suffix`, or `*` (any non-empty value)
+ * (istio/istio pilot/pkg/security/authz/matcher/string.go StringMatcherWithPrefix);
+ * `ignoreCase` for hosts (matcher/header.go HostMatcher).
+ */
+function matchValue(pattern: string, value: string | undefined, ignoreCase = false): boolean {
   if (value === undefined) return false;
-  if (pattern === '*') return true;
-  if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
-  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
-  return value === pattern;
+  const v = ignoreCase ? value.toLowerCase() : value;
+  const p = ignoreCase ? pattern.toLowerCase() : pattern;
+  if (p === '*') return v !== '' || ignoreCase;
+  if (p.startsWith('*')) return v.endsWith(p.slice(1));
+  if (p.endsWith('*')) return v.startsWith(p.slice(0, -1));
+  return v === p;
+}
+
+/** One path segment and any rest of a path, in Envoy's URI template matcher (RFC 3986 pchar). */
+const SEGMENT = "[a-zA-Z0-9._~%!$&'()+,;:@=-]+";
+const REST = "[a-zA-Z0-9._~%!$&'()+,;:@=/-]*";
+
+/**
+ * A path pattern: a template with `{*}` (one segment) or `{**}` (the rest, slashes included),
+ * which Istio renders as Envoy's uri_template matcher (istio/istio
+ * pilot/pkg/security/authz/matcher/template.go; model/generator.go pathGenerator), else
+ * Istio's value pattern.
+ */
+function matchPath(pattern: string, path: string): boolean {
+  if (!pattern.includes('{*}') && !pattern.includes('{**}')) return matchValue(pattern, path);
+  const source = pattern.split(/(\{\*\*\}|\{\*\})/).map((part) => (part === '{**}' ? REST : part === '{*}' ? SEGMENT : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${source}$`).test(path);
 }
 
 /** `values` (any must match) and `notValues` (none may) of one field; absent lists impose nothing. */
-function field(values: readonly string[] | undefined, notValues: readonly string[] | undefined, value: string | undefined): boolean {
-  if (values && !values.some((v) => matchValue(v, value))) return false;
-  if (notValues && notValues.some((v) => matchValue(v, value))) return false;
+function field(values: readonly string[] | undefined, notValues: readonly string[] | undefined, value: string | undefined, match = matchValue): boolean {
+  if (values && !values.some((v) => match(v, value))) return false;
+  if (notValues && notValues.some((v) => match(v, value))) return false;
   return true;
+}
+
+const hostMatch = (pattern: string, value: string | undefined) => matchValue(pattern, value, true);
+const pathMatch = (pattern: string, value: string | undefined) => value !== undefined && matchPath(pattern, value);
+
+/**
+ * The HTTP-only attributes a rule names: on a TCP port istiod cannot build them
+ * (istio/istio pilot/pkg/security/authz/model/generator.go: "is HTTP only"), and
+ * model.go checkError then drops the whole rule of an ALLOW policy (fewer requests
+ * allowed) but only the attribute of a DENY policy (more requests denied).
+ */
+export function httpOnlyFields(rule: Rule): string[] {
+  const out = new Set<string>();
+  for (const t of rule.to ?? []) {
+    const o = t.operation ?? {};
+    for (const k of ['hosts', 'notHosts', 'paths', 'notPaths', 'methods', 'notMethods'] as const) if (o[k]) out.add(k);
+  }
+  for (const f of rule.from ?? []) {
+    const s = f.source ?? {};
+    if (s.requestPrincipals) out.add('requestPrincipals');
+    if (s.notRequestPrincipals) out.add('notRequestPrincipals');
+  }
+  for (const c of rule.when ?? []) if ((c.key ?? '').startsWith('request.')) out.add(c.key!);
+  return [...out];
 }
 
 class RuleEvaluator {
   public readonly assumed: string[] = [];
 
-  public constructor(private readonly req: AuthzRequest) {}
+  /** On a TCP port, HTTP-only attributes are left out (what istiod does for a DENY rule). */
+  private readonly tcp: boolean;
+
+  public constructor(private readonly req: AuthzRequest) {
+    this.tcp = req.tcp === true;
+  }
 
   public rule(rule: Rule): boolean {
     if (rule.from?.length && !rule.from.some((f) => this.source(f.source ?? {}))) return false;
@@ -75,7 +128,7 @@ class RuleEvaluator {
     const namespace = source.principal ? source.namespace : undefined;
     if (!field(s.principals, s.notPrincipals, source.principal)) return false;
     if (!field(s.namespaces, s.notNamespaces, namespace)) return false;
-    if (s.requestPrincipals || s.notRequestPrincipals) {
+    if (!this.tcp && (s.requestPrincipals || s.notRequestPrincipals)) {
       if (!hasToken) return field(s.requestPrincipals, s.notRequestPrincipals, undefined);
       this.assume('requestPrincipals (the token is taken as valid)');
     }
@@ -84,19 +137,19 @@ class RuleEvaluator {
   }
 
   private operation(o: Operation): boolean {
-    const { request, port, hosts } = this.req;
-    const path = pathOnly(request.path);
-    if (!field(o.methods, o.notMethods, request.method)) return false;
-    if (!field(o.paths, o.notPaths, path)) return false;
+    const { request, port, authority } = this.req;
     if (!field(o.ports, o.notPorts, String(port))) return false;
-    if (o.hosts && !hosts.some((h) => field(o.hosts!.map((x) => x.toLowerCase()), undefined, h))) return false;
-    if (o.notHosts && hosts.some((h) => o.notHosts!.some((x) => matchValue(x.toLowerCase(), h)))) return false;
-    return true;
+    if (this.tcp) return true;
+    if (!field(o.methods, o.notMethods, request.method)) return false;
+    if (!field(o.paths, o.notPaths, pathOnly(request.path), pathMatch)) return false;
+    // `hosts` match the `:authority` header as sent, port included (matcher/header.go HostMatcher).
+    return field(o.hosts, o.notHosts, authority, hostMatch);
   }
 
   private condition(c: Condition): boolean {
     const { request, source, port, hasToken } = this.req;
     const key = c.key ?? '';
+    if (this.tcp && key.startsWith('request.')) return true;
     const header = /^request\.headers\[(.+)\]$/.exec(key);
     let value: string | undefined;
     if (header) value = request.headers.get(header[1].toLowerCase());
@@ -118,7 +171,8 @@ const ACTION = (p: Manifest) => (p.spec?.action ?? 'ALLOW') as string;
  */
 export function authorize(policies: readonly Manifest[], req: AuthzRequest): AuthzDecision {
   const evaluator = new RuleEvaluator(req);
-  const matchingRule = (p: Manifest) => ((p.spec?.rules ?? []) as Rule[]).findIndex((r) => evaluator.rule(r));
+  const dropped = (p: Manifest, r: Rule) => req.tcp === true && ACTION(p) === 'ALLOW' && httpOnlyFields(r).length > 0;
+  const matchingRule = (p: Manifest) => ((p.spec?.rules ?? []) as Rule[]).findIndex((r) => !dropped(p, r) && evaluator.rule(r));
   const custom = policies.filter((p) => ACTION(p) === 'CUSTOM').map((p) => p.metadata.name);
   if (custom.length > 0) evaluator.assumed.push(`CUSTOM policy ${custom.join(', ')} (an external authorizer) allows`);
   for (const p of policies.filter((x) => ACTION(x) === 'DENY')) {
@@ -131,5 +185,7 @@ export function authorize(policies: readonly Manifest[], req: AuthzRequest): Aut
     const i = matchingRule(p);
     if (i >= 0) return { allowed: true, reason: `allowed by AuthorizationPolicy ${p.metadata.name} (rule ${i + 1})`, assumed: evaluator.assumed };
   }
-  return { allowed: false, reason: `denied: no rule of the ALLOW policies ${allow.map((p) => p.metadata.name).join(', ')} matches`, assumed: evaluator.assumed };
+  const droppedRules = allow.flatMap((p) => ((p.spec?.rules ?? []) as Rule[]).filter((r) => dropped(p, r)).map(() => p.metadata.name));
+  const why = droppedRules.length > 0 ? ` (on this TCP port istiod drops the rules of ${[...new Set(droppedRules)].join(', ')} that use HTTP-only fields)` : '';
+  return { allowed: false, reason: `denied: no rule of the ALLOW policies ${allow.map((p) => p.metadata.name).join(', ')} matches${why}`, assumed: evaluator.assumed };
 }

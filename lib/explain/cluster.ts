@@ -32,7 +32,7 @@ export interface KubeService {
   /** `name.namespace.svc.cluster.local`. */
   readonly host: string;
   readonly selector: Readonly<Record<string, string>>;
-  readonly ports: ReadonlyArray<{ readonly name?: string; readonly port: number; readonly targetPort: number | string }>;
+  readonly ports: ReadonlyArray<{ readonly name?: string; readonly appProtocol?: string; readonly port: number; readonly targetPort: number | string }>;
 }
 
 /** Whether a host pattern (`*`, `*.example.com` or a name) covers `host`. */
@@ -119,11 +119,6 @@ export class Cluster {
   /** The pods of a Deployment or Pod called `name` in `namespace`. */
   public podsOfWorkload(name: string, namespace: string): Pod[] {
     return this.pods.filter((p) => p.workload === name && p.namespace === namespace);
-  }
-
-  /** The DestinationRule of a host (the first one, as Istio takes the oldest). */
-  public destinationRule(host: string): Manifest | undefined {
-    return this.destinationRules.find((d) => hostMatches(qualifyHost(d.spec?.host ?? '', d.metadata.namespace ?? 'default'), host));
   }
 
   /** Whether a ServiceEntry registers `host` (a host outside the cluster). */

@@ -1,7 +1,6 @@
 import type { HTTPMatchRequest } from '../../imports/istio';
 import { pathOnly, queryOf, HttpRequest, Source } from './request';
-import { selects } from '../istio/resolve';
-import { resolveGateway } from './cluster';
+import { keptFor } from './route';
 import { re2FullMatch } from '../istio/re2';
 
 /** Istio's StringMatch: one of exact, prefix, regex. */
@@ -83,10 +82,8 @@ const NO_MATCH: MatchResult = { matched: false, assumed: [] };
 export function matchBlock(m: HTTPMatchRequest, ctx: MatchContext): MatchResult {
   const req = ctx.request;
   const assumed: string[] = [];
-  if (m.gateways && !m.gateways.some((g) => resolveGateway(g, ctx.namespace) === ctx.gateway)) return NO_MATCH;
-  if (m.port !== undefined && m.port !== ctx.port) return NO_MATCH;
-  if (m.sourceLabels && !selects(m.sourceLabels, ctx.source.labels)) return NO_MATCH;
-  if (m.sourceNamespace !== undefined && m.sourceNamespace !== ctx.source.namespace) return NO_MATCH;
+  // gateways, port, sourceLabels and sourceNamespace choose the routes a proxy gets at all (route.ts keptFor).
+  if (!keptFor(m, ctx.namespace, { gateway: ctx.gateway, labels: ctx.source.labels, namespace: ctx.source.namespace, port: ctx.port })) return NO_MATCH;
   if (m.uri) {
     const uri = m.uri as StringMatch;
     const value = uri.prefix !== undefined ? req.path : pathOnly(req.path);

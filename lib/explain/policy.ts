@@ -1,0 +1,64 @@
+import { selects } from '../istio/resolve';
+import { Manifest } from '../validate/manifest';
+import { Cluster, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
+
+/** The mTLS mode at a pod: its workload's PeerAuthentication, else its namespace's, else the mesh's; PERMISSIVE by default. */
+export function peerMode(cluster: Cluster, pod: Pod): string {
+  const all = cluster.peerAuthentications;
+  const ns = (p: Manifest) => p.metadata.namespace ?? 'default';
+  const hasSelector = (p: Manifest) => Object.keys(p.spec?.selector?.matchLabels ?? {}).length > 0;
+  const levels = [
+    all.filter((p) => ns(p) === pod.namespace && hasSelector(p) && selects(p.spec.selector.matchLabels, pod.labels)),
+    all.filter((p) => ns(p) === pod.namespace && !hasSelector(p)),
+    all.filter((p) => ns(p) === ROOT_NAMESPACE && !hasSelector(p)),
+  ];
+  for (const level of levels) {
+    const mode = level[0]?.spec?.mtls?.mode;
+    if (mode && mode !== 'UNSET') return mode;
+  }
+  return 'PERMISSIVE';
+}
+
+/** Where the RequestAuthentications at a pod read tokens from: headers (always `authorization`) and query parameters. */
+export function tokenSources(cluster: Cluster, pod: Pod): { headers: string[]; params: string[] } {
+  const headers = new Set(['authorization']);
+  const params = new Set<string>();
+  for (const ra of cluster.requestAuthentications) {
+    const ns = ra.metadata.namespace ?? 'default';
+    if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(ra.spec?.selector?.matchLabels, pod.labels)) continue;
+    for (const rule of ra.spec?.jwtRules ?? []) {
+      for (const h of rule.fromHeaders ?? []) headers.add(String(h.name).toLowerCase());
+      for (const p of rule.fromParams ?? []) params.add(p);
+    }
+  }
+  return { headers: [...headers], params: [...params] };
+}
+
+const requestsText = (n: unknown) => `${String(n)} request${n === 1 ? '' : 's'}`;
+
+/** EnvoyFilters on the pod: a local rate limit is described, others named. */
+export function filterNotes(cluster: Cluster, service: KubeService, pod: Pod): string[] {
+  const notes: string[] = [];
+  for (const f of cluster.envoyFilters) {
+    const ns = f.metadata.namespace ?? 'default';
+    if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(f.spec?.workloadSelector?.labels, pod.labels)) continue;
+    const limit = (f.spec?.configPatches ?? [])
+      .map((p: { patch?: { value?: { name?: string; typed_config?: Record<string, any> } } }) => p.patch?.value) // eslint-disable-line @typescript-eslint/no-explicit-any
+      .find((v: { name?: string } | undefined) => v?.name === 'envoy.filters.http.local_ratelimit');
+    const bucket = limit?.typed_config?.value?.token_bucket ?? limit?.typed_config?.token_bucket;
+    notes.push(bucket
+      ? `local rate limit at ${service.name} ${pod.version} (EnvoyFilter ${f.metadata.name}): ${requestsText(bucket.max_tokens)} at once, ${bucket.tokens_per_fill ?? 1} more every ${bucket.fill_interval}; beyond that 429 (depends on the request rate, which the preview does not model)`
+      : `EnvoyFilter ${f.metadata.name} applies at ${service.name} ${pod.version}: not evaluated`);
+  }
+  return notes;
+}
+
+/**
+ * Whether a Service port carries TCP rather than HTTP, by its `appProtocol` or its name's
+ * prefix (`tcp`, `tls`, `https`, `mongo`, `mysql`, `redis`); an unnamed port is sniffed, and
+ * the preview's requests are HTTP (istio/istio pkg/config/protocol/instance.go Parse).
+ */
+export function isTcpPort(port: { readonly name?: string; readonly appProtocol?: string } | undefined): boolean {
+  const protocol = (port?.appProtocol ?? port?.name?.split('-')[0] ?? '').toLowerCase();
+  return ['tcp', 'tls', 'https', 'mongo', 'mysql', 'redis'].includes(protocol);
+}

@@ -1,0 +1,143 @@
+import type { HTTPMatchRequest, HTTPRoute } from '../../imports/istio';
+import { qualifyHost, selects } from '../istio/resolve';
+import { Manifest } from '../validate/manifest';
+import { hostMatches, resolveGateway } from './cluster';
+import { isPresentMatch } from './match';
+import { hostMatchScore, namespaceOf, visibleVirtualServices, withDelegates } from './visibility';
+
+/** An HTTP route as written, with `mirrors` (Istio 1.22+), which the generated types predate. */
+export type Route = HTTPRoute & {
+  readonly mirrors?: ReadonlyArray<{
+    readonly destination?: { readonly host?: string; readonly subset?: string; readonly port?: { readonly number?: number } };
+    readonly percentage?: { readonly value?: number };
+  }>;
+};
+
+/** The proxy routes are built for: a sidecar (`mesh`) or a gateway, with its pod's labels and namespace, on a port. */
+export interface Proxy {
+  /** `mesh`, or `namespace/name` of the Gateway. */
+  readonly gateway: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly namespace: string;
+  readonly port: number;
+}
+
+/** One Envoy route: a route of a VirtualService with one of its match blocks. */
+export interface RouteEntry {
+  readonly vs: Manifest;
+  /** Position of the route in the VirtualService's list, from 1. */
+  readonly number: number;
+  readonly route: Route;
+  /** The match block; undefined for a route without matches. */
+  readonly block: HTTPMatchRequest | undefined;
+  readonly tcp: boolean;
+}
+
+/**
+ * Whether a match block is kept for this proxy: `port` must be the port listened on; with
+ * `gateways`, one of them must be the proxy's and `sourceLabels` is not looked at; without,
+ * `sourceLabels` must select the proxy's pod and `sourceNamespace` be its namespace
+ * (istio/istio pilot/pkg/networking/core/route/route.go TranslateRoute, sourceMatchHTTP).
+ */
+export function keptFor(block: HTTPMatchRequest | undefined, vsNamespace: string, proxy: Proxy): boolean {
+  if (!block) return true;
+  if (block.port !== undefined && block.port !== 0 && block.port !== proxy.port) return false;
+  if (block.gateways && block.gateways.length > 0) return block.gateways.some((g) => resolveGateway(g, vsNamespace) === proxy.gateway);
+  return selects(block.sourceLabels, proxy.labels) && (!block.sourceNamespace || block.sourceNamespace === proxy.namespace);
+}
+
+/**
+ * A route Envoy takes for every request: a uri of prefix `/` or regex `.*` (or none), and no
+ * header, method, authority, scheme or query condition (route.go IsCatchAllRoute).
+ */
+export function isCatchAll(block: HTTPMatchRequest | undefined): boolean {
+  if (!block) return true;
+  const uri = block.uri as { exact?: string; prefix?: string; regex?: string } | undefined;
+  const uriAll = !uri || isPresentMatch(uri) || uri.prefix === '/' || uri.regex === '.*';
+  const none = (m: object | undefined) => m === undefined || Object.keys(m).length === 0;
+  return uriAll && none(block.headers) && none(block.withoutHeaders) && none(block.queryParams) && !block.method && !block.authority && !block.scheme;
+}
+
+/**
+ * The Envoy routes a VirtualService gives one proxy: every route and match block kept for it,
+ * in order, up to the first catch-all (route.go BuildHTTPRoutesForVirtualService). TCP
+ * routes stand in when the VirtualService has no HTTP routes.
+ */
+export function routesFor(vs: Manifest, proxy: Proxy): RouteEntry[] {
+  const http = vs.spec?.http as Route[] | undefined;
+  const routes = http ?? (vs.spec?.tcp as Route[] | undefined) ?? [];
+  const tcp = http === undefined;
+  const ns = namespaceOf(vs);
+  const out: RouteEntry[] = [];
+  for (let i = 0; i < routes.length; i++) {
+    const route = routes[i];
+    const blocks = route.match && route.match.length > 0 ? route.match : [undefined];
+    for (const block of blocks) {
+      if (!keptFor(block, ns, proxy)) continue;
+      out.push({ vs, number: i + 1, route, block, tcp });
+      if (isCatchAll(block)) return out;
+    }
+  }
+  return out;
+}
+
+/** The routes of a sidecar for a host, and the VirtualService they come from. */
+export interface MeshRouting {
+  readonly vs: Manifest;
+  readonly entries: readonly RouteEntry[];
+  readonly notes: readonly string[];
+}
+
+/**
+ * The VirtualService a sidecar applies to `host`, with its routes for that sidecar: of the
+ * VirtualServices it sees (visibleVirtualServices), those naming the host exactly before
+ * wildcards, the most specific wildcard first; the first that leaves the caller a route wins.
+ * One that leaves none does not apply, and the host gets the default route (route.go
+ * buildSidecarVirtualHostsForVirtualService returns nothing without routes, and
+ * BuildSidecarVirtualHostWrapper then builds the Service's default virtual host).
+ */
+export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy): MeshRouting | undefined {
+  const candidates = visibleVirtualServices(all, proxy.namespace, 'mesh')
+    .map((vs) => ({ vs, score: Math.max(-1, ...(vs.spec?.hosts ?? []).map((h: string) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host))) }))
+    .filter((c) => c.score >= 0);
+  // A stable sort keeps istiod's order among equally specific hosts.
+  candidates.sort((a, b) => b.score - a.score);
+  for (const { vs: written } of candidates) {
+    const { vs, notes } = withDelegates(written, all);
+    const entries = routesFor(vs, proxy);
+    if (entries.length > 0) return { vs, entries, notes };
+  }
+  return undefined;
+}
+
+/**
+ * The routes an ingress gateway has for an authority: the VirtualServices bound to its
+ * Gateways, visible from its namespace, whose hosts match the authority most specifically
+ * (Envoy picks one virtual host per request); their routes are appended in istiod's order,
+ * then catch-alls are moved last (istio/istio pilot/pkg/networking/core/gateway.go
+ * buildGatewayHTTPRouteConfig; route.go SortVHostRoutes).
+ */
+export function gatewayRoutes(all: readonly Manifest[], gatewayKeys: readonly string[], authority: string | undefined, proxy: Omit<Proxy, 'gateway'>): { entries: RouteEntry[]; bound: Manifest[]; gatewayOf: Map<RouteEntry, string>; notes: string[] } {
+  const bound: Array<{ vs: Manifest; gateway: string; score: number }> = [];
+  for (const gateway of gatewayKeys) {
+    for (const vs of visibleVirtualServices(all, proxy.namespace, gateway)) {
+      const score = Math.max(-1, ...(vs.spec?.hosts ?? []).filter((h: string) => hostMatches(h, authority)).map((h: string) => (h === '*' ? 0 : hostMatchScore(h, authority ?? ''))));
+      if (score >= 0 && !bound.some((b) => b.vs === vs)) bound.push({ vs, gateway, score });
+    }
+  }
+  const best = Math.max(-1, ...bound.map((b) => b.score));
+  const chosen = bound.filter((b) => b.score === best);
+  const entries: RouteEntry[] = [];
+  const gatewayOf = new Map<RouteEntry, string>();
+  const notes: string[] = [];
+  for (const { vs: written, gateway } of chosen) {
+    const { vs, notes: n } = withDelegates(written, all);
+    notes.push(...n);
+    for (const e of routesFor(vs, { ...proxy, gateway })) {
+      entries.push(e);
+      gatewayOf.set(e, gateway);
+    }
+  }
+  const sorted = [...entries.filter((e) => !isCatchAll(e.block)), ...entries.filter((e) => isCatchAll(e.block))];
+  return { entries: sorted, bound: chosen.map((b) => b.vs), gatewayOf, notes };
+}
