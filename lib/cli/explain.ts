@@ -1,11 +1,14 @@
 import { buildLab } from '../app';
+import { Cluster, Pod } from '../explain/cluster';
 import { INGRESS, evaluate, firstIngressPath, hasIngressGateway } from '../explain/evaluate';
+import { qualifyHost } from '../istio/resolve';
+import { loadManifests } from '../validate/load';
 import { ReportContext, formatJson, formatText } from '../explain/report';
 import { HttpRequest } from '../explain/request';
 import { LABS, LAB_NAMES } from '../labs';
 import { render } from '../output/render';
 import { ScenarioSelection } from '../scenarios/engine';
-import { formatFinding } from '../validate/manifest';
+import { Finding, formatFinding } from '../validate/manifest';
 import { parseSets } from './args';
 import { UsageError, readFlags } from './flags';
 import { readConfig } from './config';
@@ -14,11 +17,17 @@ import { Io, processIo, runCommand } from './io';
 export const EXPLAIN_USAGE = `usage: npm run explain -- --lab L [--scenario S[,S...]]... [--set S.param=value]... [--config FILE]
                           [--from NAME] [--to SERVICE] [--path /x] [--method M] [--header name=value]...
                           [--requests N] [--seed K] [--json]
+       npm run explain -- PATH... --from WORKLOAD [--to SERVICE] [--path /x] [--method M]
+                          [--header name=value]... [--requests N] [--seed K] [--json]
 
 Previews where requests go in a lab and what happens to them, by evaluating the generated
 manifests (VirtualServices, DestinationRules, Gateways, Services, Deployments, policies)
 offline. It is not Istio: nothing is sent, and load, time and the apps' latency are not modelled.
 
+  PATH                  YAML or JSON files, or folders searched for them, read as npm run check reads
+                        them; then WORKLOAD is a Deployment, a Pod or an app label in them (name or
+                        namespace/name), or ingress, and SERVICE is the Service it calls (name,
+                        name.namespace or host; with ingress, it only filters the report)
   --lab NAME            the lab: ${LAB_NAMES.join(', ')}
   --scenario S[,S...]   switch scenarios on (repeatable); default: the flags file's for the lab
   --set S.param=value   set a parameter of a switched-on scenario (repeatable)
@@ -49,6 +58,8 @@ export interface ExplainOptions {
   readonly help: boolean;
   readonly json: boolean;
   readonly lab?: string;
+  /** Manifest files or folders (PATH mode, instead of --lab). */
+  readonly paths: readonly string[];
   /** Scenarios from the command line; undefined means: the flags file's. */
   readonly scenarios?: ScenarioSelection;
   readonly config: string;
@@ -63,7 +74,19 @@ export interface ExplainOptions {
 
 /** Reads the flags (`--flag value` or `--flag=value`); every mistake is a UsageError naming the value. */
 export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ExplainOptions {
-  const { values, switches } = readFlags(argv, VALUE_FLAGS, SWITCHES);
+  // Words that are not flags or their values are paths to read.
+  const paths: string[] = [];
+  const flags: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('-')) {
+      paths.push(arg);
+      continue;
+    }
+    flags.push(arg);
+    if (VALUE_FLAGS.includes(arg) && i + 1 < argv.length) flags.push(argv[++i]);
+  }
+  const { values, switches } = readFlags(flags, VALUE_FLAGS, SWITCHES);
   for (const [flag, given] of values) {
     if (given.length > 1 && !REPEATABLE.includes(flag)) throw new UsageError(`${flag} given twice (${given[0]}, ${given[1]}); give it once`);
   }
@@ -71,6 +94,10 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
 
   const lab = single('--lab');
   if (lab !== undefined && !LAB_NAMES.includes(lab)) throw new UsageError(`unknown lab ${lab} (labs: ${LAB_NAMES.join(', ')})`);
+  if (lab !== undefined && paths.length > 0) throw new UsageError(`give --lab ${lab} or files to read (${paths.join(' ')}), not both`);
+  for (const flag of ['--scenario', '--set', '--config']) {
+    if (paths.length > 0 && values.has(flag)) throw new UsageError(`${flag} applies to --lab; files given as PATH are read as they are`);
+  }
 
   const scenarioNames = values.get('--scenario')?.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   const sets = values.get('--set');
@@ -108,6 +135,7 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
     help: switches.has('--help'),
     json: switches.has('--json'),
     lab,
+    paths,
     scenarios,
     config: single('--config') ?? env.MESHLAB_CONFIG ?? 'meshlab.config.json',
     from: single('--from'),
@@ -135,7 +163,8 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
     io.out(EXPLAIN_USAGE);
     return 0;
   }
-  if (options.lab === undefined) throw new UsageError(`--lab is required (labs: ${LAB_NAMES.join(', ')})`);
+  if (options.paths.length > 0) return explainFiles(options, io);
+  if (options.lab === undefined) throw new UsageError(`give --lab (labs: ${LAB_NAMES.join(', ')}) or the files to read`);
   const definition = LABS.find((l) => l.name === options.lab)!;
   const selection = options.scenarios ?? readConfig(options.config)[definition.name] ?? { scenarios: [] };
   const build = buildLab(definition, undefined, selection);
@@ -185,4 +214,72 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
   };
   io.out(options.json ? formatJson(explanation, context) : formatText(explanation, context));
   return 0;
+}
+
+/** One line per file that could not be read as manifests, then exit code 1. */
+function unreadable(findings: readonly Finding[], io: Io): number {
+  for (const f of findings) io.err(`meshlab: ${formatFinding(f)}`);
+  io.err(`meshlab: ${findings.length} document(s) could not be read; nothing to explain`);
+  return 1;
+}
+
+/**
+ * PATH mode: the manifests of any files, read as `npm run check` reads them, and one hop
+ * from a workload in them (or the ingress gateway) to a Service.
+ */
+function explainFiles(options: ExplainOptions, io: Io): number {
+  const loaded = loadManifests(options.paths);
+  if (loaded.findings.length > 0) return unreadable(loaded.findings, io);
+  const manifests = loaded.objects.map((o) => o.manifest);
+  const ingress = hasIngressGateway(manifests);
+  const cluster = new Cluster(manifests);
+  const from = options.from ?? (ingress ? INGRESS : undefined);
+  if (from === undefined) throw new UsageError('give --from WORKLOAD: a Deployment, a Pod or an app label in the files (they hold no ingress Gateway)');
+  let namespace: string;
+  let fromPods: Pod[] | undefined;
+  const callees = new Map<string, readonly string[]>();
+  if (from === INGRESS) {
+    if (!ingress) throw new UsageError('--from ingress: the files hold no Gateway on the ingress gateway (selector istio: ingressgateway)');
+    const to = options.to === undefined ? undefined : cluster.services.get(serviceHost(cluster, options.to, 'default'));
+    namespace = to?.namespace ?? 'default';
+  } else {
+    fromPods = workloadPods(cluster, from);
+    namespace = fromPods[0].namespace;
+    if (options.to === undefined) throw new UsageError(`give --to SERVICE: the Service ${from} calls (services: ${serviceNames(cluster)})`);
+    const host = serviceHost(cluster, options.to, namespace);
+    if (!cluster.services.has(host) && !cluster.isExternal(host)) throw new UsageError(`unknown --to ${options.to}: no Service or ServiceEntry host in the files (services: ${serviceNames(cluster)})`);
+    callees.set(from, [options.to]);
+  }
+  const request: HttpRequest = {
+    method: options.method,
+    path: options.path ?? (from === INGRESS ? firstIngressPath(manifests) : undefined) ?? '/',
+    headers: options.headers,
+  };
+  const explanation = evaluate({ manifests, namespace, callees, from, fromPods, request, requests: options.requests, seed: options.seed });
+  const context: ReportContext = { files: options.paths, scenarios: [], from, seed: options.seed, request, to: from === INGRESS ? options.to : undefined };
+  io.out(options.json ? formatJson(explanation, context) : formatText(explanation, context));
+  return 0;
+}
+
+const serviceNames = (cluster: Cluster) => [...cluster.services.values()].map((s) => `${s.name}.${s.namespace}`).sort().join(', ') || 'none';
+
+/** The host `--to` names: a Service by name (in `namespace`), `name.namespace`, or a host as written. */
+function serviceHost(cluster: Cluster, to: string, namespace: string): string {
+  const candidates = [qualifyHost(to, namespace), `${to}.svc.cluster.local`, to];
+  return candidates.find((h) => cluster.services.has(h)) ?? to;
+}
+
+/** The pods of `--from`: a Deployment or Pod by name, else an `app` label; `namespace/name` narrows it. */
+function workloadPods(cluster: Cluster, from: string): Pod[] {
+  const [ns, name] = from.includes('/') ? from.split('/', 2) : [undefined, from];
+  const inNs = (p: Pod) => ns === undefined || p.namespace === ns;
+  let pods = cluster.pods.filter((p) => inNs(p) && p.workload === name);
+  if (pods.length === 0) pods = cluster.pods.filter((p) => inNs(p) && p.labels.app === name);
+  if (pods.length === 0) {
+    const known = [...new Set(cluster.pods.map((p) => `${p.namespace}/${p.workload}`))].sort().join(', ') || 'none';
+    throw new UsageError(`unknown --from ${from}: no Deployment, Pod or app label of that name in the files (workloads: ${known}, or ingress)`);
+  }
+  const namespaces = [...new Set(pods.map((p) => p.namespace))];
+  if (namespaces.length > 1) throw new UsageError(`--from ${from} is in several namespaces (${namespaces.join(', ')}); write namespace/${name}`);
+  return pods;
 }

@@ -3,7 +3,10 @@ import { HttpRequest } from './request';
 
 /** What the report's header names: the lab, its scenarios and the requests sent. */
 export interface ReportContext {
-  readonly lab: string;
+  /** The lab; undefined when the manifests were read from files. */
+  readonly lab?: string;
+  /** The files or folders read (PATH mode). */
+  readonly files?: readonly string[];
   readonly scenarios: readonly string[];
   /** Scenario parameters given with --set or in the flags file (`canary.weights` -> `v1:75,v2:25`). */
   readonly set?: Readonly<Record<string, string>>;
@@ -48,7 +51,7 @@ export function formatText(e: Explanation, ctx: ReportContext): string {
   const set = Object.entries(ctx.set ?? {}).map(([k, v]) => `${k}=${v}`);
   const scenarios = ctx.scenarios.length > 0 ? `scenarios ${ctx.scenarios.join(', ')}${set.length > 0 ? ` with ${set.join(' ')}` : ''}` : 'no scenarios';
   const lines = [
-    `meshlab explain: lab ${ctx.lab} (${scenarios}), ${e.requests} requests ${ctx.request.method} ${ctx.request.path} with ${headersText(ctx.request)}, from ${ctx.from}, seed ${ctx.seed}`,
+    `meshlab explain: ${ctx.lab !== undefined ? `lab ${ctx.lab} (${scenarios})` : `files ${(ctx.files ?? []).join(', ')}`}, ${e.requests} requests ${ctx.request.method} ${ctx.request.path} with ${headersText(ctx.request)}, from ${ctx.from}, seed ${ctx.seed}`,
     PREVIEW_NOTICE,
     'On each hop line, every percentage is of the requests that reached that hop; a version counts those that reached its pods.',
     '',
@@ -70,7 +73,8 @@ const counts = (list: readonly Count[], of: number) => list.map((c) => ({ name: 
 /** The same report as JSON: counts with their percentages, notes with theirs where they hold for a share. */
 export function formatJson(e: Explanation, ctx: ReportContext): string {
   return JSON.stringify({
-    lab: ctx.lab,
+    lab: ctx.lab ?? null,
+    files: ctx.files ?? [],
     scenarios: ctx.scenarios,
     set: ctx.set ?? {},
     requests: e.requests,
