@@ -1,5 +1,5 @@
 import { buildLab } from '../app';
-import { Cluster, Pod } from '../explain/cluster';
+import { Cluster, Pod, ROOT_NAMESPACE } from '../explain/cluster';
 import { INGRESS, evaluate, firstIngressPath, hasIngressGateway } from '../explain/evaluate';
 import { qualifyHost } from '../istio/resolve';
 import { loadManifests } from '../validate/load';
@@ -8,7 +8,7 @@ import { HttpRequest } from '../explain/request';
 import { LABS, LAB_NAMES } from '../labs';
 import { render } from '../output/render';
 import { ScenarioSelection } from '../scenarios/engine';
-import { Finding, formatFinding } from '../validate/manifest';
+import { Finding, formatFinding, objectKey } from '../validate/manifest';
 import { parseSets } from './args';
 import { UsageError, readFlags } from './flags';
 import { readConfig } from './config';
@@ -230,7 +230,11 @@ function unreadable(findings: readonly Finding[], io: Io): number {
 function explainFiles(options: ExplainOptions, io: Io): number {
   const loaded = loadManifests(options.paths);
   if (loaded.findings.length > 0) return unreadable(loaded.findings, io);
-  const manifests = loaded.objects.map((o) => o.manifest);
+  // A folder's steps/ are alternatives applied one at a time (as npm run check reads them), so only a step given by name is read.
+  const given = new Set(options.paths.map((p) => p.split('\\').join('/')));
+  const read = loaded.objects.filter((o) => !/(^|\/)steps\//.test(o.file ?? '') || given.has(o.file ?? '')).map((o) => o.manifest);
+  // A later object of the same identity replaces an earlier one, as kubectl apply would.
+  const manifests = [...new Map(read.map((m) => [objectKey(m), m])).values()];
   const ingress = hasIngressGateway(manifests);
   const cluster = new Cluster(manifests);
   const from = options.from ?? (ingress ? INGRESS : undefined);
@@ -241,7 +245,7 @@ function explainFiles(options: ExplainOptions, io: Io): number {
   if (from === INGRESS) {
     if (!ingress) throw new UsageError('--from ingress: the files hold no Gateway on the ingress gateway (selector istio: ingressgateway)');
     const to = options.to === undefined ? undefined : cluster.services.get(serviceHost(cluster, options.to, 'default'));
-    namespace = to?.namespace ?? 'default';
+    namespace = to?.namespace ?? cluster.pods.find((p) => p.namespace !== ROOT_NAMESPACE)?.namespace ?? 'default';
   } else {
     fromPods = workloadPods(cluster, from);
     namespace = fromPods[0].namespace;
