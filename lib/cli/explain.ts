@@ -22,7 +22,8 @@ export const EXPLAIN_USAGE = `usage: npm run explain -- --lab L [--scenario S[,S
 
 Previews where requests go in a lab and what happens to them, by evaluating the generated
 manifests (VirtualServices, DestinationRules, Gateways, Services, Deployments, policies)
-offline. It is not Istio: nothing is sent, and load, time and the apps' latency are not modelled.
+offline. It is not Istio: nothing is sent; injected delays take time, but load and the apps' latency
+are not modelled.
 
   PATH                  YAML or JSON files, or folders searched for them, read as npm run check reads
                         them; then WORKLOAD is a Deployment, a Pod or an app label in them (name or
