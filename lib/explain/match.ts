@@ -1,6 +1,7 @@
 import type { HTTPMatchRequest } from '../../imports/istio';
 import { pathOnly, queryOf, HttpRequest, Source } from './request';
-import { keptFor } from './route';
+import { selects } from '../istio/resolve';
+import { resolveGateway } from './cluster';
 import { re2FullMatch } from '../istio/re2';
 
 /** Istio's StringMatch: one of exact, prefix, regex. */
@@ -38,6 +39,28 @@ export function isPresentMatch(m: StringMatch | undefined): boolean {
 /** A header or query parameter condition: present_match, else the StringMatch on its value. */
 function matchValue(m: StringMatch, value: string | undefined): boolean {
   return isPresentMatch(m) ? value !== undefined : matchString(m, value);
+}
+
+/** The proxy routes are built for: a sidecar (`mesh`) or a gateway, with its pod's labels and namespace, on a port. */
+export interface Proxy {
+  /** `mesh`, or `namespace/name` of the Gateway. */
+  readonly gateway: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly namespace: string;
+  readonly port: number;
+}
+
+/**
+ * Whether a match block is kept for this proxy: `port` must be the port listened on; with
+ * `gateways`, one of them must be the proxy's and `sourceLabels` is not looked at; without,
+ * `sourceLabels` must select the proxy's pod and `sourceNamespace` be its namespace
+ * (istio/istio pilot/pkg/networking/core/route/route.go TranslateRoute, sourceMatchHTTP).
+ */
+export function keptFor(block: HTTPMatchRequest | undefined, vsNamespace: string, proxy: Proxy): boolean {
+  if (!block) return true;
+  if (block.port !== undefined && block.port !== 0 && block.port !== proxy.port) return false;
+  if (block.gateways && block.gateways.length > 0) return block.gateways.some((g) => resolveGateway(g, vsNamespace) === proxy.gateway);
+  return selects(block.sourceLabels, proxy.labels) && (!block.sourceNamespace || block.sourceNamespace === proxy.namespace);
 }
 
 /** `= v`, `prefix v`, `~ v` (regex), or `present`. */

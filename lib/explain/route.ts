@@ -1,9 +1,11 @@
 import type { HTTPMatchRequest, HTTPRoute } from '../../imports/istio';
-import { qualifyHost, selects } from '../istio/resolve';
+import { qualifyHost } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
-import { hostMatches, resolveGateway } from './cluster';
-import { isPresentMatch } from './match';
+import { hostMatches } from './cluster';
+import { Proxy, isPresentMatch, keptFor } from './match';
 import { hostMatchScore, namespaceOf, visibleVirtualServices, withDelegates } from './visibility';
+
+export type { Proxy } from './match';
 
 /** An HTTP route as written, with `mirrors` (Istio 1.22+), which the generated types predate. */
 export type Route = HTTPRoute & {
@@ -12,15 +14,6 @@ export type Route = HTTPRoute & {
     readonly percentage?: { readonly value?: number };
   }>;
 };
-
-/** The proxy routes are built for: a sidecar (`mesh`) or a gateway, with its pod's labels and namespace, on a port. */
-export interface Proxy {
-  /** `mesh`, or `namespace/name` of the Gateway. */
-  readonly gateway: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly namespace: string;
-  readonly port: number;
-}
 
 /** One Envoy route: a route of a VirtualService with one of its match blocks. */
 export interface RouteEntry {
@@ -31,19 +24,6 @@ export interface RouteEntry {
   /** The match block; undefined for a route without matches. */
   readonly block: HTTPMatchRequest | undefined;
   readonly tcp: boolean;
-}
-
-/**
- * Whether a match block is kept for this proxy: `port` must be the port listened on; with
- * `gateways`, one of them must be the proxy's and `sourceLabels` is not looked at; without,
- * `sourceLabels` must select the proxy's pod and `sourceNamespace` be its namespace
- * (istio/istio pilot/pkg/networking/core/route/route.go TranslateRoute, sourceMatchHTTP).
- */
-export function keptFor(block: HTTPMatchRequest | undefined, vsNamespace: string, proxy: Proxy): boolean {
-  if (!block) return true;
-  if (block.port !== undefined && block.port !== 0 && block.port !== proxy.port) return false;
-  if (block.gateways && block.gateways.length > 0) return block.gateways.some((g) => resolveGateway(g, vsNamespace) === proxy.gateway);
-  return selects(block.sourceLabels, proxy.labels) && (!block.sourceNamespace || block.sourceNamespace === proxy.namespace);
 }
 
 /**

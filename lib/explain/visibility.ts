@@ -52,7 +52,7 @@ export function visibleVirtualServices(all: readonly Manifest[], viewer: string,
     return exportTo.includes(viewer) ? 1 : -1;
   };
   return all
-    .filter((vs) => (vs.spec?.hosts ?? []).length > 0 && gatewaysOf(vs).includes(gateway))
+    .filter((vs) => vs.kind === 'VirtualService' && (vs.spec?.hosts ?? []).length > 0 && gatewaysOf(vs).includes(gateway))
     .map((vs) => ({ vs, rank: rank(vs) }))
     .filter((x) => x.rank >= 0)
     .sort((a, b) => a.rank - b.rank || byCreation(a.vs, b.vs))
