@@ -220,6 +220,16 @@ describe('which VirtualService applies', () => {
     expect(versionsOf(run(ported, { a: ['b'] }, 'a'), 'a', 'b')).toEqual(['v1']);
   });
 
+  test('on a TCP port the tcp routes apply and the http ones do not; a ServiceEntry is not a VirtualService', () => {
+    const tcpMesh = [...mesh({ a: ['v1'], b: ['v1', 'v2'] }, { portName: 'tcp' }), subsets('b')];
+    const both = [...tcpMesh, vs('b', { hosts: ['b'], http: [{ route: to('v2') }], tcp: [{ route: to('v1') }] })];
+    expect(versionsOf(run(both, { a: ['b'] }, 'a'), 'a', 'b')).toEqual(['v1']);
+    const httpOnly = [...tcpMesh, vs('b', { hosts: ['b'], http: [{ route: to('v2') }] })];
+    expect(versionsOf(run(httpOnly, { a: ['b'] }, 'a'), 'a', 'b')).toEqual(['v1', 'v2']);
+    const entry = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'b', namespace: NS }, spec: { hosts: [`b.${NS}.svc.cluster.local`], ports: [{ number: 8080, name: 'http', protocol: 'HTTP' }] } } as Manifest;
+    expect(status(run([...base(), entry], { a: ['b'] }, 'a', 10), '200')).toBe(10);
+  });
+
   const ingress = (vss: Manifest[]) => [
     ...base(),
     { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: NS }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } } as Manifest,

@@ -230,21 +230,22 @@ class Walk {
     t.reached++;
     const service = this.cluster.services.get(host);
     const port = service?.ports[0]?.port ?? 80;
+    const tcp = isTcpPort(service?.ports[0]);
     const authority = authorityFor(serviceName, port);
     if (!source.sidecar) {
       t.note(RANK.caller, `${source.name} has no sidecar: no VirtualService or DestinationRule applies, kube-proxy picks any pod`);
       return this.deliver(t, source, request, { host }, order, onPath, authority);
     }
     const proxy = { gateway: 'mesh', labels: source.labels, namespace: source.namespace, port };
-    const key = `${host}|${source.namespace}|${JSON.stringify(source.labels)}|${port}`;
-    const routing = memo(this.routing, key, () => meshRouting(this.input.manifests, host, proxy));
+    const key = `${host}|${source.namespace}|${JSON.stringify(source.labels)}|${port}|${tcp}`;
+    const routing = memo(this.routing, key, () => meshRouting(this.input.manifests, host, proxy, tcp));
     if (!routing) {
       const named = visibleVirtualServices(this.cluster.virtualServices, source.namespace, 'mesh')
         .filter((vs) => (vs.spec?.hosts ?? []).some((h: string) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host) >= 0));
       t.note(RANK.route, named.length > 0
         ? `VirtualService ${named.map((vs) => vs.metadata.name).join(', ')} has no route for ${source.name} (sourceLabels, gateways, port): default routing, any pod of the Service`
         : `no VirtualService for ${serviceName}: any pod of the Service`, true);
-      return this.router(t, source, request, undefined, { host }, order, onPath, authority, 0);
+      return tcp ? this.deliver(t, source, request, { host }, order, onPath, authority) : this.router(t, source, request, undefined, { host }, order, onPath, authority, 0);
     }
     for (const n of routing.notes) t.note(RANK.route, n);
     const ctx: MatchContext = { request, gateway: 'mesh', namespace: namespaceOf(routing.vs), port, source, authority: undefined };
@@ -353,6 +354,8 @@ class Walk {
     }
     if (r.corsPolicy) t.note(RANK.path, 'corsPolicy: answers CORS preflights (OPTIONS with Origin) at the sidecar; not evaluated');
     this.mirror(t, r, ns, target.host);
+    // A TCP route is a TCP proxy: no router, so no retries or timeouts.
+    if (m.tcp) return this.deliver(t, source, next, target, order, onPath, authority);
     return this.router(t, source, next, r, target, order, onPath, r.rewrite?.authority ?? authority, delayMs);
   }
 

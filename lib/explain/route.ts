@@ -40,13 +40,13 @@ export function isCatchAll(block: HTTPMatchRequest | undefined): boolean {
 
 /**
  * The Envoy routes a VirtualService gives one proxy: every route and match block kept for it,
- * in order, up to the first catch-all (route.go BuildHTTPRoutesForVirtualService). TCP
- * routes stand in when the VirtualService has no HTTP routes.
+ * in order, up to the first catch-all (route.go BuildHTTPRoutesForVirtualService). On a TCP
+ * port the `tcp` routes apply instead of the `http` ones (istio/istio
+ * pilot/pkg/networking/core/listener.go builds a TCP proxy from them, an HTTP connection
+ * manager from the others).
  */
-export function routesFor(vs: Manifest, proxy: Proxy): RouteEntry[] {
-  const http = vs.spec?.http as Route[] | undefined;
-  const routes = http ?? (vs.spec?.tcp as Route[] | undefined) ?? [];
-  const tcp = http === undefined;
+export function routesFor(vs: Manifest, proxy: Proxy, tcp = false): RouteEntry[] {
+  const routes = ((tcp ? vs.spec?.tcp : vs.spec?.http) ?? []) as Route[];
   const ns = namespaceOf(vs);
   const out: RouteEntry[] = [];
   for (let i = 0; i < routes.length; i++) {
@@ -55,7 +55,7 @@ export function routesFor(vs: Manifest, proxy: Proxy): RouteEntry[] {
     for (const block of blocks) {
       if (!keptFor(block, ns, proxy)) continue;
       out.push({ vs, number: i + 1, route, block, tcp });
-      if (isCatchAll(block)) return out;
+      if (!tcp && isCatchAll(block)) return out;
     }
   }
   return out;
@@ -76,7 +76,7 @@ export interface MeshRouting {
  * buildSidecarVirtualHostsForVirtualService returns nothing without routes, and
  * BuildSidecarVirtualHostWrapper then builds the Service's default virtual host).
  */
-export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy): MeshRouting | undefined {
+export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy, tcp = false): MeshRouting | undefined {
   const candidates = visibleVirtualServices(all, proxy.namespace, 'mesh')
     .map((vs) => ({ vs, score: Math.max(-1, ...(vs.spec?.hosts ?? []).map((h: string) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host))) }))
     .filter((c) => c.score >= 0);
@@ -84,7 +84,7 @@ export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy
   candidates.sort((a, b) => b.score - a.score);
   for (const { vs: written } of candidates) {
     const { vs, notes } = withDelegates(written, all);
-    const entries = routesFor(vs, proxy);
+    const entries = routesFor(vs, proxy, tcp);
     if (entries.length > 0) return { vs, entries, notes };
   }
   return undefined;
