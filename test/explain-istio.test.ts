@@ -250,6 +250,19 @@ describe('which VirtualService applies', () => {
     expect(versionsOf(run(m, {}, 'ingress', 10, GET('/other')), 'ingress', 'b')).toEqual(['v1']);
   });
 
+  test('a Gateway server host ./name or ns/name binds only VirtualServices of that namespace; the most specific host wins', () => {
+    const gw = (hosts: string[]) => ({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'edge' }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts }] } } as Manifest);
+    const route = vs('b', { hosts: ['shop.example.com'], gateways: ['edge/gw'], http: [{ route: to('v2') }] });
+    const m = (hosts: string[]) => [...base(), gw(hosts), route];
+    const host = GET('/', { host: 'shop.example.com' });
+    expect(versionsOf(run(m([`${NS}/shop.example.com`]), {}, 'ingress', 10, host), 'ingress', 'b')).toEqual(['v2']);
+    expect(status(run(m(['./shop.example.com']), {}, 'ingress', 10, host), '404')).toBe(10);
+    expect(status(run(m(['other/*']), {}, 'ingress', 10, host), '404')).toBe(10);
+    const wide = vs('a-wide', { hosts: ['*.example.com'], gateways: ['edge/gw'], http: [{ route: to('v1') }] });
+    expect(versionsOf(run([...m(['*/*']), wide], {}, 'ingress', 10, host), 'ingress', 'b')).toEqual(['v2']);
+    expect(versionsOf(run([...m(['*/*']), wide], {}, 'ingress', 10, GET('/', { host: 'other.example.com' })), 'ingress', 'b')).toEqual(['v1']);
+  });
+
   test('delegates are followed: the root match narrows the delegate routes', () => {
     const m = [
       ...base(),

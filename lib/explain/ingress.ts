@@ -32,7 +32,7 @@ export function planIngress(cluster: Cluster, all: readonly Manifest[], authorit
     isHttp(s) && (s.hosts ?? []).some((h) => hostMatches(h.slice(h.indexOf('/') + 1), authority))));
   const server = served.length > 0 ? ((served[0].spec.servers ?? []) as Server[]).find(isHttp) : undefined;
   const port = server?.port?.number ?? 80;
-  const { entries, bound, gatewayOf, notes } = gatewayRoutes(all, served.map(gatewayKey), authority, { labels: INGRESS_GATEWAY_LABELS, namespace: ROOT_NAMESPACE, port });
+  const { entries, bound, gatewayOf, notes } = gatewayRoutes(all, served, authority, { labels: INGRESS_GATEWAY_LABELS, namespace: ROOT_NAMESPACE, port });
   return { gateways, served, port, bound, entries, gatewayOf, notes };
 }
 

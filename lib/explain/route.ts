@@ -1,7 +1,6 @@
 import type { HTTPMatchRequest, HTTPRoute } from '../../imports/istio';
 import { qualifyHost } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
-import { hostMatches } from './cluster';
 import { Proxy, isPresentMatch, keptFor } from './match';
 import { hostMatchScore, namespaceOf, visibleVirtualServices, withDelegates } from './visibility';
 
@@ -90,23 +89,81 @@ export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy
   return undefined;
 }
 
+/** Whether a host pattern covers a host or a narrower pattern (`*` all, `*.x` what ends in `.x`). */
+function covers(pattern: string, host: string): boolean {
+  if (pattern === '*') return true;
+  return pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : pattern === host;
+}
+
+/** The hosts two patterns share: the narrower one when one covers the other (istio/istio pkg/config/host/names.go Intersection). */
+function intersect(a: string, b: string): string | undefined {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  if (covers(x, y)) return y;
+  if (covers(y, x)) return x;
+  return undefined;
+}
+
 /**
- * The routes an ingress gateway has for an authority: the VirtualServices bound to its
- * Gateways, visible from its namespace, whose hosts match the authority most specifically
- * (Envoy picks one virtual host per request); their routes are appended in istiod's order,
- * then catch-alls are moved last (istio/istio pilot/pkg/networking/core/gateway.go
- * buildGatewayHTTPRouteConfig; route.go SortVHostRoutes).
+ * The server hosts of a Gateway a VirtualService in `namespace` may bind: `ns/host` only for
+ * that namespace, `./host` for the Gateway's own, `* /host` and a bare host for every one
+ * (istio/istio pilot/pkg/model/gateway.go sanitizeServerHostNamespace; pkg/config/host/names.go
+ * NamesForNamespace).
  */
-export function gatewayRoutes(all: readonly Manifest[], gatewayKeys: readonly string[], authority: string | undefined, proxy: Omit<Proxy, 'gateway'>): { entries: RouteEntry[]; bound: Manifest[]; gatewayOf: Map<RouteEntry, string>; notes: string[] } {
-  const bound: Array<{ vs: Manifest; gateway: string; score: number }> = [];
-  for (const gateway of gatewayKeys) {
+export function serverHostsFor(serverHosts: readonly string[], gatewayNamespace: string, namespace: string): string[] {
+  const out: string[] = [];
+  for (const h of serverHosts) {
+    const slash = h.indexOf('/');
+    if (slash < 0) {
+      out.push(h);
+      continue;
+    }
+    const ns = h.slice(0, slash) === '.' ? gatewayNamespace : h.slice(0, slash);
+    if (ns === '*' || ns === namespace) out.push(h.slice(slash + 1));
+  }
+  return out;
+}
+
+/** How Envoy ranks a virtual host's domain for a request's host: exact, then the longest wildcard, `*` last; -1 when it does not match. */
+function domainScore(domain: string, authority: string | undefined): number {
+  if (domain === '*') return 0;
+  if (authority === undefined) return -1;
+  return hostMatchScore(domain, authority);
+}
+
+type GatewayServer = { port?: { number?: number; protocol?: string }; hosts?: string[] };
+
+/**
+ * The routes an ingress gateway has for an authority. Each VirtualService bound to a Gateway
+ * serving the port gives its routes to the virtual hosts where its hosts and the server hosts
+ * its namespace may bind intersect; routes of several VirtualServices for one host are
+ * appended in istiod's order, catch-alls moved last (istio/istio
+ * pilot/pkg/networking/core/gateway.go buildGatewayHTTPRouteConfig; route.go
+ * SortVHostRoutes). Envoy then takes the virtual host whose domain matches the authority most
+ * specifically.
+ */
+export function gatewayRoutes(all: readonly Manifest[], gateways: readonly Manifest[], authority: string | undefined, proxy: Omit<Proxy, 'gateway'>): { entries: RouteEntry[]; bound: Manifest[]; gatewayOf: Map<RouteEntry, string>; notes: string[] } {
+  const vhosts = new Map<string, Array<{ vs: Manifest; gateway: string }>>();
+  for (const g of gateways) {
+    const gateway = `${namespaceOf(g)}/${g.metadata.name}`;
+    const servers = ((g.spec?.servers ?? []) as GatewayServer[]).filter((s) => s.port?.number === proxy.port && ['HTTP', 'HTTP2'].includes((s.port?.protocol ?? '').toUpperCase()));
+    const serverHosts = servers.flatMap((s) => s.hosts ?? []);
     for (const vs of visibleVirtualServices(all, proxy.namespace, gateway)) {
-      const score = Math.max(-1, ...(vs.spec?.hosts ?? []).filter((h: string) => hostMatches(h, authority)).map((h: string) => (h === '*' ? 0 : hostMatchScore(h, authority ?? ''))));
-      if (score >= 0 && !bound.some((b) => b.vs === vs)) bound.push({ vs, gateway, score });
+      const allowed = serverHostsFor(serverHosts, namespaceOf(g), namespaceOf(vs));
+      const domains = new Set<string>();
+      for (const h of (vs.spec?.hosts ?? []) as string[]) for (const sh of allowed) {
+        const d = intersect(sh, h);
+        if (d !== undefined) domains.add(d);
+      }
+      for (const d of domains) {
+        const list = vhosts.get(d) ?? [];
+        if (!list.some((x) => x.vs === vs)) list.push({ vs, gateway });
+        vhosts.set(d, list);
+      }
     }
   }
-  const best = Math.max(-1, ...bound.map((b) => b.score));
-  const chosen = bound.filter((b) => b.score === best);
+  const scored = [...vhosts.keys()].map((d) => ({ d, score: domainScore(d, authority) })).filter((x) => x.score >= 0);
+  const best = scored.sort((a, b) => b.score - a.score)[0];
+  const chosen = best ? vhosts.get(best.d)! : [];
   const entries: RouteEntry[] = [];
   const gatewayOf = new Map<RouteEntry, string>();
   const notes: string[] = [];
