@@ -215,6 +215,14 @@ describe('which VirtualService applies', () => {
     expect(versionsOf(e, 'a', 'b')).toEqual(['v1', 'v2']);
   });
 
+  test('a wildcard host claims a Service only when no VirtualService names it exactly, and only the most specific wildcard', () => {
+    const wide = vs('a-wide', { hosts: ['*.svc.cluster.local'], http: [{ route: to('v2') }] });
+    const narrow = vs('b-narrow', { hosts: [`*.${NS}.svc.cluster.local`], http: [{ route: to('v1') }] });
+    expect(versionsOf(run([...base(), wide, narrow], { a: ['b'] }, 'a'), 'a', 'b')).toEqual(['v1']);
+    const exactForNobody = vs('c-exact', { hosts: ['b'], http: [{ match: [{ sourceLabels: { app: 'nobody' } }], route: to('v2') }] });
+    expect(versionsOf(run([...base(), narrow, exactForNobody], { a: ['b'] }, 'a'), 'a', 'b')).toEqual(['v1', 'v2']);
+  });
+
   test('a match on port keeps the route only for callers on that port', () => {
     const ported = [...base(), vs('b', { hosts: ['b'], http: [{ match: [{ port: 9999 }], route: to('v2') }, { route: to('v1') }] })];
     expect(versionsOf(run(ported, { a: ['b'] }, 'a'), 'a', 'b')).toEqual(['v1']);

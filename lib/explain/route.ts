@@ -68,20 +68,28 @@ export interface MeshRouting {
 }
 
 /**
- * The VirtualService a sidecar applies to `host`, with its routes for that sidecar: of the
- * VirtualServices it sees (visibleVirtualServices), those naming the host exactly before
- * wildcards, the most specific wildcard first; the first that leaves the caller a route wins.
- * One that leaves none does not apply, and the host gets the default route (route.go
- * buildSidecarVirtualHostsForVirtualService returns nothing without routes, and
- * BuildSidecarVirtualHostWrapper then builds the Service's default virtual host).
+ * The VirtualService a sidecar applies to `host`, with its routes for that sidecar. Of the
+ * VirtualServices it sees (visibleVirtualServices, in istiod's order), those naming the host
+ * exactly each offer their routes and the first that leaves the caller one wins (the
+ * sidecar's later virtual hosts for the same domain are dropped: httproute.go
+ * dedupeDomains). Only when none names it exactly does a wildcard host claim it, and then only
+ * the first VirtualService with the most specific matching wildcard (istio/istio
+ * pilot/pkg/model/sidecar.go computeWildcardHostVirtualServiceIndex; route.go
+ * separateVSHostsAndServices). One that leaves the caller no route does not apply, and the
+ * host gets its default route (route.go buildSidecarVirtualHostsForVirtualService returns
+ * nothing without routes; BuildSidecarVirtualHostWrapper builds the Service's default).
  */
 export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy, tcp = false): MeshRouting | undefined {
-  const candidates = visibleVirtualServices(all, proxy.namespace, 'mesh')
-    .map((vs) => ({ vs, score: Math.max(-1, ...(vs.spec?.hosts ?? []).map((h: string) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host))) }))
-    .filter((c) => c.score >= 0);
-  // A stable sort keeps istiod's order among equally specific hosts.
-  candidates.sort((a, b) => b.score - a.score);
-  for (const { vs: written } of candidates) {
+  const visible = visibleVirtualServices(all, proxy.namespace, 'mesh');
+  const hostsOf = (vs: Manifest) => ((vs.spec?.hosts ?? []) as string[]).map((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase());
+  const exact = visible.filter((vs) => hostsOf(vs).includes(host.toLowerCase()));
+  let candidates = exact;
+  if (exact.length === 0) {
+    const scored = visible.map((vs) => ({ vs, score: Math.max(-1, ...hostsOf(vs).filter((h) => h.includes('*')).map((h) => hostMatchScore(h, host))) }));
+    const best = Math.max(-1, ...scored.map((x) => x.score));
+    candidates = best < 0 ? [] : scored.filter((x) => x.score === best).slice(0, 1).map((x) => x.vs);
+  }
+  for (const written of candidates) {
     const { vs, notes } = withDelegates(written, all);
     const entries = routesFor(vs, proxy, tcp);
     if (entries.length > 0) return { vs, entries, notes };
