@@ -295,6 +295,12 @@ describe('which DestinationRule applies', () => {
     expect(versionsOf(e, 'a', `b.${NS}`)).toEqual(['v2']);
   });
 
+  test('DestinationRules of one host in one namespace are merged: subsets of both, the older one first', () => {
+    const only = (name: string, subset: string, version: string) => dr(name, { host: 'b', subsets: [{ name: subset, labels: { version } }] });
+    const m = [...mesh({ a: ['v1'], b: ['v1', 'v2'] }), vs('b', { hosts: ['b'], http: [{ route: [{ destination: { host: 'b', subset: 'two' } }] }] }), only('b-1', 'one', 'v1'), only('b-2', 'two', 'v2'), only('b-3', 'two', 'v1')];
+    expect(versionsOf(run(m, { a: ['b'] }, 'a', 10), 'a', 'b')).toEqual(['v2']);
+  });
+
   test('the most specific host wins over a wildcard, whatever the order', () => {
     const m = [...mesh({ a: ['v1'], b: ['v1', 'v2'] }), route, rule('a-wild', `*.${NS}.svc.cluster.local`, 'v1'), rule('z-exact', 'b', 'v2')];
     expect(versionsOf(run(m, { a: ['b'] }, 'a', 10), 'a', 'b')).toEqual(['v2']);

@@ -81,12 +81,30 @@ export function destinationRuleFor(all: readonly Manifest[], host: string, calle
   const mostSpecific = (candidates: Manifest[]): Manifest | undefined => {
     const scored = candidates.map((dr) => ({ dr, score: hostMatchScore(drHost(dr), host) })).filter((x) => x.score >= 0);
     const best = Math.max(-1, ...scored.map((x) => x.score));
-    return scored.filter((x) => x.score === best).map((x) => x.dr).sort(byCreation)[0];
+    const rules = scored.filter((x) => x.score === best).map((x) => x.dr)
+      .sort((a, b) => Number(!a.spec?.workloadSelector) - Number(!b.spec?.workloadSelector) || byCreation(a, b));
+    return rules.length > 1 ? mergeRules(rules) : rules[0];
   };
   const usable = all.filter(selected);
   const local = (ns: string) => usable.filter((dr) => namespaceOf(dr) === ns && (dr.spec?.workloadSelector || exportedTo(dr.spec?.exportTo, ns, ns)));
   const exported = (ns: string) => usable.filter((dr) => namespaceOf(dr) === ns && !dr.spec?.workloadSelector && exportedTo(dr.spec?.exportTo, ns, caller));
   return mostSpecific(local(caller)) ?? mostSpecific(exported(serviceNamespace)) ?? mostSpecific(exported(ROOT_NAMESPACE));
+}
+
+/**
+ * DestinationRules of one host in one namespace, merged as istiod merges them: the oldest's
+ * fields, with the subsets of the others added when their names are new, and the first
+ * trafficPolicy (istio/istio pilot/pkg/model/destination_rule.go mergeDestinationRule).
+ */
+function mergeRules(rules: readonly Manifest[]): Manifest {
+  const [first, ...rest] = rules;
+  const subsets = [...(first.spec?.subsets ?? [])];
+  let trafficPolicy = first.spec?.trafficPolicy;
+  for (const r of rest) {
+    for (const s of r.spec?.subsets ?? []) if (!subsets.some((x: { name?: string }) => x.name === s.name)) subsets.push(s);
+    trafficPolicy ??= r.spec?.trafficPolicy;
+  }
+  return { ...first, spec: { ...first.spec, subsets, trafficPolicy } };
 }
 
 /**
