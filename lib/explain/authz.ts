@@ -55,7 +55,7 @@ function matchValue(pattern: string, value: string | undefined, ignoreCase = fal
   return v === p;
 }
 
-/** One path segment and any rest of a path, in Envoy's URI template matcher (RFC 3986 pchar). */
+/** One path segment and any rest of a path, as Envoy's URI template matcher turns `*` and `**` into RE2 (envoyproxy/envoy source/extensions/path/uri_template_lib/uri_template_internal.cc toRegexPattern). */
 const SEGMENT = "[a-zA-Z0-9._~%!$&'()+,;:@=-]+";
 const REST = "[a-zA-Z0-9._~%!$&'()+,;:@=/-]*";
 
