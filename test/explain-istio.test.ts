@@ -349,7 +349,8 @@ describe('matching as Istio renders it for Envoy', () => {
 
 describe('npm run explain -- PATH...: any manifests', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-explain-files-'));
-  const manifests = [...mesh({ web: ['v1'], api: ['v1', 'v2'] }), subsets('api'), vs('api', { hosts: ['api'], http: [{ route: [{ destination: { host: 'api', subset: 'v2' } }] }] })];
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: NS, labels: { app: 'toolbox' } }, spec: { containers: [{ name: 'debug', image: 'x' }] } } as Manifest;
+  const manifests = [...mesh({ web: ['v1'], api: ['v1', 'v2'] }), pod, subsets('api'), vs('api', { hosts: ['api'], http: [{ route: [{ destination: { host: 'api', subset: 'v2' } }] }] })];
   fs.writeFileSync(path.join(dir, 'all.yaml'), manifests.map((m) => dump(m)).join('---\n'));
   const explain = (argv: string[]) => {
     const out: string[] = [];
@@ -358,8 +359,8 @@ describe('npm run explain -- PATH...: any manifests', () => {
     return { code, out, err };
   };
 
-  test('a Deployment or an app label in the files calls a Service, with the report of a lab', () => {
-    for (const from of ['web-v1', 'web', `${NS}/web`]) {
+  test('a Deployment, a Pod or an app label in the files calls a Service, with the report of a lab', () => {
+    for (const from of ['web-v1', 'web', `${NS}/web`, 'debug', 'toolbox']) {
       const { code, out, err } = explain([dir, '--from', from, '--to', 'api', '--requests', '20', '--json']);
       expect({ code, err }).toEqual({ code: 0, err: [] });
       const r = JSON.parse(out[0]);
