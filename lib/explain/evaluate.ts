@@ -367,8 +367,8 @@ class Walk {
   private mirror(t: HopTally, r: Route, ns: string, destHost: string): void {
     const legacy = r as Route & { mirrorPercent?: number };
     const all = [
-      ...(r.mirror ? [{ host: r.mirror.host, subset: r.mirror.subset, percent: r.mirrorPercentage?.value ?? legacy.mirrorPercent ?? 100 }] : []),
-      ...(r.mirrors ?? []).filter((m) => m.destination).map((m) => ({ host: m.destination!.host, subset: m.destination!.subset, percent: m.percentage?.value ?? 100 })),
+      ...(r.mirror ? [{ host: r.mirror.host, subset: r.mirror.subset, percent: r.mirrorPercentage ? r.mirrorPercentage.value ?? 0 : legacy.mirrorPercent ?? 100 }] : []),
+      ...(r.mirrors ?? []).filter((m) => m.destination).map((m) => ({ host: m.destination!.host, subset: m.destination!.subset, percent: m.percentage ? m.percentage.value ?? 0 : 100 })),
     ];
     for (const m of all) {
       const mirrorHost = qualifyHost(m.host ?? '', ns);

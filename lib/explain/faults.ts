@@ -52,7 +52,7 @@ export function faultOf(route: Route): RouteFault | undefined {
   return {
     delayMs: delay ? durationMs(delay.fixedDelay) : undefined,
     delayText: delay?.fixedDelay,
-    delayPercent: delay ? delay.percentage?.value ?? delay.percent ?? 0 : 0,
+    delayPercent: delay ? (delay.percentage ? delay.percentage.value ?? 0 : delay.percent ?? 0) : 0,
     abortStatus: abort?.httpStatus,
     abortOther: abort && abort.httpStatus === undefined ? `gRPC ${abort.grpcStatus}` : undefined,
     abortPercent: abort ? abort.percentage?.value ?? 0 : 0,
