@@ -301,6 +301,13 @@ describe('which DestinationRule applies', () => {
     expect(versionsOf(run(m, { a: ['b'] }, 'a', 10), 'a', 'b')).toEqual(['v2']);
   });
 
+  test("the ingress gateway, in the root namespace, takes a mesh-wide rule there only after the Service's own", () => {
+    const gw = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: NS }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } } as Manifest;
+    const edge = vs('edge', { hosts: ['*'], gateways: ['gw'], http: [{ route: [{ destination: { host: 'b', subset: 's' } }] }] });
+    const m = [...mesh({ b: ['v1', 'v2'] }), gw, edge, rule('b', 'b', 'v2'), rule('mesh-wide', '*.local', 'v1', 'istio-system')];
+    expect(versionsOf(run(m, {}, 'ingress', 10), 'ingress', 'b')).toEqual(['v2']);
+  });
+
   test('the most specific host wins over a wildcard, whatever the order', () => {
     const m = [...mesh({ a: ['v1'], b: ['v1', 'v2'] }), route, rule('a-wild', `*.${NS}.svc.cluster.local`, 'v1'), rule('z-exact', 'b', 'v2')];
     expect(versionsOf(run(m, { a: ['b'] }, 'a', 10), 'a', 'b')).toEqual(['v2']);

@@ -214,7 +214,7 @@ class Walk {
       t.reached++;
       for (const n of this.ingress.notes) t.note(RANK.route, n);
       const name = destination ? to : NO_DESTINATION;
-      return this.apply(t, INGRESS_SOURCE, request, matched, destination, t.order, [], route(entry.route).rewrite?.authority ?? authority ?? name);
+      return this.apply(t, INGRESS_SOURCE, request, matched, destination, t.order, [], entry.route.rewrite?.authority ?? authority ?? name);
     }
     const t = this.tally(INGRESS, NO_DESTINATION, [-1]);
     t.reached++;
@@ -305,7 +305,7 @@ class Walk {
    * the router.
    */
   private apply(t: HopTally, source: Source, request: HttpRequest, m: Matched, destination: HTTPRouteDestination | undefined, order: readonly number[], onPath: readonly string[], authority: string): Outcome {
-    const r = route(m.route);
+    const r = m.route;
     const ns = namespaceOf(m.vs);
     const target = destination ? targetOf(destination, ns) : undefined;
     t.note(RANK.route + m.number / 1000, this.describeRoute(m, target?.host ?? ''), true);
@@ -473,9 +473,6 @@ class Walk {
     return authorize(policies, req);
   }
 }
-
-/** A route with the fields the generated types predate. */
-const route = (r: RouteEntry['route']): Route => r;
 
 /**
  * Sends `requests` requests through the manifests, from `from`, and counts per hop where

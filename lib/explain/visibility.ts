@@ -88,7 +88,14 @@ export function destinationRuleFor(all: readonly Manifest[], host: string, calle
   const usable = all.filter(selected);
   const local = (ns: string) => usable.filter((dr) => namespaceOf(dr) === ns && (dr.spec?.workloadSelector || exportedTo(dr.spec?.exportTo, ns, ns)));
   const exported = (ns: string) => usable.filter((dr) => namespaceOf(dr) === ns && !dr.spec?.workloadSelector && exportedTo(dr.spec?.exportTo, ns, caller));
-  return mostSpecific(local(caller)) ?? mostSpecific(exported(serviceNamespace)) ?? mostSpecific(exported(ROOT_NAMESPACE));
+  // A proxy in the root namespace (the ingress gateway) takes only the root namespace's private rules first, so
+  // that mesh-wide rules there do not hide the Service's own (push_context.go destinationRule, rootNamespaceLocal).
+  const privateOnly = (dr: Manifest) => {
+    const e: string[] = dr.spec?.exportTo ?? [];
+    return e.length === 1 && (e[0] === '.' || e[0] === namespaceOf(dr));
+  };
+  const first = caller === ROOT_NAMESPACE ? local(caller).filter((dr) => dr.spec?.workloadSelector || privateOnly(dr)) : local(caller);
+  return mostSpecific(first) ?? mostSpecific(exported(serviceNamespace)) ?? mostSpecific(exported(ROOT_NAMESPACE));
 }
 
 /**
