@@ -344,6 +344,12 @@ describe('matching as Istio renders it for Envoy', () => {
     expect(matches([{ queryParams: { v: { exact: '2' } } }], ctx('/?v=1&v=2'))).toBe(false);
   });
 
+  test('uriRegexRewrite rewrites the path with RE2 and \\1 groups, keeping the query', () => {
+    const m = [...mesh({ a: ['v1'], b: ['v1'] }), vs('b', { hosts: ['b'], http: [{ rewrite: { uriRegexRewrite: { match: '^/svc/([^/]+)(/.*)$', rewrite: '\\2/of/\\1' } }, route: [{ destination: { host: 'b' } }] }] })];
+    const b = hopOf(run(m, { a: ['b'] }, 'a', 1, GET('/svc/eu/list?x=1')), 'a', 'b');
+    expect(b.notes.map((n) => n.text)).toContain('path /svc/eu/list?x=1 rewritten to /list/of/eu?x=1');
+  });
+
   test('mirrors: each is read with its percentage', () => {
     const m = [...mesh({ a: ['v1'], b: ['v1', 'v2'] }), subsets('b'), vs('b', { hosts: ['b'], http: [{
       route: [{ destination: { host: 'b', subset: 'v1' } }],

@@ -1,6 +1,7 @@
 import type { HTTPRouteDestination } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
 import { AuthzDecision, AuthzRequest, authorize, policiesFor } from './authz';
+import { re2ReplaceAll } from '../istio/re2';
 import { qualifyHost } from '../istio/resolve';
 import { Cluster, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
 import { describeRetries, durationMs, faultOf, msText, retriable, retryPolicyOf } from './faults';
@@ -8,7 +9,7 @@ import { IngressPlan, planIngress } from './ingress';
 import { MatchContext, describeMatch, matchBlock } from './match';
 import { filterNotes, isTcpPort, peerMode, tokenSources } from './policy';
 import { Random } from './random';
-import { HttpRequest, Source, queryOf } from './request';
+import { HttpRequest, Source, pathOnly, queryOf } from './request';
 import { Route, RouteEntry, meshRouting } from './route';
 import { Explanation, HopTally, compareOrder, increment } from './tally';
 import { Upstream, effectivePolicy, flatten, pickPod, upstreamOf } from './upstream';
@@ -337,7 +338,17 @@ class Walk {
     if (!destination || !target) return this.end(t, 'no destination 503', 503, delayMs);
 
     let next = request;
-    if (r.rewrite?.uri !== undefined) {
+    // uriRegexRewrite: Envoy's regex_rewrite on the path without its query (istio/istio route.go applyHTTPRouteDestination).
+    const regexRewrite = (r.rewrite as { uriRegexRewrite?: { match?: string; rewrite?: string } } | undefined)?.uriRegexRewrite;
+    if (regexRewrite?.match !== undefined) {
+      const q = request.path.indexOf('?');
+      const rewritten = re2ReplaceAll(regexRewrite.match, pathOnly(request.path), regexRewrite.rewrite ?? '');
+      if (rewritten !== undefined) {
+        const path = rewritten + (q < 0 ? '' : request.path.slice(q));
+        t.note(RANK.path, `path ${request.path} rewritten to ${path}`, true);
+        next = { ...next, path };
+      }
+    } else if (r.rewrite?.uri !== undefined) {
       const path = rewritePath(request.path, m.block, r.rewrite.uri);
       t.note(RANK.path, `path ${request.path} rewritten to ${path}`, true);
       next = { ...next, path };

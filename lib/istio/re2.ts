@@ -39,3 +39,15 @@ export function re2FullMatch(regex: string, value: string): boolean {
   const entry = compile(regex);
   return typeof entry !== 'string' && entry.matches(value);
 }
+
+/**
+ * `value` with every match of `regex` replaced by `substitution`, in which `\0` to `\9` stand
+ * for the groups and `\\` for a backslash, as in Envoy's RegexMatchAndSubstitute (RE2's
+ * GlobalReplace); undefined when RE2 rejects the expression.
+ */
+export function re2ReplaceAll(regex: string, value: string, substitution: string): string | undefined {
+  const entry = compile(regex);
+  if (typeof entry === 'string') return undefined;
+  return entry.matcher(value).replaceAll((...groups: Array<string | null>) =>
+    substitution.replace(/\\(\d|\\)/g, (_, g: string) => (g === '\\' ? '\\' : groups[Number(g)] ?? '')));
+}
