@@ -467,7 +467,7 @@ class Walk {
   }
 
   private authorize(service: KubeService, pod: Pod, request: HttpRequest, source: Source, port: number | undefined, authority: string): AuthzDecision {
-    const { policies, headers, params } = memo(this.podPolicies, pod.name, () => ({ policies: policiesFor(this.cluster, pod), ...tokenSources(this.cluster, pod) }));
+    const { policies, headers, params } = memo(this.podPolicies, `${pod.namespace}/${pod.name}`, () => ({ policies: policiesFor(this.cluster, pod), ...tokenSources(this.cluster, pod) }));
     if (policies.length === 0) return NO_POLICY;
     const servicePort = service.ports.find((p) => p.port === port) ?? service.ports[0];
     const target = servicePort?.targetPort;
