@@ -222,8 +222,8 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     scenario: cors,
     defaults: { service: 'httpbin', origins: 'http://www.will.com', methods: 'POST,GET', maxAge: '24h' },
     observe: [
-      "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: GET' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
-      "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://other.example.com' -H 'Access-Control-Request-Method: GET' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
+      "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: POST' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
+      "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://other.example.com' -H 'Access-Control-Request-Method: POST' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
     ],
   },
   { scenario: requestHeaders, defaults: { service: 'httpbin', name: 'X-custom-1', value: '1' }, observe: 'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://httpbin:8000/headers' },

@@ -130,6 +130,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
     observe: [
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080',
       'kubectl -n {namespace} exec deploy/egressgithub -c egressgithub -- curl -s localhost:8080',
+      'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://httpbin.org/headers',
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://example.com/',
     ],
   },

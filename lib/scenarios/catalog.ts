@@ -91,7 +91,7 @@ export const mirror: ScenarioDefinition = {
     percent: param.percent('percent of requests copied'),
   },
   apply: (lab, v) => new Mirror(lab, { to: v.version, mirror: v.mirror, percent: v.percent }),
-  expect: (v) => `every answer comes from ${v.version.name}; the access log of ${v.service.name} ${v.mirror.name}'s sidecar (\`kubectl -n ${v.service.lab.namespace} logs -l app=${v.service.app},version=${v.mirror.name} -c istio-proxy --tail=5\`) shows ${v.percent}% of the requests too, their authority ending in -shadow`,
+  expect: (v) => `every answer comes from ${v.version.name}; the access log of ${v.service.name} ${v.mirror.name}'s sidecar (container istio-proxy) shows ${v.percent}% of the requests too, their authority ending in -shadow`,
 };
 
 export const faultAbort: ScenarioDefinition = {
@@ -217,7 +217,7 @@ export const outlierDetection: ScenarioDefinition = {
   summary: 'ejects failing pods from the load-balancing pool (random balancing over a scaled-out version)',
   params: { service: svc, ...outlierParams, version: param.version('version to scale out'), replicas: param.count('its replicas', 1) },
   apply: (lab, v) => new OutlierDetection(lab, { ...v, scale: { version: v.version, replicas: v.replicas } }),
-  expect: (v) => `make one ${v.service.name} ${v.version.name} pod misbehave: after ${v.consecutive5xxErrors} error(s) it is ejected for ${d(v.baseEjectionTime)} and the answers come from the healthy pods only`,
+  expect: (v) => `a failing ${v.service.name} pod is ejected after ${v.consecutive5xxErrors} error(s) for ${d(v.baseEjectionTime)}: the answers come from the healthy pods, and its error shows again only when it comes back`,
 };
 
 export const rateLimit: ScenarioDefinition = {
