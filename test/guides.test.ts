@@ -117,18 +117,25 @@ describe("a step's revert never deletes the lab's own objects", () => {
   });
   const keyOf = (m: Manifest) => (m.kind === 'Namespace' ? `namespace//${m.metadata.name}` : `${m.kind.toLowerCase()}/${m.metadata.namespace}/${m.metadata.name}`);
 
-  // Every step that adds objects, switched on in the lab's own files (as meshlab.config.json does).
-  const adding = LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const))
-    .filter(([lab, step]) => /^- Adds: (?!nothing)/m.test(sectionOf(lab, step)));
+  // Every step whose revert deletes something, switched on in the lab's own files (as meshlab.config.json does).
+  const all = LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const));
+  const deleting = all.filter(([lab, step]) => revertBlock(sectionOf(lab, step)).some((l) => / delete /.test(l)));
+  const adding = all.filter(([lab, step]) => /^- Adds: (?!nothing)/m.test(sectionOf(lab, step)));
 
   test('the steps that add objects are the ones expected', () => {
     expect(adding.length).toBeGreaterThanOrEqual(14);
+    expect(deleting.map((s) => s.join(' '))).toEqual(expect.arrayContaining(['polyglot ingress-tls', 'fft ingress-tls']));
   });
 
-  test.each(adding)('%s %s, with the step on in the flags file', (lab, step) => {
+  test.each(deleting)('%s %s, with the step on in the flags file', (lab, step) => {
     const on = synthesizeOutput({ targets: [lab], scenarios: { [lab]: { scenarios: [step] } } });
     expect(on.findings).toEqual([]);
-    const base = new Set(labObjects(on.files, lab).map(keyOf));
+    // The lab's objects, and the certificate secrets its Gateways use.
+    const base = new Set([
+      ...labObjects(on.files, lab).map(keyOf),
+      ...labObjects(on.files, lab).filter((m) => m.kind === 'Gateway').flatMap((m) => m.spec.servers).filter((s: any) => s.tls?.credentialName) // eslint-disable-line @typescript-eslint/no-explicit-any
+        .map((s: any) => `secret/istio-system/${s.tls.credentialName}`), // eslint-disable-line @typescript-eslint/no-explicit-any
+    ]);
     const header = on.files.find((f) => f.path === `${lab}/steps/${step}.yaml`)!.content.match(/^# Revert: (.*)$/m)![1];
     const revert = revertBlock(sectionOf(lab, step, on.files));
     for (const lines of [revert, [header]]) {

@@ -176,7 +176,6 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
       ...sh([
         ...(step.applied.preset.undo ?? []).map((c) => fill(c, build, step.applied)),
         ...revertCommands(output, definition.name, step),
-        ...(scenario.cleanup?.(values) ?? []),
       ]),
       '',
     );

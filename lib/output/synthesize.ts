@@ -22,7 +22,7 @@ export function synthesizeOutput(props: MeshlabProps = {}): Synthesis {
     const plainObjects = base.applied.length === 0 ? synthesis.objects : render([buildLab(definition, options).lab], { files: false }).objects;
     // A lab that is itself invalid would report the same problems once per step.
     const written = synthesis.objects.map((o) => o.manifest);
-    const output = { outDir: props.outDir ?? 'dist', base: written };
+    const output = { outDir: props.outDir ?? 'dist', base: written, switchedOn: base.applied.map((a) => a.preset.scenario.name) };
     const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, options, selection.set, output);
     const guide = renderGuide(base, steps.steps, { lab: written, plain: plainObjects.map((o) => o.manifest) }, output);
     files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: guide });
