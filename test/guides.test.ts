@@ -1,3 +1,7 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { run } from '../lib/cli/run';
 import { LABS } from '../lib/labs';
 import { labFolder } from '../lib/output/steps';
 import { synthesizeOutput } from '../lib/output/synthesize';
@@ -101,6 +105,19 @@ describe('guides written elsewhere with --out', () => {
     expect(guideOf(lab, elsewhere.files)).not.toContain('dist/');
     expect(guideOf(lab, elsewhere.files)).toContain(`kubectl apply -f build/labs/${lab}/steps/canary.yaml`);
     for (const f of elsewhere.files.filter((x) => x.path.startsWith(`${lab}/steps/`))) expect(f.content).toMatch(/^# Apply on the lab: kubectl apply -f build\/labs\//m);
+  });
+
+  test('the command line passes --out (and CDK8S_OUTDIR) to the guides it writes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-guides-'));
+    try {
+      const quiet = { out: () => undefined, err: () => undefined };
+      expect(run(['--lab', 'flask', '--out', path.join(dir, 'a')], {}, quiet)).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'a', 'flask', 'README.md'), 'utf8')).toContain(`kubectl apply -f ${path.join(dir, 'a')}/flask/steps/route.yaml`);
+      expect(run(['--lab', 'flask'], { CDK8S_OUTDIR: path.join(dir, 'b') }, quiet)).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'b', 'flask', 'README.md'), 'utf8')).toContain(`kubectl apply -f ${path.join(dir, 'b')}/flask/`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a folder the shell would split is quoted', () => {
