@@ -127,9 +127,8 @@ export function labFolder(outDir: string, lab: string): string {
 /**
  * The commands that take a lab back from a step to its base: apply the base again for what
  * the step changed, delete what it added (a namespace goes with what is in it) and what the
- * learner made for it. An object the
- * lab's own files hold (a scenario the flags file switches on) is never deleted: applying the
- * base again restores it instead.
+ * learner made for it. An object the lab's own files hold (a scenario the flags file switches
+ * on) is never deleted: applying the base again restores it instead.
  */
 export function revertCommands(output: StepOutput, lab: string, step: Step): string[] {
   const { scenario } = step.applied.preset;

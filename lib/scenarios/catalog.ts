@@ -146,7 +146,7 @@ export const retry: ScenarioDefinition = {
     const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"})`;
     if (v.abort === undefined) return `${retried}, so far fewer errors reach the caller`;
     const left = Math.round(100 * (v.abort / 100) ** (v.attempts + 1));
-    return `${v.service.name}'s own sidecar now answers ${v.abort}% of the requests with 503; ${retried}, so only about ${left}% of the calls fail,`
+    return `${v.service.name}'s own sidecar now answers ${v.abort}% of the requests with 503; ${retried}, so at most about ${left}% of the calls fail,`
       + ` and the access log of ${v.service.name}'s sidecar shows more requests than were sent: a 503 with response flag FI (fault_filter_abort)`
       + ' followed by the retry with the same x-request-id. The failures are part of this step:'
       + ' the images do not fail, so an EnvoyFilter aborts requests in the service\'s own sidecar, below the retried route'
