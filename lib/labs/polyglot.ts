@@ -153,7 +153,12 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     defaults: { service: 'service-node', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream', abort: '50' },
     observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
   },
-  { scenario: loadBalancer, defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '', subset: '' } },
+  {
+    scenario: loadBalancer,
+    defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '', subset: '' },
+    // The answers need not name the pod: the sidecars' access logs, prefixed with the pod, do.
+    observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=4 --prefix'],
+  },
   {
     scenario: connectionPool,
     defaults: { service: 'service-go', maxConnections: '10', connectTimeout: '30ms', http2MaxRequests: '10', maxPendingRequests: '5', maxRequestsPerConnection: '2', maxRetries: '3' },
@@ -183,8 +188,12 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     defaults: { mode: 'STRICT', scope: 'namespace', service: '', namespace: 'foo', matrix: 'yes' },
     observe: 'for from in foo bar legacy; do for to in foo bar legacy; do kubectl -n $from exec deploy/sleep -c sleep -- curl -s -o /dev/null -w "sleep.$from to httpbin.$to: %{http_code}\\n" http://httpbin.$to:8000/ip; done; done',
   },
-  // service-node calls service-go: its answer shows the 403 it gets.
-  { scenario: authzDeny, defaults: { service: 'service-go', from: 'service-node' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env' },
+  // service-node calls service-go: its answer, and its sidecar's log of the call, show the 403 it gets.
+  {
+    scenario: authzDeny,
+    defaults: { service: 'service-go', from: 'service-node' },
+    observe: ['kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env', 'kubectl -n {namespace} logs -l app=service-node -c istio-proxy --tail=4'],
+  },
   {
     scenario: authzAllow,
     defaults: { rules: 'service-js<*:GET;service-python<*:GET;service-lua<service-python:GET;service-node<service-python:GET;service-go<service-node:GET;service-redis<service-python:GET;redis<service-redis' },
