@@ -66,6 +66,12 @@ describe.each(LABS.map((l) => l.name))('guide of %s', (lab) => {
   });
 });
 
+test('a guide written with --ingress-ip names the address the externalIPs line will find', () => {
+  const top = guideSections(guideOf('fft', synthesizeOutput({ targets: ['fft'], platform: { ingressExternalIPs: ['192.168.0.252'] } }).files))[0].text;
+  expect(top).toContain('written with `--ingress-ip 192.168.0.252`, so b) gives `INGRESS_HOST=192.168.0.252`');
+  expect(guideSections(guideOf('fft'))[0].text).not.toContain('--ingress-ip 1');
+});
+
 describe('the command reader catches what the guides must not do', () => {
   const run = (lines: string[], lab = 'tutorial') => {
     const world = new World('dist', output.files);

@@ -71,7 +71,7 @@ const INGRESS_ADDRESS = [
  * (with the picture after it), how to apply it, what to run and see, and how to go back.
  * Every command names its namespace and the output folder it was written to.
  */
-export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: GuideManifests, output: StepOutput): string {
+export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: GuideManifests, output: StepOutput, ingressIPs: readonly string[] = []): string {
   const { definition, lab } = build;
   const folder = labFolder(output.outDir, definition.name);
   const calls = callGraph(lab);
@@ -101,6 +101,11 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
       '',
       ...sh(INGRESS_ADDRESS),
       '',
+      ...(ingressIPs.length > 0 ? [
+        `This output was written with \`--ingress-ip ${ingressIPs[0]}\`, so b) gives \`INGRESS_HOST=${ingressIPs[0]}\` once the platform`,
+        'is installed with it.',
+        '',
+      ] : []),
       '`echo $INGRESS_HOST:$INGRESS_PORT` should now print an address and a port.',
       '',
     );

@@ -24,7 +24,7 @@ export function synthesizeOutput(props: MeshlabProps = {}): Synthesis {
     const written = synthesis.objects.map((o) => o.manifest);
     const output = { outDir: props.outDir ?? 'dist', base: written, switchedOn: base.applied.map((a) => a.preset.scenario.name) };
     const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, options, selection.set, output);
-    const guide = renderGuide(base, steps.steps, { lab: written, plain: plainObjects.map((o) => o.manifest) }, output);
+    const guide = renderGuide(base, steps.steps, { lab: written, plain: plainObjects.map((o) => o.manifest) }, output, props.platform?.ingressExternalIPs);
     files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: guide });
     objects.push(...synthesis.objects);
     findings.push(...synthesis.findings, ...steps.findings);
