@@ -424,9 +424,14 @@ export class World {
 }
 
 /** The lab's base as written (`<lab>/*.yaml`), and the lab after one step (its objects replace those of the same key). */
+const parsedBases = new WeakMap<readonly OutputFile[], Map<string, Manifest[]>>();
+
 export function labObjects(files: readonly OutputFile[], lab: string, step?: string): Manifest[] {
-  const base = files.filter((f) => f.path.startsWith(`${lab}/`) && !f.path.includes('/steps/') && f.path.endsWith('.yaml')).flatMap((f) => parseYaml(f.content));
-  if (!step) return base;
+  const bases = parsedBases.get(files) ?? new Map<string, Manifest[]>();
+  parsedBases.set(files, bases);
+  const base = bases.get(lab) ?? files.filter((f) => f.path.startsWith(`${lab}/`) && !f.path.includes('/steps/') && f.path.endsWith('.yaml')).flatMap((f) => parseYaml(f.content));
+  bases.set(lab, base);
+  if (!step) return [...base];
   const stepObjects = parseYaml(files.find((f) => f.path === `${lab}/steps/${step}.yaml`)!.content);
   const byKey = new Map(stepObjects.map((m) => [objectKey(m), m]));
   return [...base.map((m) => byKey.get(objectKey(m)) ?? m), ...stepObjects.filter((m) => !base.some((b) => objectKey(b) === objectKey(m)))];
