@@ -207,6 +207,13 @@ describe('timeout and retry steps show their effect with images that neither wai
     expect(section).toMatch(/EnvoyFilter\s+delays .* in its own sidecar, below the route that times out/);
   });
 
+  test('a delay that would not outlast the timeout is refused in one line', () => {
+    const tutorial = LABS.find((l) => l.name === 'tutorial')!;
+    expect(() => synthesizeOutput({ targets: ['tutorial'], scenarios: { tutorial: { scenarios: ['timeout'], set: { 'timeout.delay': '1s' } } } }))
+      .toThrow(/^timeout: delay 1s must be longer than the timeout 1s, or the timeout never shows \(leave delay empty for none\)$/);
+    expect(tutorial.scenarios.find((p) => p.scenario.name === 'timeout')!.defaults.delay).toBe('3s');
+  });
+
   test.each(labsWith('retry'))('%s: the callee fails some requests in its own sidecar with a status the route retries, and the guide shows the retries', (lab) => {
     const { fault, pods, objects } = sidecarFault(lab, 'retry');
     const route = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r.retries))!; // eslint-disable-line @typescript-eslint/no-explicit-any
