@@ -136,10 +136,10 @@ export const retry: ScenarioDefinition = {
   summary: 'retries failed requests to a service',
   params: {
     service: svc,
+    abort: optional(param.percent("percent of requests the service's own sidecar answers 503, so the retries show with images that do not fail (empty: none)")),
     attempts: param.count('attempts after the first failure'),
     perTryTimeout: param.duration('timeout of each attempt'),
     retryOn: optional(param.text("Envoy retry conditions, comma-separated (empty: Istio's)")),
-    abort: optional(param.percent("percent of requests the service's own sidecar answers 503, so the retries show with images that do not fail (empty: none)")),
   },
   apply: (lab, v) => new Retry(lab, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
   expect: (v) => {

@@ -132,7 +132,7 @@ export class TcpRoute extends Scenario {
   }
 }
 
-/** The header the local rate limit adds to the answers it refuses with 429. */
+/** The header RateLimit's filter adds to the answers it refuses with 429 (its response_headers_to_add; a test keeps the two equal). */
 export const RATE_LIMIT_HEADER = 'x-local-rate-limit';
 
 /** Envoy wants protobuf durations in seconds: `5s`, `0.5s`. */
@@ -168,7 +168,7 @@ export class RateLimit extends Scenario {
                   token_bucket: { max_tokens: props.requests, tokens_per_fill: props.requests, fill_interval: envoySeconds(props.per) },
                   filter_enabled: { ...enabled, runtime_key: 'local_rate_limit_enabled' },
                   filter_enforced: { ...enabled, runtime_key: 'local_rate_limit_enforced' },
-                  response_headers_to_add: [{ append: false, header: { key: RATE_LIMIT_HEADER, value: 'true' } }],
+                  response_headers_to_add: [{ append: false, header: { key: 'x-local-rate-limit', value: 'true' } }],
                 },
               },
             },

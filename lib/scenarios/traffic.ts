@@ -187,6 +187,10 @@ export class SidecarFault extends Construct {
       metadata: { name: `${version ? `${service.name}-${version.name}` : service.name}-${props.delay ? 'delay' : 'abort'}` },
       spec: {
         workloadSelector: { labels: version ? { ...version.labels } : { app: service.app } },
+        // Before the router, which every HTTP connection manager ends with, whatever other filters
+        // do: any priority works, and one is set because a relative operation without a priority is
+        // IST0151 for istioctl analyze (istio/istio pkg/config/analysis/analyzers/envoyfilter/envoyfilter.go).
+        priority: 10,
         configPatches: [{
           applyTo: 'HTTP_FILTER',
           match: {
