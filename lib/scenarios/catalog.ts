@@ -124,6 +124,9 @@ export const timeout: ScenarioDefinition = {
     const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
     if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
     const slow = `${v.service.name}${v.delayVersion ? ` ${v.delayVersion.name}` : ''}`;
+    if (v.delay.toMilliseconds() <= v.timeout.toMilliseconds()) {
+      return `${slow} now answers after ${d(v.delay)}, within the ${d(v.timeout)} timeout, so nothing times out: set timeout.delay longer than timeout.timeout to see requests ${fails}`;
+    }
     return `${slow} now answers after ${d(v.delay)}, longer than the ${d(v.timeout)} timeout, so requests that reach it ${fails}`
       + `${v.delayVersion ? `; the other versions answer at once` : ''}. The delay is part of this step: the images answer at once, so an EnvoyFilter`
       + ` delays ${slow} in its own sidecar, below the route that times out, as istio.io's request-timeouts task delays the hop below`

@@ -227,9 +227,6 @@ export class Timeout extends Scenario {
     checkHttp(this.name, props.service);
     props.service.routing.setRouteSetting(this.name, 'timeout', istioDuration(props.timeout));
     if (props.slowdown) {
-      if (props.slowdown.delay.toMilliseconds() <= props.timeout.toMilliseconds()) {
-        throw new MeshlabError(`timeout: delay ${istioDuration(props.slowdown.delay)} must be longer than the timeout ${istioDuration(props.timeout)}, or the timeout never shows (leave delay empty for none)`);
-      }
       if (props.slowdown.version && props.slowdown.version.service !== props.service) {
         throw new MeshlabError(`timeout: ${props.slowdown.version.service.name} ${props.slowdown.version.name} is not a version of ${props.service.name}`);
       }
