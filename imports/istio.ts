@@ -12,6 +12,7 @@ import type { IEnvoyFilter } from '@kubernetes-models/istio/networking.istio.io/
 import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway';
 import type { IServiceEntry } from '@kubernetes-models/istio/networking.istio.io/v1beta1/ServiceEntry';
+import type { ISidecar } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Sidecar';
 import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -26,6 +27,7 @@ export type TrafficPolicy = NonNullable<DestinationRuleSpec['trafficPolicy']>;
 export type Subset = NonNullable<DestinationRuleSpec['subsets']>[number];
 export type GatewaySpec = NonNullable<IGateway['spec']>;
 export type ServiceEntrySpec = NonNullable<IServiceEntry['spec']>;
+export type SidecarSpec = NonNullable<ISidecar['spec']>;
 export type EnvoyFilterSpec = NonNullable<IEnvoyFilter['spec']>;
 export type PeerAuthenticationSpec = NonNullable<IPeerAuthentication['spec']>;
 export type AuthorizationPolicySpec = NonNullable<IAuthorizationPolicy['spec']>;
@@ -86,6 +88,8 @@ export class DestinationRule extends istioKind<DestinationRuleSpec>('networking.
 export class Gateway extends istioKind<GatewaySpec>('networking.istio.io/v1beta1', 'Gateway') {}
 /** Synthesizes a networking.istio.io/v1beta1 ServiceEntry. */
 export class ServiceEntry extends istioKind<ServiceEntrySpec>('networking.istio.io/v1beta1', 'ServiceEntry') {}
+/** Synthesizes a networking.istio.io/v1beta1 Sidecar. */
+export class Sidecar extends istioKind<SidecarSpec>('networking.istio.io/v1beta1', 'Sidecar') {}
 /** Synthesizes a networking.istio.io/v1alpha3 EnvoyFilter (the only version Istio 1.17 serves). */
 export class EnvoyFilter extends istioKind<EnvoyFilterSpec>('networking.istio.io/v1alpha3', 'EnvoyFilter') {}
 /** Synthesizes a security.istio.io/v1beta1 PeerAuthentication. */

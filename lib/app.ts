@@ -16,6 +16,8 @@ export interface MeshlabProps {
   /** Scenarios switched on, per lab name. @default none */
   readonly scenarios?: Readonly<Record<string, ScenarioSelection>>;
   readonly platform?: PlatformProps;
+  /** The output folder as given (`--out`), which the guides' and step files' commands name. @default 'dist' */
+  readonly outDir?: string;
 }
 
 /** A lab with the scenarios applied to it. */

@@ -260,7 +260,7 @@ describe('composition', () => {
   });
 
   test('a timeout on customer reaches the gateway route that carries customer', () => {
-    const routes = http(find(labWith('tutorial', ['timeout'], { 'timeout.service': 'customer' }), 'VirtualService', 'customer-gateway'));
+    const routes = http(find(labWith('tutorial', ['timeout'], { 'timeout.service': 'customer', 'timeout.delayVersion': '' }), 'VirtualService', 'customer-gateway'));
     expect(routes).toEqual([{ match: [{ uri: { prefix: '/customer' } }], rewrite: { uri: '/' }, timeout: '1s', route: [{ destination: { host: 'customer', port: { number: 8080 } } }] }]);
   });
 

@@ -48,7 +48,7 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
   const scenarios = options.scenarios
     ? Object.fromEntries(LAB_NAMES.filter((l) => targets.includes(l)).map((l) => [l, options.scenarios!]))
     : readConfig(options.config);
-  const synthesis = synthesizeOutput({ targets, labOptions: options.labOptions, platform: options.platform, scenarios });
+  const synthesis = synthesizeOutput({ targets, labOptions: options.labOptions, platform: options.platform, scenarios, outDir: options.out });
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);
     io.err(`meshlab: ${synthesis.findings.length} problem(s); nothing was written to ${options.out}`);

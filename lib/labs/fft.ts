@@ -40,9 +40,13 @@ export function fft(scope: Construct, options?: LabOptions): MeshLab {
 }
 
 /** The tutorial's request through the ingress gateway. */
-export const FFT_OBSERVE = 'curl -X POST http://$INGRESS_HOST/fft/real/10';
+export const FFT_OBSERVE = 'curl -s -X POST http://$INGRESS_HOST:$INGRESS_PORT/fft/real/10';
 
 /** The FFT tutorial stops at the ingress; HTTPS on the same gateway is the next step it points to. */
 export const FFT_SCENARIOS: readonly Preset[] = [
-  { scenario: ingressTls, defaults: { credentialName: 'wtyfft-credential' }, observe: 'curl -sk -X POST https://$INGRESS_HOST/fft/real/10' },
+  {
+    scenario: ingressTls,
+    defaults: { credentialName: 'wtyfft-credential', host: 'wtyfft.example.com' },
+    observe: 'curl -s --cacert {host}.crt --resolve {host}:$SECURE_INGRESS_PORT:$INGRESS_HOST -X POST https://{host}:$SECURE_INGRESS_PORT/fft/real/10',
+  },
 ];

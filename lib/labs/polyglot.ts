@@ -4,7 +4,7 @@ import { Protocol } from '../mesh/protocol';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
 import { Resources } from '../mesh/workload';
-import { authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, mirror, mtls, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
+import { DEMO_ISSUER, DEMO_JWKS_URL, DEMO_TOKEN_URL, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, mirror, mtls, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
 import { Preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
@@ -115,10 +115,17 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   return lab;
 }
 
-const JWKS = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/jwks.json';
-
 /** How the book watches a service: ten calls from the dns-test pod. */
 export const POLYGLOT_OBSERVE = "kubectl -n {namespace} exec dns-test -c dns-test -- sh -c 'for i in $(seq 10); do curl -s http://{service}/env; echo; done'";
+
+/** Ten calls from dns-test, each printing its status and time. */
+const TIMED = 'kubectl -n {namespace} exec dns-test -c dns-test -- sh -c \'for i in $(seq 10); do curl -s -o /dev/null -w "%{http_code} %{time_total}s\\n" http://{service}/env; done\'';
+/** From the sleep client, with status only. */
+const FROM_SLEEP = 'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n"';
+/** fortio's load from its own pod: concurrency, then requests. */
+const fortio = (c: number, n: number) => `kubectl -n {namespace} exec fortio -c fortio -- fortio load -c ${c} -qps 0 -n ${n} -loglevel Warning http://{service}/env`;
+/** The access log of the fortio pod's sidecar, where overflowing requests show as 503 UO. */
+const FORTIO_LOG = 'kubectl -n {namespace} logs fortio -c istio-proxy --tail=5';
 
 /** The book's steps (istio/route, fault, resilience, security), with its numbers. */
 export const POLYGLOT_SCENARIOS: readonly Preset[] = [
@@ -127,18 +134,35 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   {
     scenario: headerRoute,
     defaults: { service: 'service-js', header: 'user-agent', regex: '.*?(Firefox).*?', version: 'v2', fallback: 'v1', weights: '' },
-    observe: "curl -s -A 'Mozilla/5.0 Firefox/120.0' http://$INGRESS_HOST/ | grep -io 'vue\\|react'; curl -s http://$INGRESS_HOST/ | grep -io 'vue\\|react'",
+    observe: [
+      "curl -s -A 'Mozilla/5.0 Firefox/120.0' http://$INGRESS_HOST:$INGRESS_PORT/ | grep -io 'vue\\|react'",
+      "curl -s http://$INGRESS_HOST:$INGRESS_PORT/ | grep -io 'vue\\|react'",
+    ],
   },
-  { scenario: mirror, defaults: { service: 'service-go', version: 'v1', mirror: 'v2', percent: '100' } },
-  { scenario: faultAbort, defaults: { service: 'service-go', status: '500', percent: '50' } },
-  { scenario: faultDelay, defaults: { service: 'service-go', delay: '5s', percent: '30' } },
-  { scenario: timeout, defaults: { service: 'service-node', timeout: '500ms' } },
-  { scenario: retry, defaults: { service: 'service-node', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' } },
-  { scenario: loadBalancer, defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '', subset: '' } },
+  {
+    scenario: mirror,
+    defaults: { service: 'service-go', version: 'v1', mirror: 'v2', percent: '100' },
+    observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service},version={mirror} -c istio-proxy --tail=5'],
+  },
+  { scenario: faultAbort, defaults: { service: 'service-go', status: '500', percent: '50' }, observe: TIMED },
+  { scenario: faultDelay, defaults: { service: 'service-go', delay: '5s', percent: '30' }, observe: TIMED },
+  // service-node v2 answers after 1s (in its own sidecar), beyond the 500ms timeout.
+  { scenario: timeout, defaults: { service: 'service-node', timeout: '500ms', delay: '1s', delayVersion: 'v2' }, observe: TIMED },
+  {
+    scenario: retry,
+    defaults: { service: 'service-node', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream', abort: '50' },
+    observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
+  },
+  {
+    scenario: loadBalancer,
+    defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '', subset: '' },
+    // The answers need not name the pod: the sidecars' access logs, prefixed with the pod, do.
+    observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=4 --prefix'],
+  },
   {
     scenario: connectionPool,
     defaults: { service: 'service-go', maxConnections: '10', connectTimeout: '30ms', http2MaxRequests: '10', maxPendingRequests: '5', maxRequestsPerConnection: '2', maxRetries: '3' },
-    observe: 'kubectl -n {namespace} exec fortio -c fortio -- fortio load -c 20 -qps 0 -n 200 -loglevel Warning http://{service}/env',
+    observe: [fortio(30, 300), FORTIO_LOG],
   },
   {
     scenario: circuitBreaker,
@@ -146,40 +170,70 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
       service: 'service-go', maxConnections: '10', maxPendingRequests: '10', maxRequestsPerConnection: '',
       consecutive5xxErrors: '3', interval: '3s', baseEjectionTime: '3m', maxEjectionPercent: '100',
     },
-    observe: 'kubectl -n {namespace} exec fortio -c fortio -- fortio load -c 20 -qps 0 -n 200 -loglevel Warning http://{service}/env',
+    // fortio is the book's load tool and a pod of this lab: 30 connections at once overflow 10 + 10.
+    observe: [fortio(30, 300), FORTIO_LOG],
   },
   {
     scenario: rateLimit,
     defaults: { service: 'service-go', requests: '50', per: '1s', version: '' },
-    observe: 'kubectl -n {namespace} exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
+    observe: [
+      'kubectl -n {namespace} exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
+      // curl's URL range sends 60 requests at once on one connection, more than the 50 a second allows.
+      "kubectl -n {namespace} exec dns-test -c dns-test -- curl -si 'http://{service}/env?[1-60]' | grep -i -e '^HTTP/' -e '^x-local-rate-limit' | sort | uniq -c",
+    ],
   },
   {
     // The book's matrix: STRICT in foo, then every sleep calls every httpbin.
     scenario: mtls,
     defaults: { mode: 'STRICT', scope: 'namespace', service: '', namespace: 'foo', matrix: 'yes' },
-    observe: 'for from in foo bar legacy; do for to in foo bar legacy; do kubectl -n $from exec deploy/sleep -- curl -s -o /dev/null -w "sleep.$from to httpbin.$to: %{http_code}\\n" http://httpbin.$to:8000/ip; done; done',
+    observe: 'for from in foo bar legacy; do for to in foo bar legacy; do kubectl -n $from exec deploy/sleep -c sleep -- curl -s -o /dev/null -w "sleep.$from to httpbin.$to: %{http_code}\\n" http://httpbin.$to:8000/ip; done; done',
   },
-  // service-node calls service-go: its answer shows the 403 it gets.
-  { scenario: authzDeny, defaults: { service: 'service-go', from: 'service-node' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env' },
+  // service-node calls service-go: its answer, and its sidecar's log of the call, show the 403 it gets.
+  {
+    scenario: authzDeny,
+    defaults: { service: 'service-go', from: 'service-node' },
+    observe: ['kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env', 'kubectl -n {namespace} logs -l app=service-node -c istio-proxy --tail=4'],
+  },
   {
     scenario: authzAllow,
     defaults: { rules: 'service-js<*:GET;service-python<*:GET;service-lua<service-python:GET;service-node<service-python:GET;service-go<service-node:GET;service-redis<service-python:GET;redis<service-redis' },
-    observe: 'curl -s http://$INGRESS_HOST/env; kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-go/env',
+    observe: ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/env', 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-go/env'],
   },
   {
     scenario: jwt,
-    defaults: { service: 'httpbin', issuer: 'testing@secure.istio.io', jwksUri: JWKS, header: 'Authorization', param: '' },
-    observe: 'TOKEN=$(curl -s https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt); '
-      + 'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n" -H "Authorization: Bearer $TOKEN" http://httpbin:8000/headers',
+    defaults: { service: 'httpbin', issuer: DEMO_ISSUER, jwksUri: DEMO_JWKS_URL, header: 'Authorization', param: '' },
+    observe: [
+      `TOKEN=$(curl -s ${DEMO_TOKEN_URL})`,
+      `${FROM_SLEEP} http://httpbin:8000/headers`,
+      `${FROM_SLEEP} -H "{header}: Bearer not-a-token" http://httpbin:8000/headers`,
+      `${FROM_SLEEP} -H "{header}: Bearer $TOKEN" http://httpbin:8000/headers`,
+    ],
   },
-  { scenario: egress, defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s', gateway: 'no' }, observe: 'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://httpbin.org/headers' },
-  { scenario: ingressTls, defaults: { credentialName: 'istio-lab-credential' }, observe: 'curl -sk https://$INGRESS_HOST/env' },
+  {
+    scenario: egress,
+    defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s', gateway: 'no' },
+    observe: [
+      `${FROM_SLEEP} http://httpbin.org/headers`,
+      `${FROM_SLEEP} https://www.baidu.com/`,
+      // httpbin.org/delay/5 answers after 5s: the 3s timeout answers 504 first.
+      'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code} %{time_total}s\\n" http://httpbin.org/delay/5',
+      `${FROM_SLEEP} http://example.com/`,
+    ],
+  },
+  {
+    scenario: ingressTls,
+    defaults: { credentialName: 'istio-lab-credential', host: 'istio-lab.example.com' },
+    observe: 'curl -s --cacert {host}.crt --resolve {host}:$SECURE_INGRESS_PORT:$INGRESS_HOST https://{host}:$SECURE_INGRESS_PORT/env',
+  },
   { scenario: redirect, defaults: { service: 'service-go', from: '/v1/env', to: '/env' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -si http://{service}/v1/env' },
   { scenario: rewrite, defaults: { service: 'service-go', prefix: '/v1/', to: '/' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://{service}/v1/env' },
   {
     scenario: cors,
     defaults: { service: 'httpbin', origins: 'http://www.will.com', methods: 'POST,GET', maxAge: '24h' },
-    observe: "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: GET' http://httpbin:8000/headers",
+    observe: [
+      "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: POST' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
+      "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://other.example.com' -H 'Access-Control-Request-Method: POST' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
+    ],
   },
   { scenario: requestHeaders, defaults: { service: 'httpbin', name: 'X-custom-1', value: '1' }, observe: 'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://httpbin:8000/headers' },
   {

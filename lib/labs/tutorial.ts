@@ -54,9 +54,20 @@ export function tutorial(scope: Construct, options?: LabOptions): MeshLab {
 }
 
 /** The tutorial's loop against the customer, through the ingress gateway. */
-export const TUTORIAL_OBSERVE = 'while true; do curl -s http://$INGRESS_HOST/customer; sleep .1; done';
+export const TUTORIAL_OBSERVE = 'while true; do curl -s http://$INGRESS_HOST:$INGRESS_PORT/customer; sleep .1; done';
 
-const SIEGE = 'siege -r 2 -c 20 -v http://$INGRESS_HOST/customer';
+/** Ten calls to the customer, each answer with its time. */
+const TIMED = 'for i in $(seq 10); do curl -s -w " (%{time_total}s)\\n" http://$INGRESS_HOST:$INGRESS_PORT/customer; done';
+
+/**
+ * The tutorial's siege is not part of the lab: fortio, run once as a pod without a sidecar
+ * (the circuit breaker acts in preference's sidecar, which calls recommendation), loads the customer.
+ */
+const FORTIO = 'kubectl -n {namespace} run fortio --rm -i --restart=Never --image=istio/fortio:latest_release --labels=sidecar.istio.io/inject=false -- '
+  + 'load -c 20 -qps 0 -n 200 -loglevel Warning http://customer:8080/';
+
+/** One recommendation v2 pod, named so that the same pod can be made to behave again. */
+const POD = "POD=$(kubectl -n {namespace} get pod -l app=recommendation,version=v2 -o jsonpath='{.items[0].metadata.name}')";
 
 /** The tutorial's steps, all on recommendation unless noted, with its numbers. */
 export const TUTORIAL_SCENARIOS: readonly Preset[] = [
@@ -66,13 +77,25 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
     scenario: headerRoute,
     // The seed images forward the caller's User-Agent to recommendation.
     defaults: { service: 'recommendation', header: 'user-agent', regex: '.*Safari.*', version: 'v2', fallback: 'v1', weights: '' },
-    observe: "curl -s -A 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Safari/605.1.15' http://$INGRESS_HOST/customer; curl -s http://$INGRESS_HOST/customer",
+    observe: [
+      "curl -s -A 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Safari/605.1.15' http://$INGRESS_HOST:$INGRESS_PORT/customer",
+      'curl -s http://$INGRESS_HOST:$INGRESS_PORT/customer',
+    ],
   },
-  { scenario: mirror, defaults: { service: 'recommendation', version: 'v1', mirror: 'v2', percent: '100' } },
-  { scenario: faultAbort, defaults: { service: 'recommendation', status: '503', percent: '50' } },
-  { scenario: faultDelay, defaults: { service: 'recommendation', delay: '7s', percent: '50' } },
-  { scenario: timeout, defaults: { service: 'recommendation', timeout: '1s' } },
-  { scenario: retry, defaults: { service: 'recommendation', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' } },
+  {
+    scenario: mirror,
+    defaults: { service: 'recommendation', version: 'v1', mirror: 'v2', percent: '100' },
+    observe: [TIMED, 'kubectl -n {namespace} logs -l app={service},version={mirror} -c istio-proxy --tail=5'],
+  },
+  { scenario: faultAbort, defaults: { service: 'recommendation', status: '503', percent: '50' }, observe: TIMED },
+  { scenario: faultDelay, defaults: { service: 'recommendation', delay: '7s', percent: '50' }, observe: TIMED },
+  // The tutorial rebuilt v2 to sleep 3s; here v2's own sidecar holds its answers 3s.
+  { scenario: timeout, defaults: { service: 'recommendation', timeout: '1s', delay: '3s', delayVersion: 'v2' }, observe: TIMED },
+  {
+    scenario: retry,
+    defaults: { service: 'recommendation', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream', abort: '50' },
+    observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
+  },
   { scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: '2', hashHeader: '', subset: '' } },
   {
     scenario: circuitBreaker,
@@ -80,20 +103,35 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
       service: 'recommendation', maxConnections: '1', maxPendingRequests: '1', maxRequestsPerConnection: '1',
       consecutive5xxErrors: '1', interval: '1s', baseEjectionTime: '2m', maxEjectionPercent: '100',
     },
-    observe: SIEGE,
+    observe: [FORTIO, 'kubectl -n {namespace} logs deploy/preference -c istio-proxy --tail=5'],
   },
   {
     scenario: outlierDetection,
     defaults: { service: 'recommendation', consecutive5xxErrors: '1', interval: '5s', baseEjectionTime: '15s', maxEjectionPercent: '100', version: 'v2', replicas: '2' },
-    observe: 'kubectl -n {namespace} exec deploy/recommendation-v2 -c recommendation -- curl -s localhost:8080/misbehave; ' + TUTORIAL_OBSERVE,
+    // The tutorial's /misbehave: this pod answers 503 until /behave (in the revert).
+    observe: [POD, 'kubectl -n {namespace} exec $POD -c recommendation -- curl -s localhost:8080/misbehave', TUTORIAL_OBSERVE],
+    undo: [POD, 'kubectl -n {namespace} exec $POD -c recommendation -- curl -s localhost:8080/behave'],
   },
-  // The tutorial limits what preference may send to recommendation v2.
-  { scenario: rateLimit, defaults: { service: 'recommendation', requests: '1', per: '1s', version: 'v2' } },
+  // The tutorial limits what preference may send to recommendation v2: ten calls at once from preference show it.
+  {
+    scenario: rateLimit,
+    defaults: { service: 'recommendation', requests: '1', per: '1s', version: 'v2' },
+    observe: [
+      TIMED,
+      "kubectl -n {namespace} exec deploy/preference -c preference -- curl -si 'http://recommendation:8080/?[1-10]' | grep -i -e '^HTTP/' -e '^x-local-rate-limit' -e 'recommendation v'",
+    ],
+  },
   { scenario: authzDeny, defaults: { service: 'preference', from: 'customer' } },
   { scenario: authzAllow, defaults: { rules: 'customer<*:GET;preference<customer;recommendation<preference' } },
   {
     scenario: egress,
     defaults: { hosts: 'httpbin.org:80,api.github.com:443', timeout: '', gateway: 'no' },
-    observe: 'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080; kubectl -n {namespace} exec deploy/egressgithub -c egressgithub -- curl -s localhost:8080',
+    // The egress test services call httpbin.org and api.github.com when called; example.com has no ServiceEntry.
+    observe: [
+      'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080',
+      'kubectl -n {namespace} exec deploy/egressgithub -c egressgithub -- curl -s localhost:8080',
+      'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://httpbin.org/headers',
+      'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://example.com/',
+    ],
   },
 ];

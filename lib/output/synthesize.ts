@@ -21,8 +21,10 @@ export function synthesizeOutput(props: MeshlabProps = {}): Synthesis {
     const synthesis = render([base.lab]);
     const plainObjects = base.applied.length === 0 ? synthesis.objects : render([buildLab(definition, options).lab], { files: false }).objects;
     // A lab that is itself invalid would report the same problems once per step.
-    const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, options, selection.set);
-    const guide = renderGuide(base, steps.steps, { lab: synthesis.objects.map((o) => o.manifest), plain: plainObjects.map((o) => o.manifest) });
+    const written = synthesis.objects.map((o) => o.manifest);
+    const output = { outDir: props.outDir ?? 'dist', base: written, switchedOn: base.applied.map((a) => a.preset.scenario.name) };
+    const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, options, selection.set, output);
+    const guide = renderGuide(base, steps.steps, { lab: written, plain: plainObjects.map((o) => o.manifest) }, output, props.platform?.ingressExternalIPs);
     files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: guide });
     objects.push(...synthesis.objects);
     findings.push(...synthesis.findings, ...steps.findings);

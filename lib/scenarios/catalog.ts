@@ -7,7 +7,7 @@ import type { MeshService } from '../mesh/service';
 import { Param, optional, param } from './params';
 import { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, LoadBalancerPolicy, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
-import { Egress, IngressTls, RateLimit, TcpRoute } from './edge';
+import { Egress, IngressTls, RATE_LIMIT_HEADER, RateLimit, TcpRoute } from './edge';
 import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
 
 /** A scenario as the command line knows it: its parameters and how it is applied. */
@@ -21,9 +21,18 @@ export interface ScenarioDefinition {
   readonly apply: (lab: MeshLab, v: any) => void;
   /** What a learner should see once it is applied. */
   readonly expect: (v: any) => string;
+  /** Commands a learner runs before applying the step (what no manifest can hold, such as a key). @default none */
+  readonly prepare?: (v: any) => string[];
+  /** Commands that remove what `prepare` made, run after the revert. @default none */
+  readonly cleanup?: (v: any) => string[];
 }
 
 const d = (x: Duration) => istioDuration(x);
+
+/** Istio's sample issuer, its signing keys and a token it signed (security/tools/jwt/samples in istio/istio). */
+export const DEMO_ISSUER = 'testing@secure.istio.io';
+export const DEMO_JWKS_URL = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/jwks.json';
+export const DEMO_TOKEN_URL = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt';
 
 /** `v2:LEAST_REQUEST[:80:RANDOM]` into a subset policy (policies are checked by LoadBalancer). */
 function subsetPolicy(service: MeshService, text: string) {
@@ -82,7 +91,7 @@ export const mirror: ScenarioDefinition = {
     percent: param.percent('percent of requests copied'),
   },
   apply: (lab, v) => new Mirror(lab, { to: v.version, mirror: v.mirror, percent: v.percent }),
-  expect: (v) => `every answer comes from ${v.version.name}; the log of ${v.service.name} ${v.mirror.name} (kubectl logs -l app=${v.service.app},version=${v.mirror.name} -c ${v.service.app}) shows ${v.percent}% of the requests too`,
+  expect: (v) => `every answer comes from ${v.version.name}; the access log of ${v.service.name} ${v.mirror.name}'s sidecar (container istio-proxy) shows ${v.percent}% of the requests too, their authority ending in -shadow`,
 };
 
 export const faultAbort: ScenarioDefinition = {
@@ -104,9 +113,25 @@ export const faultDelay: ScenarioDefinition = {
 export const timeout: ScenarioDefinition = {
   name: 'timeout',
   summary: 'gives up on requests to a service after a time',
-  params: { service: svc, timeout: param.duration('time allowed per request') },
-  apply: (lab, v) => new Timeout(lab, { service: v.service, timeout: v.timeout }),
-  expect: (v) => `requests to ${v.service.name} that take longer than ${d(v.timeout)} fail with 504 upstream request timeout`,
+  params: {
+    service: svc,
+    timeout: param.duration('time allowed per request'),
+    delay: optional(param.duration("delay the service's own sidecar adds to every answer, so the timeout shows with images that answer at once (empty: none)")),
+    delayVersion: optional(param.version('only this version is delayed (empty: every version)')),
+  },
+  apply: (lab, v) => new Timeout(lab, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
+  expect: (v) => {
+    const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
+    if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
+    const slow = `${v.service.name}${v.delayVersion ? ` ${v.delayVersion.name}` : ''}`;
+    if (v.delay.toMilliseconds() <= v.timeout.toMilliseconds()) {
+      return `${slow} now answers after ${d(v.delay)}, within the ${d(v.timeout)} timeout, so nothing times out: set timeout.delay longer than timeout.timeout to see requests ${fails}`;
+    }
+    return `${slow} now answers after ${d(v.delay)}, longer than the ${d(v.timeout)} timeout, so requests that reach it ${fails}`
+      + `${v.delayVersion ? `; the other versions answer at once` : ''}. The delay is part of this step: the images answer at once, so an EnvoyFilter`
+      + ` delays ${slow} in its own sidecar, below the route that times out, as istio.io's request-timeouts task delays the hop below`
+      + ' (a VirtualService delay on the same route would not be timed out: Envoy applies it before the route\'s timeout starts)';
+  },
 };
 
 export const retry: ScenarioDefinition = {
@@ -114,12 +139,22 @@ export const retry: ScenarioDefinition = {
   summary: 'retries failed requests to a service',
   params: {
     service: svc,
+    abort: optional(param.percent("percent of requests the service's own sidecar answers 503, so the retries show with images that do not fail (empty: none)")),
     attempts: param.count('attempts after the first failure'),
     perTryTimeout: param.duration('timeout of each attempt'),
     retryOn: optional(param.text("Envoy retry conditions, comma-separated (empty: Istio's)")),
   },
-  apply: (lab, v) => new Retry(lab, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn }),
-  expect: (v) => `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"}), so far fewer errors reach the caller`,
+  apply: (lab, v) => new Retry(lab, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
+  expect: (v) => {
+    const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"})`;
+    if (v.abort === undefined) return `${retried}, so far fewer errors reach the caller`;
+    const left = Math.round(100 * (v.abort / 100) ** (v.attempts + 1));
+    return `${v.service.name}'s own sidecar now answers ${v.abort}% of the requests with 503; ${retried}, so at most about ${left}% of the calls fail,`
+      + ` and the access log of ${v.service.name}'s sidecar shows more requests than were sent: a 503 with response flag FI (fault_filter_abort)`
+      + ' followed by the retry with the same x-request-id. The failures are part of this step:'
+      + ' the images do not fail, so an EnvoyFilter aborts requests in the service\'s own sidecar, below the retried route'
+      + ' (a VirtualService abort on the same route would never be retried: Envoy answers it before the router, which retries, sees it)';
+  },
 };
 
 export const loadBalancer: ScenarioDefinition = {
@@ -162,7 +197,7 @@ export const connectionPool: ScenarioDefinition = {
     maxRetries: optional(param.count('retries in flight at most (empty: Envoy default)')),
   },
   apply: (lab, v) => new ConnectionPool(lab, { ...v }),
-  expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (upstream overflow)`,
+  expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (the load tool reports them as Code 503; the calling sidecar's access log shows them with response flag UO, upstream overflow)`,
 };
 
 const outlierParams = {
@@ -177,7 +212,7 @@ export const circuitBreaker: ScenarioDefinition = {
   summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
   params: { service: svc, ...poolParams, ...outlierParams },
   apply: (lab, v) => new CircuitBreaker(lab, { ...v }),
-  expect: (v) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
+  expect: (v) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and the calling sidecar's access log shows them with response flag UO, upstream overflow); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
 };
 
 export const outlierDetection: ScenarioDefinition = {
@@ -185,7 +220,7 @@ export const outlierDetection: ScenarioDefinition = {
   summary: 'ejects failing pods from the load-balancing pool (random balancing over a scaled-out version)',
   params: { service: svc, ...outlierParams, version: param.version('version to scale out'), replicas: param.count('its replicas', 1) },
   apply: (lab, v) => new OutlierDetection(lab, { ...v, scale: { version: v.version, replicas: v.replicas } }),
-  expect: (v) => `make one ${v.service.name} ${v.version.name} pod misbehave: after ${v.consecutive5xxErrors} error(s) it is ejected for ${d(v.baseEjectionTime)} and the answers come from the healthy pods only`,
+  expect: (v) => `a failing ${v.service.name} pod is ejected after ${v.consecutive5xxErrors} error(s) for ${d(v.baseEjectionTime)}: the answers come from the healthy pods, and its error shows again only when it comes back`,
 };
 
 export const rateLimit: ScenarioDefinition = {
@@ -198,7 +233,7 @@ export const rateLimit: ScenarioDefinition = {
     version: optional(param.version('limit only this version (empty: every version)')),
   },
   apply: (lab, v) => new RateLimit(lab, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
-  expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers 429 with header x-local-rate-limit: true`,
+  expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (\`curl -i\` shows both)`,
 };
 
 export const mtls: ScenarioDefinition = {
@@ -244,7 +279,8 @@ export const jwt: ScenarioDefinition = {
     param: optional(param.text('query parameter that may carry the token too, e.g. access_token (empty: none)')),
   },
   apply: (lab, v) => new Jwt(lab, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
-  expect: (v) => `without a token ${v.service.name} answers 403, with a malformed one 401 "Jwt is not in the form of Header.Payload.Signature", with a valid token from ${v.issuer} 200`,
+  expect: (v) => `without a token ${v.service.name} answers 403 (RBAC: access denied: the AuthorizationPolicy requires a request principal), with an invalid token 401 (Jwt is not in the form of Header.Payload.Signature), with a valid token from ${v.issuer} 200`
+    + (v.issuer === DEMO_ISSUER ? `. The valid token is Istio's demo token for ${DEMO_ISSUER} (${DEMO_TOKEN_URL}), signed with the key at ${v.jwksUri}` : ''),
 };
 
 export const egress: ScenarioDefinition = {
@@ -263,15 +299,23 @@ export const egress: ScenarioDefinition = {
       return { host, port: Number(port ?? 80), protocol: port === '443' ? 'TLS' : 'HTTP' };
     }),
   }),
-  expect: (v) => `with outboundTrafficPolicy REGISTRY_ONLY, calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail${v.timeout ? `; HTTP calls give up after ${d(v.timeout)}` : ''}${v.gateway === 'yes' ? '; the egress gateway log (kubectl -n istio-system logs -l istio=egressgateway) shows the HTTP calls' : ''}`,
+  expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; HTTP calls give up after ${d(v.timeout)} with 504` : ''}${v.gateway === 'yes' ? `; the egress gateway's log (\`kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy --tail=5\`) shows the HTTP calls` : ''}`,
 };
 
 export const ingressTls: ScenarioDefinition = {
   name: 'ingress-tls',
   summary: "also serves the lab's gateway over HTTPS on port 443 (TLS terminated at the ingress gateway)",
-  params: { credentialName: param.text('secret in istio-system with the certificate (tls.crt, tls.key)') },
-  apply: (lab, v) => new IngressTls(lab, { gateway: lab.gateways[0], credentialName: v.credentialName }),
-  expect: (v) => `https://$INGRESS_HOST/ answers like http:// does, with the certificate of secret ${v.credentialName}`,
+  params: {
+    credentialName: param.text('secret in istio-system with the certificate (tls.crt, tls.key)'),
+    host: param.text('host name on the certificate the guide makes (the gateway serves every host)'),
+  },
+  apply: (lab, v) => new IngressTls(lab, { gateway: lab.gateways[0], credentialName: v.credentialName, host: v.host }),
+  prepare: (v) => [
+    `openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=${v.host}' -addext 'subjectAltName=DNS:${v.host}' -keyout ${v.host}.key -out ${v.host}.crt`,
+    `kubectl -n istio-system create secret tls ${v.credentialName} --cert=${v.host}.crt --key=${v.host}.key`,
+  ],
+  cleanup: (v) => [`kubectl -n istio-system delete secret ${v.credentialName}`],
+  expect: (v) => `https://${v.host}/ answers like http:// does, with the certificate of secret ${v.credentialName} (made with openssl above; \`--cacert\` trusts it and \`--resolve\` sends ${v.host} to the ingress address, since the name is in no DNS)`,
 };
 
 export const redirect: ScenarioDefinition = {
@@ -295,7 +339,7 @@ export const cors: ScenarioDefinition = {
   summary: 'answers CORS preflights for the allowed origins',
   params: { service: svc, origins: param.list('allowed origins'), methods: param.list('allowed methods'), maxAge: param.duration('how long browsers cache the answer') },
   apply: (lab, v) => new Cors(lab, { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
-  expect: (v) => `a preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) gets access-control-allow-origin and access-control-allow-methods: ${v.methods.join(',')}; other origins get no CORS headers`,
+  expect: (v) => `the preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) is answered by the caller's sidecar with 200 and the headers access-control-allow-origin: ${v.origins[0]}, access-control-allow-methods: ${v.methods.join(',')} and access-control-max-age: ${v.maxAge.toSeconds()}; a preflight from another origin is passed on to ${v.service.name} instead, so whatever CORS headers come back are its own`,
 };
 
 export const requestHeaders: ScenarioDefinition = {

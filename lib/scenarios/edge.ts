@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { DestinationRule, EnvoyFilter, Gateway, ServiceEntry, VirtualService } from '../../imports/istio';
+import { DestinationRule, EnvoyFilter, Gateway, ServiceEntry, Sidecar, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
@@ -26,12 +26,18 @@ export interface EgressProps {
   readonly timeout?: Duration;
   /** Send HTTP calls through the egress gateway (istio: egressgateway) instead of straight out. @default false */
   readonly viaGateway?: boolean;
+  /**
+   * Make the lab's namespace registry-only (a namespace-wide Sidecar), so calls to hosts
+   * without a ServiceEntry fail whatever the mesh's outbound policy is. @default true
+   */
+  readonly registryOnly?: boolean;
 }
 
 /**
  * Registers external hosts with the mesh (ServiceEntry, MESH_EXTERNAL, DNS), so they stay
- * reachable with `outboundTrafficPolicy: REGISTRY_ONLY`, gives HTTP ones a timeout, and can
- * route HTTP ones through the egress gateway.
+ * reachable with `outboundTrafficPolicy: REGISTRY_ONLY`, which it sets for the lab's namespace
+ * (the mesh's own policy is ALLOW_ANY unless installed otherwise), gives HTTP ones a timeout,
+ * and can route HTTP ones through the egress gateway.
  * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/
  * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/
  */
@@ -39,6 +45,12 @@ export class Egress extends Scenario {
   public constructor(lab: MeshLab, props: EgressProps) {
     super(lab, 'egress');
     if (props.hosts.length === 0) throw new MeshlabError('egress needs at least one host:port');
+    if (props.registryOnly ?? true) {
+      // The namespace's default Sidecar: without egress hosts it keeps every host of the
+      // registry (istio/istio pilot/pkg/model/sidecar.go: ConvertToSidecarScope defaults an
+      // empty egress to */*) and only changes the outbound policy.
+      new Sidecar(this, 'RegistryOnly', { metadata: { name: 'default' }, spec: { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } });
+    }
     for (const h of props.hosts) {
       if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(h.host)) throw new MeshlabError(`egress: ${h.host} is not a DNS host name`);
       if (!Number.isInteger(h.port) || h.port < 1 || h.port > 65535) throw new MeshlabError(`egress: port ${h.port} of ${h.host} must be from 1 to 65535`);
@@ -87,10 +99,14 @@ export class Egress extends Scenario {
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/
  */
 export class IngressTls extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly gateway: IngressGateway; readonly credentialName: string }) {
+  public constructor(lab: MeshLab, props: { readonly gateway: IngressGateway; readonly credentialName: string; readonly host?: string }) {
     super(lab, 'ingress-tls');
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.credentialName)) {
       throw new MeshlabError(`ingress-tls: ${props.credentialName} is not a valid secret name`);
+    }
+    // The host only names the certificate a learner makes for the guide; the gateway keeps serving every host.
+    if (props.host !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(props.host)) {
+      throw new MeshlabError(`ingress-tls: host ${props.host} is not a DNS host name such as lab.example.com`);
     }
     props.gateway.enableTls(props.credentialName);
   }
@@ -115,6 +131,9 @@ export class TcpRoute extends Scenario {
     });
   }
 }
+
+/** The header RateLimit's filter adds to the answers it refuses with 429 (its response_headers_to_add; a test keeps the two equal). */
+export const RATE_LIMIT_HEADER = 'x-local-rate-limit';
 
 /** Envoy wants protobuf durations in seconds: `5s`, `0.5s`. */
 const envoySeconds = (d: Duration) => `${d.toMilliseconds() / 1000}s`;

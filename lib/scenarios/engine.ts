@@ -7,8 +7,13 @@ export interface Preset {
   readonly scenario: ScenarioDefinition;
   /** Text of each parameter, as `--set` would give it; '' leaves an optional one unset. */
   readonly defaults: Readonly<Record<string, string>>;
-  /** Command that shows the effect, when the lab's usual one does not. @default the lab's */
-  readonly observe?: string;
+  /**
+   * Commands that show the effect, when the lab's usual one does not; `{namespace}` and
+   * `{<parameter>}` (such as `{service}`) are filled in. @default the lab's
+   */
+  readonly observe?: string | readonly string[];
+  /** Commands that undo what `observe` did inside the pods (`/behave` after `/misbehave`), run before the revert. @default none */
+  readonly undo?: readonly string[];
 }
 
 /** Which scenarios are on, and parameter overrides (`scenario.param` -> text). */

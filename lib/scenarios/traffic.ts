@@ -1,4 +1,6 @@
 import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { EnvoyFilter } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
 import type { MeshLab } from '../mesh/lab';
@@ -144,15 +146,89 @@ export class FaultDelay extends Scenario {
   }
 }
 
+export interface SidecarFaultProps {
+  readonly service: MeshService;
+  /** Only this version's pods. @default every version */
+  readonly version?: ServiceVersion;
+  /** Delay every answer by this much. @default none */
+  readonly delay?: Duration;
+  /** Answer this percent of the requests with 503 instead. @default none */
+  readonly abortPercent?: number;
+}
+
 /**
- * Gives up on a service's requests after a time (the caller sees 504).
+ * A fault in the service's own sidecar (an EnvoyFilter on its inbound listener), so callers
+ * see a slow or failing service although its image is neither.
+ *
+ * A VirtualService fault cannot show a timeout or a retry of the same route: Envoy's fault
+ * filter runs before the router, which applies the route's timeout and retries, so a delay
+ * there is never timed out and an abort never retried (istio/istio
+ * pilot/pkg/networking/core/listener_builder.go appends the fault filter ahead of the router
+ * in every HTTP connection manager). istio.io's request-timeouts task therefore delays the hop
+ * below the timed-out one; the hop below a route is the callee's inbound sidecar, where this
+ * filter sits, before that sidecar's own router.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/request-timeouts/
+ */
+export class SidecarFault extends Construct {
+  public readonly filter: EnvoyFilter;
+  public constructor(scope: Construct, id: string, props: SidecarFaultProps) {
+    super(scope, id);
+    const { service, version } = props;
+    const percent = (value: number) => ({ numerator: value, denominator: 'HUNDRED' });
+    const fault = {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+      delay: props.delay && { fixed_delay: `${props.delay.toMilliseconds() / 1000}s`, percentage: percent(100) },
+      abort: props.abortPercent !== undefined ? { http_status: 503, percentage: percent(props.abortPercent) } : undefined,
+    };
+    this.filter = new EnvoyFilter(this, 'Filter', {
+      metadata: { name: `${version ? `${service.name}-${version.name}` : service.name}-${props.delay ? 'delay' : 'abort'}` },
+      spec: {
+        workloadSelector: { labels: version ? { ...version.labels } : { app: service.app } },
+        // Before the router, which every HTTP connection manager ends with, whatever other filters
+        // do: any priority works, and one is set because a relative operation without a priority is
+        // IST0151 for istioctl analyze (istio/istio pkg/config/analysis/analyzers/envoyfilter/envoyfilter.go).
+        priority: 10,
+        configPatches: [{
+          applyTo: 'HTTP_FILTER',
+          match: {
+            context: 'SIDECAR_INBOUND',
+            listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } },
+          },
+          // Its own name: the connection manager already holds Istio's (unconfigured) fault filter.
+          patch: { operation: 'INSERT_BEFORE', value: { name: 'meshlab.sidecar_fault', typed_config: JSON.parse(JSON.stringify(fault)) } },
+        }],
+      },
+    });
+  }
+}
+
+export interface TimeoutProps {
+  readonly service: MeshService;
+  /** Time allowed per request. */
+  readonly timeout: Duration;
+  /**
+   * Delay the service's own sidecar adds to every answer (of one version, or all), so the
+   * timeout shows with images that answer at once. @default none
+   */
+  readonly slowdown?: { readonly delay: Duration; readonly version?: ServiceVersion };
+}
+
+/**
+ * Gives up on a service's requests after a time (the caller sees 504), optionally with a
+ * delay below the timed-out route that makes it show.
  * @see https://istio.io/latest/docs/tasks/traffic-management/request-timeouts/
  */
 export class Timeout extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly timeout: Duration }) {
+  public constructor(lab: MeshLab, props: TimeoutProps) {
     super(lab, 'timeout');
     checkHttp(this.name, props.service);
     props.service.routing.setRouteSetting(this.name, 'timeout', istioDuration(props.timeout));
+    if (props.slowdown) {
+      if (props.slowdown.version && props.slowdown.version.service !== props.service) {
+        throw new MeshlabError(`timeout: ${props.slowdown.version.service.name} ${props.slowdown.version.name} is not a version of ${props.service.name}`);
+      }
+      new SidecarFault(this, 'Delay', { service: props.service, version: props.slowdown.version, delay: props.slowdown.delay });
+    }
   }
 }
 
@@ -164,10 +240,16 @@ export interface RetryProps {
   readonly perTryTimeout?: Duration;
   /** Envoy conditions that trigger a retry. @default Istio's (connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes) */
   readonly retryOn?: string;
+  /**
+   * Percent of the requests the service's own sidecar answers with 503, so the retries show
+   * with images that do not fail. @default none
+   */
+  readonly abortPercent?: number;
 }
 
 /**
- * Retries a service's failed requests.
+ * Retries a service's failed requests, optionally with failures below the retried route
+ * that make the retries show.
  * @see https://istio.io/latest/docs/concepts/traffic-management/#retries
  */
 export class Retry extends Scenario {
@@ -184,6 +266,10 @@ export class Retry extends Scenario {
       perTryTimeout: istioDuration(props.perTryTimeout ?? Duration.seconds(2)),
       retryOn: props.retryOn,
     });
+    if (props.abortPercent !== undefined) {
+      checkPercent(this.name, 'abort', props.abortPercent);
+      new SidecarFault(this, 'Abort', { service: props.service, abortPercent: props.abortPercent });
+    }
   }
 }
 

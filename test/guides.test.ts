@@ -1,0 +1,325 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { run } from '../lib/cli/run';
+import { LABS } from '../lib/labs';
+import { labFolder } from '../lib/output/steps';
+import { synthesizeOutput } from '../lib/output/synthesize';
+import { DEMO_ISSUER } from '../lib/scenarios/catalog';
+import { Manifest } from '../lib/validate/manifest';
+import { Call, World, commandLines, commandsOf, guideSections, labObjects, parseUrl, parseYaml, revertBlock } from './support/guide-commands';
+
+const output = synthesizeOutput();
+const guideOf = (lab: string, files = output.files) => files.find((f) => f.path === `${lab}/README.md`)!.content;
+const sectionOf = (lab: string, step: string, files = output.files) => guideSections(guideOf(lab, files)).find((s) => s.step === step)!.text;
+const labsWith = (scenario: string) => LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === scenario)).map((l) => l.name);
+const one = (objects: readonly Manifest[], kind: string) => {
+  const found = objects.filter((m) => m.kind === kind);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+/** Runs every command of a guide against the lab's output; returns the world with its problems and calls. */
+function walk(lab: string, files = output.files, outDir = 'dist'): World {
+  const world = new World(outDir, files);
+  for (const section of guideSections(guideOf(lab, files))) {
+    world.run(commandLines(section.text), labObjects(files, lab, section.step));
+  }
+  return world;
+}
+
+/** The requests one step section makes, from the machine or from inside the cluster. */
+function callsOf(lab: string, step: string): Call[] {
+  const world = new World('dist', output.files);
+  // The top defines INGRESS_HOST and friends.
+  world.run(commandLines(guideSections(guideOf(lab))[0].text), labObjects(output.files, lab));
+  const before = world.calls.length;
+  world.run(commandLines(sectionOf(lab, step)), labObjects(output.files, lab, step));
+  expect(world.problems).toEqual([]);
+  return world.calls.slice(before);
+}
+
+describe.each(LABS.map((l) => l.name))('guide of %s', (lab) => {
+  test('every command names its namespace, and every pod, Deployment, container, Service, port and file it names is in the output', () => {
+    const world = walk(lab);
+    expect(world.problems).toEqual([]);
+  });
+
+  test('the top says how to wait until the lab is ready and, with a gateway, how to find the ingress address', () => {
+    const top = guideSections(guideOf(lab))[0].text;
+    const namespace = labObjects(output.files, lab).find((m) => m.kind === 'Namespace')!.metadata.name;
+    expect(commandLines(top)).toContain(`kubectl -n ${namespace} wait --for=condition=available deployment --all --timeout=300s`);
+    if (!labObjects(output.files, lab).some((m) => m.kind === 'Gateway')) {
+      expect(top).not.toContain('$INGRESS_HOST');
+      return;
+    }
+    const lines = commandLines(top);
+    // A load balancer, the externalIPs of --ingress-ip, a node with the NodePorts.
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.status\.loadBalancer\.ingress\[0\]\.ip\}'\) INGRESS_PORT=80/),
+      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.spec\.externalIPs\[0\]\}'\) INGRESS_PORT=80/),
+      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get pod -l istio=ingressgateway -o jsonpath='\{\.items\[0\]\.status\.hostIP\}'\)$/),
+      `export INGRESS_PORT=$(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="http2")].nodePort}')`,
+    ]));
+    // Every use of the address comes after it is set (the walk checks the order).
+    expect(guideOf(lab).indexOf('$INGRESS_HOST')).toBeGreaterThan(top.indexOf('export INGRESS_HOST'));
+  });
+});
+
+test('a guide written with --ingress-ip names the address the externalIPs line will find', () => {
+  const top = guideSections(guideOf('fft', synthesizeOutput({ targets: ['fft'], platform: { ingressExternalIPs: ['192.168.0.252'] } }).files))[0].text;
+  expect(top).toContain('written with `--ingress-ip 192.168.0.252`, so b) gives `INGRESS_HOST=192.168.0.252`');
+  expect(guideSections(guideOf('fft'))[0].text).not.toContain('--ingress-ip 1');
+});
+
+describe('the command reader catches what the guides must not do', () => {
+  const run = (lines: string[], lab = 'tutorial') => {
+    const world = new World('dist', output.files);
+    world.defined.add('INGRESS_HOST').add('INGRESS_PORT');
+    world.run(lines, labObjects(output.files, lab));
+    return world.problems.map((p) => p.split('\n')[0]);
+  };
+
+  test.each([
+    ['kubectl logs -l app=recommendation -c recommendation', 'kubectl logs names no namespace (-n)'],
+    ['kubectl -n istio-tutorial exec deploy/recommendation -c recommendation -- curl -s localhost:8080', 'no pod deploy/recommendation in namespace istio-tutorial'],
+    ['kubectl -n istio-tutorial exec deploy/customer -c sleep -- curl -s http://preference:8080/', 'Deployment/customer in istio-tutorial has no container sleep (customer, istio-proxy)'],
+    ['kubectl -n istio-tutorial exec deploy/customer -- curl -s http://preference:8080/', 'kubectl exec names no container (-c): the pods also run istio-proxy'],
+    ['kubectl -n istio-tutorial exec deploy/customer -c customer -- curl -s http://preference/', 'Service istio-tutorial/preference has no port 80 (ports: 8080)'],
+    ['kubectl -n istio-tutorial exec deploy/customer -c customer -- curl -s http://httpbin:8000/', 'no Service httpbin in namespace istio-tutorial'],
+    ['curl -s http://$INGRESS_HOST/customer', 'http://$INGRESS_HOST needs port $INGRESS_PORT (the NodePort when there is no load balancer)'],
+    ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/nowhere', 'no VirtualService on a gateway routes /nowhere'],
+    ['curl -s http://customer:8080/', "customer is a name inside the cluster, which the learner's machine cannot reach"],
+    ['kubectl apply -f dist/tutorial/steps/siege.yaml', 'dist/tutorial/steps/siege.yaml is not written by the synthesis'],
+    ['kubectl -n istio-tutorial delete envoyfilter recommendation-abort', 'no envoyfilter recommendation-abort in namespace istio-tutorial to delete'],
+    ['curl -sk https://$SECURE_HOST/', '$SECURE_HOST is used before it is set'],
+  ])('%s', (line, problem) => {
+    expect(run([line])).toEqual([problem]);
+  });
+
+  test('loops run once per word, with the word filled in', () => {
+    expect(commandsOf('for a in x y; do for b in 1 2; do echo $a$b; done; done').map((c) => c.words.join(' '))).toEqual(['echo x1', 'echo x2', 'echo y1', 'echo y2']);
+  });
+});
+
+describe('guides written elsewhere with --out', () => {
+  const elsewhere = synthesizeOutput({ targets: ['tutorial', 'polyglot'], outDir: 'build/labs' });
+
+  test.each(['tutorial', 'polyglot'])('%s: every command names the output folder, and only files it holds', (lab) => {
+    const world = walk(lab, elsewhere.files, 'build/labs');
+    expect(world.problems).toEqual([]);
+    expect(guideOf(lab, elsewhere.files)).not.toContain('dist/');
+    expect(guideOf(lab, elsewhere.files)).toContain(`kubectl apply -f build/labs/${lab}/steps/canary.yaml`);
+    for (const f of elsewhere.files.filter((x) => x.path.startsWith(`${lab}/steps/`))) expect(f.content).toMatch(/^# Apply on the lab: kubectl apply -f build\/labs\//m);
+  });
+
+  test('the command line passes --out (and CDK8S_OUTDIR) to the guides it writes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-guides-'));
+    try {
+      const quiet = { out: () => undefined, err: () => undefined };
+      expect(run(['--lab', 'flask', '--out', path.join(dir, 'a')], {}, quiet)).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'a', 'flask', 'README.md'), 'utf8')).toContain(`kubectl apply -f ${path.join(dir, 'a')}/flask/steps/route.yaml`);
+      expect(run(['--lab', 'flask'], { CDK8S_OUTDIR: path.join(dir, 'b') }, quiet)).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'b', 'flask', 'README.md'), 'utf8')).toContain(`kubectl apply -f ${path.join(dir, 'b')}/flask/`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a folder the shell would split is quoted', () => {
+    expect(labFolder('my labs/', 'flask')).toBe("'my labs/flask/'");
+    expect(labFolder('out\\win', 'flask')).toBe('out/win/flask/');
+  });
+});
+
+describe("a step's revert never deletes the lab's own objects", () => {
+  /** `kubectl delete` targets of a revert, as Kind/namespace/name (Kind lower-case, as kubectl takes it). */
+  const deletes = (lines: readonly string[]) => lines.flatMap((l) => commandsOf(l)).filter((c) => c.words[0] === 'kubectl' && c.words.includes('delete')).flatMap((c) => {
+    const w = c.words.filter((x, i) => !x.startsWith('-') && c.words[i - 1] !== '-n');
+    return w[2] === 'namespace' ? w.slice(3).map((n) => `namespace//${n}`) : [`${w[2]}/${c.words[c.words.indexOf('-n') + 1]}/${w[3]}`];
+  });
+  const keyOf = (m: Manifest) => (m.kind === 'Namespace' ? `namespace//${m.metadata.name}` : `${m.kind.toLowerCase()}/${m.metadata.namespace}/${m.metadata.name}`);
+
+  // Every step whose revert deletes something, switched on in the lab's own files (as meshlab.config.json does).
+  const all = LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const));
+  const deleting = all.filter(([lab, step]) => revertBlock(sectionOf(lab, step)).some((l) => / delete /.test(l)));
+  const adding = all.filter(([lab, step]) => /^- Adds: (?!nothing)/m.test(sectionOf(lab, step)));
+
+  test('the steps that add objects are the ones expected', () => {
+    expect(adding.length).toBeGreaterThanOrEqual(14);
+    expect(deleting.map((s) => s.join(' '))).toEqual(expect.arrayContaining(['polyglot ingress-tls', 'fft ingress-tls']));
+  });
+
+  test.each(deleting)('%s %s, with the step on in the flags file', (lab, step) => {
+    const on = synthesizeOutput({ targets: [lab], scenarios: { [lab]: { scenarios: [step] } } });
+    expect(on.findings).toEqual([]);
+    // The lab's objects, and the certificate secrets its Gateways use.
+    const base = new Set([
+      ...labObjects(on.files, lab).map(keyOf),
+      ...labObjects(on.files, lab).filter((m) => m.kind === 'Gateway').flatMap((m) => m.spec.servers).filter((s: any) => s.tls?.credentialName) // eslint-disable-line @typescript-eslint/no-explicit-any
+        .map((s: any) => `secret/istio-system/${s.tls.credentialName}`), // eslint-disable-line @typescript-eslint/no-explicit-any
+    ]);
+    const header = on.files.find((f) => f.path === `${lab}/steps/${step}.yaml`)!.content.match(/^# Revert: (.*)$/m)![1];
+    const revert = revertBlock(sectionOf(lab, step, on.files));
+    for (const lines of [revert, [header]]) {
+      expect(deletes(lines).filter((k) => base.has(k))).toEqual([]);
+      expect(lines.join('\n')).toContain(`kubectl apply -f dist/${lab}/`);
+    }
+  });
+
+  test.each(adding)('%s %s, on the plain lab: the revert deletes exactly what the step added', (lab, step) => {
+    const base = new Set(labObjects(output.files, lab).map(keyOf));
+    const added = parseYaml(output.files.find((f) => f.path === `${lab}/steps/${step}.yaml`)!.content).map(keyOf).filter((k) => !base.has(k));
+    const namespaces = added.filter((k) => k.startsWith('namespace//')).map((k) => k.slice('namespace//'.length));
+    const expected = added.filter((k) => k.startsWith('namespace//') || !namespaces.includes(k.split('/')[1]));
+    expect(deletes(revertBlock(sectionOf(lab, step))).sort()).toEqual(expected.sort());
+  });
+});
+
+describe('timeout and retry steps show their effect with images that neither wait nor fail', () => {
+  const seconds = (d: string) => Number(/^([\d.]+)(ms|s)$/.exec(d)![1]) / (d.endsWith('ms') ? 1000 : 1);
+
+  /** The EnvoyFilter fault of a step in the inbound sidecar of the step's service, with the pods it selects. */
+  function sidecarFault(lab: string, step: string) {
+    const objects = labObjects(output.files, lab, step);
+    const filter = one(parseYaml(output.files.find((f) => f.path === `${lab}/steps/${step}.yaml`)!.content), 'EnvoyFilter');
+    const patch = filter.spec.configPatches[0];
+    expect(patch.match.context).toBe('SIDECAR_INBOUND');
+    expect(patch.patch).toMatchObject({ operation: 'INSERT_BEFORE', value: { typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault' } } });
+    expect(patch.match.listener.filterChain.filter.subFilter).toEqual({ name: 'envoy.filters.http.router' });
+    const selects = (labels: Record<string, string>) => Object.entries(filter.spec.workloadSelector.labels).every(([k, v]) => labels[k] === v);
+    const pods = objects.filter((m) => m.kind === 'Deployment' && selects(m.spec.template.metadata.labels));
+    return { fault: patch.patch.value.typed_config, pods, objects };
+  }
+
+  test.each(labsWith('timeout'))('%s: the callee answers later than the timeout, delayed in its own sidecar, and the guide says so', (lab) => {
+    const { fault, pods, objects } = sidecarFault(lab, 'timeout');
+    const route = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r.timeout))!; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const timed = route.spec.http.find((r: any) => r.timeout); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(timed.fault).toBeUndefined();
+    expect(seconds(fault.delay.fixed_delay)).toBeGreaterThan(seconds(timed.timeout));
+    expect(fault.delay.percentage).toEqual({ numerator: 100, denominator: 'HUNDRED' });
+    // The delayed pods are pods of the timed-out host.
+    expect(pods.length).toBeGreaterThan(0);
+    for (const p of pods) expect(p.spec.template.metadata.labels.app).toBe(objects.find((m) => m.kind === 'Service' && m.metadata.name === route.spec.hosts[0])!.spec.selector.app);
+    const section = sectionOf(lab, 'timeout');
+    expect(section).toMatch(/504 "upstream request timeout"/);
+    expect(section).toMatch(/EnvoyFilter\s+delays .* in its own sidecar, below the route that times out/);
+  });
+
+  test('a delay within the timeout is described as what it is: nothing times out', () => {
+    const on = synthesizeOutput({ targets: ['tutorial'], scenarios: { tutorial: { scenarios: ['timeout'], set: { 'timeout.timeout': '5s' } } } });
+    expect(sectionOf('tutorial', 'timeout', on.files)).toContain('recommendation v2 now answers after 3s, within the 5s timeout, so nothing times out: set timeout.delay longer than timeout.timeout');
+    expect(sectionOf('tutorial', 'timeout')).toContain('recommendation v2 now answers after 3s, longer than the 1s timeout');
+  });
+
+  test.each(labsWith('retry'))('%s: the callee fails some requests in its own sidecar with a status the route retries, and the guide shows the retries', (lab) => {
+    const { fault, pods, objects } = sidecarFault(lab, 'retry');
+    const route = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r.retries))!; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const retried = route.spec.http.find((r: any) => r.retries); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(retried.fault).toBeUndefined();
+    expect(fault.abort.http_status).toBe(503);
+    expect(fault.abort.percentage.numerator).toBeGreaterThan(0);
+    expect(fault.abort.percentage.numerator).toBeLessThan(100);
+    // 5xx (or Istio's default retriable 503) covers it.
+    expect(retried.retries.retryOn ?? 'retriable-status-codes').toMatch(/5xx|retriable-status-codes|gateway-error/);
+    expect(pods.length).toBeGreaterThan(0);
+    const section = sectionOf(lab, 'retry');
+    const app = pods[0].spec.template.metadata.labels.app;
+    expect(commandLines(section)).toContain(`kubectl -n ${pods[0].metadata.namespace} logs -l app=${app} -c istio-proxy --tail=20`);
+    expect(section).toMatch(/response flag FI .* same x-request-id/);
+  });
+
+  test.each(LABS.map((l) => l.name))('%s: a pod made to /misbehave is made to /behave in the revert', (lab) => {
+    for (const { step, text } of guideSections(guideOf(lab)).filter((s) => s.text.includes('/misbehave'))) {
+      const revert = revertBlock(text);
+      const misbehave = commandLines(text).find((l) => l.includes('/misbehave'))!;
+      expect(revert).toContain(misbehave.replace('/misbehave', '/behave'));
+      // Made to behave before the revert scales the pods away.
+      expect(revert.findIndex((l) => l.includes('/behave'))).toBeLessThan(revert.findIndex((l) => l.startsWith('kubectl apply')));
+      // The same pod: the variable is set the same way in both.
+      const assign = commandLines(text).find((l) => l.startsWith('POD='));
+      if (misbehave.includes('$POD')) expect(revert).toContain(assign);
+      expect(step).toBeDefined();
+    }
+  });
+});
+
+describe('steps that need more than a manifest', () => {
+  test.each(labsWith('egress'))('%s egress: registry-only inside the step, one call allowed and one blocked', (lab) => {
+    const stepObjects = parseYaml(output.files.find((f) => f.path === `${lab}/steps/egress.yaml`)!.content);
+    const namespace = labObjects(output.files, lab).find((m) => m.kind === 'Namespace')!.metadata.name;
+    const sidecar = one(stepObjects, 'Sidecar');
+    expect(sidecar.metadata.namespace).toBe(namespace);
+    expect(sidecar.spec).toEqual({ outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } });
+    const registered = new Set(stepObjects.filter((m) => m.kind === 'ServiceEntry').flatMap((m) => m.spec.hosts));
+    const external = callsOf(lab, 'egress').filter((c) => c.from === 'cluster' && c.url.host.includes('.') && c.namespace === namespace);
+    expect(external.filter((c) => registered.has(c.url.host)).length).toBeGreaterThan(0);
+    expect(external.filter((c) => !registered.has(c.url.host)).length).toBeGreaterThan(0);
+    expect(sectionOf(lab, 'egress')).toMatch(/registry-only .*\(HTTP with 502/);
+  });
+
+  test.each(labsWith('ingress-tls'))('%s ingress-tls: certificate and secret made first, then an https call that trusts it', (lab) => {
+    const section = sectionOf(lab, 'ingress-tls');
+    const lines = commandLines(section);
+    const credential = one(labObjects(output.files, lab, 'ingress-tls'), 'Gateway').spec.servers.find((s: any) => s.tls).tls.credentialName; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const openssl = lines.findIndex((l) => /^openssl req -x509 -newkey rsa:2048 -nodes .*-keyout (\S+)\.key -out \1\.crt$/.test(l));
+    const host = /-out (\S+)\.crt$/.exec(lines[openssl])![1];
+    const secret = lines.indexOf(`kubectl -n istio-system create secret tls ${credential} --cert=${host}.crt --key=${host}.key`);
+    const apply = lines.findIndex((l) => l.startsWith('kubectl apply -f dist/'));
+    expect(openssl).toBeGreaterThanOrEqual(0);
+    expect(secret).toBeGreaterThan(openssl);
+    expect(apply).toBeGreaterThan(secret);
+    const https = callsOf(lab, 'ingress-tls').find((c) => c.url.scheme === 'https')!;
+    expect(https.url).toMatchObject({ host, port: '$SECURE_INGRESS_PORT' });
+    expect(https.words.join(' ')).toContain(`--cacert ${host}.crt --resolve ${host}:$SECURE_INGRESS_PORT:$INGRESS_HOST`);
+    expect(revertBlock(section)).toContain(`kubectl -n istio-system delete secret ${credential}`);
+  });
+
+  test.each(labsWith('jwt'))('%s jwt: no token, an invalid token and a valid one, and where the token comes from', (lab) => {
+    const rule = one(labObjects(output.files, lab, 'jwt'), 'RequestAuthentication');
+    expect(rule.spec.jwtRules[0].issuer).toBe(DEMO_ISSUER);
+    const service = rule.spec.selector.matchLabels.app;
+    const calls = callsOf(lab, 'jwt');
+    const tokenUrl = calls.find((c) => c.from === 'machine')!;
+    // Istio's demo token for testing@secure.istio.io, from the same release as the keys it is checked with.
+    expect(`${tokenUrl.url.host}${tokenUrl.url.path}`).toBe(rule.spec.jwtRules[0].jwksUri.replace('https://', '').replace('jwks.json', 'demo.jwt'));
+    const toService = calls.filter((c) => c.from === 'cluster' && c.url.host === service);
+    const auth = toService.map((c) => c.words.find((w, i) => c.words[i - 1] === '-H' && /^authorization:/i.test(w)));
+    expect(auth).toEqual([undefined, 'Authorization: Bearer not-a-token', 'Authorization: Bearer $TOKEN']);
+    expect(sectionOf(lab, 'jwt')).toMatch(/without a token .* 403 .* invalid token 401 .* valid token .* 200/);
+  });
+
+  test.each(labsWith('cors'))('%s cors: a preflight OPTIONS from an allowed origin, and the headers to expect', (lab) => {
+    const policy = labObjects(output.files, lab, 'cors').find((m) => m.kind === 'VirtualService' && m.spec.http?.[0]?.corsPolicy)!;
+    const { allowOrigins, allowMethods } = policy.spec.http[0].corsPolicy;
+    const preflight = callsOf(lab, 'cors').find((c) => c.from === 'cluster' && c.url.host === policy.spec.hosts[0] && c.words.includes(`Origin: ${allowOrigins[0].exact}`))!;
+    expect(preflight.words.join(' ')).toMatch(/-X OPTIONS/);
+    expect(preflight.words).toContain(`Access-Control-Request-Method: ${allowMethods[0]}`);
+    expect(sectionOf(lab, 'cors')).toContain(`access-control-allow-origin: ${allowOrigins[0].exact}, access-control-allow-methods: ${allowMethods.join(',')}`);
+  });
+
+  test.each(labsWith('rate-limit'))('%s rate-limit: curl -i shows the 429 and the header the filter adds', (lab) => {
+    const filter = one(parseYaml(output.files.find((f) => f.path === `${lab}/steps/rate-limit.yaml`)!.content), 'EnvoyFilter');
+    const header = filter.spec.configPatches[0].patch.value.typed_config.value.response_headers_to_add[0].header.key;
+    const section = sectionOf(lab, 'rate-limit');
+    const call = callsOf(lab, 'rate-limit').find((c) => c.words.includes('-si'))!;
+    expect(call.from).toBe('cluster');
+    expect(commandLines(section).find((l) => l.includes('curl -si'))).toContain(`-e '^${header}'`);
+    expect(section).toContain(`429 Too Many Requests\` with the header \`${header}: true\``);
+  });
+
+  test.each(labsWith('circuit-breaker'))('%s circuit-breaker: names its load tool and runs it inside the cluster', (lab) => {
+    const load = callsOf(lab, 'circuit-breaker').find((c) => c.words.includes('load'))!;
+    expect(load.from).toBe('cluster');
+    const line = commandLines(sectionOf(lab, 'circuit-breaker')).find((l) => l.includes(' load '))!;
+    // Either the lab's own fortio pod, or one run for the step.
+    const ownFortio = labObjects(output.files, lab).some((m) => m.kind === 'Pod' && m.spec.containers[0].image.includes('fortio'));
+    expect(line).toMatch(ownFortio ? /exec fortio -c fortio -- fortio load/ : /run fortio --rm -i --restart=Never --image=\S*fortio\S* .*-- load/);
+  });
+
+  test('parseUrl reads the hosts and ports the guides use', () => {
+    expect(parseUrl('https://wtyfft.example.com:$SECURE_INGRESS_PORT/fft/real/10')).toEqual({ scheme: 'https', host: 'wtyfft.example.com', port: '$SECURE_INGRESS_PORT', path: '/fft/real/10' });
+    expect(parseUrl("http://service-go/env?[1-60]")).toMatchObject({ host: 'service-go', port: '80' });
+  });
+});
