@@ -56,8 +56,8 @@ export const USAGE = `usage: npm run synth -- [--lab L]... [--scenario S[,S...]]
 Environment (for npx cdk8s synth): MESHLAB_LAB, MESHLAB_SCENARIO (comma-separated), MESHLAB_SET
 (semicolon-separated S.param=value), MESHLAB_CONFIG, MESHLAB_REGISTRY, MESHLAB_INGRESS_IP, MESHLAB_OUTBOUND.`;
 
-const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound'];
-const SWITCHES = ['--help', '-h', '--version', '--list', '--json'];
+export const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound'];
+export const SWITCHES = ['--help', '-h', '--version', '--list', '--json'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
  * Namespaces no lab may take: `kubectl delete -f dist/<lab>/` deletes the lab's namespace.

@@ -95,7 +95,8 @@ function exists(p: string): boolean {
 function asUserError(e: unknown, outDir: string): unknown {
   const err = e as NodeJS.ErrnoException;
   if (typeof err?.code !== 'string' || !err.syscall) return e;
-  const where = err.path ? path.relative(process.cwd(), err.path) || err.path : outDir;
+  const relative = err.path ? path.relative(process.cwd(), err.path) : '';
+  const where = !err.path ? outDir : relative && !relative.startsWith('..') ? relative : err.path;
   const why = err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*$/, '');
   return new MeshlabError(`cannot write to ${outDir}: ${why} (${where}); nothing was changed`);
 }
