@@ -29,7 +29,7 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
     [['--scenario', 'canery'], expect.stringMatching(/^meshlab: unknown scenario canery \(scenarios: authz-allow, authz-deny, canary, /)],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.wieghts=v1:50,v2:50'], 'meshlab: --set canary.wieghts: scenario canary has no parameter wieghts (parameters: service, weights)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'timeout.timeout=2s'], 'meshlab: --set timeout.timeout: scenario timeout is not switched on (add --scenario timeout)'],
-    [['--lab', 'tutorial', '--set', 'timeout.timeout=2s'], 'meshlab: --set needs the scenario switched on with --scenario'],
+    [['--lab', 'tutorial', '--set', 'timeout.timeout=2s'], 'meshlab: --set timeout.timeout=2s: scenario timeout is not switched on (add --scenario timeout)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:80,v2:30'], 'meshlab: canary weights for recommendation must add up to 100, got 110 (v1=80, v2=30)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:90,v3:10'], 'meshlab: canary.weights=v1:90,v3:10: recommendation has no version v3 (versions: v1, v2)'],
     [['--lab', 'tutorial', '--scenario', 'fault-abort', '--set', 'fault-abort.percent=120'], 'meshlab: fault-abort.percent=120: must be a percentage from 0 to 100'],
@@ -161,7 +161,7 @@ describe('the built command, as a user runs it', () => {
   });
 });
 
-describe('no parameter value, however wrong, ends in a stack trace', () => {
+describe('no parameter value, however wrong, ends in a stack trace, and every refusal names its scenario', () => {
   const cases = LABS.flatMap((lab) => lab.scenarios.flatMap((p) => Object.keys(p.scenario.params).flatMap((param) =>
     ['', '@@', '-1', 'v9', '999999'].map((value) => [lab, p.scenario.name, param, value] as const))));
 
@@ -175,6 +175,8 @@ describe('no parameter value, however wrong, ends in a stack trace', () => {
       expect(e).toBeInstanceOf(MeshlabError);
       expect((e as Error).message).toMatch(/^\S.*\S$/);
       expect((e as Error).message).not.toMatch(/\n/);
+      // It names the scenario, so with several switched on the learner knows which.
+      expect((e as Error).message).toMatch(new RegExp(`^${scenario}[.: ]`));
     }
   });
 });

@@ -106,7 +106,10 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
 
   const scenarioNames = list('--scenario', 'MESHLAB_SCENARIO');
   const sets = list('--set', 'MESHLAB_SET');
-  if (sets && !scenarioNames) throw new UsageError('--set needs the scenario switched on with --scenario');
+  if (sets?.length && !scenarioNames) {
+    const name = sets[0].split(/[.=]/)[0];
+    throw new UsageError(`--set ${sets[0]}: scenario ${name} is not switched on (add --scenario ${name})`);
+  }
   const scenarios = scenarioNames ? { scenarios: [...new Set(scenarioNames)], set: parseSets(sets ?? []) } : undefined;
 
   const registry = single('--registry', 'MESHLAB_REGISTRY');
