@@ -10,7 +10,7 @@ import { fullMatch, matchRoute } from '../lib/explain/match';
 import { Random } from '../lib/explain/random';
 import { Source } from '../lib/explain/request';
 import { Explanation } from '../lib/explain/tally';
-import { LABS } from '../lib/labs';
+import { LABS, LAB_NAMES } from '../lib/labs';
 import { render } from '../lib/output/render';
 import { Manifest } from '../lib/validate/manifest';
 
@@ -438,10 +438,10 @@ test('the seeded generator is deterministic and spreads evenly', () => {
 
 describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => {
   test.each([
-    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --config, --from, --to, --path, --method, --header, --requests, --seed, --json, --help)'],
-    [['tutorial'], 'meshlab: unexpected argument tutorial (flags: --lab, --scenario, --set, --config, --from, --to, --path, --method, --header, --requests, --seed, --json, --help)'],
-    [[], 'meshlab: --lab is required (labs: polyglot, tutorial, flask, fft)'],
-    [['--lab', 'bookinfo'], 'meshlab: unknown lab bookinfo (labs: polyglot, tutorial, flask, fft)'],
+    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --config, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],
+    [['tutorial'], 'meshlab: unexpected argument tutorial (flags: --lab, --scenario, --set, --config, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],
+    [[], `meshlab: --lab is required (labs: ${LAB_NAMES.join(', ')})`],
+    [['--lab', 'bookinfo'], `meshlab: unknown lab bookinfo (labs: ${LAB_NAMES.join(', ')})`],
     [['--lab', 'tutorial', '--lab', 'fft'], 'meshlab: --lab given twice (tutorial, fft); give it once'],
     [['--lab'], 'meshlab: --lab needs a value'],
     [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress)'],
