@@ -24,13 +24,13 @@ export const LIMITS = {
   /** Bytes of one file, or of standard input. */
   fileBytes: 16 * 1024 * 1024,
   /** Bytes of all input together. */
-  totalBytes: 64 * 1024 * 1024,
+  totalBytes: 32 * 1024 * 1024,
   /** Files found in folders. */
   files: 10_000,
   /** Values (mappings, lists, scalars) of one document once its YAML aliases are expanded. */
   documentValues: 1_000_000,
   /** Values of all input together, aliases expanded. */
-  totalValues: 5_000_000,
+  totalValues: 3_000_000,
   /** Levels of nesting of one document. */
   depth: 100,
 } as const;
