@@ -226,6 +226,11 @@ describe('retry conditions and header names are checked against what Istio accep
       expect(find(built('tutorial', 'retry', { 'retry.retryOn': text }), 'VirtualService', 'recommendation').spec.http[0].retries.retryOn).toBe(rendered);
     });
 
+  test('retry.attempts=0 switches retries off with nothing Istio would refuse beside it', () => {
+    const retries = find(built('tutorial', 'retry', { 'retry.attempts': '0', 'retry.retryOn': '5xx' }), 'VirtualService', 'recommendation').spec.http[0].retries;
+    expect(retries).toEqual({ attempts: 0 });
+  });
+
   test.each(['5xxx', 'on-error', '599', '999', '5xx;reset', ','])('retry.retryOn=%j is refused', (text) => {
     expect(refusal('tutorial', 'retry', { 'retry.retryOn': text })).toMatch(new RegExp(`^retry\\.retryOn=${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*\\(conditions: 5xx, gateway-error, .*, or an HTTP status code such as 503\\)$`));
   });

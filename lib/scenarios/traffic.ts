@@ -183,7 +183,9 @@ export class Retry extends Scenario {
     if (props.retryOn !== undefined && (props.retryOn === '' || unknownRetryConditions(props.retryOn).length > 0)) {
       throw new MeshlabError(`retry: retryOn ${props.retryOn} must be comma-separated conditions Istio knows, such as 5xx,gateway-error,connect-failure or 503`);
     }
-    props.service.routing.setRouteSetting(this.name, 'retries', {
+    // attempts 0 switches retries off, and Istio then refuses perTryTimeout and retryOn
+    // (pkg/config/validation/validation.go validateHTTPRetry).
+    props.service.routing.setRouteSetting(this.name, 'retries', attempts === 0 ? { attempts } : {
       attempts,
       perTryTimeout: istioDuration(props.perTryTimeout ?? Duration.seconds(2)),
       retryOn: props.retryOn,
