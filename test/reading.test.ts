@@ -126,4 +126,20 @@ describe('check reads within stated bounds and refuses the rest in one line', ()
     expect(again.status).toBe(1);
     expect(again.stdout.trim().split('\n').pop()).toBe('meshlab check: 1 objects in 4 files: 3 error(s), 0 warning(s)');
   });
+
+  test('objects of the wrong shape give schema findings, not a stack trace', () => {
+    const dir = tmpdir();
+    const objects = [
+      'apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata: {name: a, namespace: shop}\nspec: {hosts: 5, http: "y"}\n',
+      'apiVersion: security.istio.io/v1beta1\nkind: AuthorizationPolicy\nmetadata: {name: b, namespace: shop}\nspec: {rules: [{from: 5, to: 6}]}\n',
+      'apiVersion: networking.istio.io/v1beta1\nkind: DestinationRule\nmetadata: {name: c, namespace: shop}\nspec: {host: web, subsets: [{name: v1, labels: 5}]}\n',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: d, namespace: shop, labels: 5}\nspec: {selector: 3, ports: "p"}\n',
+      SERVICE,
+    ];
+    objects.forEach((o, i) => fs.writeFileSync(path.join(dir, `${i}.yaml`), o));
+    const result = check([dir, '--json']);
+    expect(result.code).toBe(1);
+    const findings = JSON.parse(result.out[0]).findings;
+    for (const name of ['a', 'b', 'c', 'd']) expect(findings).toContainEqual(expect.objectContaining({ code: 'IST0106', object: expect.stringMatching(new RegExp(`shop/${name}$`)) }));
+  });
 });

@@ -1,8 +1,10 @@
+import { validateSchema } from '../../imports/schema';
 import { UsageError } from './flags';
 import { analyze } from '../validate/analyze';
+import type { Located } from '../validate/check';
 import { CODES } from '../validate/codes';
 import { LIMITS, loadManifests } from '../validate/load';
-import { Finding, formatFinding } from '../validate/manifest';
+import { Finding, formatFinding, objectName } from '../validate/manifest';
 import { Io, runCommand } from './io';
 import { VERSION } from './version';
 
@@ -54,6 +56,24 @@ function parseCheckArgs(argv: readonly string[]): CheckArgs {
   };
 }
 
+/**
+ * The analyzer reads each object in the shape its schema gives. Should an object of another
+ * shape (a string where a list belongs) trip it, the objects with schema errors are checked
+ * for their schema only and the others fully, so no input ends in a stack trace.
+ */
+function analyzeAnyShape(objects: readonly Located[]): Finding[] {
+  try {
+    return analyze(objects);
+  } catch (e) {
+    if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
+    const malformed = new Set(objects.filter((o) => validateSchema(o.manifest).some((p) => !p.unchecked)));
+    if (malformed.size === 0) throw e;
+    const schemaOnly = [...malformed].flatMap((o) => validateSchema(o.manifest).map((p): Finding => (
+      { code: 'IST0106', severity: CODES.IST0106.severity, object: objectName(o.manifest), field: p.field, message: p.message, file: o.file, line: o.line })));
+    return [...schemaOnly, ...analyze(objects.filter((o) => !malformed.has(o)))];
+  }
+}
+
 const count = (findings: readonly Finding[], severity: string) => findings.filter((f) => f.severity === severity).length;
 
 /**
@@ -76,7 +96,7 @@ export function runCheck(argv: readonly string[], io: Io): number {
       return 0;
     }
     const loaded = loadManifests(args.paths);
-    const findings = [...loaded.findings, ...analyze(loaded.objects)]
+    const findings = [...loaded.findings, ...analyzeAnyShape(loaded.objects)]
       .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
     const errors = count(findings, 'error');
     const warnings = count(findings, 'warning');
