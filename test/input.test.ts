@@ -59,6 +59,16 @@ describe('the flags file is checked against its schema', () => {
     expectRejected([], `meshlab: --config ${missing}: no such file`, { MESHLAB_CONFIG: missing });
   });
 
+  test('a flags file that is not a regular file, or too big, is refused without reading it', () => {
+    expectRejected(['--config', '/dev/zero'], 'meshlab: --config /dev/zero: is not a regular file; give the flags file (JSON)');
+    const dir = tmpdir();
+    expectRejected(['--config', dir], `meshlab: --config ${dir}: is a folder; give the flags file (JSON)`);
+    const big = path.join(dir, 'big.json');
+    fs.writeFileSync(big, '');
+    fs.truncateSync(big, 2 * 1024 * 1024);
+    expectRejected(['--config', big], `meshlab: --config ${big}: over 1024 KiB, too big for a flags file`);
+  });
+
   test('a well-formed flags file switches its scenarios on', () => {
     const file = withConfig({ labs: { tutorial: { scenarios: ['canary'], set: { 'canary.weights': 'v1:60,v2:40' } } } });
     const out = path.join(tmpdir(), 'out');

@@ -6,6 +6,8 @@ import { didYouMean } from './suggest';
 
 const SHAPE = '{"labs": {"<lab>": {"scenarios": ["<scenario>", ...], "set": {"<scenario>.<parameter>": "<value>"}}}}';
 const TOP_KEYS = ['labs'];
+/** A flags file is a few lines; anything this big is the wrong file. */
+const MAX_BYTES = 1024 * 1024;
 const LAB_KEYS = ['scenarios', 'set'];
 
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
@@ -26,11 +28,16 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function readConfig(file: string, given = false): Record<string, ScenarioSelection> {
   let text: string;
   try {
+    // A FIFO or a device (--config /dev/zero) would block or never end: regular files only.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new UsageError(`--config ${file}: is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}; give the flags file (JSON)`);
+    if (stat.size > MAX_BYTES) throw new UsageError(`--config ${file}: over ${MAX_BYTES / 1024} KiB, too big for a flags file`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !given) return {};
-    throw new UsageError(`--config ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`}`);
+    throw new UsageError(`--config ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code})`}`);
   }
   let data: unknown;
   try {
