@@ -73,6 +73,31 @@ describe('an output folder that would do damage is refused before anything is bu
   });
 });
 
+describe('a file system error while writing is one line and changes nothing', () => {
+  test.each([['EROFS', 'read-only file system'], ['EACCES', 'permission denied'], ['ENOSPC', 'no space left on device']])('%s', (code, text) => {
+    const dist = previousOutput();
+    const before = snapshotTree(dist);
+    // The module itself, whose properties the code under test reads at each call.
+    const nodeFs: typeof fs = require('fs'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const real = nodeFs.writeFileSync;
+    let calls = 0;
+    const spy = jest.spyOn(nodeFs, 'writeFileSync').mockImplementation((...args: Parameters<typeof fs.writeFileSync>) => {
+      // Fail part-way, after some files are written.
+      if (++calls === 5) throw Object.assign(new Error(`${code}: ${text}, open '${String(args[0])}'`), { code, syscall: 'open', path: String(args[0]) });
+      return real(...args);
+    });
+    try {
+      const result = runCli(['--out', dist]);
+      expect(result.code).toBe(2);
+      expect(result.err).toEqual([expect.stringMatching(new RegExp(`^meshlab: cannot write to ${dist}: ${text} \\(/.*\\); nothing was changed$`))]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(snapshotTree(dist)).toEqual(before);
+    expect(listing(dist)).toEqual(['notes.txt', 'tutorial']);
+  });
+});
+
 describe('writing touches only the labs it writes', () => {
   test('a symbolic link to the output folder is written through and stays a link', () => {
     const real = previousOutput();
