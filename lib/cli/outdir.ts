@@ -53,7 +53,8 @@ export function checkOutDir(out: string, source: OutSource, folders: readonly st
   }
   for (let dir = path.dirname(target); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     if (folders.includes(path.basename(dir)) && WRITTEN_MARKERS.some((m) => fs.existsSync(path.join(dir, m)))) {
-      throw new UsageError(`${shown} is inside ${path.basename(dir)}'s folder ${path.relative(cwd, dir) || dir}; give the folder that holds the labs`);
+      const relative = path.relative(cwd, dir);
+      throw new UsageError(`${shown} is inside ${path.basename(dir)}'s folder ${relative.startsWith('..') ? dir : relative}; give the folder that holds the labs`);
     }
   }
   return out;
