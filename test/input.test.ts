@@ -224,6 +224,11 @@ describe('durations are read as Istio reads them', () => {
     expect(parsed).toMatch(new RegExp(`^${why.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
+  test("rate-limit.per below Envoy's 50ms fill interval is refused", () => {
+    expect(refusal('tutorial', 'rate-limit', { 'rate-limit.per': '49ms' })).toBe('rate-limit: per must be at least 50ms (Envoy refuses a shorter fill interval), got 49ms');
+    expect(refusal('tutorial', 'rate-limit', { 'rate-limit.per': '0.05s' })).toBe('accepted');
+  });
+
   test('a refused duration names the parameter, the value and the forms allowed', () => {
     expect(refusal('tutorial', 'timeout', { 'timeout.timeout': '0.5ms' })).toBe("timeout.timeout=0.5ms: is shorter than 1ms; it must be a duration Istio accepts: at least 1ms, whole milliseconds, in Go's form such as 500ms, 1.5s, 1m30s or 2h");
     expect((parseIstioDuration('1m30s') as Duration).toMilliseconds()).toBe(90_000);
