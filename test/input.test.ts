@@ -109,7 +109,7 @@ describe('--namespace', () => {
 describe('--registry and image references', () => {
   const usage = 'give host[:port][/path] without a scheme, like registry.example.com:5000 or harbor.local/mirror';
   test.each([
-    ['https://harbor.local/', 'has a scheme; give the host alone'],
+    ['https://harbor.local/', 'has a scheme'],
     ['harbor.local//mirror', 'has an empty path segment'],
     ['harbor.local/', 'has an empty path segment'],
     ['/mirror', 'has an empty path segment'],

@@ -17,7 +17,7 @@ const NAME_MAX = 255;
 
 /** Why `registry` cannot prefix image paths (`host[:port][/path]`), or undefined if it can. */
 export function registryProblem(registry: string): string | undefined {
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(registry)) return 'has a scheme; give the host alone';
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(registry)) return 'has a scheme';
   if (registry.split('/').some((s) => s === '')) return 'has an empty path segment';
   if (!REGISTRY.test(registry)) return 'is not host[:port][/path] (host letters, digits, dots and dashes; path lower-case)';
   return undefined;
