@@ -7,7 +7,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const ENTRIES = { main: 'main.ts', check: 'lib/cli/check-main.ts', explain: 'lib/cli/explain-main.ts', 'bench-mesh': 'scripts/bench-mesh.ts' };
-const SOURCES = ['main.ts', 'lib', 'imports', 'scripts', 'package-lock.json'];
+const SOURCES = ['main.ts', 'lib', 'imports', 'scripts', 'package.json', 'package-lock.json'];
 
 function newestMtime(p) {
   const stat = fs.statSync(p);

@@ -147,7 +147,7 @@ describe('steps/ folders hold alternatives, each checked on top of the files aro
 
 describe('bad usage is one line and exit 2', () => {
   test.each([
-    [['--jsn'], 'meshlab check: unknown flag --jsn (flags: --json, --codes, --help)'],
+    [['--jsn'], 'meshlab check: unknown flag --jsn (flags: --json, --codes, --help, -h, --version)'],
     [['no/such/folder'], 'meshlab check: no/such/folder: no such file or folder'],
   ])('%j', (argv, line) => {
     const { code, out, err } = check(...argv);

@@ -1,69 +1,27 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { run } from '../lib/cli/run';
-import { buildLab } from '../lib/app';
+import { PLATFORM, buildLab } from '../lib/app';
+import { VALUE_FLAGS, SWITCHES } from '../lib/cli/args';
 import { MeshlabError } from '../lib/errors';
-import { LABS } from '../lib/labs';
+import { LABS, LAB_NAMES } from '../lib/labs';
 import { render } from '../lib/output/render';
 import { writeAtomically } from '../lib/output/write';
+import { expectRejected, previousOutput, root, runCli, snapshotTree, tmpdir } from './support/cli';
 
-const root = path.resolve(__dirname, '..');
-
-function tmpdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-test-'));
-}
-
-/** Every file under `dir` with its content, for before/after comparisons. */
-function snapshotTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-function runCli(argv: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = run(argv, env, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
-
-/** A folder holding a previous output and a file of the user's. */
-function previousOutput(): string {
-  const dir = path.join(tmpdir(), 'dist');
-  fs.mkdirSync(path.join(dir, 'tutorial'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'tutorial', 'old.yaml'), 'kind: Old\n');
-  fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
-  return dir;
-}
-
-/** A run that must fail with exactly `message`, exit code 2, and leave the output folder as it was. */
-function expectRejected(argv: string[], message: unknown): void {
-  const dir = previousOutput();
-  const before = snapshotTree(dir);
-  const { code, out, err } = runCli([...argv, '--out', dir]);
-  expect({ code, out, err }).toEqual({ code: 2, out: [], err: [message] });
-  expect(snapshotTree(dir)).toEqual(before);
-}
+const FLAGS = [...VALUE_FLAGS, ...SWITCHES].join(', ');
+const LABS_AND_PLATFORM = [...LAB_NAMES, PLATFORM].join(', ');
 
 describe('bad input: one line, exit code 2, output folder untouched', () => {
   test.each([
-    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --out, --config, --registry, --namespace, --ingress-ip, --outbound, --help, --list, --json)'],
-    [['--lab', 'bookinfo'], 'meshlab: unknown lab bookinfo (labs: polyglot, tutorial, flask, fft, platform)'],
+    [['--colour'], `meshlab: unknown flag --colour (flags: ${FLAGS})`],
+    [['--lab', 'bookinfo'], `meshlab: unknown lab bookinfo (labs: ${LABS_AND_PLATFORM})`],
     [['--lab'], 'meshlab: --lab needs a value'],
     [['--namespace', 'tutorial=Bad_NS'], "meshlab: --namespace tutorial=Bad_NS: Bad_NS is not a valid namespace (lower-case letters, digits and '-', at most 63)"],
-    [['--namespace', 'books=x'], 'meshlab: --namespace books=x must be LAB=NAMESPACE with LAB one of polyglot, tutorial, flask, fft'],
+    [['--namespace', 'books=x'], `meshlab: --namespace books=x must be LAB=NAMESPACE with LAB one of ${LAB_NAMES.join(', ')}`],
     [['--ingress-ip', '10.0.0.300'], 'meshlab: --ingress-ip 10.0.0.300 is not an IP address'],
-    [['--registry', 'a registry'], 'meshlab: --registry a registry is not a registry host (like registry.example.com:5000 or harbor.local/mirror)'],
-    [['extra'], 'meshlab: unexpected argument extra (flags: --lab, --scenario, --set, --out, --config, --registry, --namespace, --ingress-ip, --outbound, --help, --list, --json)'],
+    [['--registry', 'a registry'], 'meshlab: --registry a registry is not host[:port][/path] (host letters, digits, dots and dashes; path lower-case): give host[:port][/path] without a scheme, like registry.example.com:5000 or harbor.local/mirror'],
+    [['extra'], `meshlab: unexpected argument extra (flags: ${FLAGS})`],
   ])('%j', expectRejected);
 
   test.each([
@@ -71,13 +29,13 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
     [['--scenario', 'canery'], expect.stringMatching(/^meshlab: unknown scenario canery \(scenarios: authz-allow, authz-deny, canary, /)],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.wieghts=v1:50,v2:50'], 'meshlab: --set canary.wieghts: scenario canary has no parameter wieghts (parameters: service, weights)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'timeout.timeout=2s'], 'meshlab: --set timeout.timeout: scenario timeout is not switched on (add --scenario timeout)'],
-    [['--lab', 'tutorial', '--set', 'timeout.timeout=2s'], 'meshlab: --set needs the scenario switched on with --scenario'],
+    [['--lab', 'tutorial', '--set', 'timeout.timeout=2s'], 'meshlab: --set timeout.timeout=2s: scenario timeout is not switched on (add --scenario timeout)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:80,v2:30'], 'meshlab: canary weights for recommendation must add up to 100, got 110 (v1=80, v2=30)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:90,v3:10'], 'meshlab: canary.weights=v1:90,v3:10: recommendation has no version v3 (versions: v1, v2)'],
     [['--lab', 'tutorial', '--scenario', 'fault-abort', '--set', 'fault-abort.percent=120'], 'meshlab: fault-abort.percent=120: must be a percentage from 0 to 100'],
     [['--lab', 'tutorial', '--scenario', 'fault-abort', '--set', 'fault-abort.status=302'], 'meshlab: fault-abort.status=302: must be an HTTP error status from 400 to 599'],
-    [['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.timeout=-1s'], 'meshlab: timeout.timeout=-1s: must be a positive duration such as 500ms, 7s, 3m or 1h'],
-    [['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.timeout=1 minute'], 'meshlab: timeout.timeout=1 minute: must be a positive duration such as 500ms, 7s, 3m or 1h'],
+    [['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.timeout=-1s'], "meshlab: timeout.timeout=-1s: is negative; it must be a duration Istio accepts: at least 1ms, whole milliseconds, in Go's form such as 500ms, 1.5s, 1m30s or 2h"],
+    [['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.timeout=1 minute'], "meshlab: timeout.timeout=1 minute: must be a duration Istio accepts: at least 1ms, whole milliseconds, in Go's form such as 500ms, 1.5s, 1m30s or 2h"],
     [['--lab', 'tutorial', '--scenario', 'retry', '--set', 'retry.attempts=-3'], 'meshlab: retry.attempts=-3: must be a whole number 0 or more'],
     [['--lab', 'tutorial', '--scenario', 'header-route', '--set', 'header-route.regex=(Safari'], 'meshlab: header-route: (Safari is not a valid RE2 regular expression (missing closing ): `(Safari`)'],
     [['--lab', 'tutorial', '--scenario', 'route', '--set', 'route.service=recomendation'], 'meshlab: route.service=recomendation: no such service in lab tutorial (services: customer, preference, egresshttpbin, egressgithub, recommendation)'],
@@ -90,13 +48,13 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
     const dir = previousOutput();
     const config = path.join(tmpdir(), 'meshlab.config.json');
     fs.writeFileSync(config, JSON.stringify({ labs: { bookinfo: { scenarios: [] } } }));
-    expect(runCli(['--config', config, '--out', dir]).err).toEqual([`meshlab: ${config}: unknown lab bookinfo (labs: polyglot, tutorial, flask, fft)`]);
+    expect(runCli(['--config', config, '--out', dir]).err).toEqual([`meshlab: ${config}: unknown lab "bookinfo" (labs: ${LAB_NAMES.join(', ')})`]);
     fs.writeFileSync(config, JSON.stringify({ labs: { tutorial: { scenarios: ['canary'], set: { 'canary.weights': 'v1:50' } } } }));
     expect(runCli(['--config', config, '--out', dir]).err).toEqual(['meshlab: canary weights for recommendation must add up to 100, got 50 (v1=50)']);
   });
 
   test('MESHLAB_LAB is checked like --lab', () => {
-    expect(runCli([], { MESHLAB_LAB: 'flask,nope' }).err).toEqual(['meshlab: unknown lab nope (labs: polyglot, tutorial, flask, fft, platform)']);
+    expect(runCli([], { MESHLAB_LAB: 'flask,nope' }).err).toEqual([`meshlab: unknown lab nope (labs: ${LABS_AND_PLATFORM})`]);
   });
 });
 
@@ -112,7 +70,8 @@ describe('scenarios on the command line and in the flags file', () => {
 
   test('without --lab, --scenario applies to the labs that offer it', () => {
     const dir = path.join(tmpdir(), 'out');
-    expect(runCli(['--scenario', 'canary', '--out', dir]).out).toEqual([expect.stringMatching(/\(polyglot, tutorial, flask\)$/)]);
+    const offering = LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === 'canary')).map((l) => l.name);
+    expect(runCli(['--scenario', 'canary', '--out', dir]).out).toEqual([expect.stringMatching(new RegExp(`\\(${offering.join(', ')}\\)$`))]);
   });
 
   test('the flags file switches scenarios on for a plain synth; MESHLAB_SCENARIO and MESHLAB_SET replace it', () => {
@@ -136,7 +95,7 @@ describe('scenarios on the command line and in the flags file', () => {
       { name: 'service', default: 'recommendation', description: 'the service it applies to' },
       { name: 'weights', default: 'v1:90,v2:10', description: 'version:percent pairs adding up to 100' },
     ]);
-    expect(listing.labs.map((l: any) => l.name)).toEqual(['polyglot', 'tutorial', 'flask', 'fft']);
+    expect(listing.labs.map((l: any) => l.name)).toEqual(LAB_NAMES);
   });
 
   test('--list prints every scenario parameter with its default', () => {
@@ -148,15 +107,15 @@ describe('scenarios on the command line and in the flags file', () => {
 describe('writing', () => {
   test('--lab replaces only that lab and keeps the rest of the folder', () => {
     const dir = previousOutput();
-    fs.mkdirSync(path.join(dir, 'fft'));
-    fs.writeFileSync(path.join(dir, 'fft', 'keep.yaml'), 'kind: Keep\n');
+    fs.mkdirSync(path.join(dir, PLATFORM));
+    fs.writeFileSync(path.join(dir, PLATFORM, 'keep.yaml'), 'kind: Keep\n');
     const { code, out } = runCli(['--lab', 'tutorial', '--out', dir]);
     expect(code).toBe(0);
     expect(out).toEqual([expect.stringMatching(/^meshlab: wrote \d+ objects in 23 files to .*dist\/ \(tutorial\)$/)]);
     const tree = snapshotTree(dir);
     expect(tree['tutorial/old.yaml']).toBeUndefined();
     expect(tree['tutorial/recommendation.yaml']).toMatch(/kind: DestinationRule/);
-    expect(tree['fft/keep.yaml']).toBe('kind: Keep\n');
+    expect(tree[`${PLATFORM}/keep.yaml`]).toBe('kind: Keep\n');
     expect(tree['notes.txt']).toBe('mine\n');
   });
 
@@ -184,7 +143,7 @@ describe('the built command, as a user runs it', () => {
     const result = spawnSync(process.execPath, [main, '--lab', 'nope'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('meshlab: unknown lab nope (labs: polyglot, tutorial, flask, fft, platform)\n');
+    expect(result.stderr).toBe(`meshlab: unknown lab nope (labs: ${LABS_AND_PLATFORM})\n`);
   });
 
   test('--help prints the usage', () => {
@@ -206,7 +165,7 @@ describe('the built command, as a user runs it', () => {
   });
 });
 
-describe('no parameter value, however wrong, ends in a stack trace', () => {
+describe('no parameter value, however wrong, ends in a stack trace, and every refusal names its scenario', () => {
   const cases = LABS.flatMap((lab) => lab.scenarios.flatMap((p) => Object.keys(p.scenario.params).flatMap((param) =>
     ['', '@@', '-1', 'v9', '999999'].map((value) => [lab, p.scenario.name, param, value] as const))));
 
@@ -220,6 +179,8 @@ describe('no parameter value, however wrong, ends in a stack trace', () => {
       expect(e).toBeInstanceOf(MeshlabError);
       expect((e as Error).message).toMatch(/^\S.*\S$/);
       expect((e as Error).message).not.toMatch(/\n/);
+      // It names the scenario, so with several switched on the learner knows which.
+      expect((e as Error).message).toMatch(new RegExp(`^${scenario}[.: ]`));
     }
   });
 });

@@ -11,7 +11,7 @@ import { re2FullMatch as fullMatch } from '../lib/istio/re2';
 import { Random } from '../lib/explain/random';
 import { Source } from '../lib/explain/request';
 import { Explanation } from '../lib/explain/tally';
-import { LABS } from '../lib/labs';
+import { LABS, LAB_NAMES } from '../lib/labs';
 import { render } from '../lib/output/render';
 import { Manifest } from '../lib/validate/manifest';
 
@@ -443,10 +443,10 @@ test('the seeded generator is deterministic and spreads evenly', () => {
 
 describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => {
   test.each([
-    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --config, --from, --to, --path, --method, --header, --requests, --seed, --json, --help)'],
+    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --config, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],
     [['tutorial'], 'meshlab: tutorial: no such file or folder'],
-    [[], 'meshlab: give --lab (labs: polyglot, tutorial, flask, fft) or the files to read'],
-    [['--lab', 'bookinfo'], 'meshlab: unknown lab bookinfo (labs: polyglot, tutorial, flask, fft)'],
+    [[], `meshlab: give --lab (labs: ${LAB_NAMES.join(', ')}) or the files to read`],
+    [['--lab', 'bookinfo'], `meshlab: unknown lab bookinfo (labs: ${LAB_NAMES.join(', ')})`],
     [['--lab', 'tutorial', '--lab', 'fft'], 'meshlab: --lab given twice (tutorial, fft); give it once'],
     [['--lab'], 'meshlab: --lab needs a value'],
     [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress)'],

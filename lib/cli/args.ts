@@ -1,15 +1,18 @@
-import { isIP } from 'net';
 import { PLATFORM } from '../app';
 import { LAB_NAMES } from '../labs';
 import { LabOptions } from '../labs/options';
 import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
 import { ScenarioSelection } from '../scenarios/engine';
+import { registryProblem } from '../output/image';
 import { UsageError, readFlags } from './flags';
+import { canonicalIp, ingressIpProblem } from './ip';
+import { OutSource } from './outdir';
 
 export { UsageError };
 
 export interface CliOptions {
   readonly help: boolean;
+  readonly version: boolean;
   /** Print the labs, services and scenarios instead of writing. */
   readonly list: boolean;
   /** With `list`: as JSON. */
@@ -17,8 +20,17 @@ export interface CliOptions {
   /** Labs (and `platform`) to write. @default all */
   readonly targets?: readonly string[];
   readonly out: string;
+  /** Where `out` came from, for messages. */
+  readonly outSource: OutSource;
   /** The flags file with the labs' scenarios. */
   readonly config: string;
+  /** The flags file was named (`--config`, `MESHLAB_CONFIG`), so it must exist. */
+  readonly configGiven: boolean;
+  /**
+   * Run by `npx cdk8s synth` (which sets CDK8S_RECORD_CONSTRUCT_METADATA for its app, see
+   * cdk8s-cli lib/util.js synthApp): the CLI has emptied the output folder already.
+   */
+  readonly underCdk8s: boolean;
   /** Scenarios from the command line, for every selected lab; undefined means: the flags file's. */
   readonly scenarios?: ScenarioSelection;
   readonly labOptions: Readonly<Record<string, LabOptions>>;
@@ -38,14 +50,23 @@ export const USAGE = `usage: npm run synth -- [--lab L]... [--scenario S[,S...]]
   --namespace LAB=NS    put a lab in another namespace
   --ingress-ip IP       externalIPs of the ingress gateway Service (repeatable)
   --outbound MODE       outbound traffic policy of the mesh: ALLOW_ANY (default) or REGISTRY_ONLY
-  --help                this text
+  --help, -h            this text
+  --version             meshlab's version
 
 Environment (for npx cdk8s synth): MESHLAB_LAB, MESHLAB_SCENARIO (comma-separated), MESHLAB_SET
 (semicolon-separated S.param=value), MESHLAB_CONFIG, MESHLAB_REGISTRY, MESHLAB_INGRESS_IP, MESHLAB_OUTBOUND.`;
 
-const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound'];
-const SWITCHES = ['--help', '--list', '--json'];
+export const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound'];
+export const SWITCHES = ['--help', '-h', '--version', '--list', '--json'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/**
+ * Namespaces no lab may take: `kubectl delete -f dist/<lab>/` deletes the lab's namespace.
+ * Kubernetes keeps `kube-` for itself (kube-system, kube-public, kube-node-lease); Istio's
+ * control plane and gateways live in istio-system (the platform's), its operator in
+ * istio-operator, and istio.io's gateway installs use istio-ingress and istio-egress.
+ */
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-*', 'istio-system', 'istio-operator', 'istio-ingress', 'istio-egress'];
+const isSystemNamespace = (ns: string) => SYSTEM_NAMESPACES.some((s) => (s.endsWith('*') ? ns.startsWith(s.slice(0, -1)) : ns === s));
 const OUTBOUND: readonly OutboundTrafficPolicy[] = ['ALLOW_ANY', 'REGISTRY_ONLY'];
 
 /** `S.param=value` pairs (the value may itself hold '=') into a map. */
@@ -62,9 +83,15 @@ export function parseSets(pairs: readonly string[], origin = '--set'): Record<st
 /** Reads flags (`--flag value` or `--flag=value`) and their environment equivalents. */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliOptions {
   const { values, switches } = readFlags(argv, VALUE_FLAGS, SWITCHES);
-  const fromEnv = (name: string, separator: string) =>
-    (env[name] ? env[name]!.split(separator).map((s) => s.trim()).filter(Boolean) : undefined);
-  const list = (flag: string, envName: string) => values.get(flag)?.flatMap((v) => (flag === '--set' ? [v] : v.split(','))) ?? fromEnv(envName, flag === '--set' ? ';' : ',');
+  const fromEnv = (name: string, separator: string) => (env[name] ? env[name]!.split(separator) : undefined);
+  // Items of comma-separated lists are trimmed; empty items (`a,,b`, a trailing comma) are dropped.
+  const list = (flag: string, envName: string) => {
+    const raw = values.get(flag)?.flatMap((v) => (flag === '--set' ? [v] : v.split(','))) ?? fromEnv(envName, flag === '--set' ? ';' : ',');
+    if (raw === undefined) return undefined;
+    const items = raw.map((s) => s.trim()).filter(Boolean);
+    if (items.length === 0 && flag !== '--set') throw new UsageError(`${values.has(flag) ? flag : envName} names nothing; give at least one name`);
+    return items;
+  };
   const single = (flag: string, envName: string) => {
     const given = values.get(flag);
     if (given && given.length > 1) throw new UsageError(`${flag} given ${given.length} times; give it once`);
@@ -79,39 +106,60 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
 
   const scenarioNames = list('--scenario', 'MESHLAB_SCENARIO');
   const sets = list('--set', 'MESHLAB_SET');
-  if (sets && !scenarioNames) throw new UsageError('--set needs the scenario switched on with --scenario');
+  if (sets?.length && !scenarioNames) {
+    const name = sets[0].split(/[.=]/)[0];
+    throw new UsageError(`--set ${sets[0]}: scenario ${name} is not switched on (add --scenario ${name})`);
+  }
   const scenarios = scenarioNames ? { scenarios: [...new Set(scenarioNames)], set: parseSets(sets ?? []) } : undefined;
 
   const registry = single('--registry', 'MESHLAB_REGISTRY');
-  if (registry !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9.:_\-/]*$/.test(registry)) {
-    throw new UsageError(`--registry ${registry} is not a registry host (like registry.example.com:5000 or harbor.local/mirror)`);
+  const registryWhy = registry === undefined ? undefined : registryProblem(registry);
+  if (registryWhy) {
+    throw new UsageError(`--registry ${registry} ${registryWhy}: give host[:port][/path] without a scheme, like registry.example.com:5000 or harbor.local/mirror`);
   }
 
   const labOptions: Record<string, LabOptions> = Object.fromEntries(LAB_NAMES.map((name) => [name, { registry }]));
+  const namespaced = new Set<string>();
   for (const pair of values.get('--namespace') ?? []) {
-    const [lab, ns] = pair.split('=');
+    const eq = pair.indexOf('=');
+    const [lab, ns] = eq < 0 ? [pair, undefined] : [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
     if (!LAB_NAMES.includes(lab) || ns === undefined) throw new UsageError(`--namespace ${pair} must be LAB=NAMESPACE with LAB one of ${LAB_NAMES.join(', ')}`);
     if (!DNS_LABEL.test(ns)) throw new UsageError(`--namespace ${pair}: ${ns} is not a valid namespace (lower-case letters, digits and '-', at most 63)`);
+    if (isSystemNamespace(ns)) {
+      throw new UsageError(`--namespace ${pair}: ${ns} is a system namespace (${SYSTEM_NAMESPACES.join(', ')}); kubectl delete -f dist/${lab}/ would delete it`);
+    }
+    if (namespaced.has(lab)) throw new UsageError(`--namespace ${pair}: lab ${lab} was given a namespace already; give it once`);
+    namespaced.add(lab);
     labOptions[lab] = { ...labOptions[lab], namespace: ns };
   }
 
   const ingressIPs = list('--ingress-ip', 'MESHLAB_INGRESS_IP') ?? [];
+  const seen = new Set<string>();
   for (const ip of ingressIPs) {
-    if (isIP(ip) === 0) throw new UsageError(`--ingress-ip ${ip} is not an IP address`);
+    const why = ingressIpProblem(ip);
+    if (why) throw new UsageError(`--ingress-ip ${ip} ${why}`);
+    if (seen.has(canonicalIp(ip))) throw new UsageError(`--ingress-ip ${ip} is given twice; give each address once`);
+    seen.add(canonicalIp(ip));
   }
   const outbound = single('--outbound', 'MESHLAB_OUTBOUND');
   if (outbound !== undefined && !OUTBOUND.includes(outbound as OutboundTrafficPolicy)) {
     throw new UsageError(`--outbound ${outbound} must be one of ${OUTBOUND.join(', ')}`);
   }
   if (switches.has('--json') && !switches.has('--list')) throw new UsageError('--json goes with --list');
+  const outFlag = single('--out', 'CDK8S_OUTDIR');
+  const configFlag = single('--config', 'MESHLAB_CONFIG');
 
   return {
-    help: switches.has('--help'),
+    help: switches.has('--help') || switches.has('-h'),
+    version: switches.has('--version'),
     list: switches.has('--list'),
     json: switches.has('--json'),
     targets,
-    out: single('--out', 'CDK8S_OUTDIR') ?? 'dist',
-    config: single('--config', 'MESHLAB_CONFIG') ?? 'meshlab.config.json',
+    out: outFlag ?? 'dist',
+    outSource: values.has('--out') || env.CDK8S_OUTDIR === undefined ? '--out' : 'CDK8S_OUTDIR',
+    config: configFlag ?? 'meshlab.config.json',
+    configGiven: configFlag !== undefined,
+    underCdk8s: env.CDK8S_RECORD_CONSTRUCT_METADATA !== undefined,
     scenarios,
     labOptions,
     platform: { ingressExternalIPs: ingressIPs, outboundTrafficPolicy: outbound as OutboundTrafficPolicy | undefined },

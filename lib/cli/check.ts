@@ -1,18 +1,26 @@
+import { validateSchema } from '../../imports/schema';
 import { UsageError } from './flags';
 import { analyze } from '../validate/analyze';
+import type { Located } from '../validate/check';
 import { CODES } from '../validate/codes';
-import { loadManifests } from '../validate/load';
-import { Finding, formatFinding } from '../validate/manifest';
+import { LIMITS, loadManifests } from '../validate/load';
+import { Finding, formatFinding, objectName } from '../validate/manifest';
 import { Io, runCommand } from './io';
+import { VERSION } from './version';
 
 export const CHECK_USAGE = `usage: npm run check -- [PATH...] [--json]
        npm run check -- --codes
 
-  PATH      YAML or JSON files, or folders searched for *.yaml, *.yml and *.json (default: dist);
-            each file in a steps/ folder is checked as applied on top of the files around it
-  --json    print the result as JSON
-  --codes   list every finding code with what it means
-  --help    this text
+  PATH        YAML or JSON files, folders searched for *.yaml, *.yml and *.json, or - for
+              standard input (default: dist); each file in a steps/ folder is checked as
+              applied on top of the files around it
+  --json      print the result as JSON
+  --codes     list every finding code with what it means
+  --help, -h  this text
+  --version   meshlab's version
+
+Reads at most ${LIMITS.fileBytes / 1024 / 1024} MiB per file and ${LIMITS.totalBytes / 1024 / 1024} MiB in all, ${LIMITS.files} files, ${LIMITS.documentValues.toLocaleString('en')} values
+per document with YAML aliases expanded, ${LIMITS.depth} levels of nesting; more is refused.
 
 Checks any Kubernetes and Istio YAML offline: schemas, references between objects and Istio's
 silent failures. One line per finding: code, severity, object, file:line, field, message.
@@ -23,20 +31,47 @@ interface CheckArgs {
   readonly json: boolean;
   readonly codes: boolean;
   readonly help: boolean;
+  readonly version: boolean;
 }
+
+const CHECK_SWITCHES = ['--json', '--codes', '--help', '-h', '--version'];
 
 function parseCheckArgs(argv: readonly string[]): CheckArgs {
   const switches = new Set<string>();
   const paths: string[] = [];
   for (const arg of argv) {
-    if (arg.startsWith('-')) {
-      if (!['--json', '--codes', '--help'].includes(arg)) throw new UsageError(`unknown flag ${arg} (flags: --json, --codes, --help)`);
+    if (arg.startsWith('-') && arg !== '-') {
+      if (!CHECK_SWITCHES.includes(arg)) throw new UsageError(`unknown flag ${arg} (flags: ${CHECK_SWITCHES.join(', ')})`);
       switches.add(arg);
     } else {
       paths.push(arg);
     }
   }
-  return { paths: paths.length > 0 ? paths : ['dist'], json: switches.has('--json'), codes: switches.has('--codes'), help: switches.has('--help') };
+  return {
+    paths: paths.length > 0 ? paths : ['dist'],
+    json: switches.has('--json'),
+    codes: switches.has('--codes'),
+    help: switches.has('--help') || switches.has('-h'),
+    version: switches.has('--version'),
+  };
+}
+
+/**
+ * The analyzer reads each object in the shape its schema gives. Should an object of another
+ * shape (a string where a list belongs) trip it, the objects with schema errors are checked
+ * for their schema only and the others fully, so no input ends in a stack trace.
+ */
+function analyzeAnyShape(objects: readonly Located[]): Finding[] {
+  try {
+    return analyze(objects);
+  } catch (e) {
+    if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
+    const malformed = new Set(objects.filter((o) => validateSchema(o.manifest).some((p) => !p.unchecked)));
+    if (malformed.size === 0) throw e;
+    const schemaOnly = [...malformed].flatMap((o) => validateSchema(o.manifest).map((p): Finding => (
+      { code: 'IST0106', severity: CODES.IST0106.severity, object: objectName(o.manifest), field: p.field, message: p.message, file: o.file, line: o.line })));
+    return [...schemaOnly, ...analyze(objects.filter((o) => !malformed.has(o)))];
+  }
 }
 
 const count = (findings: readonly Finding[], severity: string) => findings.filter((f) => f.severity === severity).length;
@@ -52,12 +87,16 @@ export function runCheck(argv: readonly string[], io: Io): number {
       io.out(CHECK_USAGE);
       return 0;
     }
+    if (args.version) {
+      io.out(`meshlab ${VERSION}`);
+      return 0;
+    }
     if (args.codes) {
       for (const [code, { severity, title }] of Object.entries(CODES)) io.out(`${code} ${severity.padEnd(7)} ${title}`);
       return 0;
     }
     const loaded = loadManifests(args.paths);
-    const findings = [...loaded.findings, ...analyze(loaded.objects)]
+    const findings = [...loaded.findings, ...analyzeAnyShape(loaded.objects)]
       .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
     const errors = count(findings, 'error');
     const warnings = count(findings, 'warning');

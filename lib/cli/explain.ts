@@ -13,6 +13,7 @@ import { parseSets } from './args';
 import { UsageError, readFlags } from './flags';
 import { readConfig } from './config';
 import { Io, processIo, runCommand } from './io';
+import { VERSION } from './version';
 
 export const EXPLAIN_USAGE = `usage: npm run explain -- --lab L [--scenario S[,S...]]... [--set S.param=value]... [--config FILE]
                           [--from NAME] [--to SERVICE] [--path /x] [--method M] [--header name=value]...
@@ -45,18 +46,20 @@ are not modelled.
   --requests N          how many requests, 1 to 1000000 (default: 1000)
   --seed K              seed of the random draws: weights, percentages, pods (default: 1)
   --json                print the report as JSON
-  --help                this text
+  --help, -h            this text
+  --version             meshlab's version
 
 Environment: MESHLAB_CONFIG (the flags file, as for synth).`;
 
 const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--config', '--from', '--to', '--path', '--method', '--header', '--requests', '--seed'];
-const SWITCHES = ['--json', '--help'];
+const SWITCHES = ['--json', '--help', '-h', '--version'];
 const REPEATABLE = ['--scenario', '--set', '--header'];
 const MAX_REQUESTS = 1_000_000;
 
 /** The flags of `npm run explain`, checked. */
 export interface ExplainOptions {
   readonly help: boolean;
+  readonly version: boolean;
   readonly json: boolean;
   readonly lab?: string;
   /** Manifest files or folders (PATH mode, instead of --lab). */
@@ -64,6 +67,8 @@ export interface ExplainOptions {
   /** Scenarios from the command line; undefined means: the flags file's. */
   readonly scenarios?: ScenarioSelection;
   readonly config: string;
+  /** The flags file was named (`--config`, `MESHLAB_CONFIG`), so it must exist. */
+  readonly configGiven: boolean;
   readonly from?: string;
   readonly to?: string;
   readonly path?: string;
@@ -133,12 +138,14 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
   }
 
   return {
-    help: switches.has('--help'),
+    help: switches.has('--help') || switches.has('-h'),
+    version: switches.has('--version'),
     json: switches.has('--json'),
     lab,
     paths,
     scenarios,
     config: single('--config') ?? env.MESHLAB_CONFIG ?? 'meshlab.config.json',
+    configGiven: (single('--config') ?? env.MESHLAB_CONFIG) !== undefined,
     from: single('--from'),
     to: single('--to'),
     path,
@@ -164,10 +171,14 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
     io.out(EXPLAIN_USAGE);
     return 0;
   }
+  if (options.version) {
+    io.out(`meshlab ${VERSION}`);
+    return 0;
+  }
   if (options.paths.length > 0) return explainFiles(options, io);
   if (options.lab === undefined) throw new UsageError(`give --lab (labs: ${LAB_NAMES.join(', ')}) or the files to read`);
   const definition = LABS.find((l) => l.name === options.lab)!;
-  const selection = options.scenarios ?? readConfig(options.config)[definition.name] ?? { scenarios: [] };
+  const selection = options.scenarios ?? readConfig(options.config, options.configGiven)[definition.name] ?? { scenarios: [] };
   const build = buildLab(definition, undefined, selection);
   const synthesis = render([build.lab], { files: false });
   if (synthesis.findings.length > 0) {

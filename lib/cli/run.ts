@@ -8,6 +8,9 @@ import { USAGE, UsageError, parseArgs } from './args';
 import { readConfig } from './config';
 import { formatListing, listing } from './list';
 import { Io, processIo, runCommand } from './io';
+import { checkNamespaces } from './namespaces';
+import { checkOutDir } from './outdir';
+import { VERSION } from './version';
 
 export type { Io };
 
@@ -39,15 +42,26 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
     io.out(USAGE);
     return 0;
   }
+  if (options.version) {
+    io.out(`meshlab ${VERSION}`);
+    return 0;
+  }
   if (options.list) {
     const l = listing(options.targets, options.labOptions);
     io.out(options.json ? JSON.stringify(l, null, 2) : formatListing(l));
     return 0;
   }
-  const targets = options.targets ?? labsFor(options.scenarios) ?? [...LAB_NAMES, PLATFORM];
-  const scenarios = options.scenarios
-    ? Object.fromEntries(LAB_NAMES.filter((l) => targets.includes(l)).map((l) => [l, options.scenarios!]))
-    : readConfig(options.config);
+  const everything = [...LAB_NAMES, PLATFORM];
+  checkOutDir(options.out, options.outSource, everything);
+  const chosen = options.targets ?? labsFor(options.scenarios) ?? everything;
+  // The cdk8s CLI has emptied the output folder before it ran us: write every lab, or the
+  // ones not chosen would be lost. The chosen labs are those the scenarios apply to.
+  const targets = options.underCdk8s ? everything : chosen;
+  const fromFlags = options.scenarios
+    ? Object.fromEntries(LAB_NAMES.filter((l) => chosen.includes(l)).map((l) => [l, options.scenarios!]))
+    : {};
+  const scenarios = options.scenarios && !options.underCdk8s ? fromFlags : { ...readConfig(options.config, options.configGiven), ...fromFlags };
+  checkNamespaces(options.labOptions);
   const synthesis = synthesizeOutput({ targets, labOptions: options.labOptions, platform: options.platform, scenarios, outDir: options.out });
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);
@@ -56,5 +70,8 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
   }
   writeAtomically(options.out, targets, synthesis.files);
   io.out(`meshlab: wrote ${synthesis.objects.length} objects in ${synthesis.files.length} files to ${options.out}/ (${targets.join(', ')})`);
+  if (options.underCdk8s && options.targets) {
+    io.out(`meshlab: wrote every lab because npx cdk8s synth empties ${options.out}/ first; MESHLAB_LAB chose where the scenarios apply (${chosen.join(', ')})`);
+  }
   return 0;
 }

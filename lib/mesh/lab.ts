@@ -9,6 +9,11 @@ import { MeshService, MeshServiceProps } from './service';
 export interface MeshLabProps {
   /** Namespace of every object of the lab. */
   readonly namespace: string;
+  /**
+   * The image of a workload, from its seed image (the lab's options: registry mirror, overrides),
+   * for workloads that scenarios add. @default the seed image
+   */
+  readonly images?: (workload: string, seed: string) => string;
 }
 
 /**
@@ -49,12 +54,20 @@ export class MeshLab extends Chart {
   private readonly _clients: Client[] = [];
   private readonly _gateways: IngressGateway[] = [];
 
+  private readonly images?: (workload: string, seed: string) => string;
+
   public constructor(scope: Construct, name: string, props: MeshLabProps) {
     super(scope, name, { namespace: props.namespace, disableResourceNameHashes: true });
     this.name = name;
     this.namespace = props.namespace;
     this.deferWorkloads = this.node.tryGetContext(DEFER_WORKLOADS) === true;
+    this.images = props.images;
     new LabNamespace(this, props.namespace);
+  }
+
+  /** The image of a workload a scenario adds, under the lab's registry mirror and overrides. */
+  public image(workload: string, seed: string): string {
+    return this.images ? this.images(workload, seed) : seed;
   }
 
   /**

@@ -1,7 +1,10 @@
 import { App } from 'cdk8s';
 import { MeshlabProps, PLATFORM, buildLab, selectedLabs } from '../app';
 import { Platform } from '../platform/platform';
+import { CODES } from '../validate/codes';
+import { Finding, Manifest, objectName } from '../validate/manifest';
 import { renderGuide } from './guide';
+import { imageProblem } from './image';
 import { Synthesis, render } from './render';
 import { renderSteps } from './steps';
 
@@ -28,12 +31,42 @@ export function synthesizeOutput(props: MeshlabProps = {}): Synthesis {
     files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: guide });
     objects.push(...synthesis.objects);
     findings.push(...synthesis.findings, ...steps.findings);
+    findings.push(...imageFindings(synthesis.objects.map((o) => o.manifest), `${definition.name}/`));
+    for (const step of steps.steps) findings.push(...imageFindings([...step.changed, ...step.added], `${definition.name}/steps/${step.applied.preset.scenario.name}.yaml`));
   }
   if (props.targets === undefined || props.targets.includes(PLATFORM)) {
     const platform = render([new Platform(new App({ outdir: 'unused' }), props.platform)]);
     files.push(...platform.files);
     objects.push(...platform.objects);
     findings.push(...platform.findings);
+    findings.push(...imageFindings(platform.objects.map((o) => o.manifest), `${PLATFORM}/`));
   }
   return { files, objects, findings };
+}
+
+const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'];
+
+/** Every container image of `manifests` must be a reference a container runtime can pull. */
+function imageFindings(manifests: readonly Manifest[], file: string): Finding[] {
+  const findings: Finding[] = [];
+  const walk = (value: unknown, field: string, m: Manifest) => {
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${field}[${i}]`, m));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, v] of Object.entries(value)) {
+        const at = field ? `${field}.${key}` : key;
+        if (CONTAINER_LISTS.includes(key) && Array.isArray(v)) {
+          v.forEach((c, i) => {
+            const image = (c as { image?: unknown })?.image;
+            const why = typeof image === 'string' ? imageProblem(image) : undefined;
+            if (why) findings.push({ code: 'ML0011', severity: CODES.ML0011.severity, object: objectName(m), field: `${at}[${i}].image`, message: `image ${image} ${why}`, file });
+          });
+        } else {
+          walk(v, at, m);
+        }
+      }
+    }
+  };
+  for (const m of manifests) walk(m, '', m);
+  return findings;
 }

@@ -69,7 +69,7 @@ export const headerRoute: ScenarioDefinition = {
   summary: 'sends requests whose header matches a regular expression to one version',
   params: {
     service: svc,
-    header: param.text('request header to match'),
+    header: param.headerName('request header to match'),
     regex: param.text('RE2 regular expression for its value'),
     version: param.version('version for matching requests'),
     fallback: optional(param.version('version for the others (empty: the usual routing)')),
@@ -142,7 +142,7 @@ export const retry: ScenarioDefinition = {
     abort: optional(param.percent("percent of requests the service's own sidecar answers 503, so the retries show with images that do not fail (empty: none)")),
     attempts: param.count('attempts after the first failure'),
     perTryTimeout: param.duration('timeout of each attempt'),
-    retryOn: optional(param.text("Envoy retry conditions, comma-separated (empty: Istio's)")),
+    retryOn: optional(param.retryOn("Envoy retry conditions or status codes, comma-separated (empty: Istio's)")),
   },
   apply: (lab, v) => new Retry(lab, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
   expect: (v) => {
@@ -165,7 +165,7 @@ export const loadBalancer: ScenarioDefinition = {
     policy: param.oneOf('load-balancing algorithm', LOAD_BALANCER_POLICIES),
     version: param.version('version to scale out so the spreading shows'),
     replicas: param.count('replicas of that version', 1),
-    hashHeader: optional(param.text('consistent hashing on this request header instead of policy (empty: off)')),
+    hashHeader: optional(param.headerName('consistent hashing on this request header instead of policy (empty: off)')),
     subset: optional(param.text('another policy for one version, optionally for one port of it: v2:LEAST_REQUEST or v2:LEAST_REQUEST:80:RANDOM (empty: none)')),
   },
   apply: (lab, v) => new LoadBalancer(lab, {
@@ -275,7 +275,7 @@ export const jwt: ScenarioDefinition = {
     service: svc,
     issuer: param.text('accepted token issuer (iss)'),
     jwksUri: param.text("URL of the issuer's public keys"),
-    header: param.text('header the token comes in (Authorization means "Bearer <token>")'),
+    header: param.headerName('header the token comes in (Authorization means "Bearer <token>")'),
     param: optional(param.text('query parameter that may carry the token too, e.g. access_token (empty: none)')),
   },
   apply: (lab, v) => new Jwt(lab, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
@@ -345,7 +345,7 @@ export const cors: ScenarioDefinition = {
 export const requestHeaders: ScenarioDefinition = {
   name: 'request-headers',
   summary: 'adds a header to every request before it reaches the service',
-  params: { service: svc, name: param.text('header name'), value: param.text('header value') },
+  params: { service: svc, name: param.headerName('header name'), value: param.text('header value') },
   apply: (lab, v) => new RequestHeaders(lab, { service: v.service, add: { [v.name]: v.value } }),
   expect: (v) => `${v.service.name} receives ${v.name}: ${v.value} with every request`,
 };

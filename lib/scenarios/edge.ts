@@ -147,7 +147,9 @@ export class RateLimit extends Scenario {
   public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly requests: number; readonly per: Duration; readonly version?: ServiceVersion }) {
     super(lab, 'rate-limit');
     if (!Number.isInteger(props.requests) || props.requests < 1) throw new MeshlabError(`rate-limit: requests must be a whole number 1 or more, got ${props.requests}`);
-    if (props.per.toMilliseconds() < 1) throw new MeshlabError('rate-limit: per must be a positive duration');
+    // Envoy refuses a token bucket fill_interval under 50ms (envoyproxy/envoy
+    // api/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto, token_bucket).
+    if (props.per.toMilliseconds() < 50) throw new MeshlabError(`rate-limit: per must be at least 50ms (Envoy refuses a shorter fill interval), got ${props.per.toMilliseconds()}ms`);
     const enabled = { runtime_key: 'local_rate_limit_enabled', default_value: { numerator: 100, denominator: 'HUNDRED' } };
     new EnvoyFilter(this, 'Filter', {
       metadata: { name: `${props.version ? `${props.service.name}-${props.version.name}` : props.service.name}-local-ratelimit` },

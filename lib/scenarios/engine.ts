@@ -63,14 +63,22 @@ export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<s
   const { scenario } = preset;
   const texts: Record<string, string> = {};
   const values: Record<string, unknown> = {};
-  for (const [name, param] of Object.entries(scenario.params)) {
-    const key = `${scenario.name}.${name}`;
-    const text = set[key] ?? preset.defaults[name];
-    if (text === undefined) throw new MeshlabError(`${key} has no default in lab ${lab.name}: give it with --set ${key}=...`);
-    texts[name] = text;
-    if (text === '' && !param.optional) throw new MeshlabError(`${key} needs a value (it cannot be left empty)`);
-    if (text !== '') values[name] = param.parse(text, { lab, key, values });
+  try {
+    for (const [name, param] of Object.entries(scenario.params)) {
+      const key = `${scenario.name}.${name}`;
+      const text = set[key] ?? preset.defaults[name];
+      if (text === undefined) throw new MeshlabError(`${key} has no default in lab ${lab.name}: give it with --set ${key}=...`);
+      texts[name] = text;
+      if (text === '' && !param.optional) throw new MeshlabError(`${key} needs a value (it cannot be left empty)`);
+      if (text !== '') values[name] = param.parse(text, { lab, key, values });
+    }
+    scenario.apply(lab, values);
+  } catch (e) {
+    // Every message names the scenario, so a learner with several switched on knows which.
+    if (e instanceof MeshlabError && !namesScenario(e.message, scenario.name)) throw new MeshlabError(`${scenario.name}: ${e.message}`);
+    throw e;
   }
-  scenario.apply(lab, values);
   return { preset, texts, values };
 }
+
+const namesScenario = (message: string, name: string) => new RegExp(`(^|[^\\w-])${name}([^\\w-]|$)`).test(message);

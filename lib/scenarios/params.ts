@@ -1,5 +1,7 @@
 import { Duration } from 'cdk8s';
 import { MeshlabError } from '../errors';
+import { parseIstioDuration } from '../istio/duration';
+import { HEADER_NAME, RETRY_CONDITIONS, unknownRetryConditions } from '../istio/http';
 import type { MeshLab } from '../mesh/lab';
 import type { MeshService, ServiceVersion } from '../mesh/service';
 import type { AllowRule, Caller } from './security';
@@ -44,8 +46,6 @@ function versionOf(svc: MeshService, name: string, ctx: ParamContext, raw = name
   const found = svc.versions.find((v) => v.name === name);
   return found ?? fail(ctx, raw, `${svc.name} has no version ${name} (versions: ${svc.versions.map((v) => v.name).join(', ')})`);
 }
-
-const UNITS: Record<string, (n: number) => Duration> = { ms: Duration.millis, s: Duration.seconds, m: Duration.minutes, h: Duration.hours };
 
 /** The parameter kinds scenarios take. */
 export const param = {
@@ -95,13 +95,33 @@ export const param = {
     },
   }),
 
-  /** A positive duration: `500ms`, `7s`, `3m`, `1h`. */
+  /** A duration as Istio reads one: `500ms`, `1.5s`, `1m30s`, `1h`; at least 1ms, whole milliseconds. */
   duration: (description: string): Param<Duration> => ({
     description,
     parse: (raw, ctx) => {
-      const m = /^(\d+)(ms|s|m|h)$/.exec(raw.trim());
-      if (!m || Number(m[1]) === 0) fail(ctx, raw, 'must be a positive duration such as 500ms, 7s, 3m or 1h');
-      return UNITS[m![2]](Number(m![1]));
+      const parsed = parseIstioDuration(raw.trim());
+      return typeof parsed === 'string' ? fail(ctx, raw, parsed) : parsed;
+    },
+  }),
+
+  /** An HTTP header name: RFC 7230 token characters, as Istio requires. */
+  headerName: (description: string): Param<string> => ({
+    description,
+    parse: (raw, ctx) => (HEADER_NAME.test(raw.trim())
+      ? raw.trim()
+      : fail(ctx, raw, "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, no spaces or ':')")),
+  }),
+
+  /** Envoy retry conditions Istio knows, or HTTP status codes, comma-separated; written without spaces. */
+  retryOn: (description: string): Param<string> => ({
+    description,
+    parse: (raw, ctx) => {
+      const text = raw.split(',').map((c) => c.trim()).filter(Boolean).join(',');
+      const unknown = unknownRetryConditions(text);
+      if (text === '' || unknown.length > 0) {
+        fail(ctx, raw, `${unknown.length > 0 ? `${unknown.join(', ')} is not a retry condition Istio knows` : 'names no condition'} (conditions: ${RETRY_CONDITIONS.join(', ')}, or an HTTP status code such as 503)`);
+      }
+      return text;
     },
   }),
 

@@ -27,7 +27,7 @@ const selectorOf = (service: MeshService) => ({ matchLabels: { app: service.app 
 class MtlsMatrix extends Construct {
   public static readonly NAMESPACES = { foo: true, bar: true, legacy: false } as const;
 
-  public constructor(scope: Construct) {
+  public constructor(scope: Construct, lab: MeshLab) {
     super(scope, 'Matrix');
     for (const [namespace, meshed] of Object.entries(MtlsMatrix.NAMESPACES)) {
       // legacy says "no sidecars" explicitly, as Istio's analyzer (IST0102) asks of a namespace left out on purpose.
@@ -40,8 +40,8 @@ class MtlsMatrix extends Construct {
           namespace, labels, serviceAccount, containerName: app,
           container: app === 'httpbin'
             // citizenstig/httpbin listens on 8000; its image does not name a user.
-            ? { image: 'citizenstig/httpbin', ports: [{ number: 8000, name: 'http' }], resources: { cpu: 50, memory: 50, memoryLimit: 100 }, security: SecurityProfile.root('image runs as root (no USER)') }
-            : { image: 'pstauffer/curl', command: ['sleep', '3650d'], resources: { cpu: 10, memory: 16, memoryLimit: 32 }, security: SecurityProfile.nonRoot(65534, { readOnlyRootFilesystem: true }) },
+            ? { image: lab.image(`${namespace}-httpbin`, 'citizenstig/httpbin'), ports: [{ number: 8000, name: 'http' }], resources: { cpu: 50, memory: 50, memoryLimit: 100 }, security: SecurityProfile.root('image runs as root (no USER)') }
+            : { image: lab.image(`${namespace}-sleep`, 'pstauffer/curl'), command: ['sleep', '3650d'], resources: { cpu: 10, memory: 16, memoryLimit: 32 }, security: SecurityProfile.nonRoot(65534, { readOnlyRootFilesystem: true }) },
         });
         if (app === 'httpbin') newService(this, `${namespace}-httpbin-svc`, 'httpbin', [{ name: 'http', port: 8000 }], { app }, { namespace });
       }
@@ -84,7 +84,7 @@ export class Mtls extends Scenario {
       metadata: { name: service?.name ?? 'default', namespace },
       spec: { selector: service && selectorOf(service), mtls: { mode: props.mode } },
     });
-    if (props.matrix) new MtlsMatrix(this);
+    if (props.matrix) new MtlsMatrix(this, lab);
   }
 }
 

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { EnvoyFilter } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
+import { HEADER_NAME, unknownRetryConditions } from '../istio/http';
 import type { MeshLab } from '../mesh/lab';
 import { Match } from '../mesh/routing';
 import type { MeshService, ServiceVersion } from '../mesh/service';
@@ -83,8 +84,8 @@ export class HeaderRoute extends Scenario {
     const service = sameService(this.name, [props.to, ...(props.fallback ? [props.fallback] : []), ...(props.split ?? []).map((w) => w.version)]);
     if (props.split) checkWeights(this.name, props.split);
     checkHttp(this.name, service);
-    if (!/^[A-Za-z0-9-]+$/.test(props.header)) {
-      throw new MeshlabError(`header-route: ${props.header} is not a header name (letters, digits and '-')`);
+    if (!HEADER_NAME.test(props.header)) {
+      throw new MeshlabError(`header-route: ${props.header} is not an HTTP header name (RFC 7230 token characters)`);
     }
     checkRegex(this.name, props.regex);
     const to = props.split ? props.split.map((w) => ({ destination: w.version, weight: w.weight })) : [{ destination: props.to }];
@@ -258,10 +259,12 @@ export class Retry extends Scenario {
     checkHttp(this.name, props.service);
     const attempts = props.attempts ?? 3;
     if (!Number.isInteger(attempts) || attempts < 0) throw new MeshlabError(`retry: attempts must be a whole number 0 or more, got ${attempts}`);
-    if (props.retryOn !== undefined && !/^[a-z0-9-]+(,[a-z0-9-]+)*$/.test(props.retryOn)) {
-      throw new MeshlabError(`retry: retryOn ${props.retryOn} must be comma-separated Envoy conditions such as 5xx,gateway-error,connect-failure`);
+    if (props.retryOn !== undefined && (props.retryOn === '' || unknownRetryConditions(props.retryOn).length > 0)) {
+      throw new MeshlabError(`retry: retryOn ${props.retryOn} must be comma-separated conditions Istio knows, such as 5xx,gateway-error,connect-failure or 503`);
     }
-    props.service.routing.setRouteSetting(this.name, 'retries', {
+    // attempts 0 switches retries off, and Istio then refuses perTryTimeout and retryOn
+    // (pkg/config/validation/validation.go validateHTTPRetry).
+    props.service.routing.setRouteSetting(this.name, 'retries', attempts === 0 ? { attempts } : {
       attempts,
       perTryTimeout: istioDuration(props.perTryTimeout ?? Duration.seconds(2)),
       retryOn: props.retryOn,
