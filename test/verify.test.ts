@@ -41,7 +41,7 @@ describe('a step over its lab', () => {
     const routes = objects(canary).filter((m) => m.kind === 'VirtualService' && m.metadata.name === 'recommendation');
     expect(routes).toHaveLength(1);
     expect(routes[0].spec.http[0].route.map((r: { weight: number }) => r.weight)).toEqual([90, 10]);
-    expect(objects(canary).some((m) => m.kind === 'Deployment' && m.metadata.name === 'customer-v1')).toBe(true);
+    expect(objects(canary).some((m) => m.kind === 'Deployment' && m.metadata.name === 'customer')).toBe(true);
   });
 });
 
