@@ -6,7 +6,7 @@ import { analyzeArgs, istioctlCachePath, parseAnalyze, parseValidate } from '../
 import { runVerify } from '../lib/verify/main';
 import { MUTATIONS, mutate, mutations } from '../lib/verify/mutations';
 import { asAdmitted } from '../lib/verify/pods';
-import { SUPPRESSIONS } from '../lib/verify/suppressions';
+import { istioctlSuppressions, SUPPRESSIONS, suppressedObject, unsuppressedMessages, unsuppressedValidateWarnings } from '../lib/verify/suppressions';
 import { Manifest } from '../lib/validate/manifest';
 
 const root = path.resolve(__dirname, '..');
@@ -167,11 +167,36 @@ describe('reading istioctl', () => {
     expect(broken).toEqual([{ code: 'PARSE', level: 'error', object: '(files)', message: 'Error(s) adding files: bad.yaml: yaml: line 2' }]);
   });
 
-  test('validate: every line but "is valid" is a finding, and a failure without output still counts', () => {
-    expect(parseValidate({ status: 0, stdout: '', stderr: '"a.yaml" is valid\n"b.yaml" is valid\n' })).toEqual([]);
-    expect(parseValidate({ status: 1, stdout: '', stderr: '"a.yaml" is valid\nError: 1 error occurred:\n\t* VirtualService//x: bad\n' }))
-      .toEqual(['Error: 1 error occurred:', '* VirtualService//x: bad']);
-    expect(parseValidate({ status: 1, stdout: '', stderr: '' })).toEqual(['exit 1']);
+  test("validate: its object warnings apart from its errors, and a failure without output still counts", () => {
+    expect(parseValidate({ status: 0, stdout: '', stderr: '"a.yaml" is valid\n"b.yaml" is valid\n' })).toEqual({ warnings: [], errors: [] });
+    const stderr = '"a.yaml" has warnings: \n\t* EnvoyFilter/ns/f: exposes internals\n\nError: 1 error occurred:\n\t* VirtualService//x: bad\n';
+    expect(parseValidate({ status: 1, stdout: '', stderr })).toEqual({ warnings: ['EnvoyFilter/ns/f: exposes internals'], errors: ['Error: 1 error occurred:', '* VirtualService//x: bad'] });
+    expect(parseValidate({ status: 1, stdout: '', stderr: '' })).toEqual({ warnings: [], errors: ['exit 1'] });
+  });
+
+  test("a suppression drops validate's warning of the same text on the objects it names, and no other", () => {
+    const s = [{ code: 'IST0133', resource: 'EnvoyFilter */*-ratelimit', reason: 'r', validateWarning: 'EnvoyFilter exposes' }];
+    const warnings = ['EnvoyFilter/shop/web-ratelimit: EnvoyFilter exposes internals', 'EnvoyFilter/shop/other: EnvoyFilter exposes internals', 'EnvoyFilter/shop/web-ratelimit: something else'];
+    expect(unsuppressedValidateWarnings(warnings, s)).toEqual(warnings.slice(1));
+  });
+
+  test("suppressions name objects as istioctl's origins do, Kind namespace/name", () => {
+    expect(suppressedObject('Gateway */g', 'Gateway shop/g')).toBe(true);
+    expect(suppressedObject('Gateway */g', 'Gateway shop/gg')).toBe(false);
+    expect(suppressedObject('Gateway g.shop', 'Gateway shop/g')).toBe(false);
+  });
+
+  test('a suppression with a message drops only messages that start with it, and is not given to istioctl', () => {
+    const s = [{ code: 'IST0101', resource: 'Gateway */*', reason: 'r', message: 'Referenced credentialName not found' }];
+    const credential = { code: 'IST0101', object: 'Gateway shop/g', message: 'Referenced credentialName not found: "c"' };
+    const selector = { code: 'IST0101', object: 'Gateway shop/g', message: 'Referenced selector not found: "istio=x"' };
+    expect(unsuppressedMessages([credential, selector], s)).toEqual([selector]);
+    expect(istioctlSuppressions(s)).toEqual([]);
+  });
+
+  test('analyze JSON is found after a notice istioctl prints first', () => {
+    const stdout = '[1]: failed parsing JSON for built-in type: spec.replicas - skipping\n[\n]\n';
+    expect(parseAnalyze({ status: 0, stdout, stderr: '' })).toEqual([{ code: 'PARSE', level: 'error', object: '(files)', message: '[1]: failed parsing JSON for built-in type: spec.replicas - skipping' }]);
   });
 
   test('the built istioctl is cached per version under XDG_CACHE_HOME, else ~/.cache', () => {
@@ -192,6 +217,7 @@ describe('npm run verify:istio', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     for (const s of SUPPRESSIONS) {
       expect(readme).toContain(`${s.code}=${s.resource}`);
+      if (s.message) expect(readme).toContain(s.message);
       expect(readme).toContain(s.reason);
     }
   });

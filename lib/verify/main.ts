@@ -9,10 +9,10 @@ import { MeshlabError } from '../errors';
 import { CODES } from '../validate/codes';
 import { agreementTable, compareCase, Disagreement, Reported } from './agreement';
 import { Case, fixtureCases, outputCases, writeCase } from './cases';
-import { AnalyzeMessage, analyzeArgs, ensureIstioctl, ISTIO_MODULE_VERSION, parseAnalyze, parseValidate, runIstioctl } from './istioctl';
+import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
 import { mutations } from './mutations';
-import { asAdmitted, podNameOf } from './pods';
-import { SUPPRESSIONS } from './suppressions';
+import { asAdmitted, demoProfile, podNameOf } from './pods';
+import { istioctlSuppressions, SUPPRESSIONS, unsuppressedMessages, unsuppressedValidateWarnings } from './suppressions';
 
 export const VERIFY_USAGE = `usage: npm run verify:istio -- [--istioctl PATH] [--dist DIR] [--agreement-target PERCENT]
                              [--require-agreement] [--no-agreement] [--report FILE]
@@ -86,29 +86,48 @@ async function pool<T, R>(items: readonly T[], width: number, work: (item: T) =>
 /** What istioctl said about one case. */
 interface Judged {
   readonly case: Case;
+  /** Istio's analyzers reading every kind from the files (scripts/istio-analyze). */
   readonly analyze: AnalyzeMessage[];
-  readonly validate: string[];
+  /** `istioctl analyze --use-kube=false`: the messages istio-analyze did not give too. */
+  readonly offline: AnalyzeMessage[];
+  readonly validate: Validated;
   /** The Pod made from a Deployment, as istioctl names it, to the Deployment check reports on. */
   readonly aliases: Map<string, string>;
   readonly checkDir: string;
 }
 
-async function judge(istioctl: string, c: Case, dir: string, validate: boolean): Promise<Judged> {
+const sameMessage = (a: AnalyzeMessage, b: AnalyzeMessage) => a.code === b.code && a.object === b.object && a.message === b.message;
+
+/**
+ * Runs a case through Istio: the files as written go to `istioctl validate` (each object
+ * alone, so a step's own file is enough) and `istioctl analyze --use-kube=false`; the files as
+ * a cluster would hold them (Pods for the Deployments, sidecars injected, the demo profile's
+ * gateways) go to istio-analyze, and to istioctl analyze too, which drops the Kubernetes kinds.
+ */
+async function judge(tools: IstioTools, c: Case, dir: string, gate: boolean): Promise<Judged> {
   const checkDir = path.join(dir, 'files');
-  const istioDir = path.join(dir, 'istioctl');
+  const clusterDir = path.join(dir, 'cluster');
   writeCase(c, checkDir);
-  writeCase({ ...c, files: asAdmitted(c.files) }, istioDir);
+  writeCase({ ...c, files: [...asAdmitted(c.files), demoProfile()] }, clusterDir);
   const aliases = new Map<string, string>();
   for (const m of c.files.flatMap((f) => f.objects)) {
     if (m.kind !== 'Deployment') continue;
     const ns = m.metadata.namespace ?? 'default';
     aliases.set(`Pod ${ns}/${podNameOf(m.metadata.name)}`, `Deployment ${ns}/${m.metadata.name}`);
   }
-  const analyze = parseAnalyze(await runIstioctl(istioctl, analyzeArgs([istioDir], SUPPRESSIONS)));
-  // validate judges each object alone: the files the case adds (a step's own file) are enough.
-  const own = c.focus ? c.files.slice(-1) : c.files;
-  const validated = validate ? parseValidate(await runIstioctl(istioctl, ['validate', ...own.flatMap((f) => ['-f', path.join(checkDir, f.name)])])) : [];
-  return { case: c, analyze, validate: validated.map((l) => l.split(checkDir + path.sep).join('')), aliases, checkDir };
+  const unprefix = (text: string) => text.split(checkDir + path.sep).join('').split(clusterDir + path.sep).join('');
+  const tidy = (messages: AnalyzeMessage[]) => unsuppressedMessages(messages.map((m) => ({ ...m, message: unprefix(m.message) })));
+  const analyze = tidy(parseAnalyze(await runIstioctl(tools.analyzer, [...suppressArgs(istioctlSuppressions()), clusterDir])));
+  let offline: AnalyzeMessage[] = [];
+  let validated: Validated = { warnings: [], errors: [] };
+  if (gate) {
+    offline = tidy(parseAnalyze(await runIstioctl(tools.istioctl, analyzeArgs([clusterDir], istioctlSuppressions()))))
+      .filter((m) => !analyze.some((a) => sameMessage(a, m)));
+    const own = c.focus ? c.files.slice(-1) : c.files;
+    const run = parseValidate(await runIstioctl(tools.istioctl, ['validate', ...own.flatMap((f) => ['-f', path.join(checkDir, f.name)])]));
+    validated = { warnings: unsuppressedValidateWarnings(run.warnings).map(unprefix), errors: run.errors.map(unprefix) };
+  }
+  return { case: c, analyze, offline, validate: validated, aliases, checkDir };
 }
 
 /** `npm run check -- --json DIR`, in this process: the findings it reports. */
@@ -124,9 +143,8 @@ const pct = (n: number) => `${n.toFixed(1)}%`;
 
 async function verify(args: VerifyArgs, io: Io): Promise<number> {
   const root = path.resolve(__dirname, '..');
-  const istioctl = args.istioctl ?? ensureIstioctl(io.err);
-  const version = spawnSync(istioctl, ['version', '--remote=false', '--short'], { encoding: 'utf8' }).stdout.trim();
-  io.out(`istioctl ${version || '?'} (istio.io/istio@${ISTIO_MODULE_VERSION})`);
+  const tools = ensureIstioTools(io.err, root, args.istioctl);
+  io.out(`istioctl ${args.istioctl ?? `built from istio.io/istio@${ISTIO_MODULE_VERSION}`}; istio-analyze built from the same module`);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-verify-'));
   try {
     let dist = args.dist;
@@ -140,19 +158,22 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
     const caseDir = () => path.join(scratch, 'cases', String(n++));
 
     // 1. meshlab's own output: nothing above info, from either command.
-    const judged = await pool(outputs, 2, (c) => judge(istioctl, c, caseDir(), true));
+    const judged = await pool(outputs, 2, (c) => judge(tools, c, caseDir(), true));
     let errors = 0;
     let warnings = 0;
     let infos = 0;
     for (const j of judged) {
-      const shown = j.analyze.filter((m) => m.level !== 'info');
-      errors += shown.filter((m) => m.level === 'error').length + j.validate.length;
-      warnings += shown.filter((m) => m.level === 'warning').length;
-      infos += j.analyze.length - shown.length;
-      const clean = shown.length === 0 && j.validate.length === 0;
-      io.out(`${clean ? 'ok  ' : 'FAIL'} ${j.case.name}${j.analyze.length > shown.length ? ` (${j.analyze.length - shown.length} info)` : ''}`);
+      const messages = [...j.analyze, ...j.offline];
+      const shown = messages.filter((m) => m.level !== 'info');
+      errors += shown.filter((m) => m.level === 'error').length + j.validate.errors.length;
+      warnings += shown.filter((m) => m.level === 'warning').length + j.validate.warnings.length;
+      infos += messages.length - shown.length;
+      const clean = shown.length === 0 && j.validate.errors.length + j.validate.warnings.length === 0;
+      io.out(`${clean ? 'ok  ' : 'FAIL'} ${j.case.name}${messages.length > shown.length ? ` (${messages.length - shown.length} info)` : ''}`);
       for (const m of j.analyze) io.out(`       analyze ${m.code} ${m.level} ${m.object}: ${m.message}`);
-      for (const l of j.validate) io.out(`       validate: ${l}`);
+      for (const m of j.offline) io.out(`       analyze --use-kube=false ${m.code} ${m.level} ${m.object}: ${m.message}`);
+      for (const l of j.validate.errors) io.out(`       validate error: ${l}`);
+      for (const l of j.validate.warnings) io.out(`       validate warning: ${l}`);
     }
     io.out(
       `meshlab output: ${judged.length} labs and steps judged by istioctl validate and analyze: ` +
@@ -161,11 +182,11 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
 
     // 2. The corpus through both tools, compared per code check claims.
     let below = 0;
-    let report: unknown = { outputs: judged.map((j) => ({ case: j.case.name, analyze: j.analyze, validate: j.validate })) };
+    let report: unknown = { outputs: judged.map((j) => ({ case: j.case.name, analyze: j.analyze, offline: j.offline, validate: j.validate })) };
     if (args.agreement) {
       const fixtures = fixtureCases(path.join(root, 'test', 'fixtures', 'check'));
       const mutated = mutations([...outputs, ...fixtures]);
-      const corpus = [...judged, ...(await pool([...fixtures, ...mutated], 2, (c) => judge(istioctl, c, caseDir(), false)))];
+      const corpus = [...judged, ...(await pool([...fixtures, ...mutated], 2, (c) => judge(tools, c, caseDir(), false)))];
       const claimed = new Set(Object.keys(CODES).filter((c) => c.startsWith('IST')));
       const perCase = corpus.map((j) => compareCase(j.case.name, j.analyze, checkFindings(j.checkDir), claimed, j.aliases));
       const table = agreementTable(perCase.map((p) => p.counts), claimed);

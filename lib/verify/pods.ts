@@ -64,3 +64,38 @@ export function asAdmitted(files: readonly CaseFile[]): CaseFile[] {
     });
   return workloads.length > 0 ? [...admitted, { name: 'workload-pods.yaml', objects: workloads }] : admitted;
 }
+
+/**
+ * What Istio's demo profile (the platform's IstioOperator) runs in `istio-system`, as the
+ * analyzers would find it on the cluster: the ingress and egress gateways' Services (ports as
+ * the profile sets them) and a Pod of each, with their ServiceAccounts. npm run check assumes
+ * the same (lib/validate/check.ts); istioctl has to be given it.
+ */
+export function demoProfile(): CaseFile {
+  const gateway = (name: string, istio: string, ports: ReadonlyArray<readonly [string, number, number]>): Manifest[] => {
+    const labels = { app: name, istio };
+    const account = `${name}-service-account`;
+    return [
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: account, namespace: 'istio-system' } },
+      {
+        apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'istio-system', labels },
+        spec: { selector: labels, ports: ports.map(([portName, port, targetPort]) => ({ name: portName, port, targetPort, protocol: 'TCP' })) },
+      },
+      {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-pod`, namespace: 'istio-system', labels },
+        spec: {
+          serviceAccountName: account,
+          containers: [{ name: 'istio-proxy', image: PROXY_IMAGE, ports: ports.map(([, , containerPort]) => ({ containerPort, protocol: 'TCP' })) }],
+        },
+      },
+    ];
+  };
+  return {
+    name: 'cluster/istio-demo-profile.yaml',
+    objects: [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } },
+      ...gateway('istio-ingressgateway', 'ingressgateway', [['status-port', 15021, 15021], ['http2', 80, 8080], ['https', 443, 8443], ['tcp', 31400, 31400], ['tls', 15443, 15443]]),
+      ...gateway('istio-egressgateway', 'egressgateway', [['http2', 80, 8080], ['https', 443, 8443], ['tls', 15443, 15443]]),
+    ],
+  };
+}
