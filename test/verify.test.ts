@@ -222,3 +222,7 @@ describe('npm run verify:istio', () => {
     }
   });
 });
+
+test('a step case holds no steps/ folder, which npm run check would lay over the case again', () => {
+  for (const c of outputCases(dist)) for (const f of c.files) expect(f.name).not.toMatch(/(^|\/)steps\//);
+});

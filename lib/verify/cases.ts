@@ -44,6 +44,8 @@ const yamlFiles = (dir: string) => fs.readdirSync(dir).filter((f) => /\.ya?ml$/.
  * new objects are added. Files left empty by the replacement are dropped.
  */
 export function overlay(base: readonly CaseFile[], step: CaseFile): CaseFile[] {
+  // The step's file is written beside the base, not in a steps/ folder: npm run check would
+  // take a steps/ folder for alternatives to lay over the rest once more.
   const replaced = new Set(step.objects.map(objectKey));
   const kept = base
     .map((f) => ({ name: f.name, objects: f.objects.filter((m) => !replaced.has(objectKey(m))) }))
@@ -67,7 +69,7 @@ export function outputCases(outDir: string): Case[] {
     const stepsDir = path.join(dir, 'steps');
     if (!fs.existsSync(stepsDir)) continue;
     for (const f of yamlFiles(stepsDir)) {
-      const step = { name: `${lab}/steps/${f}`, objects: readObjects(path.join(stepsDir, f)) };
+      const step = { name: `${lab}/step-${f}`, objects: readObjects(path.join(stepsDir, f)) };
       cases.push({
         name: `${lab}/steps/${f.replace(/\.ya?ml$/, '')}`,
         files: overlay(base, step),
@@ -90,7 +92,7 @@ export function fixtureCases(fixtureDir: string): Case[] {
   const cases: Case[] = [{ name: 'fixture/clean', files: clean, generated: false }];
   const stepsDir = path.join(cleanDir, 'steps');
   for (const f of fs.existsSync(stepsDir) ? yamlFiles(stepsDir) : []) {
-    const step = { name: `clean/steps/${f}`, objects: readObjects(path.join(stepsDir, f)) };
+    const step = { name: `clean/step-${f}`, objects: readObjects(path.join(stepsDir, f)) };
     cases.push({
       name: `fixture/clean/steps/${f.replace(/\.ya?ml$/, '')}`,
       files: overlay(clean, step),
