@@ -226,3 +226,8 @@ describe('npm run verify:istio', () => {
 test('a step case holds no steps/ folder, which npm run check would lay over the case again', () => {
   for (const c of outputCases(dist)) for (const f of c.files) expect(f.name).not.toMatch(/(^|\/)steps\//);
 });
+
+test("Istio's own log warnings are not taken for files it could not read", () => {
+  const stderr = '2026-11-30T06:25:53Z\twarn\tvalidation\toutlier detection consecutive errors is deprecated\n';
+  expect(parseAnalyze({ status: 0, stdout: '[]', stderr })).toEqual([]);
+});

@@ -129,7 +129,9 @@ export function parseAnalyze(run: Run): AnalyzeMessage[] {
   if (start >= 0) raw = JSON.parse(run.stdout.slice(start));
   const messages: AnalyzeMessage[] = raw.map((m) => ({ code: m.code, level: m.level.toLowerCase(), object: m.origin ?? '(none)', message: m.message }));
   const notices = run.stdout.slice(0, Math.max(start, 0)).split('\n');
-  const problems = [...notices, ...run.stderr.split('\n')].filter((l) => /error|failed/i.test(l));
+  // Istio logs its own warnings too (`warn validation ... consecutive errors is deprecated`):
+  // only a file it could not read, or a failed run, is a problem of its own.
+  const problems = [...notices, ...run.stderr.split('\n')].filter((l) => /^Error\(s\) adding files|^error:|error processing|failed parsing/i.test(l.trim()));
   if (problems.length > 0 || (start < 0 && run.status !== 0)) {
     messages.push({ code: 'PARSE', level: 'error', object: '(files)', message: (problems.join(' ') || run.stderr || run.stdout).trim() });
   }
