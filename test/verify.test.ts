@@ -231,3 +231,12 @@ test("Istio's own log warnings are not taken for files it could not read", () =>
   const stderr = '2026-11-30T06:25:53Z\twarn\tvalidation\toutlier detection consecutive errors is deprecated\n';
   expect(parseAnalyze({ status: 0, stdout: '[]', stderr })).toEqual([]);
 });
+
+test('the rate-limit EnvoyFilters patch with an absolute operation, as istioctl analyze wants without a priority (IST0151)', () => {
+  const relative = ['INSERT_BEFORE', 'INSERT_AFTER', 'REPLACE', 'REMOVE'];
+  const filters = outputCases(dist).flatMap((c) => c.files.flatMap((f) => f.objects)).filter((m) => m.kind === 'EnvoyFilter');
+  expect(filters.length).toBeGreaterThan(0);
+  for (const f of filters) {
+    for (const p of f.spec.configPatches) if (f.spec.priority === undefined) expect(relative).not.toContain(p.patch.operation);
+  }
+});
