@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { agreementTable, compareCase } from '../lib/verify/agreement';
-import { Case, CaseFile, fixtureCases, outputCases, overlay } from '../lib/verify/cases';
+import { Case, CaseFile, corpusCases, fixtureCases, outputCases, overlay } from '../lib/verify/cases';
 import { analyzeArgs, istioctlCachePath, parseAnalyze, parseValidate } from '../lib/verify/istioctl';
 import { runVerify } from '../lib/verify/main';
 import { MUTATIONS, mutate, mutations } from '../lib/verify/mutations';
@@ -239,4 +239,14 @@ test('the rate-limit EnvoyFilters patch with an absolute operation, as istioctl 
   for (const f of filters) {
     for (const p of f.spec.configPatches) if (f.spec.priority === undefined) expect(relative).not.toContain(p.patch.operation);
   }
+});
+
+test('each file of test/fixtures/corpus is a case over the clean shop, mutated only in its own objects', () => {
+  const cases = corpusCases(path.join(root, 'test/fixtures/corpus'), path.join(root, 'test/fixtures/check'));
+  const files = fs.readdirSync(path.join(root, 'test/fixtures/corpus')).filter((f) => f.endsWith('.yaml'));
+  expect(cases.map((c) => c.name).sort()).toEqual(files.map((f) => `corpus/${f.replace('.yaml', '')}`).sort());
+  const exportTo = cases.find((c) => c.name === 'corpus/exportto-hidden-service')!;
+  expect(objects(exportTo).some((m) => m.kind === 'Deployment' && m.metadata.name === 'web-v1')).toBe(true);
+  const renamed = mutate(exportTo, MUTATIONS.find((m) => m.name === 'rename-destination-host')!)!;
+  expect(objects(renamed).find((m) => m.metadata.name === 'to-secrets')!.spec.http[0].route[0].destination.host).toBe('secrets-missing');
 });

@@ -125,3 +125,16 @@ export function writeCase(c: Case, dir: string): void {
     fs.writeFileSync(file, v.text);
   }
 }
+
+/**
+ * The hand-written agreement corpus (test/fixtures/corpus): each file over the clean shop of
+ * test/fixtures/check, the file's own objects the ones mutations change.
+ */
+export function corpusCases(corpusDir: string, fixtureDir: string): Case[] {
+  const cleanDir = path.join(fixtureDir, 'clean');
+  const clean = yamlFiles(cleanDir).map((f) => ({ name: `clean/${f}`, objects: readObjects(path.join(cleanDir, f)) }));
+  return yamlFiles(corpusDir).map((f) => {
+    const own = { name: `corpus/${f}`, objects: readObjects(path.join(corpusDir, f)) };
+    return { name: `corpus/${f.replace(/\.ya?ml$/, '')}`, files: [...clean, own], generated: false, focus: new Set(own.objects.map(objectKey)) };
+  });
+}

@@ -8,7 +8,7 @@ import { UsageError } from '../cli/flags';
 import { MeshlabError } from '../errors';
 import { CODES } from '../validate/codes';
 import { agreementTable, compareCase, Disagreement, Reported } from './agreement';
-import { Case, fixtureCases, outputCases, writeCase } from './cases';
+import { Case, corpusCases, fixtureCases, outputCases, writeCase } from './cases';
 import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
 import { mutations } from './mutations';
 import { asAdmitted, demoProfile, podNameOf } from './pods';
@@ -184,7 +184,8 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
     let below = 0;
     let report: unknown = { outputs: judged.map((j) => ({ case: j.case.name, analyze: j.analyze, offline: j.offline, validate: j.validate })) };
     if (args.agreement) {
-      const fixtures = fixtureCases(path.join(root, 'test', 'fixtures', 'check'));
+      const fixtureDir = path.join(root, 'test', 'fixtures', 'check');
+      const fixtures = [...fixtureCases(fixtureDir), ...corpusCases(path.join(root, 'test', 'fixtures', 'corpus'), fixtureDir)];
       const mutated = mutations([...outputs, ...fixtures]);
       const corpus = [...judged, ...(await pool([...fixtures, ...mutated], 2, (c) => judge(tools, c, caseDir(), false)))];
       const claimed = new Set(Object.keys(CODES).filter((c) => c.startsWith('IST')));
@@ -193,7 +194,7 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
       const disagreements: Disagreement[] = perCase.flatMap((p) => p.disagreements);
       io.out(
         `\nagreement of npm run check with istioctl analyze on ${corpus.length} cases ` +
-          `(${judged.length} outputs, ${fixtures.length} fixtures, ${mutated.length} mutations), by code and object:`,
+          `(${judged.length} outputs, ${fixtures.length} fixtures and test/fixtures/corpus files, ${mutated.length} mutations), by code and object:`,
       );
       io.out('code     both  only-istioctl  only-check  agreement');
       for (const row of table) {
