@@ -28,6 +28,13 @@ export const SUPPRESSIONS: readonly Suppression[] = [
       "Istio warns about every EnvoyFilter; the rate-limit step needs one, since Envoy's local rate limit has no other Istio API for sidecars",
     validateWarning: 'EnvoyFilter exposes internal implementation details',
   },
+  ...['delay', 'abort'].map((fault) => ({
+    code: 'IST0133',
+    resource: `EnvoyFilter */*-${fault}`,
+    reason:
+      `Istio warns about every EnvoyFilter; the timeout and retry steps put a ${fault} in the called service's own sidecar, after the caller's route timeout and retries start, which a VirtualService fault (applied in the caller's sidecar, before its router) cannot do`,
+    validateWarning: 'EnvoyFilter exposes internal implementation details',
+  })),
   {
     code: 'IST0101',
     resource: 'Gateway */*',
