@@ -373,7 +373,7 @@ function checkConflictingMeshHosts(ctx: Context, reportOn: (m: Manifest) => Repo
       }
     }
     if (list.length < 2) continue;
-    const names = list.map((vs) => `${namespaceOf(vs)}/${vs.metadata.name}`).sort();
+    const names = [...new Set(list.map((vs) => `${namespaceOf(vs)}/${vs.metadata.name}`))].sort();
     for (const vs of list) {
       if (reported.has(vs)) continue;
       reported.add(vs);
