@@ -173,10 +173,13 @@ export interface PodView {
 }
 
 /**
- * What the index assumes the cluster has beyond the input: the ingress gateway `istioctl analyze
- * --use-kube=false` adds (istio/istio pkg/config/analysis/local/defaults.go): a pod labelled
- * `istio: ingressgateway` in istio-system and the Service `istio-ingressgateway` with ports 80,
- * 443, 31400 and 15443 (each its own target port).
+ * What the index assumes the cluster has beyond the input:
+ * - the ingress gateway `istioctl analyze --use-kube=false` adds (istio/istio
+ *   pkg/config/analysis/local/defaults.go): a pod labelled `istio: ingressgateway` in istio-system
+ *   and the Service `istio-ingressgateway` with ports 80, 443, 31400 and 15443, each its own target;
+ * - the egress gateway of Istio's demo profile, which istioctl does not add: pods labelled
+ *   `app: istio-egressgateway, istio: egressgateway` and their Service `istio-egressgateway`
+ *   (80 -> 8080, 443 -> 8443). To compare with istioctl, give it these two objects.
  */
 export const PLATFORM: readonly Manifest[] = [
   {
@@ -192,6 +195,21 @@ export const PLATFORM: readonly Manifest[] = [
     spec: {
       selector: { istio: 'ingressgateway' },
       ports: [['http2', 80], ['https', 443], ['tcp', 31400], ['tls', 15443]].map(([name, port]) => ({ name, port, protocol: 'TCP', targetPort: port })),
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'istio-egressgateway', namespace: ROOT_NAMESPACE, labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
+    spec: { containers: [{ name: 'istio-proxy' }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'istio-egressgateway', namespace: ROOT_NAMESPACE, labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
+    spec: {
+      selector: { app: 'istio-egressgateway', istio: 'egressgateway' },
+      ports: [{ name: 'http2', port: 80, protocol: 'TCP', targetPort: 8080 }, { name: 'https', port: 443, protocol: 'TCP', targetPort: 8443 }],
     },
   },
 ];
