@@ -53,7 +53,9 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
   const findings: Finding[] = [];
   // istioctl analyze drops the objects of Kubernetes' own namespaces before analysing.
   const visible = objects.filter((o) => !IGNORED_NAMESPACES.has(o.manifest.kind === 'Namespace' ? o.manifest.metadata?.name : namespaceOf(o.manifest)));
-  const index = new MeshIndex(visible.map((o) => o.manifest));
+  // The API server keeps the last object of one identity: so does the index.
+  const latest = new Map(visible.map((o) => [objectKey(o.manifest), o.manifest]));
+  const index = new MeshIndex([...latest.values()]);
   const ctx: Context = { index, namespaced: objects.some((o) => !CLUSTER_SCOPED.has(o.manifest.kind) && o.manifest.metadata?.namespace !== undefined) };
   const located = new Map(objects.map((o) => [o.manifest, o]));
   const seen = new Set<string>();
@@ -75,7 +77,11 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     const istio = istioDeprecations(m);
     for (const p of validateSchema(m)) {
       // A removed field is also unknown to the schema: saying it is deprecated says more.
-      if (![...deprecated, ...istio].some((d) => d.field === p.field)) report(p.unchecked ? 'ML0009' : 'IST0106', p.field, p.message);
+      if ([...deprecated, ...istio].some((d) => d.field === p.field)) continue;
+      // Istio validates its own kinds (IST0106); a Kubernetes kind, or an Istio kind that does
+      // not exist, it does not read at all.
+      const istioKind = String(m.apiVersion ?? '').includes('istio.io/') && p.field !== 'kind';
+      report(p.unchecked ? 'ML0009' : istioKind ? 'IST0106' : 'ML0017', p.field, p.message);
     }
     if (!m.metadata?.name) continue;
     const identity = objectKey(m);
@@ -299,7 +305,8 @@ function checkRoutes(routes: any[], kind: 'http' | 'tcp' | 'tls', vs: Manifest, 
     (route?.match ?? []).forEach((mt: any, j: number) => {
       for (const { field: reField, re } of regexesOf(mt, `${field}.match[${j}]`)) {
         const problem = regexProblem(re);
-        if (problem) report('IST0122', reField, `${re} ${problem}`);
+        // Istio's validation rejects what RE2 rejects (pkg/config/validation: IST0106 in istioctl analyze).
+        if (problem) report('IST0106', reField, `${re} ${problem}`);
       }
     });
     const destinations: any[] = route?.route ?? [];

@@ -11,11 +11,10 @@ export const CODES = {
   IST0002: { severity: 'warning', title: 'a deprecated field Istio reports: fault.delay.percent, Sidecar egressProxy, a removed kind\'s CRD' },
   IST0101: { severity: 'error', title: 'a referenced resource does not exist (destination host, port, subset, mirror, gateway, gateway or Sidecar/Telemetry pods, source namespace)' },
   IST0102: { severity: 'warning', title: 'a namespace labelled neither for sidecar injection nor for ambient (Istio: info)' },
-  IST0106: { severity: 'error', title: 'schema validation error' },
+  IST0106: { severity: 'error', title: "an Istio object's schema error, or a regular expression Envoy's RE2 rejects" },
   IST0109: { severity: 'error', title: 'VirtualServices bound to the mesh define the same host' },
   IST0112: { severity: 'error', title: 'a destination without a port, to a host with several' },
   IST0118: { severity: 'warning', title: 'a Service port without an Istio protocol name or appProtocol (Istio: info)' },
-  IST0122: { severity: 'error', title: "a regular expression Envoy's RE2 rejects (syntax, lookaround, backreference)" },
   IST0127: { severity: 'warning', title: 'an AuthorizationPolicy that applies to no pod in the mesh' },
   IST0130: { severity: 'warning', title: 'a route rule that can never match (after a rule without match, or repeating earlier matches)' },
   IST0131: { severity: 'warning', title: 'a match an earlier match repeats or covers (Istio: info)' },
@@ -40,6 +39,7 @@ export const CODES = {
   ML0014: { severity: 'error', title: 'a ServiceAccount that does not exist, named by a pod or an AuthorizationPolicy principal' },
   ML0015: { severity: 'error', title: 'a VirtualService host in the mesh that matches no Service or ServiceEntry' },
   ML0016: { severity: 'warning', title: 'a PeerAuthentication, RequestAuthentication or EnvoyFilter selector that matches no workload' },
+  ML0017: { severity: 'error', title: "a Kubernetes object's schema error, or an Istio kind that does not exist" },
 } as const satisfies Record<string, { readonly severity: Severity; readonly title: string }>;
 
 export type Code = keyof typeof CODES;
