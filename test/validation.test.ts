@@ -77,7 +77,7 @@ describe('cross-object checks name the object and the field', () => {
 
   test('a Gateway port the ingress gateway does not expose', () => {
     expect(findingsAfter('Gateway', 'customer-gateway', (g) => { g.spec.servers[0].port.number = 9090; })).toContainEqual(
-      'warning Gateway istio-tutorial/customer-gateway spec.servers[0].port.number: 9090 is not a port of the Services in front of the gateway pods selected by istio=ingressgateway (ports: 80, 443, 15443, 31400)');
+      'warning Gateway istio-tutorial/customer-gateway spec.servers[0].port.number: 9090 is not a port of the Services in front of the gateway pods selected by istio=ingressgateway (ports: 80, 443, 15443, 31400; Istio counts only Service ports written with protocol: TCP)');
   });
 
   test('weights that do not add up to 100', () => {
@@ -94,7 +94,7 @@ describe('cross-object checks name the object and the field', () => {
   test('a route after a catch-all can never match', () => {
     const shadowed = (vs: any) => { vs.spec.http.push({ match: [{ uri: { prefix: '/x' } }], route: vs.spec.http[0].route }); };
     expect(findingsAfter('VirtualService', 'preference', shadowed)).toContainEqual(
-      'warning VirtualService istio-tutorial/preference spec.http[1].match[0]: can never match: spec.http[0] before it has no match and takes every request');
+      'warning VirtualService istio-tutorial/preference spec.http[1]: can never match: spec.http[0] before it has no match and takes every request');
   });
 
   test('two VirtualServices for one host in the mesh', () => {

@@ -470,7 +470,8 @@ export class MeshIndex {
   /**
    * The pods a Gateway's selector selects (any namespace; an empty selector selects every pod),
    * and the ports they are reachable on through the Services of their namespace that select
-   * them: each TCP port's target port, and the port itself (gateway/gateway.go).
+   * them: each port's target port and the port itself, for ports written `protocol: TCP`
+   * (gateway/gateway.go).
    */
   public gatewayServicePorts(gateway: Manifest): { readonly pods: readonly PodView[]; readonly ports: ReadonlySet<number> } {
     const pods = this.podsSelected(gateway.spec?.selector ?? {});
@@ -478,8 +479,9 @@ export class MeshIndex {
     for (const pod of pods) {
       for (const service of this.servicesSelecting(pod)) {
         for (const p of service.spec?.ports ?? []) {
-          // Kubernetes defaults `protocol` to TCP.
-          if ((p?.protocol ?? 'TCP') !== 'TCP') continue;
+          // Istio's analyzer counts only ports whose protocol says TCP: on files, where the API
+          // server has not defaulted it, a port without `protocol` does not count.
+          if (p?.protocol !== 'TCP') continue;
           if (typeof p.targetPort === 'number' && p.targetPort !== 0) ports.add(p.targetPort);
           else if (typeof p.targetPort === 'string' && /^\d+$/.test(p.targetPort)) ports.add(Number(p.targetPort));
           if (typeof p.port === 'number') ports.add(p.port);

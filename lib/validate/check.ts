@@ -406,7 +406,7 @@ function checkGateway(m: Manifest, ctx: Context, report: Report): void {
   (m.spec?.servers ?? []).forEach((server: { port?: { number?: number } }, i: number) => {
     const port = server?.port?.number;
     if (port === undefined || ports.has(port)) return;
-    report('IST0162', `spec.servers[${i}].port.number`, `${port} is not a port of the Services in front of the gateway pods selected by ${labelList(selector)} (ports: ${[...ports].sort((a, b) => a - b).join(', ') || 'none'})`);
+    report('IST0162', `spec.servers[${i}].port.number`, `${port} is not a port of the Services in front of the gateway pods selected by ${labelList(selector)} (ports: ${[...ports].sort((a, b) => a - b).join(', ') || 'none'}; Istio counts only Service ports written with protocol: TCP)`);
   });
 }
 

@@ -79,7 +79,7 @@ function covers(a: PrefixMatch, b: PrefixMatch): boolean {
  * The rules and matches of a VirtualService's `http`, `tcp` or `tls` list that no request
  * reaches, as Istio's validation warns about them (istio/istio pkg/config/validation/
  * validation.go analyzeUnreachableHTTPRules, reported by `istioctl analyze`):
- * - IST0130 for a rule after a rule without matches (one per match), for a second rule without
+ * - IST0130 for a rule after a rule without matches, for a second rule without
  *   matches, and for a rule whose every match repeats an earlier one;
  * - IST0131 for a match that repeats an earlier one (matches that differ only in `name` are
  *   the same), and, in `http`, for a prefix match an earlier prefix match covers.
@@ -101,12 +101,13 @@ export function analyzeUnreachableRules(routes: readonly any[], kind: 'http' | '
       catchAll = i;
       return;
     }
+    if (catchAll >= 0) {
+      // Istio warns once per match, with one text: istioctl prints it once.
+      found.push({ code: 'IST0130', field, message: `can never match: ${ruleName(catchAll)} before it has no match and takes every request` });
+      return;
+    }
     let repeated = 0;
     matches.forEach((match, j) => {
-      if (catchAll >= 0) {
-        found.push({ code: 'IST0130', field: `${field}.match[${j}]`, message: `can never match: ${ruleName(catchAll)} before it has no match and takes every request` });
-        return;
-      }
       const key = matchKey(match, kind === 'http');
       const earlier = seen.get(key);
       if (earlier !== undefined) {
