@@ -274,6 +274,9 @@ export class MeshIndex {
   private readonly scopedHosts = new Map<string, HostTarget>();
   private readonly wildcardHosts: Array<{ scope: string; target: HostTarget }> = [];
   private readonly podsByNamespace = new Map<string, PodView[]>();
+  private readonly podsBySource = new Map<Manifest, PodView>();
+  /** Pods by one of their labels, `key=value`: a selector starts from the pods of its rarest pair. */
+  private readonly podsByLabel = new Map<string, PodView[]>();
   /** Subset names by `namespace/name` of the DestinationRule host (util/hosts.go GetResourceNameFromHost). */
   private readonly subsets = new Map<string, Map<string, Manifest>>();
 
@@ -301,7 +304,16 @@ export class MeshIndex {
           const pod = this.podOf(m, isPlatform.has(m));
           if (pod) {
             this.pods.push(pod);
-            this.podsByNamespace.set(ns, [...(this.podsByNamespace.get(ns) ?? []), pod]);
+            this.podsBySource.set(m, pod);
+            const inNamespace = this.podsByNamespace.get(ns) ?? [];
+            inNamespace.push(pod);
+            this.podsByNamespace.set(ns, inNamespace);
+            for (const [k, v] of Object.entries(pod.labels)) {
+              const label = `${k}=${v}`;
+              const withLabel = this.podsByLabel.get(label) ?? [];
+              withLabel.push(pod);
+              this.podsByLabel.set(label, withLabel);
+            }
           }
         }
       }
@@ -372,6 +384,11 @@ export class MeshIndex {
     return this.namespaces.get(name);
   }
 
+  /** The pod an object (a Pod, or a Deployment or other controller) runs, if it runs one. */
+  public podFor(source: Manifest): PodView | undefined {
+    return this.podsBySource.get(source);
+  }
+
   /** Pods of `namespace`. */
   public podsIn(namespace: string): readonly PodView[] {
     return this.podsByNamespace.get(namespace) ?? [];
@@ -382,8 +399,13 @@ export class MeshIndex {
    * Kubernetes label selector does), in `namespace`, or in every namespace when it is undefined.
    */
   public podsSelected(selector: Labels | undefined, namespace?: string): PodView[] {
-    const pods = namespace === undefined ? this.pods : this.podsIn(namespace);
-    return pods.filter((p) => selects(selector, p.labels));
+    const pairs = Object.entries(selector ?? {});
+    let pods: readonly PodView[] = namespace === undefined ? this.pods : this.podsIn(namespace);
+    for (const [k, v] of pairs) {
+      const withLabel = this.podsByLabel.get(`${k}=${v}`) ?? [];
+      if (withLabel.length < pods.length) pods = withLabel;
+    }
+    return pods.filter((p) => (namespace === undefined || p.namespace === namespace) && selects(selector, p.labels));
   }
 
   /** Kubernetes Services of the pod's namespace whose selector selects it (a Service without selector selects every pod, as in gateway/gateway.go). */

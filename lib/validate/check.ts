@@ -107,7 +107,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
       case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); break;
       case 'EnvoyFilter': checkPolicySelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
       default: {
-        const pod = index.pods.find((p) => p.source === m);
+        const pod = index.podFor(m);
         if (pod) checkWorkload(pod, ctx, report);
       }
     }
