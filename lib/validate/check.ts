@@ -38,6 +38,11 @@ type Report = (code: Code, field: string, message: string) => void;
 /** The context every rule reads: the index and the findings. */
 interface Context {
   readonly index: MeshIndex;
+  /**
+   * VirtualServices by a host they route to a subset of, written as one of their own hosts
+   * (virtualservice/destinationhosts.go initVirtualServiceDestinations).
+   */
+  readonly subsetRouters: ReadonlyMap<string, readonly Manifest[]>;
   /** Whether some namespaced object names its namespace (then one that does not lands apart). */
   readonly namespaced: boolean;
 }
@@ -56,7 +61,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
   // The API server keeps the last object of one identity: so does the index.
   const latest = new Map(visible.map((o) => [objectKey(o.manifest), o.manifest]));
   const index = new MeshIndex([...latest.values()]);
-  const ctx: Context = { index, namespaced: objects.some((o) => !CLUSTER_SCOPED.has(o.manifest.kind) && o.manifest.metadata?.namespace !== undefined) };
+  const ctx: Context = { index, subsetRouters: subsetRouters(index), namespaced: objects.some((o) => !CLUSTER_SCOPED.has(o.manifest.kind) && o.manifest.metadata?.namespace !== undefined) };
   const located = new Map(objects.map((o) => [o.manifest, o]));
   const seen = new Set<string>();
   const included = (o: Located) => !options.only || options.only(o) || String(o.manifest.apiVersion ?? '').includes('istio.io/');
@@ -343,8 +348,47 @@ function checkVirtualService(m: Manifest, ctx: Context, report: Report): void {
     });
   }
   checkRoutes(m.spec?.http ?? [], 'http', m, ctx, report);
+  checkIngressSubsets(m, ctx, report);
   checkRoutes(m.spec?.tcp ?? [], 'tcp', m, ctx, report);
   checkRoutes(m.spec?.tls ?? [], 'tls', m, ctx, report);
+}
+
+function subsetRouters(index: MeshIndex): Map<string, Manifest[]> {
+  const routers = new Map<string, Manifest[]>();
+  for (const vs of index.virtualServices) {
+    const hosts: unknown[] = Array.isArray(vs.spec?.hosts) ? vs.spec.hosts : [];
+    for (const route of vs.spec?.http ?? []) {
+      for (const d of route?.route ?? []) {
+        const host = d?.destination?.host;
+        if (!d?.destination?.subset || !hosts.includes(host)) continue;
+        const list = routers.get(host) ?? [];
+        if (!list.includes(vs)) list.push(vs);
+        routers.set(host, list);
+      }
+    }
+  }
+  return routers;
+}
+
+/**
+ * IST0140: a VirtualService with `gateways` routing to a host without subset, where a
+ * VirtualService of that host splits it by subset: that split does not apply to the gateway's
+ * requests (istio/istio pkg/config/analysis/analyzers/virtualservice/destinationhosts.go analyzeSubset).
+ */
+function checkIngressSubsets(m: Manifest, ctx: Context, report: Report): void {
+  if (!Array.isArray(m.spec?.gateways) || m.spec.gateways.length === 0) return;
+  // istioctl prints one message per pair of VirtualServices: so does check, at the first route.
+  const reported = new Set<Manifest>();
+  (m.spec?.http ?? []).forEach((route: { route?: Array<{ destination?: { host?: string; subset?: string } }> }, i: number) => {
+    (route?.route ?? []).forEach((d, j) => {
+      if (d?.destination?.subset) return;
+      const routers = (ctx.subsetRouters.get(d?.destination?.host ?? '') ?? []).filter((vs) => !reported.has(vs));
+      if (routers.length === 0) return;
+      routers.forEach((vs) => reported.add(vs));
+      const names = routers.map((vs) => `${namespaceOf(vs)}/${vs.metadata.name}`).sort().join(', ');
+      report('IST0140', `spec.http[${i}].route[${j}].destination`, `routes to ${d?.destination?.host} without subset: the subsets VirtualService ${names} splits it by do not apply to requests from the gateway`);
+    });
+  });
 }
 
 /**

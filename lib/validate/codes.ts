@@ -19,6 +19,7 @@ export const CODES = {
   IST0130: { severity: 'warning', title: 'a route rule that can never match (after a rule without match, or repeating earlier matches)' },
   IST0131: { severity: 'warning', title: 'a match an earlier match repeats or covers (Istio: info)' },
   IST0132: { severity: 'warning', title: 'a VirtualService none of whose hosts its Gateway serves' },
+  IST0140: { severity: 'warning', title: 'a gateway VirtualService routing without subset to a host another VirtualService splits by subset' },
   IST0145: { severity: 'error', title: 'Gateways serving one host on one port of the same gateway pods' },
   IST0150: { severity: 'warning', title: 'an ExternalName Service port without a protocol name (or named tcp)' },
   IST0162: { severity: 'warning', title: "a Gateway port the Services of the gateway's pods do not expose" },
