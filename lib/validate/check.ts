@@ -8,6 +8,7 @@ import { deprecatedFields, istioDeprecations, removedKind } from './deprecated';
 import { CLUSTER_SCOPED, Finding, Manifest, objectKey, objectName } from './manifest';
 import { portProtocol } from './ports';
 import { analyzeUnreachableRules } from './routes';
+import { re2Error } from '../istio/re2';
 
 /** A manifest and where it comes from. */
 export interface Located {
@@ -277,16 +278,17 @@ function checkSubsetEndpoints(name: string, rule: Manifest, target: HostTarget, 
   }
 }
 
-/** Why Envoy's RE2 would reject a regular expression, if it would. */
+/**
+ * Why Istio's validation rejects a regular expression, if it does: empty, longer than 1024
+ * characters, or not RE2 (istio/istio pkg/config/validation/validation.go
+ * validateStringMatchRegexp and validateStringRegexp, which compile with Go's RE2 regexp). The
+ * engine is the one explain and the scenarios use (lib/istio/re2.ts).
+ */
 function regexProblem(re: string): string | undefined {
-  if (/\(\?<?[=!]/.test(re)) return 'uses a lookaround, which RE2 (Envoy) does not support';
-  if (/\\[1-9]/.test(re)) return 'uses a backreference, which RE2 (Envoy) does not support';
-  try {
-    new RegExp(re);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
+  if (re === '') return 'is empty: a regex string match should not be empty';
+  if (re.length > 1024) return `is too large (${re.length} characters; at most 1024)`;
+  const error = re2Error(re);
+  return error === undefined ? undefined : `is not RE2 (${error})`;
 }
 
 /** Every `regex` string match in a route match block, with its field. */
@@ -314,6 +316,17 @@ function checkRoutes(routes: any[], kind: 'http' | 'tcp' | 'tls', vs: Manifest, 
         if (problem) report('IST0106', reField, `${re} ${problem}`);
       }
     });
+    if (kind === 'http') {
+      // Istio validates these regexes too (validation.go: corsPolicy.allowOrigins, HTTPRewrite.UriRegexRewrite.Match).
+      const more: Array<{ field: string; re: unknown }> = [
+        ...(route?.corsPolicy?.allowOrigins ?? []).map((o: any, j: number) => ({ field: `${field}.corsPolicy.allowOrigins[${j}].regex`, re: o?.regex })),
+        { field: `${field}.rewrite.uriRegexRewrite.match`, re: route?.rewrite?.uriRegexRewrite?.match },
+      ];
+      for (const { field: reField, re } of more) {
+        const problem = typeof re === 'string' ? regexProblem(re) : undefined;
+        if (problem) report('IST0106', reField, `${re} ${problem}`);
+      }
+    }
     const destinations: any[] = route?.route ?? [];
     destinations.forEach((d, j) => checkDestination(d?.destination, `${field}.route[${j}].destination`, vs, ctx, report));
     if (destinations.length > 1 || (destinations.length === 1 && destinations[0]?.weight !== undefined && destinations[0].weight !== 100)) {
