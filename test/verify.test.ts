@@ -3,7 +3,7 @@ import * as path from 'path';
 import { agreementTable, compareCase } from '../lib/verify/agreement';
 import { Case, CaseFile, corpusCases, fixtureCases, outputCases, overlay } from '../lib/verify/cases';
 import { analyzeArgs, istioctlCachePath, parseAnalyze, parseValidate } from '../lib/verify/istioctl';
-import { runVerify } from '../lib/verify/main';
+import { clusterFiles, runVerify } from '../lib/verify/main';
 import { MUTATIONS, mutate, mutations } from '../lib/verify/mutations';
 import { asAdmitted } from '../lib/verify/pods';
 import { istioctlSuppressions, SUPPRESSIONS, suppressedObject, unsuppressedMessages, unsuppressedValidateWarnings } from '../lib/verify/suppressions';
@@ -249,4 +249,11 @@ test('each file of test/fixtures/corpus is a case over the clean shop, mutated o
   expect(objects(exportTo).some((m) => m.kind === 'Deployment' && m.metadata.name === 'web-v1')).toBe(true);
   const renamed = mutate(exportTo, MUTATIONS.find((m) => m.name === 'rename-destination-host')!)!;
   expect(objects(renamed).find((m) => m.metadata.name === 'to-secrets')!.spec.http[0].route[0].destination.host).toBe('secrets-missing');
+});
+
+test("a fixture kept verbatim has Pods for its Deployments, as a cluster would run them", () => {
+  const c = fixtureCases(path.join(root, 'test', 'fixtures', 'check')).find((x) => x.name === 'fixture/IST0162-custom-gateway')!;
+  const pods = clusterFiles(c).flatMap((f) => f.objects).filter((m) => m.kind === 'Pod');
+  expect(pods.map((p) => p.metadata.name)).toContain('edge-pod');
+  expect(clusterFiles(c).map((f) => f.name)).not.toContain('rules/IST0162-custom-gateway.yaml');
 });

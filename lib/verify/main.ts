@@ -8,7 +8,9 @@ import { UsageError } from '../cli/flags';
 import { MeshlabError } from '../errors';
 import { CODES } from '../validate/codes';
 import { agreementTable, compareCase, Disagreement, Reported } from './agreement';
-import { Case, corpusCases, fixtureCases, outputCases, writeCase } from './cases';
+import { Case, CaseFile, corpusCases, fixtureCases, outputCases, writeCase } from './cases';
+import { loadAll } from 'js-yaml';
+import type { Manifest } from '../validate/manifest';
 import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
 import { mutations } from './mutations';
 import { asAdmitted, demoProfile, podNameOf } from './pods';
@@ -108,9 +110,9 @@ async function judge(tools: IstioTools, c: Case, dir: string, gate: boolean): Pr
   const checkDir = path.join(dir, 'files');
   const clusterDir = path.join(dir, 'cluster');
   writeCase(c, checkDir);
-  writeCase({ ...c, files: [...asAdmitted(c.files), demoProfile()] }, clusterDir);
+  writeCase({ ...c, files: clusterFiles(c) }, clusterDir);
   const aliases = new Map<string, string>();
-  for (const m of c.files.flatMap((f) => f.objects)) {
+  for (const m of [...c.files, ...(c.verbatim ?? []).map(verbatimObjects)].flatMap((f) => f.objects)) {
     if (m.kind !== 'Deployment') continue;
     const ns = m.metadata.namespace ?? 'default';
     aliases.set(`Pod ${ns}/${podNameOf(m.metadata.name)}`, `Deployment ${ns}/${m.metadata.name}`);
@@ -238,3 +240,23 @@ export async function runVerify(argv: readonly string[], io: Io): Promise<number
   }
 }
 
+/**
+ * A case's files as a cluster would hold them, for Istio's analyzers: Pods for the Deployments
+ * (those of files kept verbatim too, which are written as they are), sidecars injected, and the
+ * demo profile's gateways.
+ */
+export function clusterFiles(c: Case): CaseFile[] {
+  const verbatim = (c.verbatim ?? []).map(verbatimObjects);
+  const written = new Set(verbatim.map((f) => f.name));
+  return [...asAdmitted([...c.files, ...verbatim]).filter((f) => !written.has(f.name)), demoProfile()];
+}
+
+/** The objects of a file kept verbatim, when it parses; a text that does not parse has none. */
+function verbatimObjects(v: { readonly name: string; readonly text: string }): CaseFile {
+  try {
+    const docs = loadAll(v.text) as unknown[];
+    return { name: v.name, objects: docs.filter((d): d is Manifest => typeof (d as Manifest)?.kind === 'string' && typeof (d as Manifest)?.metadata?.name === 'string') };
+  } catch {
+    return { name: v.name, objects: [] };
+  }
+}
