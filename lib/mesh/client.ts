@@ -3,10 +3,20 @@ import { Construct } from 'constructs';
 import type { IOutputFile, MeshLab } from './lab';
 import type { MeshService } from './service';
 import { Protocol } from './protocol';
-import { ContainerSpec, newDeployment, newPod, newService } from './workload';
+import { ContainerSpec, Resources, newDeployment, newPod, newService } from './workload';
+import { SecurityProfile } from './security';
+import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
+
+/** A client's container; resources and security have lab defaults. */
+export interface ClientContainer extends Omit<ContainerSpec, 'resources' | 'security'> {
+  /** @default DEFAULT_RESOURCES */
+  readonly resources?: Resources;
+  /** @default DEFAULT_SECURITY */
+  readonly security?: SecurityProfile;
+}
 
 export interface ClientProps {
-  readonly container: ContainerSpec;
+  readonly container: ClientContainer;
   /**
    * A bare Pod named after the client, which the tutorials `kubectl exec` into by name, or a
    * Deployment of that name. @default 'pod'
@@ -57,7 +67,13 @@ export class Client extends Construct implements IOutputFile {
   private build(props: ClientProps): void {
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name: this.serviceAccountName } });
     const ports = props.servicePort === undefined ? props.container.ports : [{ number: props.servicePort, name: Protocol.HTTP }];
-    const spec = { labels: this.labels, serviceAccount, containerName: this.name, container: { ...props.container, ports } };
+    const container = {
+      ...props.container,
+      resources: props.container.resources ?? DEFAULT_RESOURCES,
+      security: props.container.security ?? DEFAULT_SECURITY,
+      ports,
+    };
+    const spec = { labels: this.labels, serviceAccount, containerName: this.name, container };
     if ((props.kind ?? 'pod') === 'pod') {
       newPod(this, 'Pod', this.name, spec);
     } else {

@@ -4,6 +4,7 @@ import { istioDuration } from '../istio/duration';
 import { MeshlabError } from '../errors';
 import type { MeshLab } from '../mesh/lab';
 import type { MeshService } from '../mesh/service';
+import { ExternalHost } from '../mesh/routing';
 import { Param, optional, param } from './params';
 import { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, LoadBalancerPolicy, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
@@ -52,7 +53,7 @@ export const route: ScenarioDefinition = {
   name: 'route',
   summary: 'sends all traffic of a service to one version',
   params: { service: svc, version: param.version('the version that gets all traffic') },
-  apply: (lab, v) => new Route(lab, { to: v.version }),
+  apply: (lab, v) => new Route(lab, 'route', { to: v.version }),
   expect: (v) => `every answer comes from ${v.service.name} ${v.version.name}`,
 };
 
@@ -60,7 +61,7 @@ export const canary: ScenarioDefinition = {
   name: 'canary',
   summary: 'splits the traffic of a service between versions by weight',
   params: { service: svc, weights: param.weights('version:percent pairs adding up to 100') },
-  apply: (lab, v) => new Canary(lab, { weights: v.weights.map((w: any) => ({ version: w.version, weight: w.weight })) }),
+  apply: (lab, v) => new Canary(lab, 'canary', { weights: v.weights.map((w: any) => ({ version: w.version, weight: w.weight })) }),
   expect: (v) => `about ${v.weights.map((w: any) => `${w.weight}% of answers from ${w.version.name}`).join(', ')}`,
 };
 
@@ -75,7 +76,7 @@ export const headerRoute: ScenarioDefinition = {
     fallback: optional(param.version('version for the others (empty: the usual routing)')),
     weights: optional(param.weights('split matching requests instead, e.g. v1:70,v2:30 (an A/B test; empty: all to version)')),
   },
-  apply: (lab, v) => new HeaderRoute(lab, { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback, split: v.weights }),
+  apply: (lab, v) => new HeaderRoute(lab, 'header-route', { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback, split: v.weights }),
   expect: (v) => `requests whose ${v.header} matches ${v.regex} reach ${v.service.name} ${v.weights
     ? v.weights.map((w: any) => `${w.version.name} ${w.weight}%`).join(' / ')
     : v.version.name}; the others reach ${v.fallback ? v.fallback.name : 'the versions they reached before'}`,
@@ -90,7 +91,7 @@ export const mirror: ScenarioDefinition = {
     mirror: param.version('the version that gets a copy'),
     percent: param.percent('percent of requests copied'),
   },
-  apply: (lab, v) => new Mirror(lab, { to: v.version, mirror: v.mirror, percent: v.percent }),
+  apply: (lab, v) => new Mirror(lab, 'mirror', { to: v.version, mirror: v.mirror, percent: v.percent }),
   expect: (v) => `every answer comes from ${v.version.name}; the access log of ${v.service.name} ${v.mirror.name}'s sidecar (container istio-proxy) shows ${v.percent}% of the requests too, their authority ending in -shadow`,
 };
 
@@ -98,7 +99,7 @@ export const faultAbort: ScenarioDefinition = {
   name: 'fault-abort',
   summary: 'answers a share of the requests to a service with an HTTP error',
   params: { service: svc, status: param.status('HTTP status, 400 to 599'), percent: param.percent('percent of requests aborted') },
-  apply: (lab, v) => new FaultAbort(lab, { service: v.service, status: v.status, percent: v.percent }),
+  apply: (lab, v) => new FaultAbort(lab, 'fault-abort', { service: v.service, status: v.status, percent: v.percent }),
   expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)`,
 };
 
@@ -106,7 +107,7 @@ export const faultDelay: ScenarioDefinition = {
   name: 'fault-delay',
   summary: 'delays a share of the requests to a service',
   params: { service: svc, delay: param.duration('added delay'), percent: param.percent('percent of requests delayed') },
-  apply: (lab, v) => new FaultDelay(lab, { service: v.service, delay: v.delay, percent: v.percent }),
+  apply: (lab, v) => new FaultDelay(lab, 'fault-delay', { service: v.service, delay: v.delay, percent: v.percent }),
   expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} take ${d(v.delay)} longer`,
 };
 
@@ -119,7 +120,7 @@ export const timeout: ScenarioDefinition = {
     delay: optional(param.duration("delay the service's own sidecar adds to every answer, so the timeout shows with images that answer at once (empty: none)")),
     delayVersion: optional(param.version('only this version is delayed (empty: every version)')),
   },
-  apply: (lab, v) => new Timeout(lab, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
+  apply: (lab, v) => new Timeout(lab, 'timeout', { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
   expect: (v) => {
     const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
     if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
@@ -144,7 +145,7 @@ export const retry: ScenarioDefinition = {
     perTryTimeout: param.duration('timeout of each attempt'),
     retryOn: optional(param.retryOn("Envoy retry conditions or status codes, comma-separated (empty: Istio's)")),
   },
-  apply: (lab, v) => new Retry(lab, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
+  apply: (lab, v) => new Retry(lab, 'retry', { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
   expect: (v) => {
     const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"})`;
     if (v.abort === undefined) return `${retried}, so far fewer errors reach the caller`;
@@ -168,7 +169,7 @@ export const loadBalancer: ScenarioDefinition = {
     hashHeader: optional(param.headerName('consistent hashing on this request header instead of policy (empty: off)')),
     subset: optional(param.text('another policy for one version, optionally for one port of it: v2:LEAST_REQUEST or v2:LEAST_REQUEST:80:RANDOM (empty: none)')),
   },
-  apply: (lab, v) => new LoadBalancer(lab, {
+  apply: (lab, v) => new LoadBalancer(lab, 'load-balancer', {
     service: v.service,
     policy: v.policy,
     hashHeader: v.hashHeader,
@@ -196,7 +197,7 @@ export const connectionPool: ScenarioDefinition = {
     http2MaxRequests: optional(param.count('requests in flight at most (empty: Envoy default)', 1)),
     maxRetries: optional(param.count('retries in flight at most (empty: Envoy default)')),
   },
-  apply: (lab, v) => new ConnectionPool(lab, { ...v }),
+  apply: (lab, v) => new ConnectionPool(lab, 'connection-pool', { ...v }),
   expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (the load tool reports them as Code 503; the calling sidecar's access log shows them with response flag UO, upstream overflow)`,
 };
 
@@ -211,7 +212,7 @@ export const circuitBreaker: ScenarioDefinition = {
   name: 'circuit-breaker',
   summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
   params: { service: svc, ...poolParams, ...outlierParams },
-  apply: (lab, v) => new CircuitBreaker(lab, { ...v }),
+  apply: (lab, v) => new CircuitBreaker(lab, 'circuit-breaker', { ...v }),
   expect: (v) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and the calling sidecar's access log shows them with response flag UO, upstream overflow); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
 };
 
@@ -219,7 +220,7 @@ export const outlierDetection: ScenarioDefinition = {
   name: 'outlier-detection',
   summary: 'ejects failing pods from the load-balancing pool (random balancing over a scaled-out version)',
   params: { service: svc, ...outlierParams, version: param.version('version to scale out'), replicas: param.count('its replicas', 1) },
-  apply: (lab, v) => new OutlierDetection(lab, { ...v, scale: { version: v.version, replicas: v.replicas } }),
+  apply: (lab, v) => new OutlierDetection(lab, 'outlier-detection', { ...v, scale: { version: v.version, replicas: v.replicas } }),
   expect: (v) => `a failing ${v.service.name} pod is ejected after ${v.consecutive5xxErrors} error(s) for ${d(v.baseEjectionTime)}: the answers come from the healthy pods, and its error shows again only when it comes back`,
 };
 
@@ -232,7 +233,7 @@ export const rateLimit: ScenarioDefinition = {
     per: param.duration('the period'),
     version: optional(param.version('limit only this version (empty: every version)')),
   },
-  apply: (lab, v) => new RateLimit(lab, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
+  apply: (lab, v) => new RateLimit(lab, 'rate-limit', { service: v.service, requests: v.requests, per: v.per, version: v.version }),
   expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (\`curl -i\` shows both)`,
 };
 
@@ -246,7 +247,7 @@ export const mtls: ScenarioDefinition = {
     namespace: optional(param.text("the namespace, for scope namespace (empty: the lab's)")),
     matrix: param.oneOf('also create namespaces foo, bar (meshed) and legacy (not) with httpbin and sleep', ['yes', 'no'] as const),
   },
-  apply: (lab, v) => new Mtls(lab, { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
+  apply: (lab, v) => new Mtls(lab, 'mtls', { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
   expect: (v) => (v.mode === 'STRICT'
     ? `meshed callers still succeed (their sidecars use mTLS); a caller without a sidecar (sleep.legacy) gets "connection reset by peer" (000) when it calls into ${v.scope === 'namespace' ? `namespace ${v.namespace ?? 'of the lab'}` : v.scope === 'mesh' ? 'the mesh' : v.service?.name}`
     : `callers with and without a sidecar both succeed (${v.scope} scope)`),
@@ -256,7 +257,7 @@ export const authzDeny: ScenarioDefinition = {
   name: 'authz-deny',
   summary: 'denies some callers access to a service (AuthorizationPolicy DENY on their ServiceAccounts)',
   params: { service: svc, from: param.callers('denied callers, comma-separated') },
-  apply: (lab, v) => new AuthzDeny(lab, { from: v.from, to: v.service }),
+  apply: (lab, v) => new AuthzDeny(lab, 'authz-deny', { from: v.from, to: v.service }),
   expect: (v) => `calls from ${v.from.map((c: any) => c.name).join(', ')} to ${v.service.name} answer 403 "RBAC: access denied"; other callers are unaffected`,
 };
 
@@ -264,7 +265,7 @@ export const authzAllow: ScenarioDefinition = {
   name: 'authz-allow',
   summary: "denies everything in the lab's namespace, then allows the listed calls by ServiceAccount",
   params: { rules: param.allowRules('to<from,from[:METHOD|METHOD][@Header=value] rules separated by ";" (from * means anyone)') },
-  apply: (lab, v) => new AuthzAllow(lab, { rules: v.rules }),
+  apply: (lab, v) => new AuthzAllow(lab, 'authz-allow', { rules: v.rules }),
   expect: (v) => `only these calls succeed: ${v.rules.map((r: any) => `${r.from ? r.from.map((c: any) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}${r.header ? ` with ${r.header.name}: ${r.header.values.join(' or ')}` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`,
 };
 
@@ -278,7 +279,7 @@ export const jwt: ScenarioDefinition = {
     header: param.headerName('header the token comes in (Authorization means "Bearer <token>")'),
     param: optional(param.text('query parameter that may carry the token too, e.g. access_token (empty: none)')),
   },
-  apply: (lab, v) => new Jwt(lab, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
+  apply: (lab, v) => new Jwt(lab, 'jwt', { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
   expect: (v) => `without a token ${v.service.name} answers 403 (RBAC: access denied: the AuthorizationPolicy requires a request principal), with an invalid token 401 (Jwt is not in the form of Header.Payload.Signature), with a valid token from ${v.issuer} 200`
     + (v.issuer === DEMO_ISSUER ? `. The valid token is Istio's demo token for ${DEMO_ISSUER} (${DEMO_TOKEN_URL}), signed with the key at ${v.jwksUri}` : ''),
 };
@@ -291,12 +292,12 @@ export const egress: ScenarioDefinition = {
     timeout: optional(param.duration('timeout of HTTP calls to them (empty: none)')),
     gateway: param.oneOf('send HTTP calls through the egress gateway', ['yes', 'no'] as const),
   },
-  apply: (lab, v) => new Egress(lab, {
+  apply: (lab, v) => new Egress(lab, 'egress', {
     timeout: v.timeout,
     viaGateway: v.gateway === 'yes',
     hosts: v.hosts.map((hp: string) => {
       const [host, port] = hp.split(':');
-      return { host, port: Number(port ?? 80), protocol: port === '443' ? 'TLS' : 'HTTP' };
+      return port === '443' ? ExternalHost.tls(host) : ExternalHost.http(host, Number(port ?? 80));
     }),
   }),
   expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; HTTP calls give up after ${d(v.timeout)} with 504` : ''}${v.gateway === 'yes' ? `; the egress gateway's log (\`kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy --tail=5\`) shows the HTTP calls` : ''}`,
@@ -309,7 +310,7 @@ export const ingressTls: ScenarioDefinition = {
     credentialName: param.text('secret in istio-system with the certificate (tls.crt, tls.key)'),
     host: param.text('host name on the certificate the guide makes (the gateway serves every host)'),
   },
-  apply: (lab, v) => new IngressTls(lab, { gateway: lab.gateways[0], credentialName: v.credentialName, host: v.host }),
+  apply: (lab, v) => new IngressTls(lab, 'ingress-tls', { gateway: lab.gateways[0], credentialName: v.credentialName, host: v.host }),
   prepare: (v) => [
     `openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=${v.host}' -addext 'subjectAltName=DNS:${v.host}' -keyout ${v.host}.key -out ${v.host}.crt`,
     `kubectl -n istio-system create secret tls ${v.credentialName} --cert=${v.host}.crt --key=${v.host}.key`,
@@ -322,7 +323,7 @@ export const redirect: ScenarioDefinition = {
   name: 'redirect',
   summary: 'answers one path with a redirect to another',
   params: { service: svc, from: param.text('path that is redirected'), to: param.text('where to') },
-  apply: (lab, v) => new Redirect(lab, { service: v.service, from: v.from, to: v.to }),
+  apply: (lab, v) => new Redirect(lab, 'redirect', { service: v.service, from: v.from, to: v.to }),
   expect: (v) => `GET ${v.from} answers 301 with location: ${v.to}`,
 };
 
@@ -330,7 +331,7 @@ export const rewrite: ScenarioDefinition = {
   name: 'rewrite',
   summary: 'rewrites a path prefix before forwarding',
   params: { service: svc, prefix: param.text('path prefix to rewrite'), to: param.text('replacement') },
-  apply: (lab, v) => new Rewrite(lab, { service: v.service, prefix: v.prefix, to: v.to }),
+  apply: (lab, v) => new Rewrite(lab, 'rewrite', { service: v.service, prefix: v.prefix, to: v.to }),
   expect: (v) => `GET ${v.prefix}... answers what ${v.to}... answers`,
 };
 
@@ -338,7 +339,7 @@ export const cors: ScenarioDefinition = {
   name: 'cors',
   summary: 'answers CORS preflights for the allowed origins',
   params: { service: svc, origins: param.list('allowed origins'), methods: param.list('allowed methods'), maxAge: param.duration('how long browsers cache the answer') },
-  apply: (lab, v) => new Cors(lab, { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
+  apply: (lab, v) => new Cors(lab, 'cors', { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
   expect: (v) => `the preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) is answered by the caller's sidecar with 200 and the headers access-control-allow-origin: ${v.origins[0]}, access-control-allow-methods: ${v.methods.join(',')} and access-control-max-age: ${v.maxAge.toSeconds()}; a preflight from another origin is passed on to ${v.service.name} instead, so whatever CORS headers come back are its own`,
 };
 
@@ -346,7 +347,7 @@ export const requestHeaders: ScenarioDefinition = {
   name: 'request-headers',
   summary: 'adds a header to every request before it reaches the service',
   params: { service: svc, name: param.headerName('header name'), value: param.text('header value') },
-  apply: (lab, v) => new RequestHeaders(lab, { service: v.service, add: { [v.name]: v.value } }),
+  apply: (lab, v) => new RequestHeaders(lab, 'request-headers', { service: v.service, add: { [v.name]: v.value } }),
   expect: (v) => `${v.service.name} receives ${v.name}: ${v.value} with every request`,
 };
 
@@ -354,7 +355,7 @@ export const tcpRoute: ScenarioDefinition = {
   name: 'tcp-route',
   summary: 'routes TCP connections for a proxy Service without pods to another service',
   params: { name: param.text('name of the proxy Service'), port: param.count('its port', 1), service: param.service('the service that answers') },
-  apply: (lab, v) => new TcpRoute(lab, { name: v.name, port: v.port, to: v.service }),
+  apply: (lab, v) => new TcpRoute(lab, 'tcp-route', { name: v.name, port: v.port, to: v.service }),
   expect: (v) => `connections to ${v.name}:${v.port} reach ${v.service.name} on port ${v.service.port}`,
 };
 

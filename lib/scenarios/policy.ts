@@ -1,8 +1,8 @@
+import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
 import type { TrafficPolicy } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
-import type { MeshLab } from '../mesh/lab';
 import type { MeshService, ServiceVersion } from '../mesh/service';
 import { Scenario, checkPercent } from './scenario';
 
@@ -42,15 +42,15 @@ export interface LoadBalancerProps {
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#LoadBalancerSettings
  */
 export class LoadBalancer extends Scenario {
-  public constructor(lab: MeshLab, props: LoadBalancerProps) {
-    super(lab, 'load-balancer');
+  public constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id, 'load-balancer', props);
     if (!LOAD_BALANCER_POLICIES.includes(props.policy)) {
       throw new MeshlabError(`load-balancer: policy ${props.policy} is not one of ${LOAD_BALANCER_POLICIES.join(', ')}`);
     }
     const loadBalancer: TrafficPolicy['loadBalancer'] = props.hashHeader
       ? { consistentHash: { httpHeaderName: props.hashHeader } }
       : { simple: props.policy };
-    props.service.routing.setTrafficPolicy(this.name, 'loadBalancer', loadBalancer);
+    props.service.routing.setTrafficPolicy(this.owner, 'loadBalancer', loadBalancer);
     const subset = props.subset;
     if (subset) {
       for (const p of [subset.policy, subset.port?.policy]) {
@@ -59,7 +59,7 @@ export class LoadBalancer extends Scenario {
       if (subset.port && subset.port.number !== props.service.port) {
         throw new MeshlabError(`load-balancer: port ${subset.port.number} is not the port of ${props.service.name} (${props.service.port})`);
       }
-      props.service.routing.setSubsetPolicy(this.name, subset.version.name, {
+      props.service.routing.setSubsetPolicy(this.owner, subset.version.name, {
         loadBalancer: { simple: subset.policy },
         portLevelSettings: subset.port && [{ port: { number: subset.port.number }, loadBalancer: { simple: subset.port.policy } }],
       });
@@ -106,9 +106,9 @@ function connectionPool(scenario: string, props: ConnectionPoolProps): NonNullab
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings
  */
 export class ConnectionPool extends Scenario {
-  public constructor(lab: MeshLab, props: ConnectionPoolProps) {
-    super(lab, 'connection-pool');
-    props.service.routing.setTrafficPolicy(this.name, 'connectionPool', connectionPool(this.name, props));
+  public constructor(scope: Construct, id: string, props: ConnectionPoolProps) {
+    super(scope, id, 'connection-pool', props);
+    props.service.routing.setTrafficPolicy(this.owner, 'connectionPool', connectionPool(this.name, props));
   }
 }
 
@@ -139,12 +139,21 @@ function outlierDetection(scenario: string, props: OutlierProps): NonNullable<Tr
  * ejection of pods that keep failing.
  * @see https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/
  */
+export interface CircuitBreakerProps extends ConnectionPoolProps, OutlierProps {}
+
+/** A small connection pool and ejection of failing pods. */
 export class CircuitBreaker extends Scenario {
-  public constructor(lab: MeshLab, props: ConnectionPoolProps & OutlierProps) {
-    super(lab, 'circuit-breaker');
-    props.service.routing.setTrafficPolicy(this.name, 'connectionPool', connectionPool(this.name, props));
-    props.service.routing.setTrafficPolicy(this.name, 'outlierDetection', outlierDetection(this.name, props));
+  public constructor(scope: Construct, id: string, props: CircuitBreakerProps) {
+    super(scope, id, 'circuit-breaker', props);
+    props.service.routing.setTrafficPolicy(this.owner, 'connectionPool', connectionPool(this.name, props));
+    props.service.routing.setTrafficPolicy(this.owner, 'outlierDetection', outlierDetection(this.name, props));
   }
+}
+
+export interface OutlierDetectionProps extends OutlierProps {
+  readonly service: MeshService;
+  /** Scale a version so the ejection shows. @default no change */
+  readonly scale?: Scale;
 }
 
 /**
@@ -153,10 +162,10 @@ export class CircuitBreaker extends Scenario {
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#OutlierDetection
  */
 export class OutlierDetection extends Scenario {
-  public constructor(lab: MeshLab, props: OutlierProps & { readonly service: MeshService; readonly scale?: Scale }) {
-    super(lab, 'outlier-detection');
-    props.service.routing.setTrafficPolicy(this.name, 'outlierDetection', outlierDetection(this.name, props));
-    props.service.routing.setTrafficPolicy(this.name, 'loadBalancer', { simple: 'RANDOM' });
+  public constructor(scope: Construct, id: string, props: OutlierDetectionProps) {
+    super(scope, id, 'outlier-detection', props);
+    props.service.routing.setTrafficPolicy(this.owner, 'outlierDetection', outlierDetection(this.name, props));
+    props.service.routing.setTrafficPolicy(this.owner, 'loadBalancer', { simple: 'RANDOM' });
     applyScale(this.name, props.scale);
   }
 }
