@@ -120,7 +120,7 @@ function mayChange(c: IConstruct, lab: MeshLab): boolean {
  * applied alone, its state read, then taken back out (about 4x cheaper than a fresh lab per
  * step, `npm run bench`).
  */
-function buildSteps(definition: LabDefinition, options: LabOptions | undefined, setFor: (scenario: string) => Readonly<Record<string, string>>): StepBuild[] {
+export function buildSteps(definition: LabDefinition, options: LabOptions | undefined, setFor: (scenario: string) => Readonly<Record<string, string>>): StepBuild[] {
   const { lab } = buildLab(definition, options, undefined, true);
   const steps = definition.scenarios.map((preset): StepBuild => {
     resetScenarios(lab);
