@@ -37,3 +37,12 @@ export type { EgressProps, IngressTlsProps, RateLimitProps, TcpRouteProps } from
 
 // Errors a library user may catch: one line naming the value and what is allowed.
 export { MeshlabError } from './errors';
+
+// Routing intent (what a host's routing is, independent of the API) and its Istio renderer.
+export { Fault, LoadBalancing } from './mesh/intent';
+export type {
+  ConnectionLimits, CorsIntent, EjectionIntent, HeaderOperations, HostIntent, LoadBalancerAlgorithm, MirrorIntent, RetryIntent, RouteIntent,
+  RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent, WeightedDestination,
+} from './mesh/intent';
+export { istioDestinationRule, istioHttpRoutes, istioVirtualService } from './render/istio';
+export type { IstioHost } from './render/istio';

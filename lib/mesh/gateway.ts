@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { Gateway, HTTPMatchRequest, HTTPRoute, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import type { IOutputFile, MeshLab } from './lab';
-import { HttpRouteProps, renderHttpRoute } from './routing';
+import { istioHttpRoute } from '../render/istio';
+import { HttpRouteProps } from './routing';
 import { onReset, recordRouting } from './step-state';
 
 /** Ports the demo profile's ingress gateway Service exposes, by protocol. */
@@ -93,8 +94,8 @@ export class IngressGateway extends Construct implements IOutputFile {
     const ns = this.lab.namespace;
     const only = route.to?.length === 1 ? route.to[0].destination : undefined;
     const service = only?.subset === undefined ? only?.meshService : undefined;
-    if (!service || !service.isHttp) return [renderHttpRoute(route, ns)];
-    const outer = renderHttpRoute(route, ns);
+    if (!service || !service.isHttp) return [istioHttpRoute(route, ns)];
+    const outer = istioHttpRoute(route, ns);
     const outerMatches = outer.match ?? [undefined];
     return service.renderHttpRoutes(ns).map((inner) => {
       const matches = outerMatches.flatMap((o) => (inner.match ?? [undefined]).map((i) => mergeMatch(o, i))).filter((m) => m !== undefined);

@@ -1,4 +1,5 @@
-import type { HTTPMatchRequest, HTTPRoute, HTTPRouteDestination } from '../../imports/istio';
+import type { HTTPRouteDestination } from '../../imports/istio';
+import type { RouteIntent } from './intent';
 import type { MeshService } from './service';
 
 /** Istio's Destination: a host, optionally a subset of it, and a port. */
@@ -65,52 +66,30 @@ export function renderDestination(destination: IDestination, namespace: string):
 export class Match {
   /** The path starts with `prefix`. */
   public static prefix(prefix: string): Match {
-    return new Match({ uri: { prefix } }, `path starts with ${prefix}`);
+    return new Match('prefix', prefix, undefined, `path starts with ${prefix}`);
   }
 
   /** The path is exactly `path`. */
   public static exact(path: string): Match {
-    return new Match({ uri: { exact: path } }, `path is ${path}`);
+    return new Match('exact', path, undefined, `path is ${path}`);
   }
 
   /** Header `name` matches the RE2 regular expression `regex` (header names are lower-cased by Envoy). */
   public static header(name: string, regex: string): Match {
-    return new Match({ headers: { [name.toLowerCase()]: { regex } } }, `${name.toLowerCase()} matches ${regex}`);
+    return new Match('header', regex, name.toLowerCase(), `${name.toLowerCase()} matches ${regex}`);
   }
 
   private constructor(
-    private readonly request: HTTPMatchRequest,
+    /** What is compared: the path (by prefix or exactly) or a header (by RE2 regex). */
+    public readonly kind: 'prefix' | 'exact' | 'header',
+    /** The path prefix, the exact path, or the header's regular expression. */
+    public readonly value: string,
+    /** The header name, lower-case, for a header match. */
+    public readonly header: string | undefined,
     /** A reader's description, for guides and errors. */
     public readonly description: string,
   ) {}
-
-  /** Istio's HTTPMatchRequest. */
-  public render(): HTTPMatchRequest {
-    return this.request;
-  }
 }
 
-/** One HTTP route: the requests it takes and where it sends them. */
-export interface HttpRouteProps {
-  /** Alternatives (any one matching selects the route). @default every request */
-  readonly match?: readonly Match[];
-  /** Destinations with their weights (percent; must add up to 100 when more than one). @default none: only with `redirect` */
-  readonly to?: ReadonlyArray<{ readonly destination: IDestination; readonly weight?: number }>;
-  /** Replaces the matched path prefix with this one before forwarding. @default path unchanged */
-  readonly rewrite?: string;
-  /** Answers with a redirect to this path instead of forwarding. @default forward */
-  readonly redirect?: string;
-}
-
-/** Renders an HTTP route as seen from an object in `namespace`. */
-export function renderHttpRoute(route: HttpRouteProps, namespace: string): HTTPRoute {
-  return {
-    match: route.match?.length ? route.match.map((m) => m.render()) : undefined,
-    rewrite: route.rewrite === undefined ? undefined : { uri: route.rewrite },
-    redirect: route.redirect === undefined ? undefined : { uri: route.redirect },
-    route: route.to?.map((t) => ({
-      destination: renderDestination(t.destination, namespace),
-      weight: route.to!.length > 1 ? t.weight : undefined,
-    })),
-  };
-}
+/** One HTTP route: the requests it takes and where it sends them (routing intent, lib/mesh/intent.ts). */
+export type HttpRouteProps = RouteIntent;

@@ -8,7 +8,9 @@ import { checkPort, checkReplicas, checkDnsLabel } from './input';
 import { onReset, recordChanged, recordRouting } from './step-state';
 import { SecurityProfile } from './security';
 import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
+import { istioDestinationRule, istioHttpRoutes, istioVirtualService, IstioHost } from '../render/istio';
 import { HostRouting } from './host-routing';
+import type { HostIntent } from './intent';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
 import { DestinationSpec, IDestination } from './routing';
@@ -109,15 +111,11 @@ export class MeshService extends Construct implements IDestination {
     if (!lab.deferWorkloads) this.buildKubernetesObjects();
     this.destinationRule = new DestinationRule(this, 'DestinationRule', {
       metadata: { name },
-      spec: () => ({
-        host: name,
-        trafficPolicy: this.routing.renderTrafficPolicy(),
-        subsets: this.versions.map((v) => ({ name: v.name, labels: { version: v.name }, trafficPolicy: this.routing.subsetTrafficPolicy(v.name) })),
-      }),
+      spec: () => istioDestinationRule(this.istioHost, this.intent),
     });
     this.virtualService = new VirtualService(this, 'VirtualService', {
       metadata: { name },
-      spec: () => this.renderVirtualService(),
+      spec: () => istioVirtualService(this.istioHost, this.intent, this.lab.namespace),
     });
     recordRouting(lab, this, () => this.routing.touched);
     onReset(lab, () => this.resetScenarioState());
@@ -234,18 +232,25 @@ export class MeshService extends Construct implements IDestination {
     return this.defaultVersion === undefined ? this : this.version(this.defaultVersion);
   }
 
-  /** This host's HTTP routes, as seen from an object in `namespace`. */
-  public renderHttpRoutes(namespace: string): HTTPRoute[] {
-    return this.routing.renderHttp(namespace, this.defaultDestination);
+  /** This host's routing intent, as the scenarios composed it (lib/mesh/intent.ts). */
+  public get intent(): HostIntent {
+    return this.routing.intent(this.defaultDestination);
   }
 
-  private renderVirtualService() {
-    const ns = this.lab.namespace;
-    const everyVersion = { route: [{ destination: this.destinationFrom(ns) }] };
-    if (!isHttpProtocol(this.protocol)) {
-      return { hosts: [this.name], tcp: [everyVersion] };
-    }
-    return { hosts: [this.name], http: this.renderHttpRoutes(ns) };
+  /** This host's HTTP routes in Istio's form, as seen from an object in `namespace` (gateways carry them). */
+  public renderHttpRoutes(namespace: string): HTTPRoute[] {
+    return istioHttpRoutes(this.intent, namespace);
+  }
+
+  /** What the Istio renderer needs of this host besides its intent. */
+  private get istioHost(): IstioHost {
+    return {
+      name: this.name,
+      isHttp: this.isHttp,
+      // The subset labels add `version` to the Service's selector (`app`), so they select exactly the version's pods.
+      subsets: this.versions.map((v) => ({ name: v.subset, labels: { version: v.name } })),
+      everyVersion: { to: [{ destination: this }] },
+    };
   }
 }
 

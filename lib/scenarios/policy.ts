@@ -1,13 +1,12 @@
 import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
-import type { TrafficPolicy } from '../../imports/istio';
+import { ConnectionLimits, EjectionIntent, LoadBalancerAlgorithm, LoadBalancing } from '../mesh/intent';
 import { MeshlabError } from '../errors';
-import { istioDuration } from '../istio/duration';
 import type { MeshService, ServiceVersion } from '../mesh/service';
 import { Scenario, checkPercent } from './scenario';
 
 /** Envoy's load-balancing algorithms, as Istio names them (LEAST_CONN is now LEAST_REQUEST). */
-export type LoadBalancerPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'PASSTHROUGH';
+export type LoadBalancerPolicy = LoadBalancerAlgorithm;
 export const LOAD_BALANCER_POLICIES: readonly LoadBalancerPolicy[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH'];
 
 function checkCount(scenario: string, what: string, value: number, min = 1): void {
@@ -47,9 +46,7 @@ export class LoadBalancer extends Scenario {
     if (!LOAD_BALANCER_POLICIES.includes(props.policy)) {
       throw new MeshlabError(`load-balancer: policy ${props.policy} is not one of ${LOAD_BALANCER_POLICIES.join(', ')}`);
     }
-    const loadBalancer: TrafficPolicy['loadBalancer'] = props.hashHeader
-      ? { consistentHash: { httpHeaderName: props.hashHeader } }
-      : { simple: props.policy };
+    const loadBalancer = props.hashHeader ? LoadBalancing.hashHeader(props.hashHeader) : LoadBalancing.algorithm(props.policy);
     props.service.routing.setTrafficPolicy(this.owner, 'loadBalancer', loadBalancer);
     const subset = props.subset;
     if (subset) {
@@ -59,9 +56,9 @@ export class LoadBalancer extends Scenario {
       if (subset.port && subset.port.number !== props.service.port) {
         throw new MeshlabError(`load-balancer: port ${subset.port.number} is not the port of ${props.service.name} (${props.service.port})`);
       }
-      props.service.routing.setSubsetPolicy(this.owner, subset.version.name, {
-        loadBalancer: { simple: subset.policy },
-        portLevelSettings: subset.port && [{ port: { number: subset.port.number }, loadBalancer: { simple: subset.port.policy } }],
+      props.service.routing.setSubsetPolicy(this.owner, subset.version.subset, {
+        loadBalancer: LoadBalancing.algorithm(subset.policy),
+        port: subset.port && { number: subset.port.number, loadBalancer: LoadBalancing.algorithm(subset.port.policy) },
       });
     }
     applyScale(this.name, props.scale);
@@ -84,20 +81,19 @@ export interface ConnectionPoolProps {
   readonly maxRetries?: number;
 }
 
-function connectionPool(scenario: string, props: ConnectionPoolProps): NonNullable<TrafficPolicy['connectionPool']> {
+function connectionPool(scenario: string, props: ConnectionPoolProps): ConnectionLimits {
   checkCount(scenario, 'maxConnections', props.maxConnections);
   checkCount(scenario, 'maxPendingRequests', props.maxPendingRequests);
   for (const [what, value] of [['http2MaxRequests', props.http2MaxRequests], ['maxRequestsPerConnection', props.maxRequestsPerConnection], ['maxRetries', props.maxRetries]] as const) {
     if (value !== undefined) checkCount(scenario, what, value, what === 'maxRetries' ? 0 : 1);
   }
   return {
-    tcp: { maxConnections: props.maxConnections, connectTimeout: props.connectTimeout && istioDuration(props.connectTimeout) },
-    http: {
-      http1MaxPendingRequests: props.maxPendingRequests,
-      http2MaxRequests: props.http2MaxRequests,
-      maxRequestsPerConnection: props.maxRequestsPerConnection,
-      maxRetries: props.maxRetries,
-    },
+    maxConnections: props.maxConnections,
+    connectTimeout: props.connectTimeout,
+    maxPendingRequests: props.maxPendingRequests,
+    maxRequests: props.http2MaxRequests,
+    maxRequestsPerConnection: props.maxRequestsPerConnection,
+    maxRetries: props.maxRetries,
   };
 }
 
@@ -123,25 +119,25 @@ export interface OutlierProps {
   readonly maxEjectionPercent: number;
 }
 
-function outlierDetection(scenario: string, props: OutlierProps): NonNullable<TrafficPolicy['outlierDetection']> {
+function outlierDetection(scenario: string, props: OutlierProps): EjectionIntent {
   checkCount(scenario, 'consecutive5xxErrors', props.consecutive5xxErrors);
   checkPercent(scenario, 'maxEjectionPercent', props.maxEjectionPercent);
   return {
     consecutive5xxErrors: props.consecutive5xxErrors,
-    interval: istioDuration(props.interval),
-    baseEjectionTime: istioDuration(props.baseEjectionTime),
+    interval: props.interval,
+    baseEjectionTime: props.baseEjectionTime,
     maxEjectionPercent: props.maxEjectionPercent,
   };
 }
+
+/** A small connection pool and ejection of failing pods. */
+export interface CircuitBreakerProps extends ConnectionPoolProps, OutlierProps {}
 
 /**
  * Trips a service's circuit: a small connection pool that rejects the excess with 503, and
  * ejection of pods that keep failing.
  * @see https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/
  */
-export interface CircuitBreakerProps extends ConnectionPoolProps, OutlierProps {}
-
-/** A small connection pool and ejection of failing pods. */
 export class CircuitBreaker extends Scenario {
   public constructor(scope: Construct, id: string, props: CircuitBreakerProps) {
     super(scope, id, 'circuit-breaker', props);
@@ -165,7 +161,7 @@ export class OutlierDetection extends Scenario {
   public constructor(scope: Construct, id: string, props: OutlierDetectionProps) {
     super(scope, id, 'outlier-detection', props);
     props.service.routing.setTrafficPolicy(this.owner, 'outlierDetection', outlierDetection(this.name, props));
-    props.service.routing.setTrafficPolicy(this.owner, 'loadBalancer', { simple: 'RANDOM' });
+    props.service.routing.setTrafficPolicy(this.owner, 'loadBalancer', LoadBalancing.algorithm('RANDOM'));
     applyScale(this.name, props.scale);
   }
 }

@@ -2,8 +2,8 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvoyFilter } from '../../imports/istio';
 import { MeshlabError } from '../errors';
-import { istioDuration } from '../istio/duration';
 import { HEADER_NAME, unknownRetryConditions } from '../istio/http';
+import { Fault } from '../mesh/intent';
 import { Match } from '../mesh/routing';
 import type { MeshService, ServiceVersion } from '../mesh/service';
 import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
@@ -151,7 +151,7 @@ export class FaultAbort extends Scenario {
       throw new MeshlabError(`fault-abort: status must be an HTTP error status from 400 to 599, got ${props.status}`);
     }
     checkPercent(this.name, 'percent', props.percent);
-    props.service.routing.setRouteSetting(this.owner, 'fault.abort', { httpStatus: props.status, percentage: { value: props.percent } });
+    props.service.routing.setRouteSetting(this.owner, 'abort', Fault.abort(props.status, props.percent));
   }
 }
 
@@ -172,7 +172,7 @@ export class FaultDelay extends Scenario {
     super(scope, id, 'fault-delay', props);
     checkHttp(this.name, props.service);
     checkPercent(this.name, 'percent', props.percent);
-    props.service.routing.setRouteSetting(this.owner, 'fault.delay', { fixedDelay: istioDuration(props.delay), percentage: { value: props.percent } });
+    props.service.routing.setRouteSetting(this.owner, 'delay', Fault.delay(props.delay, props.percent));
   }
 }
 
@@ -252,7 +252,7 @@ export class Timeout extends Scenario {
   public constructor(scope: Construct, id: string, props: TimeoutProps) {
     super(scope, id, 'timeout', props);
     checkHttp(this.name, props.service);
-    props.service.routing.setRouteSetting(this.owner, 'timeout', istioDuration(props.timeout));
+    props.service.routing.setRouteSetting(this.owner, 'timeout', props.timeout);
     if (props.slowdown) {
       if (props.slowdown.version && props.slowdown.version.meshService !== props.service) {
         throw new MeshlabError(`timeout: ${props.slowdown.version.meshService.name} ${props.slowdown.version.name} is not a version of ${props.service.name}`);
@@ -291,13 +291,7 @@ export class Retry extends Scenario {
     if (props.retryOn !== undefined && (props.retryOn === '' || unknownRetryConditions(props.retryOn).length > 0)) {
       throw new MeshlabError(`retry: retryOn ${props.retryOn} must be comma-separated conditions Istio knows, such as 5xx,gateway-error,connect-failure or 503`);
     }
-    // attempts 0 switches retries off, and Istio then refuses perTryTimeout and retryOn
-    // (pkg/config/validation/validation.go validateHTTPRetry).
-    props.service.routing.setRouteSetting(this.owner, 'retries', attempts === 0 ? { attempts } : {
-      attempts,
-      perTryTimeout: istioDuration(props.perTryTimeout ?? Duration.seconds(2)),
-      retryOn: props.retryOn,
-    });
+    props.service.routing.setRouteSetting(this.owner, 'retries', { attempts, perTryTimeout: props.perTryTimeout ?? Duration.seconds(2), retryOn: props.retryOn });
     if (props.abortPercent !== undefined) {
       checkPercent(this.name, 'abort', props.abortPercent);
       new SidecarFault(this, 'Abort', { service: props.service, abortPercent: props.abortPercent });
@@ -363,11 +357,7 @@ export class Cors extends Scenario {
   public constructor(scope: Construct, id: string, props: CorsProps) {
     super(scope, id, 'cors', props);
     checkHttp(this.name, props.service);
-    props.service.routing.setRouteSetting(this.owner, 'corsPolicy', {
-      allowOrigins: props.allowOrigins.map((exact) => ({ exact })),
-      allowMethods: [...props.allowMethods],
-      maxAge: istioDuration(props.maxAge),
-    });
+    props.service.routing.setRouteSetting(this.owner, 'cors', { allowOrigins: [...props.allowOrigins], allowMethods: [...props.allowMethods], maxAge: props.maxAge });
   }
 }
 
@@ -382,6 +372,6 @@ export class RequestHeaders extends Scenario {
   public constructor(scope: Construct, id: string, props: RequestHeadersProps) {
     super(scope, id, 'request-headers', props);
     checkHttp(this.name, props.service);
-    props.service.routing.setRouteSetting(this.owner, 'headers', { request: { add: { ...props.add } } });
+    props.service.routing.setRouteSetting(this.owner, 'headers', { requestAdd: { ...props.add } });
   }
 }
