@@ -168,3 +168,19 @@ describe('whole-graph checks run on a plain app.synth()', () => {
     expect(fs.readdirSync(outdir)).toEqual(['shop.k8s.yaml']);
   });
 });
+
+describe("the README's library example", () => {
+  test('runs exactly as written and writes the canary through a plain app.synth()', () => {
+    const { transformSync } = require('esbuild'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Use it as a construct library'));
+    const example = /```ts\n([\s\S]*?)```/.exec(section)![1];
+    const { code } = transformSync(example, { loader: 'ts', format: 'cjs', target: 'node20' });
+    const outdir = scratch();
+    // The example's `new App()` writes to dist/: here, to a scratch folder instead.
+    const cdk8s = { ...require('cdk8s'), App: class extends App { constructor() { super({ outdir }); } } }; // eslint-disable-line @typescript-eslint/no-require-imports
+    const requireForExample = (m: string) => (m === 'cdk8s' ? cdk8s : m === './lib' ? require('../lib') : require(m)); // eslint-disable-line @typescript-eslint/no-require-imports
+    new Function('exports', 'require', 'module', code)({}, requireForExample, { exports: {} });
+    expect(split(find(written(outdir), 'VirtualService', 'web'))).toEqual([['v1', 90], ['v2', 10]]);
+  });
+});
