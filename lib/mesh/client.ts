@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import type { IOutputFile, MeshLab } from './lab';
+import { FileConstruct } from './file';
+import type { MeshLab } from './lab';
 import type { MeshService } from './service';
 import { Protocol } from './protocol';
 import { ContainerSpec, Resources, newDeployment, newPod, newService } from './workload';
@@ -33,20 +33,18 @@ export interface ClientProps {
  * A client workload: a pod labelled `{app, version: v1}` with its own ServiceAccount, from
  * which learners send requests into the mesh.
  */
-export class Client extends Construct implements IOutputFile {
+export class Client extends FileConstruct {
   public readonly name: string;
   public readonly lab: MeshLab;
-  public readonly fileName: string;
   /** Name of the client's ServiceAccount (its identity for authorization). */
   public readonly serviceAccountName: string;
   public readonly labels: Readonly<Record<string, string>>;
   private readonly _callees: MeshService[] = [];
 
   public constructor(lab: MeshLab, name: string, props: ClientProps) {
-    super(lab, name);
+    super(lab, name, `${name}.yaml`);
     this.lab = lab;
     this.name = name;
-    this.fileName = `${name}.yaml`;
     this.labels = { app: name, version: 'v1' };
     this.serviceAccountName = name;
     // No scenario changes a client's Kubernetes objects, so steps leave them out.

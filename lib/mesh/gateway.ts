@@ -1,7 +1,7 @@
-import { Construct } from 'constructs';
 import { Gateway, HTTPMatchRequest, HTTPRoute, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
-import type { IOutputFile, MeshLab } from './lab';
+import { FileConstruct } from './file';
+import type { MeshLab } from './lab';
 import { istioHttpRoute } from '../render/istio';
 import { HttpRouteProps } from './routing';
 import { onReset, recordRouting } from './step-state';
@@ -34,19 +34,17 @@ function mergeMatch(outer: HTTPMatchRequest | undefined, inner: HTTPMatchRequest
  * route's match, so a scenario on the service works for traffic entering the mesh too.
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/
  */
-export class IngressGateway extends Construct implements IOutputFile {
+export class IngressGateway extends FileConstruct {
   public readonly name: string;
-  public readonly fileName: string;
   public readonly hosts: readonly string[];
   public readonly gateway: Gateway;
   public readonly lab: MeshLab;
   private tls: { readonly credentialName: string } | undefined;
 
   public constructor(lab: MeshLab, name: string, props: IngressGatewayProps) {
-    super(lab, name);
+    super(lab, name, `${name}.yaml`);
     this.lab = lab;
     this.name = name;
-    this.fileName = `${name}.yaml`;
     this.hosts = props.hosts ?? ['*'];
     const selector = { ...(props.selector ?? { istio: 'ingressgateway' }) };
     this.gateway = new Gateway(this, 'Gateway', {

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
 import { LabChecks } from './checks';
+import { FileConstruct } from './file';
 import { checkDnsLabel } from './input';
 import { Client, ClientProps } from './client';
 import { IngressGateway, IngressGatewayProps } from './gateway';
@@ -18,23 +19,19 @@ export interface MeshLabProps {
   readonly images?: (workload: string, seed: string) => string;
 }
 
+export { FileConstruct } from './file';
+export type { IOutputFile } from './file';
+
 /**
  * Context key: when true, versions build their Deployment only when something uses it.
  * Step synthesis sets it, since steps compare only what scenarios change.
  */
 export const DEFER_WORKLOADS = 'meshlab:deferWorkloads';
 
-/** A construct that owns one output file of its lab. */
-export interface IOutputFile {
-  /** File name within the lab's folder. */
-  readonly fileName: string;
-}
-
 /** The lab's namespace, labelled for sidecar injection; written first so it is applied first. */
-class LabNamespace extends Construct implements IOutputFile {
-  public readonly fileName = '00-namespace.yaml';
+class LabNamespace extends FileConstruct {
   public constructor(scope: Construct, name: string) {
-    super(scope, 'Namespace');
+    super(scope, 'Namespace', '00-namespace.yaml');
     const namespace = new kplus.Namespace(this, 'Resource', { metadata: { name, labels: { 'istio-injection': 'enabled' } } });
     // A Namespace is cluster-scoped: drop the chart's namespace and the empty spec.
     ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));

@@ -11,6 +11,7 @@ import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
 import { istioDestinationRule, istioHttpRoutes, istioVirtualService, IstioHost } from '../render/istio';
 import { HostRouting } from './host-routing';
 import type { HostIntent } from './intent';
+import { FileConstruct } from './file';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
 import { DestinationSpec, IDestination } from './routing';
@@ -65,7 +66,7 @@ export interface VersionProps {
  * versions each synthesize a Deployment labelled `{app, version}`; the DestinationRule's
  * subsets are derived from them.
  */
-export class MeshService extends Construct implements IDestination {
+export class MeshService extends FileConstruct implements IDestination {
   public readonly name: string;
   public readonly lab: MeshLab;
   public readonly port: number;
@@ -77,8 +78,6 @@ export class MeshService extends Construct implements IDestination {
   public readonly serviceAccountName: string;
   public readonly destinationRule: DestinationRule;
   public readonly virtualService: VirtualService;
-  /** File this service's objects are written to, within its lab's folder. */
-  public readonly fileName: string;
   private readonly _versions: ServiceVersion[] = [];
   /** The routes and traffic policies scenarios compose for this host. */
   public readonly routing: HostRouting;
@@ -88,10 +87,9 @@ export class MeshService extends Construct implements IDestination {
   private readonly _callees: MeshService[] = [];
 
   public constructor(lab: MeshLab, name: string, props: MeshServiceProps) {
-    super(lab, name);
+    super(lab, name, `${name}.yaml`);
     this.lab = lab;
     this.name = name;
-    this.fileName = `${name}.yaml`;
     checkPort(`port of service ${name}`, props.port);
     if (props.targetPort !== undefined) checkPort(`targetPort of service ${name}`, props.targetPort);
     this.port = props.port;

@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
-import { IOutputFile, MeshLab } from '../mesh/lab';
+import { FileConstruct } from '../mesh/file';
+import { MeshLab } from '../mesh/lab';
 import type { MeshService, ServiceVersion } from '../mesh/service';
 import { recordScenario } from '../mesh/step-state';
 
@@ -13,18 +14,16 @@ import { recordScenario } from '../mesh/step-state';
  * Every lab object the props reference (services, versions, gateways, clients) must belong
  * to the lab the scenario is in: a reference to another lab is refused where it is passed.
  */
-export abstract class Scenario extends Construct implements IOutputFile {
-  public readonly fileName: string;
+export abstract class Scenario extends FileConstruct {
   /** The lab the scenario is in (its nearest MeshLab scope). */
   public readonly lab: MeshLab;
   /** The kind of scenario (`canary`, `route`), which messages about its props name. */
   public readonly name: string;
 
   protected constructor(scope: Construct, id: string, kind: string, props: object) {
-    super(scope, id);
+    super(scope, id, `${id}.yaml`);
     this.lab = MeshLab.of(this);
     this.name = kind;
-    this.fileName = `${id}.yaml`;
     for (const ref of labReferences(props)) {
       if (ref.lab !== this.lab) {
         throw new MeshlabError(`${this.node.path}: ${ref.node.path} belongs to lab ${ref.lab.node.path}, not to lab ${this.lab.node.path} where the scenario is`);

@@ -56,7 +56,7 @@ export interface MtlsProps {
   readonly mode: MtlsMode;
   /** Where the policy applies. */
   readonly scope: MtlsScope;
-  /** The service, when `scope` is 'service'. */
+  /** The service, when `scope` is 'service'. @default none (required with scope 'service') */
   readonly service?: MeshService;
   /** The namespace, when `scope` is 'namespace'. @default the lab's */
   readonly namespace?: string;
