@@ -20,9 +20,6 @@ export interface IDestination {
   destinationFrom(namespace: string): DestinationSpec;
 }
 
-/** @deprecated use IDestination */
-export type Destination = IDestination;
-
 /**
  * A host outside the mesh (registered with a ServiceEntry), bound as a destination the same
  * way a service or a version is.

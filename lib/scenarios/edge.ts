@@ -158,6 +158,7 @@ export const RATE_LIMIT_HEADER = 'x-local-rate-limit';
 const envoySeconds = (d: Duration) => `${d.toMilliseconds() / 1000}s`;
 
 export interface RateLimitProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Requests allowed per period, 1 or more. */
   readonly requests: number;

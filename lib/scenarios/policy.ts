@@ -15,7 +15,9 @@ function checkCount(scenario: string, what: string, value: number, min = 1): voi
 
 /** Scales one version, for scenarios that need more than one pod to show anything. */
 export interface Scale {
+  /** The version scaled. */
   readonly version: ServiceVersion;
+  /** Its pods, 1 or more. */
   readonly replicas: number;
 }
 
@@ -26,7 +28,9 @@ function applyScale(scenario: string, scale: Scale | undefined): void {
 }
 
 export interface LoadBalancerProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
+  /** The load-balancing algorithm. */
   readonly policy: LoadBalancerPolicy;
   /** Consistent hashing on this request header instead of `policy`. @default none */
   readonly hashHeader?: string;
@@ -66,6 +70,7 @@ export class LoadBalancer extends Scenario {
 }
 
 export interface ConnectionPoolProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** TCP connections to the service at most. */
   readonly maxConnections: number;
@@ -147,6 +152,7 @@ export class CircuitBreaker extends Scenario {
 }
 
 export interface OutlierDetectionProps extends OutlierProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Scale a version so the ejection shows. @default no change */
   readonly scale?: Scale;

@@ -53,6 +53,7 @@ export type MtlsMode = 'STRICT' | 'PERMISSIVE';
 export type MtlsScope = 'mesh' | 'namespace' | 'service';
 
 export interface MtlsProps {
+  /** STRICT: mutual TLS only; PERMISSIVE: plain text accepted too. */
   readonly mode: MtlsMode;
   /** Where the policy applies. */
   readonly scope: MtlsScope;
@@ -158,6 +159,7 @@ export class AuthzAllow extends Scenario {
 }
 
 export interface JwtProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** The `iss` of accepted tokens. */
   readonly issuer: string;

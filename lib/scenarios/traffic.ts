@@ -132,6 +132,7 @@ export class Mirror extends Scenario {
 }
 
 export interface FaultAbortProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** HTTP status of the answer, 400 to 599. */
   readonly status: number;
@@ -156,6 +157,7 @@ export class FaultAbort extends Scenario {
 }
 
 export interface FaultDelayProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Delay added. */
   readonly delay: Duration;
@@ -177,6 +179,7 @@ export class FaultDelay extends Scenario {
 }
 
 export interface SidecarFaultProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Only this version's pods. @default every version */
   readonly version?: ServiceVersion;
@@ -233,6 +236,7 @@ export class SidecarFault extends Construct {
 }
 
 export interface TimeoutProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Time allowed per request. */
   readonly timeout: Duration;
@@ -263,6 +267,7 @@ export class Timeout extends Scenario {
 }
 
 export interface RetryProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Attempts after the first failure. @default 3 */
   readonly attempts?: number;
@@ -300,6 +305,7 @@ export class Retry extends Scenario {
 }
 
 export interface RedirectProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** The path answered with a redirect. */
   readonly from: string;
@@ -319,6 +325,7 @@ export class Redirect extends Scenario {
 }
 
 export interface RewriteProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** The path prefix rewritten. */
   readonly prefix: string;
@@ -346,13 +353,20 @@ function checkPath(scenario: string, path: string): void {
 }
 
 export interface CorsProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
+  /** Origins allowed, matched exactly (`https://example.com`). */
   readonly allowOrigins: readonly string[];
+  /** HTTP methods allowed. */
   readonly allowMethods: readonly string[];
+  /** How long a browser may cache the preflight answer. */
   readonly maxAge: Duration;
 }
 
-/** Answers CORS preflights and adds CORS headers for the allowed origins. */
+/**
+ * Answers CORS preflights and adds CORS headers for the allowed origins.
+ * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#CorsPolicy
+ */
 export class Cors extends Scenario {
   public constructor(scope: Construct, id: string, props: CorsProps) {
     super(scope, id, 'cors', props);
@@ -362,6 +376,7 @@ export class Cors extends Scenario {
 }
 
 export interface RequestHeadersProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Headers added to every request, by name. */
   readonly add: Readonly<Record<string, string>>;
