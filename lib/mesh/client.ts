@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { FileConstruct } from './file';
+import { defersWorkloads } from './step-state';
 import type { MeshLab } from './lab';
 import type { MeshService } from './service';
 import { Protocol } from './protocol';
@@ -48,7 +49,7 @@ export class Client extends FileConstruct {
     this.labels = { app: name, version: 'v1' };
     this.serviceAccountName = name;
     // No scenario changes a client's Kubernetes objects, so steps leave them out.
-    if (!lab.deferWorkloads) this.build(props);
+    if (!defersWorkloads(lab)) this.build(props);
   }
 
   /** Records the services learners call from this client (no object is written for it). */

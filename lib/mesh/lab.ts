@@ -22,11 +22,6 @@ export interface MeshLabProps {
 export { FileConstruct } from './file';
 export type { IOutputFile } from './file';
 
-/**
- * Context key: when true, versions build their Deployment only when something uses it.
- * Step synthesis sets it, since steps compare only what scenarios change.
- */
-export const DEFER_WORKLOADS = 'meshlab:deferWorkloads';
 
 /** The lab's namespace, labelled for sidecar injection; written first so it is applied first. */
 class LabNamespace extends FileConstruct {
@@ -54,8 +49,6 @@ export class MeshLab extends Chart {
 
   public readonly name: string;
   public readonly namespace: string;
-  /** Versions build their Deployment on first use (see DEFER_WORKLOADS). */
-  public readonly deferWorkloads: boolean;
   private readonly _services: MeshService[] = [];
   private readonly _clients: Client[] = [];
   private readonly _gateways: IngressGateway[] = [];
@@ -67,7 +60,6 @@ export class MeshLab extends Chart {
     super(scope, name, { namespace: props.namespace, disableResourceNameHashes: true });
     this.name = name;
     this.namespace = props.namespace;
-    this.deferWorkloads = this.node.tryGetContext(DEFER_WORKLOADS) === true;
     this.images = props.images;
     new LabNamespace(this, props.namespace);
     this.node.addValidation(new LabChecks(this));

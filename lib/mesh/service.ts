@@ -5,7 +5,7 @@ import { DestinationRule, HTTPRoute, VirtualService } from '../../imports/istio'
 import { MeshlabError } from '../errors';
 import { imageProblem } from '../output/image';
 import { checkPort, checkReplicas, checkDnsLabel } from './input';
-import { onReset, recordChanged, recordRouting } from './step-state';
+import { defersWorkloads, onReset, recordChanged, recordRouting } from './step-state';
 import { SecurityProfile } from './security';
 import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
 import { istioDestinationRule, istioHttpRoutes, istioVirtualService, IstioHost } from '../render/istio';
@@ -106,7 +106,7 @@ export class MeshService extends FileConstruct implements IDestination {
     this.routing = new HostRouting(name);
 
     this.serviceAccountName = name;
-    if (!lab.deferWorkloads) this.buildKubernetesObjects();
+    if (!defersWorkloads(lab)) this.buildKubernetesObjects();
     this.destinationRule = new DestinationRule(this, 'DestinationRule', {
       metadata: { name },
       spec: () => istioDestinationRule(this.istioHost, this.intent),
@@ -191,7 +191,7 @@ export class MeshService extends FileConstruct implements IDestination {
   /** Undoes what scenarios did to this service (step bookkeeping, lib/mesh/step-state.ts). */
   private resetScenarioState(): void {
     this.routing.clear();
-    if (this.kubernetesObjects && this.lab.deferWorkloads) {
+    if (this.kubernetesObjects && defersWorkloads(this.lab)) {
       for (const id of ['ServiceAccount', 'Service', 'ServicePods']) this.node.tryRemoveChild(id);
       this.kubernetesObjects = undefined;
     }
@@ -288,7 +288,7 @@ export class ServiceVersion extends Construct implements IDestination {
         ports: [{ number: service.targetPort, name: service.portName }, ...props.extraPorts],
       },
     });
-    if (!service.lab.deferWorkloads) this._deployment = this.newDeployment();
+    if (!defersWorkloads(service.lab)) this._deployment = this.newDeployment();
     onReset(service.lab, () => this.resetScenarioState());
   }
 
@@ -304,7 +304,7 @@ export class ServiceVersion extends Construct implements IDestination {
 
   /** Undoes a scale: in a lab that defers workloads, the Deployment goes back to unbuilt. */
   private resetScenarioState(): void {
-    if (this._deployment && this.meshService.lab.deferWorkloads) {
+    if (this._deployment && defersWorkloads(this.meshService.lab)) {
       this.node.tryRemoveChild('Deployment');
       this._deployment = undefined;
     }

@@ -7,6 +7,18 @@ import type { Construct, IConstruct } from 'constructs';
  * after those were built (scaled Deployments), and how to take them back out, so the lab
  * layer can build every step on one lab (lib/steps.ts) instead of a fresh lab per step.
  */
+/**
+ * Context key: when true, the labs of the app build their Kubernetes workloads only when a
+ * scenario uses them (a version it scales). Step labs set it, since steps compare only what
+ * scenarios change.
+ */
+export const DEFER_WORKLOADS = 'meshlab:deferWorkloads';
+
+/** True when `lab` builds its workloads on first use (a step lab): only such a lab is reset between steps. */
+export function defersWorkloads(lab: IConstruct): boolean {
+  return lab.node.tryGetContext(DEFER_WORKLOADS) === true;
+}
+
 interface StepState {
   readonly scenarios: Construct[];
   readonly changed: Set<ApiObject>;
@@ -49,6 +61,7 @@ export function onReset(lab: IConstruct, reset: () => void): void {
 
 /** Takes every scenario back out of `lab`, so the next one can be tried alone on the plain lab. */
 export function resetScenarios(lab: IConstruct): void {
+  if (!defersWorkloads(lab)) throw new Error('only a lab that defers workloads can take scenarios back out');
   const state = stateOf(lab);
   for (const scope of state.scenarios) scope.node.scope?.node.tryRemoveChild(scope.node.id);
   state.scenarios.length = 0;
