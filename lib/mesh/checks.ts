@@ -23,8 +23,10 @@ export function withoutGraphChecks<T>(fn: () => T): T {
 /**
  * The checks `npm run synth` runs over a lab's objects (lib/validate: references between
  * objects, schemas, what istiod would refuse; and pullable image references), as a construct
- * validation, so a plain `app.synth()` refuses a broken lab before it writes a file (cdk8s
- * App.synth validates every construct first). Errors only: warnings do not stop synthesis.
+ * validation, so a plain `app.synth()` refuses a broken lab before it writes a file: cdk8s
+ * App.synth (cdk8s src/app.ts) creates the output folder, validates every construct and only
+ * then writes, so a failing check leaves the folder empty. Errors only: warnings do not stop
+ * synthesis.
  */
 export class LabChecks implements IValidation {
   public constructor(private readonly lab: Chart) {}
