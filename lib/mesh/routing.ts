@@ -1,5 +1,7 @@
 import type { HTTPRouteDestination } from '../../imports/istio';
+import type { IConstruct } from 'constructs';
 import type { RouteIntent } from './intent';
+import type { MeshLab } from './lab';
 import type { MeshService } from './service';
 
 /** Istio's Destination: a host, optionally a subset of it, and a port. */
@@ -18,6 +20,24 @@ export interface IDestination {
   readonly subset?: string;
   /** Istio's destination, as written in an object in `namespace`. */
   destinationFrom(namespace: string): DestinationSpec;
+}
+
+/**
+ * A version of a meshed service, as scenarios reference it: a destination (its subset) whose
+ * pods carry `labels`, which a scenario may scale.
+ */
+export interface IVersion extends IDestination, IConstruct {
+  /** The version's name, which is also its subset's. */
+  readonly name: string;
+  readonly subset: string;
+  /** The service it is a version of. */
+  readonly meshService: MeshService;
+  /** The lab it belongs to. */
+  readonly lab: MeshLab;
+  /** The pod labels, which the Deployment selects and the subset matches. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Sets the number of pods of this version (0 or more). */
+  scale(replicas: number): void;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { HostIntent } from './intent';
 import { FileConstruct } from './file';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
-import { DestinationSpec, IDestination } from './routing';
+import { DestinationSpec, IDestination, IVersion } from './routing';
 import { ContainerSpec, PortSpec, Resources, newDeployment, newService } from './workload';
 
 /** What every version of a service shares. */
@@ -258,7 +258,7 @@ interface ServiceVersionProps extends VersionProps {
 }
 
 /** One version of a service: a Deployment of pods labelled `{app, version}`. */
-export class ServiceVersion extends Construct implements IDestination {
+export class ServiceVersion extends Construct implements IVersion {
   public readonly name: string;
   /** The service this is a version of. */
   public readonly meshService: MeshService;

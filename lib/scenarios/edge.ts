@@ -5,7 +5,8 @@ import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
 import { ExternalHost, IDestination } from '../mesh/routing';
-import type { MeshService, ServiceVersion } from '../mesh/service';
+import type { IVersion } from '../mesh/routing';
+import type { MeshService } from '../mesh/service';
 import { newService } from '../mesh/workload';
 import { Scenario } from './scenario';
 
@@ -165,7 +166,7 @@ export interface RateLimitProps {
   /** The period, at least 50ms. */
   readonly per: Duration;
   /** Only this version's pods. @default every version */
-  readonly version?: ServiceVersion;
+  readonly version?: IVersion;
 }
 
 /**

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
 import { ConnectionLimits, EjectionIntent, LoadBalancerAlgorithm, LoadBalancing } from '../mesh/intent';
 import { MeshlabError } from '../errors';
-import type { MeshService, ServiceVersion } from '../mesh/service';
+import type { IVersion } from '../mesh/routing';
+import type { MeshService } from '../mesh/service';
 import { Scenario, checkPercent } from './scenario';
 
 /** Envoy's load-balancing algorithms, as Istio names them (LEAST_CONN is now LEAST_REQUEST). */
@@ -16,7 +17,7 @@ function checkCount(scenario: string, what: string, value: number, min = 1): voi
 /** Scales one version, for scenarios that need more than one pod to show anything. */
 export interface Scale {
   /** The version scaled. */
-  readonly version: ServiceVersion;
+  readonly version: IVersion;
   /** Its pods, 1 or more. */
   readonly replicas: number;
 }
@@ -37,7 +38,7 @@ export interface LoadBalancerProps {
   /** Scale a version so the choice between pods shows. @default no change */
   readonly scale?: Scale;
   /** Another algorithm for one version's subset, optionally another again on one port of it. @default none */
-  readonly subset?: { readonly version: ServiceVersion; readonly policy: LoadBalancerPolicy; readonly port?: { readonly number: number; readonly policy: LoadBalancerPolicy } };
+  readonly subset?: { readonly version: IVersion; readonly policy: LoadBalancerPolicy; readonly port?: { readonly number: number; readonly policy: LoadBalancerPolicy } };
 }
 
 /**

@@ -2,7 +2,8 @@ import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
 import { FileConstruct } from '../mesh/file';
 import { MeshLab } from '../mesh/lab';
-import type { MeshService, ServiceVersion } from '../mesh/service';
+import type { IVersion } from '../mesh/routing';
+import type { MeshService } from '../mesh/service';
 import { recordScenario } from '../mesh/step-state';
 
 /**
@@ -69,7 +70,7 @@ export function checkHttp(scenario: string, service: MeshService): void {
 }
 
 /** Fails unless every version belongs to one service; returns that service. */
-export function sameService(scenario: string, versions: readonly ServiceVersion[]): MeshService {
+export function sameService(scenario: string, versions: readonly IVersion[]): MeshService {
   const service = versions[0].meshService;
   const other = versions.find((v) => v.meshService !== service);
   if (other) throw new MeshlabError(`${scenario}: versions of ${service.name} and ${other.meshService.name} cannot share one route`);

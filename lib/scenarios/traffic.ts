@@ -5,13 +5,14 @@ import { MeshlabError } from '../errors';
 import { HEADER_NAME, unknownRetryConditions } from '../istio/http';
 import { Fault } from '../mesh/intent';
 import { Match } from '../mesh/routing';
-import type { MeshService, ServiceVersion } from '../mesh/service';
+import type { IVersion } from '../mesh/routing';
+import type { MeshService } from '../mesh/service';
 import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
 import { re2Error } from '../istio/re2';
 
 export interface RouteProps {
   /** The version that gets all the traffic of its service. */
-  readonly to: ServiceVersion;
+  readonly to: IVersion;
 }
 
 /**
@@ -28,7 +29,7 @@ export class Route extends Scenario {
 
 export interface CanaryProps {
   /** Versions of one service with the percent of traffic each gets; they add up to 100. */
-  readonly weights: ReadonlyArray<{ readonly version: ServiceVersion; readonly weight: number }>;
+  readonly weights: ReadonlyArray<{ readonly version: IVersion; readonly weight: number }>;
 }
 
 /**
@@ -71,11 +72,11 @@ export interface HeaderRouteProps {
   /** RE2 regular expression the header value must match. */
   readonly regex: string;
   /** Version that gets matching requests. */
-  readonly to: ServiceVersion;
+  readonly to: IVersion;
   /** Split matching requests between versions instead (an A/B test). @default all to `to` */
   readonly split?: Weights;
   /** Version that gets the others, unless another scenario routes them (canary). @default the service's usual routing */
-  readonly fallback?: ServiceVersion;
+  readonly fallback?: IVersion;
 }
 
 /**
@@ -106,9 +107,9 @@ export function checkRegex(scenario: string, regex: string): void {
 
 export interface MirrorProps {
   /** The version that answers. */
-  readonly to: ServiceVersion;
+  readonly to: IVersion;
   /** The version of the same service that gets a copy. */
-  readonly mirror: ServiceVersion;
+  readonly mirror: IVersion;
   /** Percent of the requests copied. @default 100 */
   readonly percent?: number;
 }
@@ -182,7 +183,7 @@ export interface SidecarFaultProps {
   /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Only this version's pods. @default every version */
-  readonly version?: ServiceVersion;
+  readonly version?: IVersion;
   /** Delay every answer by this much. @default none */
   readonly delay?: Duration;
   /** Answer this percent of the requests with 503 instead. @default none */
@@ -244,7 +245,7 @@ export interface TimeoutProps {
    * Delay the service's own sidecar adds to every answer (of one version, or all), so the
    * timeout shows with images that answer at once. @default none
    */
-  readonly slowdown?: { readonly delay: Duration; readonly version?: ServiceVersion };
+  readonly slowdown?: { readonly delay: Duration; readonly version?: IVersion };
 }
 
 /**
