@@ -57,8 +57,9 @@ for (const n of sizes) {
 const checks = [];
 const check = (what, objects, t) => checks.push([what, String(objects), t.median.toFixed(0), t.min.toFixed(0), t.max.toFixed(0)]);
 const objectsIn = (dir) => JSON.parse(spawnSync(process.execPath, ['scripts/check.js', '--json', dir], { cwd: root, encoding: 'utf8' }).stdout).objects;
-check('node scripts/check.js dist', objectsIn('dist'), measure(process.execPath, () => ['scripts/check.js', 'dist']));
-check('npm run check (dist)', objectsIn('dist'), measure('npm', () => ['run', '-s', 'check']));
+// dist/ as one set reports the labs' Gateways conflicting (IST0145, exit 1): each lab deploys alone.
+check('node scripts/check.js dist', objectsIn('dist'), measure(process.execPath, () => ['scripts/check.js', 'dist'], {}, [0, 1]));
+check('npm run check (dist)', objectsIn('dist'), measure('npm', () => ['run', '-s', 'check'], {}, [0, 1]));
 for (const n of sizes) {
   const mesh = path.join(scratch, `mesh-${n}`);
   spawnSync(process.execPath, ['-e', "require('./scripts/bundle').runBundle('bench-mesh')", String(n), mesh], { cwd: root });

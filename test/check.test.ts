@@ -43,12 +43,15 @@ describe('the clean set', () => {
     expect(code).toBe(0);
   });
 
-  test("meshlab's committed output checks clean", () => {
-    const { code, report } = checkJson('dist');
-    expect(report.findings).toEqual([]);
-    expect(report.objects).toBeGreaterThan(100);
-    expect(code).toBe(0);
-  });
+  // Each lab is applied on its own cluster: together, their Gateways all claim `*` on port 80
+  // of the one ingress gateway (IST0145), as istioctl analyze says of dist/ as a whole.
+  test.each(fs.readdirSync(path.join(root, 'dist')).filter((d) => fs.statSync(path.join(root, 'dist', d)).isDirectory()))(
+    "meshlab's committed output checks clean: dist/%s", (lab) => {
+      const { code, report } = checkJson(`dist/${lab}`);
+      expect(report.findings).toEqual([]);
+      expect(report.objects).toBeGreaterThan(3);
+      expect(code).toBe(0);
+    });
 });
 
 describe('each rule, on the clean shop plus one mistake', () => {
@@ -75,6 +78,14 @@ describe('each rule, on the clean shop plus one mistake', () => {
   });
 });
 
+test('no finding message shows an undefined or null value, over every fixture alone and all together', () => {
+  const all = rules.map((file) => `${fixtures}/rules/${file}`);
+  const messages = [...rules.map((file) => [...shop, `${fixtures}/rules/${file}`]), all, [`${fixtures}/clean`, ...all]]
+    .flatMap((files) => checkJson(...files).report.findings.map((f: { message: string; field: string }) => `${f.field}: ${f.message}`));
+  expect(messages.length).toBeGreaterThan(rules.length);
+  expect(messages.filter((m) => /\bundefined\b|\bnull\b|NaN|\[object Object\]/.test(m))).toEqual([]);
+});
+
 describe('output', () => {
   test('one line per finding: code, severity, object, file:line, field, message', () => {
     const { out } = check(...shop, `${fixtures}/rules/ML0005-weights.yaml`);
@@ -85,11 +96,11 @@ describe('output', () => {
   });
 
   test('lines point at the document of each object in a multi-document file', () => {
-    const { report } = checkJson(...shop, `${fixtures}/rules/IST0127-selectors.yaml`);
+    const { report } = checkJson(...shop, `${fixtures}/rules/IST0127-authorization.yaml`);
     expect(report.findings.map((f: { object: string; line: number }) => [f.object, f.line])).toEqual([
-      ['AuthorizationPolicy shop/deny-webb', 4],
-      ['PeerAuthentication shop/strict-v3', 12],
-      ['Sidecar shop/cart', 19],
+      ['AuthorizationPolicy shop/deny-webb', 7],
+      ['AuthorizationPolicy archive/allow-nothing', 15],
+      ['AuthorizationPolicy shop/from-shop', 20],
     ]);
   });
 
@@ -100,7 +111,7 @@ describe('output', () => {
   });
 
   test('warnings alone exit 0; errors exit 1', () => {
-    expect(check(...shop, `${fixtures}/rules/IST0127-selectors.yaml`).code).toBe(0);
+    expect(check(...shop, `${fixtures}/rules/IST0131-overlap.yaml`).code).toBe(0);
     expect(check(...shop, `${fixtures}/rules/IST0101-references.yaml`).code).toBe(1);
   });
 
@@ -108,7 +119,7 @@ describe('output', () => {
     const { code, out } = check('--codes');
     expect(code).toBe(0);
     expect(out).toHaveLength(Object.keys(CODES).length);
-    expect(out).toContainEqual(expect.stringMatching(/^IST0109 error +two VirtualServices route one host/));
+    expect(out).toContainEqual(expect.stringMatching(/^IST0109 error +VirtualServices bound to the mesh define the same host/));
   });
 });
 

@@ -190,7 +190,11 @@ export class RateLimit extends Scenario {
           applyTo: 'HTTP_FILTER',
           match: { context: 'SIDECAR_INBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager' } } } },
           patch: {
-            operation: 'INSERT_BEFORE',
+            // First in the chain. Istio's task writes INSERT_BEFORE without a subFilter, which
+            // istiod applies as INSERT_FIRST (istio/istio pilot/pkg/networking/core/envoyfilter/
+            // listener_patch.go), but a relative operation without a priority is IST0151 for
+            // istioctl analyze (pkg/config/analysis/analyzers/envoyfilter/envoyfilter.go).
+            operation: 'INSERT_FIRST',
             value: {
               name: 'envoy.filters.http.local_ratelimit',
               typed_config: {

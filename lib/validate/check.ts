@@ -1,9 +1,14 @@
 import { validateSchema } from '../../imports/schema';
-import { qualifyHost, selects, sidecarInjected } from '../istio/resolve';
-import { isIstioPortName } from '../mesh/protocol';
+import {
+  DEFAULT_NAMESPACE, HostTarget, IGNORED_NAMESPACES, Labels, MeshIndex, PodView, ROOT_NAMESPACE,
+  hostMatches, isAmbientNamespace, namespaceOf, qualifyHost, selects, exportToOf,
+} from '../istio/index';
 import { CODES, Code } from './codes';
-import { deprecatedFields, removedKind } from './deprecated';
+import { deprecatedFields, istioDeprecations, removedKind } from './deprecated';
 import { CLUSTER_SCOPED, Finding, Manifest, objectKey, objectName } from './manifest';
+import { portProtocol } from './ports';
+import { analyzeUnreachableRules } from './routes';
+import { re2Error } from '../istio/re2';
 
 /** A manifest and where it comes from. */
 export interface Located {
@@ -13,180 +18,12 @@ export interface Located {
   readonly line?: number;
 }
 
-/**
- * Ports a Gateway server may name on the demo profile's gateways (Istio 1.17), by the `istio`
- * label of their pods: the Service ports, and the pod ports they forward to (80 -> 8080,
- * 443 -> 8443), which Istio accepts as well (newer samples use 8080).
- */
-const GATEWAY_PORTS: Readonly<Record<string, readonly number[]>> = {
-  ingressgateway: [80, 443, 31400, 15443, 8080, 8443],
-  egressgateway: [80, 443, 15443, 8080, 8443],
-};
-
-/**
- * Services the Istio platform brings (demo profile, istio-system) that lab objects may
- * route to, with their ports: they are not in a lab's output but exist on the cluster.
- */
-const PLATFORM_SERVICES: Readonly<Record<string, readonly number[]>> = {
-  'istio-ingressgateway.istio-system.svc.cluster.local': [15021, 80, 443, 31400, 15443],
-  'istio-egressgateway.istio-system.svc.cluster.local': [80, 443],
-};
-
 /** ServiceAccounts of the demo profile's gateways, which policies name as callers. */
 const PLATFORM_ACCOUNTS = new Set(['istio-system/istio-ingressgateway-service-account', 'istio-system/istio-egressgateway-service-account']);
 
-/** Istio's root namespace: policies there apply to the whole mesh. */
-const ROOT_NAMESPACE = 'istio-system';
-
-/** Where kubectl puts an object whose manifest names no namespace (its usual current namespace). */
-const DEFAULT_NAMESPACE = 'default';
-
-type Labels = Readonly<Record<string, string>>;
-
-interface Workload {
-  readonly located: Located;
-  readonly namespace: string;
-  /** Path of the pod spec within the object. */
-  readonly podPath: string;
-  readonly labels: Labels;
-  readonly annotations: Labels;
-  readonly pod: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
 const labelList = (labels: Labels) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
-
-/** The namespace an object lands in ('' for cluster-scoped kinds). */
-function namespaceOf(m: Manifest): string {
-  return CLUSTER_SCOPED.has(m.kind) ? '' : m.metadata?.namespace ?? DEFAULT_NAMESPACE;
-}
-
-function asWorkload(located: Located): Workload | undefined {
-  const m = located.manifest;
-  const namespace = namespaceOf(m);
-  if (m.kind === 'Pod') {
-    return { located, namespace, podPath: 'spec', labels: m.metadata.labels ?? {}, annotations: m.metadata.annotations ?? {}, pod: m.spec };
-  }
-  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(m.kind)) {
-    const template = m.spec?.template;
-    return { located, namespace, podPath: 'spec.template.spec', labels: template?.metadata?.labels ?? {}, annotations: template?.metadata?.annotations ?? {}, pod: template?.spec };
-  }
-  if (m.kind === 'CronJob') {
-    const template = m.spec?.jobTemplate?.spec?.template;
-    return { located, namespace, podPath: 'spec.jobTemplate.spec.template.spec', labels: template?.metadata?.labels ?? {}, annotations: template?.metadata?.annotations ?? {}, pod: template?.spec };
-  }
-  return undefined;
-}
-
-/** Everything a rule needs to resolve a reference, indexed once. */
-class Index {
-  public readonly services = new Map<string, Located>();
-  public readonly serviceEntryHosts = new Set<string>();
-  public readonly serviceAccounts = new Set<string>();
-  public readonly gateways = new Map<string, Located>();
-  public readonly namespaces = new Map<string, Located>();
-  /**
-   * True when some namespaced object names its namespace: then one that does not lands
-   * apart from the others. (A set where none does is meant for `kubectl apply -n`.)
-   */
-  public namespaced = false;
-  /** Namespaces any object of the input lives in. */
-  public readonly usedNamespaces = new Set<string>();
-  /** Subset names per host FQDN. */
-  public readonly subsets = new Map<string, Set<string>>();
-  /** Subset labels per `host subset`. */
-  private readonly subsetLabels = new Map<string, Labels>();
-  /** Workloads per namespace, then per `app` label (the usual selector key). */
-  private readonly workloads = new Map<string, Map<string, Workload[]>>();
-  private readonly allWorkloads = new Map<string, Workload[]>();
-
-  public constructor(objects: readonly Located[]) {
-    for (const located of objects) {
-      const m = located.manifest;
-      if (!m?.metadata) continue;
-      const ns = namespaceOf(m);
-      this.usedNamespaces.add(ns);
-      if (m.metadata.namespace && !CLUSTER_SCOPED.has(m.kind)) this.namespaced = true;
-      const key = `${ns}/${m.metadata.name}`;
-      switch (m.kind) {
-        case 'Service': this.services.set(qualifyHost(m.metadata.name, ns), located); break;
-        case 'ServiceAccount': this.serviceAccounts.add(key); break;
-        case 'Gateway': this.gateways.set(key, located); break;
-        case 'Namespace': this.namespaces.set(m.metadata.name, located); break;
-        case 'ServiceEntry': for (const h of m.spec?.hosts ?? []) this.serviceEntryHosts.add(h); break;
-        case 'DestinationRule': {
-          const host = qualifyHost(m.spec?.host ?? '', ns);
-          const names = this.subsets.get(host) ?? new Set<string>();
-          for (const s of m.spec?.subsets ?? []) {
-            names.add(s.name);
-            this.subsetLabels.set(`${host} ${s.name}`, s.labels ?? {});
-          }
-          this.subsets.set(host, names);
-          break;
-        }
-        default: {
-          const workload = asWorkload(located);
-          if (workload) this.addWorkload(workload);
-        }
-      }
-    }
-  }
-
-  private addWorkload(w: Workload): void {
-    const byApp = this.workloads.get(w.namespace) ?? new Map<string, Workload[]>();
-    this.workloads.set(w.namespace, byApp);
-    const app = w.labels.app ?? '';
-    byApp.set(app, [...(byApp.get(app) ?? []), w]);
-    this.allWorkloads.set(w.namespace, [...(this.allWorkloads.get(w.namespace) ?? []), w]);
-  }
-
-  /** Workloads in `namespace` whose pods carry every label of `selector`. */
-  public selected(namespace: string, selector: Labels): Workload[] {
-    const candidates = selector.app !== undefined
-      ? this.workloads.get(namespace)?.get(selector.app) ?? []
-      : this.allWorkloads.get(namespace) ?? [];
-    return candidates.filter((w) => selects(selector, w.labels));
-  }
-
-  /** Workloads in every namespace whose pods carry every label of `selector`. */
-  public selectedAnywhere(selector: Labels): Workload[] {
-    return [...this.allWorkloads.keys()].flatMap((ns) => this.selected(ns, selector));
-  }
-
-  public workloadsIn(namespace: string): readonly Workload[] {
-    return this.allWorkloads.get(namespace) ?? [];
-  }
-
-  public get hasWorkloads(): boolean {
-    return this.allWorkloads.size > 0;
-  }
-
-  /**
-   * The labels of a subset of `host` (a FQDN) that selects no pod, or undefined when it
-   * selects some, or when the input cannot tell (no Service with a selector, no workloads).
-   */
-  public emptySubset(host: string, subset: string): Labels | undefined {
-    const labels = this.subsetLabels.get(`${host} ${subset}`);
-    const service = this.services.get(host)?.manifest;
-    if (!labels || !service?.spec?.selector) return undefined;
-    const ns = namespaceOf(service);
-    if (this.workloadsIn(ns).length === 0) return undefined;
-    const selector = { ...service.spec.selector, ...labels };
-    return this.selected(ns, selector).length === 0 ? selector : undefined;
-  }
-
-  /** For `name.namespace` naming a Service: why Istio does not find it, and what to write. */
-  public shortNameHint(host: string): string {
-    const full = `${host}.svc.cluster.local`;
-    return host.split('.').length === 2 && this.services.has(full) ? ` (Istio does not expand ${host} as DNS would: write ${full})` : '';
-  }
-
-  /** True when a Service or ServiceEntry answers for `host` as written in an object in `namespace`. */
-  public hostExists(host: string, namespace: string): boolean {
-    if (this.serviceEntryHosts.has(host)) return true;
-    const name = qualifyHost(host, namespace);
-    return this.services.has(name) || PLATFORM_SERVICES[name] !== undefined;
-  }
-}
+/** A value as a message shows it: never `undefined`. */
+const shown = (value: unknown) => (value === undefined || value === null || value === '' ? '(none)' : String(value));
 
 export interface CheckOptions {
   /**
@@ -199,184 +36,259 @@ export interface CheckOptions {
 
 type Report = (code: Code, field: string, message: string) => void;
 
+/** The context every rule reads: the index and the findings. */
+interface Context {
+  readonly index: MeshIndex;
+  /**
+   * VirtualServices by a host they route to a subset of, written as one of their own hosts
+   * (virtualservice/destinationhosts.go initVirtualServiceDestinations).
+   */
+  readonly subsetRouters: ReadonlyMap<string, readonly Manifest[]>;
+  /** Whether some namespaced object names its namespace (then one that does not lands apart). */
+  readonly namespaced: boolean;
+}
+
 /**
  * Checks a set of manifests: each against its schema, then the references between them
  * (selectors, ports, hosts, subsets, gateways, service accounts) and the Istio pitfalls
- * that apply cleanly and route wrongly. Returns every finding; an empty list means valid.
+ * that apply cleanly and route wrongly. IST findings are what `istioctl analyze` reports on
+ * the same files (istio/istio pkg/config/analysis/analyzers, cited at each rule), reading a
+ * Deployment as the pod it makes. Returns every finding; an empty list means valid.
  */
 export function checkManifests(objects: readonly Located[], options: CheckOptions = {}): Finding[] {
   const findings: Finding[] = [];
-  const index = new Index(objects);
+  // istioctl analyze drops the objects of Kubernetes' own namespaces before analysing.
+  const visible = objects.filter((o) => !IGNORED_NAMESPACES.has(o.manifest.kind === 'Namespace' ? o.manifest.metadata?.name : namespaceOf(o.manifest)));
+  // The API server keeps the last object of one identity: so does the index.
+  const latest = new Map(visible.map((o) => [objectKey(o.manifest), o.manifest]));
+  const index = new MeshIndex([...latest.values()]);
+  const ctx: Context = { index, subsetRouters: subsetRouters(index), namespaced: objects.some((o) => !CLUSTER_SCOPED.has(o.manifest.kind) && o.manifest.metadata?.namespace !== undefined) };
+  const located = new Map(objects.map((o) => [o.manifest, o]));
   const seen = new Set<string>();
-  const routedHosts = new Map<string, string>();
+  const included = (o: Located) => !options.only || options.only(o) || String(o.manifest.apiVersion ?? '').includes('istio.io/');
+  const reporter = (o: Located): Report => (code, field, message) =>
+    findings.push({ code, severity: CODES[code].severity, object: objectName(o.manifest), field, message, file: o.file, line: o.line });
+  const visibleSet = new Set(visible);
 
-  for (const located of objects) {
-    const m = located.manifest;
-    if (options.only && !options.only(located) && !m.apiVersion?.includes('istio.io/')) continue;
-    const report: Report = (code, field, message) =>
-      findings.push({ code, severity: CODES[code].severity, object: objectName(m), field, message, file: located.file, line: located.line });
-
+  for (const o of objects) {
+    if (!included(o)) continue;
+    const m = o.manifest;
+    const report = reporter(o);
     const removed = removedKind(m);
     if (removed) {
-      report('IST0002', 'kind', removed);
+      report('ML0013', 'kind', removed);
       continue;
     }
     const deprecated = deprecatedFields(m);
+    const istio = istioDeprecations(m);
     for (const p of validateSchema(m)) {
       // A removed field is also unknown to the schema: saying it is deprecated says more.
-      if (!deprecated.some((d) => d.field === p.field)) report(p.unchecked ? 'ML0009' : 'IST0106', p.field, p.message);
+      if ([...deprecated, ...istio].some((d) => d.field === p.field)) continue;
+      // Istio validates its own kinds (IST0106); a Kubernetes kind, or an Istio kind that does
+      // not exist, it does not read at all.
+      const istioKind = String(m.apiVersion ?? '').includes('istio.io/') && p.field !== 'kind';
+      report(p.unchecked ? 'ML0009' : istioKind ? 'IST0106' : 'ML0017', p.field, p.message);
     }
     if (!m.metadata?.name) continue;
     const identity = objectKey(m);
     if (seen.has(identity)) report('ML0006', 'metadata.name', 'is defined twice; the second would replace the first');
     seen.add(identity);
-    if (!CLUSTER_SCOPED.has(m.kind) && !m.metadata.namespace && index.namespaced) {
+    if (!CLUSTER_SCOPED.has(m.kind) && !m.metadata.namespace && ctx.namespaced) {
       report('ML0007', 'metadata.namespace', `is missing: kubectl puts the object in its current namespace (checked here as ${DEFAULT_NAMESPACE})`);
     }
-    for (const d of deprecated) report('IST0002', d.field, d.message);
+    for (const d of deprecated) report('ML0013', d.field, d.message);
+    if (!visibleSet.has(o)) continue;
+    for (const d of istio) report('IST0002', d.field, d.message);
 
     switch (m.kind) {
-      case 'Namespace': checkNamespace(m, index, report); break;
-      case 'Service': checkService(m, index, report); break;
-      case 'DestinationRule': checkDestinationRule(m, index, report); break;
-      case 'VirtualService': checkVirtualService(m, index, report, routedHosts); break;
-      case 'Gateway': checkGateway(m, index, report); break;
-      case 'AuthorizationPolicy': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, index, report); checkPrincipals(m, index, report); break;
+      case 'Namespace': checkNamespace(m, report); break;
+      case 'Service': checkService(m, ctx, report); break;
+      case 'DestinationRule': checkDestinationRule(m, ctx, report); break;
+      case 'VirtualService': checkVirtualService(m, ctx, report); break;
+      case 'Gateway': checkGateway(m, ctx, report); break;
+      case 'AuthorizationPolicy': checkAuthorizationPolicy(m, ctx, report); checkPrincipals(m, ctx, report); break;
+      case 'Sidecar': checkWorkloadSelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
+      case 'Telemetry': checkWorkloadSelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); break;
       case 'PeerAuthentication':
-      case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, index, report); break;
-      case 'Sidecar':
-      case 'EnvoyFilter': checkPolicySelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, index, report); break;
+      case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); break;
+      case 'EnvoyFilter': checkPolicySelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
       default: {
-        const workload = asWorkload(located);
-        if (workload) checkWorkload(workload, index, report);
+        const pod = index.podFor(m);
+        if (pod) checkWorkload(pod, ctx, report);
       }
     }
   }
+  const reportOn = (m: Manifest): Report | undefined => {
+    const o = located.get(m);
+    return o && included(o) ? reporter(o) : undefined;
+  };
+  checkConflictingMeshHosts(ctx, reportOn);
+  checkConflictingGateways(ctx, reportOn);
   return findings;
 }
 
-/** Whether Istio injects a sidecar into a workload's pods (namespace label, or the pod's own opt-in/out). */
-function isMeshed(w: Workload, index: Index): boolean | undefined {
-  const namespace = index.namespaces.get(w.namespace)?.manifest;
-  return sidecarInjected(namespace && (namespace.metadata.labels ?? {}), w.labels, w.annotations);
-}
-
-function checkNamespace(m: Manifest, index: Index, report: Report): void {
+/**
+ * IST0102: a namespace labelled neither for sidecar injection nor for ambient, whatever it runs
+ * (istio/istio pkg/config/analysis/analyzers/injection/injection.go; istio-system is exempt).
+ */
+function checkNamespace(m: Manifest, report: Report): void {
   const labels = m.metadata.labels ?? {};
-  if (labels['istio-injection'] !== undefined || labels['istio.io/rev'] !== undefined) return;
-  const workloads = index.workloadsIn(m.metadata.name).filter((w) => isMeshed(w, index) !== true);
-  if (workloads.length === 0) return;
-  report('IST0102', 'metadata.labels', `has ${workloads.length} workload(s) (${workloads.slice(0, 3).map((w) => objectName(w.located.manifest)).join(', ')}${workloads.length > 3 ? ', ...' : ''}) but no injection label, so they run without sidecars: label it istio-injection=enabled, or istio-injection=disabled to say that is intended`);
+  if (m.metadata.name === ROOT_NAMESPACE || isAmbientNamespace(m) || labels['istio.io/dataplane-mode'] === 'ambient') return;
+  if ((labels['istio-injection'] ?? '') !== '' || labels['istio.io/rev'] !== undefined) return;
+  report('IST0102', 'metadata.labels', `has no injection label, so its pods run without sidecars: label it istio-injection=enabled (or istio.io/dataplane-mode=ambient), or istio-injection=disabled to say that is intended`);
 }
 
-function checkWorkload(w: Workload, index: Index, report: Report): void {
-  const m = w.located.manifest;
+function checkWorkload(pod: PodView, ctx: Context, report: Report): void {
+  const m = pod.source;
   if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(m.kind)) {
     const selector: Labels = m.spec?.selector?.matchLabels ?? {};
-    if (!selects(selector, w.labels)) {
-      report('ML0001', 'spec.selector.matchLabels', `${labelList(selector)} does not match the pod template labels ${labelList(w.labels)}`);
+    if (!selects(selector, pod.labels)) {
+      report('ML0001', 'spec.selector.matchLabels', `${labelList(selector)} does not match the pod template labels ${labelList(pod.labels)}`);
     }
   }
-  const account = w.pod?.serviceAccountName ?? w.pod?.serviceAccount;
-  if (account && account !== 'default' && !index.serviceAccounts.has(`${w.namespace}/${account}`)) {
-    report('IST0101', `${w.podPath}.serviceAccountName`, `names ServiceAccount ${account}, which is not defined in ${w.namespace}`);
+  const account = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
+  if (account && account !== 'default' && !ctx.index.serviceAccounts.has(`${pod.namespace}/${account}`)) {
+    report('ML0014', `${pod.podPath}.serviceAccountName`, `names ServiceAccount ${account}, which is not defined in ${pod.namespace}`);
   }
-  if (isMeshed(w, index)) {
-    const labelsPath = w.podPath === 'spec' ? 'metadata.labels' : `${w.podPath.slice(0, -'.spec'.length)}.metadata.labels`;
+  if (pod.sidecar) {
+    const labelsPath = pod.podPath === 'spec' ? 'metadata.labels' : `${pod.podPath.slice(0, -'.spec'.length)}.metadata.labels`;
     for (const label of ['app', 'version']) {
-      if (!w.labels[label]) report('ML0008', labelsPath, `a meshed pod without the ${label} label is missing from Istio's metrics and traces`);
+      if (!pod.labels[label]) report('ML0008', labelsPath, `a meshed pod without the ${label} label is missing from Istio's metrics and traces`);
     }
   }
 }
 
-function checkService(m: Manifest, index: Index, report: Report): void {
+/** Values of label `gateway.istio.io/managed` on the Services Istio's gateway controllers create. */
+const MANAGED_GATEWAY = new Set(['istio.io-gateway-controller', 'istio.io-mesh-controller', 'istio.io-eastwest-controller']);
+
+function checkService(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
+  const labels = m.metadata.labels ?? {};
   const ports: any[] = m.spec?.ports ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // istio/istio pkg/config/analysis/analyzers/service/portname.go: Istio's own Services (label
+  // `istio`, or `release: istio`) and gateway-managed ones are exempt; an ExternalName Service
+  // gets IST0150 instead, also for a port named just `tcp`.
+  const exempt = labels.istio !== undefined || labels.release === 'istio' || MANAGED_GATEWAY.has(labels['gateway.istio.io/managed'] ?? '');
   ports.forEach((port, i) => {
-    if (!port.appProtocol && !(port.name && isIstioPortName(port.name))) {
-      report('IST0118', `spec.ports[${i}].name`, `${port.name ?? '(none)'} does not tell Istio the protocol: name it <protocol>[-suffix] (http, http2, grpc, tcp, tls, redis, ...) or set appProtocol`);
+    if (exempt) return;
+    const external = m.spec?.type === 'ExternalName';
+    if (portProtocol(port) !== undefined && !(external && port?.name === 'tcp')) return;
+    if (external) {
+      report('IST0150', `spec.ports[${i}].name`, `${shown(port?.name)}: an ExternalName Service's port needs a protocol name other than tcp (http, https, tls, ...), else the proxy may block TCP traffic to it`);
+    } else {
+      report('IST0118', `spec.ports[${i}].name`, `${shown(port?.name)} does not tell Istio the protocol: name it <protocol>[-suffix] (http, http2, grpc, tcp, tls, redis, ...) or set appProtocol`);
     }
   });
   const selector: Labels | undefined = m.spec?.selector;
   // No selector (or an empty one): the endpoints are managed elsewhere, or Istio routes the host.
   if (!selector || Object.keys(selector).length === 0 || m.spec?.type === 'ExternalName') return;
-  const selected = index.selected(ns, selector);
+  const selected = ctx.index.podsSelected(selector, ns).filter((p) => !p.platform);
   if (selected.length === 0) {
-    const elsewhere = index.selectedAnywhere(selector);
+    const elsewhere = ctx.index.podsSelected(selector).filter((p) => !p.platform);
     if (elsewhere.length > 0) {
-      const where = elsewhere.map((w) => `${objectName(w.located.manifest)} in ${w.namespace}`).join(', ');
+      const where = elsewhere.map((p) => `${objectName(p.source)} in ${p.namespace}`).join(', ');
       report('ML0002', 'spec.selector', `${labelList(selector)} selects no pod in ${ns}: ${where} would match, but a Service only selects pods of its own namespace`);
-    } else if (index.workloadsIn(ns).length > 0) {
+    } else if (ctx.index.podsIn(ns).some((p) => !p.platform)) {
       // Services in front of pods the input does not define (the Istio addons) cannot be checked here.
       report('ML0002', 'spec.selector', `${labelList(selector)} selects no pod in ${ns}`);
     }
     return;
   }
   ports.forEach((port, i) => {
-    const target = port.targetPort ?? port.port;
-    for (const w of selected) {
-      const containerPorts = (w.pod?.containers ?? []).flatMap((c: any) => c.ports ?? []); // eslint-disable-line @typescript-eslint/no-explicit-any
-      if (!containerPorts.some((p: any) => p.containerPort === target || p.name === target)) { // eslint-disable-line @typescript-eslint/no-explicit-any
-        report('ML0003', `spec.ports[${i}].targetPort`, `${target} is not a container port of ${objectName(w.located.manifest)}`);
+    const target = port?.targetPort ?? port?.port;
+    for (const p of selected) {
+      const containerPorts = (p.spec?.containers ?? []).flatMap((c: any) => c?.ports ?? []); // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (!containerPorts.some((c: any) => c?.containerPort === target || c?.name === target)) { // eslint-disable-line @typescript-eslint/no-explicit-any
+        report('ML0003', `spec.ports[${i}].targetPort`, `${shown(target)} is not a container port of ${objectName(p.source)}`);
       }
     }
   });
 }
 
-function checkDestinationRule(m: Manifest, index: Index, report: Report): void {
+/** For `name.namespace` naming a Service: why Istio does not find it, and what to write. */
+function shortNameHint(host: string, index: MeshIndex): string {
+  const full = `${host}.svc.cluster.local`;
+  return host.split('.').length === 2 && index.services.has(full) ? ` (Istio does not expand ${host} as DNS would: write ${full})` : '';
+}
+
+/**
+ * IST0174, a DestinationRule host that names no Service or ServiceEntry, and IST0173, a subset
+ * whose labels (with the ServiceEntry's workload selector) select no pod in any namespace
+ * (istio/istio pkg/config/analysis/analyzers/destinationrule/subset.go).
+ */
+function checkDestinationRule(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
-  const host = qualifyHost(m.spec?.host ?? '', ns);
-  if (!index.hostExists(m.spec?.host ?? '', ns)) {
-    report('IST0101', 'spec.host', `${m.spec?.host} matches no Service or ServiceEntry${index.shortNameHint(m.spec?.host ?? '')}`);
+  const host: string = m.spec?.host ?? '';
+  const target = ctx.index.findHost(host, ns, exportToOf(m));
+  if (!target) {
+    report('IST0174', 'spec.host', `${shown(host)} matches no Service or ServiceEntry in the mesh${shortNameHint(host, ctx.index)}`);
     return;
   }
-  (m.spec?.subsets ?? []).forEach((subset: { name: string }, i: number) => {
-    const selector = index.emptySubset(host, subset.name);
-    if (selector) report('ML0004', `spec.subsets[${i}].labels`, `subset ${subset.name} (${labelList(selector)}) selects no pod`);
+  (m.spec?.subsets ?? []).forEach((subset: { name?: string; labels?: Labels }, i: number) => {
+    const selector = { ...target.workloadSelector, ...subset?.labels };
+    if (ctx.index.podsSelected(selector).length === 0) {
+      report('IST0173', `spec.subsets[${i}]`, `subset ${shown(subset?.name)} (${labelList(selector) || 'no labels'}) selects no pod: requests routed to it fail with 503 (no healthy upstream)`);
+    }
   });
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function checkDestination(dest: any, field: string, ns: string, index: Index, report: Report): void {
-  const host = qualifyHost(dest?.host ?? '', ns);
-  if (!index.hostExists(dest?.host ?? '', ns)) {
-    report('IST0101', `${field}.host`, `${dest?.host} matches no Service or ServiceEntry${index.shortNameHint(dest?.host ?? '')}`);
-    return;
+/**
+ * A route or mirror destination (istio/istio pkg/config/analysis/analyzers/virtualservice/
+ * destinationhosts.go and destinationrules.go): IST0101 for a host no Service or ServiceEntry
+ * visible to the VirtualService answers, a port that host lacks, or a subset no DestinationRule
+ * of the host defines; IST0112 for no port to a host with several.
+ */
+function checkDestination(dest: any, field: string, vs: Manifest, ctx: Context, report: Report): void {
+  const ns = namespaceOf(vs);
+  const host: string = dest?.host ?? '';
+  const target = ctx.index.findHost(host, ns, exportToOf(vs));
+  if (!target) {
+    report('IST0101', `${field}.host`, `${shown(host)} matches no Service or ServiceEntry${shortNameHint(host, ctx.index)}`);
+  } else {
+    const ports = target.ports.map((p) => p.number);
+    const port = dest.port?.number;
+    if (port === undefined && ports.length > 1) {
+      report('IST0112', `${field}.port`, `is required: ${host} has several ports (${ports.join(', ')})`);
+    } else if (port !== undefined && !ports.includes(port)) {
+      report('IST0101', `${field}.port.number`, `${port} is not a port of ${target.kind} ${host} (ports: ${ports.join(', ') || 'none'})`);
+    }
   }
-  if (dest.subset !== undefined && !index.subsets.get(host)?.has(dest.subset)) {
-    report('IST0101', `${field}.subset`, `no DestinationRule for ${dest.host} defines subset ${dest.subset}`);
-  } else if (dest.subset !== undefined && index.emptySubset(host, dest.subset)) {
-    report('ML0012', `${field}.subset`, `subset ${dest.subset} of ${dest.host} selects no pod: these requests fail with 503 (no healthy upstream)`);
-  }
-  const service = index.services.get(host)?.manifest;
-  const port = dest.port?.number;
-  const ports: number[] = PLATFORM_SERVICES[host] ? [...PLATFORM_SERVICES[host]] : (service?.spec?.ports ?? []).map((p: any) => p.port);
-  if (!PLATFORM_SERVICES[host] && !service) return;
-  if (port !== undefined && !ports.includes(port)) {
-    report('IST0101', `${field}.port.number`, `${port} is not a port of ${service ? `Service ${dest.host}` : host} (ports: ${ports.join(', ')})`);
-  }
-  if (port === undefined && ports.length > 1) {
-    report('IST0112', `${field}.port`, `is required: ${dest.host} has several ports (${ports.join(', ')})`);
+  if (dest?.subset === undefined || dest.subset === '') return;
+  const subsets = ctx.index.subsetsOf(host, ns);
+  if (!subsets.has(dest.subset)) {
+    report('IST0101', `${field}.subset`, `no DestinationRule for ${shown(host)} defines subset ${dest.subset}`);
+  } else if (target) {
+    checkSubsetEndpoints(dest.subset, subsets.get(dest.subset)!, target, field, ctx, report);
   }
 }
 
-/** A match block in a canonical form (sorted keys), so equal matches compare equal. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+/**
+ * ML0012: a subset whose labels select pods, but none behind the Service: Istio's IST0173 looks
+ * for the labels in every namespace, the traffic only reaches the Service's own pods.
+ */
+function checkSubsetEndpoints(name: string, rule: Manifest, target: HostTarget, field: string, ctx: Context, report: Report): void {
+  const labels: Labels = (rule.spec?.subsets ?? []).find((s: any) => s?.name === name)?.labels ?? {};
+  if (target.kind !== 'Service' || target.platform || !target.selector || Object.keys(target.selector).length === 0) return;
+  const ns = namespaceOf(target.object);
+  if (ctx.index.podsIn(ns).length === 0 || ctx.index.podsSelected(labels).length === 0) return;
+  const selector = { ...target.selector, ...labels };
+  if (ctx.index.podsSelected(selector, ns).length === 0) {
+    report('ML0012', `${field}.subset`, `subset ${name} of ${target.object.metadata.name} (${labelList(selector)}) selects none of the Service's pods: these requests fail with 503 (no healthy upstream)`);
+  }
 }
 
-/** Why Envoy's RE2 would reject a regular expression, if it would. */
+/**
+ * Why Istio's validation rejects a regular expression, if it does: empty, longer than 1024
+ * characters, or not RE2 (istio/istio pkg/config/validation/validation.go
+ * validateStringMatchRegexp and validateStringRegexp, which compile with Go's RE2 regexp). The
+ * engine is the one explain and the scenarios use (lib/istio/re2.ts).
+ */
 function regexProblem(re: string): string | undefined {
-  if (/\(\?<?[=!]/.test(re)) return 'uses a lookaround, which RE2 (Envoy) does not support';
-  if (/\\[1-9]/.test(re)) return 'uses a backreference, which RE2 (Envoy) does not support';
-  try {
-    new RegExp(re);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
+  if (re === '') return 'is empty: a regex string match should not be empty';
+  if (re.length > 1024) return `is too large (${re.length} characters; at most 1024)`;
+  const error = re2Error(re);
+  return error === undefined ? undefined : `is not RE2 (${error})`;
 }
 
 /** Every `regex` string match in a route match block, with its field. */
@@ -393,121 +305,292 @@ function regexesOf(match: any, field: string): Array<{ field: string; re: string
   return found;
 }
 
-function checkRoutes(routes: any[], kind: 'http' | 'tcp' | 'tls', ns: string, index: Index, report: Report): void {
-  let catchAll: number | undefined;
-  const earlier = new Map<string, number>();
+function checkRoutes(routes: any[], kind: 'http' | 'tcp' | 'tls', vs: Manifest, ctx: Context, report: Report): void {
+  for (const u of analyzeUnreachableRules(routes, kind)) report(u.code, u.field, u.message);
   routes.forEach((route, i) => {
     const field = `spec.${kind}[${i}]`;
-    const matches: any[] = route.match ?? [];
-    if (catchAll !== undefined) {
-      report('IST0130', field, `can never match: spec.${kind}[${catchAll}] before it takes every request`);
-    } else if (matches.length > 0 && matches.every((mt) => earlier.has(canonical(mt)))) {
-      report('IST0130', `${field}.match`, `can never match: spec.${kind}[${earlier.get(canonical(matches[0]))}] before it has the same match`);
-    }
-    matches.forEach((mt, j) => {
-      if (!earlier.has(canonical(mt))) earlier.set(canonical(mt), i);
+    (route?.match ?? []).forEach((mt: any, j: number) => {
       for (const { field: reField, re } of regexesOf(mt, `${field}.match[${j}]`)) {
         const problem = regexProblem(re);
-        if (problem) report('IST0122', reField, `${re} ${problem}`);
+        // Istio's validation rejects what RE2 rejects (pkg/config/validation: IST0106 in istioctl analyze).
+        if (problem) report('IST0106', reField, `${re} ${problem}`);
       }
     });
-    if (matches.length === 0 || matches.some((mt) => Object.keys(mt).length === 0 || mt.uri?.prefix === '/')) catchAll ??= i;
-    const destinations: any[] = route.route ?? [];
-    destinations.forEach((d, j) => checkDestination(d.destination, `${field}.route[${j}].destination`, ns, index, report));
-    if (destinations.length > 1 || (destinations.length === 1 && destinations[0].weight !== undefined && destinations[0].weight !== 100)) {
-      const total = destinations.reduce((sum, d) => sum + (d.weight ?? 0), 0);
-      if (total !== 100) report('ML0005', `${field}.route`, `weights must add up to 100, got ${total} (${destinations.map((d) => `${d.destination?.subset ?? d.destination?.host}=${d.weight ?? 0}`).join(', ')})`);
+    if (kind === 'http') {
+      // Istio validates these regexes too (validation.go: corsPolicy.allowOrigins, HTTPRewrite.UriRegexRewrite.Match).
+      const more: Array<{ field: string; re: unknown }> = [
+        ...(route?.corsPolicy?.allowOrigins ?? []).map((o: any, j: number) => ({ field: `${field}.corsPolicy.allowOrigins[${j}].regex`, re: o?.regex })),
+        { field: `${field}.rewrite.uriRegexRewrite.match`, re: route?.rewrite?.uriRegexRewrite?.match },
+      ];
+      for (const { field: reField, re } of more) {
+        const problem = typeof re === 'string' ? regexProblem(re) : undefined;
+        if (problem) report('IST0106', reField, `${re} ${problem}`);
+      }
     }
-    if (route.mirror) checkDestination(route.mirror, `${field}.mirror`, ns, index, report);
+    const destinations: any[] = route?.route ?? [];
+    destinations.forEach((d, j) => checkDestination(d?.destination, `${field}.route[${j}].destination`, vs, ctx, report));
+    if (destinations.length > 1 || (destinations.length === 1 && destinations[0]?.weight !== undefined && destinations[0].weight !== 100)) {
+      const total = destinations.reduce((sum, d) => sum + (d?.weight ?? 0), 0);
+      if (total !== 100) report('ML0005', `${field}.route`, `weights must add up to 100, got ${total} (${destinations.map((d) => `${shown(d?.destination?.subset ?? d?.destination?.host)}=${d?.weight ?? 0}`).join(', ')})`);
+    }
+    if (kind !== 'http') return;
+    if (route?.mirror) checkDestination(route.mirror, `${field}.mirror`, vs, ctx, report);
+    (route?.mirrors ?? []).forEach((mirror: any, j: number) => checkDestination(mirror?.destination, `${field}.mirrors[${j}].destination`, vs, ctx, report));
   });
-}
-
-/** Whether a Gateway server host (`host`, `ns/host`, `*.example.com`, or any namespace) serves `host`. */
-function serves(serverHost: string, host: string, vsNamespace: string): boolean {
-  const slash = serverHost.indexOf('/');
-  const [namespace, pattern] = slash < 0 ? ['*', serverHost] : [serverHost.slice(0, slash), serverHost.slice(slash + 1)];
-  if (namespace !== '*' && namespace !== '.' && namespace !== vsNamespace) return false;
-  if (pattern === '*' || host === '*') return true;
-  if (pattern.startsWith('*')) return host.endsWith(pattern.slice(1)) || (host.startsWith('*') && host.endsWith(pattern.slice(1)));
-  return pattern === host;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-function checkVirtualService(m: Manifest, index: Index, report: Report, routedHosts: Map<string, string>): void {
+function checkVirtualService(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
-  const gateways: string[] = m.spec?.gateways?.length ? m.spec.gateways : ['mesh'];
-  const hosts: string[] = m.spec?.hosts ?? [];
-  const gatewayKey = (g: string) => (g === 'mesh' ? 'mesh' : g.includes('/') ? g : `${ns}/${g}`);
-  gateways.forEach((g, i) => {
-    if (g === 'mesh') return;
-    const gateway = index.gateways.get(gatewayKey(g))?.manifest;
-    if (!gateway) {
-      report('IST0101', `spec.gateways[${i}]`, `${g} names no Gateway`);
-      return;
+  const hosts: string[] = Array.isArray(m.spec?.hosts) ? m.spec.hosts : [];
+  // istio/istio pkg/config/analysis/analyzers/virtualservice/gateways.go: a Gateway that is not
+  // there is IST0101, and (serving nothing) IST0132 as well; one that serves none of the hosts is IST0132.
+  for (const g of ctx.index.gatewayRefs(m)) {
+    if (g.index < 0 || g.key === 'mesh') continue;
+    const field = `spec.gateways[${g.index}]`;
+    if (!g.gateway) report('IST0101', field, `${g.ref} names no Gateway`);
+    if (!ctx.index.gatewayServes(g.key, hosts, ns)) {
+      const served = g.gateway ? (g.gateway.spec?.servers ?? []).flatMap((s: { hosts?: string[] }) => s?.hosts ?? []) : [];
+      report('IST0132', field, `Gateway ${g.ref} serves none of the hosts ${hosts.join(', ') || '(none)'} (its hosts: ${served.join(', ') || 'none'})`);
     }
-    const served: string[] = (gateway.spec?.servers ?? []).flatMap((s: { hosts?: string[] }) => s.hosts ?? []);
-    const missing = hosts.filter((h) => !served.some((s) => serves(s, h, ns)));
-    if (missing.length > 0) report('IST0132', `spec.gateways[${i}]`, `Gateway ${g} serves none of the hosts ${missing.join(', ')} (its hosts: ${served.join(', ') || 'none'})`);
-  });
-  hosts.forEach((host, i) => {
-    const name = qualifyHost(host, ns);
-    for (const g of gateways) {
-      const key = `${gatewayKey(g)} ${name}`;
-      const other = routedHosts.get(key);
-      if (other) report('IST0109', `spec.hosts[${i}]`, `${host} on ${g} is also routed by ${other}; Istio merges or drops one of them unpredictably`);
-      routedHosts.set(key, objectName(m));
-    }
-    if (gateways.includes('mesh') && !index.hostExists(host, ns)) {
-      report('IST0101', `spec.hosts[${i}]`, `${host} matches no Service or ServiceEntry, so sidecars never use these routes${index.shortNameHint(host)}`);
-    }
-  });
-  checkRoutes(m.spec?.http ?? [], 'http', ns, index, report);
-  checkRoutes(m.spec?.tcp ?? [], 'tcp', ns, index, report);
-  checkRoutes(m.spec?.tls ?? [], 'tls', ns, index, report);
+  }
+  if (ctx.index.isMeshBound(m)) {
+    hosts.forEach((host, i) => {
+      if (ctx.index.findHost(host, ns, exportToOf(m)) || ctx.index.servicesFor(host, ns).length > 0) return;
+      report('ML0015', `spec.hosts[${i}]`, `${host} matches no Service or ServiceEntry, so sidecars never use these routes${shortNameHint(host, ctx.index)}`);
+    });
+  }
+  checkRoutes(m.spec?.http ?? [], 'http', m, ctx, report);
+  checkIngressSubsets(m, ctx, report);
+  checkRoutes(m.spec?.tcp ?? [], 'tcp', m, ctx, report);
+  checkRoutes(m.spec?.tls ?? [], 'tls', m, ctx, report);
 }
 
-function checkGateway(m: Manifest, index: Index, report: Report): void {
+function subsetRouters(index: MeshIndex): Map<string, Manifest[]> {
+  const routers = new Map<string, Manifest[]>();
+  for (const vs of index.virtualServices) {
+    const hosts: unknown[] = Array.isArray(vs.spec?.hosts) ? vs.spec.hosts : [];
+    for (const route of vs.spec?.http ?? []) {
+      for (const d of route?.route ?? []) {
+        const host = d?.destination?.host;
+        if (!d?.destination?.subset || !hosts.includes(host)) continue;
+        const list = routers.get(host) ?? [];
+        if (!list.includes(vs)) list.push(vs);
+        routers.set(host, list);
+      }
+    }
+  }
+  return routers;
+}
+
+/**
+ * IST0140: a VirtualService with `gateways` routing to a host without subset, where a
+ * VirtualService of that host splits it by subset: that split does not apply to the gateway's
+ * requests (istio/istio pkg/config/analysis/analyzers/virtualservice/destinationhosts.go analyzeSubset).
+ */
+function checkIngressSubsets(m: Manifest, ctx: Context, report: Report): void {
+  if (!Array.isArray(m.spec?.gateways) || m.spec.gateways.length === 0) return;
+  // istioctl prints one message per pair of VirtualServices: so does check, at the first route.
+  const reported = new Set<Manifest>();
+  (m.spec?.http ?? []).forEach((route: { route?: Array<{ destination?: { host?: string; subset?: string } }> }, i: number) => {
+    (route?.route ?? []).forEach((d, j) => {
+      if (d?.destination?.subset) return;
+      const routers = (ctx.subsetRouters.get(d?.destination?.host ?? '') ?? []).filter((vs) => !reported.has(vs));
+      if (routers.length === 0) return;
+      routers.forEach((vs) => reported.add(vs));
+      const names = routers.map((vs) => `${namespaceOf(vs)}/${vs.metadata.name}`).sort().join(', ');
+      report('IST0140', `spec.http[${i}].route[${j}].destination`, `routes to ${d?.destination?.host} without subset: the subsets VirtualService ${names} splits it by do not apply to requests from the gateway`);
+    });
+  });
+}
+
+/**
+ * IST0109: VirtualServices bound to the mesh that define one host, seen from one namespace
+ * (istio/istio pkg/config/analysis/analyzers/virtualservice/conflictingmeshgatewayhosts.go).
+ * A VirtualService exported to some namespaces also conflicts with one exported everywhere
+ * whose host overlaps its own, wildcards included. Each VirtualService is reported once, naming
+ * every VirtualService of its group.
+ */
+function checkConflictingMeshHosts(ctx: Context, reportOn: (m: Manifest) => Report | undefined): void {
+  const groups = new Map<string, Manifest[]>();
+  for (const vs of ctx.index.virtualServices) {
+    if (!ctx.index.isMeshBound(vs)) continue;
+    const ns = namespaceOf(vs);
+    const exportTo = exportToOf(vs);
+    const scopes = exportTo.length === 0 || exportTo.includes('*') ? ['*'] : [...new Set(exportTo.map((e) => (e === '.' ? ns : e)))];
+    for (const scope of scopes) {
+      for (const h of (Array.isArray(vs.spec?.hosts) ? vs.spec.hosts : []) as string[]) {
+        const key = `${scope}/${qualifyHost(h, ns)}`;
+        groups.set(key, [...(groups.get(key) ?? []), vs]);
+      }
+    }
+  }
+  const reported = new Set<Manifest>();
+  for (const key of [...groups.keys()].sort()) {
+    const slash = key.indexOf('/');
+    const [scope, host] = [key.slice(0, slash), key.slice(slash + 1)];
+    let list = groups.get(key)!;
+    if (scope !== '*') {
+      for (const [other, members] of groups) {
+        const otherSlash = other.indexOf('/');
+        if (other.slice(0, otherSlash) === '*' && hostMatches(host, other.slice(otherSlash + 1))) list = [...list, ...members];
+      }
+    }
+    if (list.length < 2) continue;
+    const names = [...new Set(list.map((vs) => `${namespaceOf(vs)}/${vs.metadata.name}`))].sort();
+    for (const vs of list) {
+      if (reported.has(vs)) continue;
+      reported.add(vs);
+      const i = (vs.spec?.hosts ?? []).findIndex((h: string) => hostMatches(qualifyHost(h, namespaceOf(vs)), host));
+      reportOn(vs)?.('IST0109', i >= 0 ? `spec.hosts[${i}]` : 'spec.hosts',
+        `${host} is also routed in the mesh${scope === '*' ? '' : ` (as seen from ${scope})`} by ${names.filter((n) => n !== `${namespaceOf(vs)}/${vs.metadata.name}`).join(', ') || 'this VirtualService again'}: one of them is ignored`);
+    }
+  }
+}
+
+/**
+ * A Gateway (istio/istio pkg/config/analysis/analyzers/gateway/gateway.go): IST0101 when its
+ * selector selects no pod in any namespace; else IST0162 for each server port that none of the
+ * Services selecting those pods exposes, as a port or a target port.
+ */
+function checkGateway(m: Manifest, ctx: Context, report: Report): void {
   const selector: Labels = m.spec?.selector ?? {};
-  const kind = selector.istio;
-  const ports = kind ? GATEWAY_PORTS[kind] : undefined;
-  if (!ports) {
-    // A gateway deployed with the input (not the demo profile's) is found by its pods.
-    if (Object.keys(selector).length > 0 && index.selectedAnywhere(selector).length > 0) return;
-    report('IST0101', 'spec.selector', `${labelList(selector) || '(empty)'} selects no gateway: neither one the demo profile installs (istio=ingressgateway, istio=egressgateway) nor a workload in the input`);
+  const { pods, ports } = ctx.index.gatewayServicePorts(m);
+  if (pods.length === 0) {
+    report('IST0101', 'spec.selector', `${labelList(selector) || '(empty)'} selects no gateway pod: neither the ingress gateway istioctl assumes (istio=ingressgateway in istio-system) nor a pod in the input`);
     return;
   }
   (m.spec?.servers ?? []).forEach((server: { port?: { number?: number } }, i: number) => {
-    const port = server.port?.number;
-    if (port === undefined || !ports.includes(port)) {
-      report('IST0162', `spec.servers[${i}].port.number`, `${port} is not a port of the ${kind} Service (ports: ${ports.join(', ')})`);
-    }
+    const port = server?.port?.number;
+    if (port === undefined || ports.has(port)) return;
+    report('IST0162', `spec.servers[${i}].port.number`, `${port} is not a port of the Services in front of the gateway pods selected by ${labelList(selector)} (ports: ${[...ports].sort((a, b) => a - b).join(', ') || 'none'}; Istio counts only Service ports written with protocol: TCP)`);
   });
 }
 
-/** A workload selector of a policy that selects no pod (only said when the input holds that namespace's workloads). */
-function checkPolicySelector(m: Manifest, field: string, selector: Labels | undefined, index: Index, report: Report): void {
-  if (!selector || Object.keys(selector).length === 0) return;
-  const ns = namespaceOf(m);
-  if (ns === ROOT_NAMESPACE) {
-    if (index.hasWorkloads && index.selectedAnywhere(selector).length === 0) report('IST0127', field, `${labelList(selector)} matches no workload in any namespace`);
-    return;
+/** The selector of a Gateway as Kubernetes prints it (sorted `k=v` pairs), which gateway/conflictinggateway.go compares. */
+const selectorString = (labels: Labels) => Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',');
+
+/**
+ * IST0145: Gateways whose selectors pick the same gateway pods and which serve one host on one
+ * port with the same `bind` (istio/istio pkg/config/analysis/analyzers/gateway/conflictinggateway.go).
+ */
+function checkConflictingGateways(ctx: Context, reportOn: (m: Manifest) => Report | undefined): void {
+  // Per selector and port, the hosts and bind of each Gateway (its last server on that port).
+  const byKey = new Map<string, Map<string, { gateway: Manifest; hosts: Map<string, string> }>>();
+  const name = (g: Manifest) => `${namespaceOf(g)}/${g.metadata.name}`;
+  for (const gateway of ctx.index.gateways.values()) {
+    for (const server of gateway.spec?.servers ?? []) {
+      const key = `${selectorString(gateway.spec?.selector ?? {})}~${server?.port?.number ?? 0}`;
+      const entry = byKey.get(key) ?? new Map();
+      entry.set(name(gateway), { gateway, hosts: new Map(((server?.hosts ?? []) as string[]).map((h) => [h, server?.bind ?? ''])) });
+      byKey.set(key, entry);
+    }
   }
-  if (index.workloadsIn(ns).length > 0 && index.selected(ns, selector).length === 0) {
-    report('IST0127', field, `${labelList(selector)} matches no workload in ${ns}, so the policy applies to nothing`);
+  for (const gateway of ctx.index.gateways.values()) {
+    const selector: Labels = gateway.spec?.selector ?? {};
+    const own = selectorString(selector);
+    const samePods = [...byKey.keys()].filter((key) => {
+      const other = key.slice(0, key.lastIndexOf('~'));
+      if (other === own) return true;
+      if (!other.includes(own) && !own.includes(other)) return false;
+      const otherSelector = Object.fromEntries(other.split(',').filter((p) => p.includes('=')).map((p) => p.split('=') as [string, string]));
+      return ctx.index.pods.some((p) => selects(selector, p.labels) && selects(otherSelector, p.labels));
+    });
+    (gateway.spec?.servers ?? []).forEach((server: { port?: { number?: number }; hosts?: string[]; bind?: string }, i: number) => {
+      const port = String(server?.port?.number ?? 0);
+      const conflicts = new Set<string>();
+      for (const key of samePods) {
+        if (key.slice(key.lastIndexOf('~') + 1) !== port) continue;
+        for (const [otherName, { hosts }] of byKey.get(key)!) {
+          if (otherName === name(gateway)) continue;
+          if ((server?.hosts ?? []).some((h) => hosts.has(h) && hosts.get(h) === (server?.bind ?? ''))) conflicts.add(otherName);
+        }
+      }
+      if (conflicts.size === 0) return;
+      reportOn(gateway)?.('IST0145', `spec.servers[${i}]`, `port ${port} hosts ${(server?.hosts ?? []).join(', ')} are also served by ${[...conflicts].sort().join(', ')} on the same gateway pods (${own || 'every pod'}): one of them is ignored`);
+    });
   }
 }
 
-/** Principals `<trust domain>/ns/<ns>/sa/<name>` must name a ServiceAccount of a namespace the input holds. */
-function checkPrincipals(m: Manifest, index: Index, report: Report): void {
+/**
+ * IST0101 for a Sidecar's or Telemetry's selector that selects no pod of its namespace
+ * (istio/istio pkg/config/analysis/analyzers/sidecar/selector.go, telemetry/selector.go).
+ */
+function checkWorkloadSelector(m: Manifest, field: string, selector: Labels | undefined, ctx: Context, report: Report): void {
+  if (!selector || Object.keys(selector).length === 0) return;
+  const ns = namespaceOf(m);
+  if (ctx.index.podsSelected(selector, ns).length === 0) report('IST0101', field, `${labelList(selector)} selects no pod in ${ns}, so the ${m.kind} applies to nothing`);
+}
+
+/**
+ * IST0127: an AuthorizationPolicy that applies to no pod in the mesh (sidecar or ambient) of its
+ * namespace, or, in the root namespace, of any namespace; IST0101 for a source namespace no
+ * Namespace object matches (istio/istio pkg/config/analysis/analyzers/authz/authorizationpolicies.go).
+ */
+function checkAuthorizationPolicy(m: Manifest, ctx: Context, report: Report): void {
+  const ns = namespaceOf(m);
+  const meshed = (p: PodView) => p.sidecar || p.ambient;
+  const selector: Labels | undefined = m.spec?.selector ? m.spec.selector.matchLabels ?? {} : undefined;
+  if (ns === ROOT_NAMESPACE) {
+    if (selector && !ctx.index.pods.some((p) => meshed(p) && selects(selector, p.labels))) {
+      report('IST0127', 'spec.selector.matchLabels', `${labelList(selector) || '(empty)'} matches no pod in the mesh in any namespace`);
+    }
+  } else if (!selector) {
+    if (!ctx.index.podsIn(ns).some(meshed)) report('IST0127', 'metadata.namespace', `${ns} has no pod in the mesh, so the policy applies to nothing`);
+  } else if (!ctx.index.podsIn(ns).some((p) => meshed(p) && selects(selector, p.labels))) {
+    report('IST0127', 'spec.selector.matchLabels', `${labelList(selector) || '(empty)'} matches no pod in the mesh in ${ns}, so the policy applies to nothing`);
+  }
+  (m.spec?.rules ?? []).forEach((rule: any, i: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    (rule?.from ?? []).forEach((from: any, j: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const key of ['namespaces', 'notNamespaces']) {
+        ((from?.source?.[key] ?? []) as string[]).forEach((pattern, k) => {
+          if ([...ctx.index.namespaces.keys()].some((n) => namespaceMatches(n, pattern))) return;
+          report('IST0101', `spec.rules[${i}].from[${j}].source.${key}[${k}]`, `${pattern} matches no Namespace in the input`);
+        });
+      }
+    });
+  });
+}
+
+/** authz/authorizationpolicies.go namespaceMatch: `*`, `prefix*`, `*suffix` or a name (any case). */
+function namespaceMatches(ns: string, pattern: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.startsWith('*')) return ns.endsWith(pattern.slice(1));
+  if (pattern.endsWith('*')) return ns.startsWith(pattern.slice(0, -1));
+  return ns.toLowerCase() === pattern.toLowerCase();
+}
+
+/**
+ * ML0016: a PeerAuthentication, RequestAuthentication or EnvoyFilter selector that selects no
+ * pod (Istio's analyzers do not look at these kinds); said only when the input holds workloads
+ * of the namespace, or of any namespace for the root namespace.
+ */
+function checkPolicySelector(m: Manifest, field: string, selector: Labels | undefined, ctx: Context, report: Report): void {
+  if (!selector || Object.keys(selector).length === 0) return;
+  const ns = namespaceOf(m);
+  const pods = ctx.index.pods.filter((p) => !p.platform);
+  if (ns === ROOT_NAMESPACE) {
+    if (pods.length > 0 && !pods.some((p) => selects(selector, p.labels))) report('ML0016', field, `${labelList(selector)} matches no workload in any namespace`);
+    return;
+  }
+  const here = pods.filter((p) => p.namespace === ns);
+  if (here.length > 0 && !here.some((p) => selects(selector, p.labels))) {
+    report('ML0016', field, `${labelList(selector)} matches no workload in ${ns}, so the policy applies to nothing`);
+  }
+}
+
+/** ML0014: principals `<trust domain>/ns/<ns>/sa/<name>` must name a ServiceAccount of a namespace the input holds. */
+function checkPrincipals(m: Manifest, ctx: Context, report: Report): void {
   (m.spec?.rules ?? []).forEach((rule: { from?: Array<{ source?: { principals?: string[] } }> }, i: number) => {
-    (rule.from ?? []).forEach((from, j) => {
-      (from.source?.principals ?? []).forEach((principal, k) => {
+    (rule?.from ?? []).forEach((from, j) => {
+      (from?.source?.principals ?? []).forEach((principal, k) => {
         const parts = /^[^/]+\/ns\/([^/*]+)\/sa\/([^/*]+)$/.exec(principal);
         if (!parts) return;
         const [, ns, account] = parts;
-        if (account === 'default' || !index.usedNamespaces.has(ns) || index.serviceAccounts.has(`${ns}/${account}`) || PLATFORM_ACCOUNTS.has(`${ns}/${account}`)) return;
-        report('IST0101', `spec.rules[${i}].from[${j}].source.principals[${k}]`, `${principal} names ServiceAccount ${account}, which is not defined in ${ns}, so the rule matches no caller`);
+        if (account === 'default' || !ctx.index.usedNamespaces.has(ns) || ctx.index.serviceAccounts.has(`${ns}/${account}`) || PLATFORM_ACCOUNTS.has(`${ns}/${account}`)) return;
+        report('ML0014', `spec.rules[${i}].from[${j}].source.principals[${k}]`, `${principal} names ServiceAccount ${account}, which is not defined in ${ns}, so the rule matches no caller`);
       });
     });
   });
 }
+

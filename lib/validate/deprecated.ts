@@ -11,7 +11,6 @@ const DEPRECATED: ReadonlyArray<{ readonly kind: string; readonly path: string; 
   { kind: 'VirtualService', path: 'http.mirrorPercent', use: 'mirrorPercentage.value' },
   { kind: 'VirtualService', path: 'http.mirror_percent', use: 'mirrorPercentage.value' },
   { kind: 'VirtualService', path: 'corsPolicy.allowOrigin', use: 'corsPolicy.allowOrigins' },
-  { kind: 'VirtualService', path: 'fault.delay.percent', use: 'fault.delay.percentage.value' },
   { kind: 'VirtualService', path: 'fault.abort.percent', use: 'fault.abort.percentage.value' },
   { kind: 'VirtualService', path: 'http.appendHeaders', use: 'headers.request.add' },
   { kind: 'VirtualService', path: 'http.appendRequestHeaders', use: 'headers.request.add' },
@@ -20,6 +19,32 @@ const DEPRECATED: ReadonlyArray<{ readonly kind: string; readonly path: string; 
   { kind: 'VirtualService', path: 'http.removeResponseHeaders', use: 'headers.response.remove' },
   { kind: 'VirtualService', path: 'match.sni_hosts', use: 'match.sniHosts' },
 ];
+
+/**
+ * What Istio's deprecation analyzer reports as IST0002 (istio/istio
+ * pkg/config/analysis/analyzers/deprecation/deprecation.go): `fault.delay.percent` above 0 on an
+ * HTTP route, a Sidecar's `outboundTrafficPolicy.egressProxy` (ignored), and the CRD of a kind
+ * Istio removed (rbac.istio.io ClusterRbacConfig, RbacConfig, ServiceRole, ServiceRoleBinding).
+ */
+export function istioDeprecations(m: Manifest): Array<{ field: string; message: string }> {
+  const results: Array<{ field: string; message: string }> = [];
+  if (m.kind === 'VirtualService' && Array.isArray(m.spec?.http)) {
+    m.spec.http.forEach((route: { fault?: { delay?: { percent?: unknown } } }, i: number) => {
+      const percent = route?.fault?.delay?.percent;
+      if (typeof percent === 'number' && percent > 0) {
+        results.push({ field: `spec.http[${i}].fault.delay.percent`, message: 'is deprecated: use fault.delay.percentage.value' });
+      }
+    });
+  }
+  if (m.kind === 'Sidecar' && m.spec?.outboundTrafficPolicy?.egressProxy !== undefined && m.spec.outboundTrafficPolicy.egressProxy !== null) {
+    results.push({ field: 'spec.outboundTrafficPolicy.egressProxy', message: 'is ignored by Istio: route traffic to an egress gateway with a VirtualService instead' });
+  }
+  if (m.kind === 'CustomResourceDefinition' && m.spec?.group === 'rbac.istio.io' &&
+      ['ClusterRbacConfig', 'RbacConfig', 'ServiceRole', 'ServiceRoleBinding'].includes(m.spec?.names?.kind)) {
+    results.push({ field: 'spec.names.kind', message: `custom resource type rbac.istio.io ${m.spec.names.kind} was removed in Istio 1.6: use AuthorizationPolicy` });
+  }
+  return results;
+}
 
 /** Values Istio renamed: the old spelling is rejected or ignored depending on the version. */
 const RENAMED_VALUES: ReadonlyArray<{ readonly kind: string; readonly path: string; readonly value: string; readonly use: string }> = [

@@ -1,0 +1,515 @@
+/**
+ * One reading of a set of manifests, the way istiod and Istio's analyzers read them: hosts,
+ * namespaces, `exportTo`, selectors, gateways and the services a host names. `npm run check`
+ * (lib/validate) resolves every reference through it; the routing preview (lib/explain) and
+ * the traffic pictures (lib/output/diagram.ts) are meant to, so that no two readers of one
+ * file can disagree.
+ *
+ * Build it once per set of manifests (`new MeshIndex(objects)`): every map is filled in the
+ * constructor, and every lookup after that is a map read or a scan of one namespace.
+ *
+ * What it resolves, and the Istio source it follows (istio/istio, tag 1.30.3):
+ * - a host written in an object: {@link qualifyHost} (pkg/config/analysis/analyzers/util/hosts.go
+ *   ConvertHostToFQDN: only a name without a dot and not starting with `*` is short);
+ * - which Service or ServiceEntry a host names, seen from a namespace: {@link MeshIndex.findHost}
+ *   (util/service_lookup.go GetDestinationHost), and every one a host pattern covers:
+ *   {@link MeshIndex.servicesFor};
+ * - `exportTo` of ServiceEntries, VirtualServices, DestinationRules and of Services (annotation
+ *   `networking.istio.io/exportTo`): {@link exportToOf}, {@link isExportedTo};
+ * - the pods the cluster runs: Pods, and the pods of Deployments and other controllers (one
+ *   per template, as injected: see {@link PodView}); selectors over them: {@link MeshIndex.podsSelected};
+ * - a VirtualService's `gateways` entries (`name`, `ns/name`, `mesh`): {@link MeshIndex.gatewayRefs};
+ *   a Gateway's server hosts (`host`, `ns/host`, `./host`, `*\/host`): {@link gatewayHostsFor};
+ * - the ports a Gateway's pods are reachable on, through the Services that select them:
+ *   {@link MeshIndex.gatewayServicePorts}.
+ */
+import { CLUSTER_SCOPED, Manifest } from '../validate/manifest';
+import { qualifyHost, selects, sidecarInjected } from './resolve';
+
+export { qualifyHost, selects } from './resolve';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** Istio's root namespace (the default mesh config's `rootNamespace`), where the gateways run. */
+export const ROOT_NAMESPACE = 'istio-system';
+
+/** Where kubectl puts an object whose manifest names no namespace (its usual current namespace). */
+export const DEFAULT_NAMESPACE = 'default';
+
+/** The `gateways` entry that means the sidecars of the mesh. */
+export const MESH_GATEWAY = 'mesh';
+
+/**
+ * Namespaces `istioctl analyze` drops from its input before analysing (kube-system and the like):
+ * istio/istio pkg/kube/inject/initializer.go IgnoredNamespaces, applied in
+ * pkg/config/analysis/local/istiod_analyze.go.
+ */
+export const IGNORED_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']);
+
+/** The namespace an object lands in ('' for cluster-scoped kinds). */
+export function namespaceOf(m: Manifest): string {
+  return CLUSTER_SCOPED.has(m.kind) ? '' : m.metadata?.namespace ?? DEFAULT_NAMESPACE;
+}
+
+/**
+ * The `exportTo` list of an object as written: `spec.exportTo` of ServiceEntries,
+ * VirtualServices and DestinationRules, the comma-separated `networking.istio.io/exportTo`
+ * annotation of a Service. Empty means exported to every namespace.
+ */
+export function exportToOf(m: Manifest): readonly string[] {
+  if (m.kind === 'Service') {
+    const annotation = m.metadata?.annotations?.['networking.istio.io/exportTo'];
+    return annotation ? annotation.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+  }
+  return Array.isArray(m.spec?.exportTo) ? m.spec.exportTo : [];
+}
+
+/**
+ * Whether an object of `ownNamespace` with this `exportTo` is visible in `namespace`:
+ * empty or `*` is everywhere, `.` its own namespace, anything else that namespace.
+ */
+export function isExportedTo(exportTo: readonly string[], ownNamespace: string, namespace: string): boolean {
+  if (exportTo.length === 0) return true;
+  return exportTo.some((e) => e === '*' || (e === '.' ? ownNamespace : e) === namespace);
+}
+
+/**
+ * Whether host pattern `a` and `b` overlap, either side possibly a wildcard (`*.example.com`,
+ * `*`): istio/istio pkg/config/host/name.go Name.Matches.
+ */
+export function hostMatches(a: string, b: string): boolean {
+  const aWild = a.startsWith('*');
+  const bWild = b.startsWith('*');
+  if (aWild && bWild) return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  if (aWild) return b.endsWith(a.slice(1));
+  if (bWild) return a.endsWith(b.slice(1));
+  return a === b;
+}
+
+/**
+ * A Service or ServiceEntry host resolved to a name Istio compares: `name.ns.svc.cluster.local`
+ * for a Kubernetes Service host, else as written. (util/hosts.go GetResourceNameFromHost
+ * is what pairs a destination with a DestinationRule subset: see {@link MeshIndex.subsetsOf}.)
+ */
+function resourceKey(host: string, namespace: string): string {
+  const fqdn = /^(.+)\.(.+)\.svc\.cluster\.local$/.exec(host);
+  return fqdn ? `${fqdn[2]}/${fqdn[1]}` : `${namespace}/${host}`;
+}
+
+/**
+ * The hosts of a Gateway as a VirtualService of `vsNamespace` sees them: `./host` is the
+ * Gateway's own namespace, `*\/host` any namespace, `ns/host` only `ns`, a bare host any
+ * namespace; hosts for other namespaces are left out.
+ * @see istio/istio pkg/config/analysis/analyzers/virtualservice/gateways.go sanitizeServerHostNamespace
+ * and pkg/config/host/names.go NamesForNamespace.
+ */
+export function gatewayHostsFor(gateway: Manifest, vsNamespace: string): string[] {
+  const gatewayNs = namespaceOf(gateway);
+  const hosts: string[] = [];
+  for (const server of gateway.spec?.servers ?? []) {
+    for (const h of (server?.hosts ?? []) as string[]) {
+      const slash = h.indexOf('/');
+      if (slash < 0) {
+        hosts.push(h);
+        continue;
+      }
+      const ns = h.slice(0, slash);
+      const name = h.slice(slash + 1);
+      if (ns === '*' || (ns === '.' ? gatewayNs : ns) === vsNamespace) hosts.push(name);
+    }
+  }
+  return hosts;
+}
+
+/** A port of a Service or ServiceEntry. */
+export interface PortView {
+  readonly number: number;
+  readonly name?: string;
+  /** Kubernetes `protocol` (TCP, UDP) of a Service port, or the ServiceEntry port's protocol. */
+  readonly protocol?: string;
+  /** A Service port's `targetPort`, as written. */
+  readonly targetPort?: number | string;
+}
+
+/** A Kubernetes Service or a ServiceEntry host that a host names. */
+export interface HostTarget {
+  readonly kind: 'Service' | 'ServiceEntry';
+  readonly object: Manifest;
+  /** The host the object registers (`name.ns.svc.cluster.local`, `api.example.com`, `*.example.com`). */
+  readonly host: string;
+  readonly ports: readonly PortView[];
+  /** A ServiceEntry's `workloadSelector.labels` (a Kubernetes Service has none here, as in Istio's analyzers). */
+  readonly workloadSelector?: Labels;
+  /** A Kubernetes Service's `spec.selector`. */
+  readonly selector?: Labels;
+  /** True for the objects of the platform the index assumes (see {@link PLATFORM}). */
+  readonly platform: boolean;
+}
+
+/**
+ * A pod the cluster runs: a Pod object, or the pod a Deployment, StatefulSet, DaemonSet,
+ * ReplicaSet, Job or CronJob makes from its template (one per template: replicas are alike).
+ */
+export interface PodView {
+  /** The object it comes from. */
+  readonly source: Manifest;
+  readonly namespace: string;
+  /** Path of the pod spec within the source object (`spec`, `spec.template.spec`, ...). */
+  readonly podPath: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly spec: any;
+  /**
+   * Whether it runs a sidecar: an `istio-proxy` container with an image, or the injector's decision
+   * (its own `sidecar.istio.io/inject`, else its namespace's `istio-injection` / `istio.io/rev` label).
+   * Istio's analyzers count such a pod as in the mesh (util/in_mesh.go PodInMesh).
+   */
+  readonly sidecar: boolean;
+  /** Whether it is captured by ztunnel: annotation `ambient.istio.io/redirection: enabled`, or an ambient namespace without a sidecar. */
+  readonly ambient: boolean;
+  /** True for the platform's gateway pod the index assumes. */
+  readonly platform: boolean;
+}
+
+/**
+ * What the index assumes the cluster has beyond the input:
+ * - the ingress gateway `istioctl analyze --use-kube=false` adds (istio/istio
+ *   pkg/config/analysis/local/defaults.go): a pod labelled `istio: ingressgateway` in istio-system
+ *   and the Service `istio-ingressgateway` with ports 80, 443, 31400 and 15443, each its own target;
+ * - the egress gateway of Istio's demo profile, which istioctl does not add: pods labelled
+ *   `app: istio-egressgateway, istio: egressgateway` and their Service `istio-egressgateway`
+ *   (80 -> 8080, 443 -> 8443). To compare with istioctl, give it these two objects.
+ */
+export const PLATFORM: readonly Manifest[] = [
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'istio-ingressgateway-dummypod', namespace: ROOT_NAMESPACE, labels: { istio: 'ingressgateway' } },
+    spec: { containers: [{ name: 'istio-proxy' }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'istio-ingressgateway', namespace: ROOT_NAMESPACE },
+    spec: {
+      selector: { istio: 'ingressgateway' },
+      ports: [['http2', 80], ['https', 443], ['tcp', 31400], ['tls', 15443]].map(([name, port]) => ({ name, port, protocol: 'TCP', targetPort: port })),
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'istio-egressgateway', namespace: ROOT_NAMESPACE, labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
+    spec: { containers: [{ name: 'istio-proxy' }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'istio-egressgateway', namespace: ROOT_NAMESPACE, labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
+    spec: {
+      selector: { app: 'istio-egressgateway', istio: 'egressgateway' },
+      ports: [{ name: 'http2', port: 80, protocol: 'TCP', targetPort: 8080 }, { name: 'https', port: 443, protocol: 'TCP', targetPort: 8443 }],
+    },
+  },
+];
+
+const CONTROLLERS: Readonly<Record<string, string>> = {
+  Pod: 'spec',
+  Deployment: 'spec.template.spec',
+  StatefulSet: 'spec.template.spec',
+  DaemonSet: 'spec.template.spec',
+  ReplicaSet: 'spec.template.spec',
+  Job: 'spec.template.spec',
+  CronJob: 'spec.jobTemplate.spec.template.spec',
+};
+
+/** Whether a namespace runs in ambient mode (istio/istio pkg/config/analysis/analyzers/util/in_mesh.go NamespaceInAmbientMode). */
+export function isAmbientNamespace(namespace: Manifest | undefined): boolean {
+  const labels = namespace?.metadata?.labels ?? {};
+  if (labels['istio-injection'] === 'enabled' || (labels['istio.io/rev'] ?? '') !== '') return false;
+  return labels['istio.io/dataplane-mode'] === 'ambient';
+}
+
+export interface MeshIndexOptions {
+  /** Add the {@link PLATFORM} objects istioctl assumes. @default true */
+  readonly platform?: boolean;
+}
+
+/** A `gateways` entry of a VirtualService, resolved. */
+export interface GatewayRef {
+  /** The entry as written. */
+  readonly ref: string;
+  /** Its index in `spec.gateways` (-1 for the implied `mesh`). */
+  readonly index: number;
+  /** `mesh`, or the Gateway's `namespace/name`. */
+  readonly key: string;
+  /** The Gateway, when the set has it. */
+  readonly gateway?: Manifest;
+}
+
+/** Every object of a set of manifests, indexed the way istiod reads them. */
+export class MeshIndex {
+  /** The input objects, without the platform ones. */
+  public readonly objects: readonly Manifest[];
+  /** Namespace objects by name. */
+  public readonly namespaces = new Map<string, Manifest>();
+  /** Kubernetes Services by FQDN (`name.ns.svc.cluster.local`), platform ones included. */
+  public readonly services = new Map<string, Manifest>();
+  public readonly serviceEntries: Manifest[] = [];
+  public readonly virtualServices: Manifest[] = [];
+  public readonly destinationRules: Manifest[] = [];
+  /** Gateways by `namespace/name`. */
+  public readonly gateways = new Map<string, Manifest>();
+  /** ServiceAccounts as `namespace/name`. */
+  public readonly serviceAccounts = new Set<string>();
+  /** Every pod, platform ones included. */
+  public readonly pods: PodView[] = [];
+  /** Namespaces any input object lives in. */
+  public readonly usedNamespaces = new Set<string>();
+  /**
+   * Istio's table of hosts by visibility (util/service_lookup.go InitServiceEntryHostMap):
+   * `scope/host` where scope is `*` or a namespace. Later objects replace earlier ones.
+   */
+  private readonly scopedHosts = new Map<string, HostTarget>();
+  private readonly wildcardHosts: Array<{ scope: string; target: HostTarget }> = [];
+  private readonly podsByNamespace = new Map<string, PodView[]>();
+  private readonly podsBySource = new Map<Manifest, PodView>();
+  /** Pods by one of their labels, `key=value`: a selector starts from the pods of its rarest pair. */
+  private readonly podsByLabel = new Map<string, PodView[]>();
+  /** Subset names by `namespace/name` of the DestinationRule host (util/hosts.go GetResourceNameFromHost). */
+  private readonly subsets = new Map<string, Map<string, Manifest>>();
+
+  public constructor(objects: readonly Manifest[], options: MeshIndexOptions = {}) {
+    this.objects = objects;
+    const platform = options.platform ?? true ? PLATFORM : [];
+    const all = [...platform, ...objects];
+    const isPlatform = new Set(platform);
+    for (const m of all) {
+      if (!m?.metadata || typeof m.kind !== 'string') continue;
+      if (m.kind === 'Namespace') this.namespaces.set(m.metadata.name, m);
+    }
+    for (const m of all) {
+      if (!m?.metadata || typeof m.kind !== 'string') continue;
+      const ns = namespaceOf(m);
+      if (!isPlatform.has(m)) this.usedNamespaces.add(ns);
+      switch (m.kind) {
+        case 'Service': this.addService(m, isPlatform.has(m)); break;
+        case 'ServiceEntry': this.serviceEntries.push(m); this.addServiceEntry(m); break;
+        case 'VirtualService': this.virtualServices.push(m); break;
+        case 'DestinationRule': this.addDestinationRule(m); break;
+        case 'Gateway': this.gateways.set(`${ns}/${m.metadata.name}`, m); break;
+        case 'ServiceAccount': this.serviceAccounts.add(`${ns}/${m.metadata.name}`); break;
+        default: {
+          const pod = this.podOf(m, isPlatform.has(m));
+          if (pod) {
+            this.pods.push(pod);
+            this.podsBySource.set(m, pod);
+            const inNamespace = this.podsByNamespace.get(ns) ?? [];
+            inNamespace.push(pod);
+            this.podsByNamespace.set(ns, inNamespace);
+            for (const [k, v] of Object.entries(pod.labels)) {
+              const label = `${k}=${v}`;
+              const withLabel = this.podsByLabel.get(label) ?? [];
+              withLabel.push(pod);
+              this.podsByLabel.set(label, withLabel);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private addScoped(scope: string, target: HostTarget): void {
+    this.scopedHosts.set(`${scope}/${target.host}`, target);
+    if (target.host.startsWith('*')) this.wildcardHosts.push({ scope, target });
+  }
+
+  private addServiceEntry(m: Manifest): void {
+    const ns = namespaceOf(m);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const ports: PortView[] = (m.spec?.ports ?? []).map((p: any) => ({ number: p?.number, name: p?.name, protocol: p?.protocol, targetPort: p?.targetPort }));
+    const exportTo = exportToOf(m);
+    for (const host of (m.spec?.hosts ?? []) as string[]) {
+      if (typeof host !== 'string') continue;
+      const target: HostTarget = { kind: 'ServiceEntry', object: m, host: qualifyHost(host, ns), ports, workloadSelector: m.spec?.workloadSelector?.labels, platform: false };
+      // util/service_lookup.go InitServiceEntryHostMap: `*` wins over any other entry.
+      if (exportTo.length === 0 || exportTo.includes('*')) {
+        this.addScoped('*', target);
+        continue;
+      }
+      for (const e of exportTo) this.addScoped(e === '.' ? ns : e, target);
+    }
+  }
+
+  private addService(m: Manifest, platform: boolean): void {
+    const ns = namespaceOf(m);
+    const host = qualifyHost(m.metadata.name, ns);
+    this.services.set(host, m);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const ports: PortView[] = (m.spec?.ports ?? []).map((p: any) => ({ number: p?.port, name: p?.name, protocol: p?.protocol, targetPort: p?.targetPort }));
+    const target: HostTarget = { kind: 'Service', object: m, host, ports, selector: m.spec?.selector, platform };
+    const exportTo = exportToOf(m);
+    for (const scope of exportTo.length === 0 ? ['*'] : exportTo) this.addScoped(scope === '.' ? ns : scope, target);
+  }
+
+  private addDestinationRule(m: Manifest): void {
+    this.destinationRules.push(m);
+    const key = resourceKey(m.spec?.host ?? '', namespaceOf(m));
+    const names = this.subsets.get(key) ?? new Map<string, Manifest>();
+    for (const s of m.spec?.subsets ?? []) if (typeof s?.name === 'string') names.set(s.name, m);
+    this.subsets.set(key, names);
+  }
+
+  private podOf(m: Manifest, platform: boolean): PodView | undefined {
+    const podPath = CONTROLLERS[m.kind];
+    if (!podPath) return undefined;
+    const template = m.kind === 'Pod' ? m : podPath.split('.').slice(0, -1).reduce((o: any, k) => o?.[k], m); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const labels: Labels = template?.metadata?.labels ?? {};
+    const annotations: Labels = template?.metadata?.annotations ?? {};
+    const spec = template?.spec;
+    const namespace = namespaceOf(m);
+    const nsObject = this.namespaces.get(namespace);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const containers: any[] = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+    // util/in_mesh.go hasIstioProxy: a proxy container counts only with an image.
+    const sidecar = containers.some((c) => c?.name === 'istio-proxy' && Boolean(c?.image)) ||
+      sidecarInjected(nsObject && (nsObject.metadata.labels ?? {}), labels, annotations) === true;
+    const ambient = annotations['ambient.istio.io/redirection'] === 'enabled' || (m.kind !== 'Pod' && !sidecar && isAmbientNamespace(nsObject));
+    return { source: m, namespace, podPath, labels, annotations, spec, sidecar, ambient, platform };
+  }
+
+  /** The Namespace object of `name`, if the set (or the platform) has it. */
+  public namespace(name: string): Manifest | undefined {
+    return this.namespaces.get(name);
+  }
+
+  /** The pod an object (a Pod, or a Deployment or other controller) runs, if it runs one. */
+  public podFor(source: Manifest): PodView | undefined {
+    return this.podsBySource.get(source);
+  }
+
+  /** Pods of `namespace`. */
+  public podsIn(namespace: string): readonly PodView[] {
+    return this.podsByNamespace.get(namespace) ?? [];
+  }
+
+  /**
+   * Pods whose labels hold every pair of `selector` (an empty selector selects every pod, as a
+   * Kubernetes label selector does), in `namespace`, or in every namespace when it is undefined.
+   */
+  public podsSelected(selector: Labels | undefined, namespace?: string): PodView[] {
+    const pairs = Object.entries(selector ?? {});
+    let pods: readonly PodView[] = namespace === undefined ? this.pods : this.podsIn(namespace);
+    for (const [k, v] of pairs) {
+      const withLabel = this.podsByLabel.get(`${k}=${v}`) ?? [];
+      if (withLabel.length < pods.length) pods = withLabel;
+    }
+    return pods.filter((p) => (namespace === undefined || p.namespace === namespace) && selects(selector, p.labels));
+  }
+
+  /** Kubernetes Services of the pod's namespace whose selector selects it (a Service without selector selects every pod, as in gateway/gateway.go). */
+  public servicesSelecting(pod: PodView): Manifest[] {
+    return [...this.services.values()].filter((s) => namespaceOf(s) === pod.namespace && selects(s.spec?.selector, pod.labels));
+  }
+
+  /**
+   * The Service or ServiceEntry a host written in an object of `namespace` names, as Istio's
+   * analyzers look it up (util/service_lookup.go GetDestinationHost): first a host visible
+   * everywhere, then one visible in the namespaces of `exportTo` (the referring object's own,
+   * empty meaning its namespace), then a wildcard ServiceEntry host visible in `namespace`.
+   */
+  public findHost(host: string, namespace: string, exportTo: readonly string[] = []): HostTarget | undefined {
+    const fqdn = qualifyHost(host, namespace);
+    const all = this.scopedHosts.get(`*/${fqdn}`);
+    if (all) return all;
+    for (const scope of exportTo.length === 0 ? [namespace] : exportTo.map((e) => (e === '.' ? namespace : e))) {
+      const scoped = this.scopedHosts.get(`${scope}/${fqdn}`);
+      if (scoped) return scoped;
+    }
+    const bare = host.startsWith('*') ? host.slice(1) : host;
+    for (const { scope, target } of this.wildcardHosts) {
+      if (scope !== '*' && scope !== namespace) continue;
+      if (bare.endsWith(target.host.slice(1))) return target;
+    }
+    return undefined;
+  }
+
+  /**
+   * Every Service and ServiceEntry host a host pattern (possibly a wildcard) written in an object
+   * of `namespace` covers, among those visible in `namespace`, most specific first.
+   */
+  public servicesFor(host: string, namespace: string): HostTarget[] {
+    const fqdn = qualifyHost(host, namespace);
+    const seen = new Set<HostTarget>();
+    for (const [key, target] of this.scopedHosts) {
+      const scope = key.slice(0, key.indexOf('/'));
+      if ((scope === '*' || scope === namespace) && hostMatches(fqdn, target.host)) seen.add(target);
+    }
+    return [...seen].sort((a, b) => (a.host.includes('*') ? 1 : 0) - (b.host.includes('*') ? 1 : 0) || b.host.length - a.host.length);
+  }
+
+  /**
+   * The DestinationRule subsets a destination host of an object in `namespace` can name, by
+   * subset name, whatever namespace or host form the DestinationRule used (util/hosts.go
+   * GetResourceNameFromHost, as virtualservice/destinationrules.go pairs them).
+   */
+  public subsetsOf(host: string, namespace: string): ReadonlyMap<string, Manifest> {
+    return this.subsets.get(resourceKey(host, namespace)) ?? new Map();
+  }
+
+  /**
+   * The `gateways` of a VirtualService, resolved: `mesh`, `name` (the VirtualService's
+   * namespace) or `ns/name`; none written means `mesh` (virtualservice/gateways.go).
+   */
+  public gatewayRefs(vs: Manifest): GatewayRef[] {
+    const ns = namespaceOf(vs);
+    const written: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
+    if (written.length === 0) return [{ ref: MESH_GATEWAY, index: -1, key: MESH_GATEWAY }];
+    return written.map((ref, index) => {
+      if (ref === MESH_GATEWAY) return { ref, index, key: MESH_GATEWAY };
+      const key = ref.includes('/') ? ref : `${ns}/${ref}`;
+      return { ref, index, key, gateway: this.gateways.get(key) };
+    });
+  }
+
+  /** Whether a VirtualService is bound to the sidecars (`mesh`, or no `gateways`). */
+  public isMeshBound(vs: Manifest): boolean {
+    return this.gatewayRefs(vs).some((g) => g.key === MESH_GATEWAY);
+  }
+
+  /**
+   * Whether the Gateway `key` (`namespace/name`) serves any of `hosts` of a VirtualService in
+   * `vsNamespace` (virtualservice/gateways.go vsHostInGateway). False for a Gateway not in the set.
+   */
+  public gatewayServes(key: string, hosts: readonly string[], vsNamespace: string): boolean {
+    const gateway = this.gateways.get(key);
+    if (!gateway) return false;
+    const served = gatewayHostsFor(gateway, vsNamespace);
+    return served.some((g) => hosts.some((h) => hostMatches(g, h)));
+  }
+
+  /**
+   * The pods a Gateway's selector selects (any namespace; an empty selector selects every pod),
+   * and the ports they are reachable on through the Services of their namespace that select
+   * them: each port's target port and the port itself, for ports written `protocol: TCP`
+   * (gateway/gateway.go).
+   */
+  public gatewayServicePorts(gateway: Manifest): { readonly pods: readonly PodView[]; readonly ports: ReadonlySet<number> } {
+    const pods = this.podsSelected(gateway.spec?.selector ?? {});
+    const ports = new Set<number>();
+    for (const pod of pods) {
+      for (const service of this.servicesSelecting(pod)) {
+        for (const p of service.spec?.ports ?? []) {
+          // Istio's analyzer counts only ports whose protocol says TCP: on files, where the API
+          // server has not defaulted it, a port without `protocol` does not count.
+          if (p?.protocol !== 'TCP') continue;
+          if (typeof p.targetPort === 'number' && p.targetPort !== 0) ports.add(p.targetPort);
+          else if (typeof p.targetPort === 'string' && /^\d+$/.test(p.targetPort)) ports.add(Number(p.targetPort));
+          if (typeof p.port === 'number') ports.add(p.port);
+        }
+      }
+    }
+    return { pods, ports };
+  }
+}
