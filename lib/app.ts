@@ -1,9 +1,15 @@
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { IstioObject } from '../imports/istio';
 import { LABS, LabDefinition } from './labs';
 import { LabOptions } from './labs/options';
-import { DEFER_WORKLOADS, MeshLab } from './mesh/lab';
-import { PlatformProps } from './platform/platform';
+import { withoutGraphChecks } from './mesh/checks';
+import { MeshLab } from './mesh/lab';
+import { DEFER_WORKLOADS, resetScenarios, routingTouched, wasChanged } from './mesh/step-state';
+import { Platform, PlatformProps } from './platform/platform';
 import { AppliedScenario, ScenarioSelection, applyPreset, resolveSelection } from './scenarios/engine';
+import { Scenario } from './scenarios/scenario';
+import { Manifest } from './validate/manifest';
 
 /** The name `--lab` takes for the Istio platform, which is written beside the labs. */
 export const PLATFORM = 'platform';
@@ -11,10 +17,11 @@ export const PLATFORM = 'platform';
 export interface MeshlabProps {
   /** Labs to build, and `platform`; in the order of LABS. @default every lab and the platform */
   readonly targets?: readonly string[];
-  /** Options per lab name. */
+  /** Options per lab name. @default none */
   readonly labOptions?: Readonly<Record<string, LabOptions>>;
   /** Scenarios switched on, per lab name. @default none */
   readonly scenarios?: Readonly<Record<string, ScenarioSelection>>;
+  /** @default the platform's defaults */
   readonly platform?: PlatformProps;
   /** The output folder as given (`--out`), which the guides' and step files' commands name. @default 'dist' */
   readonly outDir?: string;
@@ -43,4 +50,91 @@ export function buildLab(definition: LabDefinition, options?: LabOptions, select
 /** The lab definitions to build for `targets`, in the order of LABS. */
 export function selectedLabs(targets?: readonly string[]): LabDefinition[] {
   return LABS.filter((l) => targets === undefined || targets.includes(l.name));
+}
+
+/** One tutorial step as the lab layer built it: a lab's state after one scenario, alone on the plain lab. */
+export interface StepBuild {
+  readonly applied: AppliedScenario;
+  /**
+   * The objects the scenario may have changed or added, in creation order: the Istio objects
+   * of the services and gateways it touched, its own objects, and objects it changed after
+   * they were built (scaled Deployments). Every other object is the plain lab's.
+   */
+  readonly objects: readonly Manifest[];
+  /** What the constructs' own validations said about the lab with this step, by construct path. */
+  readonly problems: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+}
+
+/** One lab as meshlab writes it: its base, the plain lab, and every step it offers. */
+export interface LabModel {
+  readonly definition: LabDefinition;
+  /** The lab with the scenarios switched on for its base. */
+  readonly base: LabBuild;
+  /** The lab without scenarios (the base itself when none is switched on). */
+  readonly plain: MeshLab;
+  readonly steps: readonly StepBuild[];
+}
+
+/** Everything `npm run synth` writes, as the model: the labs with their steps, and the platform. */
+export interface MeshlabModel {
+  readonly props: MeshlabProps;
+  readonly labs: readonly LabModel[];
+  readonly platform?: Platform;
+}
+
+/**
+ * Builds the model the output layer renders: per lab its base, its plain form and each step
+ * (command line -> labs and scenarios -> output; the output layer never builds a lab).
+ */
+export function buildModel(props: MeshlabProps = {}): MeshlabModel {
+  const labs = selectedLabs(props.targets).map((definition): LabModel => {
+    const options = props.labOptions?.[definition.name];
+    const selection = props.scenarios?.[definition.name] ?? { scenarios: [] };
+    const base = buildLab(definition, options, selection);
+    const plain = base.applied.length === 0 ? base.lab : buildLab(definition, options).lab;
+    const own = (name: string) => Object.fromEntries(Object.entries(selection.set ?? {}).filter(([k]) => k.startsWith(`${name}.`)));
+    return { definition, base, plain, steps: buildSteps(definition, options, own) };
+  });
+  const platform = props.targets === undefined || props.targets.includes(PLATFORM) ? new Platform(new App({ outdir: 'unused' }), props.platform) : undefined;
+  return { props, labs, platform };
+}
+
+/**
+ * Objects a scenario can have changed: the Istio objects of the services and gateways it
+ * touched, its own objects, and objects marked changed (scaled Deployments). The Kubernetes
+ * objects of services and clients are otherwise the same in every step, so step labs do not
+ * build or serialize them again; a test compares this with a full build of every step.
+ */
+function mayChange(c: IConstruct, lab: MeshLab): boolean {
+  if (c instanceof ApiObject && wasChanged(lab, c)) return true;
+  for (let scope: IConstruct | undefined = c.node.scope; scope; scope = scope.node.scope) {
+    if (scope instanceof Scenario) return true;
+    const touched = routingTouched(lab, scope);
+    if (touched !== undefined) return c instanceof IstioObject && touched;
+  }
+  return c instanceof IstioObject;
+}
+
+/**
+ * Builds every step a lab offers on one lab that defers its workloads: each scenario is
+ * applied alone, its state read, then taken back out (about 4x cheaper than a fresh lab per
+ * step, `npm run bench`).
+ */
+export function buildSteps(definition: LabDefinition, options: LabOptions | undefined, setFor: (scenario: string) => Readonly<Record<string, string>>): StepBuild[] {
+  const { lab } = buildLab(definition, options, undefined, true);
+  const steps = definition.scenarios.map((preset): StepBuild => {
+    resetScenarios(lab);
+    const applied = applyPreset(lab, preset, setFor(preset.scenario.name));
+    const problems: Array<{ path: string; message: string }> = [];
+    const objects: Manifest[] = [];
+    withoutGraphChecks(() => {
+      for (const c of lab.node.findAll()) {
+        for (const message of c.node.validate()) problems.push({ path: c.node.path, message });
+        if (c instanceof ApiObject && mayChange(c, lab)) objects.push(c.toJson() as Manifest);
+      }
+    });
+    return { applied, objects, problems };
+  });
+  resetScenarios(lab);
+  return steps;
 }

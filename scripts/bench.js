@@ -66,6 +66,9 @@ for (const n of sizes) {
   check(`node scripts/check.js, ${n} services x 2 versions`, objectsIn(mesh), measure(process.execPath, () => ['scripts/check.js', mesh]));
 }
 fs.rmSync(scratch, { recursive: true, force: true });
+const stepRun = spawnSync(process.execPath, ['-e', "require('./scripts/bundle').runBundle('bench-steps')", String(runs)], { cwd: root, encoding: 'utf8' });
+if (stepRun.status !== 0) throw new Error(`bench-steps failed: ${stepRun.stderr}`);
+const stepTimes = JSON.parse(stepRun.stdout);
 
 const header = ['synthesis (whole process)', 'objects', 'median ms', 'min ms', 'max ms'];
 const checkHeader = ['offline analyzer (whole process)', ...header.slice(1)];
@@ -76,6 +79,8 @@ console.log(line(header));
 for (const r of rows) console.log(line(r));
 console.log(line(checkHeader));
 for (const r of checks) console.log(line(r));
+console.log(`steps of every lab (${stepTimes.steps}, in process, median ms): ${stepTimes.oneLab.toFixed(0)} built on one lab, `
+  + `${stepTimes.freshLab.toFixed(0)} with a fresh lab per step (x${(stepTimes.freshLab / stepTimes.oneLab).toFixed(1)})`);
 for (let i = 1; i < perService.length; i++) {
   const [[n0, t0], [n1, t1]] = [perService[i - 1], perService[i]];
   console.log(`${n0} -> ${n1} services (${(n1 / n0).toFixed(0)}x): time x${(t1 / t0).toFixed(2)}`);

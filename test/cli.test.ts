@@ -39,7 +39,7 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
     [['--lab', 'tutorial', '--scenario', 'retry', '--set', 'retry.attempts=-3'], 'meshlab: retry.attempts=-3: must be a whole number 0 or more'],
     [['--lab', 'tutorial', '--scenario', 'header-route', '--set', 'header-route.regex=(Safari'], 'meshlab: header-route: (Safari is not a valid RE2 regular expression (missing closing ): `(Safari`)'],
     [['--lab', 'tutorial', '--scenario', 'route', '--set', 'route.service=recomendation'], 'meshlab: route.service=recomendation: no such service in lab tutorial (services: customer, preference, egresshttpbin, egressgithub, recommendation)'],
-    [['--lab', 'tutorial', '--scenario', 'route,canary'], 'meshlab: scenarios route and canary both set the routes of recommendation; switch one of them off'],
+    [['--lab', 'tutorial', '--scenario', 'route,canary'], 'meshlab: scenarios tutorial/route and tutorial/canary both set the routes of recommendation; switch one of them off'],
     [['--outbound', 'DENY'], 'meshlab: --outbound DENY must be one of ALLOW_ANY, REGISTRY_ONLY'],
     [['--json'], 'meshlab: --json goes with --list'],
   ])('scenario input %j', expectRejected);

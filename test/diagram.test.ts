@@ -4,6 +4,7 @@ import { LABS } from '../lib/labs';
 import { generatedMesh } from '../lib/labs/generated';
 import { CallGraph, callGraph, mermaidText, trafficDiagram } from '../lib/output/diagram';
 import { render } from '../lib/output/render';
+import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { Manifest } from '../lib/validate/manifest';
 
@@ -305,7 +306,7 @@ describe('labels and ids', () => {
 });
 
 describe('the generated guides', () => {
-  const output = synthesizeOutput();
+  const output = synthesizeOutput(buildModel());
   const guide = (lab: string) => output.files.find((f) => f.path === `${lab}/README.md`)!.content;
   const blocks = (text: string) => [...text.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]);
   /** The text of a section, from its heading to the next heading of the same or a higher level. */
@@ -342,7 +343,7 @@ describe('the generated guides', () => {
   });
 
   test('switched-on scenarios show in the Traffic section; the steps still start from the plain lab', () => {
-    const text = synthesizeOutput({ targets: ['tutorial'], scenarios: { tutorial: { scenarios: ['canary'] } } }).files.find((f) => f.path === 'tutorial/README.md')!.content;
+    const text = synthesizeOutput(buildModel({ targets: ['tutorial'], scenarios: { tutorial: { scenarios: ['canary'] } } })).files.find((f) => f.path === 'tutorial/README.md')!.content;
     const traffic = parseDiagram(blocks(section(text, '## Traffic'))[0]);
     expect(edgesFrom(traffic, host(traffic, 'recommendation'))).toEqual([
       `--> 90% -> ${version(traffic, 'recommendation', 'v1').id}`,

@@ -4,12 +4,13 @@ import * as path from 'path';
 import { run } from '../lib/cli/run';
 import { LABS } from '../lib/labs';
 import { labFolder } from '../lib/output/steps';
+import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { DEMO_ISSUER } from '../lib/scenarios/catalog';
 import { Manifest } from '../lib/validate/manifest';
 import { Call, World, commandLines, commandsOf, guideSections, labObjects, parseUrl, parseYaml, revertBlock } from './support/guide-commands';
 
-const output = synthesizeOutput();
+const output = synthesizeOutput(buildModel());
 const guideOf = (lab: string, files = output.files) => files.find((f) => f.path === `${lab}/README.md`)!.content;
 const sectionOf = (lab: string, step: string, files = output.files) => guideSections(guideOf(lab, files)).find((s) => s.step === step)!.text;
 const labsWith = (scenario: string) => LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === scenario)).map((l) => l.name);
@@ -67,7 +68,7 @@ describe.each(LABS.map((l) => l.name))('guide of %s', (lab) => {
 });
 
 test('a guide written with --ingress-ip names the address the externalIPs line will find', () => {
-  const top = guideSections(guideOf('fft', synthesizeOutput({ targets: ['fft'], platform: { ingressExternalIPs: ['192.168.0.252'] } }).files))[0].text;
+  const top = guideSections(guideOf('fft', synthesizeOutput(buildModel({ targets: ['fft'], platform: { ingressExternalIPs: ['192.168.0.252'] } })).files))[0].text;
   expect(top).toContain('written with `--ingress-ip 192.168.0.252`, so b) gives `INGRESS_HOST=192.168.0.252`');
   expect(guideSections(guideOf('fft'))[0].text).not.toContain('--ingress-ip 1');
 });
@@ -103,7 +104,7 @@ describe('the command reader catches what the guides must not do', () => {
 });
 
 describe('guides written elsewhere with --out', () => {
-  const elsewhere = synthesizeOutput({ targets: ['tutorial', 'polyglot'], outDir: 'build/labs' });
+  const elsewhere = synthesizeOutput(buildModel({ targets: ['tutorial', 'polyglot'], outDir: 'build/labs' }));
 
   test.each(['tutorial', 'polyglot'])('%s: every command names the output folder, and only files it holds', (lab) => {
     const world = walk(lab, elsewhere.files, 'build/labs');
@@ -151,7 +152,7 @@ describe("a step's revert never deletes the lab's own objects", () => {
   });
 
   test.each(deleting)('%s %s, with the step on in the flags file', (lab, step) => {
-    const on = synthesizeOutput({ targets: [lab], scenarios: { [lab]: { scenarios: [step] } } });
+    const on = synthesizeOutput(buildModel({ targets: [lab], scenarios: { [lab]: { scenarios: [step] } } }));
     expect(on.findings).toEqual([]);
     // The lab's objects, and the certificate secrets its Gateways use.
     const base = new Set([
@@ -208,7 +209,7 @@ describe('timeout and retry steps show their effect with images that neither wai
   });
 
   test('a delay within the timeout is described as what it is: nothing times out', () => {
-    const on = synthesizeOutput({ targets: ['tutorial'], scenarios: { tutorial: { scenarios: ['timeout'], set: { 'timeout.timeout': '5s' } } } });
+    const on = synthesizeOutput(buildModel({ targets: ['tutorial'], scenarios: { tutorial: { scenarios: ['timeout'], set: { 'timeout.timeout': '5s' } } } }));
     expect(sectionOf('tutorial', 'timeout', on.files)).toContain('recommendation v2 now answers after 3s, within the 5s timeout, so nothing times out: set timeout.delay longer than timeout.timeout');
     expect(sectionOf('tutorial', 'timeout')).toContain('recommendation v2 now answers after 3s, longer than the 1s timeout');
   });

@@ -10,6 +10,7 @@ import { RETRY_CONDITIONS } from '../lib/istio/http';
 import { LABS, LAB_NAMES } from '../lib/labs';
 import { imageProblem } from '../lib/output/image';
 import { render } from '../lib/output/render';
+import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { applyPreset } from '../lib/scenarios/engine';
 import { find } from './support/synth';
@@ -131,13 +132,18 @@ describe('--registry and image references', () => {
     }
   });
 
-  test('synthesis refuses an image that is not a valid reference, naming the object and field', () => {
-    const synthesis = synthesizeOutput({ targets: ['tutorial'], labOptions: { tutorial: { images: { customer: 'Jimmy/Customer:v1' } } } });
+  test('an image override that is not a valid reference is refused where it arrives, naming the version', () => {
+    expect(() => buildModel({ targets: ['tutorial'], labOptions: { tutorial: { images: { customer: 'Jimmy/Customer:v1' } } } }))
+      .toThrow('image Jimmy/Customer:v1 of customer v1 is not a valid image reference ([registry[:port]/]path[:tag][@digest], path lower-case)');
+  });
+
+  test('synthesis refuses a client image that is not a valid reference, naming the object and field', () => {
+    const synthesis = synthesizeOutput(buildModel({ targets: ['flask'], labOptions: { flask: { images: { sleep: 'Dustise/Sleep' } } } }));
     expect(synthesis.findings).toContainEqual(expect.objectContaining({
       code: 'ML0011',
-      object: 'Deployment istio-tutorial/customer',
+      object: 'Deployment istio-app/sleep',
       field: 'spec.template.spec.containers[0].image',
-      message: 'image Jimmy/Customer:v1 is not a valid image reference ([registry[:port]/]path[:tag][@digest], path lower-case)',
+      message: 'image Dustise/Sleep is not a valid image reference ([registry[:port]/]path[:tag][@digest], path lower-case)',
     }));
   });
 

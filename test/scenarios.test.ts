@@ -2,13 +2,14 @@ import { parseAllDocuments } from 'yaml';
 import { buildLab } from '../lib/app';
 import { LABS } from '../lib/labs';
 import { render } from '../lib/output/render';
+import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { checkManifests } from '../lib/validate/check';
 import { Manifest } from '../lib/validate/manifest';
 import { find } from './support/synth';
 
 const ALL_STEPS = LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const));
-const output = synthesizeOutput();
+const output = synthesizeOutput(buildModel());
 const fileOf = (path: string) => output.files.find((f) => f.path === path);
 const parse = (content: string) => parseAllDocuments(content).map((d) => d.toJSON() as Manifest).filter(Boolean);
 
@@ -265,10 +266,10 @@ describe('composition', () => {
   });
 
   test.each([
-    [['route', 'canary'], 'scenarios route and canary both set the routes of recommendation; switch one of them off'],
-    [['mirror', 'route'], 'scenarios route and mirror both set the routes of recommendation; switch one of them off'],
-    [['circuit-breaker', 'outlier-detection'], 'scenarios circuit-breaker and outlier-detection both set the traffic policy outlierDetection of recommendation; switch one of them off'],
-    [['load-balancer', 'outlier-detection'], 'scenarios load-balancer and outlier-detection both set the traffic policy loadBalancer of recommendation; switch one of them off'],
+    [['route', 'canary'], 'scenarios tutorial/route and tutorial/canary both set the routes of recommendation; switch one of them off'],
+    [['mirror', 'route'], 'scenarios tutorial/route and tutorial/mirror both set the routes of recommendation; switch one of them off'],
+    [['circuit-breaker', 'outlier-detection'], 'scenarios tutorial/circuit-breaker and tutorial/outlier-detection both set the traffic policy outlierDetection of recommendation; switch one of them off'],
+    [['load-balancer', 'outlier-detection'], 'scenarios tutorial/load-balancer and tutorial/outlier-detection both set the traffic policy loadBalancer of recommendation; switch one of them off'],
   ])('%j contradict each other', (scenarios, message) => {
     const definition = LABS.find((l) => l.name === 'tutorial')!;
     expect(() => buildLab(definition, undefined, { scenarios })).toThrow(message);

@@ -1,12 +1,13 @@
 import { parseAllDocuments } from 'yaml';
 import { orderForFile } from '../lib/output/render';
+import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { toYaml } from '../lib/output/yaml';
 
 const read = (text: string) => parseAllDocuments(text).map((d) => d.toJSON());
 
 test('every generated YAML file reads back as exactly the objects it was written from', () => {
-  const output = synthesizeOutput();
+  const output = synthesizeOutput(buildModel());
   const yamlFiles = output.files.filter((f) => f.path.endsWith('.yaml') && !f.path.includes('/steps/'));
   expect(yamlFiles.length).toBeGreaterThan(20);
   for (const file of yamlFiles) {

@@ -3,7 +3,7 @@ import { MeshLab } from '../mesh/lab';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
 import { ingressTls } from '../scenarios/catalog';
-import { Preset } from '../scenarios/engine';
+import { Preset, preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
 /**
@@ -44,9 +44,9 @@ export const FFT_OBSERVE = 'curl -s -X POST http://$INGRESS_HOST:$INGRESS_PORT/f
 
 /** The FFT tutorial stops at the ingress; HTTPS on the same gateway is the next step it points to. */
 export const FFT_SCENARIOS: readonly Preset[] = [
-  {
+  preset({
     scenario: ingressTls,
     defaults: { credentialName: 'wtyfft-credential', host: 'wtyfft.example.com' },
     observe: 'curl -s --cacert {host}.crt --resolve {host}:$SECURE_INGRESS_PORT:$INGRESS_HOST -X POST https://{host}:$SECURE_INGRESS_PORT/fft/real/10',
-  },
+  }),
 ];

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { SecurityProfile } from '../mesh/security';
 import { canary, route } from '../scenarios/catalog';
-import { Preset } from '../scenarios/engine';
+import { Preset, preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
 /**
@@ -48,6 +48,6 @@ export const FLASK_OBSERVE = "kubectl -n {namespace} exec deploy/sleep -c sleep 
 
 /** Everything to v2 (then, with --set route.version=v1, to v1); a canary for the split in between. */
 export const FLASK_SCENARIOS: readonly Preset[] = [
-  { scenario: route, defaults: { service: 'flaskapp', version: 'v2' } },
-  { scenario: canary, defaults: { service: 'flaskapp', weights: 'v1:50,v2:50' } },
+  preset({ scenario: route, defaults: { service: 'flaskapp', version: 'v2' } }),
+  preset({ scenario: canary, defaults: { service: 'flaskapp', weights: 'v1:50,v2:50' } }),
 ];

@@ -5,7 +5,7 @@ import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
 import { Resources } from '../mesh/workload';
 import { DEMO_ISSUER, DEMO_JWKS_URL, DEMO_TOKEN_URL, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, mirror, mtls, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
-import { Preset } from '../scenarios/engine';
+import { Preset, preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
 const SEED_REGISTRY = 'registry.cn-shanghai.aliyuncs.com/istio-lab';
@@ -129,42 +129,42 @@ const FORTIO_LOG = 'kubectl -n {namespace} logs fortio -c istio-proxy --tail=5';
 
 /** The book's steps (istio/route, fault, resilience, security), with its numbers. */
 export const POLYGLOT_SCENARIOS: readonly Preset[] = [
-  { scenario: route, defaults: { service: 'service-go', version: 'v1' } },
-  { scenario: canary, defaults: { service: 'service-go', weights: 'v1:70,v2:30' } },
-  {
+  preset({ scenario: route, defaults: { service: 'service-go', version: 'v1' } }),
+  preset({ scenario: canary, defaults: { service: 'service-go', weights: 'v1:70,v2:30' } }),
+  preset({
     scenario: headerRoute,
     defaults: { service: 'service-js', header: 'user-agent', regex: '.*?(Firefox).*?', version: 'v2', fallback: 'v1', weights: '' },
     observe: [
       "curl -s -A 'Mozilla/5.0 Firefox/120.0' http://$INGRESS_HOST:$INGRESS_PORT/ | grep -io 'vue\\|react'",
       "curl -s http://$INGRESS_HOST:$INGRESS_PORT/ | grep -io 'vue\\|react'",
     ],
-  },
-  {
+  }),
+  preset({
     scenario: mirror,
     defaults: { service: 'service-go', version: 'v1', mirror: 'v2', percent: '100' },
     observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service},version={mirror} -c istio-proxy --tail=5'],
-  },
-  { scenario: faultAbort, defaults: { service: 'service-go', status: '500', percent: '50' }, observe: TIMED },
-  { scenario: faultDelay, defaults: { service: 'service-go', delay: '5s', percent: '30' }, observe: TIMED },
+  }),
+  preset({ scenario: faultAbort, defaults: { service: 'service-go', status: '500', percent: '50' }, observe: TIMED }),
+  preset({ scenario: faultDelay, defaults: { service: 'service-go', delay: '5s', percent: '30' }, observe: TIMED }),
   // service-node v2 answers after 1s (in its own sidecar), beyond the 500ms timeout.
-  { scenario: timeout, defaults: { service: 'service-node', timeout: '500ms', delay: '1s', delayVersion: 'v2' }, observe: TIMED },
-  {
+  preset({ scenario: timeout, defaults: { service: 'service-node', timeout: '500ms', delay: '1s', delayVersion: 'v2' }, observe: TIMED }),
+  preset({
     scenario: retry,
     defaults: { service: 'service-node', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream', abort: '50' },
     observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
-  },
-  {
+  }),
+  preset({
     scenario: loadBalancer,
     defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '', subset: '' },
     // The answers need not name the pod: the sidecars' access logs, prefixed with the pod, do.
     observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=4 --prefix'],
-  },
-  {
+  }),
+  preset({
     scenario: connectionPool,
     defaults: { service: 'service-go', maxConnections: '10', connectTimeout: '30ms', http2MaxRequests: '10', maxPendingRequests: '5', maxRequestsPerConnection: '2', maxRetries: '3' },
     observe: [fortio(30, 300), FORTIO_LOG],
-  },
-  {
+  }),
+  preset({
     scenario: circuitBreaker,
     defaults: {
       service: 'service-go', maxConnections: '10', maxPendingRequests: '10', maxRequestsPerConnection: '',
@@ -172,8 +172,8 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     },
     // fortio is the book's load tool and a pod of this lab: 30 connections at once overflow 10 + 10.
     observe: [fortio(30, 300), FORTIO_LOG],
-  },
-  {
+  }),
+  preset({
     scenario: rateLimit,
     defaults: { service: 'service-go', requests: '50', per: '1s', version: '' },
     observe: [
@@ -181,25 +181,25 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
       // curl's URL range sends 60 requests at once on one connection, more than the 50 a second allows.
       "kubectl -n {namespace} exec dns-test -c dns-test -- curl -si 'http://{service}/env?[1-60]' | grep -i -e '^HTTP/' -e '^x-local-rate-limit' | sort | uniq -c",
     ],
-  },
-  {
+  }),
+  preset({
     // The book's matrix: STRICT in foo, then every sleep calls every httpbin.
     scenario: mtls,
     defaults: { mode: 'STRICT', scope: 'namespace', service: '', namespace: 'foo', matrix: 'yes' },
     observe: 'for from in foo bar legacy; do for to in foo bar legacy; do kubectl -n $from exec deploy/sleep -c sleep -- curl -s -o /dev/null -w "sleep.$from to httpbin.$to: %{http_code}\\n" http://httpbin.$to:8000/ip; done; done',
-  },
+  }),
   // service-node calls service-go: its answer, and its sidecar's log of the call, show the 403 it gets.
-  {
+  preset({
     scenario: authzDeny,
     defaults: { service: 'service-go', from: 'service-node' },
     observe: ['kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env', 'kubectl -n {namespace} logs -l app=service-node -c istio-proxy --tail=4'],
-  },
-  {
+  }),
+  preset({
     scenario: authzAllow,
     defaults: { rules: 'service-js<*:GET;service-python<*:GET;service-lua<service-python:GET;service-node<service-python:GET;service-go<service-node:GET;service-redis<service-python:GET;redis<service-redis' },
     observe: ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/env', 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-go/env'],
-  },
-  {
+  }),
+  preset({
     scenario: jwt,
     defaults: { service: 'httpbin', issuer: DEMO_ISSUER, jwksUri: DEMO_JWKS_URL, header: 'Authorization', param: '' },
     observe: [
@@ -208,8 +208,8 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
       `${FROM_SLEEP} -H "{header}: Bearer not-a-token" http://httpbin:8000/headers`,
       `${FROM_SLEEP} -H "{header}: Bearer $TOKEN" http://httpbin:8000/headers`,
     ],
-  },
-  {
+  }),
+  preset({
     scenario: egress,
     defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s', gateway: 'no' },
     observe: [
@@ -219,26 +219,26 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
       'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code} %{time_total}s\\n" http://httpbin.org/delay/5',
       `${FROM_SLEEP} http://example.com/`,
     ],
-  },
-  {
+  }),
+  preset({
     scenario: ingressTls,
     defaults: { credentialName: 'istio-lab-credential', host: 'istio-lab.example.com' },
     observe: 'curl -s --cacert {host}.crt --resolve {host}:$SECURE_INGRESS_PORT:$INGRESS_HOST https://{host}:$SECURE_INGRESS_PORT/env',
-  },
-  { scenario: redirect, defaults: { service: 'service-go', from: '/v1/env', to: '/env' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -si http://{service}/v1/env' },
-  { scenario: rewrite, defaults: { service: 'service-go', prefix: '/v1/', to: '/' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://{service}/v1/env' },
-  {
+  }),
+  preset({ scenario: redirect, defaults: { service: 'service-go', from: '/v1/env', to: '/env' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -si http://{service}/v1/env' }),
+  preset({ scenario: rewrite, defaults: { service: 'service-go', prefix: '/v1/', to: '/' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://{service}/v1/env' }),
+  preset({
     scenario: cors,
     defaults: { service: 'httpbin', origins: 'http://www.will.com', methods: 'POST,GET', maxAge: '24h' },
     observe: [
       "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: POST' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
       "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://other.example.com' -H 'Access-Control-Request-Method: POST' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
     ],
-  },
-  { scenario: requestHeaders, defaults: { service: 'httpbin', name: 'X-custom-1', value: '1' }, observe: 'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://httpbin:8000/headers' },
-  {
+  }),
+  preset({ scenario: requestHeaders, defaults: { service: 'httpbin', name: 'X-custom-1', value: '1' }, observe: 'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://httpbin:8000/headers' }),
+  preset({
     scenario: tcpRoute,
     defaults: { name: 'redis-proxy', port: '16379', service: 'redis' },
     observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- sh -c \'printf "PING\\r\\n" | nc -w 1 redis-proxy 16379\'',
-  },
+  }),
 ];

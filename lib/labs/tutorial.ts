@@ -4,7 +4,7 @@ import { MeshService } from '../mesh/service';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
 import { authzAllow, authzDeny, canary, circuitBreaker, egress, faultAbort, faultDelay, headerRoute, loadBalancer, mirror, outlierDetection, rateLimit, retry, route, timeout } from '../scenarios/catalog';
-import { Preset } from '../scenarios/engine';
+import { Preset, preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
 /**
@@ -71,9 +71,9 @@ const POD = "POD=$(kubectl -n {namespace} get pod -l app=recommendation,version=
 
 /** The tutorial's steps, all on recommendation unless noted, with its numbers. */
 export const TUTORIAL_SCENARIOS: readonly Preset[] = [
-  { scenario: route, defaults: { service: 'recommendation', version: 'v2' } },
-  { scenario: canary, defaults: { service: 'recommendation', weights: 'v1:90,v2:10' } },
-  {
+  preset({ scenario: route, defaults: { service: 'recommendation', version: 'v2' } }),
+  preset({ scenario: canary, defaults: { service: 'recommendation', weights: 'v1:90,v2:10' } }),
+  preset({
     scenario: headerRoute,
     // The seed images forward the caller's User-Agent to recommendation.
     defaults: { service: 'recommendation', header: 'user-agent', regex: '.*Safari.*', version: 'v2', fallback: 'v1', weights: '' },
@@ -81,49 +81,49 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
       "curl -s -A 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Safari/605.1.15' http://$INGRESS_HOST:$INGRESS_PORT/customer",
       'curl -s http://$INGRESS_HOST:$INGRESS_PORT/customer',
     ],
-  },
-  {
+  }),
+  preset({
     scenario: mirror,
     defaults: { service: 'recommendation', version: 'v1', mirror: 'v2', percent: '100' },
     observe: [TIMED, 'kubectl -n {namespace} logs -l app={service},version={mirror} -c istio-proxy --tail=5'],
-  },
-  { scenario: faultAbort, defaults: { service: 'recommendation', status: '503', percent: '50' }, observe: TIMED },
-  { scenario: faultDelay, defaults: { service: 'recommendation', delay: '7s', percent: '50' }, observe: TIMED },
+  }),
+  preset({ scenario: faultAbort, defaults: { service: 'recommendation', status: '503', percent: '50' }, observe: TIMED }),
+  preset({ scenario: faultDelay, defaults: { service: 'recommendation', delay: '7s', percent: '50' }, observe: TIMED }),
   // The tutorial rebuilt v2 to sleep 3s; here v2's own sidecar holds its answers 3s.
-  { scenario: timeout, defaults: { service: 'recommendation', timeout: '1s', delay: '3s', delayVersion: 'v2' }, observe: TIMED },
-  {
+  preset({ scenario: timeout, defaults: { service: 'recommendation', timeout: '1s', delay: '3s', delayVersion: 'v2' }, observe: TIMED }),
+  preset({
     scenario: retry,
     defaults: { service: 'recommendation', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream', abort: '50' },
     observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
-  },
-  { scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: '2', hashHeader: '', subset: '' } },
-  {
+  }),
+  preset({ scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: '2', hashHeader: '', subset: '' } }),
+  preset({
     scenario: circuitBreaker,
     defaults: {
       service: 'recommendation', maxConnections: '1', maxPendingRequests: '1', maxRequestsPerConnection: '1',
       consecutive5xxErrors: '1', interval: '1s', baseEjectionTime: '2m', maxEjectionPercent: '100',
     },
     observe: [FORTIO, 'kubectl -n {namespace} logs deploy/preference -c istio-proxy --tail=5'],
-  },
-  {
+  }),
+  preset({
     scenario: outlierDetection,
     defaults: { service: 'recommendation', consecutive5xxErrors: '1', interval: '5s', baseEjectionTime: '15s', maxEjectionPercent: '100', version: 'v2', replicas: '2' },
     // The tutorial's /misbehave: this pod answers 503 until /behave (in the revert).
     observe: [POD, 'kubectl -n {namespace} exec $POD -c recommendation -- curl -s localhost:8080/misbehave', TUTORIAL_OBSERVE],
     undo: [POD, 'kubectl -n {namespace} exec $POD -c recommendation -- curl -s localhost:8080/behave'],
-  },
+  }),
   // The tutorial limits what preference may send to recommendation v2: ten calls at once from preference show it.
-  {
+  preset({
     scenario: rateLimit,
     defaults: { service: 'recommendation', requests: '1', per: '1s', version: 'v2' },
     observe: [
       TIMED,
       "kubectl -n {namespace} exec deploy/preference -c preference -- curl -si 'http://recommendation:8080/?[1-10]' | grep -i -e '^HTTP/' -e '^x-local-rate-limit' -e 'recommendation v'",
     ],
-  },
-  { scenario: authzDeny, defaults: { service: 'preference', from: 'customer' } },
-  { scenario: authzAllow, defaults: { rules: 'customer<*:GET;preference<customer;recommendation<preference' } },
-  {
+  }),
+  preset({ scenario: authzDeny, defaults: { service: 'preference', from: 'customer' } }),
+  preset({ scenario: authzAllow, defaults: { rules: 'customer<*:GET;preference<customer;recommendation<preference' } }),
+  preset({
     scenario: egress,
     defaults: { hosts: 'httpbin.org:80,api.github.com:443', timeout: '', gateway: 'no' },
     // The egress test services call httpbin.org and api.github.com when called; example.com has no ServiceEntry.
@@ -133,5 +133,5 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://httpbin.org/headers',
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://example.com/',
     ],
-  },
+  }),
 ];

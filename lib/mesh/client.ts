@@ -1,12 +1,23 @@
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import type { IOutputFile, MeshLab } from './lab';
+import { FileConstruct } from './file';
+import { defersWorkloads } from './step-state';
+import type { MeshLab } from './lab';
 import type { MeshService } from './service';
 import { Protocol } from './protocol';
-import { ContainerSpec, newDeployment, newPod, newService } from './workload';
+import { ContainerSpec, Resources, newDeployment, newPod, newService } from './workload';
+import { SecurityProfile } from './security';
+import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
+
+/** A client's container; resources and security have lab defaults. */
+export interface ClientContainer extends Omit<ContainerSpec, 'resources' | 'security'> {
+  /** @default DEFAULT_RESOURCES */
+  readonly resources?: Resources;
+  /** @default DEFAULT_SECURITY */
+  readonly security?: SecurityProfile;
+}
 
 export interface ClientProps {
-  readonly container: ContainerSpec;
+  readonly container: ClientContainer;
   /**
    * A bare Pod named after the client, which the tutorials `kubectl exec` into by name, or a
    * Deployment of that name. @default 'pod'
@@ -23,24 +34,22 @@ export interface ClientProps {
  * A client workload: a pod labelled `{app, version: v1}` with its own ServiceAccount, from
  * which learners send requests into the mesh.
  */
-export class Client extends Construct implements IOutputFile {
+export class Client extends FileConstruct {
   public readonly name: string;
   public readonly lab: MeshLab;
-  public readonly fileName: string;
   /** Name of the client's ServiceAccount (its identity for authorization). */
   public readonly serviceAccountName: string;
   public readonly labels: Readonly<Record<string, string>>;
   private readonly _callees: MeshService[] = [];
 
   public constructor(lab: MeshLab, name: string, props: ClientProps) {
-    super(lab, name);
+    super(lab, name, `${name}.yaml`);
     this.lab = lab;
     this.name = name;
-    this.fileName = `${name}.yaml`;
     this.labels = { app: name, version: 'v1' };
     this.serviceAccountName = name;
     // No scenario changes a client's Kubernetes objects, so steps leave them out.
-    if (!lab.deferWorkloads) this.build(props);
+    if (!defersWorkloads(lab)) this.build(props);
   }
 
   /** Records the services learners call from this client (no object is written for it). */
@@ -57,7 +66,13 @@ export class Client extends Construct implements IOutputFile {
   private build(props: ClientProps): void {
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { name: this.serviceAccountName } });
     const ports = props.servicePort === undefined ? props.container.ports : [{ number: props.servicePort, name: Protocol.HTTP }];
-    const spec = { labels: this.labels, serviceAccount, containerName: this.name, container: { ...props.container, ports } };
+    const container = {
+      ...props.container,
+      resources: props.container.resources ?? DEFAULT_RESOURCES,
+      security: props.container.security ?? DEFAULT_SECURITY,
+      ports,
+    };
+    const spec = { labels: this.labels, serviceAccount, containerName: this.name, container };
     if ((props.kind ?? 'pod') === 'pod') {
       newPod(this, 'Pod', this.name, spec);
     } else {

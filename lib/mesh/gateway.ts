@@ -1,8 +1,10 @@
-import { Construct } from 'constructs';
 import { Gateway, HTTPMatchRequest, HTTPRoute, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
-import type { IOutputFile, MeshLab } from './lab';
-import { HttpRouteProps, renderHttpRoute } from './routing';
+import { FileConstruct } from './file';
+import type { MeshLab } from './lab';
+import { istioHttpRoute } from '../render/istio';
+import { HttpRouteProps } from './routing';
+import { onReset, recordRouting } from './step-state';
 
 /** Ports the demo profile's ingress gateway Service exposes, by protocol. */
 export const INGRESS_GATEWAY_PORTS = { HTTP: 80, HTTPS: 443 } as const;
@@ -32,19 +34,17 @@ function mergeMatch(outer: HTTPMatchRequest | undefined, inner: HTTPMatchRequest
  * route's match, so a scenario on the service works for traffic entering the mesh too.
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/
  */
-export class IngressGateway extends Construct implements IOutputFile {
+export class IngressGateway extends FileConstruct {
   public readonly name: string;
-  public readonly fileName: string;
   public readonly hosts: readonly string[];
   public readonly gateway: Gateway;
-  private readonly lab: MeshLab;
+  public readonly lab: MeshLab;
   private tls: { readonly credentialName: string } | undefined;
 
   public constructor(lab: MeshLab, name: string, props: IngressGatewayProps) {
-    super(lab, name);
+    super(lab, name, `${name}.yaml`);
     this.lab = lab;
     this.name = name;
-    this.fileName = `${name}.yaml`;
     this.hosts = props.hosts ?? ['*'];
     const selector = { ...(props.selector ?? { istio: 'ingressgateway' }) };
     this.gateway = new Gateway(this, 'Gateway', {
@@ -61,16 +61,11 @@ export class IngressGateway extends Construct implements IOutputFile {
         ],
       }),
     });
-  }
-
-  /** True when a scenario changed this gateway or the routing of a service it may carry. */
-  public get changedByScenario(): boolean {
-    return this.tls !== undefined || this.lab.services.some((s) => s.routing.touched);
-  }
-
-  /** Undoes what scenarios did to this gateway. */
-  public resetScenarioState(): void {
-    this.tls = undefined;
+    // Step bookkeeping: changed when a scenario turned TLS on or changed a service it may carry.
+    recordRouting(lab, this, () => this.tls !== undefined || this.lab.services.some((s) => s.routing.touched));
+    onReset(lab, () => {
+      this.tls = undefined;
+    });
   }
 
   /** Also serves HTTPS on port 443, terminating TLS with the certificate in secret `credentialName` (in istio-system). */
@@ -96,10 +91,11 @@ export class IngressGateway extends Construct implements IOutputFile {
   private renderRoute(route: HttpRouteProps): HTTPRoute[] {
     const ns = this.lab.namespace;
     const only = route.to?.length === 1 ? route.to[0].destination : undefined;
-    if (!only || only.subset !== undefined || !only.meshService.isHttp) return [renderHttpRoute(route, ns)];
-    const outer = renderHttpRoute(route, ns);
+    const service = only?.subset === undefined ? only?.meshService : undefined;
+    if (!service || !service.isHttp) return [istioHttpRoute(route, ns)];
+    const outer = istioHttpRoute(route, ns);
     const outerMatches = outer.match ?? [undefined];
-    return only.meshService.renderHttpRoutes(ns).map((inner) => {
+    return service.renderHttpRoutes(ns).map((inner) => {
       const matches = outerMatches.flatMap((o) => (inner.match ?? [undefined]).map((i) => mergeMatch(o, i))).filter((m) => m !== undefined);
       return { ...inner, match: matches.length > 0 ? matches : undefined, rewrite: inner.rewrite ?? outer.rewrite };
     });

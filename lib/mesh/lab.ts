@@ -1,13 +1,16 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
+import { LabChecks } from './checks';
+import { FileConstruct } from './file';
+import { checkDnsLabel } from './input';
 import { Client, ClientProps } from './client';
 import { IngressGateway, IngressGatewayProps } from './gateway';
 import { MeshService, MeshServiceProps } from './service';
 
 export interface MeshLabProps {
-  /** Namespace of every object of the lab. */
+  /** Namespace of every object of the lab: a DNS label. */
   readonly namespace: string;
   /**
    * The image of a workload, from its seed image (the lab's options: registry mirror, overrides),
@@ -16,23 +19,14 @@ export interface MeshLabProps {
   readonly images?: (workload: string, seed: string) => string;
 }
 
-/**
- * Context key: when true, versions build their Deployment only when something uses it.
- * Step synthesis sets it, since steps compare only what scenarios change.
- */
-export const DEFER_WORKLOADS = 'meshlab:deferWorkloads';
+export { FileConstruct } from './file';
+export type { IOutputFile } from './file';
 
-/** A construct that owns one output file of its lab. */
-export interface IOutputFile {
-  /** File name within the lab's folder. */
-  readonly fileName: string;
-}
 
 /** The lab's namespace, labelled for sidecar injection; written first so it is applied first. */
-class LabNamespace extends Construct implements IOutputFile {
-  public readonly fileName = '00-namespace.yaml';
+class LabNamespace extends FileConstruct {
   public constructor(scope: Construct, name: string) {
-    super(scope, 'Namespace');
+    super(scope, 'Namespace', '00-namespace.yaml');
     const namespace = new kplus.Namespace(this, 'Resource', { metadata: { name, labels: { 'istio-injection': 'enabled' } } });
     // A Namespace is cluster-scoped: drop the chart's namespace and the empty spec.
     ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));
@@ -41,28 +35,34 @@ class LabNamespace extends Construct implements IOutputFile {
 
 /**
  * One lab: a namespace labelled `istio-injection=enabled` and the services, clients and
- * gateways in it. Every object gets the lab's namespace.
+ * gateways in it. Every object gets the lab's namespace. A plain `app.synth()` runs the
+ * checks `npm run synth` runs over its objects first, and writes nothing when one fails.
  */
 export class MeshLab extends Chart {
+  /** The lab a construct is in: its nearest MeshLab scope. */
+  public static of(c: IConstruct): MeshLab {
+    for (let scope: IConstruct | undefined = c; scope; scope = scope.node.scope) {
+      if (scope instanceof MeshLab) return scope as MeshLab;
+    }
+    throw new MeshlabError(`${c.node.path} is not inside a MeshLab: create it with a lab (or a construct in one) as its scope`);
+  }
+
   public readonly name: string;
   public readonly namespace: string;
-  /** Versions build their Deployment on first use (see DEFER_WORKLOADS). */
-  public readonly deferWorkloads: boolean;
   private readonly _services: MeshService[] = [];
-  private readonly changed = new Set<ApiObject>();
-  private readonly scenarioScopes: Construct[] = [];
   private readonly _clients: Client[] = [];
   private readonly _gateways: IngressGateway[] = [];
 
   private readonly images?: (workload: string, seed: string) => string;
 
   public constructor(scope: Construct, name: string, props: MeshLabProps) {
+    checkDnsLabel(`namespace of lab ${name}`, props.namespace);
     super(scope, name, { namespace: props.namespace, disableResourceNameHashes: true });
     this.name = name;
     this.namespace = props.namespace;
-    this.deferWorkloads = this.node.tryGetContext(DEFER_WORKLOADS) === true;
     this.images = props.images;
     new LabNamespace(this, props.namespace);
+    this.node.addValidation(new LabChecks(this));
   }
 
   /** The image of a workload a scenario adds, under the lab's registry mirror and overrides. */
@@ -70,45 +70,15 @@ export class MeshLab extends Chart {
     return this.images ? this.images(workload, seed) : seed;
   }
 
-  /**
-   * Records that a Kubernetes object was changed after its workload was built (scaled), so
-   * step files, which otherwise only look at Istio objects and new objects, include it.
-   */
-  public markChanged(obj: ApiObject): void {
-    this.changed.add(obj);
-  }
-
-  /** Records a scenario's construct, so `resetScenarios` can take it away again. */
-  public registerScenario(scope: Construct): void {
-    this.scenarioScopes.push(scope);
-  }
-
-  /**
-   * Takes every scenario back out, so the next one can be tried alone on the plain lab
-   * without building the lab again (steps). Only a lab that defers workloads can be reset:
-   * what scenarios build in it (scaled Deployments) is removed with them.
-   */
-  public resetScenarios(): void {
-    if (!this.deferWorkloads) throw new Error('only a lab that defers workloads can take scenarios back out');
-    for (const scope of this.scenarioScopes) this.node.tryRemoveChild(scope.node.id);
-    this.scenarioScopes.length = 0;
-    for (const s of this._services) s.resetScenarioState();
-    for (const g of this._gateways) g.resetScenarioState();
-    this.changed.clear();
-  }
-
-  /** True when `obj` was changed after it was built. */
-  public wasChanged(obj: ApiObject): boolean {
-    return this.changed.has(obj);
-  }
-
   /** The meshed services, in the order added. */
   public get services(): readonly MeshService[] {
     return this._services;
   }
 
-  /** Adds a meshed service; add its versions with `addVersion`. */
+  /** Adds a meshed service (its name a DNS label); add its versions with `addVersion`. */
   public addService(name: string, props: MeshServiceProps): MeshService {
+    checkDnsLabel(`service name in lab ${this.name}`, name);
+    if (this._services.some((s) => s.name === name)) throw new MeshlabError(`lab ${this.name} already has a service ${name}`);
     const service = new MeshService(this, name, props);
     this._services.push(service);
     return service;
@@ -135,6 +105,7 @@ export class MeshLab extends Chart {
 
   /** Adds a client workload (a pod to exec into, or a load generator). */
   public addClient(name: string, props: ClientProps): Client {
+    checkDnsLabel(`client name in lab ${this.name}`, name);
     const client = new Client(this, name, props);
     this._clients.push(client);
     return client;
@@ -142,6 +113,7 @@ export class MeshLab extends Chart {
 
   /** Adds an Istio Gateway on the ingress gateway. */
   public addGateway(name: string, props: IngressGatewayProps = {}): IngressGateway {
+    checkDnsLabel(`gateway name in lab ${this.name}`, name);
     const gateway = new IngressGateway(this, name, props);
     this._gateways.push(gateway);
     return gateway;

@@ -3,40 +3,60 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { DestinationRule, HTTPRoute, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
+import { imageProblem } from '../output/image';
+import { checkPort, checkReplicas, checkDnsLabel } from './input';
+import { defersWorkloads, onReset, recordChanged, recordRouting } from './step-state';
+import { SecurityProfile } from './security';
+import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
+import { istioDestinationRule, istioHttpRoutes, istioVirtualService, IstioHost } from '../render/istio';
 import { HostRouting } from './host-routing';
+import type { HostIntent } from './intent';
+import { FileConstruct } from './file';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
-import { Destination, renderDestination } from './routing';
-import { ContainerSpec, PortSpec, newDeployment, newService } from './workload';
+import { DestinationSpec, IDestination, IVersion } from './routing';
+import { ContainerSpec, PortSpec, Resources, newDeployment, newService } from './workload';
 
 /** What every version of a service shares. */
 export interface MeshServiceProps {
-  /** The Service port. */
+  /** The Service port, 1 to 65535. */
   readonly port: number;
-  /** The container port the Service forwards to. @default port */
+  /** The container port the Service forwards to, 1 to 65535. @default port */
   readonly targetPort?: number;
   /** Protocol, which names the port for Istio. @default Protocol.HTTP */
   readonly protocol?: Protocol;
   /** The `app` label of the pods. @default the service name */
   readonly app?: string;
-  /** Container settings shared by the versions (each version brings its image). */
-  readonly container: Omit<ContainerSpec, 'image' | 'ports'>;
+  /**
+   * Container settings shared by the versions (each version brings its image).
+   * @default { resources: DEFAULT_RESOURCES, security: DEFAULT_SECURITY }
+   */
+  readonly container?: ServiceContainer;
   /** Container ports besides the service's (agents, metrics). @default none */
   readonly extraPorts?: readonly PortSpec[];
   /** Version that gets the traffic no scenario routes. @default every version */
   readonly defaultVersion?: string;
 }
 
+/** Container settings of a service's versions; resources and security have lab defaults. */
+export interface ServiceContainer extends Omit<ContainerSpec, 'image' | 'ports' | 'resources' | 'security'> {
+  /** @default DEFAULT_RESOURCES */
+  readonly resources?: Resources;
+  /** @default DEFAULT_SECURITY */
+  readonly security?: SecurityProfile;
+}
+
 /** One version of a service. */
 export interface VersionProps {
+  /** Image reference a container runtime can pull (`[registry/]path[:tag][@digest]`). */
   readonly image: string;
-  /** @default 1 */
+  /** Pods of this version, 0 or more. @default 1 */
   readonly replicas?: number;
   /** @default `<service>-<version>` */
   readonly deploymentName?: string;
-  /** Added to the service's environment. */
+  /** Added to the service's environment. @default none */
   readonly env?: Readonly<Record<string, string>>;
-  /** Pod annotations. */
+  /** Pod annotations. @default none */
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
@@ -46,7 +66,7 @@ export interface VersionProps {
  * versions each synthesize a Deployment labelled `{app, version}`; the DestinationRule's
  * subsets are derived from them.
  */
-export class MeshService extends Construct implements Destination {
+export class MeshService extends FileConstruct implements IDestination {
   public readonly name: string;
   public readonly lab: MeshLab;
   public readonly port: number;
@@ -58,46 +78,45 @@ export class MeshService extends Construct implements Destination {
   public readonly serviceAccountName: string;
   public readonly destinationRule: DestinationRule;
   public readonly virtualService: VirtualService;
-  /** A route to the service itself reaches every version. */
-  public readonly meshService: MeshService = this;
-  /** File this service's objects are written to, within its lab's folder. */
-  public readonly fileName: string;
   private readonly _versions: ServiceVersion[] = [];
   /** The routes and traffic policies scenarios compose for this host. */
   public readonly routing: HostRouting;
-  private readonly container: MeshServiceProps['container'];
+  private readonly container: Omit<ContainerSpec, 'image' | 'ports'>;
   private readonly extraPorts: readonly PortSpec[];
   private readonly defaultVersion: string | undefined;
   private readonly _callees: MeshService[] = [];
 
   public constructor(lab: MeshLab, name: string, props: MeshServiceProps) {
-    super(lab, name);
+    super(lab, name, `${name}.yaml`);
     this.lab = lab;
     this.name = name;
-    this.fileName = `${name}.yaml`;
+    checkPort(`port of service ${name}`, props.port);
+    if (props.targetPort !== undefined) checkPort(`targetPort of service ${name}`, props.targetPort);
     this.port = props.port;
     this.targetPort = props.targetPort ?? props.port;
     this.protocol = props.protocol ?? Protocol.HTTP;
     this.app = props.app ?? name;
-    this.container = props.container;
+    this.container = {
+      ...props.container,
+      resources: props.container?.resources ?? DEFAULT_RESOURCES,
+      security: props.container?.security ?? DEFAULT_SECURITY,
+    };
     this.extraPorts = props.extraPorts ?? [];
     this.defaultVersion = props.defaultVersion;
     this.routing = new HostRouting(name);
 
     this.serviceAccountName = name;
-    if (!lab.deferWorkloads) this.buildKubernetesObjects();
+    if (!defersWorkloads(lab)) this.buildKubernetesObjects();
     this.destinationRule = new DestinationRule(this, 'DestinationRule', {
       metadata: { name },
-      spec: () => ({
-        host: name,
-        trafficPolicy: this.routing.renderTrafficPolicy(),
-        subsets: this.versions.map((v) => ({ name: v.name, labels: { version: v.name }, trafficPolicy: this.routing.subsetTrafficPolicy(v.name) })),
-      }),
+      spec: () => istioDestinationRule(this.istioHost, this.intent),
     });
     this.virtualService = new VirtualService(this, 'VirtualService', {
       metadata: { name },
-      spec: () => this.renderVirtualService(),
+      spec: () => istioVirtualService(this.istioHost, this.intent, this.lab.namespace),
     });
+    recordRouting(lab, this, () => this.routing.touched);
+    onReset(lab, () => this.resetScenarioState());
     this.node.addValidation({
       validate: () => (this._versions.length === 0 ? [`service ${name} has no version: add one with addVersion()`] : []),
     });
@@ -127,11 +146,13 @@ export class MeshService extends Construct implements Destination {
     return [...this._versions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Adds a version, which synthesizes its Deployment. */
+  /** Adds a version (its name a DNS label), which synthesizes its Deployment. */
   public addVersion(name: string, props: VersionProps): ServiceVersion {
+    checkDnsLabel(`version name of service ${this.name}`, name);
     if (this._versions.some((v) => v.name === name)) {
-      throw new Error(`service ${this.name} already has a version ${name}`);
+      throw new MeshlabError(`service ${this.name} already has a version ${name}`);
     }
+    if (props.replicas !== undefined) checkReplicas(`replicas of ${this.name} ${name}`, props.replicas);
     const version = new ServiceVersion(this, name, {
       ...props,
       container: { ...this.container, env: { ...this.container.env, ...props.env } },
@@ -161,17 +182,16 @@ export class MeshService extends Construct implements Destination {
   }
 
   /** The Kubernetes Service (built on first use when the lab defers workloads). */
-  public get service(): kplus.Service {
+  public get kubernetesService(): kplus.Service {
     return this.buildKubernetesObjects().service;
   }
 
   private kubernetesObjects: { serviceAccount: kplus.ServiceAccount; service: kplus.Service } | undefined;
 
-  /** Undoes what scenarios did to this service (see MeshLab.resetScenarios). */
-  public resetScenarioState(): void {
+  /** Undoes what scenarios did to this service (step bookkeeping, lib/mesh/step-state.ts). */
+  private resetScenarioState(): void {
     this.routing.clear();
-    for (const v of this._versions) v.resetScenarioState();
-    if (this.kubernetesObjects && this.lab.deferWorkloads) {
+    if (this.kubernetesObjects && defersWorkloads(this.lab)) {
       for (const id of ['ServiceAccount', 'Service', 'ServicePods']) this.node.tryRemoveChild(id);
       this.kubernetesObjects = undefined;
     }
@@ -185,45 +205,62 @@ export class MeshService extends Construct implements Destination {
     return this.kubernetesObjects;
   }
 
-  /** True when a scenario changed this service's DestinationRule or VirtualService. */
-  public get changedByScenario(): boolean {
-    return this.routing.touched;
-  }
-
   /** True when this service's port carries HTTP (so it takes HTTP routes, faults, retries). */
   public get isHttp(): boolean {
     return isHttpProtocol(this.protocol);
   }
 
+  /** A route to the service itself reaches every version: no subset. */
+  public get subset(): undefined {
+    return undefined;
+  }
+
+  /** The service whose routing applies: this one. */
+  public get meshService(): MeshService {
+    return this;
+  }
+
+  /** Istio's destination of every version, as written in an object in `namespace`. */
+  public destinationFrom(namespace: string): DestinationSpec {
+    return { host: this.hostFrom(namespace), port: { number: this.port } };
+  }
+
   /** Where traffic goes when no scenario says otherwise. */
-  public get defaultDestination(): Destination {
+  public get defaultDestination(): IDestination {
     return this.defaultVersion === undefined ? this : this.version(this.defaultVersion);
   }
 
-  /** This host's HTTP routes, as seen from an object in `namespace`. */
-  public renderHttpRoutes(namespace: string): HTTPRoute[] {
-    return this.routing.renderHttp(namespace, this.defaultDestination);
+  /** This host's routing intent, as the scenarios composed it (lib/mesh/intent.ts). */
+  public get intent(): HostIntent {
+    return this.routing.intent(this.defaultDestination);
   }
 
-  private renderVirtualService() {
-    const ns = this.lab.namespace;
-    const everyVersion = { route: [{ destination: renderDestination(this, ns) }] };
-    if (!isHttpProtocol(this.protocol)) {
-      return { hosts: [this.name], tcp: [everyVersion] };
-    }
-    return { hosts: [this.name], http: this.renderHttpRoutes(ns) };
+  /** This host's HTTP routes in Istio's form, as seen from an object in `namespace` (gateways carry them). */
+  public renderHttpRoutes(namespace: string): HTTPRoute[] {
+    return istioHttpRoutes(this.intent, namespace);
+  }
+
+  /** What the Istio renderer needs of this host besides its intent. */
+  private get istioHost(): IstioHost {
+    return {
+      name: this.name,
+      isHttp: this.isHttp,
+      // The subset labels add `version` to the Service's selector (`app`), so they select exactly the version's pods.
+      subsets: this.versions.map((v) => ({ name: v.subset, labels: { version: v.name } })),
+      everyVersion: { to: [{ destination: this }] },
+    };
   }
 }
 
 interface ServiceVersionProps extends VersionProps {
-  readonly container: MeshServiceProps['container'];
+  readonly container: Omit<ContainerSpec, 'image' | 'ports'>;
   readonly extraPorts: readonly PortSpec[];
 }
 
 /** One version of a service: a Deployment of pods labelled `{app, version}`. */
-export class ServiceVersion extends Construct implements Destination {
+export class ServiceVersion extends Construct implements IVersion {
   public readonly name: string;
-  public readonly service: MeshService;
+  /** The service this is a version of. */
   public readonly meshService: MeshService;
   /** The DestinationRule subset of this version, named after it. */
   public readonly subset: string;
@@ -235,8 +272,9 @@ export class ServiceVersion extends Construct implements Destination {
   public constructor(service: MeshService, name: string, props: ServiceVersionProps) {
     super(service, name);
     this.name = name;
-    this.service = service;
     this.meshService = service;
+    const image = imageProblem(props.image);
+    if (image) throw new MeshlabError(`image ${props.image} of ${service.name} ${name} ${image}`);
     this.subset = name;
     this.labels = { app: service.app, version: name };
     this.newDeployment = () => newDeployment(this, 'Deployment', props.deploymentName ?? `${service.name}-${name}`, props.replicas ?? 1, {
@@ -250,12 +288,23 @@ export class ServiceVersion extends Construct implements Destination {
         ports: [{ number: service.targetPort, name: service.portName }, ...props.extraPorts],
       },
     });
-    if (!service.lab.deferWorkloads) this._deployment = this.newDeployment();
+    if (!defersWorkloads(service.lab)) this._deployment = this.newDeployment();
+    onReset(service.lab, () => this.resetScenarioState());
+  }
+
+  /** The lab of the version. */
+  public get lab(): MeshLab {
+    return this.meshService.lab;
+  }
+
+  /** Istio's destination of this version's subset, as written in an object in `namespace`. */
+  public destinationFrom(namespace: string): DestinationSpec {
+    return { ...this.meshService.destinationFrom(namespace), subset: this.subset };
   }
 
   /** Undoes a scale: in a lab that defers workloads, the Deployment goes back to unbuilt. */
-  public resetScenarioState(): void {
-    if (this._deployment && this.service.lab.deferWorkloads) {
+  private resetScenarioState(): void {
+    if (this._deployment && defersWorkloads(this.meshService.lab)) {
       this.node.tryRemoveChild('Deployment');
       this._deployment = undefined;
     }
@@ -267,9 +316,10 @@ export class ServiceVersion extends Construct implements Destination {
     return this._deployment;
   }
 
-  /** Sets the number of pods of this version. */
+  /** Sets the number of pods of this version (0 or more). */
   public scale(replicas: number): void {
+    checkReplicas(`replicas of ${this.meshService.name} ${this.name}`, replicas);
     ApiObject.of(this.deployment).addJsonPatch(JsonPatch.replace('/spec/replicas', replicas));
-    this.service.lab.markChanged(ApiObject.of(this.deployment));
+    recordChanged(this.meshService.lab, ApiObject.of(this.deployment));
   }
 }

@@ -1,3 +1,6 @@
+import { CODES } from '../validate/codes';
+import { Finding, Manifest, objectName } from '../validate/manifest';
+
 // The image reference grammar of the container runtimes, as distribution/reference
 // (regexp.go, normalize.go) defines it: [domain[:port]/]path[:tag][@digest].
 const ALPHANUMERIC = '[a-z0-9]+';
@@ -29,4 +32,31 @@ export function imageProblem(image: string): string | undefined {
   if (!m) return 'is not a valid image reference ([registry[:port]/]path[:tag][@digest], path lower-case)';
   if (m[1].length > NAME_MAX) return `has a name longer than ${NAME_MAX} characters`;
   return undefined;
+}
+
+const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'];
+
+/** Every container image of `manifests` must be a reference a container runtime can pull. */
+export function imageFindings(manifests: readonly Manifest[], file: string): Finding[] {
+  const findings: Finding[] = [];
+  const walk = (value: unknown, field: string, m: Manifest) => {
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${field}[${i}]`, m));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, v] of Object.entries(value)) {
+        const at = field ? `${field}.${key}` : key;
+        if (CONTAINER_LISTS.includes(key) && Array.isArray(v)) {
+          v.forEach((c, i) => {
+            const image = (c as { image?: unknown })?.image;
+            const why = typeof image === 'string' ? imageProblem(image) : undefined;
+            if (why) findings.push({ code: 'ML0011', severity: CODES.ML0011.severity, object: objectName(m), field: `${at}[${i}].image`, message: `image ${image} ${why}`, file });
+          });
+        } else {
+          walk(v, at, m);
+        }
+      }
+    }
+  };
+  for (const m of manifests) walk(m, '', m);
+  return findings;
 }

@@ -1,12 +1,6 @@
-import { ApiObject } from 'cdk8s';
-import { IConstruct } from 'constructs';
-import { IstioObject } from '../../imports/istio';
-import { buildLab } from '../app';
-import { LabDefinition } from '../labs';
-import { LabOptions } from '../labs/options';
-import { AppliedScenario, applyPreset } from '../scenarios/engine';
-import { MeshLab } from '../mesh/lab';
-import { Scenario } from '../scenarios/scenario';
+import type { StepBuild } from '../app';
+import type { LabDefinition } from '../labs';
+import type { AppliedScenario } from '../scenarios/engine';
 import { Located, checkManifests } from '../validate/check';
 import { Finding, Manifest, objectKey } from '../validate/manifest';
 import { OutputFile, orderForFile } from './render';
@@ -17,22 +11,6 @@ export interface Step {
   readonly applied: AppliedScenario;
   readonly changed: readonly Manifest[];
   readonly added: readonly Manifest[];
-}
-
-/**
- * Objects a scenario can have changed: the Istio objects of the services and gateways it
- * touched, its own objects, and objects marked changed (scaled Deployments). The Kubernetes
- * objects of services and clients are otherwise the same in every step, so step labs do not
- * build or serialize them again; a test compares this with a full build of every step.
- */
-function mayChange(c: IConstruct, lab: MeshLab): boolean {
-  if (lab.wasChanged(c as ApiObject)) return true;
-  for (let scope: IConstruct | undefined = c.node.scope; scope; scope = scope.node.scope) {
-    if (scope instanceof Scenario) return true;
-    const changed = (scope as { changedByScenario?: unknown }).changedByScenario;
-    if (typeof changed === 'boolean') return c instanceof IstioObject && changed;
-  }
-  return c instanceof IstioObject;
 }
 
 /**
@@ -51,38 +29,26 @@ export function deleteCommand(m: Manifest): string {
 }
 
 /**
- * Synthesizes every scenario a lab offers, each alone on the plain lab, and keeps what it
- * adds or changes: `steps/<scenario>.yaml` moves the lab to that step by `kubectl apply`,
+ * Writes every step the lab layer built (each scenario alone on the plain lab) and keeps what
+ * it adds or changes: `steps/<scenario>.yaml` moves the lab to that step by `kubectl apply`,
  * because every object keeps the name it has in the lab. Each step is checked as a whole
  * (the lab with the step), like the lab itself.
  */
 export function renderSteps(
   definition: LabDefinition,
   plainObjects: readonly Located[],
-  options: LabOptions | undefined,
-  set: Readonly<Record<string, string>> = {},
+  built: readonly StepBuild[],
   output: StepOutput = { outDir: 'dist', base: plainObjects.map((o) => o.manifest) },
 ): { files: OutputFile[]; steps: Step[]; findings: Finding[] } {
   const before = new Map(plainObjects.map((o) => [objectKey(o.manifest), JSON.stringify(o.manifest)]));
   const files: OutputFile[] = [];
   const steps: Step[] = [];
   const findings: Finding[] = [];
-  // One lab for every step: each scenario is applied alone, then taken back out.
-  const { lab } = buildLab(definition, options, undefined, true);
-  for (const preset of definition.scenarios) {
+  for (const { applied, objects, problems } of built) {
+    const { preset } = applied;
     const name = preset.scenario.name;
-    const own = Object.fromEntries(Object.entries(set).filter(([k]) => k.startsWith(`${name}.`)));
-    lab.resetScenarios();
-    const applied = applyPreset(lab, preset, own);
-    const stepFindings: Finding[] = [];
-    const fresh = new Map<string, Located>();
-    for (const c of lab.node.findAll()) {
-      for (const message of c.node.validate()) stepFindings.push({ code: 'ML0011', severity: 'error', object: c.node.path, field: '', message });
-      if (c instanceof ApiObject && mayChange(c, lab)) {
-        const manifest = c.toJson() as Manifest;
-        fresh.set(objectKey(manifest), { manifest, file: `${definition.name}/steps/${name}.yaml` });
-      }
-    }
+    const stepFindings: Finding[] = problems.map((p) => ({ code: 'ML0011', severity: 'error', object: p.path, field: '', message: p.message }));
+    const fresh = new Map<string, Located>(objects.map((manifest) => [objectKey(manifest), { manifest, file: `${definition.name}/steps/${name}.yaml` }]));
     const changed = [...fresh.values()].map((o) => o.manifest).filter((m) => before.has(objectKey(m)) && before.get(objectKey(m)) !== JSON.stringify(m));
     const added = [...fresh.values()].map((o) => o.manifest).filter((m) => !before.has(objectKey(m)));
     // The lab with the step applied, checked as a whole.
@@ -104,7 +70,6 @@ export function renderSteps(
     ].join('\n');
     files.push({ path: `${definition.name}/steps/${name}.yaml`, content: header + toYaml(...orderForFile([...changed, ...added])) });
   }
-  lab.resetScenarios();
   return { files, steps, findings };
 }
 

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IstioOperator } from '../../imports/istio';
-import type { IOutputFile } from '../mesh/lab';
+import { FileConstruct } from '../mesh/file';
 import { newService } from '../mesh/workload';
 
 export type OutboundTrafficPolicy = 'ALLOW_ANY' | 'REGISTRY_ONLY';
@@ -38,10 +38,9 @@ const ADDONS: readonly Addon[] = [
   { name: 'kiali', selector: { app: 'kiali' }, port: 20001, targetPort: 20001, nodePort: 32145 },
 ];
 
-class AddonNodePorts extends Construct implements IOutputFile {
-  public readonly fileName = 'addons-nodeport.yaml';
+class AddonNodePorts extends FileConstruct {
   public constructor(scope: Construct) {
-    super(scope, 'Addons');
+    super(scope, 'Addons', 'addons-nodeport.yaml');
     for (const addon of ADDONS) {
       const ports = [{ name: 'http', port: addon.port, targetPort: addon.targetPort, nodePort: addon.nodePort }];
       newService(this, addon.name, `${addon.name}-nodeport`, ports, addon.selector, { type: kplus.ServiceType.NODE_PORT });
@@ -49,10 +48,9 @@ class AddonNodePorts extends Construct implements IOutputFile {
   }
 }
 
-class Install extends Construct implements IOutputFile {
-  public readonly fileName = 'istioctl/istio-operator.yaml';
+class Install extends FileConstruct {
   public constructor(scope: Construct, props: PlatformProps) {
-    super(scope, 'Install');
+    super(scope, 'Install', 'istioctl/istio-operator.yaml');
     const externalIPs = props.ingressExternalIPs ?? [];
     new IstioOperator(this, 'Resource', {
       metadata: { name: 'meshlab' },

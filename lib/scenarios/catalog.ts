@@ -1,30 +1,40 @@
-/* eslint-disable @typescript-eslint/no-explicit-any */
 import { Duration } from 'cdk8s';
 import { istioDuration } from '../istio/duration';
 import { MeshlabError } from '../errors';
 import type { MeshLab } from '../mesh/lab';
 import type { MeshService } from '../mesh/service';
-import { Param, optional, param } from './params';
+import { ExternalHost } from '../mesh/routing';
+import { ParamSet, ValuesOf, optional, param } from './params';
 import { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, LoadBalancerPolicy, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
 import { Egress, IngressTls, RATE_LIMIT_HEADER, RateLimit, TcpRoute } from './edge';
 import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
 
-/** A scenario as the command line knows it: its parameters and how it is applied. */
-export interface ScenarioDefinition {
+/**
+ * A scenario as the command line knows it: its parameters and how it is applied, typed from
+ * the parameters (`v.weights` is what `param.weights` parses to). The methods are declared as
+ * methods so a list of scenarios with different parameters is a `ScenarioDefinition[]`; the
+ * engine only ever passes a scenario the values its own parameters parsed.
+ */
+export interface ScenarioDefinition<P extends ParamSet = ParamSet> {
   readonly name: string;
   /** What the step changes, one line. */
   readonly summary: string;
   /** Parameters, parsed in this order (later ones may depend on earlier ones). */
-  readonly params: Readonly<Record<string, Param>>;
-  /** Applies the scenario with parsed parameters. */
-  readonly apply: (lab: MeshLab, v: any) => void;
+  readonly params: P;
+  /** Applies the scenario to the lab as construct `id`, with parsed parameters. */
+  apply(lab: MeshLab, id: string, v: ValuesOf<P>): void;
   /** What a learner should see once it is applied. */
-  readonly expect: (v: any) => string;
+  expect(v: ValuesOf<P>): string;
   /** Commands a learner runs before applying the step (what no manifest can hold, such as a key). @default none */
-  readonly prepare?: (v: any) => string[];
+  prepare?(v: ValuesOf<P>): string[];
   /** Commands that remove what `prepare` made, run after the revert. @default none */
-  readonly cleanup?: (v: any) => string[];
+  cleanup?(v: ValuesOf<P>): string[];
+}
+
+/** A scenario definition, its parameter values typed from its parameters. */
+function scenario<P extends ParamSet>(definition: ScenarioDefinition<P>): ScenarioDefinition<P> {
+  return definition;
 }
 
 const d = (x: Duration) => istioDuration(x);
@@ -48,23 +58,23 @@ function subsetPolicy(service: MeshService, text: string) {
 }
 const svc = param.service('the service it applies to');
 
-export const route: ScenarioDefinition = {
+export const route = scenario({
   name: 'route',
   summary: 'sends all traffic of a service to one version',
   params: { service: svc, version: param.version('the version that gets all traffic') },
-  apply: (lab, v) => new Route(lab, { to: v.version }),
+  apply: (lab, id, v) => new Route(lab, id, { to: v.version }),
   expect: (v) => `every answer comes from ${v.service.name} ${v.version.name}`,
-};
+});
 
-export const canary: ScenarioDefinition = {
+export const canary = scenario({
   name: 'canary',
   summary: 'splits the traffic of a service between versions by weight',
   params: { service: svc, weights: param.weights('version:percent pairs adding up to 100') },
-  apply: (lab, v) => new Canary(lab, { weights: v.weights.map((w: any) => ({ version: w.version, weight: w.weight })) }),
-  expect: (v) => `about ${v.weights.map((w: any) => `${w.weight}% of answers from ${w.version.name}`).join(', ')}`,
-};
+  apply: (lab, id, v) => new Canary(lab, id, { weights: v.weights.map((w) => ({ version: w.version, weight: w.weight })) }),
+  expect: (v) => `about ${v.weights.map((w) => `${w.weight}% of answers from ${w.version.name}`).join(', ')}`,
+});
 
-export const headerRoute: ScenarioDefinition = {
+export const headerRoute = scenario({
   name: 'header-route',
   summary: 'sends requests whose header matches a regular expression to one version',
   params: {
@@ -75,13 +85,13 @@ export const headerRoute: ScenarioDefinition = {
     fallback: optional(param.version('version for the others (empty: the usual routing)')),
     weights: optional(param.weights('split matching requests instead, e.g. v1:70,v2:30 (an A/B test; empty: all to version)')),
   },
-  apply: (lab, v) => new HeaderRoute(lab, { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback, split: v.weights }),
+  apply: (lab, id, v) => new HeaderRoute(lab, id, { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback, split: v.weights }),
   expect: (v) => `requests whose ${v.header} matches ${v.regex} reach ${v.service.name} ${v.weights
-    ? v.weights.map((w: any) => `${w.version.name} ${w.weight}%`).join(' / ')
+    ? v.weights.map((w) => `${w.version.name} ${w.weight}%`).join(' / ')
     : v.version.name}; the others reach ${v.fallback ? v.fallback.name : 'the versions they reached before'}`,
-};
+});
 
-export const mirror: ScenarioDefinition = {
+export const mirror = scenario({
   name: 'mirror',
   summary: 'routes a service to one version and mirrors its requests to another',
   params: {
@@ -90,27 +100,27 @@ export const mirror: ScenarioDefinition = {
     mirror: param.version('the version that gets a copy'),
     percent: param.percent('percent of requests copied'),
   },
-  apply: (lab, v) => new Mirror(lab, { to: v.version, mirror: v.mirror, percent: v.percent }),
+  apply: (lab, id, v) => new Mirror(lab, id, { to: v.version, mirror: v.mirror, percent: v.percent }),
   expect: (v) => `every answer comes from ${v.version.name}; the access log of ${v.service.name} ${v.mirror.name}'s sidecar (container istio-proxy) shows ${v.percent}% of the requests too, their authority ending in -shadow`,
-};
+});
 
-export const faultAbort: ScenarioDefinition = {
+export const faultAbort = scenario({
   name: 'fault-abort',
   summary: 'answers a share of the requests to a service with an HTTP error',
   params: { service: svc, status: param.status('HTTP status, 400 to 599'), percent: param.percent('percent of requests aborted') },
-  apply: (lab, v) => new FaultAbort(lab, { service: v.service, status: v.status, percent: v.percent }),
+  apply: (lab, id, v) => new FaultAbort(lab, id, { service: v.service, status: v.status, percent: v.percent }),
   expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)`,
-};
+});
 
-export const faultDelay: ScenarioDefinition = {
+export const faultDelay = scenario({
   name: 'fault-delay',
   summary: 'delays a share of the requests to a service',
   params: { service: svc, delay: param.duration('added delay'), percent: param.percent('percent of requests delayed') },
-  apply: (lab, v) => new FaultDelay(lab, { service: v.service, delay: v.delay, percent: v.percent }),
+  apply: (lab, id, v) => new FaultDelay(lab, id, { service: v.service, delay: v.delay, percent: v.percent }),
   expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} take ${d(v.delay)} longer`,
-};
+});
 
-export const timeout: ScenarioDefinition = {
+export const timeout = scenario({
   name: 'timeout',
   summary: 'gives up on requests to a service after a time',
   params: {
@@ -119,7 +129,7 @@ export const timeout: ScenarioDefinition = {
     delay: optional(param.duration("delay the service's own sidecar adds to every answer, so the timeout shows with images that answer at once (empty: none)")),
     delayVersion: optional(param.version('only this version is delayed (empty: every version)')),
   },
-  apply: (lab, v) => new Timeout(lab, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
+  apply: (lab, id, v) => new Timeout(lab, id, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
   expect: (v) => {
     const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
     if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
@@ -132,9 +142,9 @@ export const timeout: ScenarioDefinition = {
       + ` delays ${slow} in its own sidecar, below the route that times out, as istio.io's request-timeouts task delays the hop below`
       + ' (a VirtualService delay on the same route would not be timed out: Envoy applies it before the route\'s timeout starts)';
   },
-};
+});
 
-export const retry: ScenarioDefinition = {
+export const retry = scenario({
   name: 'retry',
   summary: 'retries failed requests to a service',
   params: {
@@ -144,7 +154,7 @@ export const retry: ScenarioDefinition = {
     perTryTimeout: param.duration('timeout of each attempt'),
     retryOn: optional(param.retryOn("Envoy retry conditions or status codes, comma-separated (empty: Istio's)")),
   },
-  apply: (lab, v) => new Retry(lab, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
+  apply: (lab, id, v) => new Retry(lab, id, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
   expect: (v) => {
     const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"})`;
     if (v.abort === undefined) return `${retried}, so far fewer errors reach the caller`;
@@ -155,9 +165,9 @@ export const retry: ScenarioDefinition = {
       + ' the images do not fail, so an EnvoyFilter aborts requests in the service\'s own sidecar, below the retried route'
       + ' (a VirtualService abort on the same route would never be retried: Envoy answers it before the router, which retries, sees it)';
   },
-};
+});
 
-export const loadBalancer: ScenarioDefinition = {
+export const loadBalancer = scenario({
   name: 'load-balancer',
   summary: 'chooses how requests spread over the pods of a service',
   params: {
@@ -168,17 +178,17 @@ export const loadBalancer: ScenarioDefinition = {
     hashHeader: optional(param.headerName('consistent hashing on this request header instead of policy (empty: off)')),
     subset: optional(param.text('another policy for one version, optionally for one port of it: v2:LEAST_REQUEST or v2:LEAST_REQUEST:80:RANDOM (empty: none)')),
   },
-  apply: (lab, v) => new LoadBalancer(lab, {
+  apply: (lab, id, v) => new LoadBalancer(lab, id, {
     service: v.service,
     policy: v.policy,
     hashHeader: v.hashHeader,
     scale: { version: v.version, replicas: v.replicas },
-    subset: v.subset && subsetPolicy(v.service, v.subset),
+    subset: v.subset ? subsetPolicy(v.service, v.subset) : undefined,
   }),
   expect: (v) => (v.hashHeader
     ? `requests with the same ${v.hashHeader} header always reach the same ${v.service.name} pod`
     : `requests spread over the ${v.replicas} pods of ${v.service.name} ${v.version.name} and the other versions by ${v.policy}`),
-};
+});
 
 const poolParams = {
   maxConnections: param.count('TCP connections at most', 1),
@@ -186,7 +196,7 @@ const poolParams = {
   maxRequestsPerConnection: optional(param.count('requests per connection before it is closed (empty: unlimited)', 1)),
 };
 
-export const connectionPool: ScenarioDefinition = {
+export const connectionPool = scenario({
   name: 'connection-pool',
   summary: 'limits the connections and requests callers may open to a service',
   params: {
@@ -196,9 +206,9 @@ export const connectionPool: ScenarioDefinition = {
     http2MaxRequests: optional(param.count('requests in flight at most (empty: Envoy default)', 1)),
     maxRetries: optional(param.count('retries in flight at most (empty: Envoy default)')),
   },
-  apply: (lab, v) => new ConnectionPool(lab, { ...v }),
+  apply: (lab, id, v) => new ConnectionPool(lab, id, { ...v }),
   expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (the load tool reports them as Code 503; the calling sidecar's access log shows them with response flag UO, upstream overflow)`,
-};
+});
 
 const outlierParams = {
   consecutive5xxErrors: param.count('5xx answers in a row that eject a pod', 1),
@@ -207,23 +217,23 @@ const outlierParams = {
   maxEjectionPercent: param.percent('percent of pods that may be out at once'),
 };
 
-export const circuitBreaker: ScenarioDefinition = {
+export const circuitBreaker = scenario({
   name: 'circuit-breaker',
   summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
   params: { service: svc, ...poolParams, ...outlierParams },
-  apply: (lab, v) => new CircuitBreaker(lab, { ...v }),
+  apply: (lab, id, v) => new CircuitBreaker(lab, id, { ...v }),
   expect: (v) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and the calling sidecar's access log shows them with response flag UO, upstream overflow); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
-};
+});
 
-export const outlierDetection: ScenarioDefinition = {
+export const outlierDetection = scenario({
   name: 'outlier-detection',
   summary: 'ejects failing pods from the load-balancing pool (random balancing over a scaled-out version)',
   params: { service: svc, ...outlierParams, version: param.version('version to scale out'), replicas: param.count('its replicas', 1) },
-  apply: (lab, v) => new OutlierDetection(lab, { ...v, scale: { version: v.version, replicas: v.replicas } }),
+  apply: (lab, id, v) => new OutlierDetection(lab, id, { ...v, scale: { version: v.version, replicas: v.replicas } }),
   expect: (v) => `a failing ${v.service.name} pod is ejected after ${v.consecutive5xxErrors} error(s) for ${d(v.baseEjectionTime)}: the answers come from the healthy pods, and its error shows again only when it comes back`,
-};
+});
 
-export const rateLimit: ScenarioDefinition = {
+export const rateLimit = scenario({
   name: 'rate-limit',
   summary: "limits the requests a service accepts (Envoy local rate limit in its sidecar)",
   params: {
@@ -232,11 +242,11 @@ export const rateLimit: ScenarioDefinition = {
     per: param.duration('the period'),
     version: optional(param.version('limit only this version (empty: every version)')),
   },
-  apply: (lab, v) => new RateLimit(lab, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
+  apply: (lab, id, v) => new RateLimit(lab, id, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
   expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (\`curl -i\` shows both)`,
-};
+});
 
-export const mtls: ScenarioDefinition = {
+export const mtls = scenario({
   name: 'mtls',
   summary: 'requires (STRICT) or accepts (PERMISSIVE) mutual TLS between sidecars',
   params: {
@@ -246,29 +256,29 @@ export const mtls: ScenarioDefinition = {
     namespace: optional(param.text("the namespace, for scope namespace (empty: the lab's)")),
     matrix: param.oneOf('also create namespaces foo, bar (meshed) and legacy (not) with httpbin and sleep', ['yes', 'no'] as const),
   },
-  apply: (lab, v) => new Mtls(lab, { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
+  apply: (lab, id, v) => new Mtls(lab, id, { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
   expect: (v) => (v.mode === 'STRICT'
     ? `meshed callers still succeed (their sidecars use mTLS); a caller without a sidecar (sleep.legacy) gets "connection reset by peer" (000) when it calls into ${v.scope === 'namespace' ? `namespace ${v.namespace ?? 'of the lab'}` : v.scope === 'mesh' ? 'the mesh' : v.service?.name}`
     : `callers with and without a sidecar both succeed (${v.scope} scope)`),
-};
+});
 
-export const authzDeny: ScenarioDefinition = {
+export const authzDeny = scenario({
   name: 'authz-deny',
   summary: 'denies some callers access to a service (AuthorizationPolicy DENY on their ServiceAccounts)',
   params: { service: svc, from: param.callers('denied callers, comma-separated') },
-  apply: (lab, v) => new AuthzDeny(lab, { from: v.from, to: v.service }),
-  expect: (v) => `calls from ${v.from.map((c: any) => c.name).join(', ')} to ${v.service.name} answer 403 "RBAC: access denied"; other callers are unaffected`,
-};
+  apply: (lab, id, v) => new AuthzDeny(lab, id, { from: v.from, to: v.service }),
+  expect: (v) => `calls from ${v.from.map((c) => c.name).join(', ')} to ${v.service.name} answer 403 "RBAC: access denied"; other callers are unaffected`,
+});
 
-export const authzAllow: ScenarioDefinition = {
+export const authzAllow = scenario({
   name: 'authz-allow',
   summary: "denies everything in the lab's namespace, then allows the listed calls by ServiceAccount",
   params: { rules: param.allowRules('to<from,from[:METHOD|METHOD][@Header=value] rules separated by ";" (from * means anyone)') },
-  apply: (lab, v) => new AuthzAllow(lab, { rules: v.rules }),
-  expect: (v) => `only these calls succeed: ${v.rules.map((r: any) => `${r.from ? r.from.map((c: any) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}${r.header ? ` with ${r.header.name}: ${r.header.values.join(' or ')}` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`,
-};
+  apply: (lab, id, v) => new AuthzAllow(lab, id, { rules: v.rules }),
+  expect: (v) => `only these calls succeed: ${v.rules.map((r) => `${r.from ? r.from.map((c) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}${r.header ? ` with ${r.header.name}: ${r.header.values.join(' or ')}` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`,
+});
 
-export const jwt: ScenarioDefinition = {
+export const jwt = scenario({
   name: 'jwt',
   summary: 'accepts only requests carrying a valid JWT (RequestAuthentication and AuthorizationPolicy)',
   params: {
@@ -278,12 +288,12 @@ export const jwt: ScenarioDefinition = {
     header: param.headerName('header the token comes in (Authorization means "Bearer <token>")'),
     param: optional(param.text('query parameter that may carry the token too, e.g. access_token (empty: none)')),
   },
-  apply: (lab, v) => new Jwt(lab, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
+  apply: (lab, id, v) => new Jwt(lab, id, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
   expect: (v) => `without a token ${v.service.name} answers 403 (RBAC: access denied: the AuthorizationPolicy requires a request principal), with an invalid token 401 (Jwt is not in the form of Header.Payload.Signature), with a valid token from ${v.issuer} 200`
     + (v.issuer === DEMO_ISSUER ? `. The valid token is Istio's demo token for ${DEMO_ISSUER} (${DEMO_TOKEN_URL}), signed with the key at ${v.jwksUri}` : ''),
-};
+});
 
-export const egress: ScenarioDefinition = {
+export const egress = scenario({
   name: 'egress',
   summary: 'registers external hosts with the mesh (ServiceEntry), with a timeout on HTTP ones',
   params: {
@@ -291,72 +301,72 @@ export const egress: ScenarioDefinition = {
     timeout: optional(param.duration('timeout of HTTP calls to them (empty: none)')),
     gateway: param.oneOf('send HTTP calls through the egress gateway', ['yes', 'no'] as const),
   },
-  apply: (lab, v) => new Egress(lab, {
+  apply: (lab, id, v) => new Egress(lab, id, {
     timeout: v.timeout,
     viaGateway: v.gateway === 'yes',
-    hosts: v.hosts.map((hp: string) => {
+    hosts: v.hosts.map((hp) => {
       const [host, port] = hp.split(':');
-      return { host, port: Number(port ?? 80), protocol: port === '443' ? 'TLS' : 'HTTP' };
+      return port === '443' ? ExternalHost.tls(host) : ExternalHost.http(host, Number(port ?? 80));
     }),
   }),
   expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; HTTP calls give up after ${d(v.timeout)} with 504` : ''}${v.gateway === 'yes' ? `; the egress gateway's log (\`kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy --tail=5\`) shows the HTTP calls` : ''}`,
-};
+});
 
-export const ingressTls: ScenarioDefinition = {
+export const ingressTls = scenario({
   name: 'ingress-tls',
   summary: "also serves the lab's gateway over HTTPS on port 443 (TLS terminated at the ingress gateway)",
   params: {
     credentialName: param.text('secret in istio-system with the certificate (tls.crt, tls.key)'),
     host: param.text('host name on the certificate the guide makes (the gateway serves every host)'),
   },
-  apply: (lab, v) => new IngressTls(lab, { gateway: lab.gateways[0], credentialName: v.credentialName, host: v.host }),
+  apply: (lab, id, v) => new IngressTls(lab, id, { gateway: lab.gateways[0], credentialName: v.credentialName, host: v.host }),
   prepare: (v) => [
     `openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=${v.host}' -addext 'subjectAltName=DNS:${v.host}' -keyout ${v.host}.key -out ${v.host}.crt`,
     `kubectl -n istio-system create secret tls ${v.credentialName} --cert=${v.host}.crt --key=${v.host}.key`,
   ],
   cleanup: (v) => [`kubectl -n istio-system delete secret ${v.credentialName}`],
   expect: (v) => `https://${v.host}/ answers like http:// does, with the certificate of secret ${v.credentialName} (made with openssl above; \`--cacert\` trusts it and \`--resolve\` sends ${v.host} to the ingress address, since the name is in no DNS)`,
-};
+});
 
-export const redirect: ScenarioDefinition = {
+export const redirect = scenario({
   name: 'redirect',
   summary: 'answers one path with a redirect to another',
   params: { service: svc, from: param.text('path that is redirected'), to: param.text('where to') },
-  apply: (lab, v) => new Redirect(lab, { service: v.service, from: v.from, to: v.to }),
+  apply: (lab, id, v) => new Redirect(lab, id, { service: v.service, from: v.from, to: v.to }),
   expect: (v) => `GET ${v.from} answers 301 with location: ${v.to}`,
-};
+});
 
-export const rewrite: ScenarioDefinition = {
+export const rewrite = scenario({
   name: 'rewrite',
   summary: 'rewrites a path prefix before forwarding',
   params: { service: svc, prefix: param.text('path prefix to rewrite'), to: param.text('replacement') },
-  apply: (lab, v) => new Rewrite(lab, { service: v.service, prefix: v.prefix, to: v.to }),
+  apply: (lab, id, v) => new Rewrite(lab, id, { service: v.service, prefix: v.prefix, to: v.to }),
   expect: (v) => `GET ${v.prefix}... answers what ${v.to}... answers`,
-};
+});
 
-export const cors: ScenarioDefinition = {
+export const cors = scenario({
   name: 'cors',
   summary: 'answers CORS preflights for the allowed origins',
   params: { service: svc, origins: param.list('allowed origins'), methods: param.list('allowed methods'), maxAge: param.duration('how long browsers cache the answer') },
-  apply: (lab, v) => new Cors(lab, { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
+  apply: (lab, id, v) => new Cors(lab, id, { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
   expect: (v) => `the preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) is answered by the caller's sidecar with 200 and the headers access-control-allow-origin: ${v.origins[0]}, access-control-allow-methods: ${v.methods.join(',')} and access-control-max-age: ${v.maxAge.toSeconds()}; a preflight from another origin is passed on to ${v.service.name} instead, so whatever CORS headers come back are its own`,
-};
+});
 
-export const requestHeaders: ScenarioDefinition = {
+export const requestHeaders = scenario({
   name: 'request-headers',
   summary: 'adds a header to every request before it reaches the service',
   params: { service: svc, name: param.headerName('header name'), value: param.text('header value') },
-  apply: (lab, v) => new RequestHeaders(lab, { service: v.service, add: { [v.name]: v.value } }),
+  apply: (lab, id, v) => new RequestHeaders(lab, id, { service: v.service, add: { [v.name]: v.value } }),
   expect: (v) => `${v.service.name} receives ${v.name}: ${v.value} with every request`,
-};
+});
 
-export const tcpRoute: ScenarioDefinition = {
+export const tcpRoute = scenario({
   name: 'tcp-route',
   summary: 'routes TCP connections for a proxy Service without pods to another service',
   params: { name: param.text('name of the proxy Service'), port: param.count('its port', 1), service: param.service('the service that answers') },
-  apply: (lab, v) => new TcpRoute(lab, { name: v.name, port: v.port, to: v.service }),
+  apply: (lab, id, v) => new TcpRoute(lab, id, { name: v.name, port: v.port, to: v.service }),
   expect: (v) => `connections to ${v.name}:${v.port} reach ${v.service.name} on port ${v.service.port}`,
-};
+});
 
 /** Every scenario, in the order steps are listed and applied. */
 export const SCENARIOS: readonly ScenarioDefinition[] = [

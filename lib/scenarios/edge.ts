@@ -1,26 +1,26 @@
+import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
 import { DestinationRule, EnvoyFilter, Gateway, ServiceEntry, Sidecar, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
-import type { MeshLab } from '../mesh/lab';
-import { renderDestination } from '../mesh/routing';
-import type { MeshService, ServiceVersion } from '../mesh/service';
+import { ExternalHost, IDestination } from '../mesh/routing';
+import type { IVersion } from '../mesh/routing';
+import type { MeshService } from '../mesh/service';
 import { newService } from '../mesh/workload';
 import { Scenario } from './scenario';
-
-/** An external host the mesh may call. */
-export interface ExternalHost {
-  readonly host: string;
-  readonly port: number;
-  /** HTTP for plain requests, TLS for HTTPS the application encrypts itself. */
-  readonly protocol: 'HTTP' | 'TLS';
-}
 
 /** The demo profile's egress gateway Service. */
 export const EGRESS_GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
 
+/** The demo profile's egress gateway, as a destination: one subset per external host it sends out. */
+const egressGatewaySubset = (subset: string): IDestination => ({
+  subset,
+  destinationFrom: () => ({ host: EGRESS_GATEWAY_HOST, subset, port: { number: 80 } }),
+});
+
 export interface EgressProps {
+  /** The external hosts the lab may call (`ExternalHost.http('httpbin.org')`, `ExternalHost.tls('www.google.com')`). */
   readonly hosts: readonly ExternalHost[];
   /** Timeout of HTTP calls to the hosts. @default none */
   readonly timeout?: Duration;
@@ -42,8 +42,9 @@ export interface EgressProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/
  */
 export class Egress extends Scenario {
-  public constructor(lab: MeshLab, props: EgressProps) {
-    super(lab, 'egress');
+  public constructor(scope: Construct, id: string, props: EgressProps) {
+    super(scope, id, 'egress', props);
+    const lab = this.lab;
     if (props.hosts.length === 0) throw new MeshlabError('egress needs at least one host:port');
     if (props.registryOnly ?? true) {
       // The namespace's default Sidecar: without egress hosts it keeps every host of the
@@ -59,14 +60,14 @@ export class Egress extends Scenario {
         metadata: { name },
         spec: {
           hosts: [h.host],
-          ports: [{ number: h.port, name: `${h.protocol.toLowerCase()}-${h.port}`, protocol: h.protocol }],
+          ports: [{ number: h.port, name: h.portName, protocol: h.protocol }],
           resolution: 'DNS',
           location: 'MESH_EXTERNAL',
         },
       });
       if (h.protocol !== 'HTTP') continue;
       const timeout = props.timeout && istioDuration(props.timeout);
-      const direct = { timeout, route: [{ destination: { host: h.host, port: { number: h.port } } }] };
+      const direct = { timeout, route: [{ destination: h.destinationFrom() }] };
       if (!props.viaGateway) {
         if (timeout) new VirtualService(this, `${name}-vs`, { metadata: { name }, spec: { hosts: [h.host], http: [direct] } });
         continue;
@@ -84,7 +85,7 @@ export class Egress extends Scenario {
           hosts: [h.host],
           gateways: [gateway, 'mesh'],
           http: [
-            { match: [{ gateways: ['mesh'], port: h.port }], route: [{ destination: { host: EGRESS_GATEWAY_HOST, subset: name, port: { number: 80 } } }] },
+            { match: [{ gateways: ['mesh'], port: h.port }], route: [{ destination: egressGatewaySubset(name).destinationFrom(lab.namespace) }] },
             { match: [{ gateways: [gateway], port: 80 }], ...direct },
           ],
         },
@@ -93,14 +94,23 @@ export class Egress extends Scenario {
   }
 }
 
+export interface IngressTlsProps {
+  /** The lab's gateway to serve over HTTPS too. */
+  readonly gateway: IngressGateway;
+  /** The istio-system secret holding the certificate and key. */
+  readonly credentialName: string;
+  /** The host the certificate is for (it names the certificate a learner makes). @default none */
+  readonly host?: string;
+}
+
 /**
  * Serves a lab's gateway over HTTPS too (port 443, TLS terminated at the ingress gateway
  * with the certificate in an istio-system secret).
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/
  */
 export class IngressTls extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly gateway: IngressGateway; readonly credentialName: string; readonly host?: string }) {
-    super(lab, 'ingress-tls');
+  public constructor(scope: Construct, id: string, props: IngressTlsProps) {
+    super(scope, id, 'ingress-tls', props);
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.credentialName)) {
       throw new MeshlabError(`ingress-tls: ${props.credentialName} is not a valid secret name`);
     }
@@ -112,21 +122,31 @@ export class IngressTls extends Scenario {
   }
 }
 
+export interface TcpRouteProps {
+  /** Name of the Service without pods that callers connect to. */
+  readonly name: string;
+  /** Its port, 1 to 65535. */
+  readonly port: number;
+  /** The service whose port gets the connections. */
+  readonly to: MeshService;
+}
+
 /**
  * Routes TCP: a Service without pods (`redis-proxy`) whose connections the sidecars send
  * to another service's port.
  * @see https://istio.io/latest/docs/tasks/traffic-management/tcp-traffic-shifting/
  */
 export class TcpRoute extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly name: string; readonly port: number; readonly to: MeshService }) {
-    super(lab, 'tcp-route');
+  public constructor(scope: Construct, id: string, props: TcpRouteProps) {
+    super(scope, id, 'tcp-route', props);
+    const lab = this.lab;
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) throw new MeshlabError(`tcp-route: port must be from 1 to 65535, got ${props.port}`);
     newService(this, 'Service', props.name, [{ name: 'tcp', port: props.port }]);
     new VirtualService(this, 'Routes', {
       metadata: { name: props.name },
       spec: () => ({
         hosts: [props.name],
-        tcp: [{ match: [{ port: props.port }], route: [{ destination: renderDestination(props.to.defaultDestination, lab.namespace) }] }],
+        tcp: [{ match: [{ port: props.port }], route: [{ destination: props.to.defaultDestination.destinationFrom(lab.namespace) }] }],
       }),
     });
   }
@@ -138,14 +158,25 @@ export const RATE_LIMIT_HEADER = 'x-local-rate-limit';
 /** Envoy wants protobuf durations in seconds: `5s`, `0.5s`. */
 const envoySeconds = (d: Duration) => `${d.toMilliseconds() / 1000}s`;
 
+export interface RateLimitProps {
+  /** The service it applies to (of the same lab). */
+  readonly service: MeshService;
+  /** Requests allowed per period, 1 or more. */
+  readonly requests: number;
+  /** The period, at least 50ms. */
+  readonly per: Duration;
+  /** Only this version's pods. @default every version */
+  readonly version?: IVersion;
+}
+
 /**
  * Limits the requests a service accepts, with Envoy's local rate limit in its sidecar
  * (the modern form of the Mixer quotas the book used); the excess gets 429.
  * @see https://istio.io/latest/docs/tasks/policy-enforcement/rate-limit/
  */
 export class RateLimit extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly requests: number; readonly per: Duration; readonly version?: ServiceVersion }) {
-    super(lab, 'rate-limit');
+  public constructor(scope: Construct, id: string, props: RateLimitProps) {
+    super(scope, id, 'rate-limit', props);
     if (!Number.isInteger(props.requests) || props.requests < 1) throw new MeshlabError(`rate-limit: requests must be a whole number 1 or more, got ${props.requests}`);
     // Envoy refuses a token bucket fill_interval under 50ms (envoyproxy/envoy
     // api/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto, token_bucket).

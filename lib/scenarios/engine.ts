@@ -1,12 +1,17 @@
 import { MeshlabError } from '../errors';
 import type { MeshLab } from '../mesh/lab';
 import type { ScenarioDefinition } from './catalog';
+import type { ParamSet } from './params';
 
 /** A scenario as a lab offers it: the tutorial's numbers as defaults, and how to watch it. */
-export interface Preset {
-  readonly scenario: ScenarioDefinition;
-  /** Text of each parameter, as `--set` would give it; '' leaves an optional one unset. */
-  readonly defaults: Readonly<Record<string, string>>;
+export interface Preset<P extends ParamSet = ParamSet> {
+  readonly scenario: ScenarioDefinition<P>;
+  /**
+   * Text of each parameter, in the command line's syntax (`--set` overrides it, `--list` and
+   * the guide show it); '' leaves an optional one unset. Keys are the scenario's parameters:
+   * a misspelled one fails tsc. @default none (the parameter must be given with --set)
+   */
+  readonly defaults: { readonly [K in keyof P]?: string };
   /**
    * Commands that show the effect, when the lab's usual one does not; `{namespace}` and
    * `{<parameter>}` (such as `{service}`) are filled in. @default the lab's
@@ -14,6 +19,11 @@ export interface Preset {
   readonly observe?: string | readonly string[];
   /** Commands that undo what `observe` did inside the pods (`/behave` after `/misbehave`), run before the revert. @default none */
   readonly undo?: readonly string[];
+}
+
+/** A lab's preset of a scenario, its defaults checked against the scenario's parameters. */
+export function preset<P extends ParamSet>(p: Preset<P>): Preset {
+  return p;
 }
 
 /** Which scenarios are on, and parameter overrides (`scenario.param` -> text). */
@@ -72,7 +82,7 @@ export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<s
       if (text === '' && !param.optional) throw new MeshlabError(`${key} needs a value (it cannot be left empty)`);
       if (text !== '') values[name] = param.parse(text, { lab, key, values });
     }
-    scenario.apply(lab, values);
+    scenario.apply(lab, scenario.name, values);
   } catch (e) {
     // Every message names the scenario, so a learner with several switched on knows which.
     if (e instanceof MeshlabError && !namesScenario(e.message, scenario.name)) throw new MeshlabError(`${scenario.name}: ${e.message}`);

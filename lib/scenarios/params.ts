@@ -23,10 +23,24 @@ export interface Param<T = unknown> {
   readonly optional?: boolean;
 }
 
+/** A parameter that may be left empty, which leaves its value undefined. */
+export interface OptionalParam<T> extends Param<T> {
+  readonly optional: true;
+}
+
 /** The same parameter, which may be left empty. */
-export function optional<T>(p: Param<T>): Param<T> {
+export function optional<T>(p: Param<T>): OptionalParam<T> {
   return { ...p, optional: true };
 }
+
+/** A scenario's parameters, by name. */
+export type ParamSet = Readonly<Record<string, Param<unknown>>>;
+
+/** The value a parameter parses to; undefined when an optional one is left empty. */
+export type ValueOf<X> = X extends OptionalParam<infer T> ? T | undefined : X extends Param<infer T> ? T : never;
+
+/** The parsed values of a scenario's parameters, typed from the parameters themselves. */
+export type ValuesOf<P> = { readonly [K in keyof P]: ValueOf<P[K]> };
 
 const fail = (ctx: ParamContext, raw: string, allowed: string): never => {
   throw new MeshlabError(`${ctx.key}=${raw}: ${allowed}`);

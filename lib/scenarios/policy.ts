@@ -1,13 +1,13 @@
+import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
-import type { TrafficPolicy } from '../../imports/istio';
+import { ConnectionLimits, EjectionIntent, LoadBalancerAlgorithm, LoadBalancing } from '../mesh/intent';
 import { MeshlabError } from '../errors';
-import { istioDuration } from '../istio/duration';
-import type { MeshLab } from '../mesh/lab';
-import type { MeshService, ServiceVersion } from '../mesh/service';
+import type { IVersion } from '../mesh/routing';
+import type { MeshService } from '../mesh/service';
 import { Scenario, checkPercent } from './scenario';
 
 /** Envoy's load-balancing algorithms, as Istio names them (LEAST_CONN is now LEAST_REQUEST). */
-export type LoadBalancerPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'PASSTHROUGH';
+export type LoadBalancerPolicy = LoadBalancerAlgorithm;
 export const LOAD_BALANCER_POLICIES: readonly LoadBalancerPolicy[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH'];
 
 function checkCount(scenario: string, what: string, value: number, min = 1): void {
@@ -16,7 +16,9 @@ function checkCount(scenario: string, what: string, value: number, min = 1): voi
 
 /** Scales one version, for scenarios that need more than one pod to show anything. */
 export interface Scale {
-  readonly version: ServiceVersion;
+  /** The version scaled. */
+  readonly version: IVersion;
+  /** Its pods, 1 or more. */
   readonly replicas: number;
 }
 
@@ -27,14 +29,16 @@ function applyScale(scenario: string, scale: Scale | undefined): void {
 }
 
 export interface LoadBalancerProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
+  /** The load-balancing algorithm. */
   readonly policy: LoadBalancerPolicy;
   /** Consistent hashing on this request header instead of `policy`. @default none */
   readonly hashHeader?: string;
   /** Scale a version so the choice between pods shows. @default no change */
   readonly scale?: Scale;
   /** Another algorithm for one version's subset, optionally another again on one port of it. @default none */
-  readonly subset?: { readonly version: ServiceVersion; readonly policy: LoadBalancerPolicy; readonly port?: { readonly number: number; readonly policy: LoadBalancerPolicy } };
+  readonly subset?: { readonly version: IVersion; readonly policy: LoadBalancerPolicy; readonly port?: { readonly number: number; readonly policy: LoadBalancerPolicy } };
 }
 
 /**
@@ -42,15 +46,13 @@ export interface LoadBalancerProps {
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#LoadBalancerSettings
  */
 export class LoadBalancer extends Scenario {
-  public constructor(lab: MeshLab, props: LoadBalancerProps) {
-    super(lab, 'load-balancer');
+  public constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id, 'load-balancer', props);
     if (!LOAD_BALANCER_POLICIES.includes(props.policy)) {
       throw new MeshlabError(`load-balancer: policy ${props.policy} is not one of ${LOAD_BALANCER_POLICIES.join(', ')}`);
     }
-    const loadBalancer: TrafficPolicy['loadBalancer'] = props.hashHeader
-      ? { consistentHash: { httpHeaderName: props.hashHeader } }
-      : { simple: props.policy };
-    props.service.routing.setTrafficPolicy(this.name, 'loadBalancer', loadBalancer);
+    const loadBalancer = props.hashHeader ? LoadBalancing.hashHeader(props.hashHeader) : LoadBalancing.algorithm(props.policy);
+    props.service.routing.setTrafficPolicy(this.owner, 'loadBalancer', loadBalancer);
     const subset = props.subset;
     if (subset) {
       for (const p of [subset.policy, subset.port?.policy]) {
@@ -59,9 +61,9 @@ export class LoadBalancer extends Scenario {
       if (subset.port && subset.port.number !== props.service.port) {
         throw new MeshlabError(`load-balancer: port ${subset.port.number} is not the port of ${props.service.name} (${props.service.port})`);
       }
-      props.service.routing.setSubsetPolicy(this.name, subset.version.name, {
-        loadBalancer: { simple: subset.policy },
-        portLevelSettings: subset.port && [{ port: { number: subset.port.number }, loadBalancer: { simple: subset.port.policy } }],
+      props.service.routing.setSubsetPolicy(this.owner, subset.version.subset, {
+        loadBalancer: LoadBalancing.algorithm(subset.policy),
+        port: subset.port && { number: subset.port.number, loadBalancer: LoadBalancing.algorithm(subset.port.policy) },
       });
     }
     applyScale(this.name, props.scale);
@@ -69,6 +71,7 @@ export class LoadBalancer extends Scenario {
 }
 
 export interface ConnectionPoolProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** TCP connections to the service at most. */
   readonly maxConnections: number;
@@ -84,20 +87,19 @@ export interface ConnectionPoolProps {
   readonly maxRetries?: number;
 }
 
-function connectionPool(scenario: string, props: ConnectionPoolProps): NonNullable<TrafficPolicy['connectionPool']> {
+function connectionPool(scenario: string, props: ConnectionPoolProps): ConnectionLimits {
   checkCount(scenario, 'maxConnections', props.maxConnections);
   checkCount(scenario, 'maxPendingRequests', props.maxPendingRequests);
   for (const [what, value] of [['http2MaxRequests', props.http2MaxRequests], ['maxRequestsPerConnection', props.maxRequestsPerConnection], ['maxRetries', props.maxRetries]] as const) {
     if (value !== undefined) checkCount(scenario, what, value, what === 'maxRetries' ? 0 : 1);
   }
   return {
-    tcp: { maxConnections: props.maxConnections, connectTimeout: props.connectTimeout && istioDuration(props.connectTimeout) },
-    http: {
-      http1MaxPendingRequests: props.maxPendingRequests,
-      http2MaxRequests: props.http2MaxRequests,
-      maxRequestsPerConnection: props.maxRequestsPerConnection,
-      maxRetries: props.maxRetries,
-    },
+    maxConnections: props.maxConnections,
+    connectTimeout: props.connectTimeout,
+    maxPendingRequests: props.maxPendingRequests,
+    maxRequests: props.http2MaxRequests,
+    maxRequestsPerConnection: props.maxRequestsPerConnection,
+    maxRetries: props.maxRetries,
   };
 }
 
@@ -106,9 +108,9 @@ function connectionPool(scenario: string, props: ConnectionPoolProps): NonNullab
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings
  */
 export class ConnectionPool extends Scenario {
-  public constructor(lab: MeshLab, props: ConnectionPoolProps) {
-    super(lab, 'connection-pool');
-    props.service.routing.setTrafficPolicy(this.name, 'connectionPool', connectionPool(this.name, props));
+  public constructor(scope: Construct, id: string, props: ConnectionPoolProps) {
+    super(scope, id, 'connection-pool', props);
+    props.service.routing.setTrafficPolicy(this.owner, 'connectionPool', connectionPool(this.name, props));
   }
 }
 
@@ -123,16 +125,19 @@ export interface OutlierProps {
   readonly maxEjectionPercent: number;
 }
 
-function outlierDetection(scenario: string, props: OutlierProps): NonNullable<TrafficPolicy['outlierDetection']> {
+function outlierDetection(scenario: string, props: OutlierProps): EjectionIntent {
   checkCount(scenario, 'consecutive5xxErrors', props.consecutive5xxErrors);
   checkPercent(scenario, 'maxEjectionPercent', props.maxEjectionPercent);
   return {
     consecutive5xxErrors: props.consecutive5xxErrors,
-    interval: istioDuration(props.interval),
-    baseEjectionTime: istioDuration(props.baseEjectionTime),
+    interval: props.interval,
+    baseEjectionTime: props.baseEjectionTime,
     maxEjectionPercent: props.maxEjectionPercent,
   };
 }
+
+/** A small connection pool and ejection of failing pods. */
+export interface CircuitBreakerProps extends ConnectionPoolProps, OutlierProps {}
 
 /**
  * Trips a service's circuit: a small connection pool that rejects the excess with 503, and
@@ -140,11 +145,18 @@ function outlierDetection(scenario: string, props: OutlierProps): NonNullable<Tr
  * @see https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/
  */
 export class CircuitBreaker extends Scenario {
-  public constructor(lab: MeshLab, props: ConnectionPoolProps & OutlierProps) {
-    super(lab, 'circuit-breaker');
-    props.service.routing.setTrafficPolicy(this.name, 'connectionPool', connectionPool(this.name, props));
-    props.service.routing.setTrafficPolicy(this.name, 'outlierDetection', outlierDetection(this.name, props));
+  public constructor(scope: Construct, id: string, props: CircuitBreakerProps) {
+    super(scope, id, 'circuit-breaker', props);
+    props.service.routing.setTrafficPolicy(this.owner, 'connectionPool', connectionPool(this.name, props));
+    props.service.routing.setTrafficPolicy(this.owner, 'outlierDetection', outlierDetection(this.name, props));
   }
+}
+
+export interface OutlierDetectionProps extends OutlierProps {
+  /** The service it applies to (of the same lab). */
+  readonly service: MeshService;
+  /** Scale a version so the ejection shows. @default no change */
+  readonly scale?: Scale;
 }
 
 /**
@@ -153,10 +165,10 @@ export class CircuitBreaker extends Scenario {
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#OutlierDetection
  */
 export class OutlierDetection extends Scenario {
-  public constructor(lab: MeshLab, props: OutlierProps & { readonly service: MeshService; readonly scale?: Scale }) {
-    super(lab, 'outlier-detection');
-    props.service.routing.setTrafficPolicy(this.name, 'outlierDetection', outlierDetection(this.name, props));
-    props.service.routing.setTrafficPolicy(this.name, 'loadBalancer', { simple: 'RANDOM' });
+  public constructor(scope: Construct, id: string, props: OutlierDetectionProps) {
+    super(scope, id, 'outlier-detection', props);
+    props.service.routing.setTrafficPolicy(this.owner, 'outlierDetection', outlierDetection(this.name, props));
+    props.service.routing.setTrafficPolicy(this.owner, 'loadBalancer', LoadBalancing.algorithm('RANDOM'));
     applyScale(this.name, props.scale);
   }
 }

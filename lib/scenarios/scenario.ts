@@ -1,21 +1,58 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
-import type { IOutputFile, MeshLab } from '../mesh/lab';
-import type { MeshService, ServiceVersion } from '../mesh/service';
+import { FileConstruct } from '../mesh/file';
+import { MeshLab } from '../mesh/lab';
+import type { IVersion } from '../mesh/routing';
+import type { MeshService } from '../mesh/service';
+import { recordScenario } from '../mesh/step-state';
 
 /**
- * A step of a tutorial applied to a lab. Changes to a service's routing land in that
- * service's VirtualService and DestinationRule; objects a scenario adds of its own
- * (policies, service entries, filters) are written to `<scenario>.yaml` in the lab's folder.
+ * A step of a tutorial applied to a lab, as a construct like any other: `(scope, id, props)`,
+ * as many per lab as it needs, each with its own id. Changes to a service's routing land in
+ * that service's VirtualService and DestinationRule; objects a scenario adds of its own
+ * (policies, service entries, filters) are written to `<id>.yaml` in the lab's folder.
+ *
+ * Every lab object the props reference (services, versions, gateways, clients) must belong
+ * to the lab the scenario is in: a reference to another lab is refused where it is passed.
  */
-export abstract class Scenario extends Construct implements IOutputFile {
-  public readonly fileName: string;
+export abstract class Scenario extends FileConstruct {
+  /** The lab the scenario is in (its nearest MeshLab scope). */
+  public readonly lab: MeshLab;
+  /** The kind of scenario (`canary`, `route`), which messages about its props name. */
+  public readonly name: string;
 
-  protected constructor(public readonly lab: MeshLab, public readonly name: string) {
-    super(lab, name);
-    this.fileName = `${name}.yaml`;
-    lab.registerScenario(this);
+  protected constructor(scope: Construct, id: string, kind: string, props: object) {
+    super(scope, id, `${id}.yaml`);
+    this.lab = MeshLab.of(this);
+    this.name = kind;
+    for (const ref of labReferences(props)) {
+      if (ref.lab !== this.lab) {
+        throw new MeshlabError(`${this.node.path}: ${ref.node.path} belongs to lab ${ref.lab.node.path}, not to lab ${this.lab.node.path} where the scenario is`);
+      }
+    }
+    recordScenario(this.lab, this);
   }
+
+  /** Who claims a part of a host's routing: this construct, by path, so a conflict names both. */
+  protected get owner(): string {
+    return this.node.path;
+  }
+}
+
+/** A construct of a lab: it knows its lab. */
+interface LabPart extends IConstruct {
+  readonly lab: MeshLab;
+}
+
+const isLabPart = (value: object): value is LabPart => value instanceof Construct && (value as { lab?: unknown }).lab instanceof MeshLab;
+
+/** Every lab construct `props` references, through arrays and plain objects. */
+function labReferences(props: unknown, depth = 0): LabPart[] {
+  if (typeof props !== 'object' || props === null || depth > 4) return [];
+  if (isLabPart(props)) return [props];
+  if (props instanceof Construct) return [];
+  const values = Array.isArray(props) ? props : Object.getPrototypeOf(props) === Object.prototype ? Object.values(props) : [];
+  return values.flatMap((v) => labReferences(v, depth + 1));
 }
 
 /** Fails unless `value` is a percentage. */
@@ -33,10 +70,10 @@ export function checkHttp(scenario: string, service: MeshService): void {
 }
 
 /** Fails unless every version belongs to one service; returns that service. */
-export function sameService(scenario: string, versions: readonly ServiceVersion[]): MeshService {
-  const service = versions[0].service;
-  const other = versions.find((v) => v.service !== service);
-  if (other) throw new MeshlabError(`${scenario}: versions of ${service.name} and ${other.service.name} cannot share one route`);
+export function sameService(scenario: string, versions: readonly IVersion[]): MeshService {
+  const service = versions[0].meshService;
+  const other = versions.find((v) => v.meshService !== service);
+  if (other) throw new MeshlabError(`${scenario}: versions of ${service.name} and ${other.meshService.name} cannot share one route`);
   return service;
 }
 

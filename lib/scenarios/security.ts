@@ -53,10 +53,11 @@ export type MtlsMode = 'STRICT' | 'PERMISSIVE';
 export type MtlsScope = 'mesh' | 'namespace' | 'service';
 
 export interface MtlsProps {
+  /** STRICT: mutual TLS only; PERMISSIVE: plain text accepted too. */
   readonly mode: MtlsMode;
   /** Where the policy applies. */
   readonly scope: MtlsScope;
-  /** The service, when `scope` is 'service'. */
+  /** The service, when `scope` is 'service'. @default none (required with scope 'service') */
   readonly service?: MeshService;
   /** The namespace, when `scope` is 'namespace'. @default the lab's */
   readonly namespace?: string;
@@ -71,8 +72,9 @@ export interface MtlsProps {
  */
 export class Mtls extends Scenario {
   public readonly policy: ApiObject;
-  public constructor(lab: MeshLab, props: MtlsProps) {
-    super(lab, 'mtls');
+  public constructor(scope: Construct, id: string, props: MtlsProps) {
+    super(scope, id, 'mtls', props);
+    const lab = this.lab;
     if (props.scope === 'service' && !props.service) throw new MeshlabError('mtls: scope service needs mtls.service');
     const service = props.scope === 'service' ? props.service! : undefined;
     const namespace = props.scope === 'mesh' ? 'istio-system' : props.scope === 'namespace' ? props.namespace ?? lab.namespace : lab.namespace;
@@ -88,13 +90,20 @@ export class Mtls extends Scenario {
   }
 }
 
+export interface AuthzDenyProps {
+  /** The callers denied (at least one). */
+  readonly from: readonly Caller[];
+  /** The service they may no longer call. */
+  readonly to: MeshService;
+}
+
 /**
  * Denies the listed callers access to a service (they get 403).
  * @see https://istio.io/latest/docs/tasks/security/authorization/authz-deny/
  */
 export class AuthzDeny extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly from: readonly Caller[]; readonly to: MeshService }) {
-    super(lab, 'authz-deny');
+  public constructor(scope: Construct, id: string, props: AuthzDenyProps) {
+    super(scope, id, 'authz-deny', props);
     if (props.from.length === 0) throw new MeshlabError('authz-deny needs at least one caller');
     new AuthorizationPolicy(this, 'Policy', {
       metadata: { name: `${props.to.name}-deny` },
@@ -114,14 +123,19 @@ export interface AllowRule {
   readonly header?: { readonly name: string; readonly values: readonly string[] };
 }
 
+export interface AuthzAllowProps {
+  /** The calls allowed; everything else in the namespace is denied. */
+  readonly rules: readonly AllowRule[];
+}
+
 /**
  * Denies everything in the lab's namespace, then allows each listed call: a whitelist
  * built from the services' own ServiceAccounts.
  * @see https://istio.io/latest/docs/tasks/security/authorization/authz-http/
  */
 export class AuthzAllow extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly rules: readonly AllowRule[] }) {
-    super(lab, 'authz-allow');
+  public constructor(scope: Construct, id: string, props: AuthzAllowProps) {
+    super(scope, id, 'authz-allow', props);
     // An ALLOW policy without rules matches nothing, so everything not allowed below is denied.
     new AuthorizationPolicy(this, 'AllowNothing', { metadata: { name: 'allow-nothing' }, spec: { action: 'ALLOW' } });
     for (const rule of props.rules) {
@@ -145,6 +159,7 @@ export class AuthzAllow extends Scenario {
 }
 
 export interface JwtProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** The `iss` of accepted tokens. */
   readonly issuer: string;
@@ -162,8 +177,8 @@ export interface JwtProps {
  * @see https://istio.io/latest/docs/tasks/security/authorization/authz-jwt/
  */
 export class Jwt extends Scenario {
-  public constructor(lab: MeshLab, props: JwtProps) {
-    super(lab, 'jwt');
+  public constructor(scope: Construct, id: string, props: JwtProps) {
+    super(scope, id, 'jwt', props);
     if (!/^https?:\/\/\S+$/.test(props.jwksUri)) throw new MeshlabError(`jwt: jwksUri ${props.jwksUri} is not an http(s) URL`);
     new RequestAuthentication(this, 'Authentication', {
       metadata: { name: `${props.service.name}-jwt` },

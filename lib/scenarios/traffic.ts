@@ -2,29 +2,34 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvoyFilter } from '../../imports/istio';
 import { MeshlabError } from '../errors';
-import { istioDuration } from '../istio/duration';
 import { HEADER_NAME, unknownRetryConditions } from '../istio/http';
-import type { MeshLab } from '../mesh/lab';
+import { Fault } from '../mesh/intent';
 import { Match } from '../mesh/routing';
-import type { MeshService, ServiceVersion } from '../mesh/service';
+import type { IVersion } from '../mesh/routing';
+import type { MeshService } from '../mesh/service';
 import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
 import { re2Error } from '../istio/re2';
+
+export interface RouteProps {
+  /** The version that gets all the traffic of its service. */
+  readonly to: IVersion;
+}
 
 /**
  * Sends all traffic of a service to one version.
  * @see https://istio.io/latest/docs/tasks/traffic-management/request-routing/
  */
 export class Route extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly to: ServiceVersion }) {
-    super(lab, 'route');
-    checkHttp(this.name, props.to.service);
-    props.to.service.routing.setCatchAll(this.name, { to: [{ destination: props.to }] });
+  public constructor(scope: Construct, id: string, props: RouteProps) {
+    super(scope, id, 'route', props);
+    checkHttp(this.name, props.to.meshService);
+    props.to.meshService.routing.setCatchAll(this.owner, { to: [{ destination: props.to }] });
   }
 }
 
 export interface CanaryProps {
   /** Versions of one service with the percent of traffic each gets; they add up to 100. */
-  readonly weights: ReadonlyArray<{ readonly version: ServiceVersion; readonly weight: number }>;
+  readonly weights: ReadonlyArray<{ readonly version: IVersion; readonly weight: number }>;
 }
 
 /**
@@ -32,11 +37,11 @@ export interface CanaryProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/traffic-shifting/
  */
 export class Canary extends Scenario {
-  public constructor(lab: MeshLab, props: CanaryProps) {
-    super(lab, 'canary');
+  public constructor(scope: Construct, id: string, props: CanaryProps) {
+    super(scope, id, 'canary', props);
     const service = checkWeights(this.name, props.weights);
     checkHttp(this.name, service);
-    service.routing.setCatchAll(this.name, { to: props.weights.map((w) => ({ destination: w.version, weight: w.weight })) });
+    service.routing.setCatchAll(this.owner, { to: props.weights.map((w) => ({ destination: w.version, weight: w.weight })) });
   }
 }
 
@@ -67,11 +72,11 @@ export interface HeaderRouteProps {
   /** RE2 regular expression the header value must match. */
   readonly regex: string;
   /** Version that gets matching requests. */
-  readonly to: ServiceVersion;
+  readonly to: IVersion;
   /** Split matching requests between versions instead (an A/B test). @default all to `to` */
   readonly split?: Weights;
   /** Version that gets the others, unless another scenario routes them (canary). @default the service's usual routing */
-  readonly fallback?: ServiceVersion;
+  readonly fallback?: IVersion;
 }
 
 /**
@@ -79,8 +84,8 @@ export interface HeaderRouteProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/request-routing/#route-based-on-user-identity
  */
 export class HeaderRoute extends Scenario {
-  public constructor(lab: MeshLab, props: HeaderRouteProps) {
-    super(lab, 'header-route');
+  public constructor(scope: Construct, id: string, props: HeaderRouteProps) {
+    super(scope, id, 'header-route', props);
     const service = sameService(this.name, [props.to, ...(props.fallback ? [props.fallback] : []), ...(props.split ?? []).map((w) => w.version)]);
     if (props.split) checkWeights(this.name, props.split);
     checkHttp(this.name, service);
@@ -89,8 +94,8 @@ export class HeaderRoute extends Scenario {
     }
     checkRegex(this.name, props.regex);
     const to = props.split ? props.split.map((w) => ({ destination: w.version, weight: w.weight })) : [{ destination: props.to }];
-    service.routing.addMatchRoute(this.name, { match: [Match.header(props.header, props.regex)], to });
-    if (props.fallback) service.routing.setFallback(this.name, { to: [{ destination: props.fallback }] });
+    service.routing.addMatchRoute(this.owner, { match: [Match.header(props.header, props.regex)], to });
+    if (props.fallback) service.routing.setFallback(this.owner, { to: [{ destination: props.fallback }] });
   }
 }
 
@@ -100,22 +105,40 @@ export function checkRegex(scenario: string, regex: string): void {
   if (error !== undefined) throw new MeshlabError(`${scenario}: ${regex} is not a valid RE2 regular expression (${error})`);
 }
 
+export interface MirrorProps {
+  /** The version that answers. */
+  readonly to: IVersion;
+  /** The version of the same service that gets a copy. */
+  readonly mirror: IVersion;
+  /** Percent of the requests copied. @default 100 */
+  readonly percent?: number;
+}
+
 /**
  * Routes a service to one version and copies the requests to another (responses of the
  * copy are dropped).
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  */
 export class Mirror extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly to: ServiceVersion; readonly mirror: ServiceVersion; readonly percent?: number }) {
-    super(lab, 'mirror');
+  public constructor(scope: Construct, id: string, props: MirrorProps) {
+    super(scope, id, 'mirror', props);
     const service = sameService(this.name, [props.to, props.mirror]);
     checkHttp(this.name, service);
     const percent = props.percent ?? 100;
     checkPercent(this.name, 'percent', percent);
     if (props.to === props.mirror) throw new MeshlabError(`mirror: ${service.name} ${props.to.name} cannot mirror to itself`);
-    service.routing.setCatchAll(this.name, { to: [{ destination: props.to }] });
-    service.routing.setMirror(this.name, { destination: props.mirror, percent });
+    service.routing.setCatchAll(this.owner, { to: [{ destination: props.to }] });
+    service.routing.setMirror(this.owner, { destination: props.mirror, percent });
   }
+}
+
+export interface FaultAbortProps {
+  /** The service it applies to (of the same lab). */
+  readonly service: MeshService;
+  /** HTTP status of the answer, 400 to 599. */
+  readonly status: number;
+  /** Percent of the requests aborted. */
+  readonly percent: number;
 }
 
 /**
@@ -123,15 +146,24 @@ export class Mirror extends Scenario {
  * @see https://istio.io/latest/docs/tasks/traffic-management/fault-injection/
  */
 export class FaultAbort extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly status: number; readonly percent: number }) {
-    super(lab, 'fault-abort');
+  public constructor(scope: Construct, id: string, props: FaultAbortProps) {
+    super(scope, id, 'fault-abort', props);
     checkHttp(this.name, props.service);
     if (!Number.isInteger(props.status) || props.status < 400 || props.status > 599) {
       throw new MeshlabError(`fault-abort: status must be an HTTP error status from 400 to 599, got ${props.status}`);
     }
     checkPercent(this.name, 'percent', props.percent);
-    props.service.routing.setRouteSetting(this.name, 'fault.abort', { httpStatus: props.status, percentage: { value: props.percent } });
+    props.service.routing.setRouteSetting(this.owner, 'abort', Fault.abort(props.status, props.percent));
   }
+}
+
+export interface FaultDelayProps {
+  /** The service it applies to (of the same lab). */
+  readonly service: MeshService;
+  /** Delay added. */
+  readonly delay: Duration;
+  /** Percent of the requests delayed. */
+  readonly percent: number;
 }
 
 /**
@@ -139,18 +171,19 @@ export class FaultAbort extends Scenario {
  * @see https://istio.io/latest/docs/tasks/traffic-management/fault-injection/
  */
 export class FaultDelay extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly delay: Duration; readonly percent: number }) {
-    super(lab, 'fault-delay');
+  public constructor(scope: Construct, id: string, props: FaultDelayProps) {
+    super(scope, id, 'fault-delay', props);
     checkHttp(this.name, props.service);
     checkPercent(this.name, 'percent', props.percent);
-    props.service.routing.setRouteSetting(this.name, 'fault.delay', { fixedDelay: istioDuration(props.delay), percentage: { value: props.percent } });
+    props.service.routing.setRouteSetting(this.owner, 'delay', Fault.delay(props.delay, props.percent));
   }
 }
 
 export interface SidecarFaultProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Only this version's pods. @default every version */
-  readonly version?: ServiceVersion;
+  readonly version?: IVersion;
   /** Delay every answer by this much. @default none */
   readonly delay?: Duration;
   /** Answer this percent of the requests with 503 instead. @default none */
@@ -204,6 +237,7 @@ export class SidecarFault extends Construct {
 }
 
 export interface TimeoutProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Time allowed per request. */
   readonly timeout: Duration;
@@ -211,7 +245,7 @@ export interface TimeoutProps {
    * Delay the service's own sidecar adds to every answer (of one version, or all), so the
    * timeout shows with images that answer at once. @default none
    */
-  readonly slowdown?: { readonly delay: Duration; readonly version?: ServiceVersion };
+  readonly slowdown?: { readonly delay: Duration; readonly version?: IVersion };
 }
 
 /**
@@ -220,13 +254,13 @@ export interface TimeoutProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/request-timeouts/
  */
 export class Timeout extends Scenario {
-  public constructor(lab: MeshLab, props: TimeoutProps) {
-    super(lab, 'timeout');
+  public constructor(scope: Construct, id: string, props: TimeoutProps) {
+    super(scope, id, 'timeout', props);
     checkHttp(this.name, props.service);
-    props.service.routing.setRouteSetting(this.name, 'timeout', istioDuration(props.timeout));
+    props.service.routing.setRouteSetting(this.owner, 'timeout', props.timeout);
     if (props.slowdown) {
-      if (props.slowdown.version && props.slowdown.version.service !== props.service) {
-        throw new MeshlabError(`timeout: ${props.slowdown.version.service.name} ${props.slowdown.version.name} is not a version of ${props.service.name}`);
+      if (props.slowdown.version && props.slowdown.version.meshService !== props.service) {
+        throw new MeshlabError(`timeout: ${props.slowdown.version.meshService.name} ${props.slowdown.version.name} is not a version of ${props.service.name}`);
       }
       new SidecarFault(this, 'Delay', { service: props.service, version: props.slowdown.version, delay: props.slowdown.delay });
     }
@@ -234,6 +268,7 @@ export class Timeout extends Scenario {
 }
 
 export interface RetryProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
   /** Attempts after the first failure. @default 3 */
   readonly attempts?: number;
@@ -254,21 +289,15 @@ export interface RetryProps {
  * @see https://istio.io/latest/docs/concepts/traffic-management/#retries
  */
 export class Retry extends Scenario {
-  public constructor(lab: MeshLab, props: RetryProps) {
-    super(lab, 'retry');
+  public constructor(scope: Construct, id: string, props: RetryProps) {
+    super(scope, id, 'retry', props);
     checkHttp(this.name, props.service);
     const attempts = props.attempts ?? 3;
     if (!Number.isInteger(attempts) || attempts < 0) throw new MeshlabError(`retry: attempts must be a whole number 0 or more, got ${attempts}`);
     if (props.retryOn !== undefined && (props.retryOn === '' || unknownRetryConditions(props.retryOn).length > 0)) {
       throw new MeshlabError(`retry: retryOn ${props.retryOn} must be comma-separated conditions Istio knows, such as 5xx,gateway-error,connect-failure or 503`);
     }
-    // attempts 0 switches retries off, and Istio then refuses perTryTimeout and retryOn
-    // (pkg/config/validation/validation.go validateHTTPRetry).
-    props.service.routing.setRouteSetting(this.name, 'retries', attempts === 0 ? { attempts } : {
-      attempts,
-      perTryTimeout: istioDuration(props.perTryTimeout ?? Duration.seconds(2)),
-      retryOn: props.retryOn,
-    });
+    props.service.routing.setRouteSetting(this.owner, 'retries', { attempts, perTryTimeout: props.perTryTimeout ?? Duration.seconds(2), retryOn: props.retryOn });
     if (props.abortPercent !== undefined) {
       checkPercent(this.name, 'abort', props.abortPercent);
       new SidecarFault(this, 'Abort', { service: props.service, abortPercent: props.abortPercent });
@@ -276,25 +305,43 @@ export class Retry extends Scenario {
   }
 }
 
+export interface RedirectProps {
+  /** The service it applies to (of the same lab). */
+  readonly service: MeshService;
+  /** The path answered with a redirect. */
+  readonly from: string;
+  /** The path it redirects to. */
+  readonly to: string;
+}
+
 /** Answers requests for one path with a redirect to another. */
 export class Redirect extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly from: string; readonly to: string }) {
-    super(lab, 'redirect');
+  public constructor(scope: Construct, id: string, props: RedirectProps) {
+    super(scope, id, 'redirect', props);
     checkHttp(this.name, props.service);
     checkPath(this.name, props.from);
     checkPath(this.name, props.to);
-    props.service.routing.addMatchRoute(this.name, { match: [Match.exact(props.from)], redirect: props.to });
+    props.service.routing.addMatchRoute(this.owner, { match: [Match.exact(props.from)], redirect: props.to });
   }
+}
+
+export interface RewriteProps {
+  /** The service it applies to (of the same lab). */
+  readonly service: MeshService;
+  /** The path prefix rewritten. */
+  readonly prefix: string;
+  /** What replaces it. */
+  readonly to: string;
 }
 
 /** Rewrites a path prefix before forwarding. */
 export class Rewrite extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly prefix: string; readonly to: string }) {
-    super(lab, 'rewrite');
+  public constructor(scope: Construct, id: string, props: RewriteProps) {
+    super(scope, id, 'rewrite', props);
     checkHttp(this.name, props.service);
     checkPath(this.name, props.prefix);
     checkPath(this.name, props.to);
-    props.service.routing.addMatchRoute(this.name, {
+    props.service.routing.addMatchRoute(this.owner, {
       match: [Match.prefix(props.prefix)],
       rewrite: props.to,
       to: [{ destination: props.service.defaultDestination }],
@@ -307,30 +354,40 @@ function checkPath(scenario: string, path: string): void {
 }
 
 export interface CorsProps {
+  /** The service it applies to (of the same lab). */
   readonly service: MeshService;
+  /** Origins allowed, matched exactly (`https://example.com`). */
   readonly allowOrigins: readonly string[];
+  /** HTTP methods allowed. */
   readonly allowMethods: readonly string[];
+  /** How long a browser may cache the preflight answer. */
   readonly maxAge: Duration;
 }
 
-/** Answers CORS preflights and adds CORS headers for the allowed origins. */
+/**
+ * Answers CORS preflights and adds CORS headers for the allowed origins.
+ * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#CorsPolicy
+ */
 export class Cors extends Scenario {
-  public constructor(lab: MeshLab, props: CorsProps) {
-    super(lab, 'cors');
+  public constructor(scope: Construct, id: string, props: CorsProps) {
+    super(scope, id, 'cors', props);
     checkHttp(this.name, props.service);
-    props.service.routing.setRouteSetting(this.name, 'corsPolicy', {
-      allowOrigins: props.allowOrigins.map((exact) => ({ exact })),
-      allowMethods: [...props.allowMethods],
-      maxAge: istioDuration(props.maxAge),
-    });
+    props.service.routing.setRouteSetting(this.owner, 'cors', { allowOrigins: [...props.allowOrigins], allowMethods: [...props.allowMethods], maxAge: props.maxAge });
   }
+}
+
+export interface RequestHeadersProps {
+  /** The service it applies to (of the same lab). */
+  readonly service: MeshService;
+  /** Headers added to every request, by name. */
+  readonly add: Readonly<Record<string, string>>;
 }
 
 /** Adds headers to every request before it reaches the service. */
 export class RequestHeaders extends Scenario {
-  public constructor(lab: MeshLab, props: { readonly service: MeshService; readonly add: Readonly<Record<string, string>> }) {
-    super(lab, 'request-headers');
+  public constructor(scope: Construct, id: string, props: RequestHeadersProps) {
+    super(scope, id, 'request-headers', props);
     checkHttp(this.name, props.service);
-    props.service.routing.setRouteSetting(this.name, 'headers', { request: { add: { ...props.add } } });
+    props.service.routing.setRouteSetting(this.owner, 'headers', { requestAdd: { ...props.add } });
   }
 }

@@ -1,11 +1,12 @@
 import { MeshlabProps } from '../../lib/app';
 import { Synthesis } from '../../lib/output/render';
+import { buildModel } from '../../lib/app';
 import { synthesizeOutput } from '../../lib/output/synthesize';
 import { Manifest } from '../../lib/validate/manifest';
 
 /** Synthesizes in memory what `npm run synth` would write (nothing written). */
 export function synth(props: MeshlabProps = {}): Synthesis {
-  return synthesizeOutput(props);
+  return synthesizeOutput(buildModel(props));
 }
 
 /** The manifests of one output folder (a lab, or `platform`). */

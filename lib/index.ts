@@ -1,0 +1,48 @@
+// The public API of meshlab's construct library: a lab, its services and versions, clients
+// and gateways, and the scenarios (a tutorial's steps) as constructs. A library user imports
+// everything from here; a plain `app.synth()` checks and writes the labs.
+
+// The mesh model.
+export { MeshLab } from './mesh/lab';
+export type { MeshLabProps, IOutputFile } from './mesh/lab';
+export { MeshService, ServiceVersion } from './mesh/service';
+export type { MeshServiceProps, ServiceContainer, VersionProps } from './mesh/service';
+export { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './mesh/defaults';
+export { Client } from './mesh/client';
+export type { ClientContainer, ClientProps } from './mesh/client';
+export { IngressGateway, INGRESS_GATEWAY_PORTS } from './mesh/gateway';
+export type { IngressGatewayProps } from './mesh/gateway';
+export { ExternalHost, Match } from './mesh/routing';
+export type { DestinationSpec, HttpRouteProps, IDestination, IVersion } from './mesh/routing';
+export { Protocol } from './mesh/protocol';
+export { SecurityProfile } from './mesh/security';
+export type { Capability } from './mesh/security';
+export type { ContainerSpec, PortSpec, Resources } from './mesh/workload';
+
+// Scenarios.
+export { Scenario } from './scenarios/scenario';
+export { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, SidecarFault, Timeout } from './scenarios/traffic';
+export type {
+  CanaryProps, CorsProps, FaultAbortProps, FaultDelayProps, HeaderRouteProps, MirrorProps, RedirectProps, RequestHeadersProps,
+  RetryProps, RewriteProps, RouteProps, SidecarFaultProps, TimeoutProps, Weights,
+} from './scenarios/traffic';
+export { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, OutlierDetection } from './scenarios/policy';
+export type {
+  CircuitBreakerProps, ConnectionPoolProps, LoadBalancerPolicy, LoadBalancerProps, OutlierDetectionProps, OutlierProps, Scale,
+} from './scenarios/policy';
+export { AuthzAllow, AuthzDeny, Jwt, Mtls } from './scenarios/security';
+export type { AllowRule, AuthzAllowProps, AuthzDenyProps, Caller, JwtProps, MtlsMode, MtlsProps, MtlsScope } from './scenarios/security';
+export { EGRESS_GATEWAY_HOST, Egress, IngressTls, RateLimit, TcpRoute } from './scenarios/edge';
+export type { EgressProps, IngressTlsProps, RateLimitProps, TcpRouteProps } from './scenarios/edge';
+
+// Errors a library user may catch: one line naming the value and what is allowed.
+export { MeshlabError } from './errors';
+
+// Routing intent (what a host's routing is, independent of the API) and its Istio renderer.
+export { Fault, LoadBalancing } from './mesh/intent';
+export type {
+  ConnectionLimits, CorsIntent, EjectionIntent, HeaderOperations, HostIntent, LoadBalancerAlgorithm, MirrorIntent, RetryIntent, RouteIntent,
+  RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent, WeightedDestination,
+} from './mesh/intent';
+export { istioDestinationRule, istioHttpRoutes, istioVirtualService } from './render/istio';
+export type { IstioHost } from './render/istio';

@@ -1,0 +1,142 @@
+import type { DestinationRuleSpec, HTTPMatchRequest, HTTPRoute, TrafficPolicy, VirtualServiceSpec } from '../../imports/istio';
+import { istioDuration } from '../istio/duration';
+import type { ConnectionLimits, EjectionIntent, Fault, HostIntent, LoadBalancing, RouteIntent, RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent } from '../mesh/intent';
+import type { Match } from '../mesh/routing';
+
+/**
+ * The Istio renderer of routing intent (lib/mesh/intent.ts): the one place a host's routes
+ * and policies become a VirtualService and a DestinationRule. Another API's renderer (the
+ * Gateway API's HTTPRoute) reads the same intent.
+ */
+
+/** Istio's HTTPMatchRequest of one match (header names are lower-cased, as Envoy compares them). */
+export function istioMatch(match: Match): HTTPMatchRequest {
+  switch (match.kind) {
+    case 'prefix': return { uri: { prefix: match.value } };
+    case 'exact': return { uri: { exact: match.value } };
+    case 'header': return { headers: { [match.header!]: { regex: match.value } } };
+  }
+}
+
+/** One route as seen from an object in `namespace`, without the host-wide settings. */
+export function istioHttpRoute(route: RouteIntent, namespace: string): HTTPRoute {
+  return {
+    match: route.match?.length ? route.match.map(istioMatch) : undefined,
+    rewrite: route.rewrite === undefined ? undefined : { uri: route.rewrite },
+    redirect: route.redirect === undefined ? undefined : { uri: route.redirect },
+    route: route.to?.map((t) => ({
+      destination: t.destination.destinationFrom(namespace),
+      weight: route.to!.length > 1 ? t.weight : undefined,
+    })),
+  };
+}
+
+const fault = (f: Fault | undefined) => f && (f.kind === 'abort'
+  ? { httpStatus: f.status, percentage: { value: f.percent } }
+  : { fixedDelay: istioDuration(f.delay!), percentage: { value: f.percent } });
+
+/** The fields every forwarding route of the host gets. */
+function istioSettings(s: RouteSettings): Partial<HTTPRoute> {
+  const retries = s.retries && (s.retries.attempts === 0
+    // attempts 0 switches retries off, and Istio then refuses perTryTimeout and retryOn
+    // (istio/istio pkg/config/validation/validation.go validateHTTPRetry).
+    ? { attempts: 0 }
+    : { attempts: s.retries.attempts, perTryTimeout: s.retries.perTryTimeout && istioDuration(s.retries.perTryTimeout), retryOn: s.retries.retryOn });
+  const settings: Partial<HTTPRoute> = {
+    fault: s.abort || s.delay ? { abort: fault(s.abort), delay: fault(s.delay) } : undefined,
+    timeout: s.timeout && istioDuration(s.timeout),
+    retries,
+    headers: s.headers?.requestAdd && { request: { add: { ...s.headers.requestAdd } } },
+    corsPolicy: s.cors && {
+      allowOrigins: s.cors.allowOrigins.map((exact) => ({ exact })),
+      allowMethods: [...s.cors.allowMethods],
+      maxAge: istioDuration(s.cors.maxAge),
+    },
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+}
+
+/** The host's HTTP routes, as seen from an object in `namespace`. */
+export function istioHttpRoutes(intent: HostIntent, namespace: string): HTTPRoute[] {
+  const settings = istioSettings(intent.settings);
+  return intent.routes.map((route, i) => {
+    const rendered = istioHttpRoute(route, namespace);
+    const last = i === intent.routes.length - 1;
+    const mirrored = last && intent.mirror
+      ? { ...rendered, mirror: intent.mirror.destination.destinationFrom(namespace), mirrorPercentage: { value: intent.mirror.percent } }
+      : rendered;
+    // A redirect answers itself: faults, retries and timeouts do not apply.
+    return mirrored.redirect ? mirrored : { ...mirrored, ...settings };
+  });
+}
+
+function loadBalancer(lb: LoadBalancing): TrafficPolicy['loadBalancer'] {
+  return lb.hashHeader !== undefined ? { consistentHash: { httpHeaderName: lb.hashHeader } } : { simple: lb.algorithm };
+}
+
+function connectionPool(c: ConnectionLimits): TrafficPolicy['connectionPool'] {
+  return {
+    tcp: { maxConnections: c.maxConnections, connectTimeout: c.connectTimeout && istioDuration(c.connectTimeout) },
+    http: {
+      http1MaxPendingRequests: c.maxPendingRequests,
+      http2MaxRequests: c.maxRequests,
+      maxRequestsPerConnection: c.maxRequestsPerConnection,
+      maxRetries: c.maxRetries,
+    },
+  };
+}
+
+function outlierDetection(e: EjectionIntent): TrafficPolicy['outlierDetection'] {
+  return {
+    consecutive5xxErrors: e.consecutive5xxErrors,
+    interval: istioDuration(e.interval),
+    baseEjectionTime: istioDuration(e.baseEjectionTime),
+    maxEjectionPercent: e.maxEjectionPercent,
+  };
+}
+
+/** The DestinationRule's traffic policy, if the intent has one. */
+export function istioTrafficPolicy(p: TrafficPolicyIntent): TrafficPolicy | undefined {
+  const policy: TrafficPolicy = {
+    loadBalancer: p.loadBalancer && loadBalancer(p.loadBalancer),
+    connectionPool: p.connectionPool && connectionPool(p.connectionPool),
+    outlierDetection: p.outlierDetection && outlierDetection(p.outlierDetection),
+  };
+  return Object.values(policy).some((v) => v !== undefined) ? policy : undefined;
+}
+
+function subsetPolicy(p: SubsetPolicyIntent): TrafficPolicy {
+  return {
+    loadBalancer: loadBalancer(p.loadBalancer),
+    portLevelSettings: p.port && [{ port: { number: p.port.number }, loadBalancer: loadBalancer(p.port.loadBalancer) }],
+  };
+}
+
+/** What the renderer needs of a host besides its intent. */
+export interface IstioHost {
+  /** The host name as written in its own namespace. */
+  readonly name: string;
+  readonly isHttp: boolean;
+  /** Subset name and pod labels of each version, sorted by name. */
+  readonly subsets: ReadonlyArray<{ readonly name: string; readonly labels: Readonly<Record<string, string>> }>;
+  /** Where a TCP host sends connections. */
+  readonly everyVersion: RouteIntent;
+}
+
+/** The single VirtualService of a host. */
+export function istioVirtualService(host: IstioHost, intent: HostIntent, namespace: string): VirtualServiceSpec {
+  if (!host.isHttp) return { hosts: [host.name], tcp: [{ route: istioHttpRoute(host.everyVersion, namespace).route }] };
+  return { hosts: [host.name], http: istioHttpRoutes(intent, namespace) };
+}
+
+/** The single DestinationRule of a host: its policy and a subset per version. */
+export function istioDestinationRule(host: IstioHost, intent: HostIntent): DestinationRuleSpec {
+  return {
+    host: host.name,
+    trafficPolicy: istioTrafficPolicy(intent.policy),
+    subsets: host.subsets.map((s) => {
+      const policy = intent.subsetPolicies.get(s.name);
+      return { name: s.name, labels: { ...s.labels }, trafficPolicy: policy && subsetPolicy(policy) };
+    }),
+  };
+}
