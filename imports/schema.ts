@@ -5,6 +5,8 @@
  * Each validator is loaded the first time its kind is seen.
  */
 
+import { isCheckedGatewayApiKind, validateGatewayApi } from '../lib/validate/gateway-api';
+
 /** One schema violation: where in the object, and what is wrong there. */
 export interface SchemaProblem {
   /** Dotted path into the object, e.g. `spec.http[0].fault.abort.percent`. */
@@ -98,6 +100,7 @@ const validators = new Map<string, Validator | undefined>();
 
 /** True when meshlab has a schema for this apiVersion and kind. */
 export function hasSchema(apiVersion: string, kind: string): boolean {
+  if (isCheckedGatewayApiKind(apiVersion, kind)) return true;
   return validatorFor(`${apiVersion}/${kind}`) !== undefined;
 }
 
@@ -127,6 +130,8 @@ export function validateSchema(manifest: { apiVersion?: unknown; kind?: unknown 
 }
 
 function uncachedValidateSchema(manifest: { apiVersion?: unknown; kind?: unknown }): SchemaProblem[] {
+  // Gateway API kinds: schema and CEL rules of the v1.5.1 CRDs (lib/validate/gateway-api.ts).
+  if (isCheckedGatewayApiKind(String(manifest.apiVersion), String(manifest.kind))) return validateGatewayApi(manifest);
   const gvk = `${manifest.apiVersion}/${manifest.kind}`;
   const validate = validatorFor(gvk);
   if (!validate) {
