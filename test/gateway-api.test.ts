@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { checkManifests } from '../lib/validate/check';
 import { validateGatewayApi } from '../lib/validate/gateway-api';
+import { compareWithCrds } from '../lib/verify/gateway-api';
 import { readGatewayApiFixtures } from '../lib/verify/gateway-api-fixtures';
 
 const root = path.resolve(__dirname, '..');
@@ -45,5 +46,33 @@ describe('Gateway API v1.5.1 schemas and CEL rules', () => {
   test('a Gateway API kind meshlab has no schema for stays unchecked (ML0009), not an error', () => {
     const findings = checkManifests([{ manifest: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'istio' }, spec: { controllerName: 'istio.io/gateway-controller' } }, file: 'gc.yaml', line: 1 }]);
     expect(findings.map((f) => f.code)).toEqual(['ML0009']);
+  });
+});
+
+describe("verify's comparison with the real CRDs' verdicts", () => {
+  const valid = fixtures.find((f) => f.expected.length === 0)!;
+  const invalid = fixtures.find((f) => f.expected.length === 1)!;
+  const field = invalid.expected[0].slice(0, invalid.expected[0].indexOf(': '));
+
+  test('counts a fixture both accept, and one both reject at the same field, as agreeing', () => {
+    const got = compareWithCrds([valid, invalid], [
+      { id: valid.id, errors: [] },
+      { id: invalid.id, errors: [`${field}: Invalid value: "object": whatever the CRD says`] },
+    ]);
+    expect(got).toEqual({ total: 2, agree: 2, fieldsNamed: 1, fieldsTotal: 1, disagreements: [] });
+  });
+
+  test('reports a fixture the CRDs reject but meshlab accepts, one they accept, and one they never judged', () => {
+    const got = compareWithCrds([valid, invalid, fixtures[2]], [
+      { id: valid.id, errors: ['unknown field spec.x'] },
+      { id: invalid.id, errors: [] },
+    ]);
+    expect(got.agree).toBe(0);
+    expect(got.fieldsNamed).toBe(0);
+    expect(got.disagreements).toEqual([
+      `${valid.id}: meshlab accepts, the CRDs reject (unknown field spec.x)`,
+      `${invalid.id}: meshlab rejects, the CRDs accept`,
+      `${fixtures[2].id}: no verdict from the CRDs`,
+    ]);
   });
 });

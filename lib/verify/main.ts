@@ -12,6 +12,7 @@ import { Case, CaseFile, corpusCases, fixtureCases, outputCases, writeCase } fro
 import { loadAll } from 'js-yaml';
 import type { Manifest } from '../validate/manifest';
 import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
+import { crossCheckGatewayApi, GATEWAY_API_VERSION } from './gateway-api';
 import { mutations } from './mutations';
 import { asAdmitted, demoProfile, podNameOf } from './pods';
 import { istioctlSuppressions, SUPPRESSIONS, unsuppressedMessages, unsuppressedValidateWarnings } from './suppressions';
@@ -214,6 +215,13 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
         for (const d of examples) io.out(`  ${d.code} only ${d.by}: ${d.object} in ${d.case}`);
       }
       report = { ...(report as object), agreement: table, disagreements, corpus: corpus.map((j) => ({ case: j.case.name, analyze: j.analyze })) };
+
+      // 3. The Gateway API checks against the real CRDs (lib/verify/gateway-api.ts): every fixture accepted or rejected alike.
+      const gw = crossCheckGatewayApi(io.err, root);
+      io.out(`\nGateway API ${GATEWAY_API_VERSION} CRDs (schema and CEL) and npm run check agree on ${gw.agree} of ${gw.total} fixtures; the CRDs name ${gw.fieldsNamed} of ${gw.fieldsTotal} expected fields`);
+      for (const d of gw.disagreements) io.out(`  ${d}`);
+      if (gw.agree < gw.total) below++;
+      report = { ...(report as object), gatewayApi: gw };
     }
     if (args.report) fs.writeFileSync(args.report, `${JSON.stringify(report, null, 2)}\n`);
     return errors + warnings > 0 || (args.requireAgreement && below > 0) ? 1 : 0;

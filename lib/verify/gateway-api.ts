@@ -1,0 +1,117 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MeshlabError } from '../errors';
+import { GatewayApiFixture, readGatewayApiFixtures } from './gateway-api-fixtures';
+
+/**
+ * verify's Gateway API cross-check: the fixtures of test/fixtures/gateway-api judged by the real
+ * Gateway API v1.5.1 CRDs (pruning, defaulting, OpenAPI schema and CEL rules, with the
+ * apiextensions-apiserver libraries the API server uses; scripts/gateway-api-crds), against what
+ * lib/validate/gateway-api.ts says. The CRDs are read from the Go module cache, never copied.
+ */
+
+/** The Gateway API release istio/istio 1.30.3's go.mod requires. */
+export const GATEWAY_API_VERSION = 'v1.5.1';
+/** The Kubernetes libraries the judge is built with (those of Kubernetes 1.36). */
+const K8S_LIBS_VERSION = 'v0.36.1';
+
+/** What the real CRDs said of one fixture: no errors means the API server accepts it. */
+export interface CrdVerdict {
+  readonly id: string;
+  readonly errors: readonly string[];
+}
+
+export interface GatewayApiAgreement {
+  readonly total: number;
+  /** Fixtures both accept, or both reject. */
+  readonly agree: number;
+  /** Expected problems whose field the CRDs also name, of all expected problems. */
+  readonly fieldsNamed: number;
+  readonly fieldsTotal: number;
+  readonly disagreements: readonly string[];
+}
+
+/** The field a CRD error is about: `spec.rules[0]: Invalid value: ...`, or a pruned `unknown field spec.x`. */
+const crdField = (error: string) => (error.startsWith('unknown field ') ? error.slice('unknown field '.length) : error.slice(0, error.indexOf(':')));
+
+/** Compares meshlab's expectations (the fixtures' `# expect:` lines, which jest holds the checks to) with the CRDs' verdicts. */
+export function compareWithCrds(fixtures: readonly GatewayApiFixture[], verdicts: readonly CrdVerdict[]): GatewayApiAgreement {
+  const byId = new Map(verdicts.map((v) => [v.id, v]));
+  let agree = 0;
+  let fieldsNamed = 0;
+  let fieldsTotal = 0;
+  const disagreements: string[] = [];
+  for (const f of fixtures) {
+    const verdict = byId.get(f.id);
+    if (!verdict) {
+      disagreements.push(`${f.id}: no verdict from the CRDs`);
+      continue;
+    }
+    const meshlabRejects = f.expected.length > 0;
+    const crdRejects = verdict.errors.length > 0;
+    if (meshlabRejects === crdRejects) agree++;
+    else disagreements.push(`${f.id}: meshlab ${meshlabRejects ? 'rejects' : 'accepts'}, the CRDs ${crdRejects ? `reject (${verdict.errors[0]})` : 'accept'}`);
+    const fields = new Set(verdict.errors.map(crdField));
+    for (const e of f.expected) {
+      fieldsTotal++;
+      if (fields.has(e.slice(0, e.indexOf(': ')))) fieldsNamed++;
+    }
+  }
+  return { total: fixtures.length, agree, fieldsNamed, fieldsTotal, disagreements };
+}
+
+function go(args: readonly string[], cwd: string | undefined, what: string, capture = false): string {
+  const run = spawnSync('go', args, { cwd, encoding: 'utf8', stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'], maxBuffer: 64 << 20 });
+  if (run.error) throw new MeshlabError('go: not found (verify builds its Gateway API judge with Go: install Go or put it on PATH)');
+  if (run.status !== 0) throw new MeshlabError(`${what} failed (exit ${run.status}); see its output above`);
+  return run.stdout ?? '';
+}
+
+/** The CRD folder of sigs.k8s.io/gateway-api in the Go module cache (downloaded through the module proxy if missing). */
+export function gatewayApiCrdDir(version = GATEWAY_API_VERSION): string {
+  const info = JSON.parse(go(['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${version}`], os.tmpdir(), `go mod download sigs.k8s.io/gateway-api@${version}`, true));
+  // The experimental channel: the standard one's superset, with TCPRoute and HTTPRoute retries.
+  return path.join(info.Dir, 'config', 'crd', 'experimental');
+}
+
+/**
+ * The built judge, cached at `$XDG_CACHE_HOME/meshlab/gateway-api-crds-<libs>/gateway-api-crds`
+ * and rebuilt when scripts/gateway-api-crds/main.go changes (the cache keeps the source it was
+ * built from), as lib/verify/istioctl.ts keeps istio-analyze. About three minutes the first time.
+ */
+export function ensureGatewayApiJudge(log: (line: string) => void, root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
+  const dir = path.join(cache, 'meshlab', `gateway-api-crds-${K8S_LIBS_VERSION}`);
+  const binary = path.join(dir, 'gateway-api-crds');
+  const source = fs.readFileSync(path.join(root, 'scripts', 'gateway-api-crds', 'main.go'), 'utf8');
+  if (fs.existsSync(binary) && fs.existsSync(`${binary}.go`) && fs.readFileSync(`${binary}.go`, 'utf8') === source) return binary;
+  fs.mkdirSync(dir, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(dir, '.build-'));
+  try {
+    log(`building gateway-api-crds (scripts/gateway-api-crds against k8s.io/apiextensions-apiserver@${K8S_LIBS_VERSION}) into ${dir}`);
+    fs.writeFileSync(path.join(staging, 'main.go'), source);
+    fs.writeFileSync(
+      path.join(staging, 'go.mod'),
+      `module meshlab.local/gateway-api-crds\n\ngo 1.26.0\n\nrequire (\n\tk8s.io/apiextensions-apiserver ${K8S_LIBS_VERSION}\n\tk8s.io/apimachinery ${K8S_LIBS_VERSION}\n\tk8s.io/apiserver ${K8S_LIBS_VERSION}\n\tsigs.k8s.io/yaml v1.6.0\n)\n`,
+    );
+    go(['mod', 'tidy'], staging, 'go mod tidy for gateway-api-crds');
+    go(['build', '-buildvcs=false', '-o', path.join(staging, 'gateway-api-crds.bin'), '.'], staging, 'go build of gateway-api-crds');
+    fs.renameSync(path.join(staging, 'gateway-api-crds.bin'), binary);
+    fs.writeFileSync(`${binary}.go`, source);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  return binary;
+}
+
+/** Runs the fixtures through the real CRDs and compares. */
+export function crossCheckGatewayApi(log: (line: string) => void, root: string): GatewayApiAgreement {
+  const judge = ensureGatewayApiJudge(log, root);
+  const crds = gatewayApiCrdDir();
+  const fixtures = readGatewayApiFixtures(root);
+  const run = spawnSync(judge, [crds], { input: JSON.stringify(fixtures.map((f) => ({ id: f.id, object: f.object }))), encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new MeshlabError(`gateway-api-crds failed (exit ${run.status}): ${run.stderr.trim()}`);
+  return compareWithCrds(fixtures, JSON.parse(run.stdout) as CrdVerdict[]);
+}
