@@ -1,3 +1,5 @@
+import { isIP } from 'net';
+
 /**
  * Gateway API objects checked as the API server checks them once the Gateway API v1.5.1 CRDs
  * are installed (the version istio/istio 1.30.3 go.mod requires: sigs.k8s.io/gateway-api v1.5.1):
@@ -92,7 +94,7 @@ const DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
 const PROTOCOL = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]+$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const ADDRESS_TYPE = /^IPAddress|Hostname|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9\/\-._~%!$&'()*+,;=:]+$/;
+const ADDRESS_TYPE = /^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9\/\-._~%!$&'()*+,;=:]+$/;
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
 const group = str({ max: 253, pattern: GROUP });
@@ -418,7 +420,8 @@ function checkSessionPersistence(sp: Json, at: string, out: Problems): void {
 
 function prefixRewriteNeedsOnePrefixMatch(rule: Json): boolean {
   const matches = has(rule, 'matches') ? list(rule.matches) : [{ path: { type: 'PathPrefix', value: '/' } }];
-  const path = isObj(matches[0]) ? matches[0].path : undefined;
+  // A match without path gets the default path, PathPrefix /.
+  const path = isObj(matches[0]) ? matches[0].path ?? { type: 'PathPrefix' } : undefined;
   return matches.length === 1 && isObj(path) && (path.type ?? 'PathPrefix') === 'PathPrefix';
 }
 
@@ -518,6 +521,10 @@ function checkGateway(spec: Json, out: Problems): void {
     if (values.some((v) => values.filter((w) => w === v).length !== 1)) out.push({ field: 'spec.addresses', message: `${type} values must be unique` });
   }
   addresses.forEach((a, i) => {
+    // Not CEL: the schema's oneOf, whose IPAddress branch wants an ipv4 or ipv6 value.
+    if ((a.type ?? 'IPAddress') === 'IPAddress' && has(a, 'value') && isIP(String(a.value)) === 0) {
+      out.push({ field: `spec.addresses[${i}].value`, message: 'must be an IPv4 or IPv6 address when type is IPAddress' });
+    }
     if ((a.type ?? 'IPAddress') === 'Hostname' && has(a, 'value') && !HOSTNAME.test(String(a.value))) {
       out.push({ field: `spec.addresses[${i}]`, message: `Hostname value must be empty or contain only valid characters (matching ${HOSTNAME.source})` });
     }
@@ -601,7 +608,8 @@ export function validateGatewayApi(manifest: Json): GatewayApiProblem[] {
 }
 
 function walk(schema: Schema, value: Json, at: string, out: Problems): void {
-  if (value === null) return; // the API server prunes nulls for optional fields
+  // null is a value of the wrong type: no field of these CRDs is nullable.
+  if (value === null) return void out.push({ field: at, message: `must be ${schema.t === 'map' ? 'object' : schema.t}` });
   switch (schema.t) {
     case 'string':
       if (typeof value !== 'string') return void out.push({ field: at, message: 'must be string' });
