@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { checkManifests } from '../lib/validate/check';
 import { validateGatewayApi } from '../lib/validate/gateway-api';
-import { compareWithCrds } from '../lib/verify/gateway-api';
+import { compareWithCrds, mutateFixtures } from '../lib/verify/gateway-api';
 import { readGatewayApiFixtures } from '../lib/verify/gateway-api-fixtures';
 
 const root = path.resolve(__dirname, '..');
@@ -74,5 +74,22 @@ describe("verify's comparison with the real CRDs' verdicts", () => {
       `${invalid.id}: meshlab rejects, the CRDs accept`,
       `${fixtures[2].id}: no verdict from the CRDs`,
     ]);
+  });
+});
+
+describe("verify's mutations of the fixtures", () => {
+  test('are the same on every run, as many as asked, and each differs from its fixture', () => {
+    const a = mutateFixtures(fixtures, 3);
+    expect(a).toEqual(mutateFixtures(fixtures, 3));
+    expect(a).toHaveLength(fixtures.length * 3);
+    const byId = new Map(fixtures.map((f) => [f.id, f.object]));
+    const unchanged = a.filter((m) => JSON.stringify(m.object) === JSON.stringify(byId.get(m.id.slice(0, m.id.indexOf('~')))));
+    expect(unchanged.length).toBeLessThan(a.length / 20); // two edits can undo each other, rarely
+  });
+
+  test('make both valid and invalid objects for the CRDs and the checks to judge', () => {
+    const verdicts = mutateFixtures(fixtures, 5).map((m) => validateGatewayApi(m.object).length > 0);
+    expect(verdicts.filter(Boolean).length).toBeGreaterThan(100);
+    expect(verdicts.filter((v) => !v).length).toBeGreaterThan(20);
   });
 });

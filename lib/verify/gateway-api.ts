@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { MeshlabError } from '../errors';
+import { validateGatewayApi } from '../validate/gateway-api';
 import { GatewayApiFixture, readGatewayApiFixtures } from './gateway-api-fixtures';
 
 /**
@@ -106,12 +107,85 @@ export function ensureGatewayApiJudge(log: (line: string) => void, root: string,
   return binary;
 }
 
-/** Runs the fixtures through the real CRDs and compares. */
-export function crossCheckGatewayApi(log: (line: string) => void, root: string): GatewayApiAgreement {
+/** Values a mutation writes into a field: of every type, in and out of the CRDs' ranges and enums. */
+const MUTANT_VALUES: readonly unknown[] = [
+  0, 1, -1, 101, 65536, 1000001, '', 'x', '/a', 'a/b', '*', 'Exact', 'PathPrefix', 'Prefix', 'HTTP', 'TCP', 'Service',
+  'Terminate', 'Passthrough', '1s', '0s', '10ms', 'https', 'GRPC', 'Permanent', 'Header', 500, true, null, [], {}, ['*', 'GET'],
+];
+
+/**
+ * Deterministic mutations of the fixtures: `perFixture` copies of each, each with two random
+ * edits of its spec (a field removed, set to one of MUTANT_VALUES, or a list item repeated).
+ * They reach the schema's corners no fixture names, so the CRDs and the checks meet there too.
+ */
+export function mutateFixtures(fixtures: readonly GatewayApiFixture[], perFixture: number, seed = 7): Array<{ id: string; object: Record<string, unknown> }> {
+  let state = seed;
+  const random = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  const fieldsOf = (o: unknown, at: Array<string | number>, out: Array<Array<string | number>>): Array<Array<string | number>> => {
+    if (o && typeof o === 'object') {
+      for (const k of Object.keys(o)) {
+        const next = [...at, Array.isArray(o) ? Number(k) : k];
+        out.push(next);
+        fieldsOf((o as Record<string, unknown>)[k], next, out);
+      }
+    }
+    return out;
+  };
+  return fixtures.flatMap((f) =>
+    Array.from({ length: perFixture }, (_, i) => {
+      const object = JSON.parse(JSON.stringify(f.object));
+      for (let edit = 0; edit < 2; edit++) {
+        const fields = fieldsOf(object.spec, ['spec'], []);
+        if (fields.length === 0) break;
+        const at = fields[random(fields.length)];
+        const parent = at.slice(0, -1).reduce((o, k) => o[k], object);
+        const key = at[at.length - 1];
+        const op = random(3);
+        if (op === 0) {
+          if (Array.isArray(parent)) parent.splice(key as number, 1);
+          else delete parent[key];
+        } else if (op === 2 && Array.isArray(parent)) {
+          parent.push(JSON.parse(JSON.stringify(parent[key as number])));
+        } else {
+          parent[key] = MUTANT_VALUES[random(MUTANT_VALUES.length)];
+        }
+      }
+      return { id: `${f.id}~${i}`, object };
+    }),
+  );
+}
+
+function runJudge(judge: string, crds: string, objects: ReadonlyArray<{ id: string; object: unknown }>): CrdVerdict[] {
+  const run = spawnSync(judge, [crds], { input: JSON.stringify(objects), encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (run.status !== 0) throw new MeshlabError(`gateway-api-crds failed (exit ${run.status}): ${run.stderr.trim()}`);
+  return JSON.parse(run.stdout) as CrdVerdict[];
+}
+
+export interface GatewayApiCrossCheck {
+  /** The fixtures' expectations against the CRDs. */
+  readonly fixtures: GatewayApiAgreement;
+  /** Mutated fixtures: accepted or rejected alike by lib/validate/gateway-api.ts and the CRDs. */
+  readonly mutants: { readonly total: number; readonly agree: number; readonly disagreements: readonly string[] };
+}
+
+/** Runs the fixtures, and mutations of them, through the real CRDs and compares. */
+export function crossCheckGatewayApi(log: (line: string) => void, root: string, mutantsPerFixture = 30): GatewayApiCrossCheck {
   const judge = ensureGatewayApiJudge(log, root);
   const crds = gatewayApiCrdDir();
   const fixtures = readGatewayApiFixtures(root);
-  const run = spawnSync(judge, [crds], { input: JSON.stringify(fixtures.map((f) => ({ id: f.id, object: f.object }))), encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.status !== 0) throw new MeshlabError(`gateway-api-crds failed (exit ${run.status}): ${run.stderr.trim()}`);
-  return compareWithCrds(fixtures, JSON.parse(run.stdout) as CrdVerdict[]);
+  const agreement = compareWithCrds(fixtures, runJudge(judge, crds, fixtures.map((f) => ({ id: f.id, object: f.object }))));
+  const mutants = mutateFixtures(fixtures, mutantsPerFixture);
+  const verdicts = new Map(runJudge(judge, crds, mutants).map((v) => [v.id, v]));
+  const disagreements: string[] = [];
+  for (const m of mutants) {
+    const crd = verdicts.get(m.id)?.errors ?? ['no verdict'];
+    const ours = validateGatewayApi(m.object);
+    if ((crd.length > 0) !== (ours.length > 0)) {
+      disagreements.push(`${m.id}: check ${ours.length > 0 ? `rejects (${ours[0].field}: ${ours[0].message})` : 'accepts'}, the CRDs ${crd.length > 0 ? `reject (${crd[0]})` : 'accept'}`);
+    }
+  }
+  return { fixtures: agreement, mutants: { total: mutants.length, agree: mutants.length - disagreements.length, disagreements } };
 }

@@ -218,9 +218,12 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
 
       // 3. The Gateway API checks against the real CRDs (lib/verify/gateway-api.ts): every fixture accepted or rejected alike.
       const gw = crossCheckGatewayApi(io.err, root);
-      io.out(`\nGateway API ${GATEWAY_API_VERSION} CRDs (schema and CEL) and npm run check agree on ${gw.agree} of ${gw.total} fixtures; the CRDs name ${gw.fieldsNamed} of ${gw.fieldsTotal} expected fields`);
-      for (const d of gw.disagreements) io.out(`  ${d}`);
-      if (gw.agree < gw.total) below++;
+      io.out(
+        `\nGateway API ${GATEWAY_API_VERSION} CRDs (schema and CEL) and npm run check agree on ${gw.fixtures.agree} of ${gw.fixtures.total} fixtures ` +
+          `(the CRDs name ${gw.fixtures.fieldsNamed} of ${gw.fixtures.fieldsTotal} expected fields) and on ${gw.mutants.agree} of ${gw.mutants.total} mutations of them`,
+      );
+      for (const d of [...gw.fixtures.disagreements, ...gw.mutants.disagreements.slice(0, 10)]) io.out(`  ${d}`);
+      if (gw.fixtures.agree < gw.fixtures.total || gw.mutants.agree < gw.mutants.total) below++;
       report = { ...(report as object), gatewayApi: gw };
     }
     if (args.report) fs.writeFileSync(args.report, `${JSON.stringify(report, null, 2)}\n`);
