@@ -308,26 +308,31 @@ const list = (v: Json): Json[] => (Array.isArray(v) ? v : []);
 const isObj = (v: Json): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
 const empty = (v: Json): boolean => v === undefined || v === null || v === '' || v === 0;
 
+const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
 /** Gateway API Duration (`1h30m`, `500ms`) in milliseconds. */
 function millis(d: string): number {
   let total = 0;
-  for (const [, n, unit] of d.matchAll(/([0-9]+)(ms|h|m|s)/g)) total += Number(n) * { h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[unit as 'h']!;
+  for (const [, n, unit] of d.matchAll(/([0-9]+)(ms|h|m|s)/g)) total += Number(n) * UNIT_MS[unit];
   return total;
 }
 
-/** Rule: sectionName/port must be set on all or none of several refs to one parent, and unique. */
-function checkParentRefs(refs: Json[], withPort: boolean, at: string, out: Problems): void {
+/**
+ * Several refs to one parent: sectionName and port set on all or none, and unique. The
+ * experimental channel's rule (the standard one's looks at sectionName alone).
+ */
+function checkParentRefs(refs: Json[], at: string, out: Problems): void {
   const refsWithDefaults = refs.filter(isObj).map((r) => ({ ...r, group: r.group ?? GATEWAY_API_GROUP, kind: r.kind ?? 'Gateway' }));
   const sameParent = (a: Json, b: Json): boolean =>
     a.group === b.group && a.kind === b.kind && a.name === b.name && (empty(a.namespace) && empty(b.namespace) ? true : has(a, 'namespace') && has(b, 'namespace') && a.namespace === b.namespace);
-  const what = withPort ? 'sectionName or port' : 'sectionName';
+  const what = 'sectionName or port';
   const specified = refsWithDefaults.every((a) =>
-    refsWithDefaults.every((b) => !sameParent(a, b) || (empty(a.sectionName) === empty(b.sectionName) && (!withPort || empty(a.port) === empty(b.port)))),
+    refsWithDefaults.every((b) => !sameParent(a, b) || (empty(a.sectionName) === empty(b.sectionName) && empty(a.port) === empty(b.port))),
   );
   if (!specified) out.push({ field: at, message: `${what} must be specified when parentRefs includes 2 or more references to the same parent` });
   const same = (x: Json, y: Json): boolean => (empty(x) && empty(y)) || (!empty(x) && !empty(y) && x === y);
   const unique = refsWithDefaults.every(
-    (a) => refsWithDefaults.filter((b) => sameParent(a, b) && same(a.sectionName, b.sectionName) && (!withPort || same(a.port, b.port))).length === 1,
+    (a) => refsWithDefaults.filter((b) => sameParent(a, b) && same(a.sectionName, b.sectionName) && same(a.port, b.port)).length === 1,
   );
   if (!unique) out.push({ field: at, message: `${what} must be unique when parentRefs includes 2 or more references to the same parent` });
 }
@@ -437,7 +442,8 @@ function checkHttpRule(rule: Json, at: string, out: Problems): void {
     out.push({ field: at, message: 'RequestRedirect filter must not be used together with backendRefs' });
   }
   const onePrefix = prefixRewriteNeedsOnePrefixMatch(rule);
-  const [redirect, rewrite] = ['requestRedirect', 'urlRewrite'];
+  const redirect = 'requestRedirect';
+  const rewrite = 'urlRewrite';
   if (usesPrefixReplace(filters, redirect) && !onePrefix) out.push({ field: at, message: 'When using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified' });
   if (usesPrefixReplace(filters, rewrite) && !onePrefix) out.push({ field: at, message: 'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified' });
   const backendsUsing = (key: string): number => backends.filter((b) => isObj(b) && usesPrefixReplace(list(b.filters), key)).length;
@@ -492,7 +498,7 @@ function checkGrpcRule(rule: Json, at: string, out: Problems): void {
 }
 
 function checkRoute(spec: Json, routeKind: 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute', out: Problems): void {
-  checkParentRefs(list(spec.parentRefs), true, 'spec.parentRefs', out);
+  checkParentRefs(list(spec.parentRefs), 'spec.parentRefs', out);
   const rules = has(spec, 'rules') ? list(spec.rules) : routeKind === 'HTTPRoute' ? [{}] : [];
   if (routeKind !== 'TCPRoute') checkMatchTotal(rules, 'spec.rules', out);
   checkRuleNames(rules, 'spec.rules', out);
