@@ -68,13 +68,15 @@ export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
 
 /* ---------- structural schema ---------- */
 
-type Schema =
+/** `defaulted`: the CRD gives the field a default, which also replaces a null. */
+type Schema = (
   | { readonly t: 'string'; readonly enum?: readonly string[]; readonly pattern?: RegExp; readonly min?: number; readonly max?: number }
   | { readonly t: 'integer'; readonly enum?: readonly number[]; readonly min?: number; readonly max?: number }
   | { readonly t: 'boolean' }
   | { readonly t: 'object'; readonly props: Readonly<Record<string, Schema>>; readonly required?: readonly string[] }
   | { readonly t: 'map'; readonly values: Schema }
-  | { readonly t: 'array'; readonly items: Schema; readonly min?: number; readonly max?: number };
+  | { readonly t: 'array'; readonly items: Schema; readonly min?: number; readonly max?: number }
+) & { readonly defaulted?: boolean };
 
 const str = (o: { enum?: readonly string[]; pattern?: RegExp; min?: number; max?: number } = {}): Schema => ({ t: 'string', ...o });
 const int = (min?: number, max?: number): Schema => ({ t: 'integer', min, max });
@@ -82,6 +84,7 @@ const bool: Schema = { t: 'boolean' };
 const obj = (props: Record<string, Schema>, required: readonly string[] = []): Schema => ({ t: 'object', props, required });
 const arr = (items: Schema, max?: number, min?: number): Schema => ({ t: 'array', items, max, min });
 const map = (values: Schema): Schema => ({ t: 'map', values });
+const defaulted = (schema: Schema): Schema => ({ ...schema, defaulted: true });
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -105,14 +108,16 @@ const port = int(1, 65535);
 const sectionName = str({ min: 1, max: 253, pattern: DNS_SUBDOMAIN });
 const duration = str({ pattern: DURATION });
 
-const parentRef = obj({ group, kind, name, namespace, port, sectionName }, ['name']);
-const backendObjectRef = obj({ group, kind, name, namespace, port }, ['name']);
-const secretRef = obj({ group, kind, name, namespace }, ['name']);
+const refGroup = defaulted(group);
+const refKind = defaulted(kind);
+const parentRef = obj({ group: refGroup, kind: refKind, name, namespace, port, sectionName }, ['name']);
+const backendObjectRef = obj({ group: refGroup, kind: refKind, name, namespace, port }, ['name']);
+const secretRef = obj({ group: refGroup, kind: refKind, name, namespace }, ['name']);
 const localRef = obj({ group, kind, name }, ['group', 'kind', 'name']);
 const headerPair = obj({ name: str({ min: 1, max: 256, pattern: HEADER_NAME }), value: str({ min: 1, max: 4096, pattern: HEADER_VALUE }) }, ['name', 'value']);
 const headerModifier = obj({ add: arr(headerPair, 16), set: arr(headerPair, 16), remove: arr(str(), 16) });
 const requestMirror = obj(
-  { backendRef: backendObjectRef, percent: int(0, 100), fraction: obj({ numerator: int(0), denominator: int(1) }, ['numerator']) },
+  { backendRef: backendObjectRef, percent: int(0, 100), fraction: obj({ numerator: int(0), denominator: defaulted(int(1)) }, ['numerator']) },
   ['backendRef'],
 );
 const pathModifier = obj(
@@ -133,7 +138,7 @@ const httpFilter = obj(
       hostname: hostnameNoWildcard,
       path: pathModifier,
       port,
-      statusCode: { t: 'integer', enum: [301, 302, 303, 307, 308] },
+      statusCode: { t: 'integer', enum: [301, 302, 303, 307, 308], defaulted: true },
     }),
     urlRewrite: obj({ hostname: hostnameNoWildcard, path: pathModifier }),
     extensionRef: localRef,
@@ -143,7 +148,7 @@ const httpFilter = obj(
       allowMethods: arr(str({ enum: [...METHODS, '*'] }), 9),
       allowHeaders: arr(headerToken, 64),
       exposeHeaders: arr(headerToken, 64),
-      maxAge: int(1),
+      maxAge: defaulted(int(1)),
     }),
     externalAuth: obj(
       {
@@ -174,12 +179,12 @@ const sessionPersistence = obj({
   sessionName: str({ max: 128 }),
   absoluteTimeout: duration,
   idleTimeout: duration,
-  type: str({ enum: ['Cookie', 'Header'] }),
-  cookieConfig: obj({ lifetimeType: str({ enum: ['Permanent', 'Session'] }) }),
+  type: defaulted(str({ enum: ['Cookie', 'Header'] })),
+  cookieConfig: obj({ lifetimeType: defaulted(str({ enum: ['Permanent', 'Session'] })) }),
 });
 
 const backendRef = (filter: Schema): Schema =>
-  obj({ group, kind, name, namespace, port, weight: int(0, 1000000), filters: arr(filter, 16) }, ['name']);
+  obj({ group: refGroup, kind: refKind, name, namespace, port, weight: defaulted(int(0, 1000000)), filters: arr(filter, 16) }, ['name']);
 
 const routeCommon = {
   parentRefs: arr(parentRef, 32),
@@ -191,18 +196,18 @@ const hostnames = arr(str({ min: 1, max: 253, pattern: HOSTNAME }), 16);
 const httpRouteSpec = obj({
   ...routeCommon,
   hostnames,
-  rules: arr(
+  rules: defaulted(arr(
     obj({
       name: ruleName,
-      matches: arr(
+      matches: defaulted(arr(
         obj({
-          path: obj({ type: str({ enum: ['Exact', 'PathPrefix', 'RegularExpression'] }), value: str({ max: 1024 }) }),
-          headers: arr(obj({ type: str({ enum: ['Exact', 'RegularExpression'] }), name: str({ min: 1, max: 256, pattern: HEADER_NAME }), value: str({ min: 1, max: 4096 }) }, ['name', 'value']), 16),
-          queryParams: arr(obj({ type: str({ enum: ['Exact', 'RegularExpression'] }), name: str({ min: 1, max: 256, pattern: HEADER_NAME }), value: str({ min: 1, max: 1024 }) }, ['name', 'value']), 16),
+          path: defaulted(obj({ type: defaulted(str({ enum: ['Exact', 'PathPrefix', 'RegularExpression'] })), value: defaulted(str({ max: 1024 })) })),
+          headers: arr(obj({ type: defaulted(str({ enum: ['Exact', 'RegularExpression'] })), name: str({ min: 1, max: 256, pattern: HEADER_NAME }), value: str({ min: 1, max: 4096 }) }, ['name', 'value']), 16),
+          queryParams: arr(obj({ type: defaulted(str({ enum: ['Exact', 'RegularExpression'] })), name: str({ min: 1, max: 256, pattern: HEADER_NAME }), value: str({ min: 1, max: 1024 }) }, ['name', 'value']), 16),
           method: str({ enum: METHODS }),
         }),
         64,
-      ),
+      )),
       filters: arr(httpFilter, 16),
       backendRefs: arr(backendRef(httpFilter), 16),
       timeouts: obj({ request: duration, backendRequest: duration }),
@@ -211,7 +216,7 @@ const httpRouteSpec = obj({
     }),
     16,
     1,
-  ),
+  )),
 });
 
 const grpcRouteSpec = obj({
@@ -222,8 +227,8 @@ const grpcRouteSpec = obj({
       name: ruleName,
       matches: arr(
         obj({
-          method: obj({ type: str({ enum: ['Exact', 'RegularExpression'] }), service: str({ max: 1024 }), method: str({ max: 1024 }) }),
-          headers: arr(obj({ type: str({ enum: ['Exact', 'RegularExpression'] }), name: str({ min: 1, max: 256, pattern: HEADER_NAME }), value: str({ min: 1, max: 4096 }) }, ['name', 'value']), 16),
+          method: obj({ type: defaulted(str({ enum: ['Exact', 'RegularExpression'] })), service: str({ max: 1024 }), method: str({ max: 1024 }) }),
+          headers: arr(obj({ type: defaulted(str({ enum: ['Exact', 'RegularExpression'] })), name: str({ min: 1, max: 256, pattern: HEADER_NAME }), value: str({ min: 1, max: 4096 }) }, ['name', 'value']), 16),
         }),
         64,
       ),
@@ -238,7 +243,7 @@ const grpcRouteSpec = obj({
 const tcpRouteSpec = obj(
   {
     ...routeCommon,
-    rules: arr(obj({ name: ruleName, backendRefs: arr(obj({ group, kind, name, namespace, port, weight: int(0, 1000000) }, ['name']), 16, 1) }, ['backendRefs']), 16, 1),
+    rules: arr(obj({ name: ruleName, backendRefs: arr(obj({ group: refGroup, kind: refKind, name, namespace, port, weight: defaulted(int(0, 1000000)) }, ['name']), 16, 1) }, ['backendRefs']), 16, 1),
   },
   ['rules'],
 );
@@ -248,7 +253,7 @@ const labelSelector = obj({
   matchExpressions: arr(obj({ key: str(), operator: str(), values: arr(str()) }, ['key', 'operator'])),
 });
 const frontendValidation = obj(
-  { caCertificateRefs: arr(localRef, 8, 1), mode: str({ enum: ['AllowValidOnly', 'AllowInsecureFallback'] }) },
+  { caCertificateRefs: arr(localRef, 8, 1), mode: defaulted(str({ enum: ['AllowValidOnly', 'AllowInsecureFallback'] })) },
   ['caCertificateRefs'],
 );
 
@@ -262,24 +267,24 @@ const gatewaySpec = obj(
           hostname: str({ min: 1, max: 253, pattern: HOSTNAME }),
           port,
           protocol: str({ min: 1, max: 255, pattern: PROTOCOL }),
-          tls: obj({ mode: str({ enum: ['Terminate', 'Passthrough'] }), certificateRefs: arr(secretRef, 64), options: map(str({ max: 4096 })) }),
-          allowedRoutes: obj({
-            namespaces: obj({ from: str({ enum: ['All', 'Selector', 'Same'] }), selector: labelSelector }),
-            kinds: arr(obj({ group, kind }, ['kind']), 8),
-          }),
+          tls: obj({ mode: defaulted(str({ enum: ['Terminate', 'Passthrough'] })), certificateRefs: arr(secretRef, 64), options: map(str({ max: 4096 })) }),
+          allowedRoutes: defaulted(obj({
+            namespaces: defaulted(obj({ from: defaulted(str({ enum: ['All', 'Selector', 'Same'] })), selector: labelSelector })),
+            kinds: arr(obj({ group: refGroup, kind }, ['kind']), 8),
+          })),
         },
         ['name', 'port', 'protocol'],
       ),
       64,
       1,
     ),
-    addresses: arr(obj({ type: str({ min: 1, max: 253, pattern: ADDRESS_TYPE }), value: str({ max: 253 }) }), 16),
+    addresses: arr(obj({ type: defaulted(str({ min: 1, max: 253, pattern: ADDRESS_TYPE })), value: str({ max: 253 }) }), 16),
     infrastructure: obj({
       labels: map(str({ max: 63, pattern: LABEL_VALUE })),
       annotations: map(str({ max: 4096 })),
       parametersRef: localRef,
     }),
-    allowedListeners: obj({ namespaces: obj({ from: str({ enum: ['All', 'Selector', 'Same', 'None'] }), selector: labelSelector }) }),
+    allowedListeners: obj({ namespaces: defaulted(obj({ from: defaulted(str({ enum: ['All', 'Selector', 'Same', 'None'] })), selector: labelSelector })) }),
     tls: obj({
       backend: obj({ clientCertificateRef: secretRef }),
       frontend: obj({ default: obj({ validation: frontendValidation }), perPort: arr(obj({ port, tls: obj({ validation: frontendValidation }) }, ['port', 'tls']), 64) }, ['default']),
@@ -614,7 +619,8 @@ export function validateGatewayApi(manifest: Json): GatewayApiProblem[] {
 }
 
 function walk(schema: Schema, value: Json, at: string, out: Problems): void {
-  // null is a value of the wrong type: no field of these CRDs is nullable.
+  // No field of these CRDs is nullable: null takes the default where there is one, and is a wrong type elsewhere.
+  if (value === null && schema.defaulted) return;
   if (value === null) return void out.push({ field: at, message: `must be ${schema.t === 'map' ? 'object' : schema.t}` });
   switch (schema.t) {
     case 'string':
