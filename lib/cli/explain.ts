@@ -263,7 +263,7 @@ function explainFiles(options: ExplainOptions, io: Io): number {
     namespace = fromPods[0].namespace;
     if (options.to === undefined) throw new UsageError(`give --to SERVICE: the Service ${from} calls (services: ${serviceNames(cluster)})`);
     const host = serviceHost(cluster, options.to, namespace);
-    if (!cluster.services.has(host) && !cluster.isExternal(host)) throw new UsageError(`unknown --to ${options.to}: no Service or ServiceEntry host in the files (services: ${serviceNames(cluster)})`);
+    if (!cluster.services.has(host) && !cluster.isExternal(host, namespace)) throw new UsageError(`unknown --to ${options.to}: no Service or ServiceEntry host in the files (services: ${serviceNames(cluster)})`);
     callees.set(from, [options.to]);
   }
   const request: HttpRequest = {

@@ -65,12 +65,15 @@ export function exportToOf(m: Manifest): readonly string[] {
 }
 
 /**
- * Whether an object of `ownNamespace` with this `exportTo` is visible in `namespace`:
- * empty or `*` is everywhere, `.` its own namespace, anything else that namespace.
+ * Whether an object of `ownNamespace` with this `exportTo` is visible in `namespace`: absent,
+ * empty or `*` everywhere (the mesh default), `~` nowhere, `.` its own namespace, anything else
+ * that namespace (istio/istio pilot/pkg/model/push_context.go initVirtualServices,
+ * setDestinationRules; pkg/config/visibility: `~` is None).
  */
-export function isExportedTo(exportTo: readonly string[], ownNamespace: string, namespace: string): boolean {
-  if (exportTo.length === 0) return true;
-  return exportTo.some((e) => e === '*' || (e === '.' ? ownNamespace : e) === namespace);
+export function isExportedTo(exportTo: readonly string[] | undefined, ownNamespace: string, namespace: string): boolean {
+  if (!exportTo || exportTo.length === 0 || exportTo.includes('*')) return true;
+  if (exportTo.includes('~')) return false;
+  return exportTo.some((e) => (e === '.' ? ownNamespace : e) === namespace);
 }
 
 /**
@@ -97,28 +100,70 @@ function resourceKey(host: string, namespace: string): string {
 }
 
 /**
- * The hosts of a Gateway as a VirtualService of `vsNamespace` sees them: `./host` is the
- * Gateway's own namespace, `*\/host` any namespace, `ns/host` only `ns`, a bare host any
- * namespace; hosts for other namespaces are left out.
- * @see istio/istio pkg/config/analysis/analyzers/virtualservice/gateways.go sanitizeServerHostNamespace
- * and pkg/config/host/names.go NamesForNamespace.
+ * Whether a host pattern covers a host (an authority, a port after `:` ignored), case aside:
+ * `*` covers all, `*.x` what ends in `.x`, a name itself (the way Envoy matches a virtual
+ * host's domains, and istiod a wildcard ServiceEntry host).
  */
-export function gatewayHostsFor(gateway: Manifest, vsNamespace: string): string[] {
-  const gatewayNs = namespaceOf(gateway);
+export function hostCovers(pattern: string, host: string | undefined): boolean {
+  if (pattern === '*') return true;
+  if (host === undefined) return false;
+  const colon = host.lastIndexOf(':');
+  const name = (colon >= 0 && /^\d+$/.test(host.slice(colon + 1)) ? host.slice(0, colon) : host).toLowerCase();
+  const p = pattern.toLowerCase();
+  return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
+}
+
+/**
+ * The server hosts of a Gateway in `gatewayNamespace` a VirtualService in `vsNamespace` may
+ * bind: `./host` is the Gateway's own namespace, `*\/host` any namespace, `ns/host` only `ns`,
+ * a bare host any namespace; hosts for other namespaces are left out.
+ * @see istio/istio pilot/pkg/model/gateway.go and pkg/config/analysis/analyzers/virtualservice/gateways.go
+ * sanitizeServerHostNamespace; pkg/config/host/names.go NamesForNamespace.
+ */
+export function serverHostsFor(serverHosts: readonly string[], gatewayNamespace: string, vsNamespace: string): string[] {
   const hosts: string[] = [];
-  for (const server of gateway.spec?.servers ?? []) {
-    for (const h of (server?.hosts ?? []) as string[]) {
-      const slash = h.indexOf('/');
-      if (slash < 0) {
-        hosts.push(h);
-        continue;
-      }
-      const ns = h.slice(0, slash);
-      const name = h.slice(slash + 1);
-      if (ns === '*' || (ns === '.' ? gatewayNs : ns) === vsNamespace) hosts.push(name);
+  for (const h of serverHosts) {
+    const slash = h.indexOf('/');
+    if (slash < 0) {
+      hosts.push(h);
+      continue;
     }
+    const ns = h.slice(0, slash);
+    if (ns === '*' || (ns === '.' ? gatewayNamespace : ns) === vsNamespace) hosts.push(h.slice(slash + 1));
   }
   return hosts;
+}
+
+/** Every server host of a Gateway as a VirtualService of `vsNamespace` sees them ({@link serverHostsFor}). */
+export function gatewayHostsFor(gateway: Manifest, vsNamespace: string): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const written = ((gateway.spec?.servers ?? []) as any[]).flatMap((server) => (server?.hosts ?? []) as string[]);
+  return serverHostsFor(written, namespaceOf(gateway), vsNamespace);
+}
+
+/**
+ * A VirtualService's `gateways` entry, resolved: `mesh`, or the Gateway's `namespace/name`. A
+ * bare name is in the VirtualService's namespace, `./name` too; the legacy `name.ns` and
+ * `name.ns.svc.cluster.local` mean `ns/name` (istio/istio pilot/pkg/model/config.go resolveGatewayName).
+ */
+export function resolveGatewayRef(ref: string, vsNamespace: string): string {
+  if (ref === MESH_GATEWAY) return ref;
+  const slash = ref.indexOf('/');
+  if (slash >= 0) return ref.slice(0, slash) === '.' ? `${vsNamespace}/${ref.slice(slash + 1)}` : ref;
+  const dot = ref.indexOf('.');
+  if (dot < 0) return `${vsNamespace}/${ref}`;
+  return `${ref.slice(dot + 1).split('.')[0]}/${ref.slice(0, dot)}`;
+}
+
+/** `namespace/name` of a Gateway, the way a resolved `gateways` entry names it. */
+export function gatewayKey(gateway: Manifest): string {
+  return `${namespaceOf(gateway)}/${gateway.metadata.name}`;
+}
+
+/** The gateways a VirtualService binds to, resolved ({@link resolveGatewayRef}); none written means `mesh`. */
+export function gatewayKeysOf(vs: Manifest): string[] {
+  const written: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
+  return written.length === 0 ? [MESH_GATEWAY] : written.map((g) => resolveGatewayRef(g, namespaceOf(vs)));
 }
 
 /** A port of a Service or ServiceEntry. */
@@ -467,8 +512,8 @@ export class MeshIndex {
     const written: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
     if (written.length === 0) return [{ ref: MESH_GATEWAY, index: -1, key: MESH_GATEWAY }];
     return written.map((ref, index) => {
-      if (ref === MESH_GATEWAY) return { ref, index, key: MESH_GATEWAY };
-      const key = ref.includes('/') ? ref : `${ns}/${ref}`;
+      const key = resolveGatewayRef(ref, ns);
+      if (key === MESH_GATEWAY) return { ref, index, key };
       return { ref, index, key, gateway: this.gateways.get(key) };
     });
   }
