@@ -165,8 +165,8 @@ class Walk {
 
   /** The host a name written by an app resolves to: a Service in the caller's namespace, `name.namespace`, or the name itself. */
   private resolveCallee(name: string, namespace: string): string {
-    const candidates = [qualifyHost(name, namespace), `${name}.svc.cluster.local`, name];
-    return candidates.find((h) => this.cluster.services.has(h)) ?? qualifyHost(name, namespace);
+    const service = this.cluster.index.serviceDialed(name, namespace);
+    return service ? qualifyHost(service.metadata.name, namespaceOf(service)) : qualifyHost(name, namespace);
   }
 
   private fromWorkload(name: string, pods: readonly Pod[]): Outcome {

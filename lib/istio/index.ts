@@ -481,6 +481,22 @@ export class MeshIndex {
   }
 
   /**
+   * The Kubernetes Service a name an application dials from a pod of `namespace` reaches
+   * through cluster DNS (search path `<ns>.svc.cluster.local`, `svc.cluster.local`,
+   * `cluster.local`): `web`, `web.shop`, `web.shop.svc` and the FQDN all name Service web of
+   * shop. The sidecar serves these forms too (istio/istio pilot/pkg/networking/core/httproute.go
+   * generateVirtualHostDomains). Unlike {@link findHost} this is not how Istio reads a host
+   * written in a VirtualService or DestinationRule, which is taken literally.
+   */
+  public serviceDialed(name: string, namespace: string): Manifest | undefined {
+    for (const candidate of [`${name}.${namespace}.svc.cluster.local`, `${name}.svc.cluster.local`, `${name}.cluster.local`, name]) {
+      const service = this.services.get(candidate.toLowerCase());
+      if (service) return service;
+    }
+    return undefined;
+  }
+
+  /**
    * Every Service and ServiceEntry host a host pattern (possibly a wildcard) written in an object
    * of `namespace` covers, among those visible in `namespace`, most specific first.
    */
