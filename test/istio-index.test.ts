@@ -1,4 +1,4 @@
-import { MeshIndex, gatewayHostsFor, hostMatches, isExportedTo, qualifyHost } from '../lib/istio/index';
+import { MeshIndex, gatewayHostsFor, hostCovers, hostMatches, isExportedTo, qualifyHost, resolveGatewayRef } from '../lib/istio/index';
 import { Manifest } from '../lib/validate/manifest';
 
 const object = (kind: string, namespace: string | undefined, name: string, rest: Partial<Manifest> = {}): Manifest =>
@@ -131,5 +131,32 @@ describe('pods and selectors', () => {
     expect([...index.subsetsOf('web', 'shop').keys()]).toEqual(['v1']);
     expect([...index.subsetsOf('web.shop.svc.cluster.local', 'front').keys()]).toEqual(['v1']);
     expect([...index.subsetsOf('web', 'front').keys()]).toEqual([]);
+  });
+});
+
+describe('one reading for check, explain and the pictures', () => {
+  test("a gateways entry resolves as istiod's resolveGatewayName: name and ./name in the VirtualService's namespace, legacy name.ns and FQDN", () => {
+    expect(['mesh', 'gw', './gw', 'edge/gw', 'gw.edge', 'gw.edge.svc.cluster.local'].map((g) => resolveGatewayRef(g, 'shop')))
+      .toEqual(['mesh', 'shop/gw', 'shop/gw', 'edge/gw', 'edge/gw', 'edge/gw']);
+  });
+
+  test('exportTo ~ hides an object from every namespace, its own too; * wins over it', () => {
+    expect(isExportedTo(['~'], 'shop', 'shop')).toBe(false);
+    expect(isExportedTo(['~', '*'], 'shop', 'other')).toBe(true);
+    expect(isExportedTo(undefined, 'shop', 'other')).toBe(true);
+  });
+
+  test('an application dials a Service by cluster DNS (web, web.shop, web.shop.svc), while a route host is read literally', () => {
+    const index = new MeshIndex([service('shop', 'web')]);
+    for (const name of ['web.shop', 'web.shop.svc', 'web.shop.svc.cluster.local']) expect(index.serviceDialed(name, 'other')?.metadata.name).toBe('web');
+    expect(index.serviceDialed('web', 'shop')?.metadata.name).toBe('web');
+    expect(index.serviceDialed('web', 'other')).toBeUndefined();
+    expect(index.findHost('web.shop', 'shop')).toBeUndefined();
+  });
+
+  test('a host pattern covers an authority case aside and without its port', () => {
+    expect(hostCovers('*.example.com', 'API.example.com:8080')).toBe(true);
+    expect(hostCovers('example.com', 'api.example.com')).toBe(false);
+    expect(hostCovers('*', undefined)).toBe(true);
   });
 });

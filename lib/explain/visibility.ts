@@ -35,11 +35,10 @@ export const gatewaysOf = gatewayKeysOf;
 export function visibleVirtualServices(all: readonly Manifest[], viewer: string, gateway: string): Manifest[] {
   const rank = (vs: Manifest): number => {
     const exportTo: string[] = vs.spec?.exportTo ?? [];
-    if (exportTo.length === 0 || exportTo.includes('*')) return 2;
-    if (exportTo.includes('~')) return -1;
     const owner = namespaceOf(vs);
-    if (owner === viewer && exportTo.some((e) => e === '.' || e === owner)) return 0;
-    return exportTo.includes(viewer) ? 1 : -1;
+    if (!isExportedTo(exportTo, owner, viewer)) return -1;
+    if (exportTo.length === 0 || exportTo.includes('*')) return 2;
+    return owner === viewer && exportTo.some((e) => e === '.' || e === owner) ? 0 : 1;
   };
   return all
     .filter((vs) => vs.kind === 'VirtualService' && (vs.spec?.hosts ?? []).length > 0 && gatewaysOf(vs).includes(gateway))

@@ -1,9 +1,9 @@
 /**
  * One reading of a set of manifests, the way istiod and Istio's analyzers read them: hosts,
  * namespaces, `exportTo`, selectors, gateways and the services a host names. `npm run check`
- * (lib/validate) resolves every reference through it; the routing preview (lib/explain) and
- * the traffic pictures (lib/output/diagram.ts) are meant to, so that no two readers of one
- * file can disagree.
+ * (lib/validate), the routing preview (lib/explain: its Cluster holds one) and the traffic
+ * pictures (lib/output/diagram.ts) resolve every reference through it, so that no two readers
+ * of one file can disagree (test/one-reading.test.ts feeds them the same files).
  *
  * Build it once per set of manifests (`new MeshIndex(objects)`): every map is filled in the
  * constructor, and every lookup after that is a map read or a scan of one namespace.
@@ -18,8 +18,10 @@
  *   `networking.istio.io/exportTo`): {@link exportToOf}, {@link isExportedTo};
  * - the pods the cluster runs: Pods, and the pods of Deployments and other controllers (one
  *   per template, as injected: see {@link PodView}); selectors over them: {@link MeshIndex.podsSelected};
- * - a VirtualService's `gateways` entries (`name`, `ns/name`, `mesh`): {@link MeshIndex.gatewayRefs};
- *   a Gateway's server hosts (`host`, `ns/host`, `./host`, `*\/host`): {@link gatewayHostsFor};
+ * - a VirtualService's `gateways` entries (`name`, `ns/name`, `./name`, `mesh`): {@link resolveGatewayRef},
+ *   {@link MeshIndex.gatewayRefs}; a Gateway's server hosts (`host`, `ns/host`, `./host`, `*\/host`):
+ *   {@link serverHostsFor}, {@link gatewayHostsFor};
+ * - the Service a name an application dials reaches by cluster DNS: {@link MeshIndex.serviceDialed};
  * - the ports a Gateway's pods are reachable on, through the Services that select them:
  *   {@link MeshIndex.gatewayServicePorts}.
  */
