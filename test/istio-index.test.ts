@@ -1,4 +1,5 @@
 import { MeshIndex, gatewayHostsFor, hostCovers, hostMatches, isExportedTo, qualifyHost, resolveGatewayRef } from '../lib/istio/index';
+import { Cluster } from '../lib/explain/cluster';
 import { Manifest } from '../lib/validate/manifest';
 
 const object = (kind: string, namespace: string | undefined, name: string, rest: Partial<Manifest> = {}): Manifest =>
@@ -158,5 +159,19 @@ describe('one reading for check, explain and the pictures', () => {
     expect(hostCovers('*.example.com', 'API.example.com:8080')).toBe(true);
     expect(hostCovers('example.com', 'api.example.com')).toBe(false);
     expect(hostCovers('*', undefined)).toBe(true);
+  });
+
+  test("explain's pods run a sidecar exactly when the index says so: an injected istio-proxy counts without an injection label", () => {
+    const pod = (name: string, containers: object[], labels: Record<string, string> = {}) =>
+      ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'plain', labels: { app: name, ...labels } }, spec: { containers } } as Manifest);
+    const manifests = [
+      namespace('plain', {}),
+      pod('injected', [{ name: 'app', image: 'x' }, { name: 'istio-proxy', image: 'proxyv2' }]),
+      pod('bare', [{ name: 'app', image: 'x' }]),
+      pod('asked', [{ name: 'app', image: 'x' }], { 'sidecar.istio.io/inject': 'true' }),
+    ];
+    const cluster = new Cluster(manifests);
+    expect(cluster.pods.map((p) => [p.name, p.sidecar])).toEqual([['asked', true], ['bare', false], ['injected', true]]);
+    expect(manifests.slice(1).map((m) => cluster.index.podFor(m)?.sidecar)).toEqual([true, false, true]);
   });
 });

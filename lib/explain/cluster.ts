@@ -1,5 +1,5 @@
 import { MeshIndex, hostCovers, namespaceOf } from '../istio/index';
-import { qualifyHost, selects, sidecarInjected } from '../istio/resolve';
+import { qualifyHost, selects } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
 
 /** Istio's root namespace: policies there apply mesh-wide. */
@@ -65,7 +65,6 @@ export class Cluster {
   public constructor(manifests: readonly Manifest[]) {
     this.index = new MeshIndex(manifests);
     const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
-    const namespaceLabels = new Map(ofKind('Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
     for (const s of ofKind('Service')) {
       const namespace = namespaceOf(s);
       const host = qualifyHost(s.metadata.name, namespace);
@@ -75,9 +74,8 @@ export class Cluster {
       const namespace = namespaceOf(w);
       const template = w.kind === 'Pod' ? { metadata: w.metadata, spec: w.spec } : w.spec?.template ?? {};
       const labels: Record<string, string> = template.metadata?.labels ?? {};
-      const annotations: Record<string, string> = template.metadata?.annotations ?? {};
-      const nsLabels = namespaceLabels.get(namespace) ?? {};
-      const sidecar = sidecarInjected(nsLabels, labels, annotations) ?? false;
+      // Whether it runs a sidecar, as the shared index reads it (an injected istio-proxy, or the injector's choice).
+      const sidecar = this.index.podFor(w)?.sidecar ?? false;
       const ports: Record<string, number> = {};
       for (const c of template.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
       const account = template.spec?.serviceAccountName ?? 'default';
