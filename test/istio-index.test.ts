@@ -1,5 +1,6 @@
 import { MeshIndex, gatewayHostsFor, hostCovers, hostMatches, isExportedTo, qualifyHost, resolveGatewayRef } from '../lib/istio/index';
 import { Cluster } from '../lib/explain/cluster';
+import { checkManifests } from '../lib/validate/check';
 import { Manifest } from '../lib/validate/manifest';
 
 const object = (kind: string, namespace: string | undefined, name: string, rest: Partial<Manifest> = {}): Manifest =>
@@ -173,5 +174,17 @@ describe('one reading for check, explain and the pictures', () => {
     const cluster = new Cluster(manifests);
     expect(cluster.pods.map((p) => [p.name, p.sidecar])).toEqual([['asked', true], ['bare', false], ['injected', true]]);
     expect(manifests.slice(1).map((m) => cluster.index.podFor(m)?.sidecar)).toEqual([true, false, true]);
+  });
+
+  test("gateways ./gw and gw.ns bind for istiod (explain, pictures) but are IST0101 for Istio's analyzer (check), which reads only ns/name", () => {
+    const gw = object('Gateway', 'shop', 'gw', { spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } });
+    const vs = (name: string, gateways: string[]) => object('VirtualService', 'shop', name, { spec: { hosts: ['a.io'], gateways, http: [{ directResponse: { status: 200 } }] } });
+    const set = [gw, vs('dot', ['./gw']), vs('legacy', ['gw.shop']), vs('plain', ['shop/gw'])];
+    const index = new MeshIndex(set);
+    expect(set.slice(1).map((v) => index.gatewayRefs(v)[0].key)).toEqual(['shop/gw', 'shop/gw', 'shop/gw']);
+    const findings = checkManifests(set.map((manifest) => ({ manifest }))).filter((f) => f.code === 'IST0101' || f.code === 'IST0132');
+    expect(findings.map((f) => `${f.object} ${f.code}`).sort()).toEqual([
+      'VirtualService shop/dot IST0101', 'VirtualService shop/dot IST0132', 'VirtualService shop/legacy IST0101', 'VirtualService shop/legacy IST0132',
+    ]);
   });
 });

@@ -293,6 +293,12 @@ export interface GatewayRef {
   readonly key: string;
   /** The Gateway, when the set has it. */
   readonly gateway?: Manifest;
+  /**
+   * `namespace/name` as Istio's analyzers read the entry (pkg/config/resource/name.go
+   * NewShortOrFullName, in virtualservice/gateways.go): only `ns/name` names another namespace,
+   * so `./name` and the legacy `name.ns` name no Gateway there, though istiod binds them.
+   */
+  readonly analyzerKey: string;
 }
 
 /** Every object of a set of manifests, indexed the way istiod reads them. */
@@ -528,11 +534,12 @@ export class MeshIndex {
   public gatewayRefs(vs: Manifest): GatewayRef[] {
     const ns = namespaceOf(vs);
     const written: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
-    if (written.length === 0) return [{ ref: MESH_GATEWAY, index: -1, key: MESH_GATEWAY }];
+    if (written.length === 0) return [{ ref: MESH_GATEWAY, index: -1, key: MESH_GATEWAY, analyzerKey: MESH_GATEWAY }];
     return written.map((ref, index) => {
       const key = resolveGatewayRef(ref, ns);
-      if (key === MESH_GATEWAY) return { ref, index, key };
-      return { ref, index, key, gateway: this.gateways.get(key) };
+      const analyzerKey = ref === MESH_GATEWAY || ref.includes('/') ? ref : `${ns}/${ref}`;
+      if (key === MESH_GATEWAY) return { ref, index, key, analyzerKey };
+      return { ref, index, key, gateway: this.gateways.get(key), analyzerKey };
     });
   }
 
