@@ -384,6 +384,14 @@ describe('npm run explain -- PATH...: any manifests', () => {
     expect(text.out[0]).toMatch(/^meshlab explain: files .*, 20 requests GET \/ with no headers, from web, seed 1/);
   });
 
+  test('--to is read as the caller dials it, by cluster DNS: api, api.shop, api.shop.svc and the FQDN are one Service', () => {
+    for (const to of ['api', `api.${NS}`, `api.${NS}.svc`, `api.${NS}.svc.cluster.local`]) {
+      const { code, out } = explain([dir, '--from', 'web', '--to', to, '--requests', '10', '--json']);
+      expect(code).toBe(0);
+      expect(JSON.parse(out[0]).hops[0].versions.map((v: { name: string }) => v.name)).toEqual(['v2']);
+    }
+  });
+
   test('an unknown workload or service is one line naming it, exit code 2', () => {
     expect(explain([dir, '--from', 'nobody', '--to', 'api']).err[0]).toMatch(/^meshlab: unknown --from nobody: no Deployment, Pod or app label of that name in the files \(workloads: shop\/api-v1/);
     expect(explain([dir, '--from', 'web', '--to', 'nothing']).err[0]).toMatch(/^meshlab: unknown --to nothing: no Service or ServiceEntry host in the files/);

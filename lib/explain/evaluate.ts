@@ -165,8 +165,8 @@ class Walk {
 
   /** The host a name written by an app resolves to: a Service in the caller's namespace, `name.namespace`, or the name itself. */
   private resolveCallee(name: string, namespace: string): string {
-    const candidates = [qualifyHost(name, namespace), `${name}.svc.cluster.local`, name];
-    return candidates.find((h) => this.cluster.services.has(h)) ?? qualifyHost(name, namespace);
+    const service = this.cluster.index.serviceDialed(name, namespace);
+    return service ? qualifyHost(service.metadata.name, namespaceOf(service)) : qualifyHost(name, namespace);
   }
 
   private fromWorkload(name: string, pods: readonly Pod[]): Outcome {
@@ -424,10 +424,15 @@ class Walk {
 
   /** One attempt: the request reaches a pod of the target (subset, load balancing), which authorizes it, then calls on. */
   private deliver(t: HopTally, source: Source, request: HttpRequest, target: Target, order: readonly number[], onPath: readonly string[], authority: string): Outcome {
-    const service = this.cluster.services.get(target.host);
+    // The host as the shared index resolves it for the caller's namespace (lib/istio/index.ts), the
+    // reading check and the pictures use: `web.shop` is no Service host, and a Service not exported
+    // to the caller's namespace has no cluster in its sidecar, so Envoy answers 503 (no cluster). A
+    // caller without a sidecar reaches any Service through kube-proxy.
+    const service = source.sidecar ? this.cluster.serviceFor(target.host, source.namespace) : this.cluster.services.get(target.host);
     if (!service) {
-      if (this.cluster.isExternal(target.host)) return this.end(t, `leaves the mesh to ${target.host} 200`, 200, 0, false);
-      t.note(RANK.route, `${target.host} is not a Service of the lab`);
+      if (this.cluster.isExternal(target.host, source.namespace)) return this.end(t, `leaves the mesh to ${target.host} 200`, 200, 0, false);
+      const hidden = this.cluster.services.get(target.host);
+      t.note(RANK.route, hidden ? `Service ${hidden.name}.${hidden.namespace} is not exported to ${source.namespace} (exportTo)` : `${target.host} is not a Service of the lab`);
       return this.end(t, 'no such host 503', 503, 0);
     }
     const upstream = memo(this.upstreams, `${service.host}|${source.sidecar ? target.subset ?? '' : ''}|${source.sidecar ? `${source.namespace}|${JSON.stringify(source.labels)}` : '-'}`,
