@@ -240,6 +240,15 @@ class Walk {
     const proxy = { gateway: 'mesh', labels: source.labels, namespace: source.namespace, port };
     const key = `${host}|${source.namespace}|${JSON.stringify(source.labels)}|${port}|${tcp}`;
     const routing = memo(this.routing, key, () => meshRouting(this.input.manifests, host, proxy, tcp));
+    if (!routing && !this.cluster.serviceFor(host, source.namespace) && service) {
+      // A Service not exported to the caller's namespace has no listener or route in its sidecar.
+      // Under Istio's default outboundTrafficPolicy ALLOW_ANY the request falls to the
+      // PassthroughCluster (istio/istio pilot/pkg/networking/core/httproute.go: the allow_any
+      // virtual host when util.IsAllowAnyOutbound; listener_builder.go likewise for TCP): plain
+      // text, no DestinationRule, and kube-proxy picks any pod. Mesh config is not read here.
+      t.note(RANK.route, `Service ${service.name}.${service.namespace} is not exported to ${source.namespace} (exportTo): the sidecar passes the call through (ALLOW_ANY, Istio's default) as plain text, no DestinationRule applies, kube-proxy picks any pod`, true);
+      return this.deliver(t, { ...source, sidecar: false, principal: undefined }, request, { host }, order, onPath, authority);
+    }
     if (!routing) {
       const named = visibleVirtualServices(this.cluster.virtualServices, source.namespace, 'mesh')
         .filter((vs) => (vs.spec?.hosts ?? []).some((h: string) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host) >= 0));
