@@ -3,8 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { DestinationRule, HTTPRoute, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
-import { imageProblem } from '../output/image';
-import { checkPort, checkReplicas, checkDnsLabel } from './input';
+import { checkDnsLabel, checkImage, checkPort, checkReplicas } from './input';
 import { defersWorkloads, onReset, recordChanged, recordRouting } from './step-state';
 import { SecurityProfile } from './security';
 import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
@@ -273,8 +272,7 @@ export class ServiceVersion extends Construct implements IVersion {
     super(service, name);
     this.name = name;
     this.meshService = service;
-    const image = imageProblem(props.image);
-    if (image) throw new MeshlabError(`image ${props.image} of ${service.name} ${name} ${image}`);
+    checkImage(`${service.name} ${name}`, props.image);
     this.subset = name;
     this.labels = { app: service.app, version: name };
     this.newDeployment = () => newDeployment(this, 'Deployment', props.deploymentName ?? `${service.name}-${name}`, props.replicas ?? 1, {
