@@ -81,11 +81,12 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, dot), key.slice(dot + 1)];
 }
 
-/** Parses a preset's parameters (defaults, then overrides) and applies it to the lab. */
+/** Resolves a preset's parameters (its typed defaults, or the `--set` text parsed) and applies it to the lab. */
 export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<string, string>> = {}): AppliedScenario {
   const { scenario } = preset;
   const texts: Record<string, string> = {};
   const values: Record<string, unknown> = {};
+  const defaults: Readonly<Record<string, unknown>> = preset.defaults;
   try {
     for (const [name, param] of Object.entries(scenario.params)) {
       const key = `${scenario.name}.${name}`;
@@ -96,7 +97,7 @@ export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<s
       if (text === '' && !param.optional) throw new MeshlabError(`${key} needs a value (it cannot be left empty)`);
       if (text === '') continue;
       // A typed default is resolved as it is; only text from the command line is parsed.
-      const value = given === undefined ? (preset.defaults as Readonly<Record<string, unknown>>)[name] : param.parse(text, key);
+      const value = given === undefined ? defaults[name] : param.parse(text, key);
       values[name] = param.resolve(value, { lab, key, text, values });
     }
     scenario.apply(lab, scenario.name, values);
