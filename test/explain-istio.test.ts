@@ -284,7 +284,7 @@ describe('which VirtualService applies', () => {
 
 test("a Service not exported to the caller's namespace is passed through (ALLOW_ANY): plain text, no DestinationRule, every pod", () => {
   const hidden = mesh({ b: ['v1', 'v2'] });
-  hidden.find((x) => x.kind === 'Service')!.metadata.annotations = { 'networking.istio.io/exportTo': '.' };
+  (hidden.find((x) => x.kind === 'Service')!.metadata as { annotations?: Record<string, string> }).annotations = { 'networking.istio.io/exportTo': '.' };
   // A DestinationRule the caller would use if the Service were visible: it does not apply.
   const m = [...hidden, ...mesh({ a: ['v1'] }, { ns: 'callers' }), dr('b', { host: `b.${NS}.svc.cluster.local`, subsets: [{ name: 'v1', labels: { version: 'v1' } }], trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } }, 'callers')];
   const e = evaluate({ manifests: m, namespace: 'callers', callees: new Map([['a', [`b.${NS}`]]]), from: 'a', request: GET(), requests: 100, seed: 1 });
