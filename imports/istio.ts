@@ -41,6 +41,10 @@ export interface IstioOperatorSpec {
     readonly outboundTrafficPolicy?: { readonly mode: 'ALLOW_ANY' | 'REGISTRY_ONLY' };
   };
   readonly components?: {
+    /** Istio's CNI node agent (istio/istio operator/pkg/apis/types.go IstioComponentSpec.Cni); ambient needs it. */
+    readonly cni?: { readonly enabled: boolean };
+    /** The per-node L4 proxy of ambient mode (IstioComponentSpec.Ztunnel). */
+    readonly ztunnel?: { readonly enabled: boolean };
     readonly ingressGateways?: ReadonlyArray<{
       readonly name: string;
       readonly enabled: boolean;

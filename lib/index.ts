@@ -13,7 +13,7 @@ export type { ClientContainer, ClientProps } from './mesh/client';
 export { IngressGateway, INGRESS_GATEWAY_PORTS } from './mesh/gateway';
 export type { IngressGatewayProps } from './mesh/gateway';
 export { ExternalHost, Match } from './mesh/routing';
-export type { DestinationSpec, HttpRouteProps, IDestination, IVersion } from './mesh/routing';
+export type { DestinationSpec, HttpRouteProps, IDestination, IService, IVersion } from './mesh/routing';
 export { Protocol } from './mesh/protocol';
 export { SecurityProfile } from './mesh/security';
 export type { Capability } from './mesh/security';

@@ -178,3 +178,13 @@ test("the README's table lists every code with its severity", () => {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   for (const [code, { severity }] of Object.entries(CODES)) expect(readme).toContain(`| ${code} | ${severity} |`);
 });
+
+test('with no PATH each folder of dist/ is checked on its own, as each lab is applied alone', () => {
+  const alone = check();
+  expect(alone.out[alone.out.length - 1]).toMatch(/objects in \d+ files \(\d+ folders, each on its own\): 0 error\(s\), 0 warning\(s\)$/);
+  expect(alone.code).toBe(0);
+  // Together, the labs' Gateways claim port 80 for * on the one ingress gateway.
+  const together = check('dist');
+  expect(together.out.some((l) => l.startsWith('IST0145 error Gateway'))).toBe(true);
+  expect(together.code).toBe(1);
+});

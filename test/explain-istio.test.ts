@@ -282,6 +282,17 @@ describe('which VirtualService applies', () => {
   });
 });
 
+test("a Service not exported to the caller's namespace is passed through (ALLOW_ANY): plain text, no DestinationRule, every pod", () => {
+  const hidden = mesh({ b: ['v1', 'v2'] });
+  (hidden.find((x) => x.kind === 'Service')!.metadata as { annotations?: Record<string, string> }).annotations = { 'networking.istio.io/exportTo': '.' };
+  // A DestinationRule the caller would use if the Service were visible: it does not apply.
+  const m = [...hidden, ...mesh({ a: ['v1'] }, { ns: 'callers' }), dr('b', { host: `b.${NS}.svc.cluster.local`, subsets: [{ name: 'v1', labels: { version: 'v1' } }], trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } }, 'callers')];
+  const e = evaluate({ manifests: m, namespace: 'callers', callees: new Map([['a', [`b.${NS}`]]]), from: 'a', request: GET(), requests: 100, seed: 1 });
+  expect(status(e, '200')).toBe(100);
+  expect(versionsOf(e, 'a', `b.${NS}`).sort()).toEqual(['v1', 'v2']);
+  expect(hopOf(e, 'a', `b.${NS}`).notes.map((n) => n.text).join('\n')).toMatch(/not exported to callers .*passes the call through/);
+});
+
 describe('which DestinationRule applies', () => {
   const rule = (name: string, host: string, version: string, ns = NS) => dr(name, { host, subsets: [{ name: 's', labels: { version } }] }, ns);
   const route = vs('b', { hosts: ['b'], http: [{ route: [{ destination: { host: 'b', subset: 's' } }] }] });
@@ -382,6 +393,14 @@ describe('npm run explain -- PATH...: any manifests', () => {
     }
     const text = explain([dir, '--from', 'web', '--to', 'api', '--requests', '20']);
     expect(text.out[0]).toMatch(/^meshlab explain: files .*, 20 requests GET \/ with no headers, from web, seed 1/);
+  });
+
+  test('--to is read as the caller dials it, by cluster DNS: api, api.shop, api.shop.svc and the FQDN are one Service', () => {
+    for (const to of ['api', `api.${NS}`, `api.${NS}.svc`, `api.${NS}.svc.cluster.local`]) {
+      const { code, out } = explain([dir, '--from', 'web', '--to', to, '--requests', '10', '--json']);
+      expect(code).toBe(0);
+      expect(JSON.parse(out[0]).hops[0].versions.map((v: { name: string }) => v.name)).toEqual(['v2']);
+    }
   });
 
   test('an unknown workload or service is one line naming it, exit code 2', () => {

@@ -1,17 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration } from 'cdk8s';
+import { ApiObject, App, Duration } from 'cdk8s';
 import { buildLab } from '../lib/app';
 import { SYSTEM_NAMESPACES } from '../lib/cli/args';
 import { listing } from '../lib/cli/list';
 import { MeshlabError } from '../lib/errors';
+import { MeshLab } from '../lib/mesh/lab';
 import { parseIstioDuration } from '../lib/istio/duration';
 import { RETRY_CONDITIONS } from '../lib/istio/http';
 import { LABS, LAB_NAMES } from '../lib/labs';
 import { imageProblem } from '../lib/output/image';
 import { render } from '../lib/output/render';
 import { buildModel } from '../lib/app';
-import { synthesizeOutput } from '../lib/output/synthesize';
 import { applyPreset } from '../lib/scenarios/engine';
 import { find } from './support/synth';
 import { expectRejected, runCli, snapshotTree, tmpdir } from './support/cli';
@@ -137,14 +137,29 @@ describe('--registry and image references', () => {
       .toThrow('image Jimmy/Customer:v1 of customer v1 is not a valid image reference ([registry[:port]/]path[:tag][@digest], path lower-case)');
   });
 
-  test('synthesis refuses a client image that is not a valid reference, naming the object and field', () => {
-    const synthesis = synthesizeOutput(buildModel({ targets: ['flask'], labOptions: { flask: { images: { sleep: 'Dustise/Sleep' } } } }));
-    expect(synthesis.findings).toContainEqual(expect.objectContaining({
-      code: 'ML0011',
-      object: 'Deployment istio-app/sleep',
-      field: 'spec.template.spec.containers[0].image',
-      message: 'image Dustise/Sleep is not a valid image reference ([registry[:port]/]path[:tag][@digest], path lower-case)',
-    }));
+  test('a client image that is not a valid reference is refused where it arrives, naming the client', () => {
+    expect(() => buildModel({ targets: ['flask'], labOptions: { flask: { images: { sleep: 'Dustise/Sleep' } } } }))
+      .toThrow(new MeshlabError('image Dustise/Sleep of client sleep is not a valid image reference ([registry[:port]/]path[:tag][@digest], path lower-case)'));
+  });
+
+  test('a library user adding a client with a bad image gets one line naming it', () => {
+    const lab = new MeshLab(new App(), 'shop', { namespace: 'shop' });
+    expect(() => lab.addClient('curl', { container: { image: 'curlimages/curl:8.5.0 ', command: ['sleep', '1d'] } }))
+      .toThrow(new MeshlabError("image curlimages/curl:8.5.0  of client curl is not a valid image reference ([registry[:port]/]path[:tag][@digest], path lower-case)"));
+    expect(lab.addClient('curl', { container: { image: 'curlimages/curl:8.5.0', command: ['sleep', '1d'] } }).name).toBe('curl');
+  });
+
+  test('an image that bypasses the model (a raw ApiObject in a lab) is still refused before anything is written (ML0011)', () => {
+    const app = new App({ outdir: tmpdir() });
+    const lab = new MeshLab(app, 'shop', { namespace: 'shop' });
+    new ApiObject(lab, 'raw', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'raw' }, spec: { containers: [{ name: 'raw', image: 'Bad/Image' }] } });
+    expect(() => app.synth()).toThrow(/image Bad\/Image is not a valid image reference/);
+    expect(fs.readdirSync(app.outdir)).toEqual([]);
+  });
+
+  test('an image a scenario adds (the mtls matrix) is checked where the lab hands it out, naming the workload', () => {
+    expect(() => buildModel({ targets: ['polyglot'], labOptions: { polyglot: { images: { 'legacy-sleep': 'Pstauffer/Curl' } } } }))
+      .toThrow('image Pstauffer/Curl of legacy-sleep is not a valid image reference');
   });
 
   test.each([

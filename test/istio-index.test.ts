@@ -1,4 +1,6 @@
-import { MeshIndex, gatewayHostsFor, hostMatches, isExportedTo, qualifyHost } from '../lib/istio/index';
+import { MeshIndex, gatewayHostsFor, hostCovers, hostMatches, isExportedTo, qualifyHost, resolveGatewayRef } from '../lib/istio/index';
+import { Cluster } from '../lib/explain/cluster';
+import { checkManifests } from '../lib/validate/check';
 import { Manifest } from '../lib/validate/manifest';
 
 const object = (kind: string, namespace: string | undefined, name: string, rest: Partial<Manifest> = {}): Manifest =>
@@ -131,5 +133,58 @@ describe('pods and selectors', () => {
     expect([...index.subsetsOf('web', 'shop').keys()]).toEqual(['v1']);
     expect([...index.subsetsOf('web.shop.svc.cluster.local', 'front').keys()]).toEqual(['v1']);
     expect([...index.subsetsOf('web', 'front').keys()]).toEqual([]);
+  });
+});
+
+describe('one reading for check, explain and the pictures', () => {
+  test("a gateways entry resolves as istiod's resolveGatewayName: name and ./name in the VirtualService's namespace, legacy name.ns and FQDN", () => {
+    expect(['mesh', 'gw', './gw', 'edge/gw', 'gw.edge', 'gw.edge.svc.cluster.local'].map((g) => resolveGatewayRef(g, 'shop')))
+      .toEqual(['mesh', 'shop/gw', 'shop/gw', 'edge/gw', 'edge/gw', 'edge/gw']);
+  });
+
+  test('exportTo ~ hides an object from every namespace, its own too; * wins over it', () => {
+    expect(isExportedTo(['~'], 'shop', 'shop')).toBe(false);
+    expect(isExportedTo(['~', '*'], 'shop', 'other')).toBe(true);
+    expect(isExportedTo(undefined, 'shop', 'other')).toBe(true);
+  });
+
+  test('an application dials a Service by cluster DNS (web, web.shop, web.shop.svc), while a route host is read literally', () => {
+    const index = new MeshIndex([service('shop', 'web')]);
+    for (const name of ['web.shop', 'web.shop.svc', 'web.shop.svc.cluster.local']) expect(index.serviceDialed(name, 'other')?.metadata.name).toBe('web');
+    expect(index.serviceDialed('web', 'shop')?.metadata.name).toBe('web');
+    expect(index.serviceDialed('web', 'other')).toBeUndefined();
+    expect(index.findHost('web.shop', 'shop')).toBeUndefined();
+  });
+
+  test('a host pattern covers an authority case aside and without its port', () => {
+    expect(hostCovers('*.example.com', 'API.example.com:8080')).toBe(true);
+    expect(hostCovers('example.com', 'api.example.com')).toBe(false);
+    expect(hostCovers('*', undefined)).toBe(true);
+  });
+
+  test("explain's pods run a sidecar exactly when the index says so: an injected istio-proxy counts without an injection label", () => {
+    const pod = (name: string, containers: object[], labels: Record<string, string> = {}) =>
+      ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'plain', labels: { app: name, ...labels } }, spec: { containers } } as Manifest);
+    const manifests = [
+      namespace('plain', {}),
+      pod('injected', [{ name: 'app', image: 'x' }, { name: 'istio-proxy', image: 'proxyv2' }]),
+      pod('bare', [{ name: 'app', image: 'x' }]),
+      pod('asked', [{ name: 'app', image: 'x' }], { 'sidecar.istio.io/inject': 'true' }),
+    ];
+    const cluster = new Cluster(manifests);
+    expect(cluster.pods.map((p) => [p.name, p.sidecar])).toEqual([['asked', true], ['bare', false], ['injected', true]]);
+    expect(manifests.slice(1).map((m) => cluster.index.podFor(m)?.sidecar)).toEqual([true, false, true]);
+  });
+
+  test("gateways ./gw and gw.ns bind for istiod (explain, pictures) but are IST0101 for Istio's analyzer (check), which reads only ns/name", () => {
+    const gw = object('Gateway', 'shop', 'gw', { spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } });
+    const vs = (name: string, gateways: string[]) => object('VirtualService', 'shop', name, { spec: { hosts: ['a.io'], gateways, http: [{ directResponse: { status: 200 } }] } });
+    const set = [gw, vs('dot', ['./gw']), vs('legacy', ['gw.shop']), vs('plain', ['shop/gw'])];
+    const index = new MeshIndex(set);
+    expect(set.slice(1).map((v) => index.gatewayRefs(v)[0].key)).toEqual(['shop/gw', 'shop/gw', 'shop/gw']);
+    const findings = checkManifests(set.map((manifest) => ({ manifest }))).filter((f) => f.code === 'IST0101' || f.code === 'IST0132');
+    expect(findings.map((f) => `${f.object} ${f.code}`).sort()).toEqual([
+      'VirtualService shop/dot IST0101', 'VirtualService shop/dot IST0132', 'VirtualService shop/legacy IST0101', 'VirtualService shop/legacy IST0132',
+    ]);
   });
 });

@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Duration } from 'cdk8s';
 import * as yaml from 'js-yaml';
-import { Canary, FaultAbort, MeshLab, MeshService, Retry, Route, ServiceVersion } from '../lib';
+import { Construct } from 'constructs';
+import { Canary, FaultAbort, IService, MeshLab, MeshService, Retry, Route, ServiceVersion } from '../lib';
 
 interface Obj {
   readonly kind: string;
@@ -85,6 +86,23 @@ describe('a lab written with the library', () => {
     expect(() => new Canary(a.lab, 'canary', { weights: [{ version: a.webV[0], weight: 50 }, { version: b.webV[1], weight: 50 }] })).toThrow(/lab shop-b, not to lab shop-a/);
     expect(() => new FaultAbort(a.lab, 'abort', { service: b.web, status: 503, percent: 10 })).toThrow(/shop-b\/web belongs to lab shop-b/);
     // Lab B is untouched.
+    expect(b.web.routing.touched).toBe(false);
+  });
+
+  test('scenarios take a service through the IService interface, not only the MeshService class', () => {
+    const app = new App({ outdir: scratch() });
+    const { lab, web } = shop(app);
+    new FaultAbort(lab, 'web-abort', { service: new ServiceRef(web, 'ref'), status: 503, percent: 20 });
+    app.synth();
+    expect(find(written(app.outdir), 'VirtualService', 'web').spec.http[0].fault).toEqual({ abort: { httpStatus: 503, percentage: { value: 20 } } });
+  });
+
+  test("an IService of another lab is refused in one line naming both labs", () => {
+    const app = new App({ outdir: scratch() });
+    const a = shop(app, 'shop-a', 'shop-a');
+    const b = shop(app, 'shop-b', 'shop-b');
+    expect(() => new FaultAbort(a.lab, 'abort', { service: new ServiceRef(b.web, 'ref'), status: 503, percent: 10 }))
+      .toThrow(/^shop-a\/abort: shop-b\/web\/ref belongs to lab shop-b, not to lab shop-a where the scenario is$/);
     expect(b.web.routing.touched).toBe(false);
   });
 
@@ -184,3 +202,24 @@ describe("the README's library example", () => {
     expect(split(find(written(outdir), 'VirtualService', 'web'))).toEqual([['v1', 90], ['v2', 10]]);
   });
 });
+
+/** A service reference that is not the MeshService class: a construct that answers for one, as a user's own wrapper might. */
+class ServiceRef extends Construct implements IService {
+  public constructor(private readonly of: MeshService, id: string) {
+    super(of, id);
+  }
+  public get name() { return this.of.name; }
+  public get lab() { return this.of.lab; }
+  public get port() { return this.of.port; }
+  public get protocol() { return this.of.protocol; }
+  public get isHttp() { return this.of.isHttp; }
+  public get app() { return this.of.app; }
+  public get serviceAccountName() { return this.of.serviceAccountName; }
+  public get routing() { return this.of.routing; }
+  public get versions() { return this.of.versions; }
+  public get meshService() { return this.of; }
+  public get defaultDestination() { return this.of.defaultDestination; }
+  public get intent() { return this.of.intent; }
+  public version(name: string) { return this.of.version(name); }
+  public destinationFrom(namespace: string) { return this.of.destinationFrom(namespace); }
+}

@@ -5,6 +5,7 @@ import * as path from 'path';
 
 const root = path.resolve(__dirname, '..');
 const guides = fs.readdirSync(path.join(root, 'dist'))
+  .filter((lab) => lab !== 'platform') // the platform's guide is an install guide, without traffic pictures
   .map((lab) => path.join(root, 'dist', lab, 'README.md'))
   .filter((f) => fs.existsSync(f));
 

@@ -1,18 +1,26 @@
 // The CLI catalog and the lab presets are typed from the scenarios' parameters: `npm test`
 // runs tsc over this file, so each @ts-expect-error below fails the build if the mistake it
 // marks ever type-checks (a misspelled preset key or parameter would be silently ignored).
-import { canary, retry, route } from '../lib/scenarios/catalog';
-import { preset, resolveSelection } from '../lib/scenarios/engine';
+import { App, Duration } from 'cdk8s';
+import { canary, faultDelay, retry, route } from '../lib/scenarios/catalog';
+import { applyPreset, defaultText, preset, resolveSelection } from '../lib/scenarios/engine';
 import { LABS } from '../lib/labs';
+import { MeshlabError } from '../lib/errors';
 
 describe('presets and parameters are typed', () => {
-  test('a preset names only parameters its scenario has', () => {
-    const ok = preset({ scenario: canary, defaults: { service: 'web', weights: 'v1:90,v2:10' } });
+  test('a preset names only parameters its scenario has, with values of their types', () => {
+    const ok = preset({ scenario: canary, defaults: { service: 'web', weights: [{ version: 'v1', weight: 90 }, { version: 'v2', weight: 10 }] } });
     // @ts-expect-error a misspelled preset key fails tsc
-    const misspelled = preset({ scenario: canary, defaults: { service: 'web', weigths: 'v1:90,v2:10' } });
-    // @ts-expect-error a preset default is text in the command line's syntax, not a number
-    const notText = preset({ scenario: retry, defaults: { service: 'web', attempts: 3 } });
-    expect([ok, misspelled, notText].map((p) => p.scenario.name)).toEqual(['canary', 'canary', 'retry']);
+    const misspelled = preset({ scenario: canary, defaults: { service: 'web', weigths: [{ version: 'v1', weight: 100 }] } });
+    // @ts-expect-error a preset default is a typed value: weights are version/weight pairs, not --set text
+    const weightsAsText = preset({ scenario: canary, defaults: { service: 'web', weights: 'v1:90,v2:10' } });
+    // @ts-expect-error a count is a number, not text
+    const countAsText = preset({ scenario: retry, defaults: { service: 'web', attempts: '3' } });
+    // @ts-expect-error a duration is a cdk8s Duration, not Istio's text
+    const durationAsText = preset({ scenario: retry, defaults: { service: 'web', perTryTimeout: '2s' } });
+    const typed = preset({ scenario: retry, defaults: { service: 'web', attempts: 3, perTryTimeout: Duration.seconds(2), abort: undefined } });
+    expect([ok, misspelled, weightsAsText, countAsText, durationAsText, typed].map((p) => p.scenario.name))
+      .toEqual(['canary', 'canary', 'canary', 'retry', 'retry', 'retry']);
   });
 
   test("a scenario's values are typed from its parameters", () => {
@@ -30,5 +38,39 @@ describe('presets and parameters are typed', () => {
     const tutorial = LABS.find((l) => l.name === 'tutorial')!;
     expect(() => resolveSelection('tutorial', tutorial.scenarios, { scenarios: ['canary'], set: { 'canary.weigths': 'v1:50,v2:50' } }))
       .toThrow('--set canary.weigths: scenario canary has no parameter weigths (parameters: service, weights)');
+  });
+});
+
+describe('typed preset defaults are shown in the command line syntax', () => {
+  const presets = LABS.flatMap((lab) => lab.scenarios.map((p) => [`${lab.name} ${p.scenario.name}`, p] as const));
+
+  test.each(presets)('%s: every default survives format -> parse -> format', (_, p) => {
+    const params = Object.entries(p.scenario.params);
+    for (const [name, param] of params) {
+      const text = defaultText(p, name);
+      if (text === undefined || text === '') continue;
+      const again = param.format(param.parse(text, `${p.scenario.name}.${name}`));
+      expect(`${name}=${again}`).toBe(`${name}=${text}`);
+    }
+    expect(params.some(([name]) => (defaultText(p, name) ?? '') !== '')).toBe(true);
+  });
+
+  test('weights, durations and numbers are written as --set text', () => {
+    const tutorial = LABS.find((l) => l.name === 'tutorial')!;
+    const of = (scenario: string, name: string) => defaultText(tutorial.scenarios.find((p) => p.scenario.name === scenario)!, name);
+    expect([of('canary', 'weights'), of('fault-delay', 'delay'), of('fault-abort', 'status'), of('header-route', 'weights'), of('authz-allow', 'rules')])
+      .toEqual(['v1:90,v2:10', '7s', '503', '', 'customer<*:GET;preference<customer;recommendation<preference']);
+  });
+
+  test('a typed default Istio would refuse is refused in one line naming it, like the same --set text', () => {
+    const lab = LABS.find((l) => l.name === 'tutorial')!.build(new App());
+    const bad = preset({ scenario: faultDelay, defaults: { service: 'recommendation', delay: Duration.millis(0.5), percent: 150 } });
+    expect(() => applyPreset(lab, bad)).toThrow(new MeshlabError('fault-delay.delay=0.5ms: must be a duration Istio accepts: at least 1ms, whole milliseconds, in Go\'s form such as 500ms, 1.5s, 1m30s or 2h'));
+    const lab2 = LABS.find((l) => l.name === 'tutorial')!.build(new App());
+    const pct = preset({ scenario: faultDelay, defaults: { service: 'recommendation', delay: Duration.seconds(1), percent: 150 } });
+    expect(() => applyPreset(lab2, pct)).toThrow('fault-delay.percent=150: must be a percentage from 0 to 100');
+    const lab3 = LABS.find((l) => l.name === 'tutorial')!.build(new App());
+    const version = preset({ scenario: canary, defaults: { service: 'recommendation', weights: [{ version: 'v3', weight: 100 }] } });
+    expect(() => applyPreset(lab3, version)).toThrow('canary.weights=v3:100: recommendation has no version v3 (versions: v1, v2)');
   });
 });

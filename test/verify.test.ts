@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { agreementTable, compareCase } from '../lib/verify/agreement';
 import { Case, CaseFile, corpusCases, fixtureCases, outputCases, overlay } from '../lib/verify/cases';
-import { analyzeArgs, istioctlCachePath, parseAnalyze, parseValidate } from '../lib/verify/istioctl';
+import { analyzeArgs, istioctlCachePath, parseAnalyze, parseManifestGenerate, parseValidate } from '../lib/verify/istioctl';
 import { clusterFiles, runVerify } from '../lib/verify/main';
 import { MUTATIONS, mutate, mutations } from '../lib/verify/mutations';
 import { asAdmitted } from '../lib/verify/pods';
@@ -172,6 +172,13 @@ describe('reading istioctl', () => {
     const stderr = '"a.yaml" has warnings: \n\t* EnvoyFilter/ns/f: exposes internals\n\nError: 1 error occurred:\n\t* VirtualService//x: bad\n';
     expect(parseValidate({ status: 1, stdout: '', stderr })).toEqual({ warnings: ['EnvoyFilter/ns/f: exposes internals'], errors: ['Error: 1 error occurred:', '* VirtualService//x: bad'] });
     expect(parseValidate({ status: 1, stdout: '', stderr: '' })).toEqual({ warnings: [], errors: ['exit 1'] });
+  });
+
+  test('manifest generate: a clean render has no problems; stderr lines and a silent failure are problems', () => {
+    expect(parseManifestGenerate({ status: 0, stdout: 'apiVersion: v1\nkind: ServiceAccount\n', stderr: '' })).toEqual([]);
+    expect(parseManifestGenerate({ status: 1, stdout: '', stderr: 'Error: could not unmarshal: json: unknown field "ztunel"\n' })).toEqual(['Error: could not unmarshal: json: unknown field "ztunel"']);
+    expect(parseManifestGenerate({ status: 0, stdout: 'kind: Deployment\n', stderr: '! values.foo is deprecated\n' })).toEqual(['! values.foo is deprecated']);
+    expect(parseManifestGenerate({ status: 2, stdout: '', stderr: '' })).toEqual(['exit 2']);
   });
 
   test("a suppression drops validate's warning of the same text on the objects it names, and no other", () => {

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { validateSchema } from '../../imports/schema';
 import { UsageError } from './flags';
 import { analyze } from '../validate/analyze';
@@ -12,8 +14,9 @@ export const CHECK_USAGE = `usage: npm run check -- [PATH...] [--json]
        npm run check -- --codes
 
   PATH        YAML or JSON files, folders searched for *.yaml, *.yml and *.json, or - for
-              standard input (default: dist); each file in a steps/ folder is checked as
-              applied on top of the files around it
+              standard input; each file in a steps/ folder is checked as applied on top of
+              the files around it. Default: each folder of dist/ on its own (every lab, and
+              the platform, is applied alone)
   --json      print the result as JSON
   --codes     list every finding code with what it means
   --help, -h  this text
@@ -27,7 +30,8 @@ silent failures. One line per finding: code, severity, object, file:line, field,
 Exit code: 0 no errors (warnings allowed), 1 errors, 2 bad usage.`;
 
 interface CheckArgs {
-  readonly paths: readonly string[];
+  /** Sets of paths, each checked on its own. */
+  readonly sets: ReadonlyArray<readonly string[]>;
   readonly json: boolean;
   readonly codes: boolean;
   readonly help: boolean;
@@ -48,7 +52,7 @@ function parseCheckArgs(argv: readonly string[]): CheckArgs {
     }
   }
   return {
-    paths: paths.length > 0 ? paths : ['dist'],
+    sets: paths.length > 0 ? [paths] : outputFolders('dist'),
     json: switches.has('--json'),
     codes: switches.has('--codes'),
     help: switches.has('--help') || switches.has('-h'),
@@ -95,17 +99,38 @@ export function runCheck(argv: readonly string[], io: Io): number {
       for (const [code, { severity, title }] of Object.entries(CODES)) io.out(`${code} ${severity.padEnd(7)} ${title}`);
       return 0;
     }
-    const loaded = loadManifests(args.paths);
-    const findings = [...loaded.findings, ...analyzeAnyShape(loaded.objects)]
-      .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
+    let files = 0;
+    let objects = 0;
+    const findings: Finding[] = [];
+    for (const set of args.sets) {
+      const loaded = loadManifests(set);
+      files += loaded.files;
+      objects += loaded.objects.length;
+      findings.push(...[...loaded.findings, ...analyzeAnyShape(loaded.objects)]
+        .sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0)));
+    }
     const errors = count(findings, 'error');
     const warnings = count(findings, 'warning');
     if (args.json) {
-      io.out(JSON.stringify({ files: loaded.files, objects: loaded.objects.length, errors, warnings, findings }, null, 2));
+      io.out(JSON.stringify({ files, objects, errors, warnings, findings }, null, 2));
     } else {
       for (const f of findings) io.out(formatFinding(f));
-      io.out(`meshlab check: ${loaded.objects.length} objects in ${loaded.files} files: ${errors} error(s), ${warnings} warning(s)`);
+      const each = args.sets.length > 1 ? ` (${args.sets.length} folders, each on its own)` : '';
+      io.out(`meshlab check: ${objects} objects in ${files} files${each}: ${errors} error(s), ${warnings} warning(s)`);
     }
     return errors > 0 ? 1 : 0;
   });
+}
+
+/**
+ * What `npm run check` reads with no PATH: each folder `npm run synth` wrote into `out`, on its
+ * own, since each lab (and the platform) is applied alone; checked together, the labs'
+ * Gateways on the one ingress gateway conflict (IST0145). A missing `out` is left to the loader
+ * to report.
+ */
+function outputFolders(out: string): string[][] {
+  const folders = fs.existsSync(out) && fs.statSync(out).isDirectory()
+    ? fs.readdirSync(out, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => path.join(out, e.name)).sort()
+    : [];
+  return folders.length > 0 ? folders.map((f) => [f]) : [[out]];
 }

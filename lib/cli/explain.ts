@@ -1,6 +1,7 @@
 import { buildLab } from '../app';
 import { Cluster, Pod, ROOT_NAMESPACE } from '../explain/cluster';
 import { INGRESS, evaluate, firstIngressPath, hasIngressGateway } from '../explain/evaluate';
+import { namespaceOf } from '../istio/index';
 import { qualifyHost } from '../istio/resolve';
 import { loadManifests } from '../validate/load';
 import { ReportContext, formatJson, formatText } from '../explain/report';
@@ -263,7 +264,7 @@ function explainFiles(options: ExplainOptions, io: Io): number {
     namespace = fromPods[0].namespace;
     if (options.to === undefined) throw new UsageError(`give --to SERVICE: the Service ${from} calls (services: ${serviceNames(cluster)})`);
     const host = serviceHost(cluster, options.to, namespace);
-    if (!cluster.services.has(host) && !cluster.isExternal(host)) throw new UsageError(`unknown --to ${options.to}: no Service or ServiceEntry host in the files (services: ${serviceNames(cluster)})`);
+    if (!cluster.services.has(host) && !cluster.isExternal(host, namespace)) throw new UsageError(`unknown --to ${options.to}: no Service or ServiceEntry host in the files (services: ${serviceNames(cluster)})`);
     callees.set(from, [options.to]);
   }
   const request: HttpRequest = {
@@ -281,8 +282,9 @@ const serviceNames = (cluster: Cluster) => [...cluster.services.values()].map((s
 
 /** The host `--to` names: a Service by name (in `namespace`), `name.namespace`, or a host as written. */
 function serviceHost(cluster: Cluster, to: string, namespace: string): string {
-  const candidates = [qualifyHost(to, namespace), `${to}.svc.cluster.local`, to];
-  return candidates.find((h) => cluster.services.has(h)) ?? to;
+  // `--to` is a name the caller dials: cluster DNS, as the shared index reads it.
+  const service = cluster.index.serviceDialed(to, namespace);
+  return service ? qualifyHost(service.metadata.name, namespaceOf(service)) : to;
 }
 
 /** The pods of `--from`: a Deployment or Pod by name, else an `app` label; `namespace/name` narrows it. */

@@ -1,5 +1,6 @@
 import { buildLab, selectedLabs } from '../app';
 import { LabOptions } from '../labs/options';
+import { defaultText } from '../scenarios/engine';
 
 /** What `--list --json` prints. */
 export interface Listing {
@@ -25,7 +26,7 @@ export function listing(targets: readonly string[] | undefined, labOptions: Read
         services: lab.services.map((s) => ({ name: s.name, versions: s.versions.map((v) => v.name) })),
         scenarios: definition.scenarios.map((p) => ({
           name: p.scenario.name,
-          params: Object.entries(p.scenario.params).map(([name, param]) => ({ name, default: p.defaults[name] ?? '', description: param.description })),
+          params: Object.entries(p.scenario.params).map(([name, param]) => ({ name, default: defaultText(p, name) ?? '', description: param.description })),
         })),
       };
     }),

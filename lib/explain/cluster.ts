@@ -1,4 +1,5 @@
-import { qualifyHost, selects, sidecarInjected } from '../istio/resolve';
+import { MeshIndex, hostCovers, namespaceOf } from '../istio/index';
+import { qualifyHost, selects } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
 
 /** Istio's root namespace: policies there apply mesh-wide. */
@@ -35,15 +36,8 @@ export interface KubeService {
   readonly ports: ReadonlyArray<{ readonly name?: string; readonly appProtocol?: string; readonly port: number; readonly targetPort: number | string }>;
 }
 
-/** Whether a host pattern (`*`, `*.example.com` or a name) covers `host`. */
-export function hostMatches(pattern: string, host: string | undefined): boolean {
-  if (pattern === '*') return true;
-  if (host === undefined) return false;
-  const colon = host.lastIndexOf(':');
-  const name = (colon >= 0 && /^\d+$/.test(host.slice(colon + 1)) ? host.slice(0, colon) : host).toLowerCase();
-  const p = pattern.toLowerCase();
-  return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
-}
+/** Whether a host pattern (`*`, `*.example.com` or a name) covers `host`: the shared index's reading. */
+export const hostMatches = hostCovers;
 
 /** How specific a host pattern is: a name beats any wildcard, a longer wildcard a shorter one. */
 export function hostSpecificity(pattern: string): number {
@@ -65,22 +59,23 @@ export class Cluster {
   public readonly peerAuthentications: Manifest[];
   public readonly requestAuthentications: Manifest[];
   public readonly envoyFilters: Manifest[];
+  /** The one reading of the manifests that check and the traffic pictures share (lib/istio/index.ts). */
+  public readonly index: MeshIndex;
 
   public constructor(manifests: readonly Manifest[]) {
+    this.index = new MeshIndex(manifests);
     const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
-    const namespaceLabels = new Map(ofKind('Namespace').map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
     for (const s of ofKind('Service')) {
-      const namespace = s.metadata.namespace ?? 'default';
+      const namespace = namespaceOf(s);
       const host = qualifyHost(s.metadata.name, namespace);
       this.services.set(host, { name: s.metadata.name, namespace, host, selector: s.spec?.selector ?? {}, ports: s.spec?.ports ?? [] });
     }
     for (const w of [...ofKind('Deployment'), ...ofKind('Pod')]) {
-      const namespace = w.metadata.namespace ?? 'default';
+      const namespace = namespaceOf(w);
       const template = w.kind === 'Pod' ? { metadata: w.metadata, spec: w.spec } : w.spec?.template ?? {};
       const labels: Record<string, string> = template.metadata?.labels ?? {};
-      const annotations: Record<string, string> = template.metadata?.annotations ?? {};
-      const nsLabels = namespaceLabels.get(namespace) ?? {};
-      const sidecar = sidecarInjected(nsLabels, labels, annotations) ?? false;
+      // Whether it runs a sidecar, as the shared index reads it (an injected istio-proxy, or the injector's choice).
+      const sidecar = this.index.podFor(w)?.sidecar ?? false;
       const ports: Record<string, number> = {};
       for (const c of template.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
       const account = template.spec?.serviceAccountName ?? 'default';
@@ -121,9 +116,18 @@ export class Cluster {
     return this.pods.filter((p) => p.workload === name && p.namespace === namespace);
   }
 
-  /** Whether a ServiceEntry registers `host` (a host outside the cluster). */
-  public isExternal(host: string): boolean {
-    return this.serviceEntries.some((e) => (e.spec?.hosts ?? []).some((h: string) => hostMatches(h, host)));
+  /**
+   * The Kubernetes Service a destination host names for a proxy in `namespace`, as the shared
+   * index resolves it (exportTo included): undefined for a host that is no Service there.
+   */
+  public serviceFor(host: string, namespace: string): KubeService | undefined {
+    const target = this.index.findHost(host, namespace);
+    return target?.kind === 'Service' ? this.services.get(target.host) : undefined;
+  }
+
+  /** Whether a ServiceEntry visible in `namespace` registers `host` (a host outside the cluster), wildcards included. */
+  public isExternal(host: string, namespace: string): boolean {
+    return this.index.findHost(host, namespace)?.kind === 'ServiceEntry';
   }
 
   /** The Gateway `ns/name` keys of the Gateways the ingress gateway pods run. */
@@ -132,12 +136,4 @@ export class Cluster {
   }
 }
 
-/** `namespace/name` of a Gateway, the way a VirtualService's `gateways` names it once resolved. */
-export function gatewayKey(m: Manifest): string {
-  return `${m.metadata.namespace ?? 'default'}/${m.metadata.name}`;
-}
-
-/** A VirtualService's `gateways` entry resolved: `mesh`, or `namespace/name`. */
-export function resolveGateway(name: string, namespace: string): string {
-  return name === 'mesh' || name.includes('/') ? name : `${namespace}/${name}`;
-}
+export { gatewayKey, resolveGatewayRef as resolveGateway } from '../istio/index';

@@ -165,8 +165,8 @@ class Walk {
 
   /** The host a name written by an app resolves to: a Service in the caller's namespace, `name.namespace`, or the name itself. */
   private resolveCallee(name: string, namespace: string): string {
-    const candidates = [qualifyHost(name, namespace), `${name}.svc.cluster.local`, name];
-    return candidates.find((h) => this.cluster.services.has(h)) ?? qualifyHost(name, namespace);
+    const service = this.cluster.index.serviceDialed(name, namespace);
+    return service ? qualifyHost(service.metadata.name, namespaceOf(service)) : qualifyHost(name, namespace);
   }
 
   private fromWorkload(name: string, pods: readonly Pod[]): Outcome {
@@ -240,6 +240,15 @@ class Walk {
     const proxy = { gateway: 'mesh', labels: source.labels, namespace: source.namespace, port };
     const key = `${host}|${source.namespace}|${JSON.stringify(source.labels)}|${port}|${tcp}`;
     const routing = memo(this.routing, key, () => meshRouting(this.input.manifests, host, proxy, tcp));
+    if (!routing && !this.cluster.serviceFor(host, source.namespace) && service) {
+      // A Service not exported to the caller's namespace has no listener or route in its sidecar.
+      // Under Istio's default outboundTrafficPolicy ALLOW_ANY the request falls to the
+      // PassthroughCluster (istio/istio pilot/pkg/networking/core/httproute.go: the allow_any
+      // virtual host when util.IsAllowAnyOutbound; listener_builder.go likewise for TCP): plain
+      // text, no DestinationRule, and kube-proxy picks any pod. Mesh config is not read here.
+      t.note(RANK.route, `Service ${service.name}.${service.namespace} is not exported to ${source.namespace} (exportTo): the sidecar passes the call through (ALLOW_ANY, Istio's default) as plain text, no DestinationRule applies, kube-proxy picks any pod`, true);
+      return this.deliver(t, { ...source, sidecar: false, principal: undefined }, request, { host }, order, onPath, authority);
+    }
     if (!routing) {
       const named = visibleVirtualServices(this.cluster.virtualServices, source.namespace, 'mesh')
         .filter((vs) => (vs.spec?.hosts ?? []).some((h: string) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host) >= 0));
@@ -424,10 +433,15 @@ class Walk {
 
   /** One attempt: the request reaches a pod of the target (subset, load balancing), which authorizes it, then calls on. */
   private deliver(t: HopTally, source: Source, request: HttpRequest, target: Target, order: readonly number[], onPath: readonly string[], authority: string): Outcome {
-    const service = this.cluster.services.get(target.host);
+    // The host as the shared index resolves it for the caller's namespace (lib/istio/index.ts), the
+    // reading check and the pictures use: `web.shop` is no Service host, and a Service not exported
+    // to the caller's namespace has no cluster in its sidecar, so Envoy answers 503 (no cluster). A
+    // caller without a sidecar reaches any Service through kube-proxy.
+    const service = source.sidecar ? this.cluster.serviceFor(target.host, source.namespace) : this.cluster.services.get(target.host);
     if (!service) {
-      if (this.cluster.isExternal(target.host)) return this.end(t, `leaves the mesh to ${target.host} 200`, 200, 0, false);
-      t.note(RANK.route, `${target.host} is not a Service of the lab`);
+      if (this.cluster.isExternal(target.host, source.namespace)) return this.end(t, `leaves the mesh to ${target.host} 200`, 200, 0, false);
+      const hidden = this.cluster.services.get(target.host);
+      t.note(RANK.route, hidden ? `Service ${hidden.name}.${hidden.namespace} is not exported to ${source.namespace} (exportTo)` : `${target.host} is not a Service of the lab`);
       return this.end(t, 'no such host 503', 503, 0);
     }
     const upstream = memo(this.upstreams, `${service.host}|${source.sidecar ? target.subset ?? '' : ''}|${source.sidecar ? `${source.namespace}|${JSON.stringify(source.labels)}` : '-'}`,

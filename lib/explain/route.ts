@@ -1,4 +1,5 @@
 import type { HTTPMatchRequest, HTTPRoute } from '../../imports/istio';
+import { serverHostsFor } from '../istio/index';
 import { qualifyHost } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
 import { Proxy, isPresentMatch, keptFor } from './match';
@@ -111,25 +112,8 @@ function intersect(a: string, b: string): string | undefined {
   return undefined;
 }
 
-/**
- * The server hosts of a Gateway a VirtualService in `namespace` may bind: `ns/host` only for
- * that namespace, `./host` for the Gateway's own, `* /host` and a bare host for every one
- * (istio/istio pilot/pkg/model/gateway.go sanitizeServerHostNamespace; pkg/config/host/names.go
- * NamesForNamespace).
- */
-export function serverHostsFor(serverHosts: readonly string[], gatewayNamespace: string, namespace: string): string[] {
-  const out: string[] = [];
-  for (const h of serverHosts) {
-    const slash = h.indexOf('/');
-    if (slash < 0) {
-      out.push(h);
-      continue;
-    }
-    const ns = h.slice(0, slash) === '.' ? gatewayNamespace : h.slice(0, slash);
-    if (ns === '*' || ns === namespace) out.push(h.slice(slash + 1));
-  }
-  return out;
-}
+/** The server hosts of a Gateway a VirtualService may bind: the shared index's reading (`ns/host`, `./host`, `*\/host`). */
+export { serverHostsFor } from '../istio/index';
 
 /** How Envoy ranks a virtual host's domain for a request's host: exact, then the longest wildcard, `*` last; -1 when it does not match. */
 function domainScore(domain: string, authority: string | undefined): number {

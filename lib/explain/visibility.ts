@@ -2,25 +2,18 @@ import type { HTTPMatchRequest } from '../../imports/istio';
 import type { Route as HTTPRoute } from './route';
 import { qualifyHost, selects } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
-import { ROOT_NAMESPACE, hostMatches, resolveGateway } from './cluster';
+import { gatewayKeysOf, isExportedTo, namespaceOf } from '../istio/index';
+import { ROOT_NAMESPACE, hostMatches } from './cluster';
 
 /**
- * Which VirtualServices and DestinationRules a proxy sees, as istiod indexes them. Small
- * functions of plain manifests, so that they can move into a shared index of the manifests.
+ * Which VirtualServices and DestinationRules a proxy sees, as istiod orders and merges them.
+ * Namespaces, `exportTo` and `gateways` are read by the shared index (lib/istio/index.ts).
  */
 
-export const namespaceOf = (m: Manifest): string => m.metadata.namespace ?? 'default';
+export { namespaceOf } from '../istio/index';
 
-/**
- * Whether an object in `owner` with this `exportTo` is visible from `viewer`: absent or `*`
- * everywhere (the mesh default), `~` nowhere, `.` its own namespace, else the namespaces named
- * (istio/istio pilot/pkg/model/push_context.go initVirtualServices, setDestinationRules).
- */
-export function exportedTo(exportTo: readonly string[] | undefined, owner: string, viewer: string): boolean {
-  if (!exportTo || exportTo.length === 0 || exportTo.includes('*')) return true;
-  if (exportTo.includes('~')) return false;
-  return exportTo.some((e) => (e === '.' ? owner : e) === viewer);
-}
+/** Whether an object in `owner` with this `exportTo` is visible from `viewer` (the shared index's {@link isExportedTo}). */
+export const exportedTo = isExportedTo;
 
 /** How istiod orders configs of equal creation time: by creation time, then name, then namespace (push_context.go sortConfigByCreationTime). */
 export function byCreation(a: Manifest, b: Manifest): number {
@@ -29,11 +22,8 @@ export function byCreation(a: Manifest, b: Manifest): number {
   return cmp(time(a), time(b)) || cmp(a.metadata.name, b.metadata.name) || cmp(namespaceOf(a), namespaceOf(b));
 }
 
-/** The gateways a VirtualService binds to, resolved to `mesh` or `namespace/name`; none written means `mesh`. */
-export function gatewaysOf(vs: Manifest): string[] {
-  const gateways: string[] = vs.spec?.gateways ?? [];
-  return gateways.length === 0 ? ['mesh'] : gateways.map((g) => resolveGateway(g, namespaceOf(vs)));
-}
+/** The gateways a VirtualService binds to, resolved to `mesh` or `namespace/name` by the shared index. */
+export const gatewaysOf = gatewayKeysOf;
 
 /**
  * The VirtualServices a proxy in `viewer` reads for `gateway` (`mesh` for a sidecar), in
@@ -45,11 +35,10 @@ export function gatewaysOf(vs: Manifest): string[] {
 export function visibleVirtualServices(all: readonly Manifest[], viewer: string, gateway: string): Manifest[] {
   const rank = (vs: Manifest): number => {
     const exportTo: string[] = vs.spec?.exportTo ?? [];
-    if (exportTo.length === 0 || exportTo.includes('*')) return 2;
-    if (exportTo.includes('~')) return -1;
     const owner = namespaceOf(vs);
-    if (owner === viewer && exportTo.some((e) => e === '.' || e === owner)) return 0;
-    return exportTo.includes(viewer) ? 1 : -1;
+    if (!isExportedTo(exportTo, owner, viewer)) return -1;
+    if (exportTo.length === 0 || exportTo.includes('*')) return 2;
+    return owner === viewer && exportTo.some((e) => e === '.' || e === owner) ? 0 : 1;
   };
   return all
     .filter((vs) => vs.kind === 'VirtualService' && (vs.spec?.hosts ?? []).length > 0 && gatewaysOf(vs).includes(gateway))

@@ -1,9 +1,9 @@
 /**
  * One reading of a set of manifests, the way istiod and Istio's analyzers read them: hosts,
  * namespaces, `exportTo`, selectors, gateways and the services a host names. `npm run check`
- * (lib/validate) resolves every reference through it; the routing preview (lib/explain) and
- * the traffic pictures (lib/output/diagram.ts) are meant to, so that no two readers of one
- * file can disagree.
+ * (lib/validate), the routing preview (lib/explain: its Cluster holds one) and the traffic
+ * pictures (lib/output/diagram.ts) resolve every reference through it, so that no two readers
+ * of one file can disagree (test/one-reading.test.ts feeds them the same files).
  *
  * Build it once per set of manifests (`new MeshIndex(objects)`): every map is filled in the
  * constructor, and every lookup after that is a map read or a scan of one namespace.
@@ -18,8 +18,10 @@
  *   `networking.istio.io/exportTo`): {@link exportToOf}, {@link isExportedTo};
  * - the pods the cluster runs: Pods, and the pods of Deployments and other controllers (one
  *   per template, as injected: see {@link PodView}); selectors over them: {@link MeshIndex.podsSelected};
- * - a VirtualService's `gateways` entries (`name`, `ns/name`, `mesh`): {@link MeshIndex.gatewayRefs};
- *   a Gateway's server hosts (`host`, `ns/host`, `./host`, `*\/host`): {@link gatewayHostsFor};
+ * - a VirtualService's `gateways` entries (`name`, `ns/name`, `./name`, `mesh`): {@link resolveGatewayRef},
+ *   {@link MeshIndex.gatewayRefs}; a Gateway's server hosts (`host`, `ns/host`, `./host`, `*\/host`):
+ *   {@link serverHostsFor}, {@link gatewayHostsFor};
+ * - the Service a name an application dials reaches by cluster DNS: {@link MeshIndex.serviceDialed};
  * - the ports a Gateway's pods are reachable on, through the Services that select them:
  *   {@link MeshIndex.gatewayServicePorts}.
  */
@@ -65,12 +67,15 @@ export function exportToOf(m: Manifest): readonly string[] {
 }
 
 /**
- * Whether an object of `ownNamespace` with this `exportTo` is visible in `namespace`:
- * empty or `*` is everywhere, `.` its own namespace, anything else that namespace.
+ * Whether an object of `ownNamespace` with this `exportTo` is visible in `namespace`: absent,
+ * empty or `*` everywhere (the mesh default), `~` nowhere, `.` its own namespace, anything else
+ * that namespace (istio/istio pilot/pkg/model/push_context.go initVirtualServices,
+ * setDestinationRules; pkg/config/visibility: `~` is None).
  */
-export function isExportedTo(exportTo: readonly string[], ownNamespace: string, namespace: string): boolean {
-  if (exportTo.length === 0) return true;
-  return exportTo.some((e) => e === '*' || (e === '.' ? ownNamespace : e) === namespace);
+export function isExportedTo(exportTo: readonly string[] | undefined, ownNamespace: string, namespace: string): boolean {
+  if (!exportTo || exportTo.length === 0 || exportTo.includes('*')) return true;
+  if (exportTo.includes('~')) return false;
+  return exportTo.some((e) => (e === '.' ? ownNamespace : e) === namespace);
 }
 
 /**
@@ -97,28 +102,70 @@ function resourceKey(host: string, namespace: string): string {
 }
 
 /**
- * The hosts of a Gateway as a VirtualService of `vsNamespace` sees them: `./host` is the
- * Gateway's own namespace, `*\/host` any namespace, `ns/host` only `ns`, a bare host any
- * namespace; hosts for other namespaces are left out.
- * @see istio/istio pkg/config/analysis/analyzers/virtualservice/gateways.go sanitizeServerHostNamespace
- * and pkg/config/host/names.go NamesForNamespace.
+ * Whether a host pattern covers a host (an authority, a port after `:` ignored), case aside:
+ * `*` covers all, `*.x` what ends in `.x`, a name itself (the way Envoy matches a virtual
+ * host's domains, and istiod a wildcard ServiceEntry host).
  */
-export function gatewayHostsFor(gateway: Manifest, vsNamespace: string): string[] {
-  const gatewayNs = namespaceOf(gateway);
+export function hostCovers(pattern: string, host: string | undefined): boolean {
+  if (pattern === '*') return true;
+  if (host === undefined) return false;
+  const colon = host.lastIndexOf(':');
+  const name = (colon >= 0 && /^\d+$/.test(host.slice(colon + 1)) ? host.slice(0, colon) : host).toLowerCase();
+  const p = pattern.toLowerCase();
+  return p.startsWith('*.') ? name.endsWith(p.slice(1)) : name === p;
+}
+
+/**
+ * The server hosts of a Gateway in `gatewayNamespace` a VirtualService in `vsNamespace` may
+ * bind: `./host` is the Gateway's own namespace, `*\/host` any namespace, `ns/host` only `ns`,
+ * a bare host any namespace; hosts for other namespaces are left out.
+ * @see istio/istio pilot/pkg/model/gateway.go and pkg/config/analysis/analyzers/virtualservice/gateways.go
+ * sanitizeServerHostNamespace; pkg/config/host/names.go NamesForNamespace.
+ */
+export function serverHostsFor(serverHosts: readonly string[], gatewayNamespace: string, vsNamespace: string): string[] {
   const hosts: string[] = [];
-  for (const server of gateway.spec?.servers ?? []) {
-    for (const h of (server?.hosts ?? []) as string[]) {
-      const slash = h.indexOf('/');
-      if (slash < 0) {
-        hosts.push(h);
-        continue;
-      }
-      const ns = h.slice(0, slash);
-      const name = h.slice(slash + 1);
-      if (ns === '*' || (ns === '.' ? gatewayNs : ns) === vsNamespace) hosts.push(name);
+  for (const h of serverHosts) {
+    const slash = h.indexOf('/');
+    if (slash < 0) {
+      hosts.push(h);
+      continue;
     }
+    const ns = h.slice(0, slash);
+    if (ns === '*' || (ns === '.' ? gatewayNamespace : ns) === vsNamespace) hosts.push(h.slice(slash + 1));
   }
   return hosts;
+}
+
+/** Every server host of a Gateway as a VirtualService of `vsNamespace` sees them ({@link serverHostsFor}). */
+export function gatewayHostsFor(gateway: Manifest, vsNamespace: string): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const written = ((gateway.spec?.servers ?? []) as any[]).flatMap((server) => (server?.hosts ?? []) as string[]);
+  return serverHostsFor(written, namespaceOf(gateway), vsNamespace);
+}
+
+/**
+ * A VirtualService's `gateways` entry, resolved: `mesh`, or the Gateway's `namespace/name`. A
+ * bare name is in the VirtualService's namespace, `./name` too; the legacy `name.ns` and
+ * `name.ns.svc.cluster.local` mean `ns/name` (istio/istio pilot/pkg/model/config.go resolveGatewayName).
+ */
+export function resolveGatewayRef(ref: string, vsNamespace: string): string {
+  if (ref === MESH_GATEWAY) return ref;
+  const slash = ref.indexOf('/');
+  if (slash >= 0) return ref.slice(0, slash) === '.' ? `${vsNamespace}/${ref.slice(slash + 1)}` : ref;
+  const dot = ref.indexOf('.');
+  if (dot < 0) return `${vsNamespace}/${ref}`;
+  return `${ref.slice(dot + 1).split('.')[0]}/${ref.slice(0, dot)}`;
+}
+
+/** `namespace/name` of a Gateway, the way a resolved `gateways` entry names it. */
+export function gatewayKey(gateway: Manifest): string {
+  return `${namespaceOf(gateway)}/${gateway.metadata.name}`;
+}
+
+/** The gateways a VirtualService binds to, resolved ({@link resolveGatewayRef}); none written means `mesh`. */
+export function gatewayKeysOf(vs: Manifest): string[] {
+  const written: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
+  return written.length === 0 ? [MESH_GATEWAY] : written.map((g) => resolveGatewayRef(g, namespaceOf(vs)));
 }
 
 /** A port of a Service or ServiceEntry. */
@@ -246,6 +293,12 @@ export interface GatewayRef {
   readonly key: string;
   /** The Gateway, when the set has it. */
   readonly gateway?: Manifest;
+  /**
+   * `namespace/name` as Istio's analyzers read the entry (pkg/config/resource/name.go
+   * NewShortOrFullName, in virtualservice/gateways.go): only `ns/name` names another namespace,
+   * so `./name` and the legacy `name.ns` name no Gateway there, though istiod binds them.
+   */
+  readonly analyzerKey: string;
 }
 
 /** Every object of a set of manifests, indexed the way istiod reads them. */
@@ -436,6 +489,22 @@ export class MeshIndex {
   }
 
   /**
+   * The Kubernetes Service a name an application dials from a pod of `namespace` reaches
+   * through cluster DNS (search path `<ns>.svc.cluster.local`, `svc.cluster.local`,
+   * `cluster.local`): `web`, `web.shop`, `web.shop.svc` and the FQDN all name Service web of
+   * shop. The sidecar serves these forms too (istio/istio pilot/pkg/networking/core/httproute.go
+   * generateVirtualHostDomains). Unlike {@link findHost} this is not how Istio reads a host
+   * written in a VirtualService or DestinationRule, which is taken literally.
+   */
+  public serviceDialed(name: string, namespace: string): Manifest | undefined {
+    for (const candidate of [`${name}.${namespace}.svc.cluster.local`, `${name}.svc.cluster.local`, `${name}.cluster.local`, name]) {
+      const service = this.services.get(candidate.toLowerCase());
+      if (service) return service;
+    }
+    return undefined;
+  }
+
+  /**
    * Every Service and ServiceEntry host a host pattern (possibly a wildcard) written in an object
    * of `namespace` covers, among those visible in `namespace`, most specific first.
    */
@@ -465,11 +534,12 @@ export class MeshIndex {
   public gatewayRefs(vs: Manifest): GatewayRef[] {
     const ns = namespaceOf(vs);
     const written: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
-    if (written.length === 0) return [{ ref: MESH_GATEWAY, index: -1, key: MESH_GATEWAY }];
+    if (written.length === 0) return [{ ref: MESH_GATEWAY, index: -1, key: MESH_GATEWAY, analyzerKey: MESH_GATEWAY }];
     return written.map((ref, index) => {
-      if (ref === MESH_GATEWAY) return { ref, index, key: MESH_GATEWAY };
-      const key = ref.includes('/') ? ref : `${ns}/${ref}`;
-      return { ref, index, key, gateway: this.gateways.get(key) };
+      const key = resolveGatewayRef(ref, ns);
+      const analyzerKey = ref === MESH_GATEWAY || ref.includes('/') ? ref : `${ns}/${ref}`;
+      if (key === MESH_GATEWAY) return { ref, index, key, analyzerKey };
+      return { ref, index, key, gateway: this.gateways.get(key), analyzerKey };
     });
   }
 

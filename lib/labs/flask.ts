@@ -49,5 +49,5 @@ export const FLASK_OBSERVE = "kubectl -n {namespace} exec deploy/sleep -c sleep 
 /** Everything to v2 (then, with --set route.version=v1, to v1); a canary for the split in between. */
 export const FLASK_SCENARIOS: readonly Preset[] = [
   preset({ scenario: route, defaults: { service: 'flaskapp', version: 'v2' } }),
-  preset({ scenario: canary, defaults: { service: 'flaskapp', weights: 'v1:50,v2:50' } }),
+  preset({ scenario: canary, defaults: { service: 'flaskapp', weights: [{ version: 'v1', weight: 50 }, { version: 'v2', weight: 50 }] } }),
 ];

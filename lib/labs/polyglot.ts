@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { Protocol } from '../mesh/protocol';
@@ -130,10 +131,10 @@ const FORTIO_LOG = 'kubectl -n {namespace} logs fortio -c istio-proxy --tail=5';
 /** The book's steps (istio/route, fault, resilience, security), with its numbers. */
 export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({ scenario: route, defaults: { service: 'service-go', version: 'v1' } }),
-  preset({ scenario: canary, defaults: { service: 'service-go', weights: 'v1:70,v2:30' } }),
+  preset({ scenario: canary, defaults: { service: 'service-go', weights: [{ version: 'v1', weight: 70 }, { version: 'v2', weight: 30 }] } }),
   preset({
     scenario: headerRoute,
-    defaults: { service: 'service-js', header: 'user-agent', regex: '.*?(Firefox).*?', version: 'v2', fallback: 'v1', weights: '' },
+    defaults: { service: 'service-js', header: 'user-agent', regex: '.*?(Firefox).*?', version: 'v2', fallback: 'v1', weights: undefined },
     observe: [
       "curl -s -A 'Mozilla/5.0 Firefox/120.0' http://$INGRESS_HOST:$INGRESS_PORT/ | grep -io 'vue\\|react'",
       "curl -s http://$INGRESS_HOST:$INGRESS_PORT/ | grep -io 'vue\\|react'",
@@ -141,41 +142,41 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   }),
   preset({
     scenario: mirror,
-    defaults: { service: 'service-go', version: 'v1', mirror: 'v2', percent: '100' },
+    defaults: { service: 'service-go', version: 'v1', mirror: 'v2', percent: 100 },
     observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service},version={mirror} -c istio-proxy --tail=5'],
   }),
-  preset({ scenario: faultAbort, defaults: { service: 'service-go', status: '500', percent: '50' }, observe: TIMED }),
-  preset({ scenario: faultDelay, defaults: { service: 'service-go', delay: '5s', percent: '30' }, observe: TIMED }),
+  preset({ scenario: faultAbort, defaults: { service: 'service-go', status: 500, percent: 50 }, observe: TIMED }),
+  preset({ scenario: faultDelay, defaults: { service: 'service-go', delay: Duration.seconds(5), percent: 30 }, observe: TIMED }),
   // service-node v2 answers after 1s (in its own sidecar), beyond the 500ms timeout.
-  preset({ scenario: timeout, defaults: { service: 'service-node', timeout: '500ms', delay: '1s', delayVersion: 'v2' }, observe: TIMED }),
+  preset({ scenario: timeout, defaults: { service: 'service-node', timeout: Duration.millis(500), delay: Duration.seconds(1), delayVersion: 'v2' }, observe: TIMED }),
   preset({
     scenario: retry,
-    defaults: { service: 'service-node', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream', abort: '50' },
+    defaults: { service: 'service-node', attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: '5xx,connect-failure,refused-stream', abort: 50 },
     observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
   }),
   preset({
     scenario: loadBalancer,
-    defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: '2', hashHeader: '', subset: '' },
+    defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: 2, hashHeader: undefined, subset: undefined },
     // The answers need not name the pod: the sidecars' access logs, prefixed with the pod, do.
     observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=4 --prefix'],
   }),
   preset({
     scenario: connectionPool,
-    defaults: { service: 'service-go', maxConnections: '10', connectTimeout: '30ms', http2MaxRequests: '10', maxPendingRequests: '5', maxRequestsPerConnection: '2', maxRetries: '3' },
+    defaults: { service: 'service-go', maxConnections: 10, connectTimeout: Duration.millis(30), http2MaxRequests: 10, maxPendingRequests: 5, maxRequestsPerConnection: 2, maxRetries: 3 },
     observe: [fortio(30, 300), FORTIO_LOG],
   }),
   preset({
     scenario: circuitBreaker,
     defaults: {
-      service: 'service-go', maxConnections: '10', maxPendingRequests: '10', maxRequestsPerConnection: '',
-      consecutive5xxErrors: '3', interval: '3s', baseEjectionTime: '3m', maxEjectionPercent: '100',
+      service: 'service-go', maxConnections: 10, maxPendingRequests: 10, maxRequestsPerConnection: undefined,
+      consecutive5xxErrors: 3, interval: Duration.seconds(3), baseEjectionTime: Duration.minutes(3), maxEjectionPercent: 100,
     },
     // fortio is the book's load tool and a pod of this lab: 30 connections at once overflow 10 + 10.
     observe: [fortio(30, 300), FORTIO_LOG],
   }),
   preset({
     scenario: rateLimit,
-    defaults: { service: 'service-go', requests: '50', per: '1s', version: '' },
+    defaults: { service: 'service-go', requests: 50, per: Duration.seconds(1), version: undefined },
     observe: [
       'kubectl -n {namespace} exec fortio -c fortio -- fortio load -c 4 -qps 200 -t 5s -loglevel Warning http://{service}/env',
       // curl's URL range sends 60 requests at once on one connection, more than the 50 a second allows.
@@ -185,23 +186,23 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({
     // The book's matrix: STRICT in foo, then every sleep calls every httpbin.
     scenario: mtls,
-    defaults: { mode: 'STRICT', scope: 'namespace', service: '', namespace: 'foo', matrix: 'yes' },
+    defaults: { mode: 'STRICT', scope: 'namespace', service: undefined, namespace: 'foo', matrix: 'yes' },
     observe: 'for from in foo bar legacy; do for to in foo bar legacy; do kubectl -n $from exec deploy/sleep -c sleep -- curl -s -o /dev/null -w "sleep.$from to httpbin.$to: %{http_code}\\n" http://httpbin.$to:8000/ip; done; done',
   }),
   // service-node calls service-go: its answer, and its sidecar's log of the call, show the 403 it gets.
   preset({
     scenario: authzDeny,
-    defaults: { service: 'service-go', from: 'service-node' },
+    defaults: { service: 'service-go', from: ['service-node'] },
     observe: ['kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env', 'kubectl -n {namespace} logs -l app=service-node -c istio-proxy --tail=4'],
   }),
   preset({
     scenario: authzAllow,
-    defaults: { rules: 'service-js<*:GET;service-python<*:GET;service-lua<service-python:GET;service-node<service-python:GET;service-go<service-node:GET;service-redis<service-python:GET;redis<service-redis' },
+    defaults: { rules: [{ to: 'service-js', methods: ['GET'] }, { to: 'service-python', methods: ['GET'] }, { to: 'service-lua', from: ['service-python'], methods: ['GET'] }, { to: 'service-node', from: ['service-python'], methods: ['GET'] }, { to: 'service-go', from: ['service-node'], methods: ['GET'] }, { to: 'service-redis', from: ['service-python'], methods: ['GET'] }, { to: 'redis', from: ['service-redis'] }] },
     observe: ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/env', 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-go/env'],
   }),
   preset({
     scenario: jwt,
-    defaults: { service: 'httpbin', issuer: DEMO_ISSUER, jwksUri: DEMO_JWKS_URL, header: 'Authorization', param: '' },
+    defaults: { service: 'httpbin', issuer: DEMO_ISSUER, jwksUri: DEMO_JWKS_URL, header: 'Authorization', param: undefined },
     observe: [
       `TOKEN=$(curl -s ${DEMO_TOKEN_URL})`,
       `${FROM_SLEEP} http://httpbin:8000/headers`,
@@ -211,7 +212,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   }),
   preset({
     scenario: egress,
-    defaults: { hosts: 'httpbin.org:80,www.baidu.com:443', timeout: '3s', gateway: 'no' },
+    defaults: { hosts: ['httpbin.org:80', 'www.baidu.com:443'], timeout: Duration.seconds(3), gateway: 'no' },
     observe: [
       `${FROM_SLEEP} http://httpbin.org/headers`,
       `${FROM_SLEEP} https://www.baidu.com/`,
@@ -229,7 +230,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({ scenario: rewrite, defaults: { service: 'service-go', prefix: '/v1/', to: '/' }, observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://{service}/v1/env' }),
   preset({
     scenario: cors,
-    defaults: { service: 'httpbin', origins: 'http://www.will.com', methods: 'POST,GET', maxAge: '24h' },
+    defaults: { service: 'httpbin', origins: ['http://www.will.com'], methods: ['POST', 'GET'], maxAge: Duration.hours(24) },
     observe: [
       "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://www.will.com' -H 'Access-Control-Request-Method: POST' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
       "kubectl -n {namespace} exec sleep -c sleep -- curl -si -X OPTIONS -H 'Origin: http://other.example.com' -H 'Access-Control-Request-Method: POST' http://httpbin:8000/headers | grep -i -e '^HTTP/' -e '^access-control'",
@@ -238,7 +239,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({ scenario: requestHeaders, defaults: { service: 'httpbin', name: 'X-custom-1', value: '1' }, observe: 'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://httpbin:8000/headers' }),
   preset({
     scenario: tcpRoute,
-    defaults: { name: 'redis-proxy', port: '16379', service: 'redis' },
+    defaults: { name: 'redis-proxy', port: 16379, service: 'redis' },
     observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- sh -c \'printf "PING\\r\\n" | nc -w 1 redis-proxy 16379\'',
   }),
 ];

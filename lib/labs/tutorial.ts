@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { MeshService } from '../mesh/service';
@@ -72,11 +73,11 @@ const POD = "POD=$(kubectl -n {namespace} get pod -l app=recommendation,version=
 /** The tutorial's steps, all on recommendation unless noted, with its numbers. */
 export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   preset({ scenario: route, defaults: { service: 'recommendation', version: 'v2' } }),
-  preset({ scenario: canary, defaults: { service: 'recommendation', weights: 'v1:90,v2:10' } }),
+  preset({ scenario: canary, defaults: { service: 'recommendation', weights: [{ version: 'v1', weight: 90 }, { version: 'v2', weight: 10 }] } }),
   preset({
     scenario: headerRoute,
     // The seed images forward the caller's User-Agent to recommendation.
-    defaults: { service: 'recommendation', header: 'user-agent', regex: '.*Safari.*', version: 'v2', fallback: 'v1', weights: '' },
+    defaults: { service: 'recommendation', header: 'user-agent', regex: '.*Safari.*', version: 'v2', fallback: 'v1', weights: undefined },
     observe: [
       "curl -s -A 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 Safari/605.1.15' http://$INGRESS_HOST:$INGRESS_PORT/customer",
       'curl -s http://$INGRESS_HOST:$INGRESS_PORT/customer',
@@ -84,30 +85,30 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   }),
   preset({
     scenario: mirror,
-    defaults: { service: 'recommendation', version: 'v1', mirror: 'v2', percent: '100' },
+    defaults: { service: 'recommendation', version: 'v1', mirror: 'v2', percent: 100 },
     observe: [TIMED, 'kubectl -n {namespace} logs -l app={service},version={mirror} -c istio-proxy --tail=5'],
   }),
-  preset({ scenario: faultAbort, defaults: { service: 'recommendation', status: '503', percent: '50' }, observe: TIMED }),
-  preset({ scenario: faultDelay, defaults: { service: 'recommendation', delay: '7s', percent: '50' }, observe: TIMED }),
+  preset({ scenario: faultAbort, defaults: { service: 'recommendation', status: 503, percent: 50 }, observe: TIMED }),
+  preset({ scenario: faultDelay, defaults: { service: 'recommendation', delay: Duration.seconds(7), percent: 50 }, observe: TIMED }),
   // The tutorial rebuilt v2 to sleep 3s; here v2's own sidecar holds its answers 3s.
-  preset({ scenario: timeout, defaults: { service: 'recommendation', timeout: '1s', delay: '3s', delayVersion: 'v2' }, observe: TIMED }),
+  preset({ scenario: timeout, defaults: { service: 'recommendation', timeout: Duration.seconds(1), delay: Duration.seconds(3), delayVersion: 'v2' }, observe: TIMED }),
   preset({
     scenario: retry,
-    defaults: { service: 'recommendation', attempts: '3', perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream', abort: '50' },
+    defaults: { service: 'recommendation', attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: '5xx,connect-failure,refused-stream', abort: 50 },
     observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
   }),
-  preset({ scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: '2', hashHeader: '', subset: '' } }),
+  preset({ scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: 2, hashHeader: undefined, subset: undefined } }),
   preset({
     scenario: circuitBreaker,
     defaults: {
-      service: 'recommendation', maxConnections: '1', maxPendingRequests: '1', maxRequestsPerConnection: '1',
-      consecutive5xxErrors: '1', interval: '1s', baseEjectionTime: '2m', maxEjectionPercent: '100',
+      service: 'recommendation', maxConnections: 1, maxPendingRequests: 1, maxRequestsPerConnection: 1,
+      consecutive5xxErrors: 1, interval: Duration.seconds(1), baseEjectionTime: Duration.minutes(2), maxEjectionPercent: 100,
     },
     observe: [FORTIO, 'kubectl -n {namespace} logs deploy/preference -c istio-proxy --tail=5'],
   }),
   preset({
     scenario: outlierDetection,
-    defaults: { service: 'recommendation', consecutive5xxErrors: '1', interval: '5s', baseEjectionTime: '15s', maxEjectionPercent: '100', version: 'v2', replicas: '2' },
+    defaults: { service: 'recommendation', consecutive5xxErrors: 1, interval: Duration.seconds(5), baseEjectionTime: Duration.seconds(15), maxEjectionPercent: 100, version: 'v2', replicas: 2 },
     // The tutorial's /misbehave: this pod answers 503 until /behave (in the revert).
     observe: [POD, 'kubectl -n {namespace} exec $POD -c recommendation -- curl -s localhost:8080/misbehave', TUTORIAL_OBSERVE],
     undo: [POD, 'kubectl -n {namespace} exec $POD -c recommendation -- curl -s localhost:8080/behave'],
@@ -115,17 +116,17 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   // The tutorial limits what preference may send to recommendation v2: ten calls at once from preference show it.
   preset({
     scenario: rateLimit,
-    defaults: { service: 'recommendation', requests: '1', per: '1s', version: 'v2' },
+    defaults: { service: 'recommendation', requests: 1, per: Duration.seconds(1), version: 'v2' },
     observe: [
       TIMED,
       "kubectl -n {namespace} exec deploy/preference -c preference -- curl -si 'http://recommendation:8080/?[1-10]' | grep -i -e '^HTTP/' -e '^x-local-rate-limit' -e 'recommendation v'",
     ],
   }),
-  preset({ scenario: authzDeny, defaults: { service: 'preference', from: 'customer' } }),
-  preset({ scenario: authzAllow, defaults: { rules: 'customer<*:GET;preference<customer;recommendation<preference' } }),
+  preset({ scenario: authzDeny, defaults: { service: 'preference', from: ['customer'] } }),
+  preset({ scenario: authzAllow, defaults: { rules: [{ to: 'customer', methods: ['GET'] }, { to: 'preference', from: ['customer'] }, { to: 'recommendation', from: ['preference'] }] } }),
   preset({
     scenario: egress,
-    defaults: { hosts: 'httpbin.org:80,api.github.com:443', timeout: '', gateway: 'no' },
+    defaults: { hosts: ['httpbin.org:80', 'api.github.com:443'], timeout: undefined, gateway: 'no' },
     // The egress test services call httpbin.org and api.github.com when called; example.com has no ServiceEntry.
     observe: [
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080',

@@ -7,6 +7,7 @@ import { Protocol } from './protocol';
 import { ContainerSpec, Resources, newDeployment, newPod, newService } from './workload';
 import { SecurityProfile } from './security';
 import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
+import { checkImage } from './input';
 
 /** A client's container; resources and security have lab defaults. */
 export interface ClientContainer extends Omit<ContainerSpec, 'resources' | 'security'> {
@@ -43,6 +44,7 @@ export class Client extends FileConstruct {
   private readonly _callees: MeshService[] = [];
 
   public constructor(lab: MeshLab, name: string, props: ClientProps) {
+    checkImage(`client ${name}`, props.container.image);
     super(lab, name, `${name}.yaml`);
     this.lab = lab;
     this.name = name;

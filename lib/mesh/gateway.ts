@@ -2,7 +2,7 @@ import { Gateway, HTTPMatchRequest, HTTPRoute, VirtualService } from '../../impo
 import { MeshlabError } from '../errors';
 import { FileConstruct } from './file';
 import type { MeshLab } from './lab';
-import { istioHttpRoute } from '../render/istio';
+import { istioHttpRoute, istioHttpRoutes } from '../render/istio';
 import { HttpRouteProps } from './routing';
 import { onReset, recordRouting } from './step-state';
 
@@ -95,7 +95,7 @@ export class IngressGateway extends FileConstruct {
     if (!service || !service.isHttp) return [istioHttpRoute(route, ns)];
     const outer = istioHttpRoute(route, ns);
     const outerMatches = outer.match ?? [undefined];
-    return service.renderHttpRoutes(ns).map((inner) => {
+    return istioHttpRoutes(service.intent, ns).map((inner) => {
       const matches = outerMatches.flatMap((o) => (inner.match ?? [undefined]).map((i) => mergeMatch(o, i))).filter((m) => m !== undefined);
       return { ...inner, match: matches.length > 0 ? matches : undefined, rewrite: inner.rewrite ?? outer.rewrite };
     });

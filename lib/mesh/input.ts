@@ -1,4 +1,5 @@
 import { MeshlabError } from '../errors';
+import { imageProblem } from '../output/image';
 
 /** RFC 1123 label, as Kubernetes names namespaces and Services (pkg/apis/core/validation). */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -22,4 +23,10 @@ export function checkReplicas(what: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) {
     throw new MeshlabError(`${what} must be a whole number 0 or more, got ${value}`);
   }
+}
+
+/** Fails unless `image` is an image reference a container runtime pulls; `of` names the workload. */
+export function checkImage(of: string, image: string): void {
+  const why = typeof image === 'string' ? imageProblem(image) : 'is not text';
+  if (why) throw new MeshlabError(`image ${image} of ${of} ${why}`);
 }

@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
 import { LabChecks } from './checks';
 import { FileConstruct } from './file';
-import { checkDnsLabel } from './input';
+import { checkDnsLabel, checkImage } from './input';
 import { Client, ClientProps } from './client';
 import { IngressGateway, IngressGatewayProps } from './gateway';
 import { MeshService, MeshServiceProps } from './service';
@@ -67,7 +67,9 @@ export class MeshLab extends Chart {
 
   /** The image of a workload a scenario adds, under the lab's registry mirror and overrides. */
   public image(workload: string, seed: string): string {
-    return this.images ? this.images(workload, seed) : seed;
+    const image = this.images ? this.images(workload, seed) : seed;
+    checkImage(workload, image);
+    return image;
   }
 
   /** The meshed services, in the order added. */

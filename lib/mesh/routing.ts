@@ -1,8 +1,9 @@
 import type { HTTPRouteDestination } from '../../imports/istio';
 import type { IConstruct } from 'constructs';
-import type { RouteIntent } from './intent';
+import type { HostIntent, RouteIntent } from './intent';
 import type { MeshLab } from './lab';
-import type { MeshService } from './service';
+import type { HostRouting } from './host-routing';
+import type { Protocol } from './protocol';
 
 /** Istio's Destination: a host, optionally a subset of it, and a port. */
 export type DestinationSpec = NonNullable<HTTPRouteDestination['destination']>;
@@ -15,7 +16,7 @@ export type DestinationSpec = NonNullable<HTTPRouteDestination['destination']>;
  */
 export interface IDestination {
   /** The meshed service whose routing applies to this destination; none for an external host. */
-  readonly meshService?: MeshService;
+  readonly meshService?: IService;
   /** The subset, named after the version. @default every version */
   readonly subset?: string;
   /** Istio's destination, as written in an object in `namespace`. */
@@ -31,13 +32,47 @@ export interface IVersion extends IDestination, IConstruct {
   readonly name: string;
   readonly subset: string;
   /** The service it is a version of. */
-  readonly meshService: MeshService;
+  readonly meshService: IService;
   /** The lab it belongs to. */
   readonly lab: MeshLab;
   /** The pod labels, which the Deployment selects and the subset matches. */
   readonly labels: Readonly<Record<string, string>>;
   /** Sets the number of pods of this version (0 or more). */
   scale(replicas: number): void;
+}
+
+/**
+ * A meshed service, as scenarios reference it (AWS CDK's App Mesh references virtual nodes and
+ * services through interfaces the same way): a destination (every version) with its routing,
+ * port, versions and identity. `MeshService` implements it; a scenario takes an `IService`.
+ */
+export interface IService extends IDestination, IConstruct {
+  /** The service's name: its Kubernetes Service, and the host its routes are for. */
+  readonly name: string;
+  /** The lab it belongs to. */
+  readonly lab: MeshLab;
+  /** The Service port callers use. */
+  readonly port: number;
+  /** What the port speaks. */
+  readonly protocol: Protocol;
+  /** Whether it takes HTTP routing (routes, faults, retries). */
+  readonly isHttp: boolean;
+  /** The `app` label of its pods. */
+  readonly app: string;
+  /** Name of its ServiceAccount (its identity for authorization). */
+  readonly serviceAccountName: string;
+  /** The routing intent of its host, which scenarios add to. */
+  readonly routing: HostRouting;
+  /** Its versions, in the order added. */
+  readonly versions: readonly IVersion[];
+  /** The version called `name`; the error lists the versions there are. */
+  version(name: string): IVersion;
+  /** The service itself. */
+  readonly meshService: IService;
+  /** Where traffic goes when no scenario says otherwise: the service, or its default version. */
+  readonly defaultDestination: IDestination;
+  /** Its host's routing intent, as the scenarios composed it (gateways that forward to it render it). */
+  readonly intent: HostIntent;
 }
 
 /**

@@ -1,20 +1,19 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { DestinationRule, HTTPRoute, VirtualService } from '../../imports/istio';
+import { DestinationRule, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
-import { imageProblem } from '../output/image';
-import { checkPort, checkReplicas, checkDnsLabel } from './input';
+import { checkDnsLabel, checkImage, checkPort, checkReplicas } from './input';
 import { defersWorkloads, onReset, recordChanged, recordRouting } from './step-state';
 import { SecurityProfile } from './security';
 import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
-import { istioDestinationRule, istioHttpRoutes, istioVirtualService, IstioHost } from '../render/istio';
+import { istioDestinationRule, istioVirtualService, IstioHost } from '../render/istio';
 import { HostRouting } from './host-routing';
 import type { HostIntent } from './intent';
 import { FileConstruct } from './file';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
-import { DestinationSpec, IDestination, IVersion } from './routing';
+import { DestinationSpec, IDestination, IService, IVersion } from './routing';
 import { ContainerSpec, PortSpec, Resources, newDeployment, newService } from './workload';
 
 /** What every version of a service shares. */
@@ -66,7 +65,7 @@ export interface VersionProps {
  * versions each synthesize a Deployment labelled `{app, version}`; the DestinationRule's
  * subsets are derived from them.
  */
-export class MeshService extends FileConstruct implements IDestination {
+export class MeshService extends FileConstruct implements IService {
   public readonly name: string;
   public readonly lab: MeshLab;
   public readonly port: number;
@@ -235,11 +234,6 @@ export class MeshService extends FileConstruct implements IDestination {
     return this.routing.intent(this.defaultDestination);
   }
 
-  /** This host's HTTP routes in Istio's form, as seen from an object in `namespace` (gateways carry them). */
-  public renderHttpRoutes(namespace: string): HTTPRoute[] {
-    return istioHttpRoutes(this.intent, namespace);
-  }
-
   /** What the Istio renderer needs of this host besides its intent. */
   private get istioHost(): IstioHost {
     return {
@@ -273,8 +267,7 @@ export class ServiceVersion extends Construct implements IVersion {
     super(service, name);
     this.name = name;
     this.meshService = service;
-    const image = imageProblem(props.image);
-    if (image) throw new MeshlabError(`image ${props.image} of ${service.name} ${name} ${image}`);
+    checkImage(`${service.name} ${name}`, props.image);
     this.subset = name;
     this.labels = { app: service.app, version: name };
     this.newDeployment = () => newDeployment(this, 'Deployment', props.deploymentName ?? `${service.name}-${name}`, props.replicas ?? 1, {

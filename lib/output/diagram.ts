@@ -1,6 +1,7 @@
 import type {
   DestinationRuleSpec, GatewaySpec, HTTPMatchRequest, HTTPRoute, ServiceEntrySpec, TrafficPolicy, VirtualServiceSpec,
 } from '../../imports/istio';
+import { MeshIndex, gatewayKey, namespaceOf, qualifyHost, resolveGatewayRef, selects } from '../istio/index';
 import type { MeshLab } from '../mesh/lab';
 import type { Manifest } from '../validate/manifest';
 
@@ -113,12 +114,10 @@ const SHAPES = {
 
 const ARROWS: Readonly<Record<Edge['style'], string>> = { route: '-->', mirror: '-.->', call: '==>' };
 
-const podLabels = (m: Manifest): Readonly<Record<string, string>> =>
-  (m.kind === 'Pod' ? m.metadata.labels : m.spec?.template?.metadata?.labels) ?? {};
-const selects = (selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>) =>
-  Object.entries(selector).every(([k, v]) => labels[k] === v);
 /** Istio's percentage, which means all requests when it is left out. */
 const percent = (p: { value?: number } | undefined) => `${p?.value ?? 100}%`;
+/** Prefix of the key of a host no Service or ServiceEntry defines, so that `web.shop` as written never meets Service web of shop (`web.shop`). */
+const UNRESOLVED = '?';
 const lower = (s: string) => s.toLowerCase().replace(/_/g, ' ');
 
 /** A string match in a few characters: `= v`, `prefix v`, `~ regex`. */
@@ -230,8 +229,8 @@ export function trafficDiagram(manifests: readonly Manifest[], graph: CallGraph)
     else byKind.set(m.kind, [m]);
   }
   const ofKind = (kind: string) => byKind.get(kind) ?? [];
-  const picture = new Picture(graph);
-  picture.addServices(ofKind('Service'), [...ofKind('Deployment'), ...ofKind('Pod')]);
+  const picture = new Picture(graph, new MeshIndex(manifests));
+  picture.addServices(ofKind('Service'));
   for (const se of ofKind('ServiceEntry')) picture.addServiceEntry(se);
   for (const dr of ofKind('DestinationRule')) picture.addDestinationRule(dr);
   for (const g of ofKind('Gateway')) picture.addGateway(g);
@@ -267,12 +266,12 @@ class Picture {
   private readonly answersOutside: Array<{ readonly id: string; readonly text: string }> = [];
   private readonly edges: Edge[] = [];
 
-  public constructor(private readonly graph: CallGraph) {
+  /**
+   * Hosts, namespaces, `exportTo`, selectors and gateways are read by the index check and
+   * explain read them with (lib/istio/index.ts), so that the three cannot disagree about a file.
+   */
+  public constructor(private readonly graph: CallGraph, private readonly index: MeshIndex) {
     this.clients = graph.clients.map((c) => ({ name: c.name, callees: c.callees, id: this.ids.take('cli', c.name) }));
-  }
-
-  private namespaceOf(m: Manifest): string {
-    return m.metadata.namespace ?? this.graph.namespace;
   }
 
   /** A name as the lab's reader knows it: bare in the lab's namespace, `name.namespace` elsewhere. */
@@ -290,19 +289,34 @@ class Picture {
     return host;
   }
 
-  /** The key of a host name as written in an object in `namespace`: `name.namespace` for a Service, else the name. */
+  /**
+   * The key of the node for a host written in a VirtualService or DestinationRule of
+   * `namespace`, taken literally as Istio takes it (MeshIndex.findHost: `web.shop` is no
+   * Service host): a Service's `name.namespace`; a ServiceEntry's host (a wildcard entry
+   * stands for the hosts it covers); else the name itself, which no object defines.
+   */
   private hostKey(name: string, namespace: string): string {
-    if (!name.includes('.')) return `${name}.${namespace}`;
-    const parts = name.split('.');
-    const service = `${parts[0]}.${parts[1]}`;
-    return this.hosts.has(service) && (parts.length === 2 || parts[2] === 'svc') ? service : name;
+    const target = this.index.findHost(name, namespace);
+    if (!target) return UNRESOLVED + (name.includes('.') || name.includes('*') ? name : `${name}.${namespace}`);
+    // A ServiceEntry for a Service's own host stays with the Service.
+    const service = target.kind === 'Service' ? target.object : this.index.services.get(target.host);
+    return service ? `${service.metadata.name}.${namespaceOf(service)}` : target.host;
+  }
+
+  /** The host a name an application dials reaches through cluster DNS (MeshIndex.serviceDialed): `web.shop` is Service web of shop. */
+  private dialedHost(name: string, namespace: string): Host {
+    const service = this.index.serviceDialed(name, namespace);
+    return service ? this.hostOf(service.metadata.name, namespaceOf(service)) : this.hostOf(name, namespace);
   }
 
   /** The host a name stands for; a name no object defines gets a plain node of its own. */
   private hostOf(name: string, namespace: string): Host {
     const key = this.hostKey(name, namespace);
-    const [short, ns] = key.split('.');
-    return this.hosts.get(key) ?? this.addHost(key, ns === this.graph.namespace && key.split('.').length === 2 ? short : key, 'other');
+    const known = this.hosts.get(key);
+    if (known) return known;
+    const shown = key.startsWith(UNRESOLVED) ? key.slice(UNRESOLVED.length) : key;
+    const [short, ns] = shown.split('.');
+    return this.addHost(key, ns === this.graph.namespace && shown.split('.').length === 2 ? short : shown, 'other');
   }
 
   /** The versions a subset of `host` selects: by the DestinationRule's subset labels, else by version name. */
@@ -319,35 +333,25 @@ class Picture {
    * Each Service is a host with the versions of the pods it selects (by `version` label,
    * replicas added up). A Service in front of a client (flask's sleep) is no host anyone routes to.
    */
-  public addServices(services: readonly Manifest[], workloads: readonly Manifest[]): void {
+  public addServices(services: readonly Manifest[]): void {
     const clients = new Set(this.graph.clients.map((c) => `${c.name}.${this.graph.namespace}`));
-    const isClient = (w: Manifest) => clients.has(`${w.metadata.name}.${this.namespaceOf(w)}`);
-    // Workloads by namespace and the label selectors start with (`app`), so a Service finds its pods without a scan.
-    const selectorKeys = new Set(services.map((s) => Object.keys(s.spec?.selector ?? {})[0]));
-    const index = new Map<string, Manifest[]>();
-    for (const w of workloads) {
-      for (const [k, v] of Object.entries(podLabels(w))) {
-        if (!selectorKeys.has(k)) continue;
-        const key = `${this.namespaceOf(w)}|${k}=${v}`;
-        const list = index.get(key);
-        if (list) list.push(w);
-        else index.set(key, [w]);
-      }
-    }
+    const isClient = (w: Manifest) => clients.has(`${w.metadata.name}.${namespaceOf(w)}`);
     for (const s of services) {
-      const namespace = this.namespaceOf(s);
+      const namespace = namespaceOf(s);
       const selector: Record<string, string> = s.spec?.selector ?? {};
-      const [first] = Object.entries(selector);
-      const pods = first ? (index.get(`${namespace}|${first[0]}=${first[1]}`) ?? []).filter((w) => selects(selector, podLabels(w))) : [];
+      // The Deployments and Pods the Service selects, by the index; a Service without a selector selects none.
+      const pods = Object.keys(selector).length === 0 ? [] : this.index.podsSelected(selector, namespace)
+        .filter((p) => !p.platform && (p.source.kind === 'Deployment' || p.source.kind === 'Pod')).map((p) => p.source);
       if (pods.length > 0 && pods.every(isClient)) continue;
       const host = this.addHost(`${s.metadata.name}.${namespace}`, this.display(s.metadata.name, namespace), 'service');
       host.ports.push(...(s.spec?.ports ?? []).map((p: { port: number }) => String(p.port)));
       for (const w of pods) {
-        const name = podLabels(w).version ?? w.metadata.name;
+        const labels = this.index.podFor(w)!.labels;
+        const name = labels.version ?? w.metadata.name;
         const replicas: number = w.kind === 'Deployment' ? (w.spec?.replicas ?? 1) : 1;
         const known = host.versions.find((v) => v.name === name);
         if (known) known.replicas += replicas;
-        else host.versions.push({ id: this.ids.take('ver', `${host.display}_${name}`), name, labels: podLabels(w), replicas, policy: [] });
+        else host.versions.push({ id: this.ids.take('ver', `${host.display}_${name}`), name, labels, replicas, policy: [] });
       }
       host.versions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
@@ -358,7 +362,11 @@ class Picture {
     const spec: ServiceEntrySpec = se.spec ?? {};
     const ports = (spec.ports ?? []).map((p) => `${p.number} ${p.protocol ?? ''}`.trim());
     for (const name of spec.hosts ?? []) {
-      const host = this.hosts.get(this.hostKey(name, this.namespaceOf(se))) ?? this.addHost(name, name, 'external');
+      // The entry's own host, where its hosts' routes lead (hostKey); one that is a Service's host stays with the Service.
+      const fqdn = qualifyHost(name, namespaceOf(se));
+      const service = this.index.services.get(fqdn);
+      const key = service ? `${service.metadata.name}.${namespaceOf(service)}` : fqdn;
+      const host = this.hosts.get(key) ?? this.addHost(key, name, 'external');
       host.ports.push(...ports);
     }
   }
@@ -367,7 +375,7 @@ class Picture {
   public addDestinationRule(dr: Manifest): void {
     const spec: DestinationRuleSpec = dr.spec ?? {};
     // A rule for a host the lab does not define (the egress gateway's) has nothing to show it on.
-    const host = spec.host === undefined ? undefined : this.hosts.get(this.hostKey(spec.host, this.namespaceOf(dr)));
+    const host = spec.host === undefined ? undefined : this.hosts.get(this.hostKey(spec.host, namespaceOf(dr)));
     if (!host) return;
     host.subsets = spec.subsets ?? [];
     host.policy.push(...describePolicy(spec.trafficPolicy));
@@ -384,13 +392,13 @@ class Picture {
   public addGateway(g: Manifest): void {
     const spec: GatewaySpec = g.spec ?? {};
     const selector = spec.selector ?? {};
-    const name = this.display(g.metadata.name, this.namespaceOf(g));
+    const name = this.display(g.metadata.name, namespaceOf(g));
     const egress = Object.values(selector).some((v) => v.includes('egress'));
     const servers = (spec.servers ?? []).map((s) => {
       const tls = s.tls?.mode ? ` (TLS ${lower(s.tls.mode)})` : '';
       return `${s.port?.protocol ?? ''} :${s.port?.number ?? ''} ${(s.hosts ?? []).join(', ')}${tls}`;
     });
-    this.gateways.set(`${g.metadata.name}.${this.namespaceOf(g)}`, {
+    this.gateways.set(gatewayKey(g), {
       id: this.ids.take('gw', name),
       text: label([`${egress ? 'egress' : 'ingress'} gateway ${name}`, ...servers]),
       serviceName: selector.istio === undefined ? undefined : `istio-${selector.istio}`,
@@ -400,23 +408,24 @@ class Picture {
   /** The routes of a VirtualService, as edges from each place its requests come from. */
   public addVirtualService(vs: Manifest): void {
     const spec: VirtualServiceSpec = vs.spec ?? {};
-    const namespace = this.namespaceOf(vs);
+    const namespace = namespaceOf(vs);
     const sources: Source[] = [];
     const bound: Gateway[] = [];
-    for (const name of spec.gateways ?? ['mesh']) {
-      if (name === 'mesh') {
+    // `gateways` resolved by the index (`name`, `ns/name`, `./name`); a Gateway that serves none
+    // of the VirtualService's hosts for its namespace gives it no route (MeshIndex.gatewayServes).
+    for (const ref of this.index.gatewayRefs(vs)) {
+      if (ref.key === 'mesh') {
         for (const h of spec.hosts ?? []) {
           const host = this.hostOf(h, namespace);
           host.routed = true;
-          sources.push({ gateway: name, id: host.id, host });
+          sources.push({ gateway: ref.key, id: host.id, host });
         }
         continue;
       }
-      const [gatewayNamespace, gatewayName] = name.includes('/') ? name.split('/') : [namespace, name];
-      const gateway = this.gateways.get(`${gatewayName}.${gatewayNamespace}`);
-      if (gateway) {
+      const gateway = this.gateways.get(ref.key);
+      if (gateway && this.index.gatewayServes(ref.key, spec.hosts ?? [], namespace)) {
         bound.push(gateway);
-        sources.push({ gateway: name, id: gateway.id });
+        sources.push({ gateway: ref.key, id: gateway.id });
       }
     }
     const routes: AnyRoute[] = [
@@ -430,7 +439,7 @@ class Picture {
       // Routes are tried in order: one without a match after matching ones takes the rest.
       const when = matches.length > 0 ? matches.join(' or ') : matchedBefore ? 'otherwise' : '';
       matchedBefore ||= matches.length > 0;
-      const onlyFrom = new Set((r.match ?? []).flatMap((m) => m.gateways ?? []));
+      const onlyFrom = new Set((r.match ?? []).flatMap((m) => m.gateways ?? []).map((g) => resolveGatewayRef(g, namespace)));
       for (const source of sources.filter((s) => onlyFrom.size === 0 || onlyFrom.has(s.gateway))) {
         this.addRoute(source, r, when, bound, namespace);
       }
@@ -451,7 +460,8 @@ class Picture {
       const weight = destinations.length > 1 ? `${d.weight ?? 0}%` : '';
       const subset = d.destination.subset;
       // A route to a bound gateway's own Service (the egress gateway's) goes to that gateway.
-      const via = bound.find((g) => g.serviceName !== undefined && d.destination!.host!.split('.')[0] === g.serviceName);
+      const service = this.index.findHost(d.destination.host, namespace);
+      const via = bound.find((g) => g.serviceName !== undefined && service?.kind === 'Service' && service.object.metadata.name === g.serviceName);
       if (via) {
         this.edge(source.id, via.id, 'route', [when, weight, ...r.settings]);
         continue;
@@ -499,10 +509,10 @@ class Picture {
     const ns = this.graph.namespace;
     for (const s of this.graph.services) {
       const from = this.hosts.get(`${s.name}.${ns}`);
-      if (from) for (const callee of s.callees) this.edge(from.id, this.hostOf(callee, ns).id, 'call', []);
+      if (from) for (const callee of s.callees) this.edge(from.id, this.dialedHost(callee, ns).id, 'call', []);
     }
     for (const c of this.clients) {
-      for (const callee of c.callees) this.edge(c.id, this.hostOf(callee, ns).id, 'call', []);
+      for (const callee of c.callees) this.edge(c.id, this.dialedHost(callee, ns).id, 'call', []);
     }
   }
 

@@ -34,7 +34,7 @@ export function synthesizeOutput(model: MeshlabModel): Synthesis {
   }
   if (model.platform) {
     const platform = render([model.platform]);
-    files.push(...platform.files);
+    files.push(...platform.files, { path: `${PLATFORM}/README.md`, content: model.platform.guide(props.outDir ?? 'dist') });
     objects.push(...platform.objects);
     findings.push(...platform.findings);
     findings.push(...imageFindings(platform.objects.map((o) => o.manifest), `${PLATFORM}/`));

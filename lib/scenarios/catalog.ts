@@ -2,8 +2,7 @@ import { Duration } from 'cdk8s';
 import { istioDuration } from '../istio/duration';
 import { MeshlabError } from '../errors';
 import type { MeshLab } from '../mesh/lab';
-import type { MeshService } from '../mesh/service';
-import { ExternalHost } from '../mesh/routing';
+import { ExternalHost, type IService } from '../mesh/routing';
 import { ParamSet, ValuesOf, optional, param } from './params';
 import { CircuitBreaker, ConnectionPool, LOAD_BALANCER_POLICIES, LoadBalancer, LoadBalancerPolicy, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
@@ -45,7 +44,7 @@ export const DEMO_JWKS_URL = 'https://raw.githubusercontent.com/istio/istio/rele
 export const DEMO_TOKEN_URL = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt';
 
 /** `v2:LEAST_REQUEST[:80:RANDOM]` into a subset policy (policies are checked by LoadBalancer). */
-function subsetPolicy(service: MeshService, text: string) {
+function subsetPolicy(service: IService, text: string) {
   const [version, policy, port, portPolicy] = text.split(':');
   if (!policy || (port !== undefined && (!/^\d+$/.test(port) || !portPolicy))) {
     throw new MeshlabError(`load-balancer.subset=${text}: give version:POLICY or version:POLICY:port:POLICY, e.g. v2:LEAST_REQUEST:80:RANDOM`);

@@ -4,9 +4,7 @@ import { DestinationRule, EnvoyFilter, Gateway, ServiceEntry, Sidecar, VirtualSe
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
-import { ExternalHost, IDestination } from '../mesh/routing';
-import type { IVersion } from '../mesh/routing';
-import type { MeshService } from '../mesh/service';
+import { ExternalHost, IDestination, type IService, type IVersion } from '../mesh/routing';
 import { newService } from '../mesh/workload';
 import { Scenario } from './scenario';
 
@@ -128,7 +126,7 @@ export interface TcpRouteProps {
   /** Its port, 1 to 65535. */
   readonly port: number;
   /** The service whose port gets the connections. */
-  readonly to: MeshService;
+  readonly to: IService;
 }
 
 /**
@@ -160,7 +158,7 @@ const envoySeconds = (d: Duration) => `${d.toMilliseconds() / 1000}s`;
 
 export interface RateLimitProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** Requests allowed per period, 1 or more. */
   readonly requests: number;
   /** The period, at least 50ms. */

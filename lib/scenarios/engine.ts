@@ -1,17 +1,19 @@
 import { MeshlabError } from '../errors';
 import type { MeshLab } from '../mesh/lab';
 import type { ScenarioDefinition } from './catalog';
-import type { ParamSet } from './params';
+import type { DefaultsOf, ParamSet } from './params';
 
 /** A scenario as a lab offers it: the tutorial's numbers as defaults, and how to watch it. */
 export interface Preset<P extends ParamSet = ParamSet> {
   readonly scenario: ScenarioDefinition<P>;
   /**
-   * Text of each parameter, in the command line's syntax (`--set` overrides it, `--list` and
-   * the guide show it); '' leaves an optional one unset. Keys are the scenario's parameters:
-   * a misspelled one fails tsc. @default none (the parameter must be given with --set)
+   * Value of each parameter, typed from the scenario's parameters: numbers, `Duration`s,
+   * `[{ version: 'v1', weight: 90 }]`, lab objects by name. `--set` overrides it; `--list`,
+   * the guide and the step files show it in the command line's syntax (the parameter's
+   * `format`). `undefined` leaves an optional one unset. A misspelled key or a value of the
+   * wrong type fails tsc. @default none for a key left out (the parameter must be given with --set)
    */
-  readonly defaults: { readonly [K in keyof P]?: string };
+  readonly defaults: DefaultsOf<P>;
   /**
    * Commands that show the effect, when the lab's usual one does not; `{namespace}` and
    * `{<parameter>}` (such as `{service}`) are filled in. @default the lab's
@@ -24,6 +26,17 @@ export interface Preset<P extends ParamSet = ParamSet> {
 /** A lab's preset of a scenario, its defaults checked against the scenario's parameters. */
 export function preset<P extends ParamSet>(p: Preset<P>): Preset {
   return p;
+}
+
+/**
+ * A preset's default for one parameter in the command line's syntax: '' for one left empty,
+ * undefined when the preset gives none.
+ */
+export function defaultText(preset: Preset, name: string): string | undefined {
+  const defaults: Readonly<Record<string, unknown>> = preset.defaults;
+  if (!(name in defaults)) return undefined;
+  const value = defaults[name];
+  return value === undefined ? '' : preset.scenario.params[name].format(value);
 }
 
 /** Which scenarios are on, and parameter overrides (`scenario.param` -> text). */
@@ -68,19 +81,24 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, dot), key.slice(dot + 1)];
 }
 
-/** Parses a preset's parameters (defaults, then overrides) and applies it to the lab. */
+/** Resolves a preset's parameters (its typed defaults, or the `--set` text parsed) and applies it to the lab. */
 export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<string, string>> = {}): AppliedScenario {
   const { scenario } = preset;
   const texts: Record<string, string> = {};
   const values: Record<string, unknown> = {};
+  const defaults: Readonly<Record<string, unknown>> = preset.defaults;
   try {
     for (const [name, param] of Object.entries(scenario.params)) {
       const key = `${scenario.name}.${name}`;
-      const text = set[key] ?? preset.defaults[name];
+      const given = set[key];
+      const text = given ?? defaultText(preset, name);
       if (text === undefined) throw new MeshlabError(`${key} has no default in lab ${lab.name}: give it with --set ${key}=...`);
       texts[name] = text;
       if (text === '' && !param.optional) throw new MeshlabError(`${key} needs a value (it cannot be left empty)`);
-      if (text !== '') values[name] = param.parse(text, { lab, key, values });
+      if (text === '') continue;
+      // A typed default is resolved as it is; only text from the command line is parsed.
+      const value = given === undefined ? defaults[name] : param.parse(text, key);
+      values[name] = param.resolve(value, { lab, key, text, values });
     }
     scenario.apply(lab, scenario.name, values);
   } catch (e) {

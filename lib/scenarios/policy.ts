@@ -2,8 +2,7 @@ import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
 import { ConnectionLimits, EjectionIntent, LoadBalancerAlgorithm, LoadBalancing } from '../mesh/intent';
 import { MeshlabError } from '../errors';
-import type { IVersion } from '../mesh/routing';
-import type { MeshService } from '../mesh/service';
+import type { IService, IVersion } from '../mesh/routing';
 import { Scenario, checkPercent } from './scenario';
 
 /** Envoy's load-balancing algorithms, as Istio names them (LEAST_CONN is now LEAST_REQUEST). */
@@ -30,7 +29,7 @@ function applyScale(scenario: string, scale: Scale | undefined): void {
 
 export interface LoadBalancerProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** The load-balancing algorithm. */
   readonly policy: LoadBalancerPolicy;
   /** Consistent hashing on this request header instead of `policy`. @default none */
@@ -72,7 +71,7 @@ export class LoadBalancer extends Scenario {
 
 export interface ConnectionPoolProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** TCP connections to the service at most. */
   readonly maxConnections: number;
   /** TCP connect timeout. @default Envoy's (10s) */
@@ -154,7 +153,7 @@ export class CircuitBreaker extends Scenario {
 
 export interface OutlierDetectionProps extends OutlierProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** Scale a version so the ejection shows. @default no change */
   readonly scale?: Scale;
 }

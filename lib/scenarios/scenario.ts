@@ -2,8 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
 import { FileConstruct } from '../mesh/file';
 import { MeshLab } from '../mesh/lab';
-import type { IVersion } from '../mesh/routing';
-import type { MeshService } from '../mesh/service';
+import type { IService, IVersion } from '../mesh/routing';
 import { recordScenario } from '../mesh/step-state';
 
 /**
@@ -63,14 +62,14 @@ export function checkPercent(scenario: string, what: string, value: number): voi
 }
 
 /** Fails unless the service takes HTTP routing. */
-export function checkHttp(scenario: string, service: MeshService): void {
+export function checkHttp(scenario: string, service: IService): void {
   if (!service.isHttp) {
     throw new MeshlabError(`${scenario}: service ${service.name} speaks ${service.protocol}, not HTTP (HTTP services: ${service.lab.services.filter((s) => s.isHttp).map((s) => s.name).join(', ')})`);
   }
 }
 
 /** Fails unless every version belongs to one service; returns that service. */
-export function sameService(scenario: string, versions: readonly IVersion[]): MeshService {
+export function sameService(scenario: string, versions: readonly IVersion[]): IService {
   const service = versions[0].meshService;
   const other = versions.find((v) => v.meshService !== service);
   if (other) throw new MeshlabError(`${scenario}: versions of ${service.name} and ${other.meshService.name} cannot share one route`);

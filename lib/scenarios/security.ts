@@ -3,9 +3,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../../imports/istio';
 import { MeshlabError } from '../errors';
+import type { IService } from '../mesh/routing';
 import type { MeshLab } from '../mesh/lab';
 import { SecurityProfile } from '../mesh/security';
-import type { MeshService } from '../mesh/service';
 import { newDeployment, newService } from '../mesh/workload';
 import { Scenario, principalOf } from './scenario';
 
@@ -17,7 +17,7 @@ export interface Caller {
 }
 
 const principals = (callers: readonly Caller[]) => [...new Set(callers.map(principalOf))].sort();
-const selectorOf = (service: MeshService) => ({ matchLabels: { app: service.app } });
+const selectorOf = (service: IService) => ({ matchLabels: { app: service.app } });
 
 /**
  * The mTLS matrix of Istio's authentication task: namespaces `foo` and `bar` (meshed) and
@@ -58,7 +58,7 @@ export interface MtlsProps {
   /** Where the policy applies. */
   readonly scope: MtlsScope;
   /** The service, when `scope` is 'service'. @default none (required with scope 'service') */
-  readonly service?: MeshService;
+  readonly service?: IService;
   /** The namespace, when `scope` is 'namespace'. @default the lab's */
   readonly namespace?: string;
   /** Also create the foo / bar / legacy namespaces with httpbin and sleep to test from. @default false */
@@ -94,7 +94,7 @@ export interface AuthzDenyProps {
   /** The callers denied (at least one). */
   readonly from: readonly Caller[];
   /** The service they may no longer call. */
-  readonly to: MeshService;
+  readonly to: IService;
 }
 
 /**
@@ -114,7 +114,7 @@ export class AuthzDeny extends Scenario {
 
 /** Who may call one service, and how. */
 export interface AllowRule {
-  readonly to: MeshService;
+  readonly to: IService;
   /** Callers allowed. @default anyone (including the ingress gateway) */
   readonly from?: readonly Caller[];
   /** HTTP methods allowed. @default any */
@@ -160,7 +160,7 @@ export class AuthzAllow extends Scenario {
 
 export interface JwtProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** The `iss` of accepted tokens. */
   readonly issuer: string;
   /** Where the issuer's public keys are. */

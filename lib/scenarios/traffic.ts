@@ -4,9 +4,7 @@ import { EnvoyFilter } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { HEADER_NAME, unknownRetryConditions } from '../istio/http';
 import { Fault } from '../mesh/intent';
-import { Match } from '../mesh/routing';
-import type { IVersion } from '../mesh/routing';
-import type { MeshService } from '../mesh/service';
+import { Match, type IService, type IVersion } from '../mesh/routing';
 import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
 import { re2Error } from '../istio/re2';
 
@@ -49,7 +47,7 @@ export class Canary extends Scenario {
 export type Weights = CanaryProps['weights'];
 
 /** Fails unless the weights are whole percentages of one service's versions adding up to 100; returns the service. */
-export function checkWeights(scenario: string, weights: Weights): MeshService {
+export function checkWeights(scenario: string, weights: Weights): IService {
   if (weights.length === 0) throw new MeshlabError(`${scenario} needs at least one version:weight`);
   const service = sameService(scenario, weights.map((w) => w.version));
   const listed = weights.map((w) => `${w.version.name}=${w.weight}`).join(', ');
@@ -134,7 +132,7 @@ export class Mirror extends Scenario {
 
 export interface FaultAbortProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** HTTP status of the answer, 400 to 599. */
   readonly status: number;
   /** Percent of the requests aborted. */
@@ -159,7 +157,7 @@ export class FaultAbort extends Scenario {
 
 export interface FaultDelayProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** Delay added. */
   readonly delay: Duration;
   /** Percent of the requests delayed. */
@@ -181,7 +179,7 @@ export class FaultDelay extends Scenario {
 
 export interface SidecarFaultProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** Only this version's pods. @default every version */
   readonly version?: IVersion;
   /** Delay every answer by this much. @default none */
@@ -238,7 +236,7 @@ export class SidecarFault extends Construct {
 
 export interface TimeoutProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** Time allowed per request. */
   readonly timeout: Duration;
   /**
@@ -269,7 +267,7 @@ export class Timeout extends Scenario {
 
 export interface RetryProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** Attempts after the first failure. @default 3 */
   readonly attempts?: number;
   /** Timeout of each attempt. @default Duration.seconds(2) */
@@ -307,7 +305,7 @@ export class Retry extends Scenario {
 
 export interface RedirectProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** The path answered with a redirect. */
   readonly from: string;
   /** The path it redirects to. */
@@ -327,7 +325,7 @@ export class Redirect extends Scenario {
 
 export interface RewriteProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** The path prefix rewritten. */
   readonly prefix: string;
   /** What replaces it. */
@@ -355,7 +353,7 @@ function checkPath(scenario: string, path: string): void {
 
 export interface CorsProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** Origins allowed, matched exactly (`https://example.com`). */
   readonly allowOrigins: readonly string[];
   /** HTTP methods allowed. */
@@ -378,7 +376,7 @@ export class Cors extends Scenario {
 
 export interface RequestHeadersProps {
   /** The service it applies to (of the same lab). */
-  readonly service: MeshService;
+  readonly service: IService;
   /** Headers added to every request, by name. */
   readonly add: Readonly<Record<string, string>>;
 }

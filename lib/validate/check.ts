@@ -348,9 +348,11 @@ function checkVirtualService(m: Manifest, ctx: Context, report: Report): void {
   for (const g of ctx.index.gatewayRefs(m)) {
     if (g.index < 0 || g.key === 'mesh') continue;
     const field = `spec.gateways[${g.index}]`;
-    if (!g.gateway) report('IST0101', field, `${g.ref} names no Gateway`);
-    if (!ctx.index.gatewayServes(g.key, hosts, ns)) {
-      const served = g.gateway ? (g.gateway.spec?.servers ?? []).flatMap((s: { hosts?: string[] }) => s?.hosts ?? []) : [];
+    // The analyzer's reading of the entry (GatewayRef.analyzerKey): `./name` is no Gateway to it, though istiod binds it.
+    const gateway = ctx.index.gateways.get(g.analyzerKey);
+    if (!gateway) report('IST0101', field, `${g.ref} names no Gateway${g.gateway ? ` for istioctl analyze (istiod binds it to ${g.key}: write ${g.key})` : ''}`);
+    if (!ctx.index.gatewayServes(g.analyzerKey, hosts, ns)) {
+      const served = gateway ? (gateway.spec?.servers ?? []).flatMap((s: { hosts?: string[] }) => s?.hosts ?? []) : [];
       report('IST0132', field, `Gateway ${g.ref} serves none of the hosts ${hosts.join(', ') || '(none)'} (its hosts: ${served.join(', ') || 'none'})`);
     }
   }

@@ -167,3 +167,14 @@ export function parseValidate(run: Run): Validated {
   if (run.status !== 0 && errors.length === 0) errors.push(`exit ${run.status}`);
   return { warnings, errors };
 }
+
+/**
+ * What `istioctl manifest generate -f FILE` (the charts rendered without a cluster) reports on
+ * one of the platform's IstioOperators: every line it prints to stderr (unknown components or
+ * values fail the run; deprecated values are warned about there), and a failure without output.
+ * Its stdout is the rendered install.
+ */
+export function parseManifestGenerate(run: Run): string[] {
+  const lines = run.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return run.status !== 0 && lines.length === 0 ? [`exit ${run.status}`] : lines;
+}

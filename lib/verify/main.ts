@@ -11,8 +11,8 @@ import { agreementTable, compareCase, Disagreement, Reported } from './agreement
 import { Case, CaseFile, corpusCases, fixtureCases, outputCases, writeCase } from './cases';
 import { loadAll } from 'js-yaml';
 import type { Manifest } from '../validate/manifest';
-import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
 import { crossCheckGatewayApi, GATEWAY_API_VERSION } from './gateway-api';
+import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseManifestGenerate, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
 import { mutations } from './mutations';
 import { asAdmitted, demoProfile, podNameOf } from './pods';
 import { istioctlSuppressions, SUPPRESSIONS, unsuppressedMessages, unsuppressedValidateWarnings } from './suppressions';
@@ -178,8 +178,17 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
       for (const l of j.validate.errors) io.out(`       validate error: ${l}`);
       for (const l of j.validate.warnings) io.out(`       validate warning: ${l}`);
     }
+    // The platform's IstioOperators, rendered by istioctl as `istioctl install -f` would (seconds each).
+    const operatorDir = path.join(dist, 'platform', 'istioctl');
+    const operators = fs.existsSync(operatorDir) ? fs.readdirSync(operatorDir).filter((f) => f.endsWith('.yaml')).sort() : [];
+    for (const f of operators) {
+      const problems = parseManifestGenerate(await runIstioctl(tools.istioctl, ['manifest', 'generate', '-f', path.join(operatorDir, f)]));
+      errors += problems.length;
+      io.out(`${problems.length === 0 ? 'ok  ' : 'FAIL'} platform/istioctl/${f} (istioctl manifest generate)`);
+      for (const l of problems) io.out(`       manifest generate: ${l}`);
+    }
     io.out(
-      `meshlab output: ${judged.length} labs and steps judged by istioctl validate and analyze: ` +
+      `meshlab output: ${judged.length} labs and steps judged by istioctl validate and analyze, ${operators.length} IstioOperator(s) by manifest generate: ` +
         `${errors} error(s), ${warnings} warning(s), ${infos} info; ${SUPPRESSIONS.length} suppression(s) (see README)`,
     );
 
