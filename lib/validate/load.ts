@@ -71,12 +71,16 @@ function filesOf(p: string): string[] {
   return out;
 }
 
-/** Reads at most `limit` + 1 bytes from an open file. */
-function readUpTo(fd: number, limit: number): Buffer {
+/**
+ * Reads at most `limit` + 1 bytes from an open file, in chunks of `expected` + 1 bytes (a
+ * regular file's size, so one read takes it all and the next finds its end) or 64 KiB. The
+ * chunks are not zero-filled: only the bytes read are kept.
+ */
+function readUpTo(fd: number, limit: number, expected = 64 * 1024): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
-    const chunk = Buffer.alloc(Math.min(1024 * 1024, limit + 1 - total));
+    const chunk = Buffer.allocUnsafe(Math.min(Math.max(expected + 1 - total, 64 * 1024), 1024 * 1024, limit + 1 - total));
     let n: number;
     try {
       n = fs.readSync(fd, chunk, 0, chunk.length, null);
@@ -106,6 +110,7 @@ function readBounded(file: string, budget: Budget): Buffer {
     ? `${shown(file)}: the input is over ${LIMITS.totalBytes / MIB} MiB in all, the most meshlab reads at once; check fewer files at a time`
     : `${shown(file)}: over ${LIMITS.fileBytes / MIB} MiB, the most meshlab reads from one file`);
   let data: Buffer;
+  let expected = 0;
   if (file === STDIN) {
     data = readUpTo(0, limit);
   } else {
@@ -116,13 +121,14 @@ function readBounded(file: string, budget: Budget): Buffer {
       if (stat.size > limit) throw tooBig();
       // O_NONBLOCK: a FIFO swapped in after the check above must not block the open.
       fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      expected = stat.size;
     } catch (e) {
       if (e instanceof MeshlabError) throw e;
       throw new MeshlabError(`${shown(file)}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
     }
     try {
       if (!fs.fstatSync(fd).isFile()) throw new MeshlabError(`${shown(file)}: not a regular file; give YAML or JSON files or folders`);
-      data = readUpTo(fd, limit);
+      data = readUpTo(fd, limit, expected);
     } catch (e) {
       if (e instanceof MeshlabError) throw e;
       throw new MeshlabError(`${shown(file)}: cannot be read (${(e as NodeJS.ErrnoException).code})`);
