@@ -23,8 +23,6 @@ export interface MeshlabProps {
   readonly scenarios?: Readonly<Record<string, ScenarioSelection>>;
   /** @default the platform's defaults */
   readonly platform?: PlatformProps;
-  /** The output folder as given (`--out`), which the guides' and step files' commands name. @default 'dist' */
-  readonly outDir?: string;
 }
 
 /** A lab with the scenarios applied to it. */

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { run } from '../lib/cli/run';
 import { LABS } from '../lib/labs';
-import { labFolder } from '../lib/output/steps';
+import { COMMANDS_FROM, labFolder } from '../lib/output/steps';
 import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { DEMO_ISSUER } from '../lib/scenarios/catalog';
@@ -21,7 +21,7 @@ const one = (objects: readonly Manifest[], kind: string) => {
 };
 
 /** Runs every command of a guide against the lab's output; returns the world with its problems and calls. */
-function walk(lab: string, files = output.files, outDir = 'dist'): World {
+function walk(lab: string, files = output.files, outDir = COMMANDS_FROM): World {
   const world = new World(outDir, files);
   for (const section of guideSections(guideOf(lab, files))) {
     world.run(commandLines(section.text), labObjects(files, lab, section.step));
@@ -31,7 +31,7 @@ function walk(lab: string, files = output.files, outDir = 'dist'): World {
 
 /** The requests one step section makes, from the machine or from inside the cluster. */
 function callsOf(lab: string, step: string): Call[] {
-  const world = new World('dist', output.files);
+  const world = new World(COMMANDS_FROM, output.files);
   // The top defines INGRESS_HOST and friends.
   world.run(commandLines(guideSections(guideOf(lab))[0].text), labObjects(output.files, lab));
   const before = world.calls.length;
@@ -75,7 +75,7 @@ test('a guide written with --ingress-ip names the address the externalIPs line w
 
 describe('the command reader catches what the guides must not do', () => {
   const run = (lines: string[], lab = 'tutorial') => {
-    const world = new World('dist', output.files);
+    const world = new World(COMMANDS_FROM, output.files);
     world.defined.add('INGRESS_HOST').add('INGRESS_PORT');
     world.run(lines, labObjects(output.files, lab));
     return world.problems.map((p) => p.split('\n')[0]);
@@ -91,7 +91,7 @@ describe('the command reader catches what the guides must not do', () => {
     ['curl -s http://$INGRESS_HOST/customer', 'http://$INGRESS_HOST needs port $INGRESS_PORT (the NodePort when there is no load balancer)'],
     ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/nowhere', 'no VirtualService on a gateway routes /nowhere'],
     ['curl -s http://customer:8080/', "customer is a name inside the cluster, which the learner's machine cannot reach"],
-    ['kubectl apply -f dist/tutorial/steps/siege.yaml', 'dist/tutorial/steps/siege.yaml is not written by the synthesis'],
+    ['kubectl apply -f ./tutorial/steps/siege.yaml', './tutorial/steps/siege.yaml is not written by the synthesis'],
     ['kubectl -n istio-tutorial delete envoyfilter recommendation-abort', 'no envoyfilter recommendation-abort in namespace istio-tutorial to delete'],
     ['curl -sk https://$SECURE_HOST/', '$SECURE_HOST is used before it is set'],
   ])('%s', (line, problem) => {
@@ -103,25 +103,24 @@ describe('the command reader catches what the guides must not do', () => {
   });
 });
 
-describe('guides written elsewhere with --out', () => {
-  const elsewhere = synthesizeOutput(buildModel({ targets: ['tutorial', 'polyglot'], outDir: 'build/labs' }));
-
-  test.each(['tutorial', 'polyglot'])('%s: every command names the output folder, and only files it holds', (lab) => {
-    const world = walk(lab, elsewhere.files, 'build/labs');
-    expect(world.problems).toEqual([]);
-    expect(guideOf(lab, elsewhere.files)).not.toContain('dist/');
-    expect(guideOf(lab, elsewhere.files)).toContain(`kubectl apply -f build/labs/${lab}/steps/canary.yaml`);
-    for (const f of elsewhere.files.filter((x) => x.path.startsWith(`${lab}/steps/`))) expect(f.content).toMatch(/^# Apply on the lab: kubectl apply -f build\/labs\//m);
+describe('guides are the same wherever they are written: commands start from the output folder', () => {
+  test.each(['tutorial', 'polyglot'])('%s: paths read ./<lab>/ and name only files the output holds', (lab) => {
+    expect(walk(lab).problems).toEqual([]);
+    expect(guideOf(lab)).not.toContain('dist/');
+    expect(guideOf(lab)).toContain(`kubectl apply -f ./${lab}/steps/canary.yaml`);
+    for (const f of output.files.filter((x) => x.path.startsWith(`${lab}/steps/`))) expect(f.content).toMatch(/^# Apply on the lab: kubectl apply -f \.\//m);
   });
 
-  test('the command line passes --out (and CDK8S_OUTDIR) to the guides it writes', () => {
+  test('--out and CDK8S_OUTDIR write the same guides as the committed dist/', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-guides-'));
     try {
       const quiet = { out: () => undefined, err: () => undefined };
+      const committed = fs.readFileSync(path.join(__dirname, '..', 'dist', 'flask', 'README.md'), 'utf8');
       expect(run(['--lab', 'flask', '--out', path.join(dir, 'a')], {}, quiet)).toBe(0);
-      expect(fs.readFileSync(path.join(dir, 'a', 'flask', 'README.md'), 'utf8')).toContain(`kubectl apply -f ${path.join(dir, 'a')}/flask/steps/route.yaml`);
+      expect(fs.readFileSync(path.join(dir, 'a', 'flask', 'README.md'), 'utf8')).toBe(committed);
       expect(run(['--lab', 'flask'], { CDK8S_OUTDIR: path.join(dir, 'b') }, quiet)).toBe(0);
-      expect(fs.readFileSync(path.join(dir, 'b', 'flask', 'README.md'), 'utf8')).toContain(`kubectl apply -f ${path.join(dir, 'b')}/flask/`);
+      expect(fs.readFileSync(path.join(dir, 'b', 'flask', 'README.md'), 'utf8')).toBe(committed);
+      expect(committed).toContain('kubectl apply -f ./flask/steps/route.yaml');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -164,7 +163,7 @@ describe("a step's revert never deletes the lab's own objects", () => {
     const revert = revertBlock(sectionOf(lab, step, on.files));
     for (const lines of [revert, [header]]) {
       expect(deletes(lines).filter((k) => base.has(k))).toEqual([]);
-      expect(lines.join('\n')).toContain(`kubectl apply -f dist/${lab}/`);
+      expect(lines.join('\n')).toContain(`kubectl apply -f ./${lab}/`);
     }
   });
 
@@ -267,7 +266,7 @@ describe('steps that need more than a manifest', () => {
     const openssl = lines.findIndex((l) => /^openssl req -x509 -newkey rsa:2048 -nodes .*-keyout (\S+)\.key -out \1\.crt$/.test(l));
     const host = /-out (\S+)\.crt$/.exec(lines[openssl])![1];
     const secret = lines.indexOf(`kubectl -n istio-system create secret tls ${credential} --cert=${host}.crt --key=${host}.key`);
-    const apply = lines.findIndex((l) => l.startsWith('kubectl apply -f dist/'));
+    const apply = lines.findIndex((l) => l.startsWith('kubectl apply -f ./'));
     expect(openssl).toBeGreaterThanOrEqual(0);
     expect(secret).toBeGreaterThan(openssl);
     expect(apply).toBeGreaterThan(secret);

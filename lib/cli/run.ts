@@ -62,7 +62,7 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
     : {};
   const scenarios = options.scenarios && !options.underCdk8s ? fromFlags : { ...readConfig(options.config, options.configGiven), ...fromFlags };
   checkNamespaces(options.labOptions);
-  const synthesis = synthesizeOutput(buildModel({ targets, labOptions: options.labOptions, platform: options.platform, scenarios, outDir: options.out }));
+  const synthesis = synthesizeOutput(buildModel({ targets, labOptions: options.labOptions, platform: options.platform, scenarios }));
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);
     io.err(`meshlab: ${synthesis.findings.length} problem(s); nothing was written to ${options.out}`);

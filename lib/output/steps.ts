@@ -38,7 +38,7 @@ export function renderSteps(
   definition: LabDefinition,
   plainObjects: readonly Located[],
   built: readonly StepBuild[],
-  output: StepOutput = { outDir: 'dist', base: plainObjects.map((o) => o.manifest) },
+  output: StepOutput = { outDir: COMMANDS_FROM, base: plainObjects.map((o) => o.manifest) },
 ): { files: OutputFile[]; steps: Step[]; findings: Finding[] } {
   const before = new Map(plainObjects.map((o) => [objectKey(o.manifest), JSON.stringify(o.manifest)]));
   const files: OutputFile[] = [];
@@ -75,13 +75,20 @@ export function renderSteps(
 
 /** Where the output goes and what the lab's own files hold, for the commands of steps and guides. */
 export interface StepOutput {
-  /** The output folder as the person gave it (`--out`), which commands name. */
+  /** The folder commands start from (COMMANDS_FROM), which their paths name. */
   readonly outDir: string;
   /** The lab's base as written to its folder (with the scenarios the flags file switches on). */
   readonly base: readonly Manifest[];
   /** The scenarios the lab's base includes. @default none */
   readonly switchedOn?: readonly string[];
 }
+
+/**
+ * The folder the guides' and step files' commands start from: the output folder itself
+ * (`cd dist`, or the folder given with `--out`), so paths read `./<lab>/...` and the output is
+ * byte for byte the same wherever it is written.
+ */
+export const COMMANDS_FROM = '.';
 
 /** `<outDir>/<lab>/`, as a shell word (quoted when it needs to be). */
 export function labFolder(outDir: string, lab: string): string {

@@ -2,7 +2,7 @@ import type { MeshlabModel } from '../app';
 import { renderGuide } from './guide';
 import { imageFindings } from './image';
 import { Synthesis, render } from './render';
-import { renderSteps } from './steps';
+import { COMMANDS_FROM, renderSteps } from './steps';
 
 /** The name of the platform's folder. */
 const PLATFORM = 'platform';
@@ -23,7 +23,7 @@ export function synthesizeOutput(model: MeshlabModel): Synthesis {
     const plainObjects = plain === base.lab ? synthesis.objects : render([plain], { files: false }).objects;
     // A lab that is itself invalid would report the same problems once per step.
     const written = synthesis.objects.map((o) => o.manifest);
-    const output = { outDir: props.outDir ?? 'dist', base: written, switchedOn: base.applied.map((a) => a.preset.scenario.name) };
+    const output = { outDir: COMMANDS_FROM, base: written, switchedOn: base.applied.map((a) => a.preset.scenario.name) };
     const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, built, output);
     const guide = renderGuide(base, steps.steps, { lab: written, plain: plainObjects.map((o) => o.manifest) }, output, props.platform?.ingressExternalIPs);
     files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: guide });
@@ -34,7 +34,7 @@ export function synthesizeOutput(model: MeshlabModel): Synthesis {
   }
   if (model.platform) {
     const platform = render([model.platform]);
-    files.push(...platform.files, { path: `${PLATFORM}/README.md`, content: model.platform.guide(props.outDir ?? 'dist') });
+    files.push(...platform.files, { path: `${PLATFORM}/README.md`, content: model.platform.guide(COMMANDS_FROM) });
     objects.push(...platform.objects);
     findings.push(...platform.findings);
     findings.push(...imageFindings(platform.objects.map((o) => o.manifest), `${PLATFORM}/`));
