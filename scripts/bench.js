@@ -2,12 +2,15 @@
 // Median whole-process wall time of synthesis: every lab (as `npm run synth` runs it, with
 // and without npm's own start-up, and through `npx cdk8s synth`), and a generated mesh of
 // N services x 2 versions, so the growth of the cost with the mesh shows. Then the offline
-// analyzer (npm run check) on dist/ and on those generated meshes.
+// analyzer (npm run check) on dist/ and on those generated meshes. And `kubectl kustomize`
+// over the objects of every folder the synthesis writes (scripts/kustomize-input.ts says which
+// files), beside the synthesis of all of them: issue 11 wants synthesis within 5x of kustomize.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const yaml = require('js-yaml');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -40,13 +43,64 @@ function measure(command, argv, env = {}, okStatus = [0]) {
   return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
 }
 
+/** Like measure, for one run made of several commands in a row (each must succeed). */
+function measureSequence(commands) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    for (const [command, argv] of commands) {
+      const r = spawnSync(command, argv, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+      if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed: ${r.stderr || r.error}`);
+    }
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
+}
+
+/**
+ * kubectl kustomize over the kustomizations bench-kustomize laid out, or the one line that
+ * says why the comparison is skipped. Object counts come from kustomize's own output.
+ */
+function kustomizeComparison(layout) {
+  const version = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  if (version.error) return { skipped: `kubectl cannot be run (${version.error.code || version.error.message})` };
+  const kustomize = /Kustomize Version: (\S+)/.exec(version.stdout || '');
+  if (version.status !== 0 || !kustomize) return { skipped: 'kubectl version --client names no Kustomize version' };
+  let out = 0;
+  for (const dir of layout.dirs) {
+    const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (r.status !== 0) return { skipped: `kubectl kustomize refused the input: ${(r.stderr || String(r.error)).trim().split('\n')[0]}` };
+    out += yaml.loadAll(r.stdout).filter((d) => d !== null && d !== undefined).length;
+  }
+  const empty = path.join(scratch, 'kustomize-empty');
+  fs.mkdirSync(empty);
+  fs.writeFileSync(path.join(empty, 'kustomization.yaml'), 'resources: []\n');
+  return {
+    version: kustomize[1],
+    out,
+    time: measureSequence(layout.dirs.map((dir) => ['kubectl', ['kustomize', dir]])),
+    startup: measureSequence([['kubectl', ['kustomize', empty]]]),
+  };
+}
+
 const rows = [];
 const row = (what, objects, t) => rows.push([what, String(objects), t.median.toFixed(0), t.min.toFixed(0), t.max.toFixed(0)]);
 const npx = path.join(root, 'node_modules', '.bin', 'cdk8s');
 
-row('node scripts/synth.js (all labs)', 106, measure(process.execPath, (o) => ['scripts/synth.js', '--out', o]));
-row('npm run synth (all labs)', 106, measure('npm', (o) => ['run', '-s', 'synth', '--', '--out', o]));
-row('npx cdk8s synth (all labs)', 106, measure(npx, (o) => ['synth', '--output', o]));
+const synthOut = path.join(scratch, 'synth');
+const written = spawnSync(process.execPath, ['scripts/synth.js', '--out', synthOut], { cwd: root, encoding: 'utf8' });
+if (written.status !== 0) throw new Error(`synth failed: ${written.stderr}`);
+const layoutRun = spawnSync(process.execPath, ['-e', "require('./scripts/bundle').runBundle('bench-kustomize')", synthOut, path.join(scratch, 'kustomize')], { cwd: root, encoding: 'utf8' });
+if (layoutRun.status !== 0) throw new Error(`bench-kustomize failed: ${layoutRun.stderr}`);
+const layout = JSON.parse(layoutRun.stdout);
+const folders = fs.readdirSync(synthOut).sort();
+
+const synthTime = measure(process.execPath, (o) => ['scripts/synth.js', '--out', o]);
+row('node scripts/synth.js (all labs)', layout.written, synthTime);
+const versus = kustomizeComparison(layout);
+row('npm run synth (all labs)', layout.written, measure('npm', (o) => ['run', '-s', 'synth', '--', '--out', o]));
+row('npx cdk8s synth (all labs)', layout.written, measure(npx, (o) => ['synth', '--output', o]));
 const perService = [];
 for (const n of sizes) {
   const t = measure(process.execPath, (o) => ['-e', "require('./scripts/bundle').runBundle('bench-mesh')", String(n), o]);
@@ -81,6 +135,23 @@ console.log(line(checkHeader));
 for (const r of checks) console.log(line(r));
 console.log(`steps of every lab (${stepTimes.steps}, in process, median ms): ${stepTimes.oneLab.toFixed(0)} built on one lab, `
   + `${stepTimes.freshLab.toFixed(0)} with a fresh lab per step (x${(stepTimes.freshLab / stepTimes.oneLab).toFixed(1)})`);
+console.log(`synthesis and kubectl kustomize over the same objects (${folders.length} output folders: ${folders.join(', ')}):`);
+const leftOut = new Map();
+for (const f of layout.leftOut) leftOut.set(f.reason, (leftOut.get(f.reason) || 0) + 1);
+console.log(`  node scripts/synth.js writes ${layout.yamlFiles} YAML files, ${layout.written} objects; kustomize takes the ${layout.files} files`
+  + ` at the top of the folders, ${layout.objects} objects${[...leftOut].map(([reason, n]) => `; left out: ${n} ${reason}`).join('')}`);
+if (versus.skipped) {
+  console.log(`  kustomize comparison skipped: ${versus.skipped}`);
+} else {
+  const ratio = synthTime.median / versus.time.median;
+  const k = layout.dirs.length;
+  console.log(`  kubectl kustomize (Kustomize ${versus.version}), ${k === 1 ? '1 kustomization' : `${k} kustomizations one after another`
+    + ' (kustomize refuses one object id twice in a kustomization, and the flavours of a lab share names)'}:`
+    + ` ${versus.out} objects out, median ${versus.time.median.toFixed(0)} ms (min ${versus.time.min.toFixed(0)}, max ${versus.time.max.toFixed(0)});`
+    + ` an empty kustomization takes ${versus.startup.median.toFixed(0)} ms`);
+  console.log(`  synthesis / kustomize: ${synthTime.median.toFixed(0)} / ${versus.time.median.toFixed(0)} ms = x${ratio.toFixed(2)},`
+    + ` ${ratio <= 5 ? 'within' : 'NOT within'} 5x`);
+}
 for (let i = 1; i < perService.length; i++) {
   const [[n0, t0], [n1, t1]] = [perService[i - 1], perService[i]];
   console.log(`${n0} -> ${n1} services (${(n1 / n0).toFixed(0)}x): time x${(t1 / t0).toFixed(2)}`);
