@@ -64,7 +64,7 @@ function measureSequence(commands) {
  */
 function kustomizeComparison(layout) {
   const version = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-  if (version.error) return { skipped: `kubectl cannot be run (${version.error.code || version.error.message})` };
+  if (version.error) return { skipped: version.error.code === 'ENOENT' ? 'kubectl is not on PATH' : `kubectl cannot be run (${version.error.message})` };
   const kustomize = /Kustomize Version: (\S+)/.exec(version.stdout || '');
   if (version.status !== 0 || !kustomize) return { skipped: 'kubectl version --client names no Kustomize version' };
   let out = 0;
