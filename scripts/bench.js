@@ -39,28 +39,28 @@ function measure(command, argv, env = {}, okStatus = [0]) {
     times.push(ms);
     fs.rmSync(out, { recursive: true, force: true });
   }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
+  return summary(times);
 }
 
-/** Like measure, for one run made of several commands in a row (each must succeed). */
-function measureSequence(commands) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    for (const [command, argv] of commands) {
-      const r = spawnSync(command, argv, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
-      if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed: ${r.stderr || r.error}`);
-    }
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+const summary = (times) => {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
+};
+
+/** Whole-process time of several commands in a row, each of which must succeed. */
+function timeCommands(commands) {
+  const start = process.hrtime.bigint();
+  for (const [command, argv] of commands) {
+    const r = spawnSync(command, argv, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed: ${r.stderr || r.error}`);
   }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1] };
+  return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
 /**
- * kubectl kustomize over the kustomizations bench-kustomize laid out, or the one line that
- * says why the comparison is skipped. Object counts come from kustomize's own output.
+ * The synthesis and kubectl kustomize over the kustomizations bench-kustomize laid out, timed
+ * in turn within each run so that both meet the same load on a shared machine; or the one
+ * line that says why the comparison is skipped. kustomize's object count is of its output.
  */
 function kustomizeComparison(layout) {
   const version = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
@@ -76,12 +76,16 @@ function kustomizeComparison(layout) {
   const empty = path.join(scratch, 'kustomize-empty');
   fs.mkdirSync(empty);
   fs.writeFileSync(path.join(empty, 'kustomization.yaml'), 'resources: []\n');
-  return {
-    version: kustomize[1],
-    out,
-    time: measureSequence(layout.dirs.map((dir) => ['kubectl', ['kustomize', dir]])),
-    startup: measureSequence([['kubectl', ['kustomize', empty]]]),
-  };
+  const [synth, kustomizeAll, startup, ratios] = [[], [], [], []];
+  for (let i = 0; i < runs; i++) {
+    const dir = path.join(scratch, `versus-${i}`);
+    synth.push(timeCommands([[process.execPath, ['scripts/synth.js', '--out', dir]]]));
+    fs.rmSync(dir, { recursive: true, force: true });
+    kustomizeAll.push(timeCommands(layout.dirs.map((d) => ['kubectl', ['kustomize', d]])));
+    startup.push(timeCommands([['kubectl', ['kustomize', empty]]]));
+    ratios.push(synth[i] / kustomizeAll[i]);
+  }
+  return { version: kustomize[1], out, synth: summary(synth), kustomize: summary(kustomizeAll), startup: summary(startup), ratios: summary(ratios) };
 }
 
 const rows = [];
@@ -96,8 +100,7 @@ if (layoutRun.status !== 0) throw new Error(`bench-kustomize failed: ${layoutRun
 const layout = JSON.parse(layoutRun.stdout);
 const folders = fs.readdirSync(synthOut).sort();
 
-const synthTime = measure(process.execPath, (o) => ['scripts/synth.js', '--out', o]);
-row('node scripts/synth.js (all labs)', layout.written, synthTime);
+row('node scripts/synth.js (all labs)', layout.written, measure(process.execPath, (o) => ['scripts/synth.js', '--out', o]));
 const versus = kustomizeComparison(layout);
 row('npm run synth (all labs)', layout.written, measure('npm', (o) => ['run', '-s', 'synth', '--', '--out', o]));
 row('npx cdk8s synth (all labs)', layout.written, measure(npx, (o) => ['synth', '--output', o]));
@@ -143,14 +146,16 @@ console.log(`  node scripts/synth.js writes ${layout.yamlFiles} YAML files, ${la
 if (versus.skipped) {
   console.log(`  kustomize comparison skipped: ${versus.skipped}`);
 } else {
-  const ratio = synthTime.median / versus.time.median;
+  const ms = (t) => `median ${t.median.toFixed(0)} ms (${t.min.toFixed(0)}-${t.max.toFixed(0)})`;
+  const ratio = versus.synth.median / versus.kustomize.median;
   const k = layout.dirs.length;
-  console.log(`  kubectl kustomize (Kustomize ${versus.version}), ${k === 1 ? '1 kustomization' : `${k} kustomizations one after another`
-    + ' (kustomize refuses one object id twice in a kustomization, and the flavours of a lab share names)'}:`
-    + ` ${versus.out} objects out, median ${versus.time.median.toFixed(0)} ms (min ${versus.time.min.toFixed(0)}, max ${versus.time.max.toFixed(0)});`
-    + ` an empty kustomization takes ${versus.startup.median.toFixed(0)} ms`);
-  console.log(`  synthesis / kustomize: ${synthTime.median.toFixed(0)} / ${versus.time.median.toFixed(0)} ms = x${ratio.toFixed(2)},`
-    + ` ${ratio <= 5 ? 'within' : 'NOT within'} 5x`);
+  const kustomizations = k === 1 ? '1 kustomization'
+    : `${k} kustomizations one after another (kustomize refuses one object id twice in a kustomization, and the flavours of a lab share names)`;
+  console.log(`  taken in turn in each run: node scripts/synth.js ${ms(versus.synth)};`
+    + ` kubectl kustomize (Kustomize ${versus.version}), ${kustomizations}, ${versus.out} objects out, ${ms(versus.kustomize)};`
+    + ` kubectl kustomize of an empty kustomization ${ms(versus.startup)}`);
+  console.log(`  synthesis / kustomize: ${versus.synth.median.toFixed(0)} / ${versus.kustomize.median.toFixed(0)} ms = x${ratio.toFixed(2)},`
+    + ` ${ratio <= 5 ? 'within' : 'NOT within'} 5x (each run's own ratio x${versus.ratios.min.toFixed(2)} to x${versus.ratios.max.toFixed(2)})`);
 }
 for (let i = 1; i < perService.length; i++) {
   const [[n0, t0], [n1, t1]] = [perService[i - 1], perService[i]];
