@@ -47,14 +47,29 @@ const summary = (times) => {
   return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] };
 };
 
-/** Whole-process time of several commands in a row, each of which must succeed. */
+/**
+ * CPU time (user + system, ms) of this process's finished children, from Linux's
+ * /proc/self/stat (cutime, cstime in USER_HZ = 100 ticks a second); undefined elsewhere.
+ * Unlike wall time, it hardly grows when other jobs share the cores.
+ */
+function childrenCpu() {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wall and CPU time of several commands in a row, each of which must succeed. */
 function timeCommands(commands) {
-  const start = process.hrtime.bigint();
+  const [start, cpu] = [process.hrtime.bigint(), childrenCpu()];
   for (const [command, argv] of commands) {
     const r = spawnSync(command, argv, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
     if (r.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed: ${r.stderr || r.error}`);
   }
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const cpuEnd = childrenCpu();
+  return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu: cpu === undefined ? undefined : cpuEnd - cpu };
 }
 
 /**
@@ -76,16 +91,25 @@ function kustomizeComparison(layout) {
   const empty = path.join(scratch, 'kustomize-empty');
   fs.mkdirSync(empty);
   fs.writeFileSync(path.join(empty, 'kustomization.yaml'), 'resources: []\n');
-  const [synth, kustomizeAll, startup, ratios] = [[], [], [], []];
+  const [synth, kustomizeAll, startup] = [[], [], []];
   for (let i = 0; i < runs; i++) {
     const dir = path.join(scratch, `versus-${i}`);
     synth.push(timeCommands([[process.execPath, ['scripts/synth.js', '--out', dir]]]));
     fs.rmSync(dir, { recursive: true, force: true });
     kustomizeAll.push(timeCommands(layout.dirs.map((d) => ['kubectl', ['kustomize', d]])));
     startup.push(timeCommands([['kubectl', ['kustomize', empty]]]));
-    ratios.push(synth[i] / kustomizeAll[i]);
   }
-  return { version: kustomize[1], out, synth: summary(synth), kustomize: summary(kustomizeAll), startup: summary(startup), ratios: summary(ratios) };
+  const of = (times, key) => (times.some((t) => t[key] === undefined) ? undefined : summary(times.map((t) => t[key])));
+  return {
+    version: kustomize[1],
+    out,
+    ...Object.fromEntries(['wall', 'cpu'].map((key) => [key, {
+      synth: of(synth, key),
+      kustomize: of(kustomizeAll, key),
+      startup: of(startup, key),
+      ratios: of(synth.map((t, i) => ({ [key]: t[key] / kustomizeAll[i][key] })), key),
+    }])),
+  };
 }
 
 const rows = [];
@@ -147,15 +171,19 @@ if (versus.skipped) {
   console.log(`  kustomize comparison skipped: ${versus.skipped}`);
 } else {
   const ms = (t) => `median ${t.median.toFixed(0)} ms (${t.min.toFixed(0)}-${t.max.toFixed(0)})`;
-  const ratio = versus.synth.median / versus.kustomize.median;
   const k = layout.dirs.length;
   const kustomizations = k === 1 ? '1 kustomization'
     : `${k} kustomizations one after another (kustomize refuses one object id twice in a kustomization, and the flavours of a lab share names)`;
-  console.log(`  taken in turn in each run: node scripts/synth.js ${ms(versus.synth)};`
-    + ` kubectl kustomize (Kustomize ${versus.version}), ${kustomizations}, ${versus.out} objects out, ${ms(versus.kustomize)};`
-    + ` kubectl kustomize of an empty kustomization ${ms(versus.startup)}`);
-  console.log(`  synthesis / kustomize: ${versus.synth.median.toFixed(0)} / ${versus.kustomize.median.toFixed(0)} ms = x${ratio.toFixed(2)},`
-    + ` ${ratio <= 5 ? 'within' : 'NOT within'} 5x (each run's own ratio x${versus.ratios.min.toFixed(2)} to x${versus.ratios.max.toFixed(2)})`);
+  console.log(`  kubectl kustomize (Kustomize ${versus.version}): ${kustomizations}, ${versus.out} objects out`);
+  for (const [key, what] of [['wall', 'wall time'], ['cpu', 'CPU time (user + system)']]) {
+    const t = versus[key];
+    if (t.synth === undefined) continue;
+    const ratio = t.synth.median / t.kustomize.median;
+    console.log(`  ${what}, the two taken in turn in each run: node scripts/synth.js ${ms(t.synth)}; kubectl kustomize ${ms(t.kustomize)};`
+      + ` of an empty kustomization ${ms(t.startup)}`);
+    console.log(`    synthesis / kustomize: ${t.synth.median.toFixed(0)} / ${t.kustomize.median.toFixed(0)} ms = x${ratio.toFixed(2)},`
+      + ` ${ratio <= 5 ? 'within' : 'NOT within'} 5x (each run's own ratio x${t.ratios.min.toFixed(2)} to x${t.ratios.max.toFixed(2)})`);
+  }
 }
 for (let i = 1; i < perService.length; i++) {
   const [[n0, t0], [n1, t1]] = [perService[i - 1], perService[i]];
