@@ -1,8 +1,11 @@
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { GatewayApiObject } from '../imports/gateway-api';
 import { IstioObject } from '../imports/istio';
+import { isPresent } from './mesh/presence';
 import { LABS, LabDefinition } from './labs';
 import { LabOptions } from './labs/options';
+import { FLAVOURS, NamedFlavour, flavourFolder } from './mesh/flavour';
 import { withoutGraphChecks } from './mesh/checks';
 import { MeshLab } from './mesh/lab';
 import { DEFER_WORKLOADS, resetScenarios, routingTouched, wasChanged } from './mesh/step-state';
@@ -23,6 +26,8 @@ export interface MeshlabProps {
   readonly scenarios?: Readonly<Record<string, ScenarioSelection>>;
   /** @default the platform's defaults */
   readonly platform?: PlatformProps;
+  /** The flavours every lab is written in, each to its own folder. @default FLAVOURS (all three) */
+  readonly flavours?: readonly NamedFlavour[];
 }
 
 /** A lab with the scenarios applied to it. */
@@ -59,6 +64,11 @@ export interface StepBuild {
    * they were built (scaled Deployments). Every other object is the plain lab's.
    */
   readonly objects: readonly Manifest[];
+  /**
+   * Objects of the lab the step does not write (presence, lib/mesh/presence.ts): a Gateway API
+   * host with a fault drops its HTTPRoute. Those the plain lab writes are deleted by the step.
+   */
+  readonly absent: readonly Manifest[];
   /** What the constructs' own validations said about the lab with this step, by construct path. */
   readonly problems: ReadonlyArray<{ readonly path: string; readonly message: string }>;
 }
@@ -66,11 +76,17 @@ export interface StepBuild {
 /** One lab as meshlab writes it: its base, the plain lab, and every step it offers. */
 export interface LabModel {
   readonly definition: LabDefinition;
+  /** The routing API and data-plane mode it is written in. */
+  readonly flavour: NamedFlavour;
+  /** Its output folder: the lab's name with the flavour's suffix (`tutorial-gateway-api`). */
+  readonly folder: string;
   /** The lab with the scenarios switched on for its base. */
   readonly base: LabBuild;
   /** The lab without scenarios (the base itself when none is switched on). */
   readonly plain: MeshLab;
   readonly steps: readonly StepBuild[];
+  /** Steps the lab offers that have no form in this flavour, with why (its guide says so). */
+  readonly skipped: ReadonlyArray<{ readonly scenario: string; readonly reason: string }>;
 }
 
 /** Everything `npm run synth` writes, as the model: the labs with their steps, and the platform. */
@@ -85,17 +101,29 @@ export interface MeshlabModel {
  * (command line -> labs and scenarios -> output; the output layer never builds a lab).
  */
 export function buildModel(props: MeshlabProps = {}): MeshlabModel {
-  const labs = selectedLabs(props.targets).map((definition): LabModel => {
-    const options = props.labOptions?.[definition.name];
-    const selection = props.scenarios?.[definition.name] ?? { scenarios: [] };
-    const base = buildLab(definition, options, selection);
+  const labs = selectedLabs(props.targets).flatMap((definition) => (props.flavours ?? FLAVOURS).map((flavour): LabModel => {
+    const options = { ...props.labOptions?.[definition.name], api: flavour.api, mode: flavour.mode };
+    const skipped = definition.scenarios.flatMap((p) => {
+      const reason = p.scenario.unsupported?.(flavour);
+      return reason === undefined ? [] : [{ scenario: p.scenario.name, reason }];
+    });
+    const offered = { ...definition, scenarios: definition.scenarios.filter((p) => !skipped.some((s) => s.scenario === p.scenario.name)) };
+    const asked = props.scenarios?.[definition.name] ?? { scenarios: [] };
+    // A scenario switched on that has no form in this flavour is left out of it (the guide says so).
+    const selection = { ...asked, scenarios: asked.scenarios.filter((n) => !skipped.some((s) => s.scenario === n)) };
+    const set = Object.fromEntries(Object.entries(asked.set ?? {}).filter(([k]) => !skipped.some((s) => k.startsWith(`${s.scenario}.`))));
+    const base = buildLab(definition, options, { ...selection, set });
     const plain = base.applied.length === 0 ? base.lab : buildLab(definition, options).lab;
-    const own = (name: string) => Object.fromEntries(Object.entries(selection.set ?? {}).filter(([k]) => k.startsWith(`${name}.`)));
-    return { definition, base, plain, steps: buildSteps(definition, options, own) };
-  });
+    const own = (name: string) => Object.fromEntries(Object.entries(set).filter(([k]) => k.startsWith(`${name}.`)));
+    const folder = flavourFolder(definition.name, flavour);
+    return { definition, flavour, folder, base, plain, steps: buildSteps(offered, options, own), skipped };
+  }));
   const platform = props.targets === undefined || props.targets.includes(PLATFORM) ? new Platform(new App({ outdir: 'unused' }), props.platform) : undefined;
   return { props, labs, platform };
 }
+
+/** Objects of the mesh's APIs (Istio's, the Gateway API's), which scenarios write and change. */
+const isRouting = (c: IConstruct) => c instanceof IstioObject || c instanceof GatewayApiObject;
 
 /**
  * Objects a scenario can have changed: the Istio objects of the services and gateways it
@@ -108,9 +136,9 @@ function mayChange(c: IConstruct, lab: MeshLab): boolean {
   for (let scope: IConstruct | undefined = c.node.scope; scope; scope = scope.node.scope) {
     if (scope instanceof Scenario) return true;
     const touched = routingTouched(lab, scope);
-    if (touched !== undefined) return c instanceof IstioObject && touched;
+    if (touched !== undefined) return isRouting(c) && touched;
   }
-  return c instanceof IstioObject;
+  return isRouting(c);
 }
 
 /**
@@ -125,13 +153,17 @@ export function buildSteps(definition: LabDefinition, options: LabOptions | unde
     const applied = applyPreset(lab, preset, setFor(preset.scenario.name));
     const problems: Array<{ path: string; message: string }> = [];
     const objects: Manifest[] = [];
+    const absent: Manifest[] = [];
     withoutGraphChecks(() => {
       for (const c of lab.node.findAll()) {
         for (const message of c.node.validate()) problems.push({ path: c.node.path, message });
-        if (c instanceof ApiObject && mayChange(c, lab)) objects.push(c.toJson() as Manifest);
+        if (!(c instanceof ApiObject) || !mayChange(c, lab)) continue;
+        // An absent object is named only (its spec may not render: an HTTPRoute of a host with a fault).
+        if (isPresent(c)) objects.push(c.toJson() as Manifest);
+        else absent.push({ apiVersion: c.apiVersion, kind: c.kind, metadata: { name: c.name, namespace: c.metadata.namespace } });
       }
     });
-    return { applied, objects, problems };
+    return { applied, objects, absent, problems };
   });
   resetScenarios(lab);
   return steps;

@@ -1,3 +1,4 @@
+import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -70,7 +71,7 @@ describe('scenarios on the command line and in the flags file', () => {
 
   test('without --lab, --scenario applies to the labs that offer it', () => {
     const dir = path.join(tmpdir(), 'out');
-    const offering = LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === 'canary')).map((l) => l.name);
+    const offering = LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === 'canary')).flatMap((l) => FLAVOURS.map((f) => flavourFolder(l.name, f)));
     expect(runCli(['--scenario', 'canary', '--out', dir]).out).toEqual([expect.stringMatching(new RegExp(`\\(${offering.join(', ')}\\)$`))]);
   });
 
@@ -109,7 +110,7 @@ describe('writing', () => {
     const dir = previousOutput();
     fs.mkdirSync(path.join(dir, PLATFORM));
     fs.writeFileSync(path.join(dir, PLATFORM, 'keep.yaml'), 'kind: Keep\n');
-    const { code, out } = runCli(['--lab', 'tutorial', '--out', dir]);
+    const { code, out } = runCli(['--lab', 'tutorial', '--api', 'istio', '--out', dir]);
     expect(code).toBe(0);
     expect(out).toEqual([expect.stringMatching(/^meshlab: wrote \d+ objects in 23 files to .*dist\/ \(tutorial\)$/)]);
     const tree = snapshotTree(dir);
@@ -121,7 +122,7 @@ describe('writing', () => {
 
   test('CDK8S_OUTDIR is the output folder when --out is not given', () => {
     const dir = path.join(tmpdir(), 'cdk8s-out');
-    expect(runCli(['--lab', 'flask'], { CDK8S_OUTDIR: dir }).code).toBe(0);
+    expect(runCli(['--lab', 'flask', '--api', 'istio'], { CDK8S_OUTDIR: dir }).code).toBe(0);
     expect(Object.keys(snapshotTree(dir)).sort()).toEqual(['flask/00-namespace.yaml', 'flask/README.md', 'flask/flaskapp.yaml', 'flask/sleep.yaml', 'flask/steps/canary.yaml', 'flask/steps/route.yaml']);
   });
 

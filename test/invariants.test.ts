@@ -1,3 +1,4 @@
+import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { LAB_NAMES } from '../lib/labs';
 import { isIstioPortName } from '../lib/mesh/protocol';
 import { Manifest } from '../lib/validate/manifest';
@@ -10,7 +11,8 @@ const selects = (selector: Record<string, string>, labels: Record<string, string
 
 test('every lab and the platform synthesize with no finding at all', () => {
   expect(everything.findings).toEqual([]);
-  expect(new Set(everything.files.map((f) => f.path.split('/')[0]))).toEqual(new Set([...LAB_NAMES, 'platform']));
+  const folders = LAB_NAMES.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l, f)));
+  expect(new Set(everything.files.map((f) => f.path.split('/')[0]))).toEqual(new Set([...folders, 'platform']));
 });
 
 describe.each(labs)('%s', (lab, manifests) => {

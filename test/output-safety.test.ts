@@ -1,3 +1,4 @@
+import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -6,7 +7,7 @@ import { PLATFORM } from '../lib/app';
 import { LAB_NAMES } from '../lib/labs';
 import { previousOutput, root, runCli, snapshotTree, tmpdir } from './support/cli';
 
-const FOLDERS = [...LAB_NAMES, PLATFORM];
+const FOLDERS = [...LAB_NAMES.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l, f))), PLATFORM];
 const main = path.join(root, 'build', 'main.js');
 
 /** The names in a folder, for "nothing appeared, nothing went" checks on folders too big to snapshot. */
@@ -117,7 +118,7 @@ describe('writing touches only the labs it writes', () => {
     const elsewhere = path.join(tmpdir(), 'my-tutorial');
     fs.renameSync(path.join(dist, 'tutorial'), elsewhere);
     fs.symlinkSync(elsewhere, path.join(dist, 'tutorial'));
-    expect(runCli(['--lab', 'tutorial', '--out', dist]).code).toBe(0);
+    expect(runCli(['--lab', 'tutorial', '--api', 'istio', '--out', dist]).code).toBe(0);
     expect(fs.lstatSync(path.join(dist, 'tutorial')).isSymbolicLink()).toBe(true);
     expect(Object.keys(snapshotTree(elsewhere))).toContain('00-namespace.yaml');
     expect(listing(path.dirname(elsewhere))).toEqual(['my-tutorial']);
@@ -129,7 +130,7 @@ describe('writing touches only the labs it writes', () => {
     fs.writeFileSync(path.join(dist, 'big', 'deep', 'data'), 'x');
     const inode = (p: string) => fs.statSync(path.join(dist, p)).ino;
     const before = { notes: inode('notes.txt'), big: inode('big'), data: inode('big/deep/data') };
-    expect(runCli(['--lab', 'tutorial', '--out', dist]).code).toBe(0);
+    expect(runCli(['--lab', 'tutorial', '--api', 'istio', '--out', dist]).code).toBe(0);
     expect({ notes: inode('notes.txt'), big: inode('big'), data: inode('big/deep/data') }).toEqual(before);
     expect(listing(dist)).toEqual(['big', 'notes.txt', 'tutorial']);
     expect(listing(path.dirname(dist))).toEqual(['dist']);

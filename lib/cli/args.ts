@@ -3,6 +3,7 @@ import { LAB_NAMES } from '../labs';
 import { LabOptions } from '../labs/options';
 import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
 import { ScenarioSelection } from '../scenarios/engine';
+import { APIS, Api, DataPlaneMode, FLAVOURS, MODES, NamedFlavour, flavourOf } from '../mesh/flavour';
 import { registryProblem } from '../output/image';
 import { UsageError, readFlags } from './flags';
 import { canonicalIp, ingressIpProblem } from './ip';
@@ -35,6 +36,8 @@ export interface CliOptions {
   readonly scenarios?: ScenarioSelection;
   readonly labOptions: Readonly<Record<string, LabOptions>>;
   readonly platform: PlatformProps;
+  /** The flavours to write (`--api`, `--mode`). @default every flavour */
+  readonly flavours: readonly NamedFlavour[];
 }
 
 export const USAGE = `usage: npm run synth -- [--lab L]... [--scenario S[,S...]]... [--set S.param=value]... [--out DIR]
@@ -50,13 +53,16 @@ export const USAGE = `usage: npm run synth -- [--lab L]... [--scenario S[,S...]]
   --namespace LAB=NS    put a lab in another namespace
   --ingress-ip IP       externalIPs of the ingress gateway Service (repeatable)
   --outbound MODE       outbound traffic policy of the mesh: ALLOW_ANY (default) or REGISTRY_ONLY
+  --api API             write only the labs' flavours in this routing API: istio or gateway-api
+  --mode MODE           write only the labs' flavours in this data-plane mode: sidecar or ambient
+                        (without both, every flavour: <lab>/, <lab>-gateway-api/, <lab>-ambient/)
   --help, -h            this text
   --version             meshlab's version
 
 Environment (for npx cdk8s synth): MESHLAB_LAB, MESHLAB_SCENARIO (comma-separated), MESHLAB_SET
-(semicolon-separated S.param=value), MESHLAB_CONFIG, MESHLAB_REGISTRY, MESHLAB_INGRESS_IP, MESHLAB_OUTBOUND.`;
+(semicolon-separated S.param=value), MESHLAB_CONFIG, MESHLAB_REGISTRY, MESHLAB_INGRESS_IP, MESHLAB_OUTBOUND, MESHLAB_API, MESHLAB_MODE.`;
 
-export const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound'];
+export const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound', '--api', '--mode'];
 export const SWITCHES = ['--help', '-h', '--version', '--list', '--json'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
@@ -145,6 +151,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   if (outbound !== undefined && !OUTBOUND.includes(outbound as OutboundTrafficPolicy)) {
     throw new UsageError(`--outbound ${outbound} must be one of ${OUTBOUND.join(', ')}`);
   }
+  const flavours = selectFlavours(single('--api', 'MESHLAB_API'), single('--mode', 'MESHLAB_MODE'));
   if (switches.has('--json') && !switches.has('--list')) throw new UsageError('--json goes with --list');
   const outFlag = single('--out', 'CDK8S_OUTDIR');
   const configFlag = single('--config', 'MESHLAB_CONFIG');
@@ -163,5 +170,24 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     scenarios,
     labOptions,
     platform: { ingressExternalIPs: ingressIPs, outboundTrafficPolicy: outbound as OutboundTrafficPolicy | undefined },
+    flavours,
   };
+}
+
+/**
+ * The flavours `--api` and `--mode` choose: with neither, every one; with one, the other takes
+ * its default (istio, sidecar), except that ambient alone means the Gateway API, the only API
+ * meshlab writes ambient labs in.
+ */
+export function selectFlavours(api: string | undefined, mode: string | undefined): readonly NamedFlavour[] {
+  if (api !== undefined && !APIS.includes(api as Api)) throw new UsageError(`unknown --api ${api} (allowed: ${APIS.join(', ')})`);
+  if (mode !== undefined && !MODES.includes(mode as DataPlaneMode)) throw new UsageError(`unknown --mode ${mode} (allowed: ${MODES.join(', ')})`);
+  if (api === undefined && mode === undefined) return FLAVOURS;
+  const chosenMode = (mode ?? 'sidecar') as DataPlaneMode;
+  const chosenApi = (api ?? (chosenMode === 'ambient' ? 'gateway-api' : 'istio')) as Api;
+  try {
+    return [flavourOf(chosenApi, chosenMode)];
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }

@@ -1,6 +1,7 @@
 import { PLATFORM, buildModel } from '../app';
 import { LABS, LAB_NAMES } from '../labs';
 import { ScenarioSelection } from '../scenarios/engine';
+import { FLAVOURS, NamedFlavour, flavourFolder } from '../mesh/flavour';
 import { synthesizeOutput } from '../output/synthesize';
 import { writeAtomically } from '../output/write';
 import { formatFinding } from '../validate/manifest';
@@ -36,6 +37,11 @@ function labsFor(selection: ScenarioSelection | undefined): string[] | undefined
   return labs;
 }
 
+/** The output folders of `targets` (labs and the platform) in `flavours`. */
+function folders(targets: readonly string[], flavours: readonly NamedFlavour[]): string[] {
+  return targets.flatMap((t) => (t === PLATFORM ? [t] : flavours.map((f) => flavourFolder(t, f))));
+}
+
 function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): number {
   const options = parseArgs(argv, env);
   if (options.help) {
@@ -52,7 +58,7 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
     return 0;
   }
   const everything = [...LAB_NAMES, PLATFORM];
-  checkOutDir(options.out, options.outSource, everything);
+  checkOutDir(options.out, options.outSource, folders(everything, FLAVOURS));
   const chosen = options.targets ?? labsFor(options.scenarios) ?? everything;
   // The cdk8s CLI has emptied the output folder before it ran us: write every lab, or the
   // ones not chosen would be lost. The chosen labs are those the scenarios apply to.
@@ -62,14 +68,17 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
     : {};
   const scenarios = options.scenarios && !options.underCdk8s ? fromFlags : { ...readConfig(options.config, options.configGiven), ...fromFlags };
   checkNamespaces(options.labOptions);
-  const synthesis = synthesizeOutput(buildModel({ targets, labOptions: options.labOptions, platform: options.platform, scenarios }));
+  // The cdk8s CLI emptied the folder: every flavour too.
+  const flavours = options.underCdk8s ? FLAVOURS : options.flavours;
+  const synthesis = synthesizeOutput(buildModel({ targets, labOptions: options.labOptions, platform: options.platform, scenarios, flavours }));
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);
     io.err(`meshlab: ${synthesis.findings.length} problem(s); nothing was written to ${options.out}`);
     return 1;
   }
-  writeAtomically(options.out, targets, synthesis.files);
-  io.out(`meshlab: wrote ${synthesis.objects.length} objects in ${synthesis.files.length} files to ${options.out}/ (${targets.join(', ')})`);
+  const written = folders(targets, flavours);
+  writeAtomically(options.out, written, synthesis.files);
+  io.out(`meshlab: wrote ${synthesis.objects.length} objects in ${synthesis.files.length} files to ${options.out}/ (${written.join(', ')})`);
   if (options.underCdk8s && options.targets) {
     io.out(`meshlab: wrote every lab because npx cdk8s synth empties ${options.out}/ first; MESHLAB_LAB chose where the scenarios apply (${chosen.join(', ')})`);
   }

@@ -49,3 +49,13 @@ export function parseIstioDuration(text: string): Duration | string {
   if (nanos % 1_000_000n !== 0n) return `is not a whole number of milliseconds; it ${allowed}`;
   return Duration.millis(Number(nanos / 1_000_000n));
 }
+
+/**
+ * Renders a duration in the Gateway API's form (GEP-2257: `^([0-9]{1,5}(h|m|s|ms)){1,4}$`):
+ * Istio's rendering, which uses one unit, fits whenever its number has at most 5 digits.
+ */
+export function gatewayApiDuration(duration: Duration): string {
+  const text = istioDuration(duration);
+  if (!/^([0-9]{1,5}(h|m|s|ms)){1,4}$/.test(text)) throw new Error(`${text} does not fit the Gateway API's duration form (at most 5 digits per unit)`);
+  return text;
+}

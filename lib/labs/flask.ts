@@ -11,7 +11,7 @@ import { LabContext, LabOptions } from './options';
  */
 export function flask(scope: Construct, options?: LabOptions): MeshLab {
   const ctx = new LabContext('flask', options);
-  const lab = new MeshLab(scope, 'flask', { namespace: ctx.namespace('istio-app'), images: (w, seed) => ctx.image(w, seed) });
+  const lab = new MeshLab(scope, 'flask', { namespace: ctx.namespace('istio-app'), images: (w, seed) => ctx.image(w, seed), ...ctx.flavour });
 
   const flaskapp = lab.addService('flaskapp', {
     port: 7777,

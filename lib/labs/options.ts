@@ -1,3 +1,4 @@
+import type { Api, DataPlaneMode } from '../mesh/flavour';
 import type { MeshService, ServiceVersion, VersionProps } from '../mesh/service';
 
 /** What a person can change about a lab without editing its definition. */
@@ -15,6 +16,10 @@ export interface LabOptions {
   readonly images?: Readonly<Record<string, string>>;
   /** Replicas per Deployment name. @default the lab's (1, or 3 for the FFT service) */
   readonly replicas?: Readonly<Record<string, number>>;
+  /** The API routing is written in. @default 'istio' */
+  readonly api?: Api;
+  /** How workloads join the mesh. @default 'sidecar' */
+  readonly mode?: DataPlaneMode;
 }
 
 /** The registry part of an image reference, if it has one (Docker Hub images have none). */
@@ -33,6 +38,11 @@ export class LabContext {
   private readonly deployments = new Set<string>();
 
   public constructor(public readonly lab: string, private readonly options: LabOptions = {}) {}
+
+  /** The lab's routing API and data-plane mode, for MeshLabProps. */
+  public get flavour(): { readonly api?: Api; readonly mode?: DataPlaneMode } {
+    return { api: this.options.api, mode: this.options.mode };
+  }
 
   /** The namespace of the lab, or its default. */
   public namespace(fallback: string): string {

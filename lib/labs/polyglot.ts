@@ -43,7 +43,7 @@ const APPS: ReadonlyArray<{ readonly name: string; readonly versions: readonly s
  */
 export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   const ctx = new LabContext('polyglot', options);
-  const lab = new MeshLab(scope, 'polyglot', { namespace: ctx.namespace('default'), images: (w, seed) => ctx.image(w, seed) });
+  const lab = new MeshLab(scope, 'polyglot', { namespace: ctx.namespace('default'), images: (w, seed) => ctx.image(w, seed), ...ctx.flavour });
 
   for (const app of APPS) {
     const service = lab.addService(app.name, {

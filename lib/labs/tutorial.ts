@@ -35,7 +35,7 @@ const image = (name: string, version: string) => `jimmysong/istio-tutorial-${nam
  */
 export function tutorial(scope: Construct, options?: LabOptions): MeshLab {
   const ctx = new LabContext('tutorial', options);
-  const lab = new MeshLab(scope, 'tutorial', { namespace: ctx.namespace('istio-tutorial'), images: (w, seed) => ctx.image(w, seed) });
+  const lab = new MeshLab(scope, 'tutorial', { namespace: ctx.namespace('istio-tutorial'), images: (w, seed) => ctx.image(w, seed), ...ctx.flavour });
 
   for (const name of ['customer', 'preference', 'egresshttpbin', 'egressgithub']) {
     ctx.addVersion(javaService(lab, name), 'v1', image(name, 'v1'), { deploymentName: name });

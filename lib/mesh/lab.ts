@@ -8,6 +8,8 @@ import { checkDnsLabel, checkImage } from './input';
 import { Client, ClientProps } from './client';
 import { IngressGateway, IngressGatewayProps } from './gateway';
 import { MeshService, MeshServiceProps } from './service';
+import { isPresent } from './presence';
+import { Api, DataPlaneMode, flavourOf } from './flavour';
 
 export interface MeshLabProps {
   /** Namespace of every object of the lab: a DNS label. */
@@ -17,17 +19,32 @@ export interface MeshLabProps {
    * for workloads that scenarios add. @default the seed image
    */
   readonly images?: (workload: string, seed: string) => string;
+  /** The API routing is written in. @default 'istio' */
+  readonly api?: Api;
+  /** How workloads join the mesh. @default 'sidecar' */
+  readonly mode?: DataPlaneMode;
 }
 
 export { FileConstruct } from './file';
 export type { IOutputFile } from './file';
 
 
-/** The lab's namespace, labelled for sidecar injection; written first so it is applied first. */
+/** The name of the waypoint of an ambient lab's namespace (the name `istioctl waypoint apply` gives it). */
+export const WAYPOINT = 'waypoint';
+
+/**
+ * The lab's namespace, written first so it is applied first: labelled for sidecar injection,
+ * or in ambient mode for ztunnel and the namespace's waypoint.
+ * @see https://istio.io/latest/docs/ambient/usage/add-workloads/
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/#configure-a-pod-to-use-a-waypoint
+ */
 class LabNamespace extends FileConstruct {
-  public constructor(scope: Construct, name: string) {
+  public constructor(scope: Construct, name: string, mode: DataPlaneMode) {
     super(scope, 'Namespace', '00-namespace.yaml');
-    const namespace = new kplus.Namespace(this, 'Resource', { metadata: { name, labels: { 'istio-injection': 'enabled' } } });
+    const labels: Record<string, string> = mode === 'ambient'
+      ? { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': WAYPOINT }
+      : { 'istio-injection': 'enabled' };
+    const namespace = new kplus.Namespace(this, 'Resource', { metadata: { name, labels } });
     // A Namespace is cluster-scoped: drop the chart's namespace and the empty spec.
     ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));
   }
@@ -39,6 +56,18 @@ class LabNamespace extends FileConstruct {
  * checks `npm run synth` runs over its objects first, and writes nothing when one fails.
  */
 export class MeshLab extends Chart {
+  /**
+   * The lab's objects as JSON, for `app.synth()`: cdk8s's, without the objects scenarios made
+   * absent (lib/mesh/presence.ts). Validation runs first, as cdk8s's own does.
+   */
+  public toJson(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const problems = this.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
+    if (problems.length > 0) throw new Error(`Validation failed with the following errors:\n  ${problems.join('\n  ')}`);
+    return this.node.findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === this && isPresent(c))
+      .map((c) => c.toJson());
+  }
+
   /** The lab a construct is in: its nearest MeshLab scope. */
   public static of(c: IConstruct): MeshLab {
     for (let scope: IConstruct | undefined = c; scope; scope = scope.node.scope) {
@@ -49,6 +78,10 @@ export class MeshLab extends Chart {
 
   public readonly name: string;
   public readonly namespace: string;
+  /** The API routing is written in. */
+  public readonly api: Api;
+  /** How workloads join the mesh. */
+  public readonly mode: DataPlaneMode;
   private readonly _services: MeshService[] = [];
   private readonly _clients: Client[] = [];
   private readonly _gateways: IngressGateway[] = [];
@@ -61,7 +94,10 @@ export class MeshLab extends Chart {
     this.name = name;
     this.namespace = props.namespace;
     this.images = props.images;
-    new LabNamespace(this, props.namespace);
+    const flavour = flavourOf(props.api ?? 'istio', props.mode ?? 'sidecar');
+    this.api = flavour.api;
+    this.mode = flavour.mode;
+    new LabNamespace(this, props.namespace, this.mode);
     this.node.addValidation(new LabChecks(this));
   }
 

@@ -7,8 +7,11 @@ import { checkDnsLabel, checkImage, checkPort, checkReplicas } from './input';
 import { defersWorkloads, onReset, recordChanged, recordRouting } from './step-state';
 import { SecurityProfile } from './security';
 import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
-import { istioDestinationRule, istioVirtualService, IstioHost } from '../render/istio';
+import { istioDestinationRule, istioTrafficPolicy, istioVersionPolicy, istioVirtualService, IstioHost } from '../render/istio';
 import { HostRouting } from './host-routing';
+import { HTTPRouteObject } from '../../imports/gateway-api';
+import { backendService, gatewayApiGap, gatewayApiRules, serviceParent, versionServiceName } from '../render/gateway-api';
+import { presentWhen } from './presence';
 import type { HostIntent } from './intent';
 import { FileConstruct } from './file';
 import type { MeshLab } from './lab';
@@ -114,6 +117,7 @@ export class MeshService extends FileConstruct implements IService {
       metadata: { name },
       spec: () => istioVirtualService(this.istioHost, this.intent, this.lab.namespace),
     });
+    if (lab.api === 'gateway-api') this.addGatewayApiRouting();
     recordRouting(lab, this, () => this.routing.touched);
     onReset(lab, () => this.resetScenarioState());
     this.node.addValidation({
@@ -234,6 +238,41 @@ export class MeshService extends FileConstruct implements IService {
     return this.routing.intent(this.defaultDestination);
   }
 
+  /** Why this host is written with Istio's kinds in a Gateway API lab (a fault), if it is. */
+  public get gatewayApiGap(): string | undefined {
+    return this.isHttp ? gatewayApiGap(this.intent) : undefined;
+  }
+
+  /**
+   * The Gateway API form of the host's routing: an HTTPRoute attached to the Service (GAMMA),
+   * sending to per-version Services, and a DestinationRule per backend Service while a traffic
+   * policy needs one. A host with a fault keeps the VirtualService and DestinationRule with
+   * subsets instead (the Gateway API has no fault injection; mixing both APIs on one host is
+   * not supported), so those are written only then.
+   */
+  private addGatewayApiRouting(): void {
+    const viaIstio = () => this.gatewayApiGap !== undefined;
+    presentWhen(this.virtualService, viaIstio);
+    presentWhen(this.destinationRule, viaIstio);
+    if (!this.isHttp) return;
+    const route = new HTTPRouteObject(this, 'HTTPRoute', {
+      metadata: { name: this.name },
+      spec: () => ({ parentRefs: [serviceParent(this.name, this.port)], rules: gatewayApiRules(this.intent, this.lab.namespace) }),
+    });
+    presentWhen(route, () => !viaIstio());
+    const hostRule = new DestinationRule(this, 'Policy', {
+      metadata: { name: this.name },
+      spec: () => ({ host: this.name, trafficPolicy: istioTrafficPolicy(this.intent.policy) }),
+    });
+    presentWhen(hostRule, () => !viaIstio() && this.backendServices().has(this.name) && istioTrafficPolicy(this.intent.policy) !== undefined);
+  }
+
+  /** The Services the host's routes send to (itself, or per-version Services). */
+  public backendServices(): Set<string> {
+    const intent = this.intent;
+    return new Set(intent.routes.flatMap((r) => r.to ?? []).map((t) => backendService(t.destination)));
+  }
+
   /** What the Istio renderer needs of this host besides its intent. */
   private get istioHost(): IstioHost {
     return {
@@ -283,6 +322,30 @@ export class ServiceVersion extends Construct implements IVersion {
     });
     if (!defersWorkloads(service.lab)) this._deployment = this.newDeployment();
     onReset(service.lab, () => this.resetScenarioState());
+    if (service.lab.api === 'gateway-api') this.addGatewayApiObjects(service);
+  }
+
+  /** The Service of this version's pods, which Gateway API routes send to. */
+  public get serviceName(): string {
+    return versionServiceName(this.meshService.name, this.name);
+  }
+
+  /**
+   * In a Gateway API lab: the version's own Service (selecting `{app, version}`, the same port),
+   * and its DestinationRule while a traffic policy applies to it.
+   */
+  private addGatewayApiObjects(service: MeshService): void {
+    if (!defersWorkloads(service.lab)) {
+      newService(this, 'Service', this.serviceName, [{ name: service.portName, port: service.port, targetPort: service.targetPort }], this.labels);
+    }
+    if (!service.isHttp) return;
+    const policy = () => istioVersionPolicy(service.intent.policy, service.intent.subsetPolicies.get(this.subset));
+    const rule = new DestinationRule(this, 'Policy', {
+      metadata: { name: this.serviceName },
+      spec: () => ({ host: this.serviceName, trafficPolicy: policy() }),
+    });
+    presentWhen(rule, () => service.gatewayApiGap === undefined && policy() !== undefined
+      && (service.intent.subsetPolicies.has(this.subset) || service.backendServices().has(this.serviceName)));
   }
 
   /** The lab of the version. */

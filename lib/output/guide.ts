@@ -73,7 +73,7 @@ const INGRESS_ADDRESS = [
  */
 export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: GuideManifests, output: StepOutput, ingressIPs: readonly string[] = []): string {
   const { definition, lab } = build;
-  const folder = labFolder(output.outDir, definition.name);
+  const folder = labFolder(output.outDir, output.folder ?? definition.name);
   const calls = callGraph(lab);
   // Only the kinds the picture draws: a step of policies or filters leaves the picture as it is.
   const drawn = manifests.plain.filter((m) => DRAWN_KINDS.has(m.kind));
@@ -181,7 +181,7 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
       '',
       ...sh([
         ...(step.applied.preset.undo ?? []).map((c) => fill(c, build, step.applied)),
-        ...revertCommands(output, definition.name, step),
+        ...revertCommands(output, output.folder ?? definition.name, step),
       ]),
       '',
     );

@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { withoutGraphChecks } from '../mesh/checks';
 import { FileConstruct } from '../mesh/file';
+import { isPresent } from '../mesh/presence';
 import { checkManifests, Located } from '../validate/check';
 import { toYaml } from './yaml';
 import { Finding, Manifest } from '../validate/manifest';
@@ -44,9 +45,10 @@ function fileOf(c: IConstruct): string {
  * Turns charts into files (each chart its folder, each object in the file of its nearest
  * construct with a `fileName`, in the order the objects were created) and checks every
  * object and the references between them, before anything is written. With
- * `files: false` it only checks (the YAML is not rendered).
+ * `files: false` it only checks (the YAML is not rendered); `folder` names the folder of a
+ * single chart (a lab's flavour) instead of its id.
  */
-export function render(charts: readonly Chart[], options: { readonly files?: boolean } = {}): Synthesis {
+export function render(charts: readonly Chart[], options: { readonly files?: boolean; readonly folder?: string } = {}): Synthesis {
   const findings: Finding[] = [];
   const byFile = new Map<string, Manifest[]>();
   const objects: Located[] = [];
@@ -56,8 +58,8 @@ export function render(charts: readonly Chart[], options: { readonly files?: boo
       for (const message of withoutGraphChecks(() => c.node.validate())) {
         findings.push({ code: 'ML0011', severity: 'error', object: c.node.path, field: '', message });
       }
-      if (!(c instanceof ApiObject)) continue;
-      const file = `${chart.node.id}/${fileOf(c)}`;
+      if (!(c instanceof ApiObject) || !isPresent(c)) continue;
+      const file = `${options.folder ?? chart.node.id}/${fileOf(c)}`;
       const manifest = c.toJson() as Manifest;
       objects.push({ manifest, file });
       byFile.set(file, [...(byFile.get(file) ?? []), manifest]);

@@ -18,19 +18,19 @@ export function synthesizeOutput(model: MeshlabModel): Synthesis {
   const files = [];
   const objects = [];
   const findings = [];
-  for (const { definition, base, plain, steps: built } of model.labs) {
-    const synthesis = render([base.lab]);
-    const plainObjects = plain === base.lab ? synthesis.objects : render([plain], { files: false }).objects;
+  for (const { definition, folder, base, plain, steps: built } of model.labs) {
+    const synthesis = render([base.lab], { folder });
+    const plainObjects = plain === base.lab ? synthesis.objects : render([plain], { files: false, folder }).objects;
     // A lab that is itself invalid would report the same problems once per step.
     const written = synthesis.objects.map((o) => o.manifest);
-    const output = { outDir: COMMANDS_FROM, base: written, switchedOn: base.applied.map((a) => a.preset.scenario.name) };
+    const output = { outDir: COMMANDS_FROM, folder, base: written, switchedOn: base.applied.map((a) => a.preset.scenario.name) };
     const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, built, output);
     const guide = renderGuide(base, steps.steps, { lab: written, plain: plainObjects.map((o) => o.manifest) }, output, props.platform?.ingressExternalIPs);
-    files.push(...synthesis.files, ...steps.files, { path: `${definition.name}/README.md`, content: guide });
+    files.push(...synthesis.files, ...steps.files, { path: `${folder}/README.md`, content: guide });
     objects.push(...synthesis.objects);
     findings.push(...synthesis.findings, ...steps.findings);
-    findings.push(...imageFindings(synthesis.objects.map((o) => o.manifest), `${definition.name}/`));
-    for (const step of steps.steps) findings.push(...imageFindings([...step.changed, ...step.added], `${definition.name}/steps/${step.applied.preset.scenario.name}.yaml`));
+    findings.push(...imageFindings(synthesis.objects.map((o) => o.manifest), `${folder}/`));
+    for (const step of steps.steps) findings.push(...imageFindings([...step.changed, ...step.added], `${folder}/steps/${step.applied.preset.scenario.name}.yaml`));
   }
   if (model.platform) {
     const platform = render([model.platform]);
@@ -39,5 +39,7 @@ export function synthesizeOutput(model: MeshlabModel): Synthesis {
     findings.push(...platform.findings);
     findings.push(...imageFindings(platform.objects.map((o) => o.manifest), `${PLATFORM}/`));
   }
-  return { files, objects, findings };
+  // A lab's own problem (an option naming no workload) is found once per flavour: say it once.
+  const unique = [...new Map(findings.map((f) => [JSON.stringify(f), f])).values()];
+  return { files, objects, findings: unique };
 }

@@ -112,6 +112,15 @@ function subsetPolicy(p: SubsetPolicyIntent): TrafficPolicy {
   };
 }
 
+/**
+ * The traffic policy of one version's own Service (the Gateway API flavours route to those
+ * instead of subsets): the host's policy, with the version's subset policy over it.
+ */
+export function istioVersionPolicy(host: TrafficPolicyIntent, version: SubsetPolicyIntent | undefined): TrafficPolicy | undefined {
+  const base = istioTrafficPolicy(host);
+  return version ? { ...base, ...subsetPolicy(version) } : base;
+}
+
 /** What the renderer needs of a host besides its intent. */
 export interface IstioHost {
   /** The host name as written in its own namespace. */

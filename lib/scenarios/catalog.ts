@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { istioDuration } from '../istio/duration';
 import { MeshlabError } from '../errors';
+import type { Flavour } from '../mesh/flavour';
 import type { MeshLab } from '../mesh/lab';
 import { ExternalHost, type IService } from '../mesh/routing';
 import { ParamSet, ValuesOf, optional, param } from './params';
@@ -29,6 +30,11 @@ export interface ScenarioDefinition<P extends ParamSet = ParamSet> {
   prepare?(v: ValuesOf<P>): string[];
   /** Commands that remove what `prepare` made, run after the revert. @default none */
   cleanup?(v: ValuesOf<P>): string[];
+  /**
+   * Why the scenario has no form in a flavour, if it has none there: that flavour leaves the
+   * step out, and its guide says why. @default it has a form in every flavour
+   */
+  unsupported?(flavour: Flavour): string | undefined;
 }
 
 /** A scenario definition, its parameter values typed from its parameters. */

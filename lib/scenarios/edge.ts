@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
+import { TCPRouteObject } from '../../imports/gateway-api';
 import { DestinationRule, EnvoyFilter, Gateway, ServiceEntry, Sidecar, VirtualService } from '../../imports/istio';
+import { backendRef, serviceParent } from '../render/gateway-api';
 import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
@@ -140,6 +142,17 @@ export class TcpRoute extends Scenario {
     const lab = this.lab;
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) throw new MeshlabError(`tcp-route: port must be from 1 to 65535, got ${props.port}`);
     newService(this, 'Service', props.name, [{ name: 'tcp', port: props.port }]);
+    if (lab.api === 'gateway-api') {
+      // GAMMA's TCPRoute (experimental channel): attached to the Service callers connect to.
+      new TCPRouteObject(this, 'Routes', {
+        metadata: { name: props.name },
+        spec: () => ({
+          parentRefs: [serviceParent(props.name, props.port)],
+          rules: [{ backendRefs: [backendRef(props.to.defaultDestination, lab.namespace)] }],
+        }),
+      });
+      return;
+    }
     new VirtualService(this, 'Routes', {
       metadata: { name: props.name },
       spec: () => ({

@@ -1,0 +1,128 @@
+/**
+ * Typed Kubernetes Gateway API objects (gateway.networking.k8s.io, v1.5.1, the release Istio
+ * 1.30 builds on): the fields meshlab writes. The types are written from the Gateway API's
+ * reference (https://gateway-api.sigs.k8s.io/reference/spec/); lib/validate/gateway-api.ts
+ * checks every object against the CRDs' schema and CEL rules.
+ */
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/** A reference to a route's parent: a Gateway (ingress, waypoint) or a Service (GAMMA, mesh traffic). */
+export interface ParentReference {
+  readonly group?: string;
+  readonly kind?: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly port?: number;
+  readonly sectionName?: string;
+}
+
+/** A Service a route forwards to or mirrors to. */
+export interface BackendObjectReference {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly port?: number;
+}
+
+export interface HTTPBackendRef extends BackendObjectReference {
+  readonly weight?: number;
+}
+
+export interface HTTPPathMatch {
+  readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression';
+  readonly value: string;
+}
+
+export interface HTTPHeaderMatch {
+  readonly type: 'Exact' | 'RegularExpression';
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface HTTPRouteMatch {
+  readonly path?: HTTPPathMatch;
+  readonly headers?: readonly HTTPHeaderMatch[];
+}
+
+export interface HTTPPathModifier {
+  readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
+  readonly replaceFullPath?: string;
+  readonly replacePrefixMatch?: string;
+}
+
+export type HTTPRouteFilter =
+  | { readonly type: 'RequestHeaderModifier'; readonly requestHeaderModifier: { readonly add: ReadonlyArray<{ readonly name: string; readonly value: string }> } }
+  | { readonly type: 'RequestMirror'; readonly requestMirror: { readonly backendRef: BackendObjectReference; readonly percent?: number } }
+  | { readonly type: 'RequestRedirect'; readonly requestRedirect: { readonly path: HTTPPathModifier } }
+  | { readonly type: 'URLRewrite'; readonly urlRewrite: { readonly path: HTTPPathModifier } }
+  | { readonly type: 'CORS'; readonly cors: { readonly allowOrigins: readonly string[]; readonly allowMethods: readonly string[]; readonly maxAge: number } };
+
+export interface HTTPRouteRule {
+  readonly matches?: readonly HTTPRouteMatch[];
+  readonly filters?: readonly HTTPRouteFilter[];
+  readonly backendRefs?: readonly HTTPBackendRef[];
+  readonly timeouts?: { readonly request?: string; readonly backendRequest?: string };
+  /** Experimental channel only. */
+  readonly retry?: { readonly attempts?: number; readonly codes?: readonly number[] };
+}
+
+export interface HTTPRouteSpec {
+  readonly parentRefs: readonly ParentReference[];
+  readonly hostnames?: readonly string[];
+  readonly rules: readonly HTTPRouteRule[];
+}
+
+export interface TCPRouteSpec {
+  readonly parentRefs: readonly ParentReference[];
+  readonly rules: ReadonlyArray<{ readonly backendRefs: readonly HTTPBackendRef[] }>;
+}
+
+export interface Listener {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly hostname?: string;
+  readonly tls?: { readonly mode: 'Terminate'; readonly certificateRefs: ReadonlyArray<{ readonly name: string }> };
+  readonly allowedRoutes?: { readonly namespaces?: { readonly from: 'All' | 'Same' | 'Selector' } };
+}
+
+export interface GatewaySpec {
+  readonly gatewayClassName: string;
+  readonly listeners: readonly Listener[];
+}
+
+export interface GatewayApiObjectProps<Spec> {
+  readonly metadata: ApiObjectMetadata;
+  /** The spec, or a function producing it at synthesis (so later constructs can still add to it). */
+  readonly spec: Spec | (() => Spec);
+}
+
+/** A Gateway API object whose spec is typed. */
+export abstract class GatewayApiObject<Spec> extends ApiObject {
+  protected constructor(scope: Construct, id: string, apiVersion: string, kind: string, props: GatewayApiObjectProps<Spec>) {
+    const spec = props.spec;
+    super(scope, id, {
+      apiVersion,
+      kind,
+      metadata: props.metadata,
+      spec: typeof spec === 'function' ? Lazy.any({ produce: spec as () => Spec }) : spec,
+    });
+  }
+}
+
+function gatewayApiKind<Spec>(apiVersion: string, kind: string) {
+  return class extends GatewayApiObject<Spec> {
+    public static readonly API_VERSION = apiVersion;
+    public static readonly KIND = kind;
+    public constructor(scope: Construct, id: string, props: GatewayApiObjectProps<Spec>) {
+      super(scope, id, apiVersion, kind, props);
+    }
+  };
+}
+
+/** Synthesizes a gateway.networking.k8s.io/v1 Gateway (ingress with class `istio`, a waypoint with `istio-waypoint`). */
+export class KubernetesGateway extends gatewayApiKind<GatewaySpec>('gateway.networking.k8s.io/v1', 'Gateway') {}
+/** Synthesizes a gateway.networking.k8s.io/v1 HTTPRoute. */
+export class HTTPRouteObject extends gatewayApiKind<HTTPRouteSpec>('gateway.networking.k8s.io/v1', 'HTTPRoute') {}
+/** Synthesizes a gateway.networking.k8s.io/v1alpha2 TCPRoute (experimental channel). */
+export class TCPRouteObject extends gatewayApiKind<TCPRouteSpec>('gateway.networking.k8s.io/v1alpha2', 'TCPRoute') {}

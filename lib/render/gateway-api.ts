@@ -1,0 +1,128 @@
+import type { HTTPBackendRef, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, ParentReference } from '../../imports/gateway-api';
+import { MeshlabError } from '../errors';
+import { gatewayApiDuration } from '../istio/duration';
+import type { HostIntent, RetryIntent, RouteIntent, RouteSettings } from '../mesh/intent';
+import type { IDestination, Match } from '../mesh/routing';
+
+/**
+ * The Gateway API renderer of routing intent (lib/mesh/intent.ts), beside lib/render/istio.ts:
+ * a host's routes become the rules of an HTTPRoute whose backends are Services. A split goes
+ * to per-version Services (`<service>-<version>`, as Istio's samples/bookinfo
+ * bookinfo-versions.yaml), since the Gateway API has no subsets. What it cannot say (faults,
+ * load balancing, connection pools, outlier detection) stays with Istio's kinds:
+ * `gatewayApiGap` names it.
+ * @see https://gateway-api.sigs.k8s.io/reference/spec/#httproute
+ */
+
+/** The Service of one version of a service: `<service>-<version>`. */
+export function versionServiceName(service: string, version: string): string {
+  return `${service}-${version}`;
+}
+
+/** The parentRef that attaches a route to a Service for mesh traffic (GAMMA). */
+export function serviceParent(name: string, port: number): ParentReference {
+  return { group: '', kind: 'Service', name, port };
+}
+
+/** The Service a destination names: the service, or its version's Service. */
+export function backendService(destination: IDestination): string {
+  const service = destination.meshService;
+  if (!service) {
+    throw new MeshlabError(`the Gateway API routes only to Services; ${JSON.stringify(destination.destinationFrom(''))} is not one (keep it with --api istio)`);
+  }
+  return destination.subset === undefined ? service.name : versionServiceName(service.name, destination.subset);
+}
+
+/** The backendRef of a destination, as written in a route in `namespace`. */
+export function backendRef(destination: IDestination, namespace: string): HTTPBackendRef {
+  const service = destination.meshService!;
+  const name = backendService(destination);
+  return { name, namespace: service.lab.namespace === namespace ? undefined : service.lab.namespace, port: service.port };
+}
+
+/** The HTTPRouteMatch of one match (the Gateway API's header names are case-insensitive too). */
+export function gatewayApiMatch(match: Match): HTTPRouteMatch {
+  switch (match.kind) {
+    case 'prefix': return { path: { type: 'PathPrefix', value: match.value } };
+    case 'exact': return { path: { type: 'Exact', value: match.value } };
+    case 'header': return { headers: [{ type: 'RegularExpression', name: match.header!, value: match.value }] };
+  }
+}
+
+/**
+ * Envoy's retry conditions as the status codes an HTTPRoute retries on. Istio always adds
+ * connect-failure, refused-stream, unavailable and cancelled (istio/istio
+ * pilot/pkg/config/kube/gateway/conversion.go, the Retry block), so only codes are written;
+ * `5xx` becomes 500, 502, 503 and 504, `gateway-error` 502, 503 and 504.
+ */
+export function retryCodes(retryOn: string | undefined): number[] {
+  const codes = new Set<number>();
+  for (const condition of (retryOn ?? '5xx').split(',').map((c) => c.trim())) {
+    if (/^\d{3}$/.test(condition)) codes.add(Number(condition));
+    if (condition === '5xx') [500, 502, 503, 504].forEach((c) => codes.add(c));
+    if (condition === 'gateway-error') [502, 503, 504].forEach((c) => codes.add(c));
+  }
+  return [...codes].filter((c) => c >= 400 && c <= 599).sort((a, b) => a - b);
+}
+
+/** What the Gateway API cannot say of a host's intent, if anything (then the host keeps Istio's kinds). */
+export function gatewayApiGap(intent: HostIntent): string | undefined {
+  if (intent.settings.abort || intent.settings.delay) return 'fault injection';
+  return undefined;
+}
+
+const retry = (r: RetryIntent): HTTPRouteRule['retry'] => (r.attempts === 0 ? { attempts: 0 } : { attempts: r.attempts, codes: retryCodes(r.retryOn) });
+
+/** The filters and fields every forwarding rule of the host gets. */
+function settingsOf(s: RouteSettings): { filters: HTTPRouteFilter[]; rule: Partial<HTTPRouteRule> } {
+  const filters: HTTPRouteFilter[] = [];
+  if (s.headers?.requestAdd) {
+    filters.push({ type: 'RequestHeaderModifier', requestHeaderModifier: { add: Object.entries(s.headers.requestAdd).map(([name, value]) => ({ name, value })) } });
+  }
+  if (s.cors) {
+    filters.push({ type: 'CORS', cors: { allowOrigins: [...s.cors.allowOrigins], allowMethods: [...s.cors.allowMethods], maxAge: Math.round(s.cors.maxAge.toSeconds()) } });
+  }
+  const perTry = s.retries && s.retries.attempts > 0 ? s.retries.perTryTimeout : undefined;
+  const timeouts = s.timeout || perTry
+    ? { request: s.timeout && gatewayApiDuration(s.timeout), backendRequest: perTry && gatewayApiDuration(perTry) }
+    : undefined;
+  const rule: Partial<HTTPRouteRule> = { timeouts, retry: s.retries && retry(s.retries) };
+  return { filters, rule: Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== undefined)) };
+}
+
+/** One route as an HTTPRoute rule in `namespace`, without the host-wide settings. */
+export function gatewayApiRule(route: RouteIntent, namespace: string): HTTPRouteRule {
+  const filters: HTTPRouteFilter[] = [];
+  if (route.rewrite !== undefined) filters.push({ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: route.rewrite } } });
+  if (route.redirect !== undefined) filters.push({ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplaceFullPath', replaceFullPath: route.redirect } } });
+  const rule: HTTPRouteRule = {
+    matches: route.match?.length ? route.match.map(gatewayApiMatch) : undefined,
+    filters: filters.length > 0 ? filters : undefined,
+    backendRefs: route.to?.map((t) => ({ ...backendRef(t.destination, namespace), weight: route.to!.length > 1 ? t.weight : undefined })),
+  };
+  return dropUndefined(rule);
+}
+
+/** The host's HTTPRoute rules, as seen from a route in `namespace`. */
+export function gatewayApiRules(intent: HostIntent, namespace: string): HTTPRouteRule[] {
+  const gap = gatewayApiGap(intent);
+  if (gap) throw new Error(`${gap} has no Gateway API form; render this host with Istio's kinds`);
+  const settings = settingsOf(intent.settings);
+  return intent.routes.map((route, i) => {
+    const rendered = gatewayApiRule(route, namespace);
+    // A redirect answers itself: no timeout, retry, header or CORS filter applies.
+    if (route.redirect !== undefined) return rendered;
+    const last = i === intent.routes.length - 1;
+    const mirror: HTTPRouteFilter[] = last && intent.mirror
+      ? [{ type: 'RequestMirror', requestMirror: { backendRef: stripWeight(backendRef(intent.mirror.destination, namespace)), percent: intent.mirror.percent } }]
+      : [];
+    const filters = [...(rendered.filters ?? []), ...settings.filters, ...mirror];
+    return dropUndefined({ ...rendered, filters: filters.length > 0 ? filters : undefined, ...settings.rule });
+  });
+}
+
+const stripWeight = ({ name, namespace, port }: HTTPBackendRef) => dropUndefined({ name, namespace, port });
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
