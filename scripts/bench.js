@@ -160,7 +160,7 @@ console.log(line(header));
 for (const r of rows) console.log(line(r));
 console.log(line(checkHeader));
 for (const r of checks) console.log(line(r));
-console.log(`steps of every lab (${stepTimes.steps}, in process, median ms): ${stepTimes.oneLab.toFixed(0)} built on one lab, `
+console.log(`steps of every lab in every flavour (${stepTimes.steps} in ${stepTimes.labs} lab folders, in process, median ms): ${stepTimes.oneLab.toFixed(0)} built on one lab, `
   + `${stepTimes.freshLab.toFixed(0)} with a fresh lab per step (x${(stepTimes.freshLab / stepTimes.oneLab).toFixed(1)})`);
 console.log(`synthesis and kubectl kustomize over the same objects (${folders.length} output folders: ${folders.join(', ')}):`);
 const leftOut = new Map();
