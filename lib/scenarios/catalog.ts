@@ -66,8 +66,8 @@ const ambientOnly = (flavour: Flavour, reason: string) => (flavour.mode === 'amb
 const NO_SIDECAR = 'ambient pods have no sidecar (ztunnel carries their traffic, and the waypoint is a separate proxy in front of the service)';
 
 /** Istio's word on VirtualService in ambient mode, for the steps that keep it (a fault). */
-const VIRTUAL_SERVICE_ALPHA = 'In ambient mode the waypoint applies the VirtualService: Istio calls VirtualService on waypoints alpha'
-  + ' (istio.io docs/ambient/usage/l7-features), and the step deletes the host\'s HTTPRoute first because mixing the two on one host is not supported';
+const VIRTUAL_SERVICE_ALPHA = 'In ambient mode the waypoint applies the VirtualService: Istio calls VirtualService on waypoints alpha,'
+  + ' and mixing it with Gateway API routes unsupported (istio.io docs/ambient/usage/l7-features), so the step deletes this host\'s HTTPRoute first and no host has both';
 
 const d = (x: Duration) => istioDuration(x);
 
@@ -281,7 +281,7 @@ export const rateLimit = scenario({
     version: optional(param.version('limit only this version (empty: every version)')),
   },
   apply: (lab, id, v) => new RateLimit(lab, id, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
-  unsupported: (flavour) => ambientOnly(flavour, `Envoy's local rate limit is added by an EnvoyFilter to the service's own sidecar (context SIDECAR_INBOUND, chosen by the pods' labels); ${NO_SIDECAR}, and the Gateway API has no rate limit`),
+  unsupported: (flavour) => ambientOnly(flavour, `Envoy's local rate limit is added by an EnvoyFilter to the service's own sidecar (context SIDECAR_INBOUND, chosen by the pods' labels); ${NO_SIDECAR}, the Gateway API has no rate limit, and an EnvoyFilter attached to the waypoint (alpha) would patch a proxy every service of the namespace shares, a different filter meshlab does not write`),
   expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (\`curl -i\` shows both)`,
 });
 
