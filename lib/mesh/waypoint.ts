@@ -10,7 +10,9 @@ export const WAYPOINT_LISTENER = { name: 'mesh', port: 15008, protocol: 'HBONE' 
 
 /**
  * The waypoint of an ambient lab's namespace: a Gateway API Gateway of class
- * `istio-waypoint`, which istiod deploys as the Deployment and Service `waypoint`. It is the
+ * `istio-waypoint`, which istiod deploys as the Deployment and Service `waypoint`, without the
+ * class suffix an ingress gateway's get (istio/istio pilot/pkg/config/kube/gatewaycommon/
+ * classinfo.go: DisableNameSuffix for the waypoint class). It is the
  * Envoy that gives the namespace's services L7: HTTPRoutes, DestinationRule policies, and the
  * policies that attach with `targetRefs`. The namespace's `istio.io/use-waypoint` label sends
  * traffic for its Services through it.
