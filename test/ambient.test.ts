@@ -186,6 +186,19 @@ describe('steps with no ambient form are left out, with why', () => {
   });
 });
 
+describe('steps that stay name the waypoint where sidecars did the work', () => {
+  const expectOf = (lab: string, f: NamedFlavour, name: string) => {
+    const s = step(model(lab, f), name);
+    return s.applied.preset.scenario.expect(s.applied.values);
+  };
+
+  test.each([['polyglot', 'cors', /answered by the waypoint with 200/], ['polyglot', 'mirror', /the waypoint's access log \(`kubectl -n default logs deploy\/waypoint/],
+    ['polyglot', 'connection-pool', /the waypoint's access log, which holds the pool,/], ['tutorial', 'circuit-breaker', /the waypoint's access log, which holds the pool,/]])('%s %s', (lab, name, words) => {
+    expect(expectOf(lab, AMBIENT, name)).toMatch(words as RegExp);
+    expect(expectOf(lab, GATEWAY_API, name)).not.toMatch(/waypoint/);
+  });
+});
+
 describe('what the mtls step says and writes in ambient mode', () => {
   test('ambient workloads use mTLS already; STRICT refuses plain text from outside the mesh', () => {
     const mtls = step(model('polyglot', AMBIENT), 'mtls');
