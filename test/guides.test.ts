@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { run } from '../lib/cli/run';
 import { LABS } from '../lib/labs';
+import { CLASSIC, FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { COMMANDS_FROM, labFolder } from '../lib/output/steps';
 import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
@@ -13,7 +14,13 @@ import { Call, World, commandLines, commandsOf, guideSections, labObjects, parse
 const output = synthesizeOutput(buildModel());
 const guideOf = (lab: string, files = output.files) => files.find((f) => f.path === `${lab}/README.md`)!.content;
 const sectionOf = (lab: string, step: string, files = output.files) => guideSections(guideOf(lab, files)).find((s) => s.step === step)!.text;
-const labsWith = (scenario: string) => LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === scenario)).map((l) => l.name);
+/** Every output folder of a lab: each lab in each flavour. */
+const FOLDERS = LABS.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l.name, f)));
+/** The folders with a step `scenario` (a flavour may leave a step out). */
+const foldersWith = (scenario: string) => FOLDERS.filter((folder) => output.files.some((f) => f.path === `${folder}/steps/${scenario}.yaml`));
+/** The classic folders with a step `scenario`. */
+const labsWith = (scenario: string) => foldersWith(scenario).filter((folder) => LABS.some((l) => flavourFolder(l.name, CLASSIC) === folder));
+const isGatewayApi = (m: Manifest) => m.apiVersion.startsWith('gateway.networking.k8s.io/');
 const one = (objects: readonly Manifest[], kind: string) => {
   const found = objects.filter((m) => m.kind === kind);
   expect(found).toHaveLength(1);
@@ -40,7 +47,7 @@ function callsOf(lab: string, step: string): Call[] {
   return world.calls.slice(before);
 }
 
-describe.each(LABS.map((l) => l.name))('guide of %s', (lab) => {
+describe.each(FOLDERS)('guide of %s', (lab) => {
   test('every command names its namespace, and every pod, Deployment, container, Service, port and file it names is in the output', () => {
     const world = walk(lab);
     expect(world.problems).toEqual([]);
@@ -48,20 +55,40 @@ describe.each(LABS.map((l) => l.name))('guide of %s', (lab) => {
 
   test('the top says how to wait until the lab is ready and, with a gateway, how to find the ingress address', () => {
     const top = guideSections(guideOf(lab))[0].text;
-    const namespace = labObjects(output.files, lab).find((m) => m.kind === 'Namespace')!.metadata.name;
-    expect(commandLines(top)).toContain(`kubectl -n ${namespace} wait --for=condition=available deployment --all --timeout=300s`);
-    if (!labObjects(output.files, lab).some((m) => m.kind === 'Gateway')) {
+    const objects = labObjects(output.files, lab);
+    const namespace = objects.find((m) => m.kind === 'Namespace')!.metadata.name;
+    const lines = commandLines(top);
+    expect(lines).toContain(`kubectl -n ${namespace} wait --for=condition=available deployment --all --timeout=300s`);
+    // A waypoint is ready once programmed; ambient pods have no sidecar.
+    for (const waypoint of objects.filter((m) => m.kind === 'Gateway' && m.spec.gatewayClassName === 'istio-waypoint')) {
+      expect(lines).toContain(`kubectl -n ${namespace} wait --for=condition=programmed gateway/${waypoint.metadata.name} --timeout=300s`);
+    }
+    const ambient = objects.some((m) => m.kind === 'Namespace' && m.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient');
+    expect(top).toContain(ambient ? 'every pod READY 1/1 (ambient mode adds no sidecar)' : 'every pod READY 2/2');
+    const ingress = objects.filter((m) => m.kind === 'Gateway' && m.spec.gatewayClassName !== 'istio-waypoint');
+    if (ingress.length === 0) {
       expect(top).not.toContain('$INGRESS_HOST');
       return;
     }
-    const lines = commandLines(top);
-    // A load balancer, the externalIPs of --ingress-ip, a node with the NodePorts.
-    expect(lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.status\.loadBalancer\.ingress\[0\]\.ip\}'\) INGRESS_PORT=80/),
-      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.spec\.externalIPs\[0\]\}'\) INGRESS_PORT=80/),
-      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get pod -l istio=ingressgateway -o jsonpath='\{\.items\[0\]\.status\.hostIP\}'\)$/),
-      `export INGRESS_PORT=$(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="http2")].nodePort}')`,
-    ]));
+    if (isGatewayApi(ingress[0])) {
+      // The Gateway's own address once programmed, or a node and the NodePorts of the Service istiod made for it.
+      const name = ingress[0].metadata.name;
+      expect(lines).toEqual(expect.arrayContaining([
+        `kubectl -n ${namespace} wait --for=condition=programmed gateway/${name} --timeout=300s`,
+        `export INGRESS_HOST=$(kubectl -n ${namespace} get gateway ${name} -o jsonpath='{.status.addresses[0].value}') INGRESS_PORT=80 SECURE_INGRESS_PORT=443`,
+        `export INGRESS_HOST=$(kubectl -n ${namespace} get pod -l gateway.networking.k8s.io/gateway-name=${name} -o jsonpath='{.items[0].status.hostIP}')`,
+        `export INGRESS_PORT=$(kubectl -n ${namespace} get svc ${name}-istio -o jsonpath='{.spec.ports[?(@.name=="http")].nodePort}')`,
+      ]));
+      expect(top).not.toContain('istio-ingressgateway');
+    } else {
+      // A load balancer, the externalIPs of --ingress-ip, a node with the NodePorts.
+      expect(lines).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.status\.loadBalancer\.ingress\[0\]\.ip\}'\) INGRESS_PORT=80/),
+        expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.spec\.externalIPs\[0\]\}'\) INGRESS_PORT=80/),
+        expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get pod -l istio=ingressgateway -o jsonpath='\{\.items\[0\]\.status\.hostIP\}'\)$/),
+        `export INGRESS_PORT=$(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="http2")].nodePort}')`,
+      ]));
+    }
     // Every use of the address comes after it is set (the walk checks the order).
     expect(guideOf(lab).indexOf('$INGRESS_HOST')).toBeGreaterThan(top.indexOf('export INGRESS_HOST'));
   });
@@ -89,13 +116,35 @@ describe('the command reader catches what the guides must not do', () => {
     ['kubectl -n istio-tutorial exec deploy/customer -c customer -- curl -s http://preference/', 'Service istio-tutorial/preference has no port 80 (ports: 8080)'],
     ['kubectl -n istio-tutorial exec deploy/customer -c customer -- curl -s http://httpbin:8000/', 'no Service httpbin in namespace istio-tutorial'],
     ['curl -s http://$INGRESS_HOST/customer', 'http://$INGRESS_HOST needs port $INGRESS_PORT (the NodePort when there is no load balancer)'],
-    ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/nowhere', 'no VirtualService on a gateway routes /nowhere'],
+    ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/nowhere', 'no VirtualService or HTTPRoute on a gateway routes /nowhere'],
     ['curl -s http://customer:8080/', "customer is a name inside the cluster, which the learner's machine cannot reach"],
     ['kubectl apply -f ./tutorial/steps/siege.yaml', './tutorial/steps/siege.yaml is not written by the synthesis'],
     ['kubectl -n istio-tutorial delete envoyfilter recommendation-abort', 'no envoyfilter recommendation-abort in namespace istio-tutorial to delete'],
     ['curl -sk https://$SECURE_HOST/', '$SECURE_HOST is used before it is set'],
   ])('%s', (line, problem) => {
     expect(run([line])).toEqual([problem]);
+  });
+
+  test.each([
+    ['tutorial-gateway-api', 'kubectl -n istio-tutorial delete httproute preference-canary', 'no httproute preference-canary in namespace istio-tutorial to delete'],
+    ['tutorial-gateway-api', "export INGRESS_HOST=$(kubectl -n istio-tutorial get gateway customer -o jsonpath='{.status.addresses[0].value}')", 'no Gateway customer in namespace istio-tutorial'],
+    ['tutorial-gateway-api', 'kubectl -n istio-tutorial wait --for=condition=available gateway/customer-gateway --timeout=300s', 'gateway/customer-gateway: a Gateway is waited for with --for=condition=programmed'],
+    ['tutorial-gateway-api', "export INGRESS_PORT=$(kubectl -n istio-tutorial get svc customer-gateway -o jsonpath='{.spec.ports[0].nodePort}')", 'no Service customer-gateway in namespace istio-tutorial'],
+    ['tutorial-gateway-api', 'curl -s http://$INGRESS_HOST:$INGRESS_PORT/preference', 'no VirtualService or HTTPRoute on a gateway routes /preference'],
+    ['tutorial-gateway-api', 'istioctl install -f ./platform/istioctl/istio-1.29-demo.yaml -y', './platform/istioctl/istio-1.29-demo.yaml is not written by the synthesis'],
+    ['tutorial-gateway-api', 'kubectl apply --server-side -f https://example.com/crds.yaml', 'https://example.com/crds.yaml is not a Gateway API CRD release'],
+    ['tutorial-ambient', 'kubectl -n istio-tutorial logs -l app=recommendation -c istio-proxy --tail=5', 'Deployment/recommendation-v1 in istio-tutorial has no container istio-proxy (recommendation)'],
+  ])('%s: %s', (lab, line, problem) => {
+    expect(run([line], lab)).toEqual([problem]);
+  });
+
+  test('what istiod deploys for a Gateway API Gateway is there to reach: its Service, pods and NodePorts', () => {
+    expect(run([
+      "export INGRESS_HOST=$(kubectl -n istio-tutorial get pod -l gateway.networking.k8s.io/gateway-name=customer-gateway -o jsonpath='{.items[0].status.hostIP}')",
+      "export INGRESS_PORT=$(kubectl -n istio-tutorial get svc customer-gateway-istio -o jsonpath='{.spec.ports[?(@.name==\"http\")].nodePort}')",
+      'kubectl -n istio-tutorial wait --for=condition=available deployment/customer-gateway-istio --timeout=300s',
+      'curl -s http://$INGRESS_HOST:$INGRESS_PORT/customer',
+    ], 'tutorial-gateway-api')).toEqual([]);
   });
 
   test('loops run once per word, with the word filled in', () => {
@@ -140,30 +189,37 @@ describe("a step's revert never deletes the lab's own objects", () => {
   });
   const keyOf = (m: Manifest) => (m.kind === 'Namespace' ? `namespace//${m.metadata.name}` : `${m.kind.toLowerCase()}/${m.metadata.namespace}/${m.metadata.name}`);
 
-  // Every step whose revert deletes something, switched on in the lab's own files (as meshlab.config.json does).
-  const all = LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const));
-  const deleting = all.filter(([lab, step]) => revertBlock(sectionOf(lab, step)).some((l) => / delete /.test(l)));
-  const adding = all.filter(([lab, step]) => /^- Adds: (?!nothing)/m.test(sectionOf(lab, step)));
+  // Every step of every flavour whose revert deletes something, switched on in the lab's own files (as meshlab.config.json does).
+  const all = LABS.flatMap((l) => FLAVOURS.flatMap((f) => l.scenarios.map((p) => [l.name, flavourFolder(l.name, f), p.scenario.name] as const)))
+    .filter(([, folder, step]) => output.files.some((f) => f.path === `${folder}/steps/${step}.yaml`));
+  const deleting = all.filter(([, folder, step]) => revertBlock(sectionOf(folder, step)).some((l) => / delete /.test(l)));
+  const adding = all.filter(([, folder, step]) => /^- Adds: (?!nothing)/m.test(sectionOf(folder, step))).map(([, folder, step]) => [folder, step] as const);
+  // One synthesis per lab and step, which writes every flavour of the lab.
+  const deletingSteps = [...new Set(deleting.map(([lab, , step]) => `${lab} ${step}`))].map((k) => k.split(' ') as [string, string]);
 
   test('the steps that add objects are the ones expected', () => {
     expect(adding.length).toBeGreaterThanOrEqual(14);
-    expect(deleting.map((s) => s.join(' '))).toEqual(expect.arrayContaining(['polyglot ingress-tls', 'fft ingress-tls']));
+    expect(deleting.map((s) => `${s[1]} ${s[2]}`)).toEqual(expect.arrayContaining(['polyglot ingress-tls', 'fft ingress-tls', 'tutorial-gateway-api fault-abort']));
   });
 
-  test.each(deleting)('%s %s, with the step on in the flags file', (lab, step) => {
+  test.each(deletingSteps)('%s %s, with the step on in the flags file, in every flavour', (lab, step) => {
     const on = synthesizeOutput(buildModel({ targets: [lab], scenarios: { [lab]: { scenarios: [step] } } }));
     expect(on.findings).toEqual([]);
-    // The lab's objects, and the certificate secrets its Gateways use.
-    const base = new Set([
-      ...labObjects(on.files, lab).map(keyOf),
-      ...labObjects(on.files, lab).filter((m) => m.kind === 'Gateway').flatMap((m) => m.spec.servers).filter((s: any) => s.tls?.credentialName) // eslint-disable-line @typescript-eslint/no-explicit-any
-        .map((s: any) => `secret/istio-system/${s.tls.credentialName}`), // eslint-disable-line @typescript-eslint/no-explicit-any
-    ]);
-    const header = on.files.find((f) => f.path === `${lab}/steps/${step}.yaml`)!.content.match(/^# Revert: (.*)$/m)![1];
-    const revert = revertBlock(sectionOf(lab, step, on.files));
-    for (const lines of [revert, [header]]) {
-      expect(deletes(lines).filter((k) => base.has(k))).toEqual([]);
-      expect(lines.join('\n')).toContain(`kubectl apply -f ./${lab}/`);
+    for (const [, folder] of deleting.filter(([l, , s]) => l === lab && s === step)) {
+      // The lab's objects, and the certificate secrets its Gateways use (Istio's from istio-system, the Gateway API's from their own namespace).
+      const gateways = labObjects(on.files, folder).filter((m) => m.kind === 'Gateway');
+      const base = new Set([
+        ...labObjects(on.files, folder).map(keyOf),
+        ...gateways.flatMap((m) => m.spec.servers ?? []).filter((s: any) => s.tls?.credentialName) // eslint-disable-line @typescript-eslint/no-explicit-any
+          .map((s: any) => `secret/istio-system/${s.tls.credentialName}`), // eslint-disable-line @typescript-eslint/no-explicit-any
+        ...gateways.flatMap((m) => (m.spec.listeners ?? []).flatMap((l: any) => (l.tls?.certificateRefs ?? []).map((r: any) => `secret/${m.metadata.namespace}/${r.name}`))), // eslint-disable-line @typescript-eslint/no-explicit-any
+      ]);
+      const header = on.files.find((f) => f.path === `${folder}/steps/${step}.yaml`)!.content.match(/^# Revert: (.*)$/m)![1];
+      const revert = revertBlock(sectionOf(folder, step, on.files));
+      for (const lines of [revert, [header]]) {
+        expect(deletes(lines).filter((k) => base.has(k))).toEqual([]);
+        expect(lines.join('\n')).toContain(`kubectl apply -f ./${folder}/`);
+      }
     }
   });
 
@@ -230,7 +286,7 @@ describe('timeout and retry steps show their effect with images that neither wai
     expect(section).toMatch(/response flag FI .* same x-request-id/);
   });
 
-  test.each(LABS.map((l) => l.name))('%s: a pod made to /misbehave is made to /behave in the revert', (lab) => {
+  test.each(FOLDERS)('%s: a pod made to /misbehave is made to /behave in the revert', (lab) => {
     for (const { step, text } of guideSections(guideOf(lab)).filter((s) => s.text.includes('/misbehave'))) {
       const revert = revertBlock(text);
       const misbehave = commandLines(text).find((l) => l.includes('/misbehave'))!;
@@ -246,7 +302,7 @@ describe('timeout and retry steps show their effect with images that neither wai
 });
 
 describe('steps that need more than a manifest', () => {
-  test.each(labsWith('egress'))('%s egress: registry-only inside the step, one call allowed and one blocked', (lab) => {
+  test.each(foldersWith('egress'))('%s egress: registry-only inside the step, one call allowed and one blocked', (lab) => {
     const stepObjects = parseYaml(output.files.find((f) => f.path === `${lab}/steps/egress.yaml`)!.content);
     const namespace = labObjects(output.files, lab).find((m) => m.kind === 'Namespace')!.metadata.name;
     const sidecar = one(stepObjects, 'Sidecar');
@@ -259,13 +315,17 @@ describe('steps that need more than a manifest', () => {
     expect(sectionOf(lab, 'egress')).toMatch(/registry-only .*\(HTTP with 502/);
   });
 
-  test.each(labsWith('ingress-tls'))('%s ingress-tls: certificate and secret made first, then an https call that trusts it', (lab) => {
+  test.each(foldersWith('ingress-tls'))('%s ingress-tls: certificate and secret made first, where the Gateway reads it, then an https call that trusts it', (lab) => {
     const section = sectionOf(lab, 'ingress-tls');
     const lines = commandLines(section);
-    const credential = one(labObjects(output.files, lab, 'ingress-tls'), 'Gateway').spec.servers.find((s: any) => s.tls).tls.credentialName; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const gateway = one(labObjects(output.files, lab, 'ingress-tls'), 'Gateway');
+    // Istio's Gateway reads credentialName in the ingress gateway's namespace; a Gateway API Gateway its certificateRefs in its own.
+    const [credential, secretNamespace] = isGatewayApi(gateway)
+      ? [gateway.spec.listeners.find((l: any) => l.tls).tls.certificateRefs[0].name, gateway.metadata.namespace] // eslint-disable-line @typescript-eslint/no-explicit-any
+      : [gateway.spec.servers.find((s: any) => s.tls).tls.credentialName, 'istio-system']; // eslint-disable-line @typescript-eslint/no-explicit-any
     const openssl = lines.findIndex((l) => /^openssl req -x509 -newkey rsa:2048 -nodes .*-keyout (\S+)\.key -out \1\.crt$/.test(l));
     const host = /-out (\S+)\.crt$/.exec(lines[openssl])![1];
-    const secret = lines.indexOf(`kubectl -n istio-system create secret tls ${credential} --cert=${host}.crt --key=${host}.key`);
+    const secret = lines.indexOf(`kubectl -n ${secretNamespace} create secret tls ${credential} --cert=${host}.crt --key=${host}.key`);
     const apply = lines.findIndex((l) => l.startsWith('kubectl apply -f ./'));
     expect(openssl).toBeGreaterThanOrEqual(0);
     expect(secret).toBeGreaterThan(openssl);
@@ -273,13 +333,15 @@ describe('steps that need more than a manifest', () => {
     const https = callsOf(lab, 'ingress-tls').find((c) => c.url.scheme === 'https')!;
     expect(https.url).toMatchObject({ host, port: '$SECURE_INGRESS_PORT' });
     expect(https.words.join(' ')).toContain(`--cacert ${host}.crt --resolve ${host}:$SECURE_INGRESS_PORT:$INGRESS_HOST`);
-    expect(revertBlock(section)).toContain(`kubectl -n istio-system delete secret ${credential}`);
+    expect(revertBlock(section)).toContain(`kubectl -n ${secretNamespace} delete secret ${credential}`);
+    expect(output.files.find((f) => f.path === `${lab}/steps/ingress-tls.yaml`)!.content).toContain(`kubectl -n ${secretNamespace} create secret tls ${credential}`);
   });
 
-  test.each(labsWith('jwt'))('%s jwt: no token, an invalid token and a valid one, and where the token comes from', (lab) => {
+  test.each(foldersWith('jwt'))('%s jwt: no token, an invalid token and a valid one, and where the token comes from', (lab) => {
     const rule = one(labObjects(output.files, lab, 'jwt'), 'RequestAuthentication');
     expect(rule.spec.jwtRules[0].issuer).toBe(DEMO_ISSUER);
-    const service = rule.spec.selector.matchLabels.app;
+    // A selector (sidecars), or targetRefs to the Service (a waypoint).
+    const service = rule.spec.selector?.matchLabels.app ?? rule.spec.targetRefs.find((r: any) => r.kind === 'Service').name; // eslint-disable-line @typescript-eslint/no-explicit-any
     const calls = callsOf(lab, 'jwt');
     const tokenUrl = calls.find((c) => c.from === 'machine')!;
     // Istio's demo token for testing@secure.istio.io, from the same release as the keys it is checked with.
@@ -299,7 +361,7 @@ describe('steps that need more than a manifest', () => {
     expect(sectionOf(lab, 'cors')).toContain(`access-control-allow-origin: ${allowOrigins[0].exact}, access-control-allow-methods: ${allowMethods.join(',')}`);
   });
 
-  test.each(labsWith('rate-limit'))('%s rate-limit: curl -i shows the 429 and the header the filter adds', (lab) => {
+  test.each(foldersWith('rate-limit'))('%s rate-limit: curl -i shows the 429 and the header the filter adds', (lab) => {
     const filter = one(parseYaml(output.files.find((f) => f.path === `${lab}/steps/rate-limit.yaml`)!.content), 'EnvoyFilter');
     const header = filter.spec.configPatches[0].patch.value.typed_config.value.response_headers_to_add[0].header.key;
     const section = sectionOf(lab, 'rate-limit');
@@ -309,7 +371,7 @@ describe('steps that need more than a manifest', () => {
     expect(section).toContain(`429 Too Many Requests\` with the header \`${header}: true\``);
   });
 
-  test.each(labsWith('circuit-breaker'))('%s circuit-breaker: names its load tool and runs it inside the cluster', (lab) => {
+  test.each(foldersWith('circuit-breaker'))('%s circuit-breaker: names its load tool and runs it inside the cluster', (lab) => {
     const load = callsOf(lab, 'circuit-breaker').find((c) => c.words.includes('load'))!;
     expect(load.from).toBe('cluster');
     const line = commandLines(sectionOf(lab, 'circuit-breaker')).find((l) => l.includes(' load '))!;

@@ -312,7 +312,7 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
       '',
       `- Changes: ${step.changed.map(objectName).join(', ') || 'nothing'}`,
       `- Adds: ${step.added.map(objectName).join(', ') || 'nothing'}`,
-      ...((step.removed?.length ?? 0) > 0 ? [`- Deletes first: ${step.removed!.map(objectName).join(', ')} (\`kubectl apply\` cannot delete; the revert applies it again)`] : []),
+      ...((step.removed?.length ?? 0) > 0 ? [`- Deletes first: ${step.removed!.map(objectName).join(', ')} (applying a file cannot delete it; the revert applies the lab again)`] : []),
       '',
       ...(kept.length > 0 ? [`Istio's kinds stay beside the HTTPRoutes here, as in istio.io's own tasks: ${kept.join('; ')}.`, ''] : []),
       ...(risky.length > 0 ? [`${risky.join(' and ')} ${risky.length > 1 ? 'are' : 'is'} in the Gateway API's experimental channel only: install its \`experimental-install.yaml\` (see the top) before this step.`, ''] : []),
