@@ -425,6 +425,8 @@ export class World {
       case 'logs': {
         const pods = selector ? this.selected(namespace, selector) : this.target(namespace, args[0]);
         if (pods.length === 0) return this.problem(`no pod ${selector ? `with ${selector}` : args[0]} in namespace ${namespace}`);
+        // kubectl picks the one container of a pod that has one (a waypoint's, a gateway's, an ambient pod's).
+        if (!container && pods.every((p) => p.containers.length === 1)) container = pods[0].containers[0].name;
         if (!container) return this.problem(`kubectl ${verb} names no container (-c): the pods also run istio-proxy`);
         const missing = pods.filter((p) => !p.containers.some((x) => x.name === container));
         if (missing.length > 0) this.problem(`${missing[0].labels.__name} in ${namespace} has no container ${container} (${missing[0].containers.map((x) => x.name).join(', ')})`);
