@@ -318,7 +318,7 @@ describe('steps that need more than a manifest', () => {
   test.each(foldersWith('ingress-tls'))('%s ingress-tls: certificate and secret made first, where the Gateway reads it, then an https call that trusts it', (lab) => {
     const section = sectionOf(lab, 'ingress-tls');
     const lines = commandLines(section);
-    const gateway = one(labObjects(output.files, lab, 'ingress-tls'), 'Gateway');
+    const gateway = one(labObjects(output.files, lab, 'ingress-tls').filter((m) => m.spec?.gatewayClassName !== 'istio-waypoint'), 'Gateway');
     // Istio's Gateway reads credentialName in the ingress gateway's namespace; a Gateway API Gateway its certificateRefs in its own.
     const [credential, secretNamespace] = isGatewayApi(gateway)
       ? [gateway.spec.listeners.find((l: any) => l.tls).tls.certificateRefs[0].name, gateway.metadata.namespace] // eslint-disable-line @typescript-eslint/no-explicit-any
