@@ -40,20 +40,20 @@ export interface SampleImage {
   readonly why: string;
 }
 
-/** httpbin: Istio's httpbin sample moved from kennethreitz/httpbin to go-httpbin, which listens on 8080. */
+/** httpbin: Istio's httpbin sample moved to go-httpbin in 1.24 (from kong/httpbin), which listens on 8080. */
 export const HTTPBIN_IMAGE: SampleImage = {
   classic: 'citizenstig/httpbin',
   current: 'docker.io/mccutchen/go-httpbin:v2.15.0',
   port: 8080,
-  why: "Istio's httpbin sample since 1.22 (maintained, multi-arch); listens on 8080, so the Service keeps port 8000 and targets 8080",
+  why: "Istio's httpbin sample since 1.24; it listens on 8080, so the Service keeps the lab's port 8000 (routes stay the same) and targets 8080",
 };
 
-/** The sleep client: Istio's `sleep` sample became `curl`, curlimages/curl kept running with sleep. */
+/** The sleep client: Istio's `sleep` sample became `curl` in 1.24, curlimages/curl kept running with sleep. */
 export const CURL_IMAGE: SampleImage = {
   classic: 'pstauffer/curl',
   current: 'docker.io/curlimages/curl:8.16.0',
   command: ['/bin/sleep', 'infinity'],
-  why: "Istio's `curl` sample, which replaced `sleep` (maintained, multi-arch; curl and a shell, no httpie)",
+  why: "Istio's `curl` sample (named `sleep` until 1.24), kept running with `sleep infinity`; it has curl and a shell but no httpie, so commands use curl",
 };
 
 /** The images the new flavours replace, per lab and workload, as the README's table lists them. */
