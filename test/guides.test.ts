@@ -385,3 +385,79 @@ describe('steps that need more than a manifest', () => {
     expect(parseUrl("http://service-go/env?[1-60]")).toMatchObject({ host: 'service-go', port: '80' });
   });
 });
+
+describe('each flavour\'s guide says which flavour it is and where it differs', () => {
+  const top = (folder: string) => guideSections(guideOf(folder))[0].text;
+
+  test.each(FLAVOURS.filter((f) => f !== CLASSIC).map((f) => [f.name, f] as const))('%s: title, API and mode, the platform it needs, the other flavours', (_, flavour) => {
+    for (const lab of LABS) {
+      const folder = flavourFolder(lab.name, flavour);
+      const text = top(folder);
+      expect(text.split('\n')[0]).toBe(`# Lab \`${lab.name}\`, ${flavour.name} flavour: ${lab.title}`);
+      expect(text).toContain(`This is the ${flavour.name} flavour of the lab: ${flavour.title}; \`npm run synth -- --api ${flavour.api} --mode ${flavour.mode}\` writes it alone.`);
+      expect(commandLines(text)).toContain(`istioctl install -f ./platform/istioctl/istio-1.30-${flavour.mode === 'ambient' ? 'ambient' : 'demo'}.yaml -y`);
+      for (const other of FLAVOURS.filter((f) => f !== flavour)) expect(text).toContain(`\`./${flavourFolder(lab.name, other)}/\``);
+      // The experimental channel exactly when the lab's files or steps use TCPRoute or HTTPRoute retry.
+      const experimental = output.files.filter((f) => f.path.startsWith(`${folder}/`) && f.path.endsWith('.yaml'))
+        .some((f) => /^kind: TCPRoute$/m.test(f.content) || /^ {6}retry:$/m.test(f.content));
+      expect(commandLines(text).some((l) => l.includes('/experimental-install.yaml'))).toBe(experimental);
+      expect(commandLines(text).some((l) => l.includes('/standard-install.yaml'))).toBe(!experimental);
+    }
+  });
+
+  test('the classic guides say nothing of flavours and keep the tutorials\' platform', () => {
+    for (const lab of LABS) {
+      expect(guideOf(lab.name)).not.toMatch(/flavour|istio-1\.30|gateway-api/);
+      expect(guideOf(lab.name).split('\n')[0]).toBe(`# Lab \`${lab.name}\`: ${lab.title}`);
+    }
+  });
+
+  test('npm run synth hints in a flavour\'s guide carry its --api and --mode', () => {
+    for (const folder of FOLDERS) {
+      const flavour = FLAVOURS.find((f) => folder === flavourFolder(folder.replace(/-(gateway-api|ambient)$/, ''), f))!;
+      const hints = [...guideOf(folder).matchAll(/`(npm run synth -- [^`]*)`/g)].map((m) => m[1]);
+      expect(hints.length).toBeGreaterThan(0);
+      for (const hint of hints) {
+        if (flavour === CLASSIC) expect(hint).not.toContain('--api');
+        else expect(hint).toContain(`--api ${flavour.api} --mode ${flavour.mode}`);
+      }
+    }
+  });
+
+  test('a step that removes an object deletes it before applying, and says why Istio\'s kinds stay', () => {
+    const section = sectionOf('tutorial-gateway-api', 'fault-abort');
+    const lines = commandLines(section);
+    const del = lines.indexOf('kubectl -n istio-tutorial delete httproute recommendation');
+    expect(del).toBeGreaterThanOrEqual(0);
+    expect(del).toBeLessThan(lines.indexOf('kubectl apply -f ./tutorial-gateway-api/steps/fault-abort.yaml'));
+    expect(section).toContain('- Deletes first: HTTPRoute istio-tutorial/recommendation');
+    expect(section).toMatch(/Istio's kinds stay beside the HTTPRoutes here, as in istio\.io's own tasks: fault injection has no Gateway API form/);
+    expect(sectionOf('tutorial-gateway-api', 'circuit-breaker')).toMatch(/connection pools have no Gateway API form: a DestinationRule sets them; outlier detection has no Gateway API form/);
+    expect(sectionOf('tutorial-gateway-api', 'canary')).not.toContain("Istio's kinds stay");
+    expect(sectionOf('tutorial', 'fault-abort')).not.toContain('delete httproute');
+  });
+
+  test.each(foldersWith('retry').filter((f) => !labsWith('retry').includes(f)))('%s retry: the guide says HTTPRoute retry is experimental-channel', (folder) => {
+    expect(sectionOf(folder, 'retry')).toContain("HTTPRoute `retry` is in the Gateway API's experimental channel only");
+  });
+
+  test('steps a flavour has no form for are listed with the reason', () => {
+    const model = buildModel({ targets: ['flask'] });
+    const skipping = { ...model, labs: model.labs.map((l) => (l.folder === 'flask-ambient' ? { ...l, steps: l.steps.filter((s) => s.applied.preset.scenario.name !== 'canary'), skipped: [{ scenario: 'canary', reason: 'no split in this test' }] } : l)) };
+    const guide = synthesizeOutput(skipping).files.find((f) => f.path === 'flask-ambient/README.md')!.content;
+    expect(guide).toContain('Not in this flavour:\n\n- `canary`: no split in this test\n');
+    expect(guide).not.toContain('### canary');
+  });
+
+  test('in ambient mode a sidecar\'s access log is read where ambient keeps it, and pods are 1/1', () => {
+    for (const lab of LABS) {
+      const folder = `${lab.name}-ambient`;
+      const objects = labObjects(output.files, folder);
+      const waypoint = objects.find((m) => m.kind === 'Gateway' && m.spec.gatewayClassName === 'istio-waypoint');
+      for (const line of commandLines(guideOf(folder)).filter((l) => / logs .*-c istio-proxy/.test(l))) {
+        expect(line).toMatch(waypoint ? new RegExp(`logs deploy/${waypoint.metadata.name} -c istio-proxy`) : /-n istio-system logs -l app=ztunnel -c istio-proxy/);
+      }
+    }
+    expect(commandLines(guideOf('tutorial-gateway-api'))).toContain('kubectl -n istio-tutorial logs -l app=recommendation,version=v2 -c istio-proxy --tail=5');
+  });
+});
