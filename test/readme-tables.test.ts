@@ -5,20 +5,32 @@ import { LABS, SAMPLE_IMAGES } from '../lib/labs';
 import { CLASSIC, FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { labObjects } from './support/guide-commands';
-import { generatedSection, sampleImageTable, stepCell, stepTable } from './support/readme-tables';
+import { generatedSection, replaceSection, sampleImageTable, stepCell, stepTable } from './support/readme-tables';
 
 const model = buildModel();
 const output = synthesizeOutput(model);
-const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const README = path.join(__dirname, '..', 'README.md');
+/** `UPDATE_README=1 npx jest test/readme-tables.test.ts` writes the tables into the README (as `jest -u` writes snapshots). */
+const update = process.env.UPDATE_README === '1';
+let readme = fs.readFileSync(README, 'utf8');
+if (update) {
+  readme = replaceSection(replaceSection(readme, 'steps-per-flavour', stepTable(model, output.files)), 'sample-images', sampleImageTable());
+  fs.writeFileSync(README, readme);
+}
 
-describe("the README's generated tables are those of the code", () => {
-  // On a failure, paste the received table between the README's markers.
+describe("the README's generated tables are those of the code (UPDATE_README=1 rewrites them)", () => {
   test('every step in every flavour', () => {
     expect(generatedSection(readme, 'steps-per-flavour')).toEqual(stepTable(model, output.files));
   });
 
   test('the sample images of the new flavours', () => {
     expect(generatedSection(readme, 'sample-images')).toEqual(sampleImageTable());
+  });
+
+  test('a section is replaced between its markers, and only there', () => {
+    const text = 'a\n<!-- t:start (generated) -->\nold\n<!-- t:end -->\nb';
+    expect(replaceSection(text, 't', 'new')).toBe('a\n<!-- t:start (generated) -->\nnew\n<!-- t:end -->\nb');
+    expect(() => replaceSection('no markers', 't', 'new')).toThrow('no section t');
   });
 
   test('the step table has a row per step of every lab, and says where a flavour keeps Istio\'s kinds and what it deletes first', () => {

@@ -59,3 +59,10 @@ export function generatedSection(readme: string, name: string): string | undefin
   const m = new RegExp(`<!-- ${name}:start[^>]*-->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(readme);
   return m?.[1];
 }
+
+/** The README with the text between `name`'s markers replaced by `text`. */
+export function replaceSection(readme: string, name: string, text: string): string {
+  const pattern = new RegExp(`(<!-- ${name}:start[^>]*-->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`);
+  if (!pattern.test(readme)) throw new Error(`no section ${name} in the README`);
+  return readme.replace(pattern, (_, start: string, end: string) => `${start}${text}${end}`);
+}
