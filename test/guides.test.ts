@@ -20,6 +20,8 @@ const FOLDERS = LABS.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l.name, f)
 const foldersWith = (scenario: string) => FOLDERS.filter((folder) => output.files.some((f) => f.path === `${folder}/steps/${scenario}.yaml`));
 /** The classic folders with a step `scenario`. */
 const labsWith = (scenario: string) => foldersWith(scenario).filter((folder) => LABS.some((l) => flavourFolder(l.name, CLASSIC) === folder));
+/** The folders of the sidecar flavours, where a step can act in a service's own sidecar. */
+const withSidecars = (folder: string) => LABS.some((l) => FLAVOURS.some((f) => f.mode === 'sidecar' && flavourFolder(l.name, f) === folder));
 const isGatewayApi = (m: Manifest) => m.apiVersion.startsWith('gateway.networking.k8s.io/');
 const one = (objects: readonly Manifest[], kind: string) => {
   const found = objects.filter((m) => m.kind === kind);
@@ -248,16 +250,28 @@ describe('timeout and retry steps show their effect with images that neither wai
     return { fault: patch.patch.value.typed_config, pods, objects };
   }
 
-  test.each(labsWith('timeout'))('%s: the callee answers later than the timeout, delayed in its own sidecar, and the guide says so', (lab) => {
+  /** The route of a step that carries `field` (a VirtualService's http route, or an HTTPRoute's rule), with the Service it routes. */
+  function routeWith(objects: readonly Manifest[], field: 'timeout' | 'retries') {
+    const vs = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r[field])); // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (vs) {
+      const r = vs.spec.http.find((x: any) => x[field]); // eslint-disable-line @typescript-eslint/no-explicit-any
+      return { host: vs.spec.hosts[0], fault: r.fault, timeout: r.timeout, retryOn: r.retries?.retryOn ?? (r.retries ? 'retriable-status-codes' : undefined) };
+    }
+    // The Gateway API: timeouts.request, and retry with the status codes to retry.
+    const route = objects.find((m) => m.kind === 'HTTPRoute' && m.spec.rules.some((r: any) => (field === 'timeout' ? r.timeouts?.request : r.retry)))!; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const r = route.spec.rules.find((x: any) => (field === 'timeout' ? x.timeouts?.request : x.retry)); // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { host: route.spec.parentRefs[0].name, fault: undefined, timeout: r.timeouts?.request, retryOn: r.retry ? r.retry.codes.join(',') : undefined };
+  }
+
+  test.each(foldersWith('timeout').filter(withSidecars))('%s: the callee answers later than the timeout, delayed in its own sidecar, and the guide says so', (lab) => {
     const { fault, pods, objects } = sidecarFault(lab, 'timeout');
-    const route = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r.timeout))!; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const timed = route.spec.http.find((r: any) => r.timeout); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const timed = routeWith(objects, 'timeout');
     expect(timed.fault).toBeUndefined();
     expect(seconds(fault.delay.fixed_delay)).toBeGreaterThan(seconds(timed.timeout));
     expect(fault.delay.percentage).toEqual({ numerator: 100, denominator: 'HUNDRED' });
     // The delayed pods are pods of the timed-out host.
     expect(pods.length).toBeGreaterThan(0);
-    for (const p of pods) expect(p.spec.template.metadata.labels.app).toBe(objects.find((m) => m.kind === 'Service' && m.metadata.name === route.spec.hosts[0])!.spec.selector.app);
+    for (const p of pods) expect(p.spec.template.metadata.labels.app).toBe(objects.find((m) => m.kind === 'Service' && m.metadata.name === timed.host)!.spec.selector.app);
     const section = sectionOf(lab, 'timeout');
     expect(section).toMatch(/504 "upstream request timeout"/);
     expect(section).toMatch(/EnvoyFilter\s+delays .* in its own sidecar, below the route that times out/);
@@ -269,16 +283,15 @@ describe('timeout and retry steps show their effect with images that neither wai
     expect(sectionOf('tutorial', 'timeout')).toContain('recommendation v2 now answers after 3s, longer than the 1s timeout');
   });
 
-  test.each(labsWith('retry'))('%s: the callee fails some requests in its own sidecar with a status the route retries, and the guide shows the retries', (lab) => {
+  test.each(foldersWith('retry').filter(withSidecars))('%s: the callee fails some requests in its own sidecar with a status the route retries, and the guide shows the retries', (lab) => {
     const { fault, pods, objects } = sidecarFault(lab, 'retry');
-    const route = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r.retries))!; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const retried = route.spec.http.find((r: any) => r.retries); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const retried = routeWith(objects, 'retries');
     expect(retried.fault).toBeUndefined();
     expect(fault.abort.http_status).toBe(503);
     expect(fault.abort.percentage.numerator).toBeGreaterThan(0);
     expect(fault.abort.percentage.numerator).toBeLessThan(100);
-    // 5xx (or Istio's default retriable 503) covers it.
-    expect(retried.retries.retryOn ?? 'retriable-status-codes').toMatch(/5xx|retriable-status-codes|gateway-error/);
+    // 5xx (or Istio's default retriable 503, or the HTTPRoute's codes) covers it.
+    expect(retried.retryOn).toMatch(/5xx|retriable-status-codes|gateway-error|\b503\b/);
     expect(pods.length).toBeGreaterThan(0);
     const section = sectionOf(lab, 'retry');
     const app = pods[0].spec.template.metadata.labels.app;
