@@ -204,7 +204,8 @@ export interface ConversionError {
  */
 function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: ConversionError[]): Any[] {
   const ns = nsOf(route);
-  const base: Any = { name: rule?.name ?? `${ns}.${route.metadata.name}.${ruleIndex}` };
+  // meshlabRule: which rule of which route, for the reader (istiod keeps only the name).
+  const base: Any = { name: rule?.name ?? `${ns}.${route.metadata.name}.${ruleIndex}`, meshlabRule: { route: `${route.kind} ${ns}/${route.metadata.name}`, rule: ruleIndex + 1 } };
   for (const [j, f] of ((rule?.filters ?? []) as Any[]).entries()) {
     switch (f?.type) {
       case 'RequestHeaderModifier': base.headers = { ...base.headers, request: headerOps(f.requestHeaderModifier) }; break;
@@ -622,8 +623,9 @@ export class GatewayApiReading {
     const ns = nsOf(route);
     return ((route.spec?.rules ?? []) as Any[]).map((rule, i) => {
       const refs = ((rule?.backendRefs ?? []) as Any[]).map((b, j) => backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns)).filter((b) => b.weight !== 0);
-      if (refs.length === 0) return { route: [{ destination: { host: 'internal.cluster.local', port: { number: 65535 } } }] };
-      return { route: refs.map((b) => ({ destination: { host: b.host, ...(b.port !== undefined && { port: { number: b.port } }) }, ...(refs.length > 1 && { weight: b.weight }) })) };
+      const meshlabRule = { route: `${route.kind} ${ns}/${route.metadata.name}`, rule: i + 1 };
+      if (refs.length === 0) return { meshlabRule, route: [{ destination: { host: 'internal.cluster.local', port: { number: 65535 } } }] };
+      return { meshlabRule, route: refs.map((b) => ({ destination: { host: b.host, ...(b.port !== undefined && { port: { number: b.port } }) }, ...(refs.length > 1 && { weight: b.weight }) })) };
     });
   }
 }
