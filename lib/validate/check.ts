@@ -8,6 +8,8 @@ import { deprecatedFields, istioDeprecations, removedKind } from './deprecated';
 import { CLUSTER_SCOPED, Finding, Manifest, objectKey, objectName } from './manifest';
 import { portProtocol } from './ports';
 import { analyzeUnreachableRules } from './routes';
+import { checkPolicyTargets, checkRoute, checkRouteRivals, checkWaypointLabel, isGatewayRoute, isTargetRefSchemaGap, policyTargetRefProblems } from './gateway-routes';
+import { isIstioGateway } from '../istio/gateway-api';
 import { re2Error } from '../istio/re2';
 
 /** A manifest and where it comes from. */
@@ -82,6 +84,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     const deprecated = deprecatedFields(m);
     const istio = istioDeprecations(m);
     for (const p of validateSchema(m)) {
+      if (isTargetRefSchemaGap(m, p.field)) continue;
       // A removed field is also unknown to the schema: saying it is deprecated says more.
       if ([...deprecated, ...istio].some((d) => d.field === p.field)) continue;
       // Istio validates its own kinds (IST0106); a Kubernetes kind, or an Istio kind that does
@@ -89,6 +92,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
       const istioKind = String(m.apiVersion ?? '').includes('istio.io/') && p.field !== 'kind';
       report(p.unchecked ? 'ML0009' : istioKind ? 'IST0106' : 'ML0017', p.field, p.message);
     }
+    for (const p of policyTargetRefProblems(m)) report('IST0106', p.field, p.message);
     if (!m.metadata?.name) continue;
     const identity = objectKey(m);
     if (seen.has(identity)) report('ML0006', 'metadata.name', 'is defined twice; the second would replace the first');
@@ -100,17 +104,18 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     if (!visibleSet.has(o)) continue;
     for (const d of istio) report('IST0002', d.field, d.message);
 
+    if (isGatewayRoute(m)) checkRoute(m, index, report);
     switch (m.kind) {
-      case 'Namespace': checkNamespace(m, report); break;
-      case 'Service': checkService(m, ctx, report); break;
+      case 'Namespace': checkNamespace(m, report); checkWaypointLabel(m, index, report); break;
+      case 'Service': checkService(m, ctx, report); checkWaypointLabel(m, index, report); break;
       case 'DestinationRule': checkDestinationRule(m, ctx, report); break;
       case 'VirtualService': checkVirtualService(m, ctx, report); break;
-      case 'Gateway': checkGateway(m, ctx, report); break;
-      case 'AuthorizationPolicy': checkAuthorizationPolicy(m, ctx, report); checkPrincipals(m, ctx, report); break;
+      case 'Gateway': if (isIstioGateway(m)) checkGateway(m, ctx, report); break;
+      case 'AuthorizationPolicy': checkAuthorizationPolicy(m, ctx, report); checkPrincipals(m, ctx, report); checkPolicyTargets(m, index, report); break;
       case 'Sidecar': checkWorkloadSelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
       case 'Telemetry': checkWorkloadSelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); break;
       case 'PeerAuthentication':
-      case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); break;
+      case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); checkPolicyTargets(m, index, report); break;
       case 'EnvoyFilter': checkPolicySelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
       default: {
         const pod = index.podFor(m);
@@ -124,6 +129,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
   };
   checkConflictingMeshHosts(ctx, reportOn);
   checkConflictingGateways(ctx, reportOn);
+  checkRouteRivals(index, reportOn);
   return findings;
 }
 
