@@ -274,6 +274,9 @@ function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: 
     const kept = refs.map((b, j) => ({ b, w: ws[j], j })).filter((x) => x.w !== 0);
     base.route = kept.map(({ b, w, j }) => {
       const ref = backendRef(b, `spec.rules[${ruleIndex}].backendRefs[${j}]`, ruleIndex, ns);
+      if (ref.kind === 'Service' && ref.name.includes('.')) {
+        errors.push({ field: `${ref.field}.name`, message: 'service name invalid; the name of the Service must be used, not the hostname: istiod converts no route of this HTTPRoute' });
+      }
       if (ref.kind === 'Service' && ref.port === undefined) {
         errors.push({ field: `${ref.field}.port`, message: 'port is required in backendRef: istiod converts no route of this HTTPRoute' });
       }

@@ -24,9 +24,19 @@ type Any = any;
 export function checkRoute(route: Manifest, index: MeshIndex, report: Report): void {
   const api = index.gatewayApi;
   const ns = namespaceOf(route);
+  // conversion.go: errors for which istiod converts no route at all of the route (ResolvedRefs=False).
+  const hard = api.conversionErrors(route);
+  // A missing port or an unknown filter type breaks the CRD's own rules: ML0017 says so (gateway-api.ts).
+  for (const e of hard.filter((x) => x.field.endsWith('.name'))) report('ML0018', e.field, `${e.message}; Istio sets ResolvedRefs=False and callers get the Service's default routing`);
   for (const b of backendRefsOf(route)) {
-    if (b.kind !== 'Service') continue;
+    if (b.kind !== 'Service' || hard.some((e) => e.field.startsWith(b.field))) continue;
     const service = index.services.get(qualifyHost(b.name, b.namespace));
+    if (service && !index.findHost(b.host, ns)) {
+      // The Service exists, so istiod resolves the ref; but a sidecar of the route's namespace has no
+      // cluster for a Service not exported there, and answers 500 (route.go ClusterNotFoundResponseCode).
+      report('ML0018', b.field, `Service ${b.name} of ${b.namespace} is not exported to ${ns} (networking.istio.io/exportTo): sidecars there have no cluster for it and its share of requests gets 500`);
+      continue;
+    }
     if (!service) {
       // conversion.go buildDestination: InvalidDestinationNotFound, "backend(<host>) not found".
       const share = b.field.includes('requestMirror') ? 'no copy is mirrored' : 'its share of requests gets 500 (route.go: ClusterNotFoundResponseCode for gateway semantics)';
