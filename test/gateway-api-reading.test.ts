@@ -203,6 +203,22 @@ describe('explain: GAMMA HTTPRoutes in the caller\'s sidecar', () => {
   });
 });
 
+describe('explain: TCPRoute', () => {
+  test('a TCPRoute with a Service parent sends the connections to its backend, a Service without pods of its own', () => {
+    const objects: Manifest[] = [
+      ...flask,
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'flask-proxy', namespace: 'istio-app' }, spec: { ports: [{ name: 'tcp', port: 17777, targetPort: 7777, protocol: 'TCP' }] } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute', metadata: { name: 'flask-proxy', namespace: 'istio-app' },
+        spec: { parentRefs: [{ group: '', kind: 'Service', name: 'flask-proxy', port: 17777 }], rules: [{ backendRefs: [{ name: 'flaskapp-v2', port: 7777 }] }] },
+      },
+    ];
+    const e = explain(objects, 'sleep', { sleep: ['flask-proxy'] }, {}, 50);
+    expect(versions(e, 'sleep', 'flask-proxy')).toEqual({ v2: 100 });
+    expect(hop(e, 'sleep', 'flask-proxy').notes.map((n) => n.text).join('\n')).toMatch(/rule 1 of TCPRoute flask-proxy/);
+  });
+});
+
 describe('explain: ingress through a Gateway API Gateway', () => {
   const CHAIN = { customer: ['preference'], preference: ['recommendation'] };
   test('a request at /customer follows the route bound to the Gateway, rewritten to /, then the chain', () => {
