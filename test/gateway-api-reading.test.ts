@@ -6,6 +6,7 @@ import { Explanation } from '../lib/explain/tally';
 import { MeshIndex } from '../lib/istio/index';
 import { sortGatewayRoutes } from '../lib/istio/gateway-api';
 import { checkManifests } from '../lib/validate/check';
+import { trafficDiagram } from '../lib/output/diagram';
 import { Manifest, objectKey } from '../lib/validate/manifest';
 
 /*
@@ -122,9 +123,10 @@ describe('explain: GAMMA HTTPRoutes in the caller\'s sidecar', () => {
     expect(v.v2).toBeGreaterThan(7);
   });
 
-  test('a backendRef of weight 0 gets nothing; all of weight 0 answer 500', () => {
+  test('a backendRef of weight 0 gets nothing; all of weight 0 answer 500, a rule without backendRefs 404', () => {
     expect(versions(explain(flaskRules(flask, [{ backendRefs: split(1, 0) }]), 'sleep', SLEEP), 'sleep', 'flaskapp')).toEqual({ v1: 100 });
     expect(statuses(explain(flaskRules(flask, [{ backendRefs: split(0, 0) }]), 'sleep', SLEEP))).toEqual({ 500: 2000 });
+    expect(statuses(explain(flaskRules(flask, [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }]), 'sleep', SLEEP, {}, 10))).toEqual({ 404: 10 });
   });
 
   test('a backendRef to a missing Service answers 500 for its share, not 503', () => {
@@ -261,5 +263,36 @@ describe('explain: ambient mode', () => {
     const noWaypoint = ambient.filter((m) => !(m.kind === 'Gateway'));
     const v = versions(explain(noWaypoint, 'sleep', SLEEP), 'sleep', 'flaskapp');
     expect(v.v2).toBeGreaterThan(40);
+  });
+});
+
+describe('the traffic picture draws HTTPRoutes through the same conversion', () => {
+  const graph = (namespace: string, services: Array<{ name: string; callees: string[] }> = []) => ({ namespace, services, clients: [{ name: 'sleep', callees: ['flaskapp'] }] });
+  const edges = (text: string) => text.split('\n').filter((l) => l.includes('-->')).map((l) => l.trim());
+
+  test('a split to per-version Services is drawn to the versions of the Service, with the shares', () => {
+    const text = trafficDiagram(flaskRules(flask, [{ backendRefs: split(3, 1) }]), graph('istio-app'));
+    expect(edges(text)).toEqual([
+      'svc_flaskapp -->|"75%, via flaskapp-v1"| ver_flaskapp_v1',
+      'svc_flaskapp -->|"25%, via flaskapp-v2"| ver_flaskapp_v2',
+    ]);
+    // The per-version Services are no boxes of their own.
+    expect(text).not.toMatch(/svc_flaskapp_v1/);
+  });
+
+  test('a Gateway API Gateway is an ingress node with its listener and the routes bound to it', () => {
+    const text = trafficDiagram(tutorial, graph('istio-tutorial', [{ name: 'customer', callees: ['preference'] }, { name: 'preference', callees: ['recommendation'] }]));
+    expect(text).toMatch(/gw_customer_gateway\{\{"ingress gateway customer-gateway #40;Gateway API#41;<br\/>HTTP :80 \*"\}\}/);
+    expect(edges(text)).toContain('gw_customer_gateway -->|"prefix /customer, rewrite /"| svc_customer');
+    expect(edges(text)).toContain('svc_recommendation -->|"user-agent ~ .*Safari.*, via recommendation-v2"| ver_recommendation_v2');
+  });
+
+  test('in ambient mode without a waypoint the route is not drawn: the Service reaches all its versions', () => {
+    const noLabel = ambient.map((m) => (m.kind === 'Namespace' ? { ...m, metadata: { ...m.metadata, labels: { 'istio.io/dataplane-mode': 'ambient' } } } : m));
+    expect(edges(trafficDiagram(ambient, graph('istio-app')))).toContain('svc_flaskapp -->|"90%, via flaskapp-v1"| ver_flaskapp_v1');
+    expect(edges(trafficDiagram(noLabel, graph('istio-app')))).toEqual([
+      'svc_flaskapp -->|"load balanced"| ver_flaskapp_v1',
+      'svc_flaskapp -->|"load balanced"| ver_flaskapp_v2',
+    ]);
   });
 });

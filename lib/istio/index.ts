@@ -554,6 +554,19 @@ export class MeshIndex {
     });
   }
 
+  /**
+   * Whether the mesh's routes for a host (VirtualServices bound to `mesh`, HTTPRoutes with a
+   * Service parent) are applied to requests from the host's own namespace: with sidecars
+   * always; in ambient mode only when the Service is enrolled in a waypoint that exists, as
+   * ztunnel is L4 (pilot/pkg/serviceregistry/ambient/waypoints.go; gateway/conditions.go
+   * "in ambient mode, route will not be respected"). A host that is no Service: true.
+   */
+  public meshRoutesApply(host: string): boolean {
+    const service = this.services.get(host.toLowerCase());
+    if (!service || !isAmbientNamespace(this.namespaces.get(namespaceOf(service)))) return true;
+    return this.gatewayApi.waypointFor(service)?.gateway !== undefined;
+  }
+
   /** Whether a VirtualService is bound to the sidecars (`mesh`, or no `gateways`). */
   public isMeshBound(vs: Manifest): boolean {
     return this.gatewayRefs(vs).some((g) => g.key === MESH_GATEWAY);

@@ -473,6 +473,8 @@ class Picture {
     for (const ref of this.index.gatewayRefs(vs)) {
       if (ref.key === 'mesh') {
         for (const h of spec.hosts ?? []) {
+          // In ambient mode without a waypoint, ztunnel applies no route: the Service stays unrouted.
+          if (!this.index.meshRoutesApply(qualifyHost(h, namespace))) continue;
           const host = this.hostOf(h, namespace);
           host.routed = true;
           sources.push({ gateway: ref.key, id: host.id, host });
