@@ -206,6 +206,20 @@ describe('explain: GAMMA HTTPRoutes in the caller\'s sidecar', () => {
 });
 
 describe('explain: TCPRoute', () => {
+  const proxied = (base: readonly Manifest[]): Manifest[] => [
+    ...base,
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'flask-proxy', namespace: 'istio-app' }, spec: { ports: [{ name: 'tcp', port: 17777, targetPort: 7777, protocol: 'TCP' }] } },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute', metadata: { name: 'flask-proxy', namespace: 'istio-app' },
+      spec: { parentRefs: [{ group: '', kind: 'Service', name: 'flask-proxy', port: 17777 }], rules: [{ backendRefs: [{ name: 'flaskapp-v2', port: 7777 }] }] },
+    },
+  ];
+
+  test('in ambient mode the waypoint applies a TCPRoute too', () => {
+    const e = explain(proxied(ambient), 'sleep', { sleep: ['flask-proxy'] }, {}, 20);
+    expect(versions(e, 'sleep', 'flask-proxy')).toEqual({ v2: 100 });
+  });
+
   test('a TCPRoute with a Service parent sends the connections to its backend, a Service without pods of its own', () => {
     const objects: Manifest[] = [
       ...flask,
@@ -228,6 +242,20 @@ describe('explain: ingress through a Gateway API Gateway', () => {
     expect(versions(e, INGRESS, 'customer')).toEqual({ v1: 100 });
     expect(hop(e, INGRESS, 'customer').notes.map((n) => n.text).join('\n')).toMatch(/path \/customer rewritten to \//);
     expect(versions(e, 'preference', 'recommendation')).toEqual({ v2: 100 });
+  });
+
+  test("the Gateway's own deployment sends the requests: an ALLOW policy for its ServiceAccount <gateway>-istio lets them in", () => {
+    const allow = (principal: string): Manifest => ({
+      apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'customer', namespace: 'istio-tutorial' },
+      spec: { selector: { matchLabels: { app: 'customer' } }, action: 'ALLOW', rules: [{ from: [{ source: { principals: [principal] } }] }] },
+    });
+    const gatewayAccount = explain([...tutorial, allow('cluster.local/ns/istio-tutorial/sa/customer-gateway-istio')], INGRESS, {}, { path: '/customer' }, 10);
+    expect(statuses(gatewayAccount)).toEqual({ 200: 10 });
+    // check knows the account Istio creates, so the principal is no missing ServiceAccount (ML0014).
+    expect(findings([...tutorial, allow('cluster.local/ns/istio-tutorial/sa/customer-gateway-istio')]).filter((f) => f.code === 'ML0014')).toEqual([]);
+    expect(findings([...tutorial, allow('cluster.local/ns/istio-tutorial/sa/customer-gateway')]).map((f) => f.code)).toEqual(['ML0014']);
+    const demoAccount = explain([...tutorial, allow('cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account')], INGRESS, {}, { path: '/customer' }, 10);
+    expect(statuses(demoAccount)).toEqual({ 403: 10 });
   });
 
   test('a path no route of the Gateway matches is 404', () => {

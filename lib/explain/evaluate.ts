@@ -2,7 +2,7 @@ import type { HTTPRouteDestination } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
 import { AuthzDecision, AuthzRequest, authorize, policiesFor } from './authz';
 import { re2ReplaceAll } from '../istio/re2';
-import { usesGatewaySemantics } from '../istio/gateway-api';
+import { GatewayApiReading, usesGatewaySemantics } from '../istio/gateway-api';
 import { qualifyHost } from '../istio/resolve';
 import { Cluster, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
 import { describeRetries, durationMs, faultOf, msText, retriable, retryPolicyOf } from './faults';
@@ -216,7 +216,8 @@ class Walk {
       return this.end(t, 'no route 404', 404, 0);
     }
     for (const entry of entries) {
-      const ctx: MatchContext = { request, gateway: gatewayOf.get(entry)!, namespace: namespaceOf(entry.vs), port, source: INGRESS_SOURCE, authority, gatewaySemantics: usesGatewaySemantics(entry.vs) };
+      const source = this.ingressSource(gatewayOf.get(entry)!);
+      const ctx: MatchContext = { request, gateway: gatewayOf.get(entry)!, namespace: namespaceOf(entry.vs), port, source, authority, gatewaySemantics: usesGatewaySemantics(entry.vs) };
       const result = matchBlock(entry.block ?? {}, ctx);
       if (!result.matched) continue;
       const matched: Matched = { ...entry, assumed: result.assumed };
@@ -226,7 +227,7 @@ class Walk {
       t.reached++;
       for (const n of this.ingress.notes) t.note(RANK.route, n);
       const name = destination ? to : NO_DESTINATION;
-      return this.apply(t, INGRESS_SOURCE, request, matched, destination, t.order, [], entry.route.rewrite?.authority ?? authority ?? name);
+      return this.apply(t, source, request, matched, destination, t.order, [], entry.route.rewrite?.authority ?? authority ?? name);
     }
     const t = this.tally(INGRESS, NO_DESTINATION, [-1]);
     t.reached++;
@@ -280,6 +281,25 @@ class Walk {
     return this.end(t, 'no route 404', 404, 0);
   }
 
+  /**
+   * Who sends what enters through a Gateway (`namespace/name`): the demo profile's ingress
+   * gateway, or for a listener of a Gateway API Gateway the gateway Istio deploys for it, in the
+   * Gateway's namespace, labelled with its name, running as ServiceAccount `<gateway>-istio`
+   * (istio/istio pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go GetDefaultName: `<name>-<class>`).
+   */
+  private ingressSource(gatewayKey: string): Source {
+    const converted = this.cluster.index.gatewayApi.istioGateways.find((g) => `${namespaceOf(g)}/${g.metadata.name}` === gatewayKey);
+    const origin = converted && this.cluster.index.gatewayApi.originOf(converted);
+    if (!origin) return INGRESS_SOURCE;
+    const ns = namespaceOf(converted);
+    const name = origin.slice(origin.indexOf('/') + 1);
+    const gateway = this.cluster.index.gatewayApi.gateways.get(`${ns}/${name}`)!;
+    return {
+      name: INGRESS, namespace: ns, labels: { 'gateway.networking.k8s.io/gateway-name': name }, sidecar: true,
+      principal: `cluster.local/ns/${ns}/sa/${GatewayApiReading.deployedAccount(gateway)}`, pod: `${name}-istio`,
+    };
+  }
+
   /** `VirtualService name`, or the HTTPRoute (or TCPRoute) istiod made a VirtualService of. */
   private routeSource(vs: Manifest): string {
     const origin = usesGatewaySemantics(vs) ? this.cluster.index.gatewayApi.originOf(vs) : undefined;
@@ -322,24 +342,24 @@ class Walk {
     const binding = service ? this.cluster.index.gatewayApi.waypointFor(service) : undefined;
     const routed = this.cluster.virtualServices.filter((vs) => this.cluster.index.isMeshBound(vs) &&
       ((vs.spec?.hosts ?? []) as string[]).some((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase() === host.toLowerCase()));
-    if (!binding?.gateway || tcp) {
+    if (!binding?.gateway) {
       const why = !binding ? `neither Service ${this.shortName(host)} nor its namespace has the istio.io/use-waypoint label`
-        : tcp ? 'the port is TCP' : `istio.io/use-waypoint on its ${binding.via} names waypoint ${binding.namespace}/${binding.name}, which the files do not hold`;
+        : `istio.io/use-waypoint on its ${binding.via} names waypoint ${binding.namespace}/${binding.name}, which the files do not hold`;
       const unused = routed.length > 0 ? `; ${routed.map((vs) => this.routeSource(vs)).join(', ')} ${routed.length > 1 ? 'are' : 'is'} not applied` : '';
       t.note(RANK.caller, `${source.name} is in ambient mode and ${why}: ztunnel is L4, delivers to any pod of the Service${unused}`, true);
       return this.deliver(t, { ...source, sidecar: false }, request, { host }, order, onPath, authority);
     }
     const wp = binding.gateway;
     const waypointNs = namespaceOf(wp);
-    const routing = waypointRouting(this.cluster.virtualServices, host, waypointNs, port);
+    const routing = waypointRouting(this.cluster.virtualServices, host, waypointNs, port, tcp);
     const via = `${source.name} is in ambient mode: ztunnel sends the request to waypoint ${wp.metadata.name}${waypointNs === this.input.namespace ? '' : `.${waypointNs}`} (istio.io/use-waypoint on the ${binding.via})`;
     const waypoint: Source = {
       name: `waypoint ${wp.metadata.name}`, namespace: waypointNs, labels: { 'gateway.networking.k8s.io/gateway-name': wp.metadata.name }, sidecar: true,
-      principal: `cluster.local/ns/${waypointNs}/sa/${wp.metadata.name}`, pod: `${wp.metadata.name}-waypoint`,
+      principal: `cluster.local/ns/${waypointNs}/sa/${GatewayApiReading.deployedAccount(wp)}`, pod: wp.metadata.name,
     };
     if (routing.entries.length === 0) {
       t.note(RANK.caller, `${via}, which has no route for ${this.shortName(host)}: any pod of the Service`, true);
-      return this.router(t, waypoint, request, undefined, { host }, order, onPath, authority, 0);
+      return tcp ? this.deliver(t, waypoint, request, { host }, order, onPath, authority) : this.router(t, waypoint, request, undefined, { host }, order, onPath, authority, 0);
     }
     const merged = routing.vss.length > 1 ? `; it merges the routes of ${routing.vss.map((vs) => this.routeSource(vs)).join(' and ')}, in that order` : '';
     t.note(RANK.caller, `${via}, which applies the routes${merged}`, true);

@@ -121,9 +121,10 @@ export interface WaypointRouting {
  * whose host covers the Service's, in the order its scope lists them; their routes are merged,
  * each cut after its first catch-all, and matches with `sourceLabels` are dropped (istio/istio
  * pilot/pkg/networking/core/listener_waypoint.go buildWaypointInboundHTTPRouteConfig,
- * getVirtualServiceForWaypoint, waypointInboundRoute). None: the Service's default route.
+ * getVirtualServiceForWaypoint, waypointInboundRoute; for TCP, getWaypointTCPRoutes). None: the
+ * Service's default route.
  */
-export function waypointRouting(all: readonly Manifest[], host: string, waypointNamespace: string, port: number): WaypointRouting {
+export function waypointRouting(all: readonly Manifest[], host: string, waypointNamespace: string, port: number, tcp = false): WaypointRouting {
   const serviceNamespace = serviceNamespaceOf(host);
   const proxy: Proxy = { gateway: 'mesh', labels: {}, namespace: waypointNamespace, port };
   const vss = visibleVirtualServices(all, waypointNamespace, 'mesh')
@@ -132,7 +133,8 @@ export function waypointRouting(all: readonly Manifest[], host: string, waypoint
   const used: Manifest[] = [];
   const entries: RouteEntry[] = [];
   for (const vs of vss) {
-    const own = routesFor(vs, proxy);
+    // TCP: the first TCP route for the port of the VirtualServices in order (getWaypointTCPRoutes).
+    const own = routesFor(vs, proxy, tcp);
     if (own.length === 0) continue;
     used.push(vs);
     entries.push(...own);

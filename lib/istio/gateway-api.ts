@@ -446,6 +446,28 @@ export class GatewayApiReading {
   }
 
   /**
+   * The Deployment (and ServiceAccount) name Istio gives the proxy it runs for a Gateway:
+   * `<name>-istio` for class istio, the name itself for a waypoint (istio/istio
+   * pilot/pkg/config/kube/gatewaycommon/gateway_utils.go GetDefaultName; classinfo.go:
+   * DisableNameSuffix for istio-waypoint); the `gateway.istio.io/service-account` annotation
+   * overrides the account. Undefined for classes Istio does not deploy.
+   */
+  public static deployedAccount(gateway: Manifest): string | undefined {
+    const override = gateway.metadata?.annotations?.['gateway.istio.io/service-account'];
+    const cls = gateway.spec?.gatewayClassName;
+    if (cls !== ISTIO_GATEWAY_CLASS && cls !== WAYPOINT_GATEWAY_CLASS) return undefined;
+    return override || (cls === WAYPOINT_GATEWAY_CLASS ? gateway.metadata.name : `${gateway.metadata.name}-${cls}`);
+  }
+
+  /** `namespace/account` of every ServiceAccount Istio creates for the Gateways it deploys. */
+  public get deployedAccounts(): ReadonlySet<string> {
+    return new Set([...this.gateways.values()].flatMap((g) => {
+      const account = GatewayApiReading.deployedAccount(g);
+      return account ? [`${nsOf(g)}/${account}`] : [];
+    }));
+  }
+
+  /**
    * The waypoint a Service is enrolled in: `istio.io/use-waypoint` on the Service, else on its
    * Namespace (`none` on the Service opts it out), the waypoint in the namespace
    * `istio.io/use-waypoint-namespace` names, else the labelled object's own

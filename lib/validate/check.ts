@@ -596,6 +596,8 @@ function checkPrincipals(m: Manifest, ctx: Context, report: Report): void {
         if (!parts) return;
         const [, ns, account] = parts;
         if (account === 'default' || !ctx.index.usedNamespaces.has(ns) || ctx.index.serviceAccounts.has(`${ns}/${account}`) || PLATFORM_ACCOUNTS.has(`${ns}/${account}`)) return;
+        // The accounts Istio creates for the Gateway API Gateways it deploys (`<gateway>-istio`, a waypoint's own name).
+        if (ctx.index.gatewayApi.deployedAccounts.has(`${ns}/${account}`)) return;
         report('ML0014', `spec.rules[${i}].from[${j}].source.principals[${k}]`, `${principal} names ServiceAccount ${account}, which is not defined in ${ns}, so the rule matches no caller`);
       });
     });
