@@ -1,6 +1,10 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { loadAll } from 'js-yaml';
+import { dump, loadAll } from 'js-yaml';
+import { runCheck } from '../lib/cli/check';
+import { runExplain } from '../lib/cli/explain';
+import { headerDeletions } from '../lib/validate/deletions';
 import { evaluate, INGRESS } from '../lib/explain/evaluate';
 import { Explanation } from '../lib/explain/tally';
 import { MeshIndex } from '../lib/istio/index';
@@ -322,5 +326,46 @@ describe('the traffic picture draws HTTPRoutes through the same conversion', () 
       'svc_flaskapp -->|"load balanced"| ver_flaskapp_v1',
       'svc_flaskapp -->|"load balanced"| ver_flaskapp_v2',
     ]);
+  });
+});
+
+describe("a step's `# First: kubectl delete` header: the step is read with those objects gone", () => {
+  test('the deletions of the header are read, kind names as kubectl takes them', () => {
+    expect(headerDeletions('# Step x\n# First: kubectl -n shop delete httproute web && kubectl delete vs/api -n data\napiVersion: v1\n# First: kubectl delete svc late\n')).toEqual([
+      { kind: 'httproute', namespace: 'shop', name: 'web' },
+      { kind: 'virtualservice', namespace: 'data', name: 'api' },
+    ]);
+  });
+
+  const vs: Manifest = {
+    apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name: 'flaskapp', namespace: 'istio-app' },
+    spec: { hosts: ['flaskapp'], http: [{ fault: { abort: { httpStatus: 503, percentage: { value: 100 } } }, route: [{ destination: { host: 'flaskapp' } }] }] },
+  };
+  const lab = (header: string) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-gw-step-'));
+    fs.mkdirSync(path.join(dir, 'steps'));
+    fs.writeFileSync(path.join(dir, 'flask.yaml'), flask.map((m) => dump(m)).join('---\n'));
+    fs.writeFileSync(path.join(dir, 'steps', 'fault-abort.yaml'), `${header}${dump(vs)}`);
+    return dir;
+  };
+  const run = (command: typeof runCheck, argv: string[]) => {
+    const out: string[] = [];
+    const code = command(argv, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    return { code, out };
+  };
+
+  test('check: a step that deletes the HTTPRoute first does not claim the host with both APIs (no ML0025)', () => {
+    const deleting = run(runCheck, [lab('# First: kubectl -n istio-app delete httproute flaskapp\n')]);
+    expect(deleting.out).toEqual([expect.stringMatching(/0 error\(s\), 0 warning\(s\)$/)]);
+    const keeping = run(runCheck, [lab('# Step without the deletion\n')]);
+    expect(keeping.out.join('\n')).toMatch(/ML0025 warning VirtualService istio-app\/flaskapp/);
+  });
+
+  test('explain: with the step given, the VirtualService routes (the HTTPRoute is gone), so the fault applies', () => {
+    const dir = lab('# First: kubectl -n istio-app delete httproute flaskapp\n');
+    const out: string[] = [];
+    const code = runExplain([dir, path.join(dir, 'steps', 'fault-abort.yaml').split(path.sep).join('/'), '--from', 'sleep', '--to', 'flaskapp', '--requests', '10', '--json'], {}, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    expect(code).toBe(0);
+    expect(JSON.parse(out[0]).endToEnd.map((s: { status: string; percent: number }) => [s.status, s.percent])).toEqual([['503', 100]]);
   });
 });

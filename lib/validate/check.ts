@@ -18,6 +18,19 @@ export interface Located {
   readonly file?: string;
   /** Line of the object's YAML document in `file`. */
   readonly line?: number;
+  /**
+   * Objects its file says to delete before it is applied (a meshlab step's `# First: kubectl
+   * delete ...` line, lib/validate/deletions.ts): a step that deletes an HTTPRoute and adds a
+   * VirtualService is checked without the HTTPRoute.
+   */
+  readonly deletes?: readonly ObjectRef[];
+}
+
+/** An object as `kubectl delete KIND NAME -n NAMESPACE` names it: the kind lower-cased, as typed. */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
 }
 
 /** ServiceAccounts of the demo profile's gateways, which policies name as callers. */
