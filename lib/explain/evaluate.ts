@@ -96,6 +96,16 @@ function targetOf(d: HTTPRouteDestination, namespace: string, gatewaySemantics =
   return { host: qualifyHost(d.destination?.host ?? '', namespace), subset: d.destination?.subset, port: d.destination?.port?.number, ...(gatewaySemantics && { gatewaySemantics }) };
 }
 
+/**
+ * A converted rule's match as its HTTPRoute wrote it: without the parentRef's port istiod adds to
+ * every match and the default path prefix `/`.
+ */
+function ruleMatch(block: NonNullable<RouteEntry['block']>): NonNullable<RouteEntry['block']> {
+  const { port: _port, ...rest } = block;
+  const uri = rest.uri as { prefix?: string } | undefined;
+  return uri?.prefix === '/' ? { ...rest, uri: undefined } : rest;
+}
+
 /** Where a converted route came from: its HTTPRoute and rule (lib/istio/gateway-api.ts sets it). */
 type RuleOrigin = { readonly route: string; readonly rule: number };
 const originOf = (r: Route): RuleOrigin | undefined => (r as Route & { meshlabRule?: RuleOrigin }).meshlabRule;
@@ -412,7 +422,7 @@ class Walk {
       const skipped = routes.slice(0, m.number - 1).map((r, i) => `route ${i + 1} (${describeMatch(r.match)})`);
       const after = skipped.length > 0 ? `, as ${skipped.join(' and ')} ${skipped.length > 1 ? 'do' : 'does'} not match` : '';
       text = origin
-        ? `rule ${origin.rule} of ${origin.route.replace(` ${this.input.namespace}/`, ' ')} (${describeMatch(m.block ? [m.block] : undefined)})${to}`
+        ? `rule ${origin.rule} of ${origin.route.replace(` ${this.input.namespace}/`, ' ')} (${describeMatch(m.block ? [ruleMatch(m.block)] : undefined)})${to}`
         : `${m.tcp ? 'TCP ' : ''}route ${m.number} of VirtualService ${m.vs.metadata.name} (${describeMatch(m.route.match)})${to}${after}`;
       byHost.set(hopHost, text);
     }
