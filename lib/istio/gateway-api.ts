@@ -47,6 +47,10 @@ export const CONVERTED_FROM = 'meshlab.internal/converted-from';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
+/** A list as written, or none: a field of another shape (ML0017 says so) is read as empty, never thrown on. */
+export const listOf = (value: unknown): Any[] => (Array.isArray(value) ? value : []);
+const list = listOf;
+
 /** Whether an object is of the Gateway API (`gateway.networking.k8s.io/*`). */
 export function isGatewayApi(m: Manifest | undefined): boolean {
   return String(m?.apiVersion ?? '').startsWith(`${GATEWAY_API_GROUP}/`);
@@ -96,16 +100,16 @@ export interface BackendRef {
 
 /** The parentRefs of a route (Gateway when group and kind are left out, as the Gateway API defaults them). */
 export function parentRefsOf(route: Manifest): ParentRef[] {
-  const refs: Any[] = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
-  return refs.map((r, index) => {
+  return list(route.spec?.parentRefs).flatMap((r, index): ParentRef[] => {
+    if (r === null || typeof r !== 'object') return [];
     const group = r?.group ?? GATEWAY_API_GROUP;
     const kind = r?.kind ?? 'Gateway';
     // conversion.go toInternalParentReference: Gateway of the Gateway API group, Service and ServiceEntry.
     const known = (kind === 'Gateway' && group === GATEWAY_API_GROUP) || (kind === 'Service' && group === '') || (kind === 'ServiceEntry' && group === 'networking.istio.io');
-    return {
+    return [{
       index, kind: known ? kind : `${group}/${kind}`, name: String(r?.name ?? ''), namespace: r?.namespace ?? nsOf(route),
       ...(typeof r?.port === 'number' && { port: r.port }), ...(r?.sectionName !== undefined && { sectionName: String(r.sectionName) }),
-    };
+    }];
   });
 }
 
@@ -127,9 +131,11 @@ function backendRef(r: Any, field: string, rule: number, routeNamespace: string)
 export function backendRefsOf(route: Manifest): BackendRef[] {
   const ns = nsOf(route);
   const out: BackendRef[] = [];
-  ((route.spec?.rules ?? []) as Any[]).forEach((rule, i) => {
-    ((rule?.backendRefs ?? []) as Any[]).forEach((b, j) => out.push(backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns)));
-    ((rule?.filters ?? []) as Any[]).forEach((f, j) => {
+  list(route.spec?.rules).forEach((rule, i) => {
+    list(rule?.backendRefs).forEach((b, j) => {
+      if (b !== null && typeof b === 'object') out.push(backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns));
+    });
+    list(rule?.filters).forEach((f, j) => {
       if (f?.type === 'RequestMirror' && f.requestMirror?.backendRef) {
         out.push({ ...backendRef(f.requestMirror.backendRef, `spec.rules[${i}].filters[${j}].requestMirror.backendRef`, i, ns), weight: 1 });
       }
@@ -206,7 +212,7 @@ function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: 
   const ns = nsOf(route);
   // meshlabRule: which rule of which route, for the reader (istiod keeps only the name).
   const base: Any = { name: rule?.name ?? `${ns}.${route.metadata.name}.${ruleIndex}`, meshlabRule: { route: `${route.kind} ${ns}/${route.metadata.name}`, rule: ruleIndex + 1 } };
-  for (const [j, f] of ((rule?.filters ?? []) as Any[]).entries()) {
+  for (const [j, f] of list(rule?.filters).entries()) {
     switch (f?.type) {
       case 'RequestHeaderModifier': base.headers = { ...base.headers, request: headerOps(f.requestHeaderModifier) }; break;
       case 'ResponseHeaderModifier': base.headers = { ...base.headers, response: headerOps(f.responseHeaderModifier) }; break;
@@ -245,7 +251,7 @@ function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: 
       }
       case 'CORS': {
         const c = f.cors ?? {};
-        base.corsPolicy = { allowOrigins: ((c.allowOrigins ?? []) as string[]).map((o) => (o === '*' ? { regex: '.*' } : { exact: o })) };
+        base.corsPolicy = { allowOrigins: list(c.allowOrigins).map((o) => (o === '*' ? { regex: '.*' } : { exact: o })) };
         break;
       }
       default:
@@ -256,7 +262,7 @@ function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: 
   if (rule?.retry) {
     // conversion.go: connection errors always, plus the codes; attempts default 2.
     const attempts = rule.retry.attempts ?? 2;
-    base.retries = { attempts, ...(attempts > 0 && { retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...((rule.retry.codes ?? []) as number[]).map(String)].join(',') }) };
+    base.retries = { attempts, ...(attempts > 0 && { retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...list(rule.retry.codes).map(String)].join(',') }) };
   }
   const request = duration(rule?.timeouts?.request);
   const backendRequest = duration(rule?.timeouts?.backendRequest);
@@ -265,7 +271,7 @@ function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: 
     if (base.retries) base.retries.perTryTimeout = backendRequest;
     else base.timeout = backendRequest;
   }
-  const refs: Any[] = rule?.backendRefs ?? [];
+  const refs: Any[] = list(rule?.backendRefs);
   const ws = refs.map((b) => (typeof b?.weight === 'number' ? b.weight : 1));
   if (ws.reduce((a, b) => a + b, 0) === 0 && !base.redirect) {
     // Gateway API: no backends answer 404, backends of weight 0 only answer 500.
@@ -282,7 +288,7 @@ function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: 
       }
       const out: Any = { destination: { host: ref.host, ...(ref.port !== undefined && { port: { number: ref.port } }) } };
       if (kept.length > 1) out.weight = w;
-      const filters = (b?.filters ?? []) as Any[];
+      const filters = list(b?.filters);
       for (const f of filters) {
         if (f?.type === 'RequestHeaderModifier') out.headers = { ...out.headers, request: headerOps(f.requestHeaderModifier) };
         if (f?.type === 'ResponseHeaderModifier') out.headers = { ...out.headers, response: headerOps(f.responseHeaderModifier) };
@@ -475,9 +481,12 @@ export class GatewayApiReading {
    */
   public waypointFor(service: Manifest): WaypointBinding | undefined {
     const ns = nsOf(service);
-    const own = service.metadata?.labels ?? {};
+    // Labels are strings; a value of another shape (ML0017) counts as absent.
+    const strings = (labels: Readonly<Record<string, unknown>> | undefined): Record<string, string> =>
+      Object.fromEntries(Object.entries(labels ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const own = strings(service.metadata?.labels);
     const nsObject = this.lookups.namespace(ns);
-    const nsLabels = nsObject?.metadata?.labels ?? {};
+    const nsLabels = strings(nsObject?.metadata?.labels);
     let via: WaypointBinding['via'];
     let labels: Readonly<Record<string, string>>;
     if ((own[USE_WAYPOINT] ?? '') !== '') {
@@ -517,7 +526,7 @@ export class GatewayApiReading {
       if (parent.kind !== 'Gateway') return { parent, listeners: [], denied: { reason: 'NoMatchingParent', message: `unsupported parent: ${parent.kind} (istiod ignores it)` } };
       const gateway = this.gateways.get(`${parent.namespace}/${parent.name}`);
       if (!gateway) return { parent, listeners: [], denied: { reason: 'NoMatchingParent', message: `Gateway ${parent.namespace}/${parent.name} not found` } };
-      const listeners: Any[] = gateway.spec?.listeners ?? [];
+      const listeners: Any[] = list(gateway.spec?.listeners);
       let denied: Attachment['denied'];
       const accepted = listeners.filter((l) => {
         if (parent.port !== undefined && parent.port !== l?.port) return (denied ??= { reason: 'NoMatchingParent', message: `port ${parent.port} not found` }, false);
@@ -569,7 +578,7 @@ export class GatewayApiReading {
     const istioGateways: Manifest[] = [];
     for (const g of this.ingressGateways) {
       const ns = nsOf(g);
-      for (const l of (g.spec?.listeners ?? []) as Any[]) {
+      for (const l of list(g.spec?.listeners)) {
         const from = l?.allowedRoutes?.namespaces?.from ?? 'Same';
         // gateway/conversion.go buildHostnameMatch: `<namespace>/<hostname or *>` per namespace the listener allows.
         const scope = from === 'All' || from === 'Selector' ? '*' : ns;
@@ -595,7 +604,7 @@ export class GatewayApiReading {
       const tcp = route.kind === 'TCPRoute';
       const ns = nsOf(route);
       const errs: ConversionError[] = [];
-      const converted = tcp ? this.convertTcp(route) : ((route.spec?.rules ?? []) as Any[]).flatMap((rule, i) => convertHttpRule(route, rule, i, errs));
+      const converted = tcp ? this.convertTcp(route) : list(route.spec?.rules).flatMap((rule, i) => convertHttpRule(route, rule, i, errs));
       if (errs.length > 0) {
         errors.set(route, errs);
         continue;
@@ -605,7 +614,7 @@ export class GatewayApiReading {
         if (a.parent.kind === 'Service' || a.parent.kind === 'ServiceEntry') {
           const hosts: string[] = a.parent.kind === 'Service'
             ? [qualifyHost(a.parent.name, a.parent.namespace)]
-            : (this.lookups.serviceEntry(a.parent.namespace, a.parent.name)?.spec?.hosts ?? []);
+            : list(this.lookups.serviceEntry(a.parent.namespace, a.parent.name)?.spec?.hosts);
           // route_collections.go augmentPortMatch: a port on the parentRef becomes a port match on every route.
           const withPort = a.parent.port === undefined ? converted : converted.map((r: Any) => ({
             ...r, match: r.match && r.match.length > 0 ? r.match.map((m: Any) => ({ ...m, port: a.parent.port })) : [{ port: a.parent.port }],
@@ -646,8 +655,8 @@ export class GatewayApiReading {
   /** A TCPRoute's rules as Istio TCP routes (conversion.go convertTCPRoute: weights; none above 0 goes nowhere). */
   private convertTcp(route: Manifest): Any[] {
     const ns = nsOf(route);
-    return ((route.spec?.rules ?? []) as Any[]).map((rule, i) => {
-      const refs = ((rule?.backendRefs ?? []) as Any[]).map((b, j) => backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns)).filter((b) => b.weight !== 0);
+    return list(route.spec?.rules).map((rule, i) => {
+      const refs = list(rule?.backendRefs).map((b, j) => backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns)).filter((b) => b.weight !== 0);
       const meshlabRule = { route: `${route.kind} ${ns}/${route.metadata.name}`, rule: i + 1 };
       if (refs.length === 0) return { meshlabRule, route: [{ destination: { host: 'internal.cluster.local', port: { number: 65535 } } }] };
       return { meshlabRule, route: refs.map((b) => ({ destination: { host: b.host, ...(b.port !== undefined && { port: { number: b.port } }) }, ...(refs.length > 1 && { weight: b.weight }) })) };

@@ -1,7 +1,7 @@
 import type {
   DestinationRuleSpec, GatewaySpec, HTTPMatchRequest, HTTPRoute, ServiceEntrySpec, TrafficPolicy, VirtualServiceSpec,
 } from '../../imports/istio';
-import { GatewayApiReading, isIstioGateway, usesGatewaySemantics } from '../istio/gateway-api';
+import { GatewayApiReading, isIstioGateway, listOf, usesGatewaySemantics } from '../istio/gateway-api';
 import { MeshIndex, gatewayKey, namespaceOf, qualifyHost, resolveGatewayRef, selects } from '../istio/index';
 import type { MeshLab } from '../mesh/lab';
 import type { Manifest } from '../validate/manifest';
@@ -456,10 +456,10 @@ class Picture {
    */
   public addGatewayApiGateway(g: Manifest): void {
     const name = this.display(g.metadata.name, namespaceOf(g));
-    const listeners = ((g.spec?.listeners ?? []) as Array<{ name?: string; port?: number; protocol?: string; hostname?: string; tls?: { mode?: string } }>)
+    const listeners = (listOf(g.spec?.listeners) as Array<{ name?: string; port?: number; protocol?: string; hostname?: string; tls?: { mode?: string } }>)
       .map((l) => `${l.protocol ?? ''} :${l.port ?? ''} ${l.hostname ?? '*'}${l.tls?.mode ? ` (TLS ${lower(l.tls.mode)})` : ''}`);
     const node: Gateway = { id: this.ids.take('gw', name), text: label([`ingress gateway ${name} (Gateway API)`, ...listeners]), serviceName: undefined };
-    for (const l of (g.spec?.listeners ?? []) as unknown[]) this.gateways.set(`${namespaceOf(g)}/${GatewayApiReading.listenerGatewayName(g, l)}`, node);
+    for (const l of listOf(g.spec?.listeners)) this.gateways.set(`${namespaceOf(g)}/${GatewayApiReading.listenerGatewayName(g, l)}`, node);
   }
 
   /** The routes of a VirtualService, as edges from each place its requests come from. */

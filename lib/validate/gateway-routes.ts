@@ -7,7 +7,7 @@
  * repeats only from a status already written (pkg/config/analysis/analyzers/conditions), never
  * from files: so they are meshlab's codes, each message naming the condition Istio would set.
  */
-import { WAYPOINT_GATEWAY_CLASS, backendRefsOf, isGatewayApi, usesGatewaySemantics } from '../istio/gateway-api';
+import { WAYPOINT_GATEWAY_CLASS, backendRefsOf, isGatewayApi, listOf, usesGatewaySemantics } from '../istio/gateway-api';
 import { MeshIndex, isAmbientNamespace, namespaceOf, qualifyHost } from '../istio/index';
 import type { Code } from './codes';
 import type { Manifest } from './manifest';
@@ -47,8 +47,8 @@ export function checkRoute(route: Manifest, index: MeshIndex, report: Report): v
     if (Object.keys(selector).length > 0 && index.podsIn(b.namespace).some((p) => !p.platform) && index.podsSelected(selector, b.namespace).length === 0) {
       report('ML0021', b.field, `Service ${b.name} selects no pod (${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}): its share of requests gets 503 no healthy upstream`);
     }
-    if (b.port !== undefined && !(service.spec?.ports ?? []).some((p: Any) => p?.port === b.port)) {
-      report('ML0018', `${b.field}.port`, `${b.port} is not a port of Service ${b.name} (${(service.spec?.ports ?? []).map((p: Any) => p?.port).join(', ')}): no endpoint answers it`);
+    if (b.port !== undefined && !listOf(service.spec?.ports).some((p: Any) => p?.port === b.port)) {
+      report('ML0018', `${b.field}.port`, `${b.port} is not a port of Service ${b.name} (${listOf(service.spec?.ports).map((p: Any) => p?.port).join(', ')}): no endpoint answers it`);
     }
   }
   for (const a of api.attachments(route)) {
@@ -58,7 +58,7 @@ export function checkRoute(route: Manifest, index: MeshIndex, report: Report): v
       continue;
     }
     if (a.parent.kind !== 'Service' || !a.service) continue;
-    const ports: Any[] = a.service.spec?.ports ?? [];
+    const ports: Any[] = listOf(a.service.spec?.ports);
     if (a.parent.port !== undefined && !ports.some((p) => p?.port === a.parent.port)) {
       // route_collections.go augmentPortMatch: the rules match only requests to that port.
       report('ML0020', `${field}.port`, `${a.parent.port} is not a port of Service ${a.parent.name} (${ports.map((p) => p?.port).join(', ')}): Istio accepts the route, but its rules only match requests to port ${a.parent.port}, which never come`);
@@ -83,7 +83,7 @@ export function checkRoute(route: Manifest, index: MeshIndex, report: Report): v
 export function checkWaypointLabel(m: Manifest, index: MeshIndex, report: Report): void {
   const labels = m.metadata?.labels ?? {};
   const name = labels['istio.io/use-waypoint'];
-  if (!name || name.toLowerCase() === 'none') return;
+  if (typeof name !== 'string' || name === '' || name.toLowerCase() === 'none') return;
   const ns = labels['istio.io/use-waypoint-namespace'] || (m.kind === 'Namespace' ? m.metadata.name : namespaceOf(m));
   const gateway = index.gatewayApi.gateways.get(`${ns}/${name}`);
   if (gateway?.spec?.gatewayClassName === WAYPOINT_GATEWAY_CLASS) return;
@@ -96,10 +96,10 @@ export function checkWaypointLabel(m: Manifest, index: MeshIndex, report: Report
 function httpFields(policy: Manifest): string[] {
   const found = new Set<string>();
   const l4When = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port']);
-  for (const rule of (policy.spec?.rules ?? []) as Any[]) {
-    for (const to of rule?.to ?? []) for (const k of ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths']) if ((to?.operation?.[k] ?? []).length > 0) found.add(k);
-    for (const from of rule?.from ?? []) for (const k of ['remoteIpBlocks', 'notRemoteIpBlocks', 'requestPrincipals', 'notRequestPrincipals']) if ((from?.source?.[k] ?? []).length > 0) found.add(k);
-    for (const when of rule?.when ?? []) if (typeof when?.key === 'string' && !l4When.has(when.key)) found.add(when.key);
+  for (const rule of listOf(policy.spec?.rules)) {
+    for (const to of listOf(rule?.to)) for (const k of ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths']) if (listOf(to?.operation?.[k]).length > 0) found.add(k);
+    for (const from of listOf(rule?.from)) for (const k of ['remoteIpBlocks', 'notRemoteIpBlocks', 'requestPrincipals', 'notRequestPrincipals']) if (listOf(from?.source?.[k]).length > 0) found.add(k);
+    for (const when of listOf(rule?.when)) if (typeof when?.key === 'string' && !l4When.has(when.key)) found.add(when.key);
   }
   return [...found].sort();
 }
@@ -116,7 +116,7 @@ function httpFields(policy: Manifest): string[] {
 export function checkPolicyTargets(m: Manifest, index: MeshIndex, report: Report): void {
   const ns = namespaceOf(m);
   const single = m.spec?.targetRef ? [{ ref: m.spec.targetRef, field: 'spec.targetRef' }] : [];
-  const refs = [...single, ...((m.spec?.targetRefs ?? []) as Any[]).map((ref, i) => ({ ref, field: `spec.targetRefs[${i}]` }))];
+  const refs = [...single, ...listOf(m.spec?.targetRefs).map((ref, i) => ({ ref, field: `spec.targetRefs[${i}]` }))];
   for (const { ref, field } of refs) {
     const kind = ref?.kind;
     const group = ref?.group ?? '';
@@ -157,8 +157,8 @@ export function checkRouteRivals(index: MeshIndex, reportOn: (m: Manifest) => Re
   if (converted.length === 0) return;
   for (const vs of index.virtualServices) {
     if (!index.isMeshBound(vs)) continue;
-    const hosts = ((vs.spec?.hosts ?? []) as string[]).map((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase());
-    ((vs.spec?.hosts ?? []) as string[]).forEach((h, i) => {
+    const hosts = listOf(vs.spec?.hosts).map((h: string) => qualifyHost(h, namespaceOf(vs)).toLowerCase());
+    listOf(vs.spec?.hosts).forEach((h: string, i: number) => {
       const rivals = converted.filter((c) => (c.spec.hosts as string[]).includes(hosts[i]));
       if (rivals.length === 0) return;
       const names = [...new Set(rivals.map((c) => index.gatewayApi.originOf(c)))].join(', ');
