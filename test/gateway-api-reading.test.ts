@@ -369,3 +369,24 @@ describe("a step's `# First: kubectl delete` header: the step is read with those
     expect(JSON.parse(out[0]).endToEnd.map((s: { status: string; percent: number }) => [s.status, s.percent])).toEqual([['503', 100]]);
   });
 });
+
+describe('objects of another shape', () => {
+  const odd: Manifest[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 5 as unknown as string } } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'x' }, spec: { parentRefs: 'svc', rules: { a: 1 }, hostnames: 3 } },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r2', namespace: 'x' },
+      spec: { parentRefs: [null, { kind: 'Service', group: '', name: 's' }], rules: [null, { matches: 'x', filters: [null, { type: 'RequestMirror' }], backendRefs: [null, { name: 7 }] }] },
+    },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g', namespace: 'x' }, spec: { gatewayClassName: 'istio', listeners: { a: 1 } } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'x' }, spec: { selector: { app: 's' }, ports: [{ name: 'http', port: 80 }] } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 's', namespace: 'x', labels: { app: 's' } }, spec: { containers: [{ name: 's', image: 's', ports: [{ containerPort: 80 }] }] } },
+  ];
+
+  test('are schema findings (ML0017) for check, and no reader throws', () => {
+    const codes = new Set(findings(odd).map((f) => f.code));
+    expect([...codes].sort()).toEqual(['ML0017', 'ML0026']);
+    expect(() => explain(odd, 's', { s: ['s'] }, {}, 5)).not.toThrow();
+    expect(() => trafficDiagram(odd, { namespace: 'x', services: [{ name: 's', callees: [] }], clients: [] })).not.toThrow();
+  });
+});
