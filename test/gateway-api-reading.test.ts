@@ -291,6 +291,21 @@ describe('explain: ambient mode', () => {
     expect(hop(e, 'sleep', 'flaskapp').notes.map((n) => n.text).join('\n')).toMatch(/ztunnel is L4.*HTTPRoute flaskapp is not applied/);
   });
 
+  test('from the ingress, the waypoint applies its routes only with istio.io/ingress-use-waypoint', () => {
+    const ingress: Manifest[] = [
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'flask-gateway', namespace: 'istio-app' }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'flask-gateway', namespace: 'istio-app' },
+        spec: { parentRefs: [{ name: 'flask-gateway' }], rules: [{ backendRefs: [{ name: 'flaskapp', port: 7777 }] }] },
+      },
+    ];
+    const labelled = (labels: Record<string, string>) => [...ambient.map((m) => (m.kind === 'Namespace' ? { ...m, metadata: { ...m.metadata, labels: { ...m.metadata.labels, ...labels } } } : m)), ...ingress];
+    const through = versions(explain(labelled({ 'istio.io/ingress-use-waypoint': 'true' }), INGRESS, {}), INGRESS, 'flaskapp');
+    expect(through.v2).toBeLessThan(13);
+    const direct = versions(explain(labelled({}), INGRESS, {}), INGRESS, 'flaskapp');
+    expect(direct.v2).toBeGreaterThan(40);
+  });
+
   test('a waypoint label naming a waypoint that does not exist routes nothing either', () => {
     const noWaypoint = ambient.filter((m) => !(m.kind === 'Gateway'));
     const v = versions(explain(noWaypoint, 'sleep', SLEEP), 'sleep', 'flaskapp');

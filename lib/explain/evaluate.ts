@@ -360,9 +360,18 @@ class Walk {
       return this.deliver(t, { ...source, sidecar: false }, request, { host }, order, onPath, authority);
     }
     const wp = binding.gateway;
+    const via = `${source.name} is in ambient mode: ztunnel sends the request to waypoint ${this.waypointName(wp)} (istio.io/use-waypoint on the ${binding.via})`;
+    return this.throughWaypoint(t, wp, via, host, request, order, onPath, authority, port, tcp);
+  }
+
+  private waypointName(wp: Manifest): string {
+    return `${wp.metadata.name}${namespaceOf(wp) === this.input.namespace ? '' : `.${namespaceOf(wp)}`}`;
+  }
+
+  /** A request a waypoint receives for a Service: its routes for the Service (waypointRouting), then the Service's pods. */
+  private throughWaypoint(t: HopTally, wp: Manifest, via: string, host: string, request: HttpRequest, order: readonly number[], onPath: readonly string[], authority: string, port: number, tcp: boolean): Outcome {
     const waypointNs = namespaceOf(wp);
     const routing = waypointRouting(this.cluster.virtualServices, host, waypointNs, port, tcp);
-    const via = `${source.name} is in ambient mode: ztunnel sends the request to waypoint ${wp.metadata.name}${waypointNs === this.input.namespace ? '' : `.${waypointNs}`} (istio.io/use-waypoint on the ${binding.via})`;
     const waypoint: Source = {
       name: `waypoint ${wp.metadata.name}`, namespace: waypointNs, labels: { 'gateway.networking.k8s.io/gateway-name': wp.metadata.name }, sidecar: true,
       principal: `cluster.local/ns/${waypointNs}/sa/${GatewayApiReading.deployedAccount(wp)}`, pod: wp.metadata.name,
@@ -560,6 +569,18 @@ class Walk {
 
   /** One attempt: the request reaches a pod of the target (subset, load balancing), which authorizes it, then calls on. */
   private deliver(t: HopTally, source: Source, request: HttpRequest, target: Target, order: readonly number[], onPath: readonly string[], authority: string): Outcome {
+    // An ingress gateway sends to a Service's waypoint only when the Service (else its namespace)
+    // says `istio.io/ingress-use-waypoint: true` (pilot/pkg/serviceregistry/ambient/services.go
+    // ingressUseWaypointFromLabels; xds/endpoints/endpoint_builder.go); the waypoint then applies its routes.
+    if (source.name === INGRESS) {
+      const service = this.cluster.index.services.get(target.host);
+      const binding = service && this.cluster.index.gatewayApi.ingressUsesWaypoint(service) ? this.cluster.index.gatewayApi.waypointFor(service) : undefined;
+      if (binding?.gateway) {
+        const port = target.port ?? service!.spec?.ports?.[0]?.port ?? 80;
+        const via = `the ingress gateway sends the request to waypoint ${this.waypointName(binding.gateway)} (istio.io/ingress-use-waypoint)`;
+        return this.throughWaypoint(t, binding.gateway, via, target.host, request, order, onPath, authority, port, false);
+      }
+    }
     // The host as the shared index resolves it for the caller's namespace (lib/istio/index.ts), the
     // reading check and the pictures use: `web.shop` is no Service host, and a Service not exported
     // to the caller's namespace has no cluster in its sidecar, so Envoy answers 503 (no cluster). A

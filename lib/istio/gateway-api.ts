@@ -506,6 +506,18 @@ export class GatewayApiReading {
   }
 
   /**
+   * Whether ingress gateways send a Service's requests to its waypoint: `istio.io/ingress-use-waypoint`
+   * on the Service, else on its Namespace, read as Go's strconv.ParseBool (pilot/pkg/serviceregistry/ambient/services.go
+   * ingressUseWaypointFromLabels).
+   */
+  public ingressUsesWaypoint(service: Manifest): boolean {
+    const key = 'istio.io/ingress-use-waypoint';
+    const own = service.metadata?.labels ?? {};
+    const value = key in own ? own[key] : this.lookups.namespace(nsOf(service))?.metadata?.labels?.[key];
+    return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(String(value));
+  }
+
+  /**
    * Where each parentRef of a route attaches, or why it does not (conversion.go referenceAllowed):
    * a Service parent must exist; a Gateway parent must exist, and one of its listeners must have
    * the ref's port and sectionName, a hostname that overlaps the route's, allow the route's
