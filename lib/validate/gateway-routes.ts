@@ -176,12 +176,12 @@ export function isGatewayRoute(m: Manifest): boolean {
 const TARGETED_KINDS = new Set(['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry', 'WasmPlugin']);
 
 /**
- * Whether a schema problem is about `targetRef`/`targetRefs` of a policy kind: the schemas of
- * `@kubernetes-models/istio` 2.3.0 predate those fields (Istio 1.22+), so {@link policyTargetRefProblems}
- * checks them instead.
+ * Whether a schema problem says a policy's `targetRef`/`targetRefs` is an unknown field: the
+ * schemas of `@kubernetes-models/istio` 2.3.0 predate those fields (Istio 1.22+), so
+ * {@link policyTargetRefProblems} checks them instead. A schema that knows them gives no such problem.
  */
-export function isTargetRefSchemaGap(m: Manifest, field: string): boolean {
-  return TARGETED_KINDS.has(m.kind) && String(m.apiVersion ?? '').includes('istio.io/') && /^spec\.targetRefs?(\[|\.|$)/.test(field);
+export function isTargetRefSchemaGap(m: Manifest, problem: { readonly field: string; readonly message: string }): boolean {
+  return TARGETED_KINDS.has(m.kind) && String(m.apiVersion ?? '').includes('istio.io/') && /^spec\.targetRefs?$/.test(problem.field) && /not in the schema/.test(problem.message);
 }
 
 /**
