@@ -306,6 +306,13 @@ describe('explain: ambient mode', () => {
     expect(direct.v2).toBeGreaterThan(40);
   });
 
+  test('a waypoint for workload traffic only (istio.io/waypoint-for: workload) serves no Service: no route applies', () => {
+    const workloadOnly = ambient.map((m) => (m.kind === 'Gateway' ? { ...m, metadata: { ...m.metadata, labels: { 'istio.io/waypoint-for': 'workload' } } } : m));
+    expect(versions(explain(workloadOnly, 'sleep', SLEEP), 'sleep', 'flaskapp').v2).toBeGreaterThan(40);
+    const labelled = workloadOnly.map((m) => (m.kind === 'Service' && m.metadata.name === 'flaskapp' ? { ...m, metadata: { ...m.metadata, labels: { ...m.metadata.labels, 'istio.io/use-waypoint': 'waypoint' } } } : m));
+    expect(findings(labelled).map((f) => `${f.code} ${f.object}`)).toEqual(['ML0022 Service istio-app/flaskapp']);
+  });
+
   test('a waypoint label naming a waypoint that does not exist routes nothing either', () => {
     const noWaypoint = ambient.filter((m) => !(m.kind === 'Gateway'));
     const v = versions(explain(noWaypoint, 'sleep', SLEEP), 'sleep', 'flaskapp');

@@ -424,7 +424,7 @@ export class GatewayApiReading {
   public readonly httpRoutes: Manifest[] = [];
   public readonly tcpRoutes: Manifest[] = [];
   public readonly grpcRoutes: Manifest[] = [];
-  private converted?: { virtualServices: Manifest[]; istioGateways: Manifest[]; errors: Map<Manifest, ConversionError[]>; origin: Map<string, string> };
+  private converted?: { virtualServices: Manifest[]; istioGateways: Manifest[]; errors: Map<Manifest, ConversionError[]> };
 
   public constructor(objects: readonly Manifest[], private readonly lookups: GatewayApiLookups) {
     for (const m of objects) {
@@ -434,11 +434,6 @@ export class GatewayApiReading {
       else if (m.kind === 'TCPRoute') this.tcpRoutes.push(m);
       else if (m.kind === 'GRPCRoute') this.grpcRoutes.push(m);
     }
-  }
-
-  /** Whether the input holds any route or Gateway of the Gateway API. */
-  public get present(): boolean {
-    return this.gateways.size > 0 || this.httpRoutes.length > 0 || this.tcpRoutes.length > 0;
   }
 
   /** Waypoints: Gateways of class `istio-waypoint`. */
@@ -475,7 +470,7 @@ export class GatewayApiReading {
 
   /**
    * The waypoint a Service is enrolled in: `istio.io/use-waypoint` on the Service, else on its
-   * Namespace (`none` on the Service opts it out), the waypoint in the namespace
+   * Namespace (`none` opts out), a waypoint for Service traffic, in the namespace
    * `istio.io/use-waypoint-namespace` names, else the labelled object's own
    * (pilot/pkg/serviceregistry/ambient/waypoints.go fetchWaypointForService; conversion.go waypointConfigured).
    */
@@ -489,11 +484,12 @@ export class GatewayApiReading {
     const nsLabels = strings(nsObject?.metadata?.labels);
     let via: WaypointBinding['via'];
     let labels: Readonly<Record<string, string>>;
+    // `none` (as written: waypoints.go getUseWaypoint compares exactly) opts out.
     if ((own[USE_WAYPOINT] ?? '') !== '') {
-      if (own[USE_WAYPOINT].toLowerCase() === 'none') return undefined;
+      if (own[USE_WAYPOINT] === 'none') return undefined;
       via = 'Service';
       labels = own;
-    } else if ((nsLabels[USE_WAYPOINT] ?? '') !== '' && nsLabels[USE_WAYPOINT].toLowerCase() !== 'none') {
+    } else if ((nsLabels[USE_WAYPOINT] ?? '') !== '' && nsLabels[USE_WAYPOINT] !== 'none') {
       via = 'Namespace';
       labels = nsLabels;
     } else {
@@ -502,7 +498,11 @@ export class GatewayApiReading {
     const name = labels[USE_WAYPOINT];
     const namespace = labels[USE_WAYPOINT_NAMESPACE] || ns;
     const gateway = this.gateways.get(`${namespace}/${name}`);
-    return { via, name, namespace, ...(gateway && gateway.spec?.gatewayClassName === WAYPOINT_GATEWAY_CLASS && { gateway }) };
+    // A waypoint serves Services unless its `istio.io/waypoint-for` says workload or none
+    // (waypoints.go: the default traffic type is service; fetchWaypointForService takes service or all).
+    const trafficType = gateway?.metadata?.labels?.['istio.io/waypoint-for'] ?? 'service';
+    const serves = gateway?.spec?.gatewayClassName === WAYPOINT_GATEWAY_CLASS && (trafficType === 'service' || trafficType === 'all');
+    return { via, name, namespace, ...(gateway && serves && { gateway }) };
   }
 
   /**
@@ -642,14 +642,12 @@ export class GatewayApiReading {
       }
     }
     const virtualServices: Manifest[] = [];
-    const origin = new Map<string, string>();
     for (const [key, members] of groups) {
       const first = members[0];
       const tcp = first.route.kind === 'TCPRoute';
       const all = members.flatMap((m) => m.spec);
       const name = key.replace(/\//g, '~');
       const from = [...new Set(members.map((m) => `${m.route.kind} ${nsOf(m.route)}/${m.route.metadata.name}`))].join(', ');
-      origin.set(name, from);
       virtualServices.push({
         apiVersion: 'networking.istio.io/v1', kind: 'VirtualService',
         metadata: {
@@ -660,7 +658,7 @@ export class GatewayApiReading {
         spec: { hosts: [first.host], gateways: [first.gateway], ...(tcp ? { tcp: all } : { http: sortGatewayRoutes(all) }) },
       });
     }
-    this.converted = { virtualServices, istioGateways, errors, origin };
+    this.converted = { virtualServices, istioGateways, errors };
     return this.converted;
   }
 

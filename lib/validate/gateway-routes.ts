@@ -83,11 +83,16 @@ export function checkRoute(route: Manifest, index: MeshIndex, report: Report): v
 export function checkWaypointLabel(m: Manifest, index: MeshIndex, report: Report): void {
   const labels = m.metadata?.labels ?? {};
   const name = labels['istio.io/use-waypoint'];
-  if (typeof name !== 'string' || name === '' || name.toLowerCase() === 'none') return;
+  if (typeof name !== 'string' || name === '' || name === 'none') return;
   const ns = labels['istio.io/use-waypoint-namespace'] || (m.kind === 'Namespace' ? m.metadata.name : namespaceOf(m));
   const gateway = index.gatewayApi.gateways.get(`${ns}/${name}`);
-  if (gateway?.spec?.gatewayClassName === WAYPOINT_GATEWAY_CLASS) return;
-  const what = gateway ? `Gateway ${ns}/${name} is of class ${gateway.spec?.gatewayClassName ?? '(none)'}, not ${WAYPOINT_GATEWAY_CLASS}` : `no waypoint (Gateway of class ${WAYPOINT_GATEWAY_CLASS}) ${ns}/${name} exists`;
+  const trafficType = gateway?.metadata?.labels?.['istio.io/waypoint-for'] ?? 'service';
+  // A waypoint for workload traffic only (or none) binds no Service: waypoints.go fetchWaypointForService.
+  const forServices = trafficType === 'service' || trafficType === 'all';
+  if (gateway?.spec?.gatewayClassName === WAYPOINT_GATEWAY_CLASS && (forServices || m.kind === 'Namespace')) return;
+  const what = !gateway ? `no waypoint (Gateway of class ${WAYPOINT_GATEWAY_CLASS}) ${ns}/${name} exists`
+    : gateway.spec?.gatewayClassName !== WAYPOINT_GATEWAY_CLASS ? `Gateway ${ns}/${name} is of class ${gateway.spec?.gatewayClassName ?? '(none)'}, not ${WAYPOINT_GATEWAY_CLASS}`
+      : `waypoint ${ns}/${name} is for ${trafficType} traffic (istio.io/waypoint-for), not Services`;
   const whose = m.kind === 'Namespace' ? `Services of ${m.metadata.name}` : `Service ${m.metadata.name}`;
   report('ML0022', 'metadata.labels.istio.io/use-waypoint', `${what}: ${whose} are bound to no waypoint (istio.io/WaypointBound=False), so their HTTPRoutes and L7 policies are not applied`);
 }
