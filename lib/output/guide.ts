@@ -329,8 +329,8 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
         ...observeCommands(build, step.applied, waypoint?.metadata.name),
       ]),
       '',
-      `Expect: ${scenario.expect(values)}.`,
-      ...(ambient && /sidecar/.test(scenario.expect(values)) ? [
+      `Expect: ${scenario.expect(values, step.applied.lab)}.`,
+      ...(ambient && /sidecar/.test(scenario.expect(values, step.applied.lab)) ? [
         `In ambient mode the pods have no sidecar: ${waypoint ? `the waypoint's access log (\`deploy/${waypoint.metadata.name}\`, container istio-proxy)` : "ztunnel's log"} shows what a sidecar's shows in the sidecar flavours.`,
       ] : []),
       '',

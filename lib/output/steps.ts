@@ -31,7 +31,7 @@ export function applyStep(plain: readonly Manifest[], step: Step): Manifest[] {
 
 /** The commands a learner runs before applying a step (what no manifest can hold, such as a certificate). */
 export function prepareCommands(step: Step): string[] {
-  return whereGatewaysRead(step, step.applied.preset.scenario.prepare?.(step.applied.values) ?? []);
+  return whereGatewaysRead(step, step.applied.preset.scenario.prepare?.(step.applied.values, step.applied.lab) ?? []);
 }
 
 /**
@@ -157,6 +157,6 @@ export function revertCommands(output: StepOutput, lab: string, step: Step): str
     ...(replaced ? apply : []),
     ...(namespaces.size > 0 ? [`kubectl delete namespace ${[...namespaces].join(' ')}`] : []),
     // What the learner made for the step (a certificate's secret), unless the lab's own files use it too.
-    ...(output.switchedOn?.includes(scenario.name) ? [] : whereGatewaysRead(step, scenario.cleanup?.(step.applied.values) ?? [])),
+    ...(output.switchedOn?.includes(scenario.name) ? [] : whereGatewaysRead(step, scenario.cleanup?.(step.applied.values, step.applied.lab) ?? [])),
   ];
 }
