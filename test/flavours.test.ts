@@ -84,6 +84,15 @@ describe('the Gateway API flavour', () => {
     expect(rule.spec.host).toBe('service-go');
   });
 
+  test("the mtls step's namespaces run Istio's current httpbin and curl samples, the Service keeping port 8000", () => {
+    const step = yaml.loadAll(output.files.find((f) => f.path === 'polyglot-gateway-api/steps/mtls.yaml')!.content) as Array<{ kind: string; metadata: { name: string; namespace: string }; spec: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const foo = (kind: string, name: string) => step.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === 'foo')!;
+    const httpbin = foo('Deployment', 'httpbin').spec.template.spec.containers[0];
+    expect([httpbin.image, httpbin.ports[0].containerPort]).toEqual(['docker.io/mccutchen/go-httpbin:v2.15.0', 8080]);
+    expect(foo('Service', 'httpbin').spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 8080 }]);
+    expect(foo('Deployment', 'sleep').spec.template.spec.containers[0].image).toBe('docker.io/curlimages/curl:8.16.0');
+  });
+
   test("retries list Envoy's 5xx as the codes the Gateway API retries on", () => {
     expect(retryCodes('5xx,connect-failure,refused-stream')).toEqual([500, 502, 503, 504]);
     expect(retryCodes('gateway-error,429')).toEqual([429, 502, 503, 504]);

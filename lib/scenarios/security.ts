@@ -1,3 +1,4 @@
+import { CURL_IMAGE, HTTPBIN_IMAGE, isClassic } from '../labs/options';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -51,6 +52,9 @@ class MtlsMatrix extends Construct {
 
   public constructor(scope: Construct, lab: MeshLab) {
     super(scope, 'Matrix');
+    // The new flavours use Istio's current sample images (lib/labs/options.ts), the classic one the task's.
+    const classic = isClassic(lab);
+    const httpbinPort = classic ? 8000 : HTTPBIN_IMAGE.port!;
     for (const [namespace, meshed] of Object.entries(MtlsMatrix.NAMESPACES)) {
       // legacy says "no sidecars" explicitly, as Istio's analyzer (IST0102) asks of a namespace left out on purpose.
       // In ambient mode foo and bar join through ztunnel (no waypoint: mTLS is L4), and legacy stays out of the mesh.
@@ -65,11 +69,12 @@ class MtlsMatrix extends Construct {
         newDeployment(this, `${namespace}-${app}`, app, 1, {
           namespace, labels, serviceAccount, containerName: app,
           container: app === 'httpbin'
-            // citizenstig/httpbin listens on 8000; its image does not name a user.
-            ? { image: lab.image(`${namespace}-httpbin`, 'citizenstig/httpbin'), ports: [{ number: 8000, name: 'http' }], resources: { cpu: 50, memory: 50, memoryLimit: 100 }, security: SecurityProfile.root('image runs as root (no USER)') }
-            : { image: lab.image(`${namespace}-sleep`, 'pstauffer/curl'), command: ['sleep', '3650d'], resources: { cpu: 10, memory: 16, memoryLimit: 32 }, security: SecurityProfile.nonRoot(65534, { readOnlyRootFilesystem: true }) },
+            // citizenstig/httpbin listens on 8000, go-httpbin (the new flavours') on 8080; neither image names a user.
+            ? { image: lab.image(`${namespace}-httpbin`, classic ? HTTPBIN_IMAGE.classic : HTTPBIN_IMAGE.current), ports: [{ number: httpbinPort, name: 'http' }], resources: { cpu: 50, memory: 50, memoryLimit: 100 }, security: SecurityProfile.root('image runs as root (no USER)') }
+            : { image: lab.image(`${namespace}-sleep`, classic ? CURL_IMAGE.classic : CURL_IMAGE.current), command: classic ? ['sleep', '3650d'] : [...CURL_IMAGE.command!], resources: { cpu: 10, memory: 16, memoryLimit: 32 }, security: SecurityProfile.nonRoot(65534, { readOnlyRootFilesystem: true }) },
         });
-        if (app === 'httpbin') newService(this, `${namespace}-httpbin-svc`, 'httpbin', [{ name: 'http', port: 8000 }], { app }, { namespace });
+        // The Service keeps port 8000, the task's, in every flavour.
+        if (app === 'httpbin') newService(this, `${namespace}-httpbin-svc`, 'httpbin', [{ name: 'http', port: 8000, targetPort: httpbinPort }], { app }, { namespace });
       }
     }
   }
