@@ -11,10 +11,11 @@ import { agreementTable, compareCase, Disagreement, Reported } from './agreement
 import { Case, CaseFile, corpusCases, fixtureCases, outputCases, writeCase } from './cases';
 import { loadAll } from 'js-yaml';
 import type { Manifest } from '../validate/manifest';
-import { crossCheckGatewayApi, GATEWAY_API_VERSION } from './gateway-api';
+import { crossCheckGatewayApi, GATEWAY_API_VERSION, judgeOutputGatewayApi } from './gateway-api';
 import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseManifestGenerate, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
 import { mutations } from './mutations';
-import { asAdmitted, demoProfile, podNameOf } from './pods';
+import { asAdmitted, demoProfile, gatewayApiCrds, podNameOf } from './pods';
+import { GATEWAY_API_GROUP } from '../validate/gateway-api';
 import { istioctlSuppressions, SUPPRESSIONS, unsuppressedMessages, unsuppressedValidateWarnings } from './suppressions';
 
 export const VERIFY_USAGE = `usage: npm run verify:istio -- [--istioctl PATH] [--dist DIR] [--agreement-target PERCENT]
@@ -187,14 +188,24 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
       io.out(`${problems.length === 0 ? 'ok  ' : 'FAIL'} platform/istioctl/${f} (istioctl manifest generate)`);
       for (const l of problems) io.out(`       manifest generate: ${l}`);
     }
+    // Every Gateway API object of every flavour, bases and steps, by the real CRDs and by npm run check (ML0017).
+    const gwOut = judgeOutputGatewayApi(io.err, root, outputs);
+    errors += gwOut.crdRejects.length + gwOut.checkRejects.length;
     io.out(
-      `meshlab output: ${judged.length} labs and steps judged by istioctl validate and analyze, ${operators.length} IstioOperator(s) by manifest generate: ` +
-        `${errors} error(s), ${warnings} warning(s), ${infos} info; ${SUPPRESSIONS.length} suppression(s) (see README)`,
+      `${gwOut.crdRejects.length + gwOut.checkRejects.length === 0 ? 'ok  ' : 'FAIL'} ${gwOut.total} Gateway API objects of the output ` +
+        `(Gateway API ${GATEWAY_API_VERSION} CRDs, schema and CEL; npm run check ML0017): the CRDs reject ${gwOut.crdRejects.length}, ` +
+        `check rejects ${gwOut.checkRejects.length}, both alike on ${gwOut.agree} of ${gwOut.total}`,
+    );
+    for (const l of gwOut.crdRejects) io.out(`       CRDs: ${l}`);
+    for (const l of gwOut.checkRejects) io.out(`       check: ${l}`);
+    io.out(
+      `meshlab output: ${judged.length} labs and steps judged by istioctl validate and analyze, ${operators.length} IstioOperator(s) by manifest generate, ` +
+        `${gwOut.total} Gateway API objects by the CRDs: ${errors} error(s), ${warnings} warning(s), ${infos} info; ${SUPPRESSIONS.length} suppression(s) (see README)`,
     );
 
     // 2. The corpus through both tools, compared per code check claims.
     let below = 0;
-    let report: unknown = { outputs: judged.map((j) => ({ case: j.case.name, analyze: j.analyze, offline: j.offline, validate: j.validate })) };
+    let report: unknown = { outputs: judged.map((j) => ({ case: j.case.name, analyze: j.analyze, offline: j.offline, validate: j.validate })), outputGatewayApi: gwOut };
     if (args.agreement) {
       const fixtureDir = path.join(root, 'test', 'fixtures', 'check');
       const fixtures = [...fixtureCases(fixtureDir), ...corpusCases(path.join(root, 'test', 'fixtures', 'corpus'), fixtureDir)];
@@ -262,13 +273,17 @@ export async function runVerify(argv: readonly string[], io: Io): Promise<number
 
 /**
  * A case's files as a cluster would hold them, for Istio's analyzers: Pods for the Deployments
- * (those of files kept verbatim too, which are written as they are), sidecars injected, and the
- * demo profile's gateways.
+ * (those of files kept verbatim too, which are written as they are), sidecars injected or ambient
+ * enrollment marked, the demo profile's gateways, what istiod deploys for Gateway API Gateways,
+ * and the Gateway API CRDs where the case has Gateway API objects.
  */
 export function clusterFiles(c: Case): CaseFile[] {
   const verbatim = (c.verbatim ?? []).map(verbatimObjects);
   const written = new Set(verbatim.map((f) => f.name));
-  return [...asAdmitted([...c.files, ...verbatim]).filter((f) => !written.has(f.name)), demoProfile()];
+  const files = [...c.files, ...verbatim];
+  // A case with Gateway API objects runs where the platform's install command put the CRDs.
+  const gatewayApi = files.some((f) => f.objects.some((m) => String(m.apiVersion).startsWith(`${GATEWAY_API_GROUP}/`)));
+  return [...asAdmitted(files).filter((f) => !written.has(f.name)), demoProfile(), ...(gatewayApi ? [gatewayApiCrds(GATEWAY_API_VERSION)] : [])];
 }
 
 /** The objects of a file kept verbatim, when it parses; a text that does not parse has none. */
