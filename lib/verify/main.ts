@@ -29,7 +29,8 @@ export const VERIFY_USAGE = `usage: npm run verify:istio -- [--istioctl PATH] [-
   --report FILE            write every istioctl message and every disagreement as JSON
 
 Builds istioctl (cached), runs 'istioctl validate' and 'istioctl analyze --use-kube=false' on every
-lab and every step over its lab (with Pods made from the Deployments), then runs the corpus
+lab of every flavour and every step over its lab (with Pods made from the Deployments), judges
+every Gateway API object of the output by the real Gateway API CRDs, then runs the corpus
 (outputs, test/fixtures/check, mutations of both) through istioctl and 'npm run check' and prints
 their agreement per code. Exit code: 0 nothing found in meshlab's output, 1 an error or a warning
 found (or agreement below target with --require-agreement), 2 bad usage.`;
