@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { agreementTable, compareCase } from '../lib/verify/agreement';
 import { Case, CaseFile, corpusCases, fixtureCases, outputCases, overlay } from '../lib/verify/cases';
-import { analyzeArgs, istioctlCachePath, parseAnalyze, parseManifestGenerate, parseValidate } from '../lib/verify/istioctl';
+import { analyzeArgs, istioctlCachePath, parseAnalyze, parseAnalyzeEach, parseManifestGenerate, parseValidate } from '../lib/verify/istioctl';
 import { clusterFiles, runVerify } from '../lib/verify/main';
 import { MUTATIONS, mutate, mutations } from '../lib/verify/mutations';
 import { AMBIENT_REDIRECTION, asAdmitted, enrolledInAmbient, gatewayApiCrds, istioGatewayDeployments } from '../lib/verify/pods';
@@ -262,6 +262,18 @@ describe('reading istioctl', () => {
     const selector = { code: 'IST0101', object: 'Gateway shop/g', message: 'Referenced selector not found: "istio=x"' };
     expect(unsuppressedMessages([credential, selector], s)).toEqual([selector]);
     expect(istioctlSuppressions(s)).toEqual([]);
+  });
+
+  test("istio-analyze --each: each folder reads as a run of its own; a folder it gave nothing for is a failure, never a clean case", () => {
+    const stdout = JSON.stringify({
+      a: { messages: [{ code: 'IST0101', level: 'Error', origin: 'VirtualService ns/x', message: 'Referenced host not found' }], errors: '' },
+      b: { messages: [], errors: 'Error(s) adding files: bad yaml' },
+    });
+    const runs = parseAnalyzeEach({ status: 0, stdout, stderr: '' }, ['a', 'b', 'c']);
+    expect(parseAnalyze(runs.get('a')!)).toEqual([{ code: 'IST0101', level: 'error', object: 'VirtualService ns/x', message: 'Referenced host not found' }]);
+    expect(parseAnalyze(runs.get('b')!).map((m) => m.code)).toEqual(['PARSE']);
+    expect(parseAnalyze(runs.get('c')!).map((m) => m.code)).toEqual(['PARSE']);
+    expect(parseAnalyze(parseAnalyzeEach({ status: 2, stdout: '', stderr: 'boom' }, ['a']).get('a')!)).toMatchObject([{ code: 'PARSE', message: 'boom' }]);
   });
 
   test('analyze JSON is found after a notice istioctl prints first', () => {

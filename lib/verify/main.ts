@@ -12,7 +12,7 @@ import { Case, CaseFile, corpusCases, fixtureCases, outputCases, writeCase } fro
 import { loadAll } from 'js-yaml';
 import type { Manifest } from '../validate/manifest';
 import { crossCheckGatewayApi, GATEWAY_API_VERSION, judgeOutputGatewayApi } from './gateway-api';
-import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseManifestGenerate, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
+import { AnalyzeMessage, analyzeArgs, analyzeEach, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseManifestGenerate, parseValidate, Run, runIstioctl, Validated } from './istioctl';
 import { mutations } from './mutations';
 import { asAdmitted, demoProfile, gatewayApiCrds, podNameOf } from './pods';
 import { GATEWAY_API_GROUP } from '../validate/gateway-api';
@@ -103,13 +103,15 @@ interface Judged {
 
 const sameMessage = (a: AnalyzeMessage, b: AnalyzeMessage) => a.code === b.code && a.object === b.object && a.message === b.message;
 
-/**
- * Runs a case through Istio: the files as written go to `istioctl validate` (each object
- * alone, so a step's own file is enough) and `istioctl analyze --use-kube=false`; the files as
- * a cluster would hold them (Pods for the Deployments, sidecars injected, the demo profile's
- * gateways) go to istio-analyze, and to istioctl analyze too, which drops the Kubernetes kinds.
- */
-async function judge(tools: IstioTools, c: Case, dir: string, gate: boolean): Promise<Judged> {
+/** A case written out twice: as the files are written (for istioctl and check) and as a cluster would hold them. */
+interface Prepared {
+  readonly case: Case;
+  readonly checkDir: string;
+  readonly clusterDir: string;
+  readonly aliases: Map<string, string>;
+}
+
+function prepare(c: Case, dir: string): Prepared {
   const checkDir = path.join(dir, 'files');
   const clusterDir = path.join(dir, 'cluster');
   writeCase(c, checkDir);
@@ -120,9 +122,21 @@ async function judge(tools: IstioTools, c: Case, dir: string, gate: boolean): Pr
     const ns = m.metadata.namespace ?? 'default';
     aliases.set(`Pod ${ns}/${podNameOf(m.metadata.name)}`, `Deployment ${ns}/${m.metadata.name}`);
   }
+  return { case: c, checkDir, clusterDir, aliases };
+}
+
+/**
+ * Runs a case through Istio: the files as a cluster would hold them (Pods for the Deployments,
+ * sidecars injected, the demo profile's gateways) went to istio-analyze (`analyzed`, run for
+ * many cases at once); with `gate`, the files as written go to `istioctl validate` (each object
+ * alone, so a step's own file is enough), and the cluster's files to `istioctl analyze
+ * --use-kube=false`, which drops the Kubernetes kinds.
+ */
+async function judge(tools: IstioTools, p: Prepared, analyzed: Run, gate: boolean): Promise<Judged> {
+  const { case: c, checkDir, clusterDir, aliases } = p;
   const unprefix = (text: string) => text.split(checkDir + path.sep).join('').split(clusterDir + path.sep).join('');
   const tidy = (messages: AnalyzeMessage[]) => unsuppressedMessages(messages.map((m) => ({ ...m, message: unprefix(m.message) })));
-  const analyze = tidy(parseAnalyze(await runIstioctl(tools.analyzer, [...suppressArgs(istioctlSuppressions()), clusterDir])));
+  const analyze = tidy(parseAnalyze(analyzed));
   let offline: AnalyzeMessage[] = [];
   let validated: Validated = { warnings: [], errors: [] };
   if (gate) {
@@ -133,6 +147,18 @@ async function judge(tools: IstioTools, c: Case, dir: string, gate: boolean): Pr
     validated = { warnings: unsuppressedValidateWarnings(run.warnings).map(unprefix), errors: run.errors.map(unprefix) };
   }
   return { case: c, analyze, offline, validate: validated, aliases, checkDir };
+}
+
+/** Writes the cases out, runs istio-analyze over all of them (two processes), then judges each. */
+async function judgeAll(tools: IstioTools, cases: readonly Case[], nextDir: () => string, gate: boolean): Promise<Judged[]> {
+  const prepared = cases.map((c) => prepare(c, nextDir()));
+  const half = Math.ceil(prepared.length / 2);
+  const chunks = [prepared.slice(0, half), prepared.slice(half)].filter((chunk) => chunk.length > 0);
+  const analyzed = new Map<string, Run>();
+  for (const results of await Promise.all(chunks.map((chunk) => analyzeEach(tools.analyzer, istioctlSuppressions(), chunk.map((p) => p.clusterDir))))) {
+    for (const [dir, run] of results) analyzed.set(dir, run);
+  }
+  return pool(prepared, 2, (p) => judge(tools, p, analyzed.get(p.clusterDir)!, gate));
 }
 
 /** `npm run check -- --json DIR`, in this process: the findings it reports. */
@@ -163,7 +189,7 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
     const caseDir = () => path.join(scratch, 'cases', String(n++));
 
     // 1. meshlab's own output: nothing above info, from either command.
-    const judged = await pool(outputs, 2, (c) => judge(tools, c, caseDir(), true));
+    const judged = await judgeAll(tools, outputs, caseDir, true);
     let errors = 0;
     let warnings = 0;
     let infos = 0;
@@ -211,7 +237,7 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
       const fixtureDir = path.join(root, 'test', 'fixtures', 'check');
       const fixtures = [...fixtureCases(fixtureDir), ...corpusCases(path.join(root, 'test', 'fixtures', 'corpus'), fixtureDir)];
       const mutated = mutations([...outputs, ...fixtures]);
-      const corpus = [...judged, ...(await pool([...fixtures, ...mutated], 2, (c) => judge(tools, c, caseDir(), false)))];
+      const corpus = [...judged, ...(await judgeAll(tools, [...fixtures, ...mutated], caseDir, false))];
       const claimed = new Set(Object.keys(CODES).filter((c) => c.startsWith('IST')));
       const perCase = corpus.map((j) => compareCase(j.case.name, j.analyze, checkFindings(j.checkDir), claimed, j.aliases));
       const table = agreementTable(perCase.map((p) => p.counts), claimed);
