@@ -179,7 +179,11 @@ export function crossCheckGatewayApi(log: (line: string) => void, root: string, 
   const crds = gatewayApiCrdDir();
   const fixtures = readGatewayApiFixtures(root);
   const agreement = compareWithCrds(fixtures, runJudge(judge, crds, fixtures.map((f) => ({ id: f.id, object: f.object }))));
-  const mutants = mutateFixtures(fixtures, mutantsPerFixture);
+  return { fixtures: agreement, mutants: compareMutants(judge, crds, mutateFixtures(fixtures, mutantsPerFixture)) };
+}
+
+/** Mutants through the CRDs and lib/validate/gateway-api.ts: both must accept, or both reject, each. */
+function compareMutants(judge: string, crds: string, mutants: ReadonlyArray<{ id: string; object: Record<string, unknown> }>) {
   const verdicts = new Map(runJudge(judge, crds, mutants).map((v) => [v.id, v]));
   const disagreements: string[] = [];
   for (const m of mutants) {
@@ -189,7 +193,7 @@ export function crossCheckGatewayApi(log: (line: string) => void, root: string, 
       disagreements.push(`${m.id}: check ${ours.length > 0 ? `rejects (${ours[0].field}: ${ours[0].message})` : 'accepts'}, the CRDs ${crd.length > 0 ? `reject (${crd[0]})` : 'accept'}`);
     }
   }
-  return { fixtures: agreement, mutants: { total: mutants.length, agree: mutants.length - disagreements.length, disagreements } };
+  return { total: mutants.length, agree: mutants.length - disagreements.length, disagreements };
 }
 
 /** One Gateway API object of meshlab's output, once: where it is written, and the object. */
@@ -220,6 +224,8 @@ export function outputGatewayApiObjects(cases: readonly Case[]): OutputObject[] 
 /** What the real CRDs and `npm run check`'s ML0017 said of meshlab's Gateway API objects. */
 export interface OutputJudgement {
   readonly total: number;
+  /** Mutations of the output's objects: accepted or rejected alike by the checks and the CRDs. */
+  readonly mutants?: { readonly total: number; readonly agree: number; readonly disagreements: readonly string[] };
   /** Objects the CRDs reject, each with its first error. */
   readonly crdRejects: readonly string[];
   /** Objects lib/validate/gateway-api.ts rejects, each with its first problem. */
@@ -244,10 +250,17 @@ export function judgeOutputObjects(objects: readonly OutputObject[], verdicts: r
   return { total: objects.length, crdRejects, checkRejects, agree };
 }
 
-/** Runs every Gateway API object of meshlab's output through the real CRDs and lib/validate/gateway-api.ts. */
-export function judgeOutputGatewayApi(log: (line: string) => void, root: string, cases: readonly Case[]): OutputJudgement {
+/**
+ * Runs every Gateway API object of meshlab's output through the real CRDs and
+ * lib/validate/gateway-api.ts, and `mutantsPerObject` deterministic mutations of each (as the
+ * fixtures' are made), which both must accept or reject alike too.
+ */
+export function judgeOutputGatewayApi(log: (line: string) => void, root: string, cases: readonly Case[], mutantsPerObject = 0): OutputJudgement {
   const objects = outputGatewayApiObjects(cases);
   if (objects.length === 0) return { total: 0, crdRejects: [], checkRejects: [], agree: 0 };
-  const verdicts = runJudge(ensureGatewayApiJudge(log, root), gatewayApiCrdDir(), objects);
-  return judgeOutputObjects(objects, verdicts);
+  const judge = ensureGatewayApiJudge(log, root);
+  const crds = gatewayApiCrdDir();
+  const judged = judgeOutputObjects(objects, runJudge(judge, crds, objects));
+  if (mutantsPerObject === 0) return judged;
+  return { ...judged, mutants: compareMutants(judge, crds, mutateFixtures(objects.map((o) => ({ ...o, expected: [] })), mutantsPerObject, 11)) };
 }

@@ -216,7 +216,7 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
       for (const l of problems) io.out(`       manifest generate: ${l}`);
     }
     // Every Gateway API object of every flavour, bases and steps, by the real CRDs and by npm run check (ML0017).
-    const gwOut = judgeOutputGatewayApi(io.err, root, outputs);
+    const gwOut = judgeOutputGatewayApi(io.err, root, outputs, args.agreement ? 30 : 0);
     errors += gwOut.crdRejects.length + gwOut.checkRejects.length;
     io.out(
       `${gwOut.crdRejects.length + gwOut.checkRejects.length === 0 ? 'ok  ' : 'FAIL'} ${gwOut.total} Gateway API objects of the output ` +
@@ -232,6 +232,14 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
 
     // 2. The corpus through both tools, compared per code check claims.
     let below = 0;
+    if (gwOut.mutants) {
+      io.out(
+        `\nnpm run check (ML0017) and the Gateway API ${GATEWAY_API_VERSION} CRDs agree on ${gwOut.mutants.agree} of ${gwOut.mutants.total} ` +
+          `mutations of the output's ${gwOut.total} Gateway API objects`,
+      );
+      for (const d of gwOut.mutants.disagreements.slice(0, 10)) io.out(`  ${d}`);
+      if (gwOut.mutants.agree < gwOut.mutants.total) below++;
+    }
     let report: unknown = { outputs: judged.map((j) => ({ case: j.case.name, analyze: j.analyze, offline: j.offline, validate: j.validate })), outputGatewayApi: gwOut };
     if (args.agreement) {
       const fixtureDir = path.join(root, 'test', 'fixtures', 'check');
