@@ -106,6 +106,9 @@ describe('a cluster with Istio in ambient mode and the Gateway API', () => {
     expect(service.spec.ports.map((p: { name: string; port: number; appProtocol: string }) => [p.name, p.port, p.appProtocol])).toEqual([['status-port', 15021, 'tcp'], ['http', 80, 'http']]);
     const waypoint = deployed.find((m) => m.kind === 'Service' && m.metadata.name === 'waypoint')!;
     expect(waypoint.spec.ports.map((p: { port: number }) => p.port)).toEqual([15021, 15008]);
+    // The port name analyzer skips the Services istiod manages (its `hbone` appProtocol is no protocol of a Service).
+    expect(waypoint.metadata.labels!['gateway.istio.io/managed']).toBe('istio.io-mesh-controller');
+    expect(service.metadata.labels!['gateway.istio.io/managed']).toBe('istio.io-gateway-controller');
     const byName = new Map(pods(asAdmitted([{ name: 'a.yaml', objects }])).map((p) => [p.metadata.name, p]));
     expect(byName.get('web-gateway-istio-pod')!.metadata.labels!['gateway.networking.k8s.io/gateway-name']).toBe('web-gateway');
     expect(byName.get('waypoint-pod')!.metadata.labels!['istio.io/dataplane-mode']).toBe('none');

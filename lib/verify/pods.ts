@@ -120,14 +120,15 @@ export function istioGatewayDeployments(objects: readonly Manifest[]): Manifest[
       const info = classes[className];
       const namespace = gw.metadata.namespace ?? 'default';
       const name = info.suffix ? `${gw.metadata.name}-${className}` : gw.metadata.name;
-      const own = { ...(gw.metadata.labels ?? {}), [GATEWAY_NAME]: gw.metadata.name, [GATEWAY_CLASS_NAME]: className };
+      // Every object rendered gets the managed label (deploymentcontroller.go, `set managed-by label`);
+      // the port name analyzer skips Services that carry it (pkg/config/analysis/analyzers/service/portname.go).
+      const own = { ...(gw.metadata.labels ?? {}), [GATEWAY_NAME]: gw.metadata.name, [GATEWAY_CLASS_NAME]: className, 'gateway.istio.io/managed': info.controller };
       const podLabels = {
         'sidecar.istio.io/inject': 'false',
         ...info.podLabels,
         'service.istio.io/canonical-name': name,
         'service.istio.io/canonical-revision': 'latest',
         ...own,
-        'gateway.istio.io/managed': info.controller,
       };
       const ports: Array<{ name: string; port: number; protocol: string; appProtocol: string }> = [
         { name: 'status-port', port: 15021, protocol: 'TCP', appProtocol: 'tcp' },
@@ -140,7 +141,7 @@ export function istioGatewayDeployments(objects: readonly Manifest[]): Manifest[
         { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels: own } },
         { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels: own }, spec: { ports, selector: { [GATEWAY_NAME]: gw.metadata.name } } },
         {
-          apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace, labels: { ...own, 'gateway.istio.io/managed': info.controller } },
+          apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace, labels: own },
           spec: {
             selector: { matchLabels: { [GATEWAY_NAME]: gw.metadata.name } },
             template: {
