@@ -30,8 +30,28 @@ export type ServiceEntrySpec = NonNullable<IServiceEntry['spec']>;
 export type SidecarSpec = NonNullable<ISidecar['spec']>;
 export type EnvoyFilterSpec = NonNullable<IEnvoyFilter['spec']>;
 export type PeerAuthenticationSpec = NonNullable<IPeerAuthentication['spec']>;
-export type AuthorizationPolicySpec = NonNullable<IAuthorizationPolicy['spec']>;
-export type RequestAuthenticationSpec = NonNullable<IRequestAuthentication['spec']>;
+
+/**
+ * What a policy attaches to instead of a workload selector: a Service (at the waypoint that
+ * serves it) or a Gateway (a waypoint or an ingress gateway). Istio added `targetRefs` to
+ * AuthorizationPolicy and RequestAuthentication after the schemas of @kubernetes-models/istio
+ * 2.3.0, so meshlab adds the field to their types here and to their schemas in
+ * scripts/istio-validators.js, as Istio 1.30's CRDs define it (istio/istio
+ * manifests/charts/base/files/crd-all.gen.yaml: `targetRefs`, at most 16, group/kind/name,
+ * no namespace; at most one of selector, targetRef and targetRefs).
+ */
+export interface PolicyTargetReference {
+  /** '' for the core group (Service), `gateway.networking.k8s.io` for a Gateway. */
+  readonly group: string;
+  readonly kind: 'Service' | 'Gateway';
+  readonly name: string;
+}
+
+/** A policy spec with Istio's `targetRefs` beside its selector. */
+type Targetable<Spec> = Spec & { readonly targetRefs?: readonly PolicyTargetReference[] };
+
+export type AuthorizationPolicySpec = Targetable<NonNullable<IAuthorizationPolicy['spec']>>;
+export type RequestAuthenticationSpec = Targetable<NonNullable<IRequestAuthentication['spec']>>;
 
 /** The part of an IstioOperator spec meshlab writes (the schema package leaves it untyped). */
 export interface IstioOperatorSpec {

@@ -154,6 +154,8 @@ function describe(error: AjvError): SchemaProblem {
     const extra = String(error.params.additionalProperty);
     return { field: field ? `${field}.${extra}` : extra, message: 'is not in the schema (the API server would drop it silently)' };
   }
+  // The one `not` in the Istio schemas: Istio's CEL rule on targetRefs (scripts/istio-validators.js), in its words.
+  if (error.keyword === 'not') return { field, message: 'only one of targetRefs or selector can be set' };
   if (error.keyword === 'enum') {
     return { field, message: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` };
   }

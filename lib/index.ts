@@ -12,6 +12,7 @@ export { Client } from './mesh/client';
 export type { ClientContainer, ClientProps } from './mesh/client';
 export { IngressGateway, INGRESS_GATEWAY_PORTS } from './mesh/gateway';
 export type { IngressGatewayProps } from './mesh/gateway';
+export { WAYPOINT, WAYPOINT_LISTENER, Waypoint } from './mesh/waypoint';
 export { ExternalHost, Match } from './mesh/routing';
 export type { DestinationSpec, HttpRouteProps, IDestination, IService, IVersion } from './mesh/routing';
 export { Protocol } from './mesh/protocol';

@@ -50,6 +50,43 @@ function closed(schema) {
   return out;
 }
 
+/**
+ * Istio 1.30's `targetRefs` on the policies that attach to waypoints and Gateway API
+ * gateways, which the schemas of @kubernetes-models/istio 2.3.0 predate: the field as Istio's
+ * CRDs define it (istio/istio manifests/charts/base/files/crd-all.gen.yaml, AuthorizationPolicy
+ * and RequestAuthentication: at most 16 references of group, kind and name; a namespace only
+ * empty, "cross namespace referencing is not currently supported"), and their rule "only one
+ * of targetRefs or selector can be set" as a `not` (imports/schema.ts words its error).
+ */
+const TARGETABLE = ['security.istio.io.v1beta1.AuthorizationPolicy', 'security.istio.io.v1beta1.RequestAuthentication'];
+const POLICY_TARGET_REFERENCE = {
+  type: 'object',
+  required: ['kind', 'name'],
+  properties: {
+    group: { type: 'string', maxLength: 253, pattern: '^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$' },
+    kind: { type: 'string', minLength: 1, maxLength: 63, pattern: '^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$' },
+    name: { type: 'string', minLength: 1, maxLength: 253 },
+    namespace: { type: 'string', maxLength: 0 },
+  },
+};
+
+function withTargetRefs(id, schema) {
+  if (!TARGETABLE.includes(id)) return schema;
+  const spec = schema.properties.spec;
+  const oneOf = (a, b) => ({ required: [a, b] });
+  return {
+    ...schema,
+    properties: {
+      ...schema.properties,
+      spec: {
+        ...spec,
+        properties: { ...spec.properties, targetRef: POLICY_TARGET_REFERENCE, targetRefs: { type: 'array', maxItems: 16, items: POLICY_TARGET_REFERENCE } },
+        allOf: [...(spec.allOf ?? []), { not: { anyOf: [oneOf('selector', 'targetRef'), oneOf('selector', 'targetRefs'), oneOf('targetRef', 'targetRefs')] } }],
+      },
+    },
+  };
+}
+
 /** Changes whenever the installed schema package or this generator changes. */
 function fingerprint() {
   const pkg = fs.readFileSync(require.resolve('@kubernetes-models/istio/package.json', { paths: [root] }));
@@ -87,7 +124,7 @@ function generate() {
   const standalone = require(require.resolve('ajv/dist/standalone', { paths: [path.dirname(validatePkg)] })).default;
   const ajv = new Ajv({ strictTypes: false, strict: false, allErrors: true, code: { source: true } });
   addFormats(ajv);
-  for (const [id, schema] of schemas) ajv.addSchema(id.includes('istio.io') && !id.startsWith('install.') ? closed(schema) : schema, id);
+  for (const [id, schema] of schemas) ajv.addSchema(id.includes('istio.io') && !id.startsWith('install.') ? closed(withTargetRefs(id, schema)) : schema, id);
   const exportsMap = {};
   for (const [gvk, id] of Object.entries(ids)) exportsMap[gvk] = id;
   const code = standalone(ajv, exportsMap);

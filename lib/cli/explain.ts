@@ -10,14 +10,15 @@ import { LABS, LAB_NAMES } from '../labs';
 import { render } from '../output/render';
 import { ScenarioSelection } from '../scenarios/engine';
 import { Finding, formatFinding, objectKey } from '../validate/manifest';
-import { parseSets } from './args';
+import { parseSets, selectFlavours } from './args';
+import { CLASSIC, NamedFlavour } from '../mesh/flavour';
 import { UsageError, readFlags } from './flags';
 import { readConfig } from './config';
 import { Io, processIo, runCommand } from './io';
 import { VERSION } from './version';
 
 export const EXPLAIN_USAGE = `usage: npm run explain -- --lab L [--scenario S[,S...]]... [--set S.param=value]... [--config FILE]
-                          [--from NAME] [--to SERVICE] [--path /x] [--method M] [--header name=value]...
+                          [--api istio|gateway-api] [--mode sidecar|ambient] [--from NAME] [--to SERVICE] [--path /x] [--method M] [--header name=value]...
                           [--requests N] [--seed K] [--json]
        npm run explain -- PATH... --from WORKLOAD [--to SERVICE] [--path /x] [--method M]
                           [--header name=value]... [--requests N] [--seed K] [--json]
@@ -35,6 +36,7 @@ are not modelled.
   --scenario S[,S...]   switch scenarios on (repeatable); default: the flags file's for the lab
   --set S.param=value   set a parameter of a switched-on scenario (repeatable)
   --config FILE         flags file with each lab's scenarios (default: meshlab.config.json)
+  --api API, --mode M   the lab's flavour: istio (default) or gateway-api; sidecar (default) or ambient
   --from NAME           where requests start: ingress (the lab's ingress gateway), a service or a
                         client (default: ingress when the lab has a Gateway, else its first client
                         that calls a service)
@@ -52,7 +54,7 @@ are not modelled.
 
 Environment: MESHLAB_CONFIG (the flags file, as for synth).`;
 
-const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--config', '--from', '--to', '--path', '--method', '--header', '--requests', '--seed'];
+const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--config', '--api', '--mode', '--from', '--to', '--path', '--method', '--header', '--requests', '--seed'];
 const SWITCHES = ['--json', '--help', '-h', '--version'];
 const REPEATABLE = ['--scenario', '--set', '--header'];
 const MAX_REQUESTS = 1_000_000;
@@ -63,6 +65,8 @@ export interface ExplainOptions {
   readonly version: boolean;
   readonly json: boolean;
   readonly lab?: string;
+  /** The lab's flavour (`--api`, `--mode`). @default classic */
+  readonly flavour: NamedFlavour;
   /** Manifest files or folders (PATH mode, instead of --lab). */
   readonly paths: readonly string[];
   /** Scenarios from the command line; undefined means: the flags file's. */
@@ -102,7 +106,7 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
   const lab = single('--lab');
   if (lab !== undefined && !LAB_NAMES.includes(lab)) throw new UsageError(`unknown lab ${lab} (labs: ${LAB_NAMES.join(', ')})`);
   if (lab !== undefined && paths.length > 0) throw new UsageError(`give --lab ${lab} or files to read (${paths.join(' ')}), not both`);
-  for (const flag of ['--scenario', '--set', '--config']) {
+  for (const flag of ['--scenario', '--set', '--config', '--api', '--mode']) {
     if (paths.length > 0 && values.has(flag)) throw new UsageError(`${flag} applies to --lab; files given as PATH are read as they are`);
   }
 
@@ -138,11 +142,16 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
     throw new UsageError(`--seed ${seedText} must be a whole number, like 1 or 42`);
   }
 
+  const api = single('--api');
+  const mode = single('--mode');
+  const flavour = api === undefined && mode === undefined ? CLASSIC : selectFlavours(api, mode)[0];
+
   return {
     help: switches.has('--help') || switches.has('-h'),
     version: switches.has('--version'),
     json: switches.has('--json'),
     lab,
+    flavour,
     paths,
     scenarios,
     config: single('--config') ?? env.MESHLAB_CONFIG ?? 'meshlab.config.json',
@@ -180,7 +189,12 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
   if (options.lab === undefined) throw new UsageError(`give --lab (labs: ${LAB_NAMES.join(', ')}) or the files to read`);
   const definition = LABS.find((l) => l.name === options.lab)!;
   const selection = options.scenarios ?? readConfig(options.config, options.configGiven)[definition.name] ?? { scenarios: [] };
-  const build = buildLab(definition, undefined, selection);
+  const { flavour } = options;
+  for (const name of selection.scenarios) {
+    const reason = definition.scenarios.find((p) => p.scenario.name === name)?.scenario.unsupported?.(flavour);
+    if (reason !== undefined) throw new UsageError(`scenario ${name} has no form in the ${flavour.name} flavour: ${reason}`);
+  }
+  const build = buildLab(definition, { api: flavour.api, mode: flavour.mode }, selection);
   const synthesis = render([build.lab], { files: false });
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);

@@ -1,3 +1,4 @@
+import { isPresent } from './presence';
 import { ApiObject, Chart } from 'cdk8s';
 import { IValidation } from 'constructs';
 import { imageFindings } from '../output/image';
@@ -33,7 +34,7 @@ export class LabChecks implements IValidation {
 
   public validate(): string[] {
     if (suspended > 0) return [];
-    const objects = this.lab.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)
+    const objects = this.lab.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && isPresent(c))
       .map((o) => ({ manifest: o.toJson() as Manifest, file: `${this.lab.node.id}/` }));
     const findings = [...checkManifests(objects), ...imageFindings(objects.map((o) => o.manifest), `${this.lab.node.id}/`)];
     return findings.filter((f) => f.severity === 'error').map(formatFinding);

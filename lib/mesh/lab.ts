@@ -10,6 +10,7 @@ import { IngressGateway, IngressGatewayProps } from './gateway';
 import { MeshService, MeshServiceProps } from './service';
 import { isPresent } from './presence';
 import { Api, DataPlaneMode, flavourOf } from './flavour';
+import { WAYPOINT, Waypoint } from './waypoint';
 
 export interface MeshLabProps {
   /** Namespace of every object of the lab: a DNS label. */
@@ -27,14 +28,16 @@ export interface MeshLabProps {
 
 export { FileConstruct } from './file';
 export type { IOutputFile } from './file';
-
-
-/** The name of the waypoint of an ambient lab's namespace (the name `istioctl waypoint apply` gives it). */
-export const WAYPOINT = 'waypoint';
+export { WAYPOINT } from './waypoint';
 
 /**
  * The lab's namespace, written first so it is applied first: labelled for sidecar injection,
- * or in ambient mode for ztunnel and the namespace's waypoint.
+ * or in ambient mode for ztunnel and the namespace's waypoint. `istio.io/ingress-use-waypoint`
+ * sends the ingress gateway's traffic through the waypoint too (istiod reads it from the
+ * Service, else from its namespace: istio/istio pilot/pkg/serviceregistry/ambient/services.go,
+ * ingressUseWaypointFromLabels), so a service's routing and the policies attached to it apply
+ * to traffic entering the mesh as they do with sidecars; without it the gateway sends straight
+ * to the pods and skips them.
  * @see https://istio.io/latest/docs/ambient/usage/add-workloads/
  * @see https://istio.io/latest/docs/ambient/usage/waypoint/#configure-a-pod-to-use-a-waypoint
  */
@@ -42,7 +45,7 @@ class LabNamespace extends FileConstruct {
   public constructor(scope: Construct, name: string, mode: DataPlaneMode) {
     super(scope, 'Namespace', '00-namespace.yaml');
     const labels: Record<string, string> = mode === 'ambient'
-      ? { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': WAYPOINT }
+      ? { 'istio.io/dataplane-mode': 'ambient', 'istio.io/ingress-use-waypoint': 'true', 'istio.io/use-waypoint': WAYPOINT }
       : { 'istio-injection': 'enabled' };
     const namespace = new kplus.Namespace(this, 'Resource', { metadata: { name, labels } });
     // A Namespace is cluster-scoped: drop the chart's namespace and the empty spec.
@@ -51,8 +54,9 @@ class LabNamespace extends FileConstruct {
 }
 
 /**
- * One lab: a namespace labelled `istio-injection=enabled` and the services, clients and
- * gateways in it. Every object gets the lab's namespace. A plain `app.synth()` runs the
+ * One lab: a namespace labelled `istio-injection=enabled` (in ambient mode: enrolled in
+ * ambient, with its waypoint) and the services, clients and gateways in it. Every object
+ * gets the lab's namespace. A plain `app.synth()` runs the
  * checks `npm run synth` runs over its objects first, and writes nothing when one fails.
  */
 export class MeshLab extends Chart {
@@ -82,6 +86,8 @@ export class MeshLab extends Chart {
   public readonly api: Api;
   /** How workloads join the mesh. */
   public readonly mode: DataPlaneMode;
+  /** The namespace's waypoint, in ambient mode; undefined with sidecars. */
+  public readonly waypoint?: Waypoint;
   private readonly _services: MeshService[] = [];
   private readonly _clients: Client[] = [];
   private readonly _gateways: IngressGateway[] = [];
@@ -98,6 +104,7 @@ export class MeshLab extends Chart {
     this.api = flavour.api;
     this.mode = flavour.mode;
     new LabNamespace(this, props.namespace, this.mode);
+    if (this.mode === 'ambient') this.waypoint = new Waypoint(this);
     this.node.addValidation(new LabChecks(this));
   }
 

@@ -37,10 +37,37 @@ export interface ScenarioDefinition<P extends ParamSet = ParamSet> {
   unsupported?(flavour: Flavour): string | undefined;
 }
 
+/**
+ * The lab each scenario's parameter values were applied to. The output layer hands `expect`,
+ * `prepare` and `cleanup` the values alone (the same object `apply` got), so a step whose words
+ * depend on the flavour (ambient mode has no sidecars; a Gateway API gateway keeps its
+ * certificate in the lab's namespace) finds the lab here. Values never applied read as classic.
+ */
+const appliedIn = new WeakMap<object, MeshLab>();
+
+/** Whether `v` was applied to a lab in ambient mode. */
+const isAmbient = (v: object) => appliedIn.get(v)?.mode === 'ambient';
+
 /** A scenario definition, its parameter values typed from its parameters. */
 function scenario<P extends ParamSet>(definition: ScenarioDefinition<P>): ScenarioDefinition<P> {
-  return definition;
+  return {
+    ...definition,
+    apply(lab, id, v) {
+      appliedIn.set(v, lab);
+      definition.apply(lab, id, v);
+    },
+  };
 }
+
+/** Ambient mode, for `unsupported`. */
+const ambientOnly = (flavour: Flavour, reason: string) => (flavour.mode === 'ambient' ? reason : undefined);
+
+/** Why an EnvoyFilter in a service's own sidecar has no ambient form. */
+const NO_SIDECAR = 'ambient pods have no sidecar (ztunnel carries their traffic, and the waypoint is a separate proxy in front of the service)';
+
+/** Istio's word on VirtualService in ambient mode, for the steps that keep it (a fault). */
+const VIRTUAL_SERVICE_ALPHA = 'In ambient mode the waypoint applies the VirtualService: Istio calls VirtualService on waypoints alpha,'
+  + ' and mixing it with Gateway API routes unsupported (istio.io docs/ambient/usage/l7-features), so the step deletes this host\'s HTTPRoute first and no host has both';
 
 const d = (x: Duration) => istioDuration(x);
 
@@ -106,7 +133,9 @@ export const mirror = scenario({
     percent: param.percent('percent of requests copied'),
   },
   apply: (lab, id, v) => new Mirror(lab, id, { to: v.version, mirror: v.mirror, percent: v.percent }),
-  expect: (v) => `every answer comes from ${v.version.name}; the access log of ${v.service.name} ${v.mirror.name}'s sidecar (container istio-proxy) shows ${v.percent}% of the requests too, their authority ending in -shadow`,
+  expect: (v) => `every answer comes from ${v.version.name}; ${isAmbient(v)
+    ? `the waypoint's access log (\`kubectl -n ${v.service.lab.namespace} logs deploy/waypoint --tail=10\`) shows ${v.percent}% of the requests copied to ${v.service.name}-${v.mirror.name} too`
+    : `the access log of ${v.service.name} ${v.mirror.name}'s sidecar (container istio-proxy) shows ${v.percent}% of the requests too, their authority ending in -shadow`}`,
 });
 
 export const faultAbort = scenario({
@@ -114,7 +143,7 @@ export const faultAbort = scenario({
   summary: 'answers a share of the requests to a service with an HTTP error',
   params: { service: svc, status: param.status('HTTP status, 400 to 599'), percent: param.percent('percent of requests aborted') },
   apply: (lab, id, v) => new FaultAbort(lab, id, { service: v.service, status: v.status, percent: v.percent }),
-  expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)`,
+  expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)${isAmbient(v) ? `. ${VIRTUAL_SERVICE_ALPHA}` : ''}`,
 });
 
 export const faultDelay = scenario({
@@ -122,7 +151,7 @@ export const faultDelay = scenario({
   summary: 'delays a share of the requests to a service',
   params: { service: svc, delay: param.duration('added delay'), percent: param.percent('percent of requests delayed') },
   apply: (lab, id, v) => new FaultDelay(lab, id, { service: v.service, delay: v.delay, percent: v.percent }),
-  expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} take ${d(v.delay)} longer`,
+  expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} take ${d(v.delay)} longer${isAmbient(v) ? `. ${VIRTUAL_SERVICE_ALPHA}` : ''}`,
 });
 
 export const timeout = scenario({
@@ -135,6 +164,9 @@ export const timeout = scenario({
     delayVersion: optional(param.version('only this version is delayed (empty: every version)')),
   },
   apply: (lab, id, v) => new Timeout(lab, id, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
+  // The waypoint takes the HTTPRoute's timeout, but the delay that shows it has nowhere to go:
+  // a fault in the waypoint runs before its router, whose timeout starts only after it.
+  unsupported: (flavour) => ambientOnly(flavour, `the images answer at once, so the step shows its timeout with a delay an EnvoyFilter adds in the callee's own sidecar, below the route; ${NO_SIDECAR}, and a delay added in the waypoint would come before the route's timeout starts`),
   expect: (v) => {
     const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
     if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
@@ -160,6 +192,7 @@ export const retry = scenario({
     retryOn: optional(param.retryOn("Envoy retry conditions or status codes, comma-separated (empty: Istio's)")),
   },
   apply: (lab, id, v) => new Retry(lab, id, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
+  unsupported: (flavour) => ambientOnly(flavour, `the images do not fail, so the step shows its retries with 503s an EnvoyFilter adds in the callee's own sidecar, below the retried route; ${NO_SIDECAR}, and an abort added in the waypoint would answer before its router, which retries, sees the request`),
   expect: (v) => {
     const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"})`;
     if (v.abort === undefined) return `${retried}, so far fewer errors reach the caller`;
@@ -212,7 +245,7 @@ export const connectionPool = scenario({
     maxRetries: optional(param.count('retries in flight at most (empty: Envoy default)')),
   },
   apply: (lab, id, v) => new ConnectionPool(lab, id, { ...v }),
-  expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (the load tool reports them as Code 503; the calling sidecar's access log shows them with response flag UO, upstream overflow)`,
+  expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (the load tool reports them as Code 503; ${isAmbient(v) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow)`,
 });
 
 const outlierParams = {
@@ -227,7 +260,7 @@ export const circuitBreaker = scenario({
   summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
   params: { service: svc, ...poolParams, ...outlierParams },
   apply: (lab, id, v) => new CircuitBreaker(lab, id, { ...v }),
-  expect: (v) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and the calling sidecar's access log shows them with response flag UO, upstream overflow); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
+  expect: (v) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and ${isAmbient(v) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
 });
 
 export const outlierDetection = scenario({
@@ -248,6 +281,7 @@ export const rateLimit = scenario({
     version: optional(param.version('limit only this version (empty: every version)')),
   },
   apply: (lab, id, v) => new RateLimit(lab, id, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
+  unsupported: (flavour) => ambientOnly(flavour, `Envoy's local rate limit is added by an EnvoyFilter to the service's own sidecar (context SIDECAR_INBOUND, chosen by the pods' labels); ${NO_SIDECAR}, the Gateway API has no rate limit, and an EnvoyFilter attached to the waypoint (alpha) would patch a proxy every service of the namespace shares, a different filter meshlab does not write`),
   expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (\`curl -i\` shows both)`,
 });
 
@@ -262,10 +296,19 @@ export const mtls = scenario({
     matrix: param.oneOf('also create namespaces foo, bar (meshed) and legacy (not) with httpbin and sleep', ['yes', 'no'] as const),
   },
   apply: (lab, id, v) => new Mtls(lab, id, { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
-  expect: (v) => (v.mode === 'STRICT'
+  expect: (v) => (isAmbient(v) ? mtlsAmbientExpect(v) : v.mode === 'STRICT'
     ? `meshed callers still succeed (their sidecars use mTLS); a caller without a sidecar (sleep.legacy) gets "connection reset by peer" (000) when it calls into ${v.scope === 'namespace' ? `namespace ${v.namespace ?? 'of the lab'}` : v.scope === 'mesh' ? 'the mesh' : v.service?.name}`
     : `callers with and without a sidecar both succeed (${v.scope} scope)`),
 });
+
+/** What the mtls step shows in ambient mode, where mTLS between meshed workloads needs no policy. */
+function mtlsAmbientExpect(v: { mode: string; scope: string; namespace?: string; service?: IService }): string {
+  const where = v.scope === 'namespace' ? `namespace ${v.namespace ?? 'of the lab'}` : v.scope === 'mesh' ? 'the mesh' : v.service?.name;
+  const already = 'ztunnel already sends every call between ambient workloads over mutual TLS (HBONE, port 15008), with or without this policy';
+  return v.mode === 'STRICT'
+    ? `${already}, so ambient callers still succeed; what STRICT changes is plain text from outside the mesh: ztunnel refuses it, and a caller that is not in the mesh (sleep.legacy) gets "connection reset by peer" (000) when it calls into ${where}`
+    : `${already}; PERMISSIVE also accepts plain text from callers outside the mesh, so callers in and out of the mesh both succeed (${v.scope} scope)`;
+}
 
 export const authzDeny = scenario({
   name: 'authz-deny',
@@ -306,6 +349,7 @@ export const egress = scenario({
     timeout: optional(param.duration('timeout of HTTP calls to them (empty: none)')),
     gateway: param.oneOf('send HTTP calls through the egress gateway', ['yes', 'no'] as const),
   },
+  unsupported: (flavour) => ambientOnly(flavour, 'the step makes the namespace registry-only with a Sidecar resource (outboundTrafficPolicy REGISTRY_ONLY), which only sidecars read: ztunnel sends ambient pods\' calls to external hosts out whatever the policy, and istio.io controls ambient egress with an egress waypoint instead'),
   apply: (lab, id, v) => new Egress(lab, id, {
     timeout: v.timeout,
     viaGateway: v.gateway === 'yes',
@@ -317,20 +361,23 @@ export const egress = scenario({
   expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; HTTP calls give up after ${d(v.timeout)} with 504` : ''}${v.gateway === 'yes' ? `; the egress gateway's log (\`kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy --tail=5\`) shows the HTTP calls` : ''}`,
 });
 
+/** Where the ingress-tls step's certificate Secret goes: where the lab's gateway reads it (IngressGateway.secretNamespace). */
+const secretNamespace = (v: object) => appliedIn.get(v)?.gateways[0]?.secretNamespace ?? 'istio-system';
+
 export const ingressTls = scenario({
   name: 'ingress-tls',
   summary: "also serves the lab's gateway over HTTPS on port 443 (TLS terminated at the ingress gateway)",
   params: {
-    credentialName: param.text('secret in istio-system with the certificate (tls.crt, tls.key)'),
+    credentialName: param.text("secret with the certificate (tls.crt, tls.key): in istio-system, or with the Gateway API in the lab's namespace"),
     host: param.text('host name on the certificate the guide makes (the gateway serves every host)'),
   },
   apply: (lab, id, v) => new IngressTls(lab, id, { gateway: lab.gateways[0], credentialName: v.credentialName, host: v.host }),
   prepare: (v) => [
     `openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=${v.host}' -addext 'subjectAltName=DNS:${v.host}' -keyout ${v.host}.key -out ${v.host}.crt`,
-    `kubectl -n istio-system create secret tls ${v.credentialName} --cert=${v.host}.crt --key=${v.host}.key`,
+    `kubectl -n ${secretNamespace(v)} create secret tls ${v.credentialName} --cert=${v.host}.crt --key=${v.host}.key`,
   ],
-  cleanup: (v) => [`kubectl -n istio-system delete secret ${v.credentialName}`],
-  expect: (v) => `https://${v.host}/ answers like http:// does, with the certificate of secret ${v.credentialName} (made with openssl above; \`--cacert\` trusts it and \`--resolve\` sends ${v.host} to the ingress address, since the name is in no DNS)`,
+  cleanup: (v) => [`kubectl -n ${secretNamespace(v)} delete secret ${v.credentialName}`],
+  expect: (v) => `https://${v.host}/ answers like http:// does, with the certificate of secret ${v.credentialName}${secretNamespace(v) === 'istio-system' ? '' : ` in namespace ${secretNamespace(v)}, where the Gateway API gateway runs`} (made with openssl above; \`--cacert\` trusts it and \`--resolve\` sends ${v.host} to the ingress address, since the name is in no DNS)`,
 });
 
 export const redirect = scenario({
@@ -354,7 +401,7 @@ export const cors = scenario({
   summary: 'answers CORS preflights for the allowed origins',
   params: { service: svc, origins: param.list('allowed origins'), methods: param.list('allowed methods'), maxAge: param.duration('how long browsers cache the answer') },
   apply: (lab, id, v) => new Cors(lab, id, { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
-  expect: (v) => `the preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) is answered by the caller's sidecar with 200 and the headers access-control-allow-origin: ${v.origins[0]}, access-control-allow-methods: ${v.methods.join(',')} and access-control-max-age: ${v.maxAge.toSeconds()}; a preflight from another origin is passed on to ${v.service.name} instead, so whatever CORS headers come back are its own`,
+  expect: (v) => `the preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) is answered by the ${isAmbient(v) ? 'waypoint' : "caller's sidecar"} with 200 and the headers access-control-allow-origin: ${v.origins[0]}, access-control-allow-methods: ${v.methods.join(',')} and access-control-max-age: ${v.maxAge.toSeconds()}; a preflight from another origin is passed on to ${v.service.name} instead, so whatever CORS headers come back are its own`,
 });
 
 export const requestHeaders = scenario({

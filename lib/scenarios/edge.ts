@@ -97,7 +97,11 @@ export class Egress extends Scenario {
 export interface IngressTlsProps {
   /** The lab's gateway to serve over HTTPS too. */
   readonly gateway: IngressGateway;
-  /** The istio-system secret holding the certificate and key. */
+  /**
+   * The secret holding the certificate and key, where the gateway reads it
+   * (`gateway.secretNamespace`): istio-system for Istio's gateway, the lab's namespace for a
+   * Gateway API one.
+   */
   readonly credentialName: string;
   /** The host the certificate is for (it names the certificate a learner makes). @default none */
   readonly host?: string;
@@ -105,7 +109,7 @@ export interface IngressTlsProps {
 
 /**
  * Serves a lab's gateway over HTTPS too (port 443, TLS terminated at the ingress gateway
- * with the certificate in an istio-system secret).
+ * with the certificate in a secret: in istio-system, or with the Gateway API in the lab's namespace).
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/
  */
 export class IngressTls extends Scenario {

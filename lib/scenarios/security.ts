@@ -1,10 +1,12 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../../imports/istio';
+import { AuthorizationPolicy, PeerAuthentication, PolicyTargetReference, RequestAuthentication } from '../../imports/istio';
 import { MeshlabError } from '../errors';
+import type { IngressGateway } from '../mesh/gateway';
 import type { IService } from '../mesh/routing';
 import type { MeshLab } from '../mesh/lab';
+import { WAYPOINT } from '../mesh/waypoint';
 import { SecurityProfile } from '../mesh/security';
 import { newDeployment, newService } from '../mesh/workload';
 import { Scenario, principalOf } from './scenario';
@@ -19,6 +21,26 @@ export interface Caller {
 const principals = (callers: readonly Caller[]) => [...new Set(callers.map(principalOf))].sort();
 const selectorOf = (service: IService) => ({ matchLabels: { app: service.app } });
 
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** A Gateway API Gateway as a policy target: a waypoint, or an ingress gateway of class istio. */
+const gatewayTarget = (name: string): PolicyTargetReference => ({ group: GATEWAY_GROUP, kind: 'Gateway', name });
+
+/**
+ * What a policy on one service attaches to. With sidecars: the service's pods (`selector`).
+ * In an ambient lab every Service of the namespace goes through its waypoint, which is where
+ * the policy must be: ztunnel cannot read HTTP, and the destination's ztunnel sees the
+ * waypoint's identity rather than the caller's ("waypoint proxies do not impersonate src
+ * identity", istio.io docs/ambient/usage/l4-policy, "Authorization policy attachment"), so a
+ * selector policy naming callers would never match them. So in ambient mode the policy names
+ * the Service in `targetRefs`, which the waypoint serving it takes (istio/istio
+ * pilot/pkg/model/policyattachment.go, ShouldAttachPolicy: a waypoint attaches a policy whose
+ * targetRef is a Service it serves, and ignores selector policies). Without a waypoint an
+ * L4-only policy with a selector would be ztunnel's; every ambient lab has one.
+ */
+export function attachTo(service: IService): { selector: ReturnType<typeof selectorOf> } | { targetRefs: PolicyTargetReference[] } {
+  return service.lab.mode === 'ambient' ? { targetRefs: [{ group: '', kind: 'Service', name: service.name }] } : { selector: selectorOf(service) };
+}
+
 /**
  * The mTLS matrix of Istio's authentication task: namespaces `foo` and `bar` (meshed) and
  * `legacy` (no sidecars), each with httpbin (port http 8000) and a sleep client, so every
@@ -31,7 +53,11 @@ class MtlsMatrix extends Construct {
     super(scope, 'Matrix');
     for (const [namespace, meshed] of Object.entries(MtlsMatrix.NAMESPACES)) {
       // legacy says "no sidecars" explicitly, as Istio's analyzer (IST0102) asks of a namespace left out on purpose.
-      const ns = new kplus.Namespace(this, namespace, { metadata: { name: namespace, labels: { 'istio-injection': meshed ? 'enabled' : 'disabled' } } });
+      // In ambient mode foo and bar join through ztunnel (no waypoint: mTLS is L4), and legacy stays out of the mesh.
+      const labels: Record<string, string> = lab.mode === 'ambient'
+        ? (meshed ? { 'istio.io/dataplane-mode': 'ambient' } : { 'istio-injection': 'disabled' })
+        : { 'istio-injection': meshed ? 'enabled' : 'disabled' };
+      const ns = new kplus.Namespace(this, namespace, { metadata: { name: namespace, labels } });
       ApiObject.of(ns).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));
       for (const app of ['httpbin', 'sleep'] as const) {
         const serviceAccount = new kplus.ServiceAccount(this, `${namespace}-${app}-sa`, { metadata: { name: app, namespace } });
@@ -67,7 +93,10 @@ export interface MtlsProps {
 
 /**
  * Requires (STRICT) or accepts (PERMISSIVE) mutual TLS between sidecars, mesh-wide (in
- * istio-system), for the lab's namespace, or for one service.
+ * istio-system), for the lab's namespace, or for one service. In ambient mode the same
+ * PeerAuthentication is ztunnel's: traffic between ambient workloads is mTLS (HBONE) with or
+ * without it, and STRICT refuses plain text from callers outside the mesh (PERMISSIVE, the
+ * default, accepts it; DISABLE is ignored: istio.io docs/ambient/usage/l4-policy, "Peer authentication").
  * @see https://istio.io/latest/docs/tasks/security/authentication/authn-policy/
  */
 export class Mtls extends Scenario {
@@ -98,7 +127,8 @@ export interface AuthzDenyProps {
 }
 
 /**
- * Denies the listed callers access to a service (they get 403).
+ * Denies the listed callers access to a service (they get 403). In ambient mode it attaches
+ * to the service at the waypoint (see `attachTo`).
  * @see https://istio.io/latest/docs/tasks/security/authorization/authz-deny/
  */
 export class AuthzDeny extends Scenario {
@@ -107,7 +137,7 @@ export class AuthzDeny extends Scenario {
     if (props.from.length === 0) throw new MeshlabError('authz-deny needs at least one caller');
     new AuthorizationPolicy(this, 'Policy', {
       metadata: { name: `${props.to.name}-deny` },
-      spec: { selector: selectorOf(props.to), action: 'DENY', rules: [{ from: [{ source: { principals: principals(props.from) } }] }] },
+      spec: { ...attachTo(props.to), action: 'DENY', rules: [{ from: [{ source: { principals: principals(props.from) } }] }] },
     });
   }
 }
@@ -131,13 +161,36 @@ export interface AuthzAllowProps {
 /**
  * Denies everything in the lab's namespace, then allows each listed call: a whitelist
  * built from the services' own ServiceAccounts.
+ *
+ * With the Gateway API the lab's ingress gateway runs in the lab's namespace, where a
+ * namespace-wide policy reaches it too (istio/istio pilot/pkg/model/policyattachment.go: a
+ * Gateway API gateway takes selector policies while ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is
+ * on, the default), so each gateway gets an ALLOW-all attached to it, and traffic enters as it
+ * does with Istio's gateway in istio-system. In ambient mode the deny-all attaches to the
+ * waypoint (every call between the lab's services passes it) and each allow to its Service
+ * there (see `attachTo`): a namespace-wide policy would be ztunnel's, and would refuse the
+ * waypoint's own connections to the pods.
  * @see https://istio.io/latest/docs/tasks/security/authorization/authz-http/
+ * @see https://istio.io/latest/docs/ambient/usage/l7-features/
  */
 export class AuthzAllow extends Scenario {
   public constructor(scope: Construct, id: string, props: AuthzAllowProps) {
     super(scope, id, 'authz-allow', props);
+    const lab = this.lab;
     // An ALLOW policy without rules matches nothing, so everything not allowed below is denied.
-    new AuthorizationPolicy(this, 'AllowNothing', { metadata: { name: 'allow-nothing' }, spec: { action: 'ALLOW' } });
+    new AuthorizationPolicy(this, 'AllowNothing', {
+      metadata: { name: 'allow-nothing' },
+      spec: lab.mode === 'ambient' ? { targetRefs: [gatewayTarget(WAYPOINT)], action: 'ALLOW' } : { action: 'ALLOW' },
+    });
+    if (lab.api === 'gateway-api' && lab.mode === 'sidecar') {
+      for (const gateway of lab.gateways) {
+        // One empty rule matches every request.
+        new AuthorizationPolicy(this, `${gateway.name}-ingress`, {
+          metadata: { name: `${gateway.name}-allow` },
+          spec: { targetRefs: [gatewayTarget(gateway.name)], action: 'ALLOW', rules: [{}] },
+        });
+      }
+    }
     for (const rule of props.rules) {
       const methods = rule.methods?.map((m) => m.toUpperCase());
       const bad = methods?.find((m) => !/^[A-Z]+$/.test(m));
@@ -145,7 +198,7 @@ export class AuthzAllow extends Scenario {
       new AuthorizationPolicy(this, rule.to.name, {
         metadata: { name: `${rule.to.name}-allow` },
         spec: {
-          selector: selectorOf(rule.to),
+          ...attachTo(rule.to),
           action: 'ALLOW',
           rules: [{
             from: rule.from ? [{ source: { principals: principals(rule.from) } }] : undefined,
@@ -159,8 +212,14 @@ export class AuthzAllow extends Scenario {
 }
 
 export interface JwtProps {
-  /** The service it applies to (of the same lab). */
-  readonly service: IService;
+  /** The service it applies to (of the same lab). @default none: give `service` or `gateway` */
+  readonly service?: IService;
+  /**
+   * Validate tokens where requests enter instead: at this ingress gateway of the lab, for
+   * every request through it. Gateway API flavours only (the gateway runs in the lab's
+   * namespace; Istio's own runs in istio-system, outside the lab). @default none
+   */
+  readonly gateway?: IngressGateway;
   /** The `iss` of accepted tokens. */
   readonly issuer: string;
   /** Where the issuer's public keys are. */
@@ -173,17 +232,27 @@ export interface JwtProps {
 
 /**
  * Accepts only requests with a valid JWT from the issuer: a RequestAuthentication that
- * validates tokens and an AuthorizationPolicy that requires one.
+ * validates tokens and an AuthorizationPolicy that requires one, on a service's pods (in
+ * ambient mode on the service at the waypoint, see `attachTo`), or on an ingress gateway of
+ * class istio with `targetRefs` to the Gateway (istio/istio pilot/pkg/model/policyattachment.go:
+ * a Gateway API gateway attaches a policy whose targetRef names its Gateway).
  * @see https://istio.io/latest/docs/tasks/security/authorization/authz-jwt/
+ * @see https://istio.io/latest/docs/ambient/usage/l7-features/
  */
 export class Jwt extends Scenario {
   public constructor(scope: Construct, id: string, props: JwtProps) {
     super(scope, id, 'jwt', props);
     if (!/^https?:\/\/\S+$/.test(props.jwksUri)) throw new MeshlabError(`jwt: jwksUri ${props.jwksUri} is not an http(s) URL`);
+    if ((props.service === undefined) === (props.gateway === undefined)) throw new MeshlabError('jwt: give either a service or a gateway to validate tokens at');
+    if (props.gateway && this.lab.api !== 'gateway-api') {
+      throw new MeshlabError(`jwt: gateway ${props.gateway.name} is Istio's ingress gateway in istio-system, outside the lab; validate tokens at a service, or use --api gateway-api`);
+    }
+    const name = props.service?.name ?? props.gateway!.name;
+    const attachment = props.service ? attachTo(props.service) : { targetRefs: [gatewayTarget(props.gateway!.name)] };
     new RequestAuthentication(this, 'Authentication', {
-      metadata: { name: `${props.service.name}-jwt` },
+      metadata: { name: `${name}-jwt` },
       spec: {
-        selector: selectorOf(props.service),
+        ...attachment,
         jwtRules: [{
           issuer: props.issuer,
           jwksUri: props.jwksUri,
@@ -193,8 +262,8 @@ export class Jwt extends Scenario {
       },
     });
     new AuthorizationPolicy(this, 'RequireToken', {
-      metadata: { name: `${props.service.name}-require-jwt` },
-      spec: { selector: selectorOf(props.service), action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: [`${props.issuer}/*`] } }] }] },
+      metadata: { name: `${name}-require-jwt` },
+      spec: { ...attachment, action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: [`${props.issuer}/*`] } }] }] },
     });
   }
 }
