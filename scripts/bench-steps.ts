@@ -1,14 +1,20 @@
-// In-process cost of the tutorial steps of every lab, run by scripts/bench.js as
-// `node -e "require('./scripts/bundle').runBundle('bench-steps')" RUNS`: every step built on
-// one lab (each scenario applied, read, taken back out: what npm run synth does) against a
+// In-process cost of the tutorial steps of every lab in every flavour, run by scripts/bench.js
+// as `node -e "require('./scripts/bundle').runBundle('bench-steps')" RUNS`: every step built
+// on one lab (each scenario applied, read, taken back out: what npm run synth does) against a
 // fresh lab per step, both checked and rendered the same way. Prints JSON medians in ms.
 import { buildLab, buildSteps, selectedLabs } from '../lib/app';
+import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { render } from '../lib/output/render';
-import { renderSteps } from '../lib/output/steps';
+import { COMMANDS_FROM, renderSteps } from '../lib/output/steps';
 
 const runs = Number(process.argv[process.argv.length - 1]);
-const labs = selectedLabs();
-const plain = new Map(labs.map((d) => [d.name, render([buildLab(d).lab], { files: false }).objects]));
+// Each lab in each flavour, with the steps that flavour offers (as buildModel leaves them).
+const written = selectedLabs().flatMap((d) => FLAVOURS.map((flavour) => ({
+  definition: { ...d, scenarios: d.scenarios.filter((p) => p.scenario.unsupported?.(flavour) === undefined) },
+  options: { api: flavour.api, mode: flavour.mode },
+  folder: flavourFolder(d.name, flavour),
+})));
+const plain = new Map(written.map((w) => [w.folder, render([buildLab(w.definition, w.options).lab], { files: false, folder: w.folder }).objects]));
 
 function median(fn: () => void): number {
   const times: number[] = [];
@@ -20,11 +26,17 @@ function median(fn: () => void): number {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
 }
 
-const steps = labs.reduce((n, d) => n + d.scenarios.length, 0);
+const steps = written.reduce((n, w) => n + w.definition.scenarios.length, 0);
 const oneLab = median(() => {
-  for (const d of labs) renderSteps(d, plain.get(d.name)!, buildSteps(d, undefined, () => ({})));
+  for (const w of written) {
+    const objects = plain.get(w.folder)!;
+    const output = { outDir: COMMANDS_FROM, folder: w.folder, base: objects.map((o) => o.manifest) };
+    renderSteps(w.definition, objects, buildSteps(w.definition, w.options, () => ({})), output);
+  }
 });
 const freshLab = median(() => {
-  for (const d of labs) for (const p of d.scenarios) render([buildLab(d, undefined, { scenarios: [p.scenario.name] }).lab]);
+  for (const w of written) {
+    for (const p of w.definition.scenarios) render([buildLab(w.definition, w.options, { scenarios: [p.scenario.name] }).lab], { folder: w.folder });
+  }
 });
-console.log(JSON.stringify({ steps, oneLab, freshLab }));
+console.log(JSON.stringify({ steps, labs: written.length, oneLab, freshLab }));

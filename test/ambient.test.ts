@@ -180,16 +180,16 @@ describe('steps with no ambient form are left out, with why', () => {
     const abort = step(lab, 'fault-abort');
     expect(abort.objects.map((m) => m.kind)).toContain('VirtualService');
     expect(abort.absent.map((m) => `${m.kind}/${m.metadata.name}`)).toContain('HTTPRoute/recommendation');
-    expect(abort.applied.preset.scenario.expect(abort.applied.values)).toMatch(/waypoint applies the VirtualService: Istio calls VirtualService on waypoints alpha/);
+    expect(abort.applied.preset.scenario.expect(abort.applied.values, abort.applied.lab)).toMatch(/waypoint applies the VirtualService: Istio calls VirtualService on waypoints alpha/);
     const sidecar = step(model('tutorial', GATEWAY_API), 'fault-abort');
-    expect(sidecar.applied.preset.scenario.expect(sidecar.applied.values)).not.toMatch(/alpha/);
+    expect(sidecar.applied.preset.scenario.expect(sidecar.applied.values, sidecar.applied.lab)).not.toMatch(/alpha/);
   });
 });
 
 describe('steps that stay name the waypoint where sidecars did the work', () => {
   const expectOf = (lab: string, f: NamedFlavour, name: string) => {
     const s = step(model(lab, f), name);
-    return s.applied.preset.scenario.expect(s.applied.values);
+    return s.applied.preset.scenario.expect(s.applied.values, s.applied.lab);
   };
 
   test.each([['polyglot', 'cors', /answered by the waypoint with 200/], ['polyglot', 'mirror', /the waypoint's access log \(`kubectl -n default logs deploy\/waypoint/],
@@ -202,11 +202,11 @@ describe('steps that stay name the waypoint where sidecars did the work', () => 
 describe('what the mtls step says and writes in ambient mode', () => {
   test('ambient workloads use mTLS already; STRICT refuses plain text from outside the mesh', () => {
     const mtls = step(model('polyglot', AMBIENT), 'mtls');
-    const text = mtls.applied.preset.scenario.expect(mtls.applied.values);
+    const text = mtls.applied.preset.scenario.expect(mtls.applied.values, mtls.applied.lab);
     expect(text).toMatch(/ztunnel already sends every call between ambient workloads over mutual TLS \(HBONE/);
     expect(text).toMatch(/a caller that is not in the mesh \(sleep.legacy\) gets "connection reset by peer"/);
     const classic = step(model('polyglot', CLASSIC), 'mtls');
-    expect(classic.applied.preset.scenario.expect(classic.applied.values)).toMatch(/^meshed callers still succeed \(their sidecars use mTLS\)/);
+    expect(classic.applied.preset.scenario.expect(classic.applied.values, classic.applied.lab)).toMatch(/^meshed callers still succeed \(their sidecars use mTLS\)/);
   });
 
   test('the matrix namespaces foo and bar join ambient mode, legacy stays out', () => {
@@ -221,8 +221,8 @@ describe('ingress-tls keeps the certificate where the gateway reads it', () => {
   test.each([['gateway-api', 'default'], ['ambient', 'default'], ['classic', 'istio-system']])('%s: prepare, cleanup and expect name namespace %s', (name, namespace) => {
     const tls = step(model('polyglot', flavour(name)), 'ingress-tls');
     const { scenario } = tls.applied.preset;
-    expect(scenario.prepare!(tls.applied.values)[1]).toBe(`kubectl -n ${namespace} create secret tls istio-lab-credential --cert=istio-lab.example.com.crt --key=istio-lab.example.com.key`);
-    expect(scenario.cleanup!(tls.applied.values)).toEqual([`kubectl -n ${namespace} delete secret istio-lab-credential`]);
-    expect(scenario.expect(tls.applied.values).includes(`in namespace ${namespace}`)).toBe(namespace !== 'istio-system');
+    expect(scenario.prepare!(tls.applied.values, tls.applied.lab)[1]).toBe(`kubectl -n ${namespace} create secret tls istio-lab-credential --cert=istio-lab.example.com.crt --key=istio-lab.example.com.key`);
+    expect(scenario.cleanup!(tls.applied.values, tls.applied.lab)).toEqual([`kubectl -n ${namespace} delete secret istio-lab-credential`]);
+    expect(scenario.expect(tls.applied.values, tls.applied.lab).includes(`in namespace ${namespace}`)).toBe(namespace !== 'istio-system');
   });
 });

@@ -443,7 +443,7 @@ test('the seeded generator is deterministic and spreads evenly', () => {
 
 describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => {
   test.each([
-    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --config, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],
+    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --config, --api, --mode, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],
     [['tutorial'], 'meshlab: tutorial: no such file or folder'],
     [[], `meshlab: give --lab (labs: ${LAB_NAMES.join(', ')}) or the files to read`],
     [['--lab', 'bookinfo'], `meshlab: unknown lab bookinfo (labs: ${LAB_NAMES.join(', ')})`],

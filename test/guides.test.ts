@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { run } from '../lib/cli/run';
 import { LABS } from '../lib/labs';
+import { CLASSIC, FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { COMMANDS_FROM, labFolder } from '../lib/output/steps';
 import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
@@ -13,7 +14,15 @@ import { Call, World, commandLines, commandsOf, guideSections, labObjects, parse
 const output = synthesizeOutput(buildModel());
 const guideOf = (lab: string, files = output.files) => files.find((f) => f.path === `${lab}/README.md`)!.content;
 const sectionOf = (lab: string, step: string, files = output.files) => guideSections(guideOf(lab, files)).find((s) => s.step === step)!.text;
-const labsWith = (scenario: string) => LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === scenario)).map((l) => l.name);
+/** Every output folder of a lab: each lab in each flavour. */
+const FOLDERS = LABS.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l.name, f)));
+/** The folders with a step `scenario` (a flavour may leave a step out). */
+const foldersWith = (scenario: string) => FOLDERS.filter((folder) => output.files.some((f) => f.path === `${folder}/steps/${scenario}.yaml`));
+/** The classic folders with a step `scenario`. */
+const labsWith = (scenario: string) => foldersWith(scenario).filter((folder) => LABS.some((l) => flavourFolder(l.name, CLASSIC) === folder));
+/** The folders of the sidecar flavours, where a step can act in a service's own sidecar. */
+const withSidecars = (folder: string) => LABS.some((l) => FLAVOURS.some((f) => f.mode === 'sidecar' && flavourFolder(l.name, f) === folder));
+const isGatewayApi = (m: Manifest) => m.apiVersion.startsWith('gateway.networking.k8s.io/');
 const one = (objects: readonly Manifest[], kind: string) => {
   const found = objects.filter((m) => m.kind === kind);
   expect(found).toHaveLength(1);
@@ -40,7 +49,7 @@ function callsOf(lab: string, step: string): Call[] {
   return world.calls.slice(before);
 }
 
-describe.each(LABS.map((l) => l.name))('guide of %s', (lab) => {
+describe.each(FOLDERS)('guide of %s', (lab) => {
   test('every command names its namespace, and every pod, Deployment, container, Service, port and file it names is in the output', () => {
     const world = walk(lab);
     expect(world.problems).toEqual([]);
@@ -48,20 +57,40 @@ describe.each(LABS.map((l) => l.name))('guide of %s', (lab) => {
 
   test('the top says how to wait until the lab is ready and, with a gateway, how to find the ingress address', () => {
     const top = guideSections(guideOf(lab))[0].text;
-    const namespace = labObjects(output.files, lab).find((m) => m.kind === 'Namespace')!.metadata.name;
-    expect(commandLines(top)).toContain(`kubectl -n ${namespace} wait --for=condition=available deployment --all --timeout=300s`);
-    if (!labObjects(output.files, lab).some((m) => m.kind === 'Gateway')) {
+    const objects = labObjects(output.files, lab);
+    const namespace = objects.find((m) => m.kind === 'Namespace')!.metadata.name;
+    const lines = commandLines(top);
+    expect(lines).toContain(`kubectl -n ${namespace} wait --for=condition=available deployment --all --timeout=300s`);
+    // A waypoint is ready once programmed; ambient pods have no sidecar.
+    for (const waypoint of objects.filter((m) => m.kind === 'Gateway' && m.spec.gatewayClassName === 'istio-waypoint')) {
+      expect(lines).toContain(`kubectl -n ${namespace} wait --for=condition=programmed gateway/${waypoint.metadata.name} --timeout=300s`);
+    }
+    const ambient = objects.some((m) => m.kind === 'Namespace' && m.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient');
+    expect(top).toContain(ambient ? 'every pod READY 1/1 (ambient mode adds no sidecar)' : 'every pod READY 2/2');
+    const ingress = objects.filter((m) => m.kind === 'Gateway' && m.spec.gatewayClassName !== 'istio-waypoint');
+    if (ingress.length === 0) {
       expect(top).not.toContain('$INGRESS_HOST');
       return;
     }
-    const lines = commandLines(top);
-    // A load balancer, the externalIPs of --ingress-ip, a node with the NodePorts.
-    expect(lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.status\.loadBalancer\.ingress\[0\]\.ip\}'\) INGRESS_PORT=80/),
-      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.spec\.externalIPs\[0\]\}'\) INGRESS_PORT=80/),
-      expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get pod -l istio=ingressgateway -o jsonpath='\{\.items\[0\]\.status\.hostIP\}'\)$/),
-      `export INGRESS_PORT=$(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="http2")].nodePort}')`,
-    ]));
+    if (isGatewayApi(ingress[0])) {
+      // The Gateway's own address once programmed, or a node and the NodePorts of the Service istiod made for it.
+      const name = ingress[0].metadata.name;
+      expect(lines).toEqual(expect.arrayContaining([
+        `kubectl -n ${namespace} wait --for=condition=programmed gateway/${name} --timeout=300s`,
+        `export INGRESS_HOST=$(kubectl -n ${namespace} get gateway ${name} -o jsonpath='{.status.addresses[0].value}') INGRESS_PORT=80 SECURE_INGRESS_PORT=443`,
+        `export INGRESS_HOST=$(kubectl -n ${namespace} get pod -l gateway.networking.k8s.io/gateway-name=${name} -o jsonpath='{.items[0].status.hostIP}')`,
+        `export INGRESS_PORT=$(kubectl -n ${namespace} get svc ${name}-istio -o jsonpath='{.spec.ports[?(@.name=="http")].nodePort}')`,
+      ]));
+      expect(top).not.toContain('istio-ingressgateway');
+    } else {
+      // A load balancer, the externalIPs of --ingress-ip, a node with the NodePorts.
+      expect(lines).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.status\.loadBalancer\.ingress\[0\]\.ip\}'\) INGRESS_PORT=80/),
+        expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='\{\.spec\.externalIPs\[0\]\}'\) INGRESS_PORT=80/),
+        expect.stringMatching(/^export INGRESS_HOST=\$\(kubectl -n istio-system get pod -l istio=ingressgateway -o jsonpath='\{\.items\[0\]\.status\.hostIP\}'\)$/),
+        `export INGRESS_PORT=$(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name=="http2")].nodePort}')`,
+      ]));
+    }
     // Every use of the address comes after it is set (the walk checks the order).
     expect(guideOf(lab).indexOf('$INGRESS_HOST')).toBeGreaterThan(top.indexOf('export INGRESS_HOST'));
   });
@@ -89,13 +118,35 @@ describe('the command reader catches what the guides must not do', () => {
     ['kubectl -n istio-tutorial exec deploy/customer -c customer -- curl -s http://preference/', 'Service istio-tutorial/preference has no port 80 (ports: 8080)'],
     ['kubectl -n istio-tutorial exec deploy/customer -c customer -- curl -s http://httpbin:8000/', 'no Service httpbin in namespace istio-tutorial'],
     ['curl -s http://$INGRESS_HOST/customer', 'http://$INGRESS_HOST needs port $INGRESS_PORT (the NodePort when there is no load balancer)'],
-    ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/nowhere', 'no VirtualService on a gateway routes /nowhere'],
+    ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/nowhere', 'no VirtualService or HTTPRoute on a gateway routes /nowhere'],
     ['curl -s http://customer:8080/', "customer is a name inside the cluster, which the learner's machine cannot reach"],
     ['kubectl apply -f ./tutorial/steps/siege.yaml', './tutorial/steps/siege.yaml is not written by the synthesis'],
     ['kubectl -n istio-tutorial delete envoyfilter recommendation-abort', 'no envoyfilter recommendation-abort in namespace istio-tutorial to delete'],
     ['curl -sk https://$SECURE_HOST/', '$SECURE_HOST is used before it is set'],
   ])('%s', (line, problem) => {
     expect(run([line])).toEqual([problem]);
+  });
+
+  test.each([
+    ['tutorial-gateway-api', 'kubectl -n istio-tutorial delete httproute preference-canary', 'no httproute preference-canary in namespace istio-tutorial to delete'],
+    ['tutorial-gateway-api', "export INGRESS_HOST=$(kubectl -n istio-tutorial get gateway customer -o jsonpath='{.status.addresses[0].value}')", 'no Gateway customer in namespace istio-tutorial'],
+    ['tutorial-gateway-api', 'kubectl -n istio-tutorial wait --for=condition=available gateway/customer-gateway --timeout=300s', 'gateway/customer-gateway: a Gateway is waited for with --for=condition=programmed'],
+    ['tutorial-gateway-api', "export INGRESS_PORT=$(kubectl -n istio-tutorial get svc customer-gateway -o jsonpath='{.spec.ports[0].nodePort}')", 'no Service customer-gateway in namespace istio-tutorial'],
+    ['tutorial-gateway-api', 'curl -s http://$INGRESS_HOST:$INGRESS_PORT/preference', 'no VirtualService or HTTPRoute on a gateway routes /preference'],
+    ['tutorial-gateway-api', 'istioctl install -f ./platform/istioctl/istio-1.29-demo.yaml -y', './platform/istioctl/istio-1.29-demo.yaml is not written by the synthesis'],
+    ['tutorial-gateway-api', 'kubectl apply --server-side -f https://example.com/crds.yaml', 'https://example.com/crds.yaml is not a Gateway API CRD release'],
+    ['tutorial-ambient', 'kubectl -n istio-tutorial logs -l app=recommendation -c istio-proxy --tail=5', 'Deployment/recommendation-v1 in istio-tutorial has no container istio-proxy (recommendation)'],
+  ])('%s: %s', (lab, line, problem) => {
+    expect(run([line], lab)).toEqual([problem]);
+  });
+
+  test('what istiod deploys for a Gateway API Gateway is there to reach: its Service, pods and NodePorts', () => {
+    expect(run([
+      "export INGRESS_HOST=$(kubectl -n istio-tutorial get pod -l gateway.networking.k8s.io/gateway-name=customer-gateway -o jsonpath='{.items[0].status.hostIP}')",
+      "export INGRESS_PORT=$(kubectl -n istio-tutorial get svc customer-gateway-istio -o jsonpath='{.spec.ports[?(@.name==\"http\")].nodePort}')",
+      'kubectl -n istio-tutorial wait --for=condition=available deployment/customer-gateway-istio --timeout=300s',
+      'curl -s http://$INGRESS_HOST:$INGRESS_PORT/customer',
+    ], 'tutorial-gateway-api')).toEqual([]);
   });
 
   test('loops run once per word, with the word filled in', () => {
@@ -140,30 +191,37 @@ describe("a step's revert never deletes the lab's own objects", () => {
   });
   const keyOf = (m: Manifest) => (m.kind === 'Namespace' ? `namespace//${m.metadata.name}` : `${m.kind.toLowerCase()}/${m.metadata.namespace}/${m.metadata.name}`);
 
-  // Every step whose revert deletes something, switched on in the lab's own files (as meshlab.config.json does).
-  const all = LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const));
-  const deleting = all.filter(([lab, step]) => revertBlock(sectionOf(lab, step)).some((l) => / delete /.test(l)));
-  const adding = all.filter(([lab, step]) => /^- Adds: (?!nothing)/m.test(sectionOf(lab, step)));
+  // Every step of every flavour whose revert deletes something, switched on in the lab's own files (as meshlab.config.json does).
+  const all = LABS.flatMap((l) => FLAVOURS.flatMap((f) => l.scenarios.map((p) => [l.name, flavourFolder(l.name, f), p.scenario.name] as const)))
+    .filter(([, folder, step]) => output.files.some((f) => f.path === `${folder}/steps/${step}.yaml`));
+  const deleting = all.filter(([, folder, step]) => revertBlock(sectionOf(folder, step)).some((l) => / delete /.test(l)));
+  const adding = all.filter(([, folder, step]) => /^- Adds: (?!nothing)/m.test(sectionOf(folder, step))).map(([, folder, step]) => [folder, step] as const);
+  // One synthesis per lab and step, which writes every flavour of the lab.
+  const deletingSteps = [...new Set(deleting.map(([lab, , step]) => `${lab} ${step}`))].map((k) => k.split(' ') as [string, string]);
 
   test('the steps that add objects are the ones expected', () => {
     expect(adding.length).toBeGreaterThanOrEqual(14);
-    expect(deleting.map((s) => s.join(' '))).toEqual(expect.arrayContaining(['polyglot ingress-tls', 'fft ingress-tls']));
+    expect(deleting.map((s) => `${s[1]} ${s[2]}`)).toEqual(expect.arrayContaining(['polyglot ingress-tls', 'fft ingress-tls', 'tutorial-gateway-api fault-abort']));
   });
 
-  test.each(deleting)('%s %s, with the step on in the flags file', (lab, step) => {
+  test.each(deletingSteps)('%s %s, with the step on in the flags file, in every flavour', (lab, step) => {
     const on = synthesizeOutput(buildModel({ targets: [lab], scenarios: { [lab]: { scenarios: [step] } } }));
     expect(on.findings).toEqual([]);
-    // The lab's objects, and the certificate secrets its Gateways use.
-    const base = new Set([
-      ...labObjects(on.files, lab).map(keyOf),
-      ...labObjects(on.files, lab).filter((m) => m.kind === 'Gateway').flatMap((m) => m.spec.servers).filter((s: any) => s.tls?.credentialName) // eslint-disable-line @typescript-eslint/no-explicit-any
-        .map((s: any) => `secret/istio-system/${s.tls.credentialName}`), // eslint-disable-line @typescript-eslint/no-explicit-any
-    ]);
-    const header = on.files.find((f) => f.path === `${lab}/steps/${step}.yaml`)!.content.match(/^# Revert: (.*)$/m)![1];
-    const revert = revertBlock(sectionOf(lab, step, on.files));
-    for (const lines of [revert, [header]]) {
-      expect(deletes(lines).filter((k) => base.has(k))).toEqual([]);
-      expect(lines.join('\n')).toContain(`kubectl apply -f ./${lab}/`);
+    for (const [, folder] of deleting.filter(([l, , s]) => l === lab && s === step)) {
+      // The lab's objects, and the certificate secrets its Gateways use (Istio's from istio-system, the Gateway API's from their own namespace).
+      const gateways = labObjects(on.files, folder).filter((m) => m.kind === 'Gateway');
+      const base = new Set([
+        ...labObjects(on.files, folder).map(keyOf),
+        ...gateways.flatMap((m) => m.spec.servers ?? []).filter((s: any) => s.tls?.credentialName) // eslint-disable-line @typescript-eslint/no-explicit-any
+          .map((s: any) => `secret/istio-system/${s.tls.credentialName}`), // eslint-disable-line @typescript-eslint/no-explicit-any
+        ...gateways.flatMap((m) => (m.spec.listeners ?? []).flatMap((l: any) => (l.tls?.certificateRefs ?? []).map((r: any) => `secret/${m.metadata.namespace}/${r.name}`))), // eslint-disable-line @typescript-eslint/no-explicit-any
+      ]);
+      const header = on.files.find((f) => f.path === `${folder}/steps/${step}.yaml`)!.content.match(/^# Revert: (.*)$/m)![1];
+      const revert = revertBlock(sectionOf(folder, step, on.files));
+      for (const lines of [revert, [header]]) {
+        expect(deletes(lines).filter((k) => base.has(k))).toEqual([]);
+        expect(lines.join('\n')).toContain(`kubectl apply -f ./${folder}/`);
+      }
     }
   });
 
@@ -192,16 +250,28 @@ describe('timeout and retry steps show their effect with images that neither wai
     return { fault: patch.patch.value.typed_config, pods, objects };
   }
 
-  test.each(labsWith('timeout'))('%s: the callee answers later than the timeout, delayed in its own sidecar, and the guide says so', (lab) => {
+  /** The route of a step that carries `field` (a VirtualService's http route, or an HTTPRoute's rule), with the Service it routes. */
+  function routeWith(objects: readonly Manifest[], field: 'timeout' | 'retries') {
+    const vs = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r[field])); // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (vs) {
+      const r = vs.spec.http.find((x: any) => x[field]); // eslint-disable-line @typescript-eslint/no-explicit-any
+      return { host: vs.spec.hosts[0], fault: r.fault, timeout: r.timeout, retryOn: r.retries?.retryOn ?? (r.retries ? 'retriable-status-codes' : undefined) };
+    }
+    // The Gateway API: timeouts.request, and retry with the status codes to retry.
+    const route = objects.find((m) => m.kind === 'HTTPRoute' && m.spec.rules.some((r: any) => (field === 'timeout' ? r.timeouts?.request : r.retry)))!; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const r = route.spec.rules.find((x: any) => (field === 'timeout' ? x.timeouts?.request : x.retry)); // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { host: route.spec.parentRefs[0].name, fault: undefined, timeout: r.timeouts?.request, retryOn: r.retry ? r.retry.codes.join(',') : undefined };
+  }
+
+  test.each(foldersWith('timeout').filter(withSidecars))('%s: the callee answers later than the timeout, delayed in its own sidecar, and the guide says so', (lab) => {
     const { fault, pods, objects } = sidecarFault(lab, 'timeout');
-    const route = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r.timeout))!; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const timed = route.spec.http.find((r: any) => r.timeout); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const timed = routeWith(objects, 'timeout');
     expect(timed.fault).toBeUndefined();
     expect(seconds(fault.delay.fixed_delay)).toBeGreaterThan(seconds(timed.timeout));
     expect(fault.delay.percentage).toEqual({ numerator: 100, denominator: 'HUNDRED' });
     // The delayed pods are pods of the timed-out host.
     expect(pods.length).toBeGreaterThan(0);
-    for (const p of pods) expect(p.spec.template.metadata.labels.app).toBe(objects.find((m) => m.kind === 'Service' && m.metadata.name === route.spec.hosts[0])!.spec.selector.app);
+    for (const p of pods) expect(p.spec.template.metadata.labels.app).toBe(objects.find((m) => m.kind === 'Service' && m.metadata.name === timed.host)!.spec.selector.app);
     const section = sectionOf(lab, 'timeout');
     expect(section).toMatch(/504 "upstream request timeout"/);
     expect(section).toMatch(/EnvoyFilter\s+delays .* in its own sidecar, below the route that times out/);
@@ -213,16 +283,15 @@ describe('timeout and retry steps show their effect with images that neither wai
     expect(sectionOf('tutorial', 'timeout')).toContain('recommendation v2 now answers after 3s, longer than the 1s timeout');
   });
 
-  test.each(labsWith('retry'))('%s: the callee fails some requests in its own sidecar with a status the route retries, and the guide shows the retries', (lab) => {
+  test.each(foldersWith('retry').filter(withSidecars))('%s: the callee fails some requests in its own sidecar with a status the route retries, and the guide shows the retries', (lab) => {
     const { fault, pods, objects } = sidecarFault(lab, 'retry');
-    const route = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: any) => r.retries))!; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const retried = route.spec.http.find((r: any) => r.retries); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const retried = routeWith(objects, 'retries');
     expect(retried.fault).toBeUndefined();
     expect(fault.abort.http_status).toBe(503);
     expect(fault.abort.percentage.numerator).toBeGreaterThan(0);
     expect(fault.abort.percentage.numerator).toBeLessThan(100);
-    // 5xx (or Istio's default retriable 503) covers it.
-    expect(retried.retries.retryOn ?? 'retriable-status-codes').toMatch(/5xx|retriable-status-codes|gateway-error/);
+    // 5xx (or Istio's default retriable 503, or the HTTPRoute's codes) covers it.
+    expect(retried.retryOn).toMatch(/5xx|retriable-status-codes|gateway-error|\b503\b/);
     expect(pods.length).toBeGreaterThan(0);
     const section = sectionOf(lab, 'retry');
     const app = pods[0].spec.template.metadata.labels.app;
@@ -230,7 +299,7 @@ describe('timeout and retry steps show their effect with images that neither wai
     expect(section).toMatch(/response flag FI .* same x-request-id/);
   });
 
-  test.each(LABS.map((l) => l.name))('%s: a pod made to /misbehave is made to /behave in the revert', (lab) => {
+  test.each(FOLDERS)('%s: a pod made to /misbehave is made to /behave in the revert', (lab) => {
     for (const { step, text } of guideSections(guideOf(lab)).filter((s) => s.text.includes('/misbehave'))) {
       const revert = revertBlock(text);
       const misbehave = commandLines(text).find((l) => l.includes('/misbehave'))!;
@@ -246,7 +315,7 @@ describe('timeout and retry steps show their effect with images that neither wai
 });
 
 describe('steps that need more than a manifest', () => {
-  test.each(labsWith('egress'))('%s egress: registry-only inside the step, one call allowed and one blocked', (lab) => {
+  test.each(foldersWith('egress'))('%s egress: registry-only inside the step, one call allowed and one blocked', (lab) => {
     const stepObjects = parseYaml(output.files.find((f) => f.path === `${lab}/steps/egress.yaml`)!.content);
     const namespace = labObjects(output.files, lab).find((m) => m.kind === 'Namespace')!.metadata.name;
     const sidecar = one(stepObjects, 'Sidecar');
@@ -259,13 +328,17 @@ describe('steps that need more than a manifest', () => {
     expect(sectionOf(lab, 'egress')).toMatch(/registry-only .*\(HTTP with 502/);
   });
 
-  test.each(labsWith('ingress-tls'))('%s ingress-tls: certificate and secret made first, then an https call that trusts it', (lab) => {
+  test.each(foldersWith('ingress-tls'))('%s ingress-tls: certificate and secret made first, where the Gateway reads it, then an https call that trusts it', (lab) => {
     const section = sectionOf(lab, 'ingress-tls');
     const lines = commandLines(section);
-    const credential = one(labObjects(output.files, lab, 'ingress-tls'), 'Gateway').spec.servers.find((s: any) => s.tls).tls.credentialName; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const gateway = one(labObjects(output.files, lab, 'ingress-tls').filter((m) => m.spec?.gatewayClassName !== 'istio-waypoint'), 'Gateway');
+    // Istio's Gateway reads credentialName in the ingress gateway's namespace; a Gateway API Gateway its certificateRefs in its own.
+    const [credential, secretNamespace] = isGatewayApi(gateway)
+      ? [gateway.spec.listeners.find((l: any) => l.tls).tls.certificateRefs[0].name, gateway.metadata.namespace] // eslint-disable-line @typescript-eslint/no-explicit-any
+      : [gateway.spec.servers.find((s: any) => s.tls).tls.credentialName, 'istio-system']; // eslint-disable-line @typescript-eslint/no-explicit-any
     const openssl = lines.findIndex((l) => /^openssl req -x509 -newkey rsa:2048 -nodes .*-keyout (\S+)\.key -out \1\.crt$/.test(l));
     const host = /-out (\S+)\.crt$/.exec(lines[openssl])![1];
-    const secret = lines.indexOf(`kubectl -n istio-system create secret tls ${credential} --cert=${host}.crt --key=${host}.key`);
+    const secret = lines.indexOf(`kubectl -n ${secretNamespace} create secret tls ${credential} --cert=${host}.crt --key=${host}.key`);
     const apply = lines.findIndex((l) => l.startsWith('kubectl apply -f ./'));
     expect(openssl).toBeGreaterThanOrEqual(0);
     expect(secret).toBeGreaterThan(openssl);
@@ -273,13 +346,15 @@ describe('steps that need more than a manifest', () => {
     const https = callsOf(lab, 'ingress-tls').find((c) => c.url.scheme === 'https')!;
     expect(https.url).toMatchObject({ host, port: '$SECURE_INGRESS_PORT' });
     expect(https.words.join(' ')).toContain(`--cacert ${host}.crt --resolve ${host}:$SECURE_INGRESS_PORT:$INGRESS_HOST`);
-    expect(revertBlock(section)).toContain(`kubectl -n istio-system delete secret ${credential}`);
+    expect(revertBlock(section)).toContain(`kubectl -n ${secretNamespace} delete secret ${credential}`);
+    expect(output.files.find((f) => f.path === `${lab}/steps/ingress-tls.yaml`)!.content).toContain(`kubectl -n ${secretNamespace} create secret tls ${credential}`);
   });
 
-  test.each(labsWith('jwt'))('%s jwt: no token, an invalid token and a valid one, and where the token comes from', (lab) => {
+  test.each(foldersWith('jwt'))('%s jwt: no token, an invalid token and a valid one, and where the token comes from', (lab) => {
     const rule = one(labObjects(output.files, lab, 'jwt'), 'RequestAuthentication');
     expect(rule.spec.jwtRules[0].issuer).toBe(DEMO_ISSUER);
-    const service = rule.spec.selector.matchLabels.app;
+    // A selector (sidecars), or targetRefs to the Service (a waypoint).
+    const service = rule.spec.selector?.matchLabels.app ?? rule.spec.targetRefs.find((r: any) => r.kind === 'Service').name; // eslint-disable-line @typescript-eslint/no-explicit-any
     const calls = callsOf(lab, 'jwt');
     const tokenUrl = calls.find((c) => c.from === 'machine')!;
     // Istio's demo token for testing@secure.istio.io, from the same release as the keys it is checked with.
@@ -290,16 +365,24 @@ describe('steps that need more than a manifest', () => {
     expect(sectionOf(lab, 'jwt')).toMatch(/without a token .* 403 .* invalid token 401 .* valid token .* 200/);
   });
 
-  test.each(labsWith('cors'))('%s cors: a preflight OPTIONS from an allowed origin, and the headers to expect', (lab) => {
-    const policy = labObjects(output.files, lab, 'cors').find((m) => m.kind === 'VirtualService' && m.spec.http?.[0]?.corsPolicy)!;
-    const { allowOrigins, allowMethods } = policy.spec.http[0].corsPolicy;
-    const preflight = callsOf(lab, 'cors').find((c) => c.from === 'cluster' && c.url.host === policy.spec.hosts[0] && c.words.includes(`Origin: ${allowOrigins[0].exact}`))!;
+  test.each(foldersWith('cors'))('%s cors: a preflight OPTIONS from an allowed origin, and the headers to expect', (lab) => {
+    const objects = labObjects(output.files, lab, 'cors');
+    // A VirtualService corsPolicy, or an HTTPRoute's CORS filter (origins as plain strings).
+    const vs = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.[0]?.corsPolicy);
+    const route = objects.find((m) => m.kind === 'HTTPRoute' && m.spec.rules.some((r: any) => r.filters?.some((f: any) => f.type === 'CORS'))); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const [host, origin, allowMethods] = vs
+      ? [vs.spec.hosts[0], vs.spec.http[0].corsPolicy.allowOrigins[0].exact, vs.spec.http[0].corsPolicy.allowMethods]
+      : (() => {
+        const cors = route!.spec.rules.flatMap((r: any) => r.filters ?? []).find((f: any) => f.type === 'CORS').cors; // eslint-disable-line @typescript-eslint/no-explicit-any
+        return [route!.spec.parentRefs[0].name, cors.allowOrigins[0], cors.allowMethods];
+      })();
+    const preflight = callsOf(lab, 'cors').find((c) => c.from === 'cluster' && c.url.host === host && c.words.includes(`Origin: ${origin}`))!;
     expect(preflight.words.join(' ')).toMatch(/-X OPTIONS/);
     expect(preflight.words).toContain(`Access-Control-Request-Method: ${allowMethods[0]}`);
-    expect(sectionOf(lab, 'cors')).toContain(`access-control-allow-origin: ${allowOrigins[0].exact}, access-control-allow-methods: ${allowMethods.join(',')}`);
+    expect(sectionOf(lab, 'cors')).toContain(`access-control-allow-origin: ${origin}, access-control-allow-methods: ${allowMethods.join(',')}`);
   });
 
-  test.each(labsWith('rate-limit'))('%s rate-limit: curl -i shows the 429 and the header the filter adds', (lab) => {
+  test.each(foldersWith('rate-limit'))('%s rate-limit: curl -i shows the 429 and the header the filter adds', (lab) => {
     const filter = one(parseYaml(output.files.find((f) => f.path === `${lab}/steps/rate-limit.yaml`)!.content), 'EnvoyFilter');
     const header = filter.spec.configPatches[0].patch.value.typed_config.value.response_headers_to_add[0].header.key;
     const section = sectionOf(lab, 'rate-limit');
@@ -309,7 +392,7 @@ describe('steps that need more than a manifest', () => {
     expect(section).toContain(`429 Too Many Requests\` with the header \`${header}: true\``);
   });
 
-  test.each(labsWith('circuit-breaker'))('%s circuit-breaker: names its load tool and runs it inside the cluster', (lab) => {
+  test.each(foldersWith('circuit-breaker'))('%s circuit-breaker: names its load tool and runs it inside the cluster', (lab) => {
     const load = callsOf(lab, 'circuit-breaker').find((c) => c.words.includes('load'))!;
     expect(load.from).toBe('cluster');
     const line = commandLines(sectionOf(lab, 'circuit-breaker')).find((l) => l.includes(' load '))!;
@@ -321,5 +404,81 @@ describe('steps that need more than a manifest', () => {
   test('parseUrl reads the hosts and ports the guides use', () => {
     expect(parseUrl('https://wtyfft.example.com:$SECURE_INGRESS_PORT/fft/real/10')).toEqual({ scheme: 'https', host: 'wtyfft.example.com', port: '$SECURE_INGRESS_PORT', path: '/fft/real/10' });
     expect(parseUrl("http://service-go/env?[1-60]")).toMatchObject({ host: 'service-go', port: '80' });
+  });
+});
+
+describe('each flavour\'s guide says which flavour it is and where it differs', () => {
+  const top = (folder: string) => guideSections(guideOf(folder))[0].text;
+
+  test.each(FLAVOURS.filter((f) => f !== CLASSIC).map((f) => [f.name, f] as const))('%s: title, API and mode, the platform it needs, the other flavours', (_, flavour) => {
+    for (const lab of LABS) {
+      const folder = flavourFolder(lab.name, flavour);
+      const text = top(folder);
+      expect(text.split('\n')[0]).toBe(`# Lab \`${lab.name}\`, ${flavour.name} flavour: ${lab.title}`);
+      expect(text).toContain(`This is the ${flavour.name} flavour of the lab: ${flavour.title}; \`npm run synth -- --api ${flavour.api} --mode ${flavour.mode}\` writes it alone.`);
+      expect(commandLines(text)).toContain(`istioctl install -f ./platform/istioctl/istio-1.30-${flavour.mode === 'ambient' ? 'ambient' : 'demo'}.yaml -y`);
+      for (const other of FLAVOURS.filter((f) => f !== flavour)) expect(text).toContain(`\`./${flavourFolder(lab.name, other)}/\``);
+      // The experimental channel exactly when the lab's files or steps use TCPRoute or HTTPRoute retry.
+      const experimental = output.files.filter((f) => f.path.startsWith(`${folder}/`) && f.path.endsWith('.yaml'))
+        .some((f) => /^kind: TCPRoute$/m.test(f.content) || /^ {6}retry:$/m.test(f.content));
+      expect(commandLines(text).some((l) => l.includes('/experimental-install.yaml'))).toBe(experimental);
+      expect(commandLines(text).some((l) => l.includes('/standard-install.yaml'))).toBe(!experimental);
+    }
+  });
+
+  test('the classic guides say nothing of flavours and keep the tutorials\' platform', () => {
+    for (const lab of LABS) {
+      expect(guideOf(lab.name)).not.toMatch(/flavour|istio-1\.30|gateway-api/);
+      expect(guideOf(lab.name).split('\n')[0]).toBe(`# Lab \`${lab.name}\`: ${lab.title}`);
+    }
+  });
+
+  test('npm run synth hints in a flavour\'s guide carry its --api and --mode', () => {
+    for (const folder of FOLDERS) {
+      const flavour = FLAVOURS.find((f) => folder === flavourFolder(folder.replace(/-(gateway-api|ambient)$/, ''), f))!;
+      const hints = [...guideOf(folder).matchAll(/`(npm run synth -- [^`]*)`/g)].map((m) => m[1]);
+      expect(hints.length).toBeGreaterThan(0);
+      for (const hint of hints) {
+        if (flavour === CLASSIC) expect(hint).not.toContain('--api');
+        else expect(hint).toContain(`--api ${flavour.api} --mode ${flavour.mode}`);
+      }
+    }
+  });
+
+  test('a step that removes an object deletes it before applying, and says why Istio\'s kinds stay', () => {
+    const section = sectionOf('tutorial-gateway-api', 'fault-abort');
+    const lines = commandLines(section);
+    const del = lines.indexOf('kubectl -n istio-tutorial delete httproute recommendation');
+    expect(del).toBeGreaterThanOrEqual(0);
+    expect(del).toBeLessThan(lines.indexOf('kubectl apply -f ./tutorial-gateway-api/steps/fault-abort.yaml'));
+    expect(section).toContain('- Deletes first: HTTPRoute istio-tutorial/recommendation');
+    expect(section).toMatch(/Istio's kinds stay beside the HTTPRoutes here, as in istio\.io's own tasks: fault injection has no Gateway API form/);
+    expect(sectionOf('tutorial-gateway-api', 'circuit-breaker')).toMatch(/connection pools have no Gateway API form: a DestinationRule sets them; outlier detection has no Gateway API form/);
+    expect(sectionOf('tutorial-gateway-api', 'canary')).not.toContain("Istio's kinds stay");
+    expect(sectionOf('tutorial', 'fault-abort')).not.toContain('delete httproute');
+  });
+
+  test.each(foldersWith('retry').filter((f) => !labsWith('retry').includes(f)))('%s retry: the guide says HTTPRoute retry is experimental-channel', (folder) => {
+    expect(sectionOf(folder, 'retry')).toContain("HTTPRoute `retry` is in the Gateway API's experimental channel only");
+  });
+
+  test('steps a flavour has no form for are listed with the reason', () => {
+    const model = buildModel({ targets: ['flask'] });
+    const skipping = { ...model, labs: model.labs.map((l) => (l.folder === 'flask-ambient' ? { ...l, steps: l.steps.filter((s) => s.applied.preset.scenario.name !== 'canary'), skipped: [{ scenario: 'canary', reason: 'no split in this test' }] } : l)) };
+    const guide = synthesizeOutput(skipping).files.find((f) => f.path === 'flask-ambient/README.md')!.content;
+    expect(guide).toContain('Not in this flavour:\n\n- `canary`: no split in this test\n');
+    expect(guide).not.toContain('### canary');
+  });
+
+  test('in ambient mode a sidecar\'s access log is read where ambient keeps it, and pods are 1/1', () => {
+    for (const lab of LABS) {
+      const folder = `${lab.name}-ambient`;
+      const objects = labObjects(output.files, folder);
+      const waypoint = objects.find((m) => m.kind === 'Gateway' && m.spec.gatewayClassName === 'istio-waypoint');
+      for (const line of commandLines(guideOf(folder)).filter((l) => / logs .*-c istio-proxy/.test(l))) {
+        expect(line).toMatch(waypoint ? new RegExp(`logs deploy/${waypoint.metadata.name} -c istio-proxy`) : /-n istio-system logs -l app=ztunnel -c istio-proxy/);
+      }
+    }
+    expect(commandLines(guideOf('tutorial-gateway-api'))).toContain('kubectl -n istio-tutorial logs -l app=recommendation,version=v2 -c istio-proxy --tail=5');
   });
 });

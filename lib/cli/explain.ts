@@ -4,6 +4,7 @@ import { INGRESS, evaluate, firstIngressPath, hasIngressGateway } from '../expla
 import { namespaceOf } from '../istio/index';
 import { qualifyHost } from '../istio/resolve';
 import { loadManifests } from '../validate/load';
+import { deletes } from '../validate/deletions';
 import { ReportContext, formatJson, formatText } from '../explain/report';
 import { HttpRequest } from '../explain/request';
 import { LABS, LAB_NAMES } from '../labs';
@@ -259,7 +260,10 @@ function explainFiles(options: ExplainOptions, io: Io): number {
   if (loaded.findings.length > 0) return unreadable(loaded.findings, io);
   // A folder's steps/ are alternatives applied one at a time (as npm run check reads them), so only a step given by name is read.
   const given = new Set(options.paths.map((p) => p.split('\\').join('/')));
-  const read = loaded.objects.filter((o) => !/(^|\/)steps\//.test(o.file ?? '') || given.has(o.file ?? '')).map((o) => o.manifest);
+  const chosen = loaded.objects.filter((o) => !/(^|\/)steps\//.test(o.file ?? '') || given.has(o.file ?? ''));
+  // What a step's header deletes first (`# First: kubectl delete ...`, lib/validate/deletions.ts) is gone.
+  const deleted = chosen.flatMap((o) => o.deletes ?? []);
+  const read = chosen.filter((o) => o.deletes !== undefined || !deleted.some((d) => deletes(d, o.manifest))).map((o) => o.manifest);
   // A later object of the same identity replaces an earlier one, as kubectl apply would.
   const manifests = [...new Map(read.map((m) => [objectKey(m), m])).values()];
   const ingress = hasIngressGateway(manifests);

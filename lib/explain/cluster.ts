@@ -1,3 +1,4 @@
+import { isIstioGateway } from '../istio/gateway-api';
 import { MeshIndex, hostCovers, namespaceOf } from '../istio/index';
 import { qualifyHost, selects } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
@@ -20,6 +21,8 @@ export interface Pod {
   readonly version: string;
   /** Whether Istio injects a sidecar (namespace label, pod label or annotation). */
   readonly sidecar: boolean;
+  /** Whether ztunnel captures it (ambient mode), as the shared index reads it. */
+  readonly ambient: boolean;
   /** The SPIFFE identity its sidecar presents; undefined without a sidecar. */
   readonly principal: string | undefined;
   /** Container ports by name, to resolve a Service's named targetPort. */
@@ -76,6 +79,7 @@ export class Cluster {
       const labels: Record<string, string> = template.metadata?.labels ?? {};
       // Whether it runs a sidecar, as the shared index reads it (an injected istio-proxy, or the injector's choice).
       const sidecar = this.index.podFor(w)?.sidecar ?? false;
+      const ambient = this.index.podFor(w)?.ambient ?? false;
       const ports: Record<string, number> = {};
       for (const c of template.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
       const account = template.spec?.serviceAccountName ?? 'default';
@@ -88,15 +92,18 @@ export class Cluster {
           labels,
           version: labels.version ?? w.metadata.name,
           sidecar,
+          ambient,
           principal: sidecar ? `cluster.local/ns/${namespace}/sa/${account}` : undefined,
           ports,
         });
       }
     }
     this.pods.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    this.virtualServices = ofKind('VirtualService');
+    // With the VirtualServices istiod makes of the Gateway API's routes (lib/istio/gateway-api.ts),
+    // which the proxies read beside the written ones.
+    this.virtualServices = [...ofKind('VirtualService'), ...this.index.gatewayApi.virtualServices];
     this.destinationRules = ofKind('DestinationRule');
-    this.gateways = ofKind('Gateway');
+    this.gateways = ofKind('Gateway').filter(isIstioGateway);
     this.serviceEntries = ofKind('ServiceEntry');
     this.authorizationPolicies = ofKind('AuthorizationPolicy');
     this.peerAuthentications = ofKind('PeerAuthentication');
@@ -130,9 +137,12 @@ export class Cluster {
     return this.index.findHost(host, namespace)?.kind === 'ServiceEntry';
   }
 
-  /** The Gateway `ns/name` keys of the Gateways the ingress gateway pods run. */
+  /**
+   * The Gateways the ingress gateway pods run, and the Istio Gateways istiod makes of each
+   * listener of a Gateway API Gateway of class `istio` (which Istio deploys as its own gateway).
+   */
   public ingressGateways(): Manifest[] {
-    return this.gateways.filter((g) => selects(g.spec?.selector, INGRESS_GATEWAY_LABELS));
+    return [...this.gateways.filter((g) => selects(g.spec?.selector, INGRESS_GATEWAY_LABELS)), ...this.index.gatewayApi.istioGateways];
   }
 }
 

@@ -2,6 +2,7 @@ import type { HTTPRouteDestination } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
 import { AuthzDecision, AuthzRequest, authorize, policiesFor } from './authz';
 import { re2ReplaceAll } from '../istio/re2';
+import { GatewayApiReading, usesGatewaySemantics } from '../istio/gateway-api';
 import { qualifyHost } from '../istio/resolve';
 import { Cluster, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
 import { describeRetries, durationMs, faultOf, msText, retriable, retryPolicyOf } from './faults';
@@ -10,7 +11,7 @@ import { MatchContext, describeMatch, matchBlock } from './match';
 import { filterNotes, isTcpPort, peerMode, tokenSources } from './policy';
 import { Random } from './random';
 import { HttpRequest, Source, pathOnly, queryOf } from './request';
-import { Route, RouteEntry, meshRouting } from './route';
+import { Route, RouteEntry, meshRouting, waypointRouting } from './route';
 import { Explanation, HopTally, compareOrder, increment } from './tally';
 import { Upstream, effectivePolicy, flatten, pickPod, upstreamOf } from './upstream';
 import { hostMatchScore, namespaceOf, visibleVirtualServices } from './visibility';
@@ -82,12 +83,32 @@ interface Target {
   readonly host: string;
   readonly subset?: string;
   readonly port?: number;
+  /**
+   * Whether the route comes from the Gateway API: a backend that is no Service then answers 500,
+   * not 503 (istio/istio pilot/pkg/networking/core/route/route.go applyHTTPRouteDestination sets
+   * ClusterNotFoundResponseCode INTERNAL_SERVER_ERROR under UseGatewaySemantics).
+   */
+  readonly gatewaySemantics?: boolean;
 }
 
 /** A route destination as a target, its host qualified from the VirtualService's namespace. */
-function targetOf(d: HTTPRouteDestination, namespace: string): Target {
-  return { host: qualifyHost(d.destination?.host ?? '', namespace), subset: d.destination?.subset, port: d.destination?.port?.number };
+function targetOf(d: HTTPRouteDestination, namespace: string, gatewaySemantics = false): Target {
+  return { host: qualifyHost(d.destination?.host ?? '', namespace), subset: d.destination?.subset, port: d.destination?.port?.number, ...(gatewaySemantics && { gatewaySemantics }) };
 }
+
+/**
+ * A converted rule's match as its HTTPRoute wrote it: without the parentRef's port istiod adds to
+ * every match and the default path prefix `/`.
+ */
+function ruleMatch(block: NonNullable<RouteEntry['block']>): NonNullable<RouteEntry['block']> {
+  const { port: _port, ...rest } = block;
+  const uri = rest.uri as { prefix?: string } | undefined;
+  return uri?.prefix === '/' ? { ...rest, uri: undefined } : rest;
+}
+
+/** Where a converted route came from: its HTTPRoute and rule (lib/istio/gateway-api.ts sets it). */
+type RuleOrigin = { readonly route: string; readonly rule: number };
+const originOf = (r: Route): RuleOrigin | undefined => (r as Route & { meshlabRule?: RuleOrigin }).meshlabRule;
 
 const NO_POLICY: AuthzDecision = { allowed: true, assumed: [] };
 
@@ -180,7 +201,7 @@ class Walk {
    * request's path (a loop) is not followed.
    */
   private callAll(name: string, pod: Pod, request: HttpRequest, order: readonly number[], onPath: readonly string[]): Outcome {
-    const source: Source = { name, namespace: pod.namespace, labels: pod.labels, sidecar: pod.sidecar, principal: pod.principal, pod: pod.name };
+    const source: Source = { name, namespace: pod.namespace, labels: pod.labels, sidecar: pod.sidecar, ...(pod.ambient && { ambient: true }), principal: pod.principal, pod: pod.name };
     let status = 200;
     let ms = 0;
     (this.input.callees.get(name) ?? []).forEach((callee, i) => {
@@ -196,16 +217,17 @@ class Walk {
   private fromIngress(): Outcome {
     const request = this.input.request;
     const authority = request.headers.get('host');
-    this.ingress ??= planIngress(this.cluster, this.input.manifests, authority);
+    this.ingress ??= planIngress(this.cluster, this.cluster.virtualServices, authority);
     const { gateways, served, port, bound, entries, gatewayOf } = this.ingress;
     if (served.length === 0) {
       const t = this.tally(INGRESS, NO_DESTINATION, [-1]);
       t.reached++;
-      t.note(RANK.route, `no HTTP server of Gateway ${gateways.map((g) => g.metadata.name).join(', ')} accepts host ${authority ?? '(none given: only * matches; give --header host=...)'}`);
+      t.note(RANK.route, `no HTTP server of Gateway ${gateways.map((g) => this.gatewayName(g)).join(', ')} accepts host ${authority ?? '(none given: only * matches; give --header host=...)'}`);
       return this.end(t, 'no route 404', 404, 0);
     }
     for (const entry of entries) {
-      const ctx: MatchContext = { request, gateway: gatewayOf.get(entry)!, namespace: namespaceOf(entry.vs), port, source: INGRESS_SOURCE, authority };
+      const source = this.ingressSource(gatewayOf.get(entry)!);
+      const ctx: MatchContext = { request, gateway: gatewayOf.get(entry)!, namespace: namespaceOf(entry.vs), port, source, authority, gatewaySemantics: usesGatewaySemantics(entry.vs) };
       const result = matchBlock(entry.block ?? {}, ctx);
       if (!result.matched) continue;
       const matched: Matched = { ...entry, assumed: result.assumed };
@@ -215,12 +237,12 @@ class Walk {
       t.reached++;
       for (const n of this.ingress.notes) t.note(RANK.route, n);
       const name = destination ? to : NO_DESTINATION;
-      return this.apply(t, INGRESS_SOURCE, request, matched, destination, t.order, [], entry.route.rewrite?.authority ?? authority ?? name);
+      return this.apply(t, source, request, matched, destination, t.order, [], entry.route.rewrite?.authority ?? authority ?? name);
     }
     const t = this.tally(INGRESS, NO_DESTINATION, [-1]);
     t.reached++;
-    const names = bound.map((vs) => vs.metadata.name).join(', ');
-    t.note(RANK.route, names ? `no route of VirtualService ${names} matches ${request.method} ${request.path}` : `no VirtualService is bound to Gateway ${served.map((g) => g.metadata.name).join(', ')} for this host`);
+    const names = bound.map((vs) => this.routeSource(vs)).join(', ');
+    t.note(RANK.route, names ? `no route of ${names} matches ${request.method} ${request.path}` : `no ${served.some((g) => this.cluster.index.gatewayApi.originOf(g)) ? 'route' : 'VirtualService'} is bound to Gateway ${served.map((g) => this.gatewayName(g)).join(', ')} for this host`);
     return this.end(t, 'no route 404', 404, 0);
   }
 
@@ -233,13 +255,15 @@ class Walk {
     const port = service?.ports[0]?.port ?? 80;
     const tcp = isTcpPort(service?.ports[0]);
     const authority = authorityFor(serviceName, port);
+    if (!source.sidecar && source.ambient) return this.viaZtunnel(t, source, host, request, order, onPath, authority, port, tcp);
     if (!source.sidecar) {
       t.note(RANK.caller, `${source.name} has no sidecar: no VirtualService or DestinationRule applies, kube-proxy picks any pod`);
       return this.deliver(t, source, request, { host }, order, onPath, authority);
     }
     const proxy = { gateway: 'mesh', labels: source.labels, namespace: source.namespace, port };
     const key = `${host}|${source.namespace}|${JSON.stringify(source.labels)}|${port}|${tcp}`;
-    const routing = memo(this.routing, key, () => meshRouting(this.input.manifests, host, proxy, tcp));
+    const routing = memo(this.routing, key, () => meshRouting(this.cluster.virtualServices, host, proxy, tcp));
+    if (routing) this.noteRivals(t, routing.vs, host, source.namespace, tcp);
     if (!routing && !this.cluster.serviceFor(host, source.namespace) && service) {
       // A Service not exported to the caller's namespace has no listener or route in its sidecar.
       // Under Istio's default outboundTrafficPolicy ALLOW_ANY the request falls to the
@@ -253,17 +277,117 @@ class Walk {
       const named = visibleVirtualServices(this.cluster.virtualServices, source.namespace, 'mesh')
         .filter((vs) => (vs.spec?.hosts ?? []).some((h: string) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host) >= 0));
       t.note(RANK.route, named.length > 0
-        ? `VirtualService ${named.map((vs) => vs.metadata.name).join(', ')} has no route for ${source.name} (sourceLabels, gateways, port): default routing, any pod of the Service`
+        ? `${named.map((vs) => this.routeSource(vs)).join(', ')} ${named.length > 1 ? 'have' : 'has'} no route for ${source.name} (sourceLabels, gateways, port${named.some(usesGatewaySemantics) ? ', an HTTPRoute of another namespace' : ''}): default routing, any pod of the Service`
         : `no VirtualService for ${serviceName}: any pod of the Service`, true);
       return tcp ? this.deliver(t, source, request, { host }, order, onPath, authority) : this.router(t, source, request, undefined, { host }, order, onPath, authority, 0);
     }
     for (const n of routing.notes) t.note(RANK.route, n);
-    const ctx: MatchContext = { request, gateway: 'mesh', namespace: namespaceOf(routing.vs), port, source, authority: undefined };
+    const ctx: MatchContext = { request, gateway: 'mesh', namespace: namespaceOf(routing.vs), port, source, authority: undefined, gatewaySemantics: usesGatewaySemantics(routing.vs) };
     for (const entry of routing.entries) {
       const result = matchBlock(entry.block ?? {}, ctx);
       if (result.matched) return this.apply(t, source, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
     }
-    t.note(RANK.route, `no route of VirtualService ${routing.vs.metadata.name} matches ${request.method} ${request.path}`);
+    t.note(RANK.route, `no route of ${this.routeSource(routing.vs)} matches ${request.method} ${request.path}`);
+    return this.end(t, 'no route 404', 404, 0);
+  }
+
+  /**
+   * Who sends what enters through a Gateway (`namespace/name`): the demo profile's ingress
+   * gateway, or for a listener of a Gateway API Gateway the gateway Istio deploys for it, in the
+   * Gateway's namespace, labelled with its name, running as ServiceAccount `<gateway>-istio`
+   * (istio/istio pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go GetDefaultName: `<name>-<class>`).
+   */
+  private ingressSource(gatewayKey: string): Source {
+    const converted = this.cluster.index.gatewayApi.istioGateways.find((g) => `${namespaceOf(g)}/${g.metadata.name}` === gatewayKey);
+    const origin = converted && this.cluster.index.gatewayApi.originOf(converted);
+    if (!origin) return INGRESS_SOURCE;
+    const ns = namespaceOf(converted);
+    const name = origin.slice(origin.indexOf('/') + 1);
+    const gateway = this.cluster.index.gatewayApi.gateways.get(`${ns}/${name}`)!;
+    return {
+      name: INGRESS, namespace: ns, labels: { 'gateway.networking.k8s.io/gateway-name': name }, sidecar: true,
+      principal: `cluster.local/ns/${ns}/sa/${GatewayApiReading.deployedAccount(gateway)}`, pod: `${name}-istio`,
+    };
+  }
+
+  /** `VirtualService name`, or the HTTPRoute (or TCPRoute) istiod made a VirtualService of. */
+  private routeSource(vs: Manifest): string {
+    const origin = usesGatewaySemantics(vs) ? this.cluster.index.gatewayApi.originOf(vs) : undefined;
+    if (!origin) return `VirtualService ${vs.metadata.name}`;
+    return origin.split(', ').map((o) => o.replace(` ${this.input.namespace}/`, ' ')).join(', ');
+  }
+
+  /** A Gateway's name, or the Gateway API Gateway and listener istiod made it of. */
+  private gatewayName(g: Manifest): string {
+    const origin = this.cluster.index.gatewayApi.originOf(g);
+    if (!origin) return g.metadata.name;
+    const name = origin.slice(origin.indexOf('/') + 1);
+    return `${name} (listener ${g.metadata.name.slice(`${name}-istio-autogenerated-k8s-gateway-`.length)})`;
+  }
+
+  /**
+   * When a VirtualService and an HTTPRoute both route a host for the mesh, a sidecar takes the
+   * routes of one only, the first in its order (route.ts meshRouting): HTTPRoutes of its own
+   * namespace, then the oldest (pilot/pkg/model/virtualservice.go SelectVirtualServices; the
+   * sidecar keeps the first virtual host of a domain, httproute.go). Say which won.
+   */
+  private noteRivals(t: HopTally, winner: Manifest, host: string, namespace: string, tcp: boolean): void {
+    const rivals = visibleVirtualServices(this.cluster.virtualServices, namespace, 'mesh')
+      .filter((vs) => vs !== winner && usesGatewaySemantics(vs) !== usesGatewaySemantics(winner) && (tcp ? vs.spec?.tcp : vs.spec?.http))
+      .filter((vs) => ((vs.spec?.hosts ?? []) as string[]).some((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase() === host.toLowerCase()));
+    if (rivals.length === 0) return;
+    t.note(RANK.route, `${this.routeSource(winner)} and ${rivals.map((vs) => this.routeSource(vs)).join(', ')} both route ${this.shortName(host)}: the caller's sidecar applies only ${this.routeSource(winner)} (an HTTPRoute of the caller's namespace first, else the oldest, then by name); the other's routes are ignored`);
+  }
+
+  /**
+   * A call from a pod in ambient mode: ztunnel captures it. When the Service (or its namespace)
+   * is enrolled in a waypoint that exists, ztunnel sends the request there and the waypoint
+   * applies the routes (HTTPRoutes with the Service as parent, and VirtualServices) and the
+   * DestinationRules; else ztunnel delivers it at L4, to any pod, and no route applies
+   * (pilot/pkg/serviceregistry/ambient/waypoints.go; conversion.go MissingUseWaypointLabel:
+   * "in ambient mode, route will not be respected").
+   */
+  private viaZtunnel(t: HopTally, source: Source, host: string, request: HttpRequest, order: readonly number[], onPath: readonly string[], authority: string, port: number, tcp: boolean): Outcome {
+    const service = this.cluster.index.services.get(host);
+    const binding = service ? this.cluster.index.gatewayApi.waypointFor(service) : undefined;
+    const routed = this.cluster.virtualServices.filter((vs) => this.cluster.index.isMeshBound(vs) &&
+      ((vs.spec?.hosts ?? []) as string[]).some((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase() === host.toLowerCase()));
+    if (!binding?.gateway) {
+      const why = !binding ? `neither Service ${this.shortName(host)} nor its namespace has the istio.io/use-waypoint label`
+        : `istio.io/use-waypoint on its ${binding.via} names waypoint ${binding.namespace}/${binding.name}, which the files do not hold`;
+      const unused = routed.length > 0 ? `; ${routed.map((vs) => this.routeSource(vs)).join(', ')} ${routed.length > 1 ? 'are' : 'is'} not applied` : '';
+      t.note(RANK.caller, `${source.name} is in ambient mode and ${why}: ztunnel is L4, delivers to any pod of the Service${unused}`, true);
+      return this.deliver(t, { ...source, sidecar: false }, request, { host }, order, onPath, authority);
+    }
+    const wp = binding.gateway;
+    const via = `${source.name} is in ambient mode: ztunnel sends the request to waypoint ${this.waypointName(wp)} (istio.io/use-waypoint on the ${binding.via})`;
+    return this.throughWaypoint(t, wp, via, host, request, order, onPath, authority, port, tcp);
+  }
+
+  private waypointName(wp: Manifest): string {
+    return `${wp.metadata.name}${namespaceOf(wp) === this.input.namespace ? '' : `.${namespaceOf(wp)}`}`;
+  }
+
+  /** A request a waypoint receives for a Service: its routes for the Service (waypointRouting), then the Service's pods. */
+  private throughWaypoint(t: HopTally, wp: Manifest, via: string, host: string, request: HttpRequest, order: readonly number[], onPath: readonly string[], authority: string, port: number, tcp: boolean): Outcome {
+    const waypointNs = namespaceOf(wp);
+    const routing = waypointRouting(this.cluster.virtualServices, host, waypointNs, port, tcp);
+    const waypoint: Source = {
+      name: `waypoint ${wp.metadata.name}`, namespace: waypointNs, labels: { 'gateway.networking.k8s.io/gateway-name': wp.metadata.name }, sidecar: true,
+      principal: `cluster.local/ns/${waypointNs}/sa/${GatewayApiReading.deployedAccount(wp)}`, pod: wp.metadata.name,
+    };
+    if (routing.entries.length === 0) {
+      t.note(RANK.caller, `${via}, which has no route for ${this.shortName(host)}: any pod of the Service`, true);
+      return tcp ? this.deliver(t, waypoint, request, { host }, order, onPath, authority) : this.router(t, waypoint, request, undefined, { host }, order, onPath, authority, 0);
+    }
+    const merged = routing.vss.length > 1 ? `; it merges the routes of ${routing.vss.map((vs) => this.routeSource(vs)).join(' and ')}, in that order` : '';
+    t.note(RANK.caller, `${via}, which applies the routes${merged}`, true);
+    for (const entry of routing.entries) {
+      const ctx: MatchContext = { request, gateway: 'mesh', namespace: namespaceOf(entry.vs), port, source: waypoint, authority: undefined, gatewaySemantics: usesGatewaySemantics(entry.vs) };
+      const result = matchBlock(entry.block ?? {}, ctx);
+      if (result.matched) return this.apply(t, waypoint, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
+    }
+    t.note(RANK.route, `no route of ${routing.vss.map((vs) => this.routeSource(vs)).join(', ')} matches ${request.method} ${request.path}`);
     return this.end(t, 'no route 404', 404, 0);
   }
 
@@ -293,7 +417,11 @@ class Walk {
     if (text === undefined) {
       const ns = namespaceOf(m.vs);
       const all = m.route.route ?? [];
-      const destinations = all.map((d) => {
+      const origin = originOf(m.route);
+      const total = all.reduce((sum, d) => sum + (d.weight ?? 0), 0);
+      // A Gateway API rule's backends are Services by name (per-version Services), its weights relative.
+      const share = (d: HTTPRouteDestination) => `${Math.round(((d.weight ?? 0) * 1000) / (total || 1)) / 10}%`;
+      const destinations = origin ? all.map((d) => `${this.shortName(targetOf(d, ns).host) || '(not a Service)'}${all.length > 1 ? ` ${share(d)}` : ''}`) : all.map((d) => {
         const target = targetOf(d, ns);
         const label = target.host === hopHost ? target.subset ?? 'any version' : `${this.shortName(target.host)}${target.subset ? ` ${target.subset}` : ''}`;
         return all.length > 1 ? `${label} ${d.weight ?? 0}%` : label;
@@ -302,7 +430,9 @@ class Walk {
       const routes = ((m.tcp ? m.vs.spec?.tcp : m.vs.spec?.http) ?? []) as Route[];
       const skipped = routes.slice(0, m.number - 1).map((r, i) => `route ${i + 1} (${describeMatch(r.match)})`);
       const after = skipped.length > 0 ? `, as ${skipped.join(' and ')} ${skipped.length > 1 ? 'do' : 'does'} not match` : '';
-      text = `${m.tcp ? 'TCP ' : ''}route ${m.number} of VirtualService ${m.vs.metadata.name} (${describeMatch(m.route.match)})${to}${after}`;
+      text = origin
+        ? `rule ${origin.rule} of ${origin.route.replace(` ${this.input.namespace}/`, ' ')} (${describeMatch(m.block ? [ruleMatch(m.block)] : undefined)})${to}`
+        : `${m.tcp ? 'TCP ' : ''}route ${m.number} of VirtualService ${m.vs.metadata.name} (${describeMatch(m.route.match)})${to}${after}`;
       byHost.set(hopHost, text);
     }
     return text;
@@ -317,7 +447,8 @@ class Walk {
   private apply(t: HopTally, source: Source, request: HttpRequest, m: Matched, destination: HTTPRouteDestination | undefined, order: readonly number[], onPath: readonly string[], authority: string): Outcome {
     const r = m.route;
     const ns = namespaceOf(m.vs);
-    const target = destination ? targetOf(destination, ns) : undefined;
+    const gatewaySemantics = usesGatewaySemantics(m.vs);
+    const target = destination ? targetOf(destination, ns, gatewaySemantics) : undefined;
     t.note(RANK.route + m.number / 1000, this.describeRoute(m, target?.host ?? ''), true);
     for (const a of m.assumed) t.note(RANK.assumed, `route ${m.number}: ${a} cannot be checked offline; taken as matching`);
 
@@ -358,7 +489,12 @@ class Walk {
         next = { ...next, path };
       }
     } else if (r.rewrite?.uri !== undefined) {
-      const path = rewritePath(request.path, m.block, r.rewrite.uri);
+      // A prefix replaced by `/` under gateway semantics drops the prefix and keeps one `/`
+      // (route.go applyHTTPRouteDestination: regex `^<prefix>(/?)(.*)` to `/\2`).
+      const prefix = (m.block?.uri as { prefix?: string } | undefined)?.prefix;
+      const path = gatewaySemantics && r.rewrite.uri === '/' && prefix !== undefined
+        ? `/${request.path.slice(prefix.length).replace(/^\//, '')}`
+        : rewritePath(request.path, m.block, r.rewrite.uri);
       t.note(RANK.path, `path ${request.path} rewritten to ${path}`, true);
       next = { ...next, path };
     }
@@ -433,6 +569,18 @@ class Walk {
 
   /** One attempt: the request reaches a pod of the target (subset, load balancing), which authorizes it, then calls on. */
   private deliver(t: HopTally, source: Source, request: HttpRequest, target: Target, order: readonly number[], onPath: readonly string[], authority: string): Outcome {
+    // An ingress gateway sends to a Service's waypoint only when the Service (else its namespace)
+    // says `istio.io/ingress-use-waypoint: true` (pilot/pkg/serviceregistry/ambient/services.go
+    // ingressUseWaypointFromLabels; xds/endpoints/endpoint_builder.go); the waypoint then applies its routes.
+    if (source.name === INGRESS) {
+      const service = this.cluster.index.services.get(target.host);
+      const binding = service && this.cluster.index.gatewayApi.ingressUsesWaypoint(service) ? this.cluster.index.gatewayApi.waypointFor(service) : undefined;
+      if (binding?.gateway) {
+        const port = target.port ?? service!.spec?.ports?.[0]?.port ?? 80;
+        const via = `the ingress gateway sends the request to waypoint ${this.waypointName(binding.gateway)} (istio.io/ingress-use-waypoint)`;
+        return this.throughWaypoint(t, binding.gateway, via, target.host, request, order, onPath, authority, port, false);
+      }
+    }
     // The host as the shared index resolves it for the caller's namespace (lib/istio/index.ts), the
     // reading check and the pictures use: `web.shop` is no Service host, and a Service not exported
     // to the caller's namespace has no cluster in its sidecar, so Envoy answers 503 (no cluster). A
@@ -441,6 +589,10 @@ class Walk {
     if (!service) {
       if (this.cluster.isExternal(target.host, source.namespace)) return this.end(t, `leaves the mesh to ${target.host} 200`, 200, 0, false);
       const hidden = this.cluster.services.get(target.host);
+      if (target.gatewaySemantics) {
+        t.note(RANK.route, `backendRef ${target.host || '(not a Service)'} is not a Service${hidden ? ` exported to ${source.namespace}` : ''}: the route answers 500, as the Gateway API requires for an invalid backend`);
+        return this.end(t, 'backend not found 500', 500, 0);
+      }
       t.note(RANK.route, hidden ? `Service ${hidden.name}.${hidden.namespace} is not exported to ${source.namespace} (exportTo)` : `${target.host} is not a Service of the lab`);
       return this.end(t, 'no such host 503', 503, 0);
     }
@@ -464,7 +616,9 @@ class Walk {
     if (policy.connectionPool) t.note(RANK.pool, `connectionPool ${flatten(policy.connectionPool).join(', ')} (answers 503 beyond these under concurrent load, which the preview does not model)`);
     if (policy.outlierDetection) t.note(RANK.pool, `outlierDetection ${flatten(policy.outlierDetection).join(', ')} (ejects failing pods over time, which the preview does not model)`);
 
-    if (!pod.sidecar) {
+    if (!pod.sidecar && pod.ambient) {
+      t.note(RANK.mtls, `${service.name} ${pod.version} is in ambient mode: ztunnel delivers it; policies of ambient mode are not evaluated here`);
+    } else if (!pod.sidecar) {
       t.note(RANK.mtls, `${service.name} ${pod.version} has no sidecar: no policy is enforced there`);
     } else {
       if (!source.principal && peerMode(this.cluster, pod) === 'STRICT') {

@@ -83,6 +83,12 @@ export interface MatchContext {
   readonly source: Source;
   /** The authority (host) the request is sent to, when known. */
   readonly authority: string | undefined;
+  /**
+   * Whether the routes come from the Gateway API (model.UseGatewaySemantics): a path prefix then
+   * matches whole path segments, Envoy's path_separated_prefix (istio/istio
+   * pilot/pkg/networking/core/route/route.go TranslateRouteMatch), so `/v1` matches `/v1/env` but not `/v10`.
+   */
+  readonly gatewaySemantics?: boolean;
 }
 
 /** Whether one match block matches, and the conditions that could not be evaluated offline. */
@@ -109,8 +115,14 @@ export function matchBlock(m: HTTPMatchRequest, ctx: MatchContext): MatchResult 
   if (!keptFor(m, ctx.namespace, { gateway: ctx.gateway, labels: ctx.source.labels, namespace: ctx.source.namespace, port: ctx.port })) return NO_MATCH;
   if (m.uri) {
     const uri = m.uri as StringMatch;
-    const value = uri.prefix !== undefined ? req.path : pathOnly(req.path);
-    if (!matchString(uri, value, m.ignoreUriCase === true)) return NO_MATCH;
+    if (ctx.gatewaySemantics && uri.prefix !== undefined && uri.prefix !== '/') {
+      const path = pathOnly(req.path);
+      const prefix = uri.prefix.endsWith('/') ? uri.prefix.slice(0, -1) : uri.prefix;
+      if (path !== prefix && !path.startsWith(`${prefix}/`)) return NO_MATCH;
+    } else {
+      const value = uri.prefix !== undefined ? req.path : pathOnly(req.path);
+      if (!matchString(uri, value, m.ignoreUriCase === true)) return NO_MATCH;
+    }
   }
   if (m.method && !matchValue(m.method as StringMatch, req.method)) return NO_MATCH;
   if (m.scheme && !matchValue(m.scheme as StringMatch, 'http')) return NO_MATCH;

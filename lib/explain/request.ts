@@ -45,6 +45,8 @@ export interface Source {
   readonly labels: Readonly<Record<string, string>>;
   /** Whether a sidecar sends the request (else no VirtualService applies and it is plain text). */
   readonly sidecar: boolean;
+  /** Whether ztunnel captures the sending pod (ambient mode): routes then apply only at a waypoint. */
+  readonly ambient?: boolean;
   /** Its mTLS identity; undefined when it sends plain text. */
   readonly principal: string | undefined;
   /** Name of the sending pod, for consistent hashing on the source IP. */

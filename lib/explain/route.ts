@@ -1,5 +1,6 @@
 import type { HTTPMatchRequest, HTTPRoute } from '../../imports/istio';
-import { serverHostsFor } from '../istio/index';
+import { usesGatewaySemantics } from '../istio/gateway-api';
+import { hostMatches, serverHostsFor } from '../istio/index';
 import { qualifyHost } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
 import { Proxy, isPresentMatch, keptFor } from './match';
@@ -81,7 +82,12 @@ export interface MeshRouting {
  * nothing without routes; BuildSidecarVirtualHostWrapper builds the Service's default).
  */
 export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy, tcp = false): MeshRouting | undefined {
-  const visible = visibleVirtualServices(all, proxy.namespace, 'mesh');
+  // Routes made of the Gateway API apply only to a sidecar in the route's namespace or the
+  // Service's (route.go buildSidecarVirtualHostsForVirtualService: "Gateway allows only routes
+  // from the namespace of the proxy, or namespace of the destination").
+  const serviceNamespace = serviceNamespaceOf(host);
+  const visible = visibleVirtualServices(all, proxy.namespace, 'mesh')
+    .filter((vs) => !usesGatewaySemantics(vs) || namespaceOf(vs) === proxy.namespace || namespaceOf(vs) === serviceNamespace);
   const hostsOf = (vs: Manifest) => ((vs.spec?.hosts ?? []) as string[]).map((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase());
   const exact = visible.filter((vs) => hostsOf(vs).includes(host.toLowerCase()));
   let candidates = exact;
@@ -96,6 +102,44 @@ export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy
     if (entries.length > 0) return { vs, entries, notes };
   }
   return undefined;
+}
+
+/** The namespace of a Kubernetes Service host (`name.ns.svc.cluster.local`), else undefined. */
+export function serviceNamespaceOf(host: string): string | undefined {
+  return /^[^.]+\.([^.]+)\.svc\.cluster\.local$/.exec(host.toLowerCase())?.[1];
+}
+
+/** The routes a waypoint has for a Service, and the VirtualServices (written or made of HTTPRoutes) they come from. */
+export interface WaypointRouting {
+  readonly vss: readonly Manifest[];
+  readonly entries: readonly RouteEntry[];
+}
+
+/**
+ * The routes a waypoint applies to requests for a Service host: every VirtualService bound to
+ * the mesh, written or made of an HTTPRoute, in the waypoint's namespace or the Service's,
+ * whose host covers the Service's, in the order its scope lists them; their routes are merged,
+ * each cut after its first catch-all, and matches with `sourceLabels` are dropped (istio/istio
+ * pilot/pkg/networking/core/listener_waypoint.go buildWaypointInboundHTTPRouteConfig,
+ * getVirtualServiceForWaypoint, waypointInboundRoute; for TCP, getWaypointTCPRoutes). None: the
+ * Service's default route.
+ */
+export function waypointRouting(all: readonly Manifest[], host: string, waypointNamespace: string, port: number, tcp = false): WaypointRouting {
+  const serviceNamespace = serviceNamespaceOf(host);
+  const proxy: Proxy = { gateway: 'mesh', labels: {}, namespace: waypointNamespace, port };
+  const vss = visibleVirtualServices(all, waypointNamespace, 'mesh')
+    .filter((vs) => namespaceOf(vs) === waypointNamespace || namespaceOf(vs) === serviceNamespace)
+    .filter((vs) => ((vs.spec?.hosts ?? []) as string[]).some((h) => hostMatches(qualifyHost(h, namespaceOf(vs)).toLowerCase(), host.toLowerCase())));
+  const used: Manifest[] = [];
+  const entries: RouteEntry[] = [];
+  for (const vs of vss) {
+    // TCP: the first TCP route for the port of the VirtualServices in order (getWaypointTCPRoutes).
+    const own = routesFor(vs, proxy, tcp);
+    if (own.length === 0) continue;
+    used.push(vs);
+    entries.push(...own);
+  }
+  return { vss: used, entries };
 }
 
 /** Whether a host pattern covers a host or a narrower pattern (`*` all, `*.x` what ends in `.x`). */

@@ -3,6 +3,7 @@ import type { Route as HTTPRoute } from './route';
 import { qualifyHost, selects } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
 import { gatewayKeysOf, isExportedTo, namespaceOf } from '../istio/index';
+import { usesGatewaySemantics } from '../istio/gateway-api';
 import { ROOT_NAMESPACE, hostMatches } from './cluster';
 
 /**
@@ -40,11 +41,15 @@ export function visibleVirtualServices(all: readonly Manifest[], viewer: string,
     if (exportTo.length === 0 || exportTo.includes('*')) return 2;
     return owner === viewer && exportTo.some((e) => e === '.' || e === owner) ? 0 : 1;
   };
+  // Within each group, routes istiod made of the Gateway API in the proxy's own namespace come
+  // first: the "consumer override" (push_context.go VirtualServicesForGateway; for sidecars
+  // model/virtualservice.go SelectVirtualServices with PILOT_UNIFIED_SIDECAR_SCOPE, on by default).
+  const own = (vs: Manifest) => (usesGatewaySemantics(vs) && namespaceOf(vs) === viewer ? 0 : 1);
   return all
     .filter((vs) => vs.kind === 'VirtualService' && (vs.spec?.hosts ?? []).length > 0 && gatewaysOf(vs).includes(gateway))
     .map((vs) => ({ vs, rank: rank(vs) }))
     .filter((x) => x.rank >= 0)
-    .sort((a, b) => a.rank - b.rank || byCreation(a.vs, b.vs))
+    .sort((a, b) => a.rank - b.rank || own(a.vs) - own(b.vs) || byCreation(a.vs, b.vs))
     .map((x) => x.vs);
 }
 

@@ -23,9 +23,13 @@
  *   {@link serverHostsFor}, {@link gatewayHostsFor};
  * - the Service a name an application dials reaches by cluster DNS: {@link MeshIndex.serviceDialed};
  * - the ports a Gateway's pods are reachable on, through the Services that select them:
- *   {@link MeshIndex.gatewayServicePorts}.
+ *   {@link MeshIndex.gatewayServicePorts};
+ * - the Gateway API (gateway.networking.k8s.io): Gateways, HTTPRoutes, TCPRoutes, their parentRefs and
+ *   backendRefs, waypoints, and the VirtualServices istiod converts the routes into:
+ *   {@link MeshIndex.gatewayApi} (lib/istio/gateway-api.ts). `gateways` holds Istio's Gateways only.
  */
 import { CLUSTER_SCOPED, Manifest } from '../validate/manifest';
+import { GatewayApiReading, isGatewayApi } from './gateway-api';
 import { qualifyHost, selects, sidecarInjected } from './resolve';
 
 export { qualifyHost, selects } from './resolve';
@@ -312,8 +316,10 @@ export class MeshIndex {
   public readonly serviceEntries: Manifest[] = [];
   public readonly virtualServices: Manifest[] = [];
   public readonly destinationRules: Manifest[] = [];
-  /** Gateways by `namespace/name`. */
+  /** Istio Gateways (networking.istio.io) by `namespace/name`; Gateway API Gateways are in {@link gatewayApi}. */
   public readonly gateways = new Map<string, Manifest>();
+  /** The Gateway API objects, and what istiod makes of them (lib/istio/gateway-api.ts). */
+  public readonly gatewayApi: GatewayApiReading;
   /** ServiceAccounts as `namespace/name`. */
   public readonly serviceAccounts = new Set<string>();
   /** Every pod, platform ones included. */
@@ -351,7 +357,7 @@ export class MeshIndex {
         case 'ServiceEntry': this.serviceEntries.push(m); this.addServiceEntry(m); break;
         case 'VirtualService': this.virtualServices.push(m); break;
         case 'DestinationRule': this.addDestinationRule(m); break;
-        case 'Gateway': this.gateways.set(`${ns}/${m.metadata.name}`, m); break;
+        case 'Gateway': if (!isGatewayApi(m)) this.gateways.set(`${ns}/${m.metadata.name}`, m); break;
         case 'ServiceAccount': this.serviceAccounts.add(`${ns}/${m.metadata.name}`); break;
         default: {
           const pod = this.podOf(m, isPlatform.has(m));
@@ -371,6 +377,11 @@ export class MeshIndex {
         }
       }
     }
+    this.gatewayApi = new GatewayApiReading(objects, {
+      service: (namespace, name) => this.services.get(qualifyHost(name, namespace)),
+      namespace: (name) => this.namespaces.get(name),
+      serviceEntry: (namespace, name) => this.serviceEntries.find((se) => namespaceOf(se) === namespace && se.metadata.name === name),
+    });
   }
 
   private addScoped(scope: string, target: HostTarget): void {
@@ -541,6 +552,19 @@ export class MeshIndex {
       if (key === MESH_GATEWAY) return { ref, index, key, analyzerKey };
       return { ref, index, key, gateway: this.gateways.get(key), analyzerKey };
     });
+  }
+
+  /**
+   * Whether the mesh's routes for a host (VirtualServices bound to `mesh`, HTTPRoutes with a
+   * Service parent) are applied to requests from the host's own namespace: with sidecars
+   * always; in ambient mode only when the Service is enrolled in a waypoint that exists, as
+   * ztunnel is L4 (pilot/pkg/serviceregistry/ambient/waypoints.go; gateway/conditions.go
+   * "in ambient mode, route will not be respected"). A host that is no Service: true.
+   */
+  public meshRoutesApply(host: string): boolean {
+    const service = this.services.get(host.toLowerCase());
+    if (!service || !isAmbientNamespace(this.namespaces.get(namespaceOf(service)))) return true;
+    return this.gatewayApi.waypointFor(service)?.gateway !== undefined;
   }
 
   /** Whether a VirtualService is bound to the sidecars (`mesh`, or no `gateways`). */

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
+import { Flavour } from '../mesh/flavour';
 import { MeshLab } from '../mesh/lab';
 import { SecurityProfile } from '../mesh/security';
 import { canary, route } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
-import { LabContext, LabOptions } from './options';
+import { CURL_IMAGE, LabContext, isClassic, LabOptions, SampleImage, SampleImageUse } from './options';
 
 /**
  * The flask demo of 深入浅出Istio: flaskapp v1 and v2 on port 7777 and the `sleep` client
@@ -29,11 +30,14 @@ export function flask(scope: Construct, options?: LabOptions): MeshLab {
     kind: 'deployment',
     servicePort: 80,
     container: {
-      image: ctx.image('sleep', 'dustise/sleep'),
-      command: ['sleep', '3650d'],
+      image: ctx.image('sleep', ctx.sample(FLASK_SLEEP_IMAGE)),
+      command: ctx.classic ? ['sleep', '3650d'] : [...FLASK_SLEEP_IMAGE.command!],
       resources: { cpu: 10, memory: 32, memoryLimit: 64 },
-      // The image names no user, and httpie keeps its configuration in the home folder.
-      security: SecurityProfile.root('image runs as root (no USER); httpie writes its config under $HOME'),
+      // dustise/sleep names no user, and httpie keeps its configuration in the home folder;
+      // curlimages/curl runs as its curl_user (uid 100) and writes nothing.
+      security: ctx.classic
+        ? SecurityProfile.root('image runs as root (no USER); httpie writes its config under $HOME')
+        : SecurityProfile.nonRoot(100, { readOnlyRootFilesystem: true }),
     },
   });
 
@@ -43,8 +47,19 @@ export function flask(scope: Construct, options?: LabOptions): MeshLab {
   return lab;
 }
 
-/** The tutorial's loop from the sleep client: 100 calls, each answering its version. */
-export const FLASK_OBSERVE = "kubectl -n {namespace} exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 100); do http --body http://flaskapp:7777/env/version; done'";
+/** The tutorial's sleep client (dustise/sleep, with httpie) in the classic flavour; Istio's curl sample in the others. */
+const FLASK_SLEEP_IMAGE: SampleImage = { ...CURL_IMAGE, classic: 'dustise/sleep' };
+
+/** The lab's workloads whose images the new flavours take from Istio's current samples. */
+export const FLASK_SAMPLES: readonly SampleImageUse[] = [{ lab: 'flask', workload: 'sleep', image: FLASK_SLEEP_IMAGE }];
+
+/**
+ * The tutorial's loop from the sleep client: 100 calls, each answering its version. The classic
+ * flavour's client has httpie (`http --body`); curlimages/curl has curl, whose answer needs a newline.
+ */
+export const FLASK_OBSERVE = (flavour: Flavour) => (isClassic(flavour)
+  ? "kubectl -n {namespace} exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 100); do http --body http://flaskapp:7777/env/version; done'"
+  : "kubectl -n {namespace} exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 100); do curl -s http://flaskapp:7777/env/version; echo; done'");
 
 /** Everything to v2 (then, with --set route.version=v1, to v1); a canary for the split in between. */
 export const FLASK_SCENARIOS: readonly Preset[] = [

@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
+import type { Flavour } from '../mesh/flavour';
 import { MeshLab } from '../mesh/lab';
 import { Preset } from '../scenarios/engine';
 import { FFT_OBSERVE, FFT_SCENARIOS, fft } from './fft';
-import { FLASK_OBSERVE, FLASK_SCENARIOS, flask } from './flask';
-import { LabOptions } from './options';
-import { POLYGLOT_OBSERVE, POLYGLOT_SCENARIOS, polyglot } from './polyglot';
+import { FLASK_OBSERVE, FLASK_SAMPLES, FLASK_SCENARIOS, flask } from './flask';
+import { LabOptions, SampleImageUse } from './options';
+import { POLYGLOT_OBSERVE, POLYGLOT_SAMPLES, POLYGLOT_SCENARIOS, polyglot } from './polyglot';
 import { TUTORIAL_OBSERVE, TUTORIAL_SCENARIOS, tutorial } from './tutorial';
 
 /** A lab meshlab can generate. */
@@ -15,8 +16,11 @@ export interface LabDefinition {
   readonly build: (scope: Construct, options?: LabOptions) => MeshLab;
   /** The steps its tutorial teaches, with the tutorial's numbers. */
   readonly scenarios: readonly Preset[];
-  /** The command that shows where traffic goes; `{service}` is the scenario's service, `{namespace}` the lab's. */
-  readonly observe: string;
+  /**
+   * The command that shows where traffic goes; `{service}` is the scenario's service, `{namespace}`
+   * the lab's. A function of the flavour where the flavours' clients differ (their images).
+   */
+  readonly observe: string | ((flavour: Flavour) => string);
   /** The service `{service}` stands for where a step names none. @default the lab's first HTTP service */
   readonly observeService?: string;
 }
@@ -30,3 +34,9 @@ export const LABS: readonly LabDefinition[] = [
 ];
 
 export const LAB_NAMES: readonly string[] = LABS.map((l) => l.name);
+
+/**
+ * The workloads whose images the Gateway API and ambient flavours take from Istio's current
+ * samples (the classic flavour keeps the seed images), as the README's table lists them.
+ */
+export const SAMPLE_IMAGES: readonly SampleImageUse[] = [...POLYGLOT_SAMPLES, ...FLASK_SAMPLES];

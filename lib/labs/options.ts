@@ -22,6 +22,52 @@ export interface LabOptions {
   readonly mode?: DataPlaneMode;
 }
 
+/**
+ * An image of a lab's own workload that Istio's current samples replace in the Gateway API
+ * and ambient flavours; the classic flavour keeps the seed image (LABS.md). Pinned to the tags
+ * of Istio 1.30.3's samples (samples/httpbin/httpbin.yaml, samples/curl/curl.yaml).
+ */
+export interface SampleImage {
+  /** The seed image, which the classic flavour keeps. */
+  readonly classic: string;
+  /** Istio's current sample image, which the other flavours use. */
+  readonly current: string;
+  /** The port the current image listens on, where it differs from the seed's. @default the seed's */
+  readonly port?: number;
+  /** The command that keeps a client image running. @default the image's own */
+  readonly command?: readonly string[];
+  /** Why the new flavours use it, one line for the README. */
+  readonly why: string;
+}
+
+/** httpbin: Istio's httpbin sample moved to go-httpbin in 1.24 (from kong/httpbin), which listens on 8080. */
+export const HTTPBIN_IMAGE: SampleImage = {
+  classic: 'citizenstig/httpbin',
+  current: 'docker.io/mccutchen/go-httpbin:v2.15.0',
+  port: 8080,
+  why: "Istio's httpbin sample since 1.24; it listens on 8080, so the Service keeps the lab's port 8000 (routes stay the same) and targets 8080",
+};
+
+/** The sleep client: Istio's `sleep` sample became `curl` in 1.24, curlimages/curl kept running with sleep. */
+export const CURL_IMAGE: SampleImage = {
+  classic: 'pstauffer/curl',
+  current: 'docker.io/curlimages/curl:8.16.0',
+  command: ['/bin/sleep', 'infinity'],
+  why: "Istio's `curl` sample (named `sleep` until 1.24), kept running with `sleep infinity`; it has curl and a shell but no httpie, so commands use curl",
+};
+
+/** The images the new flavours replace, per lab and workload, as the README's table lists them. */
+export interface SampleImageUse {
+  readonly lab: string;
+  readonly workload: string;
+  readonly image: SampleImage;
+}
+
+/** Whether a lab's options (or a flavour) are the classic flavour's: Istio's APIs with sidecars. */
+export function isClassic(flavour: { readonly api?: Api; readonly mode?: DataPlaneMode }): boolean {
+  return (flavour.api ?? 'istio') === 'istio' && (flavour.mode ?? 'sidecar') === 'sidecar';
+}
+
 /** The registry part of an image reference, if it has one (Docker Hub images have none). */
 function splitRegistry(image: string): [string | undefined, string] {
   const slash = image.indexOf('/');
@@ -42,6 +88,16 @@ export class LabContext {
   /** The lab's routing API and data-plane mode, for MeshLabProps. */
   public get flavour(): { readonly api?: Api; readonly mode?: DataPlaneMode } {
     return { api: this.options.api, mode: this.options.mode };
+  }
+
+  /** True in the classic flavour (Istio's APIs with sidecars), which keeps the seed images. */
+  public get classic(): boolean {
+    return isClassic(this.options);
+  }
+
+  /** The image of `sample` this flavour uses: the seed in the classic flavour, Istio's current sample in the others. */
+  public sample(sample: SampleImage): string {
+    return this.classic ? sample.classic : sample.current;
   }
 
   /** The namespace of the lab, or its default. */

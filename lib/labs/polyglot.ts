@@ -7,7 +7,7 @@ import { SecurityProfile } from '../mesh/security';
 import { Resources } from '../mesh/workload';
 import { DEMO_ISSUER, DEMO_JWKS_URL, DEMO_TOKEN_URL, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, mirror, mtls, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
-import { LabContext, LabOptions } from './options';
+import { CURL_IMAGE, HTTPBIN_IMAGE, LabContext, LabOptions, SampleImageUse } from './options';
 
 const SEED_REGISTRY = 'registry.cn-shanghai.aliyuncs.com/istio-lab';
 
@@ -63,12 +63,14 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   });
   ctx.addVersion(redis, 'v1', 'redis:5-alpine');
 
+  // The new flavours use Istio's current httpbin sample, on 8080 behind the same Service port.
   const httpbin = lab.addService('httpbin', {
     port: 8000,
-    // citizenstig/httpbin listens on 8000; its image does not name a user, so it runs as root without capabilities.
+    targetPort: ctx.classic ? undefined : HTTPBIN_IMAGE.port,
+    // citizenstig/httpbin listens on 8000, go-httpbin on 8080; neither image names a user, so it runs as root without capabilities.
     container: { resources: APP_RESOURCES, security: SecurityProfile.root('image runs as root (no USER)') },
   });
-  ctx.addVersion(httpbin, 'v1', 'citizenstig/httpbin');
+  ctx.addVersion(httpbin, 'v1', ctx.sample(HTTPBIN_IMAGE));
 
   // The book's call graph: python fans out to lua and node, node calls go, service-redis reads redis.
   lab.service('service-python').calls(lab.service('service-lua'), lab.service('service-node'));
@@ -85,8 +87,8 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   });
   const sleep = lab.addClient('sleep', {
     container: {
-      image: ctx.image('sleep', 'pstauffer/curl'),
-      command: ['sleep', '3650d'],
+      image: ctx.image('sleep', ctx.sample(CURL_IMAGE)),
+      command: ctx.classic ? ['sleep', '3650d'] : [...CURL_IMAGE.command!],
       resources: CLIENT_RESOURCES,
       security: CURL_CLIENT,
     },
@@ -115,6 +117,12 @@ export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   lab.node.addValidation({ validate: () => ctx.unknownKeys() });
   return lab;
 }
+
+/** The lab's workloads whose images the new flavours take from Istio's current samples. */
+export const POLYGLOT_SAMPLES: readonly SampleImageUse[] = [
+  { lab: 'polyglot', workload: 'httpbin-v1', image: HTTPBIN_IMAGE },
+  { lab: 'polyglot', workload: 'sleep', image: CURL_IMAGE },
+];
 
 /** How the book watches a service: ten calls from the dns-test pod. */
 export const POLYGLOT_OBSERVE = "kubectl -n {namespace} exec dns-test -c dns-test -- sh -c 'for i in $(seq 10); do curl -s http://{service}/env; echo; done'";

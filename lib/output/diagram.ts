@@ -1,6 +1,7 @@
 import type {
   DestinationRuleSpec, GatewaySpec, HTTPMatchRequest, HTTPRoute, ServiceEntrySpec, TrafficPolicy, VirtualServiceSpec,
 } from '../../imports/istio';
+import { GatewayApiReading, isIstioGateway, listOf, usesGatewaySemantics } from '../istio/gateway-api';
 import { MeshIndex, gatewayKey, namespaceOf, qualifyHost, resolveGatewayRef, selects } from '../istio/index';
 import type { MeshLab } from '../mesh/lab';
 import type { Manifest } from '../validate/manifest';
@@ -25,7 +26,7 @@ export function callGraph(lab: MeshLab): CallGraph {
 }
 
 /** The kinds the picture is drawn from; a change to any other kind leaves it as it is. */
-export const DRAWN_KINDS: ReadonlySet<string> = new Set(['Service', 'Deployment', 'Pod', 'DestinationRule', 'VirtualService', 'Gateway', 'ServiceEntry']);
+export const DRAWN_KINDS: ReadonlySet<string> = new Set(['Service', 'Deployment', 'Pod', 'DestinationRule', 'VirtualService', 'Gateway', 'ServiceEntry', 'HTTPRoute', 'TCPRoute']);
 
 /** Mermaid's entity codes for what would end or change a quoted label (and `#`, which starts a code). */
 const ENTITIES: Readonly<Record<string, string>> = {
@@ -229,12 +230,16 @@ export function trafficDiagram(manifests: readonly Manifest[], graph: CallGraph)
     else byKind.set(m.kind, [m]);
   }
   const ofKind = (kind: string) => byKind.get(kind) ?? [];
-  const picture = new Picture(graph, new MeshIndex(manifests));
+  const index = new MeshIndex(manifests);
+  const picture = new Picture(graph, index);
   picture.addServices(ofKind('Service'));
   for (const se of ofKind('ServiceEntry')) picture.addServiceEntry(se);
   for (const dr of ofKind('DestinationRule')) picture.addDestinationRule(dr);
-  for (const g of ofKind('Gateway')) picture.addGateway(g);
-  for (const vs of ofKind('VirtualService')) picture.addVirtualService(vs);
+  for (const g of ofKind('Gateway').filter(isIstioGateway)) picture.addGateway(g);
+  for (const g of index.gatewayApi.ingressGateways) picture.addGatewayApiGateway(g);
+  // HTTPRoutes and TCPRoutes are drawn as the VirtualServices istiod converts them into
+  // (lib/istio/gateway-api.ts), so they are drawn exactly as VirtualServices are.
+  for (const vs of [...ofKind('VirtualService'), ...index.gatewayApi.virtualServices]) picture.addVirtualService(vs);
   picture.addUnroutedServices();
   picture.addCalls();
   return picture.render();
@@ -254,6 +259,18 @@ interface AnyRoute {
   readonly http?: HTTPRoute;
   /** What the route does besides choosing destinations (faults, timeout, ...), or its protocol. */
   readonly settings: readonly string[];
+  /** Whether weights are relative (the Gateway API's), drawn as their share of the total. */
+  readonly relative?: boolean;
+}
+
+/**
+ * A match of a route istiod made of an HTTPRoute, without what the conversion adds to every
+ * rule: the parentRef's port and the default path prefix `/`.
+ */
+function gatewayMatch(m: RouteMatch): RouteMatch {
+  const { port: _port, ...rest } = m as RouteMatch & { port?: number };
+  const uri = rest.uri as { prefix?: string } | undefined;
+  return uri?.prefix === '/' ? { ...rest, uri: undefined } : rest;
 }
 
 /** The nodes and edges of one diagram, collected object by object. */
@@ -265,6 +282,12 @@ class Picture {
   private readonly gateways = new Map<string, Gateway>();
   private readonly answersOutside: Array<{ readonly id: string; readonly text: string }> = [];
   private readonly edges: Edge[] = [];
+  /**
+   * Per-version Services (`reviews-v1`, as Istio's bookinfo-versions.yaml), by host key: a Service
+   * whose pods are some versions of another Service's, whose selector it narrows. A route to
+   * one is drawn to those versions of the other, as a route to a subset is.
+   */
+  private readonly versionServices = new Map<string, { readonly host: Host; readonly name: string; readonly versions: readonly string[] }>();
 
   /**
    * Hosts, namespaces, `exportTo`, selectors and gateways are read by the index check and
@@ -343,6 +366,12 @@ class Picture {
       const pods = Object.keys(selector).length === 0 ? [] : this.index.podsSelected(selector, namespace)
         .filter((p) => !p.platform && (p.source.kind === 'Deployment' || p.source.kind === 'Pod')).map((p) => p.source);
       if (pods.length > 0 && pods.every(isClient)) continue;
+      const parent = this.narrowedService(s, services);
+      if (parent && pods.length > 0) {
+        const versions = [...new Set(pods.map((w) => this.index.podFor(w)!.labels.version ?? w.metadata.name))].sort();
+        this.versionServices.set(`${s.metadata.name}.${namespace}`, { host: this.hostOf(parent.metadata.name, namespaceOf(parent)), name: this.display(s.metadata.name, namespace), versions });
+        continue;
+      }
       const host = this.addHost(`${s.metadata.name}.${namespace}`, this.display(s.metadata.name, namespace), 'service');
       host.ports.push(...(s.spec?.ports ?? []).map((p: { port: number }) => String(p.port)));
       for (const w of pods) {
@@ -355,6 +384,22 @@ class Picture {
       }
       host.versions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
+  }
+
+  /**
+   * The Service a per-version Service narrows: one of its namespace with a selector of fewer
+   * pairs, all of which it repeats (`{app: reviews}` for `{app: reviews, version: v1}`).
+   * Services are added in order, so the wider one is looked up among all of them.
+   */
+  private narrowedService(s: Manifest, services: readonly Manifest[]): Manifest | undefined {
+    const selector: Record<string, string> = s.spec?.selector ?? {};
+    const pairs = Object.keys(selector).length;
+    if (pairs < 2) return undefined;
+    return services.find((o) => {
+      const other: Record<string, string> = o.spec?.selector ?? {};
+      const n = Object.keys(other).length;
+      return o !== s && namespaceOf(o) === namespaceOf(s) && n > 0 && n < pairs && selects(other, selector);
+    });
   }
 
   /** Each host of a ServiceEntry is a host outside the mesh, with the entry's ports. */
@@ -405,6 +450,18 @@ class Picture {
     });
   }
 
+  /**
+   * A Gateway API Gateway Istio runs (class `istio`), with its listeners; each listener is an
+   * Istio Gateway once istiod converts it, and all of them are this one node.
+   */
+  public addGatewayApiGateway(g: Manifest): void {
+    const name = this.display(g.metadata.name, namespaceOf(g));
+    const listeners = (listOf(g.spec?.listeners) as Array<{ name?: string; port?: number; protocol?: string; hostname?: string; tls?: { mode?: string } }>)
+      .map((l) => `${l.protocol ?? ''} :${l.port ?? ''} ${l.hostname ?? '*'}${l.tls?.mode ? ` (TLS ${lower(l.tls.mode)})` : ''}`);
+    const node: Gateway = { id: this.ids.take('gw', name), text: label([`ingress gateway ${name} (Gateway API)`, ...listeners]), serviceName: undefined };
+    for (const l of listOf(g.spec?.listeners)) this.gateways.set(`${namespaceOf(g)}/${GatewayApiReading.listenerGatewayName(g, l)}`, node);
+  }
+
   /** The routes of a VirtualService, as edges from each place its requests come from. */
   public addVirtualService(vs: Manifest): void {
     const spec: VirtualServiceSpec = vs.spec ?? {};
@@ -416,6 +473,8 @@ class Picture {
     for (const ref of this.index.gatewayRefs(vs)) {
       if (ref.key === 'mesh') {
         for (const h of spec.hosts ?? []) {
+          // In ambient mode without a waypoint, ztunnel applies no route: the Service stays unrouted.
+          if (!this.index.meshRoutesApply(qualifyHost(h, namespace))) continue;
           const host = this.hostOf(h, namespace);
           host.routed = true;
           sources.push({ gateway: ref.key, id: host.id, host });
@@ -423,14 +482,18 @@ class Picture {
         continue;
       }
       const gateway = this.gateways.get(ref.key);
-      if (gateway && this.index.gatewayServes(ref.key, spec.hosts ?? [], namespace)) {
+      const converted = this.index.gatewayApi.istioGateways.find((g) => gatewayKey(g) === ref.key);
+      const serves = converted ? true : this.index.gatewayServes(ref.key, spec.hosts ?? [], namespace);
+      if (gateway && serves && !bound.includes(gateway)) {
         bound.push(gateway);
         sources.push({ gateway: ref.key, id: gateway.id });
       }
     }
+    const relative = usesGatewaySemantics(vs);
+    const match = <M>(list: M[] | undefined): M[] | undefined => (relative ? list?.map((m) => gatewayMatch(m as RouteMatch) as M) : list);
     const routes: AnyRoute[] = [
-      ...(spec.http ?? []).map((r) => ({ match: r.match, route: r.route, http: r, settings: routeSettings(r) })),
-      ...(spec.tcp ?? []).map((r) => ({ match: r.match, route: r.route, settings: ['tcp'] })),
+      ...(spec.http ?? []).map((r) => ({ match: match(r.match), route: r.route, http: r, settings: routeSettings(r), relative })),
+      ...(spec.tcp ?? []).map((r) => ({ match: match(r.match), route: r.route, settings: ['tcp'], relative })),
       ...(spec.tls ?? []).map((r) => ({ match: r.match, route: r.route, settings: ['tls'] })),
     ];
     let matchedBefore = false;
@@ -455,15 +518,23 @@ class Picture {
       return;
     }
     const destinations = r.route ?? [];
+    const total = destinations.reduce((sum, d) => sum + (d.weight ?? 0), 0);
     for (const d of destinations) {
       if (d.destination?.host === undefined) continue;
-      const weight = destinations.length > 1 ? `${d.weight ?? 0}%` : '';
+      const weight = destinations.length <= 1 ? '' : r.relative ? `${Math.round(((d.weight ?? 0) * 1000) / (total || 1)) / 10}%` : `${d.weight ?? 0}%`;
       const subset = d.destination.subset;
       // A route to a bound gateway's own Service (the egress gateway's) goes to that gateway.
       const service = this.index.findHost(d.destination.host, namespace);
       const via = bound.find((g) => g.serviceName !== undefined && service?.kind === 'Service' && service.object.metadata.name === g.serviceName);
       if (via) {
         this.edge(source.id, via.id, 'route', [when, weight, ...r.settings]);
+        continue;
+      }
+      const perVersion = this.versionServices.get(this.hostKey(d.destination.host, namespace));
+      if (perVersion) {
+        // A per-version Service: to the versions of the Service it narrows, as a subset would be.
+        const versions = perVersion.host.versions.filter((v) => perVersion.versions.includes(v.name));
+        for (const v of versions) this.edge(source.id, v.id, 'route', [when, weight, `via ${perVersion.name}`, ...r.settings]);
         continue;
       }
       const target = this.hostOf(d.destination.host, namespace);
@@ -487,6 +558,14 @@ class Picture {
         : subset === undefined ? (versions.length > 1 ? target.spread : '')
           : when === '' && target.versions.length > 1 ? '100%' : '';
       for (const v of versions) this.edge(source.id, v.id, 'route', [when, share, ...r.settings]);
+    }
+    // `mirrors` (Istio 1.22+), which HTTPRoutes' RequestMirror filters become.
+    const mirrors = (r.http as { mirrors?: Array<{ destination?: { host?: string }; percentage?: { value?: number } }> } | undefined)?.mirrors ?? [];
+    for (const m of mirrors) {
+      if (m.destination?.host === undefined) continue;
+      const perVersion = this.versionServices.get(this.hostKey(m.destination.host, namespace));
+      const to = perVersion ? perVersion.host.versions.filter((v) => perVersion.versions.includes(v.name)) : [this.hostOf(m.destination.host, namespace)];
+      for (const t of to) this.edge(source.id, t.id, 'mirror', [`mirror ${percent(m.percentage)}`]);
     }
     const mirror = r.http?.mirror;
     if (mirror?.host !== undefined) {

@@ -1,9 +1,11 @@
 import type { LabBuild } from '../app';
+import { CLASSIC, FLAVOURS, NamedFlavour, flavourFolder, flavourOf } from '../mesh/flavour';
 import type { MeshService } from '../mesh/service';
+import { CURRENT_ISTIO, GATEWAY_API_VERSION, GatewayApiChannel, currentInstallFile, gatewayApiCrdUrl } from '../platform/release';
 import type { AppliedScenario } from '../scenarios/engine';
 import { Manifest, objectName } from '../validate/manifest';
 import { DRAWN_KINDS, callGraph, trafficDiagram } from './diagram';
-import { Step, StepOutput, applyStep, labFolder, revertCommands } from './steps';
+import { Step, StepOutput, applyStep, deleteCommand, labFolder, prepareCommands, revertCommands } from './steps';
 
 /** How long a guide lets `kubectl wait` wait: the Java images take a while on a 2 GiB VM. */
 const WAIT = '--timeout=300s';
@@ -17,10 +19,24 @@ function fill(command: string, build: LabBuild, applied?: AppliedScenario): stri
   return command.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-/** The commands that show a step (the preset's, else the lab's), filled in. */
-function observeCommands(build: LabBuild, applied?: AppliedScenario): string[] {
-  const observe = applied?.preset.observe ?? build.definition.observe;
-  return (typeof observe === 'string' ? [observe] : observe).map((c) => fill(c, build, applied));
+/** The commands that show a step (the preset's, else the lab's, in the lab's flavour), filled in. */
+function observeCommands(build: LabBuild, applied?: AppliedScenario, waypoint?: string): string[] {
+  const { definition, lab } = build;
+  const observe = applied?.preset.observe ?? (typeof definition.observe === 'string' ? definition.observe : definition.observe(lab));
+  const commands = (typeof observe === 'string' ? [observe] : observe).map((c) => fill(c, build, applied));
+  return lab.mode === 'ambient' ? commands.map((c) => withoutSidecars(c, waypoint)) : commands;
+}
+
+/**
+ * A command that reads a sidecar's access log (`kubectl logs ... -c istio-proxy`), as it reads
+ * in ambient mode, where pods have no sidecar: the waypoint's log (its Envoy is also container
+ * istio-proxy; the ambient profile keeps `accessLogFile`), or without a waypoint ztunnel's,
+ * which logs each connection.
+ */
+function withoutSidecars(command: string, waypoint: string | undefined): string {
+  return command.replace(/kubectl -n (\S+) logs (?:-l \S+|\S+) -c istio-proxy/g, (_, ns: string) => (waypoint
+    ? `kubectl -n ${ns} logs deploy/${waypoint} -c istio-proxy`
+    : 'kubectl -n istio-system logs -l app=ztunnel -c istio-proxy'));
 }
 
 const params = (applied: AppliedScenario) =>
@@ -65,21 +81,105 @@ const INGRESS_ADDRESS = [
   "export SECURE_INGRESS_PORT=$(kubectl -n istio-system get svc istio-ingressgateway -o jsonpath='{.spec.ports[?(@.name==\"https\")].nodePort}')",
 ];
 
+/** A Gateway API object (gateway.networking.k8s.io). */
+const isGatewayApi = (m: Manifest) => m.apiVersion.startsWith('gateway.networking.k8s.io/');
+
+/** Gateway API Gateways of `objects` with this class: `istio` (ingress) or `istio-waypoint`. */
+const gatewaysOfClass = (objects: readonly Manifest[], className: string) =>
+  objects.filter((m) => m.kind === 'Gateway' && isGatewayApi(m) && m.spec?.gatewayClassName === className);
+
+/**
+ * How to find a Gateway API ingress Gateway's address. istiod deploys it as the Deployment and
+ * Service `<gateway>-istio` (a LoadBalancer), its pods labelled with the Gateway's name and its
+ * Service ports named after the listeners (istio/istio pilot/pkg/config/kube/gatewaycommon/
+ * deploymentcontroller.go extractServicePorts). It reports the Gateway Programmed, with the
+ * load balancer's address in `status.addresses`, only once the Service has an external address
+ * (pilot/pkg/config/kube/gateway/conversion.go setProgrammedCondition: AddressNotAssigned).
+ * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/#determining-the-ingress-ip-and-ports
+ */
+function gatewayApiAddress(gateway: Manifest): string[] {
+  const { name, namespace } = gateway.metadata;
+  const service = `${name}-istio`;
+  return [
+    '# a) a load balancer gives the Gateway an address: wait until the Gateway is programmed, then read it:',
+    `kubectl -n ${namespace} wait --for=condition=programmed gateway/${name} ${WAIT}`,
+    `export INGRESS_HOST=$(kubectl -n ${namespace} get gateway ${name} -o jsonpath='{.status.addresses[0].value}') INGRESS_PORT=80 SECURE_INGRESS_PORT=443`,
+    `# b) no load balancer (the Gateway is never programmed): the node of a gateway pod, and the NodePorts of ${service}:`,
+    `kubectl -n ${namespace} wait --for=condition=available deployment/${service} ${WAIT}`,
+    `export INGRESS_HOST=$(kubectl -n ${namespace} get pod -l gateway.networking.k8s.io/gateway-name=${name} -o jsonpath='{.items[0].status.hostIP}')`,
+    `export INGRESS_PORT=$(kubectl -n ${namespace} get svc ${service} -o jsonpath='{.spec.ports[?(@.name=="http")].nodePort}')`,
+  ];
+}
+
+/** With b) of gatewayApiAddress: the NodePort of a Gateway's https listener, which a step adds. */
+const secureNodePort = (gateway: Manifest) =>
+  `export SECURE_INGRESS_PORT=$(kubectl -n ${gateway.metadata.namespace} get svc ${gateway.metadata.name}-istio -o jsonpath='{.spec.ports[?(@.name=="https")].nodePort}')`;
+
+const hasHttps = (gateway: Manifest | undefined) => (gateway?.spec?.listeners ?? []).some((l: { protocol?: string }) => l.protocol === 'HTTPS');
+
+/** What the step's objects are, for a guide: the kinds it writes, and why Istio's kinds stay beside the Gateway API's. */
+export function istioKindReasons(objects: readonly Manifest[]): string[] {
+  const reasons = new Set<string>();
+  for (const m of objects) {
+    if (m.kind === 'VirtualService' && (m.spec.http ?? []).some((r: { fault?: unknown }) => r.fault)) {
+      reasons.add('fault injection has no Gateway API form, so this host keeps a VirtualService and DestinationRule for the step, and its HTTPRoute is deleted first (one host cannot be routed by both)');
+    }
+    if (m.kind === 'DestinationRule') {
+      const policies = [m.spec.trafficPolicy, ...(m.spec.subsets ?? []).map((s: { trafficPolicy?: unknown }) => s.trafficPolicy)].filter(Boolean);
+      if (policies.some((p) => p.loadBalancer)) reasons.add('load balancing has no Gateway API form: a DestinationRule sets it');
+      if (policies.some((p) => p.connectionPool)) reasons.add('connection pools have no Gateway API form: a DestinationRule sets them');
+      if (policies.some((p) => p.outlierDetection)) reasons.add('outlier detection has no Gateway API form: a DestinationRule sets it');
+    }
+    if (m.kind === 'EnvoyFilter') {
+      const text = JSON.stringify(m.spec);
+      if (text.includes('local_ratelimit')) reasons.add("rate limits have no Gateway API form: an EnvoyFilter adds Envoy's local rate limit");
+      else if (text.includes('HTTPFault')) reasons.add("the callee's own delay or failure, which shows the step's effect, is Envoy's fault filter in its sidecar (an EnvoyFilter), which no route API expresses");
+    }
+    if (m.kind === 'ServiceEntry' || m.kind === 'Sidecar') reasons.add('registering hosts outside the mesh (ServiceEntry) and the outbound policy (Sidecar) have no Gateway API form');
+  }
+  return [...reasons];
+}
+
+/** Experimental-channel fields and kinds among `objects` (Gateway API v1.5.1: TCPRoute, HTTPRoute `retry`). */
+function experimental(objects: readonly Manifest[]): string[] {
+  const found: string[] = [];
+  if (objects.some((m) => m.kind === 'TCPRoute')) found.push('TCPRoute');
+  if (objects.some((m) => m.kind === 'HTTPRoute' && (m.spec.rules ?? []).some((r: { retry?: unknown }) => r.retry))) found.push('HTTPRoute `retry`');
+  return found;
+}
+
+/** The flavour a guide is written in, and the steps it leaves out. */
+export interface GuideFlavour {
+  readonly flavour: NamedFlavour;
+  /** Steps the lab offers that have no form in this flavour, with why. @default none */
+  readonly skipped?: ReadonlyArray<{ readonly scenario: string; readonly reason: string }>;
+}
+
+/** `--api A --mode M` for hints in a flavour's guide (nothing in the classic flavour, the default). */
+const flavourFlags = (flavour: NamedFlavour) => (flavour === CLASSIC ? '' : ` --api ${flavour.api} --mode ${flavour.mode}`);
+
 /**
  * The lab's guide (`<out>/<lab>/README.md`): how to apply the lab, wait for it, find the
  * ingress address and watch it; a picture of its traffic; then for each step what it changes
  * (with the picture after it), how to apply it, what to run and see, and how to go back.
- * Every command names its namespace and the output folder it was written to.
+ * Every command names its namespace and the output folder it was written to. A guide of the
+ * Gateway API or ambient flavour says so, what it needs installed, and where it differs.
  */
-export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: GuideManifests, output: StepOutput, ingressIPs: readonly string[] = []): string {
+export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: GuideManifests, output: StepOutput, ingressIPs: readonly string[] = [], guideFlavour?: GuideFlavour): string {
   const { definition, lab } = build;
+  const flavour = guideFlavour?.flavour ?? flavourOf(lab.api, lab.mode);
+  const classic = flavour.name === CLASSIC.name;
+  const ambient = flavour.mode === 'ambient';
   const folder = labFolder(output.outDir, output.folder ?? definition.name);
   const calls = callGraph(lab);
   // Only the kinds the picture draws: a step of policies or filters leaves the picture as it is.
   const drawn = manifests.plain.filter((m) => DRAWN_KINDS.has(m.kind));
   const plainDiagram = trafficDiagram(drawn, calls);
-  const hasGateway = manifests.lab.some((m) => m.kind === 'Gateway');
-  const out: string[] = [
+  const hasGateway = manifests.lab.some((m) => m.kind === 'Gateway' && (classic || m.spec?.gatewayClassName !== 'istio-waypoint'));
+  const ingress = gatewaysOfClass(manifests.lab, 'istio')[0];
+  const waypoint = gatewaysOfClass(manifests.lab, 'istio-waypoint')[0];
+  const flags = flavourFlags(flavour);
+  const out: string[] = classic ? [
     `# Lab \`${definition.name}\`: ${definition.title}`,
     '',
     '<!-- Generated by meshlab (npm run synth) from lib/: edit the code, not this file. -->',
@@ -88,14 +188,46 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     `after \`npm run synth\`, or the folder given with \`--out\`: they name \`${folder}\`), with kubectl pointed at a`,
     'cluster where Istio is installed (see the top-level README).',
     '',
-    '## Start',
+  ] : [
+    `# Lab \`${definition.name}\`, ${flavour.name} flavour: ${definition.title}`,
     '',
-    'Apply the lab and wait until it is ready (every pod READY 2/2: the application and its sidecar):',
+    '<!-- Generated by meshlab (npm run synth) from lib/: edit the code, not this file. -->',
     '',
-    ...sh([`kubectl apply -f ${folder}`, ...waitCommands(lab.namespace, manifests.lab)]),
+    ...flavourIntro(build, flavour, manifests.lab, output.outDir),
+    '',
+    `Namespace \`${lab.namespace}\`. Run the commands in the output folder this guide sits under (\`cd dist\``,
+    `after \`npm run synth\`, or the folder given with \`--out\`: they name \`${folder}\`), with kubectl pointed at a`,
+    `cluster with Kubernetes 1.32 or later. Once per cluster, install the Gateway API CRDs ${GATEWAY_API_VERSION} and Istio ${CURRENT_ISTIO}`,
+    `with its ${ambient ? 'ambient' : 'demo'} profile (\`${labFolder(output.outDir, 'platform')}README.md\` gives the whole order, with the addons):`,
+    '',
+    ...platformInstall(manifests.lab, steps, flavour, output.outDir),
     '',
   ];
-  if (hasGateway) {
+  out.push(
+    '## Start',
+    '',
+    ambient
+      ? `Apply the lab and wait until it is ready: every pod READY 1/1 (ambient mode adds no sidecar)${waypoint ? `, and the waypoint \`${waypoint.metadata.name}\` programmed (istiod deploys it as the Deployment \`${waypoint.metadata.name}\`)` : ''}:`
+      : 'Apply the lab and wait until it is ready (every pod READY 2/2: the application and its sidecar):',
+    '',
+    ...sh([
+      `kubectl apply -f ${folder}`,
+      ...waitCommands(lab.namespace, manifests.lab),
+      ...(waypoint ? [`kubectl -n ${waypoint.metadata.namespace} wait --for=condition=programmed gateway/${waypoint.metadata.name} ${WAIT}`] : []),
+    ]),
+    '',
+  );
+  if (hasGateway && !classic && ingress) {
+    out.push(
+      `The ingress is the Gateway \`${ingress.metadata.name}\` (class \`istio\`): istiod deploys it in \`${ingress.metadata.namespace}\` as the Deployment and the`,
+      `LoadBalancer Service \`${ingress.metadata.name}-istio\`, which have no sidecar of their own. Pick the lines that fit your cluster:`,
+      '',
+      ...sh([...gatewayApiAddress(ingress), ...(hasHttps(ingress) ? [secureNodePort(ingress)] : [])]),
+      '',
+      '`echo $INGRESS_HOST:$INGRESS_PORT` should now print an address and a port.',
+      '',
+    );
+  } else if (hasGateway) {
     out.push(
       "Find the ingress gateway's address. `kubectl -n istio-system get svc istio-ingressgateway` shows an EXTERNAL-IP when a load",
       'balancer or `externalIPs` give it one; pick the line that fits your cluster:',
@@ -113,21 +245,26 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
   } else {
     out.push('The lab has no gateway: every command runs from inside the mesh, so it needs no ingress address.', '');
   }
-  out.push('Watch the traffic:', '', ...sh(observeCommands(build)), '');
+  out.push('Watch the traffic:', '', ...sh(observeCommands(build, undefined, waypoint?.metadata.name)), '');
   if (build.applied.length > 0) {
     out.push(`The lab's files already include these steps (meshlab.config.json or --scenario): ${build.applied.map((a) => `\`${a.preset.scenario.name}\``).join(', ')}.`, '');
   }
   out.push(
     '## Traffic',
     '',
-    'Where requests go in the lab as written, drawn from its manifests: thin arrows are Istio routing (labelled with',
+    classic
+      ? 'Where requests go in the lab as written, drawn from its manifests: thin arrows are Istio routing (labelled with'
+      : 'Where requests go in the lab as written, drawn from its manifests: thin arrows are routing, HTTPRoutes and Istio\'s kinds where a step keeps them (labelled with',
     'matches, weights, faults, timeouts, retries and rewrites), dashed arrows mirrored copies, thick arrows the calls',
-    'the applications make. Each service is boxed with its versions (Deployments); a DestinationRule policy is noted on its host.',
+    classic
+      ? 'the applications make. Each service is boxed with its versions (Deployments); a DestinationRule policy is noted on its host.'
+      : 'the applications make. Each Service is boxed with the versions it selects, per-version Services too; a DestinationRule policy is noted on its host.',
     '',
     ...mermaid(build.applied.length === 0 ? plainDiagram : trafficDiagram(manifests.lab, calls)),
     '',
   );
-  if (steps.length === 0) {
+  const skipped = guideFlavour?.skipped ?? [];
+  if (steps.length === 0 && skipped.length === 0) {
     out.push('This tutorial teaches no further step.', '');
     return out.join('\n');
   }
@@ -136,18 +273,25 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     '',
     'Each step is one file in `steps/`, holding only the objects it adds or changes, under the names they have in the lab,',
     'so applying it moves the lab to that step and the revert commands move it back. Apply one step at a time, or',
-    `combine scenarios with \`npm run synth -- --lab ${definition.name} --scenario a,b\`. Istio takes a few seconds to send a`,
-    'change to the sidecars, so give a step a moment before you judge it.',
-    '',
-    '| step | what it does |',
-    '|---|---|',
-    ...steps.map((s) => `| [\`${s.applied.preset.scenario.name}\`](#${s.applied.preset.scenario.name}) | ${s.applied.preset.scenario.summary} |`),
+    `combine scenarios with \`npm run synth -- --lab ${definition.name}${flags} --scenario a,b\`. Istio takes a few seconds to send a`,
+    ambient ? 'change to ztunnel and the waypoint, so give a step a moment before you judge it.' : 'change to the sidecars, so give a step a moment before you judge it.',
     '',
   );
+  if (steps.length > 0) {
+    out.push(
+      '| step | what it does |',
+      '|---|---|',
+      ...steps.map((s) => `| [\`${s.applied.preset.scenario.name}\`](#${s.applied.preset.scenario.name}) | ${s.applied.preset.scenario.summary} |`),
+      '',
+    );
+  }
+  if (skipped.length > 0) {
+    out.push('Not in this flavour:', '', ...skipped.map((s) => `- \`${s.scenario}\`: ${s.reason}`), '');
+  }
   for (const step of steps) {
     const { scenario } = step.applied.preset;
     const values = step.applied.values;
-    const redraw = [...step.changed, ...step.added].some((m) => DRAWN_KINDS.has(m.kind));
+    const redraw = [...step.changed, ...step.added].some((m) => DRAWN_KINDS.has(m.kind)) || (step.removed?.length ?? 0) > 0;
     const diagram = redraw ? trafficDiagram(applyStep(drawn, step), calls) : plainDiagram;
     // Workloads the step starts or scales: wait for them before watching.
     const addedNamespaces = step.added.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name);
@@ -155,27 +299,40 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
       ...step.changed.filter((m) => m.kind === 'Deployment').map((m) => `kubectl -n ${m.metadata.namespace} rollout status deployment/${m.metadata.name} ${WAIT}`),
       ...addedNamespaces.flatMap((ns) => waitCommands(ns, step.added)),
     ];
+    const written = [...step.changed, ...step.added];
+    // A Gateway API ingress that gains its https listener in this step: its NodePort exists only now.
+    const secured = written.find((m) => m.kind === 'Gateway' && isGatewayApi(m) && hasHttps(m) && !hasHttps(ingress));
+    const kept = classic || flavour.api !== 'gateway-api' ? [] : istioKindReasons(written);
+    const risky = classic ? [] : experimental(written);
     out.push(
       `### ${scenario.name}`,
       '',
       `${scenario.summary[0].toUpperCase()}${scenario.summary.slice(1)}. Parameters: ${params(step.applied) || 'none'}`,
-      `(change them with \`npm run synth -- --lab ${definition.name} --scenario ${scenario.name} --set ${scenario.name}.<parameter>=<value>\`).`,
+      `(change them with \`npm run synth -- --lab ${definition.name}${flags} --scenario ${scenario.name} --set ${scenario.name}.<parameter>=<value>\`).`,
       '',
       `- Changes: ${step.changed.map(objectName).join(', ') || 'nothing'}`,
       `- Adds: ${step.added.map(objectName).join(', ') || 'nothing'}`,
+      ...((step.removed?.length ?? 0) > 0 ? [`- Deletes first: ${step.removed!.map(objectName).join(', ')} (applying a file cannot delete it; the revert applies the lab again)`] : []),
       '',
+      ...(kept.length > 0 ? [`Istio's kinds stay beside the HTTPRoutes here, as in istio.io's own tasks: ${kept.join('; ')}.`, ''] : []),
+      ...(risky.length > 0 ? [`${risky.join(' and ')} ${risky.length > 1 ? 'are' : 'is'} in the Gateway API's experimental channel only: install its \`experimental-install.yaml\` (see the top) before this step.`, ''] : []),
       diagram === plainDiagram ? 'The traffic after this step (the same as the lab\'s: the step changes nothing this picture shows):' : 'The traffic after this step:',
       '',
       ...mermaid(diagram),
       '',
       ...sh([
-        ...(scenario.prepare?.(values) ?? []),
+        ...prepareCommands(step),
+        ...(step.removed ?? []).map(deleteCommand),
         `kubectl apply -f ${folder}steps/${scenario.name}.yaml`,
         ...waits,
-        ...observeCommands(build, step.applied),
+        ...(secured ? [`# with b) of the Start section, read the NodePort of the new https listener:`, secureNodePort(secured)] : []),
+        ...observeCommands(build, step.applied, waypoint?.metadata.name),
       ]),
       '',
-      `Expect: ${scenario.expect(values)}.`,
+      `Expect: ${scenario.expect(values, step.applied.lab)}.`,
+      ...(ambient && /sidecar/.test(scenario.expect(values, step.applied.lab)) ? [
+        `In ambient mode the pods have no sidecar: ${waypoint ? `the waypoint's access log (\`deploy/${waypoint.metadata.name}\`, container istio-proxy)` : "ztunnel's log"} shows what a sidecar's shows in the sidecar flavours.`,
+      ] : []),
       '',
       'Revert:',
       '',
@@ -187,4 +344,45 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     );
   }
   return out.join('\n');
+}
+
+/** The paragraph that says which flavour a guide is, how it differs from the classic one, and where the others are. */
+function flavourIntro(build: LabBuild, flavour: NamedFlavour, objects: readonly Manifest[], outDir: string): string[] {
+  const { definition, lab } = build;
+  const versioned = objects.filter((m) => m.kind === 'Service' && m.spec?.selector?.version !== undefined);
+  const ingress = gatewaysOfClass(objects, 'istio')[0];
+  const waypoint = gatewaysOfClass(objects, 'istio-waypoint')[0];
+  const others = FLAVOURS.filter((f) => f.name !== flavour.name).map((f) => `\`${labFolder(outDir, flavourFolder(definition.name, f))}\` (${f.name}: ${f.title})`);
+  return [
+    `This is the ${flavour.name} flavour of the lab: ${flavour.title}; \`npm run synth -- --api ${flavour.api} --mode ${flavour.mode}\` writes it alone.`,
+    'Routing is HTTPRoutes (`gateway.networking.k8s.io/v1`) attached to each Service (`parentRefs` to the Service, GAMMA)'
+      + (versioned.length > 0 ? `, sending to per-version Services such as \`${versioned[0].metadata.name}\` instead of DestinationRule subsets` : '')
+      + (ingress ? `; the ingress is the Gateway \`${ingress.metadata.name}\` of class \`istio\` in the lab's namespace, not Istio's shared ingress gateway` : '')
+      + '.',
+    flavour.mode === 'ambient'
+      ? `Ambient mode: the namespace is labelled \`istio.io/dataplane-mode: ambient\` instead of \`istio-injection\`, so pods run without a sidecar; ztunnel on each node carries their traffic with mTLS`
+        + (waypoint ? `, and the waypoint \`${waypoint.metadata.name}\` (a Gateway of class \`istio-waypoint\`) applies the HTTPRoutes and L7 policies for the namespace's Services (\`istio.io/use-waypoint\`).` : '.')
+      : 'Every pod gets a sidecar, as in the classic flavour.',
+    `The same lab in the other flavours: ${others.join('; ')}. All of them use namespace \`${lab.namespace}\`: apply one at a time.`,
+  ];
+}
+
+/** The once-per-cluster install a flavour needs: the Gateway API CRDs (experimental when the lab uses its kinds or fields) and Istio's current release. */
+function platformInstall(objects: readonly Manifest[], steps: readonly Step[], flavour: NamedFlavour, outDir: string): string[] {
+  const uses = [...new Set([...experimental(objects), ...steps.flatMap((s) => experimental([...s.changed, ...s.added]))])];
+  const users = steps.filter((s) => experimental([...s.changed, ...s.added]).length > 0).map((s) => `\`${s.applied.preset.scenario.name}\``);
+  const channel: GatewayApiChannel = uses.length > 0 ? 'experimental' : 'standard';
+  const platform = labFolder(outDir, 'platform');
+  const profile = flavour.mode === 'ambient' ? 'ambient' : 'demo';
+  return [
+    ...(channel === 'experimental'
+      ? [`This lab uses ${uses.join(' and ')}${users.length > 0 ? ` (steps ${users.join(', ')})` : ''}, which only the Gateway API's experimental channel holds, so install that channel (it holds the standard kinds too):`, '']
+      : []),
+    ...sh([
+      channel === 'experimental'
+        ? `kubectl apply --server-side -f ${gatewayApiCrdUrl('experimental')}`
+        : `kubectl get crd gateways.gateway.networking.k8s.io &> /dev/null || kubectl apply --server-side -f ${gatewayApiCrdUrl('standard')}`,
+      `istioctl install -f ${platform}${currentInstallFile(profile)} -y`,
+    ]),
+  ];
 }

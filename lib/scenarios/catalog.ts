@@ -25,11 +25,11 @@ export interface ScenarioDefinition<P extends ParamSet = ParamSet> {
   /** Applies the scenario to the lab as construct `id`, with parsed parameters. */
   apply(lab: MeshLab, id: string, v: ValuesOf<P>): void;
   /** What a learner should see once it is applied. */
-  expect(v: ValuesOf<P>): string;
+  expect(v: ValuesOf<P>, lab: MeshLab): string;
   /** Commands a learner runs before applying the step (what no manifest can hold, such as a key). @default none */
-  prepare?(v: ValuesOf<P>): string[];
+  prepare?(v: ValuesOf<P>, lab: MeshLab): string[];
   /** Commands that remove what `prepare` made, run after the revert. @default none */
-  cleanup?(v: ValuesOf<P>): string[];
+  cleanup?(v: ValuesOf<P>, lab: MeshLab): string[];
   /**
    * Why the scenario has no form in a flavour, if it has none there: that flavour leaves the
    * step out, and its guide says why. @default it has a form in every flavour
@@ -37,26 +37,12 @@ export interface ScenarioDefinition<P extends ParamSet = ParamSet> {
   unsupported?(flavour: Flavour): string | undefined;
 }
 
-/**
- * The lab each scenario's parameter values were applied to. The output layer hands `expect`,
- * `prepare` and `cleanup` the values alone (the same object `apply` got), so a step whose words
- * depend on the flavour (ambient mode has no sidecars; a Gateway API gateway keeps its
- * certificate in the lab's namespace) finds the lab here. Values never applied read as classic.
- */
-const appliedIn = new WeakMap<object, MeshLab>();
-
-/** Whether `v` was applied to a lab in ambient mode. */
-const isAmbient = (v: object) => appliedIn.get(v)?.mode === 'ambient';
+/** Whether the lab a step is written for runs in ambient mode (its words then name the waypoint, not sidecars). */
+const isAmbient = (lab: MeshLab) => lab.mode === 'ambient';
 
 /** A scenario definition, its parameter values typed from its parameters. */
 function scenario<P extends ParamSet>(definition: ScenarioDefinition<P>): ScenarioDefinition<P> {
-  return {
-    ...definition,
-    apply(lab, id, v) {
-      appliedIn.set(v, lab);
-      definition.apply(lab, id, v);
-    },
-  };
+  return definition;
 }
 
 /** Ambient mode, for `unsupported`. */
@@ -133,7 +119,7 @@ export const mirror = scenario({
     percent: param.percent('percent of requests copied'),
   },
   apply: (lab, id, v) => new Mirror(lab, id, { to: v.version, mirror: v.mirror, percent: v.percent }),
-  expect: (v) => `every answer comes from ${v.version.name}; ${isAmbient(v)
+  expect: (v, lab) => `every answer comes from ${v.version.name}; ${isAmbient(lab)
     ? `the waypoint's access log (\`kubectl -n ${v.service.lab.namespace} logs deploy/waypoint --tail=10\`) shows ${v.percent}% of the requests copied to ${v.service.name}-${v.mirror.name} too`
     : `the access log of ${v.service.name} ${v.mirror.name}'s sidecar (container istio-proxy) shows ${v.percent}% of the requests too, their authority ending in -shadow`}`,
 });
@@ -143,7 +129,7 @@ export const faultAbort = scenario({
   summary: 'answers a share of the requests to a service with an HTTP error',
   params: { service: svc, status: param.status('HTTP status, 400 to 599'), percent: param.percent('percent of requests aborted') },
   apply: (lab, id, v) => new FaultAbort(lab, id, { service: v.service, status: v.status, percent: v.percent }),
-  expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)${isAmbient(v) ? `. ${VIRTUAL_SERVICE_ALPHA}` : ''}`,
+  expect: (v, lab) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)${isAmbient(lab) ? `. ${VIRTUAL_SERVICE_ALPHA}` : ''}`,
 });
 
 export const faultDelay = scenario({
@@ -151,7 +137,7 @@ export const faultDelay = scenario({
   summary: 'delays a share of the requests to a service',
   params: { service: svc, delay: param.duration('added delay'), percent: param.percent('percent of requests delayed') },
   apply: (lab, id, v) => new FaultDelay(lab, id, { service: v.service, delay: v.delay, percent: v.percent }),
-  expect: (v) => `about ${v.percent}% of the requests to ${v.service.name} take ${d(v.delay)} longer${isAmbient(v) ? `. ${VIRTUAL_SERVICE_ALPHA}` : ''}`,
+  expect: (v, lab) => `about ${v.percent}% of the requests to ${v.service.name} take ${d(v.delay)} longer${isAmbient(lab) ? `. ${VIRTUAL_SERVICE_ALPHA}` : ''}`,
 });
 
 export const timeout = scenario({
@@ -245,7 +231,7 @@ export const connectionPool = scenario({
     maxRetries: optional(param.count('retries in flight at most (empty: Envoy default)')),
   },
   apply: (lab, id, v) => new ConnectionPool(lab, id, { ...v }),
-  expect: (v) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (the load tool reports them as Code 503; ${isAmbient(v) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow)`,
+  expect: (v, lab) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (the load tool reports them as Code 503; ${isAmbient(lab) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow)`,
 });
 
 const outlierParams = {
@@ -260,7 +246,7 @@ export const circuitBreaker = scenario({
   summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
   params: { service: svc, ...poolParams, ...outlierParams },
   apply: (lab, id, v) => new CircuitBreaker(lab, id, { ...v }),
-  expect: (v) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and ${isAmbient(v) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
+  expect: (v, lab) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and ${isAmbient(lab) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
 });
 
 export const outlierDetection = scenario({
@@ -296,7 +282,7 @@ export const mtls = scenario({
     matrix: param.oneOf('also create namespaces foo, bar (meshed) and legacy (not) with httpbin and sleep', ['yes', 'no'] as const),
   },
   apply: (lab, id, v) => new Mtls(lab, id, { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
-  expect: (v) => (isAmbient(v) ? mtlsAmbientExpect(v) : v.mode === 'STRICT'
+  expect: (v, lab) => (isAmbient(lab) ? mtlsAmbientExpect(v) : v.mode === 'STRICT'
     ? `meshed callers still succeed (their sidecars use mTLS); a caller without a sidecar (sleep.legacy) gets "connection reset by peer" (000) when it calls into ${v.scope === 'namespace' ? `namespace ${v.namespace ?? 'of the lab'}` : v.scope === 'mesh' ? 'the mesh' : v.service?.name}`
     : `callers with and without a sidecar both succeed (${v.scope} scope)`),
 });
@@ -362,7 +348,7 @@ export const egress = scenario({
 });
 
 /** Where the ingress-tls step's certificate Secret goes: where the lab's gateway reads it (IngressGateway.secretNamespace). */
-const secretNamespace = (v: object) => appliedIn.get(v)?.gateways[0]?.secretNamespace ?? 'istio-system';
+const secretNamespace = (lab: MeshLab) => lab.gateways[0]?.secretNamespace ?? 'istio-system';
 
 export const ingressTls = scenario({
   name: 'ingress-tls',
@@ -372,12 +358,12 @@ export const ingressTls = scenario({
     host: param.text('host name on the certificate the guide makes (the gateway serves every host)'),
   },
   apply: (lab, id, v) => new IngressTls(lab, id, { gateway: lab.gateways[0], credentialName: v.credentialName, host: v.host }),
-  prepare: (v) => [
+  prepare: (v, lab) => [
     `openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=${v.host}' -addext 'subjectAltName=DNS:${v.host}' -keyout ${v.host}.key -out ${v.host}.crt`,
-    `kubectl -n ${secretNamespace(v)} create secret tls ${v.credentialName} --cert=${v.host}.crt --key=${v.host}.key`,
+    `kubectl -n ${secretNamespace(lab)} create secret tls ${v.credentialName} --cert=${v.host}.crt --key=${v.host}.key`,
   ],
-  cleanup: (v) => [`kubectl -n ${secretNamespace(v)} delete secret ${v.credentialName}`],
-  expect: (v) => `https://${v.host}/ answers like http:// does, with the certificate of secret ${v.credentialName}${secretNamespace(v) === 'istio-system' ? '' : ` in namespace ${secretNamespace(v)}, where the Gateway API gateway runs`} (made with openssl above; \`--cacert\` trusts it and \`--resolve\` sends ${v.host} to the ingress address, since the name is in no DNS)`,
+  cleanup: (v, lab) => [`kubectl -n ${secretNamespace(lab)} delete secret ${v.credentialName}`],
+  expect: (v, lab) => `https://${v.host}/ answers like http:// does, with the certificate of secret ${v.credentialName}${secretNamespace(lab) === 'istio-system' ? '' : ` in namespace ${secretNamespace(lab)}, where the Gateway API gateway runs`} (made with openssl above; \`--cacert\` trusts it and \`--resolve\` sends ${v.host} to the ingress address, since the name is in no DNS)`,
 });
 
 export const redirect = scenario({
@@ -401,7 +387,7 @@ export const cors = scenario({
   summary: 'answers CORS preflights for the allowed origins',
   params: { service: svc, origins: param.list('allowed origins'), methods: param.list('allowed methods'), maxAge: param.duration('how long browsers cache the answer') },
   apply: (lab, id, v) => new Cors(lab, id, { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
-  expect: (v) => `the preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) is answered by the ${isAmbient(v) ? 'waypoint' : "caller's sidecar"} with 200 and the headers access-control-allow-origin: ${v.origins[0]}, access-control-allow-methods: ${v.methods.join(',')} and access-control-max-age: ${v.maxAge.toSeconds()}; a preflight from another origin is passed on to ${v.service.name} instead, so whatever CORS headers come back are its own`,
+  expect: (v, lab) => `the preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) is answered by the ${isAmbient(lab) ? 'waypoint' : "caller's sidecar"} with 200 and the headers access-control-allow-origin: ${v.origins[0]}, access-control-allow-methods: ${v.methods.join(',')} and access-control-max-age: ${v.maxAge.toSeconds()}; a preflight from another origin is passed on to ${v.service.name} instead, so whatever CORS headers come back are its own`,
 });
 
 export const requestHeaders = scenario({

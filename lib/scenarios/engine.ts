@@ -52,6 +52,8 @@ export interface AppliedScenario {
   readonly texts: Readonly<Record<string, string>>;
   /** Parsed parameter values. */
   readonly values: Readonly<Record<string, unknown>>;
+  /** The lab it was applied to (its flavour decides some of the step's words). */
+  readonly lab: MeshLab;
 }
 
 /**
@@ -106,7 +108,7 @@ export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<s
     if (e instanceof MeshlabError && !namesScenario(e.message, scenario.name)) throw new MeshlabError(`${scenario.name}: ${e.message}`);
     throw e;
   }
-  return { preset, texts, values };
+  return { preset, texts, values, lab };
 }
 
 const namesScenario = (message: string, name: string) => new RegExp(`(^|[^\\w-])${name}([^\\w-]|$)`).test(message);

@@ -1,4 +1,5 @@
 import { Located, checkManifests } from './check';
+import { deletes } from './deletions';
 import { Finding, objectKey } from './manifest';
 
 /** The folder whose files a step file in `<folder>/steps/` is applied on top of, if it is one. */
@@ -26,7 +27,9 @@ export function analyze(objects: readonly Located[]): Finding[] {
   const seen = new Set(findings.map(key));
   for (const [file, own] of steps) {
     const replaced = new Set(own.map((o) => objectKey(o.manifest)));
-    const whole = [...base.filter((o) => !replaced.has(objectKey(o.manifest))), ...own];
+    // Objects the step's header deletes first (`# First: kubectl delete ...`) are gone too.
+    const deleted = own.flatMap((o) => o.deletes ?? []);
+    const whole = [...base.filter((o) => !replaced.has(objectKey(o.manifest)) && !deleted.some((d) => deletes(d, o.manifest))), ...own];
     const mine = new Set(own);
     for (const f of checkManifests(whole, { only: (o) => mine.has(o) })) {
       // A base object that only breaks with this step applied is the step's problem: say which step.

@@ -8,6 +8,8 @@ import { deprecatedFields, istioDeprecations, removedKind } from './deprecated';
 import { CLUSTER_SCOPED, Finding, Manifest, objectKey, objectName } from './manifest';
 import { portProtocol } from './ports';
 import { analyzeUnreachableRules } from './routes';
+import { checkPolicyTargets, checkRoute, checkRouteRivals, checkWaypointLabel, isGatewayRoute, isTargetRefSchemaGap, policyTargetRefProblems } from './gateway-routes';
+import { isIstioGateway } from '../istio/gateway-api';
 import { re2Error } from '../istio/re2';
 
 /** A manifest and where it comes from. */
@@ -16,6 +18,19 @@ export interface Located {
   readonly file?: string;
   /** Line of the object's YAML document in `file`. */
   readonly line?: number;
+  /**
+   * Objects its file says to delete before it is applied (a meshlab step's `# First: kubectl
+   * delete ...` line, lib/validate/deletions.ts): a step that deletes an HTTPRoute and adds a
+   * VirtualService is checked without the HTTPRoute.
+   */
+  readonly deletes?: readonly ObjectRef[];
+}
+
+/** An object as `kubectl delete KIND NAME -n NAMESPACE` names it: the kind lower-cased, as typed. */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
 }
 
 /** ServiceAccounts of the demo profile's gateways, which policies name as callers. */
@@ -81,7 +96,12 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     }
     const deprecated = deprecatedFields(m);
     const istio = istioDeprecations(m);
-    for (const p of validateSchema(m)) {
+    const schemaProblems = validateSchema(m);
+    // A schema without `targetRefs` (the package's, before Istio 1.22) reports the field as unknown:
+    // then check it as Istio's validation does instead; a schema that has it checks it itself.
+    const targetRefGap = schemaProblems.some((p) => isTargetRefSchemaGap(m, p));
+    for (const p of schemaProblems) {
+      if (isTargetRefSchemaGap(m, p)) continue;
       // A removed field is also unknown to the schema: saying it is deprecated says more.
       if ([...deprecated, ...istio].some((d) => d.field === p.field)) continue;
       // Istio validates its own kinds (IST0106); a Kubernetes kind, or an Istio kind that does
@@ -89,6 +109,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
       const istioKind = String(m.apiVersion ?? '').includes('istio.io/') && p.field !== 'kind';
       report(p.unchecked ? 'ML0009' : istioKind ? 'IST0106' : 'ML0017', p.field, p.message);
     }
+    if (targetRefGap) for (const p of policyTargetRefProblems(m)) report('IST0106', p.field, p.message);
     if (!m.metadata?.name) continue;
     const identity = objectKey(m);
     if (seen.has(identity)) report('ML0006', 'metadata.name', 'is defined twice; the second would replace the first');
@@ -100,17 +121,18 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     if (!visibleSet.has(o)) continue;
     for (const d of istio) report('IST0002', d.field, d.message);
 
+    if (isGatewayRoute(m)) checkRoute(m, index, report);
     switch (m.kind) {
-      case 'Namespace': checkNamespace(m, report); break;
-      case 'Service': checkService(m, ctx, report); break;
+      case 'Namespace': checkNamespace(m, report); checkWaypointLabel(m, index, report); break;
+      case 'Service': checkService(m, ctx, report); checkWaypointLabel(m, index, report); break;
       case 'DestinationRule': checkDestinationRule(m, ctx, report); break;
       case 'VirtualService': checkVirtualService(m, ctx, report); break;
-      case 'Gateway': checkGateway(m, ctx, report); break;
-      case 'AuthorizationPolicy': checkAuthorizationPolicy(m, ctx, report); checkPrincipals(m, ctx, report); break;
+      case 'Gateway': if (isIstioGateway(m)) checkGateway(m, ctx, report); break;
+      case 'AuthorizationPolicy': checkAuthorizationPolicy(m, ctx, report); checkPrincipals(m, ctx, report); checkPolicyTargets(m, index, report); break;
       case 'Sidecar': checkWorkloadSelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
       case 'Telemetry': checkWorkloadSelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); break;
       case 'PeerAuthentication':
-      case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); break;
+      case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); checkPolicyTargets(m, index, report); break;
       case 'EnvoyFilter': checkPolicySelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
       default: {
         const pod = index.podFor(m);
@@ -124,6 +146,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
   };
   checkConflictingMeshHosts(ctx, reportOn);
   checkConflictingGateways(ctx, reportOn);
+  checkRouteRivals(index, reportOn);
   return findings;
 }
 
@@ -590,6 +613,8 @@ function checkPrincipals(m: Manifest, ctx: Context, report: Report): void {
         if (!parts) return;
         const [, ns, account] = parts;
         if (account === 'default' || !ctx.index.usedNamespaces.has(ns) || ctx.index.serviceAccounts.has(`${ns}/${account}`) || PLATFORM_ACCOUNTS.has(`${ns}/${account}`)) return;
+        // The accounts Istio creates for the Gateway API Gateways it deploys (`<gateway>-istio`, a waypoint's own name).
+        if (ctx.index.gatewayApi.deployedAccounts.has(`${ns}/${account}`)) return;
         report('ML0014', `spec.rules[${i}].from[${j}].source.principals[${k}]`, `${principal} names ServiceAccount ${account}, which is not defined in ${ns}, so the rule matches no caller`);
       });
     });

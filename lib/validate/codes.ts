@@ -41,6 +41,15 @@ export const CODES = {
   ML0015: { severity: 'error', title: 'a VirtualService host in the mesh that matches no Service or ServiceEntry' },
   ML0016: { severity: 'warning', title: 'a PeerAuthentication, RequestAuthentication or EnvoyFilter selector that matches no workload' },
   ML0017: { severity: 'error', title: "a Kubernetes object's schema error, or an Istio kind that does not exist" },
+  ML0018: { severity: 'error', title: 'a Gateway API backendRef to a Service (or port) that does not exist (ResolvedRefs=False, BackendNotFound: 500)' },
+  ML0019: { severity: 'error', title: 'a Gateway API parentRef that attaches nowhere: no such Gateway or Service, or no listener takes the route (Accepted=False)' },
+  ML0020: { severity: 'error', title: "an HTTPRoute's Service parentRef port that the Service does not have (its rules never match)" },
+  ML0021: { severity: 'error', title: 'a Gateway API backendRef to a Service that selects no pod (503 no healthy upstream)' },
+  ML0022: { severity: 'error', title: 'an istio.io/use-waypoint label naming a waypoint that does not exist (WaypointBound=False)' },
+  ML0023: { severity: 'error', title: 'a policy targetRef naming a missing Service or Gateway, or a Service bound to no waypoint (WaypointAccepted=False)' },
+  ML0024: { severity: 'error', title: 'an AuthorizationPolicy with HTTP attributes that ztunnel enforces in ambient mode (no targetRefs): its HTTP rules are dropped' },
+  ML0025: { severity: 'warning', title: 'a VirtualService and an HTTPRoute routing one Service host for the mesh (a sidecar applies only one)' },
+  ML0026: { severity: 'error', title: 'an HTTPRoute for a Service of an ambient namespace without a waypoint (the route is not applied)' },
 } as const satisfies Record<string, { readonly severity: Severity; readonly title: string }>;
 
 export type Code = keyof typeof CODES;

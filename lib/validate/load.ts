@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { load as parseYaml } from 'js-yaml';
 import { MeshlabError } from '../errors';
-import type { Located } from './check';
+import type { Located, ObjectRef } from './check';
+import { headerDeletions } from './deletions';
 import { CODES } from './codes';
 import type { Finding, Manifest } from './manifest';
 
@@ -187,7 +188,7 @@ const notObject = (file: string, line: number | undefined, message: string): Fin
   ({ code: 'ML0010', severity: CODES.ML0010.severity, object: '(document)', field: '', message, file, line });
 
 /** Objects of one parsed document: the object, or the items of a `List`. */
-function objectsOf(value: unknown, file: string, line: number | undefined, out: Loaded): void {
+function objectsOf(value: unknown, file: string, line: number | undefined, out: Loaded, deletes: readonly ObjectRef[] = []): void {
   if (value === null || value === undefined) return;
   const m = value as Manifest & { items?: unknown[] };
   if (typeof value !== 'object' || Array.isArray(value) || typeof m.kind !== 'string' || typeof m.apiVersion !== 'string') {
@@ -195,14 +196,14 @@ function objectsOf(value: unknown, file: string, line: number | undefined, out: 
     return;
   }
   if (m.kind.endsWith('List') && Array.isArray(m.items)) {
-    for (const item of m.items) objectsOf(item, file, line, out);
+    for (const item of m.items) objectsOf(item, file, line, out, deletes);
     return;
   }
   if (typeof m.metadata !== 'object' || m.metadata === null || typeof m.metadata.name !== 'string') {
     out.findings.push({ ...notObject(file, line, 'has no metadata.name'), object: m.kind });
     return;
   }
-  out.objects.push({ manifest: m, file, line });
+  out.objects.push({ manifest: m, file, line, ...(deletes.length > 0 && { deletes }) });
 }
 
 /**
@@ -271,6 +272,7 @@ function loadFile(file: string, out: Loaded, budget: Budget): void {
     if (checked(value, name, 1, budget, out)) objectsOf(value, name, 1, out);
     return;
   }
+  const deletes = headerDeletions(text);
   for (const doc of documentsOf(text)) {
     let value: unknown;
     try {
@@ -285,7 +287,7 @@ function loadFile(file: string, out: Loaded, budget: Budget): void {
       out.findings.push(notObject(name, line, `is not valid YAML: ${reason ?? (e as Error).message.split('\n')[0]}`));
       continue;
     }
-    if (checked(value, name, doc.line, budget, out)) objectsOf(value, name, doc.line, out);
+    if (checked(value, name, doc.line, budget, out)) objectsOf(value, name, doc.line, out, deletes);
   }
 }
 

@@ -9,6 +9,9 @@ import { parseAllDocuments } from 'yaml';
 import type { OutputFile } from '../../lib/output/render';
 import { Manifest, objectKey } from '../../lib/validate/manifest';
 
+/** A namespace in ambient mode: its pods have no sidecar. */
+const isAmbient = (m: Manifest) => m.kind === 'Namespace' && m.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient';
+
 export const parseYaml = (content: string) => parseAllDocuments(content).map((d) => d.toJSON() as Manifest).filter(Boolean);
 
 /**
@@ -29,6 +32,39 @@ export const PLATFORM: readonly Manifest[] = [
     },
   ]),
 ];
+
+/**
+ * ztunnel, Istio's node proxy in ambient mode: a DaemonSet in istio-system whose container is
+ * named istio-proxy (istio/istio manifests/charts/ztunnel/templates/daemonset.yaml), modelled
+ * here as the pods it runs.
+ */
+const ZTUNNEL: Manifest = {
+  apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ztunnel', namespace: 'istio-system' },
+  spec: { template: { metadata: { labels: { app: 'ztunnel' } }, spec: { containers: [{ name: 'istio-proxy' }] } } },
+};
+
+/**
+ * What istiod deploys for each Gateway API Gateway of the lab: a Deployment and a Service,
+ * `<gateway>-istio` for class istio and `<gateway>` for a waypoint, pods labelled with the
+ * Gateway's name and running Envoy alone (container istio-proxy), Service ports named after the
+ * listeners beside status-port 15021 (istio/istio pilot/pkg/config/kube/gatewaycommon/
+ * deploymentcontroller.go extractServicePorts).
+ */
+export function deployedByIstio(objects: readonly Manifest[]): Manifest[] {
+  return objects.filter((m) => m.kind === 'Gateway' && m.apiVersion.startsWith('gateway.networking.k8s.io/')).flatMap((gateway): Manifest[] => {
+    const { name, namespace } = gateway.metadata;
+    const deployed = gateway.spec.gatewayClassName === 'istio-waypoint' ? name : `${name}-istio`;
+    const labels = { 'gateway.networking.k8s.io/gateway-name': name };
+    const ports = [{ name: 'status-port', port: 15021 }, ...(gateway.spec.listeners ?? []).map((l: { name: string; port: number }) => ({ name: l.name, port: l.port }))];
+    return [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: deployed, namespace }, spec: { selector: labels, ports } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deployed, namespace }, spec: { template: { metadata: { labels }, spec: { containers: [{ name: 'istio-proxy' }] } } } },
+    ];
+  });
+}
+
+/** The Gateway API CRDs' release assets (lib/platform/release.ts), which a guide applies by URL. */
+const CRD_URL = /^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v[\d.]+\/(standard|experimental)-install\.yaml$/;
 
 /** One simple command: its words after quote removal, and the variable its output is assigned to. */
 export interface Command {
@@ -207,7 +243,7 @@ export class World {
 
   /** Checks the lines of one section against `objects` (the lab after the section's step). */
   public run(lines: readonly string[], objects: readonly Manifest[]): void {
-    this.objects = [...objects, ...PLATFORM];
+    this.objects = [...objects, ...PLATFORM, ...(objects.some(isAmbient) ? [ZTUNNEL] : []), ...deployedByIstio(objects)];
     for (const line of lines) {
       this.line = line;
       for (const used of line.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)) {
@@ -235,7 +271,7 @@ export class World {
     const injected = this.objects.some((m) => m.kind === 'Namespace' && m.metadata.name === namespace && m.metadata.labels?.['istio-injection'] === 'enabled');
     const shapes: PodShape[] = [];
     for (const m of this.objects) {
-      if ((m.metadata.namespace ?? 'default') !== namespace || (m.kind !== 'Pod' && m.kind !== 'Deployment')) continue;
+      if ((m.metadata.namespace ?? 'default') !== namespace || (m.kind !== 'Pod' && m.kind !== 'Deployment' && m.kind !== 'DaemonSet')) continue;
       const labels: Record<string, string> = (m.kind === 'Pod' ? m.metadata.labels : m.spec.template.metadata.labels) ?? {};
       const spec = m.kind === 'Pod' ? m.spec : m.spec.template.spec;
       const containers = spec.containers.map((c: any) => ({ name: c.name, image: c.image, ports: (c.ports ?? []).map((p: any) => p.containerPort) })); // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -258,13 +294,18 @@ export class World {
       return this.selected(v.namespace, v.selector);
     }
     const [kind, name] = target.includes('/') ? target.split('/') : ['pod', target];
-    const k = { deploy: 'Deployment', deployment: 'Deployment', pod: 'Pod', po: 'Pod' }[kind];
+    const k = { deploy: 'Deployment', deployment: 'Deployment', pod: 'Pod', po: 'Pod', ds: 'DaemonSet', daemonset: 'DaemonSet' }[kind];
     return this.pods(namespace).filter((p) => p.labels.__name === `${k}/${name}`);
   }
 
   private command(c: Command, from: 'machine' | 'cluster', namespace?: string, pod?: PodShape[]): void {
     const [program, ...args] = c.words;
     if (program === 'kubectl' && from === 'machine') return this.kubectl(c);
+    if (program === 'istioctl' && from === 'machine') {
+      if (args[0] !== 'install') return this.problem(`istioctl ${args[0]}: not a command the guides use`);
+      const file = args[args.indexOf('-f') + 1];
+      return args.includes('-f') ? this.file(file) : this.problem('istioctl install names no file (-f)');
+    }
     if (/^[A-Z]\w*=/.test(program) || program === 'export') {
       for (const w of c.words) {
         const m = /^([A-Z][A-Z0-9_]*)=/.exec(w);
@@ -299,7 +340,12 @@ export class World {
       if (url.port !== port) this.problem(`${url.scheme}://${url.host} needs port ${port} (the NodePort when there is no load balancer)`);
       const routed = this.objects.some((m) => m.kind === 'VirtualService' && (m.spec.gateways ?? []).some((g: string) => g !== 'mesh')
         && (m.spec.http ?? []).some((r: any) => !r.match || r.match.some((x: any) => (x.uri?.prefix && url.path.startsWith(x.uri.prefix)) || x.uri?.exact === url.path))); // eslint-disable-line @typescript-eslint/no-explicit-any
-      if (!routed) this.problem(`no VirtualService on a gateway routes ${url.path}`);
+      const gateways = new Set(this.objects.filter((m) => m.kind === 'Gateway' && m.apiVersion.startsWith('gateway.networking.k8s.io/')).map((m) => `${m.metadata.namespace}/${m.metadata.name}`));
+      const byRoute = this.objects.some((m) => m.kind === 'HTTPRoute'
+        && (m.spec.parentRefs ?? []).some((p: any) => (p.kind ?? 'Gateway') === 'Gateway' && gateways.has(`${p.namespace ?? m.metadata.namespace}/${p.name}`)) // eslint-disable-line @typescript-eslint/no-explicit-any
+        && (m.spec.rules ?? []).some((r: any) => !r.matches || r.matches.some((x: any) => !x.path // eslint-disable-line @typescript-eslint/no-explicit-any
+          || (x.path.type === 'PathPrefix' && url.path.startsWith(x.path.value)) || (x.path.type === 'Exact' && url.path === x.path.value))));
+      if (!routed && !byRoute) this.problem(`no VirtualService or HTTPRoute on a gateway routes ${url.path}`);
       return;
     }
     if (url.host.startsWith('$')) return; // an unset variable is reported as such
@@ -356,6 +402,12 @@ export class World {
       else rest.push(w[i]);
     }
     const [verb, ...args] = rest;
+    // The Gateway API CRDs, applied from their release (once per cluster).
+    if (verb === 'apply' && files.length === 1 && /^https:/.test(files[0])) {
+      if (!CRD_URL.test(files[0])) this.problem(`${files[0]} is not a Gateway API CRD release`);
+      return;
+    }
+    if (verb === 'get' && args[0] === 'crd') return;
     if (files.length > 0) {
       // The files name their namespaces (a step may span several).
       if (namespace) this.problem('kubectl -f with -n: the files name their namespaces');
@@ -373,6 +425,8 @@ export class World {
       case 'logs': {
         const pods = selector ? this.selected(namespace, selector) : this.target(namespace, args[0]);
         if (pods.length === 0) return this.problem(`no pod ${selector ? `with ${selector}` : args[0]} in namespace ${namespace}`);
+        // kubectl picks the one container of a pod that has one (a waypoint's, a gateway's, an ambient pod's).
+        if (!container && pods.every((p) => p.containers.length === 1)) container = pods[0].containers[0].name;
         if (!container) return this.problem(`kubectl ${verb} names no container (-c): the pods also run istio-proxy`);
         const missing = pods.filter((p) => !p.containers.some((x) => x.name === container));
         if (missing.length > 0) this.problem(`${missing[0].labels.__name} in ${namespace} has no container ${container} (${missing[0].containers.map((x) => x.name).join(', ')})`);
@@ -383,6 +437,8 @@ export class World {
         const [kind, name] = args;
         if (['svc', 'service'].includes(kind)) {
           if (!this.find('Service', namespace, name)) this.problem(`no Service ${name} in namespace ${namespace}`);
+        } else if (kind === 'gateway') {
+          if (!this.find('Gateway', namespace, name)) this.problem(`no Gateway ${name} in namespace ${namespace}`);
         } else if (['pod', 'pods', 'po'].includes(kind)) {
           if (!selector || this.selected(namespace, selector).length === 0) return this.problem(`no pod with ${selector} in namespace ${namespace}`);
           if (c.assignTo) this.podVars.set(c.assignTo, { namespace, selector });
@@ -400,7 +456,8 @@ export class World {
         }
         for (const t of targets) {
           const [kind, name] = t.split('/');
-          if (!this.find(kind === 'pod' ? 'Pod' : 'Deployment', namespace, name)) this.problem(`no ${t} in namespace ${namespace}`);
+          if (kind === 'gateway' && !flags.includes('--for=condition=programmed')) this.problem(`${t}: a Gateway is waited for with --for=condition=programmed`);
+          if (!this.find({ pod: 'Pod', gateway: 'Gateway' }[kind] ?? 'Deployment', namespace, name)) this.problem(`no ${t} in namespace ${namespace}`);
         }
         return;
       }
