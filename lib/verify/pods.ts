@@ -199,8 +199,9 @@ export function demoProfile(): CaseFile {
  * pkg/config/schema/gatewayapi/minimumversions.go).
  */
 export function gatewayApiCrds(version: string): CaseFile {
-  const standard = ['backendtlspolicies', 'gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'listenersets', 'referencegrants', 'tcproutes', 'tlsroutes', 'udproutes'];
-  const experimental = ['xbackendtrafficpolicies', 'xmeshes'];
+  // By API group: gateway.networking.k8s.io, and the experimental x-k8s.io group.
+  const main = ['backendtlspolicies', 'gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'listenersets', 'referencegrants', 'tcproutes', 'tlsroutes', 'udproutes'];
+  const x = ['xbackendtrafficpolicies', 'xmeshes'];
   const crd = (name: string): Manifest => ({
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -208,6 +209,6 @@ export function gatewayApiCrds(version: string): CaseFile {
   });
   return {
     name: 'cluster/gateway-api-crds.yaml',
-    objects: [...standard.map((p) => crd(`${p}.gateway.networking.k8s.io`)), ...experimental.map((p) => crd(`${p}.gateway.networking.x-k8s.io`))],
+    objects: [...main.map((p) => crd(`${p}.gateway.networking.k8s.io`)), ...x.map((p) => crd(`${p}.gateway.networking.x-k8s.io`))],
   };
 }
