@@ -2,10 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { agreementTable, compareCase } from '../lib/verify/agreement';
 import { Case, CaseFile, corpusCases, fixtureCases, outputCases, overlay } from '../lib/verify/cases';
-import { analyzeArgs, istioctlCachePath, parseAnalyze, parseManifestGenerate, parseValidate } from '../lib/verify/istioctl';
+import { analyzeArgs, istioctlCachePath, parseAnalyze, parseAnalyzeEach, parseManifestGenerate, parseValidate } from '../lib/verify/istioctl';
 import { clusterFiles, runVerify } from '../lib/verify/main';
 import { MUTATIONS, mutate, mutations } from '../lib/verify/mutations';
-import { asAdmitted } from '../lib/verify/pods';
+import { AMBIENT_REDIRECTION, asAdmitted, enrolledInAmbient, gatewayApiCrds, istioGatewayDeployments } from '../lib/verify/pods';
+import { judgeOutputObjects, outputGatewayApiObjects } from '../lib/verify/gateway-api';
 import { istioctlSuppressions, SUPPRESSIONS, suppressedObject, unsuppressedMessages, unsuppressedValidateWarnings } from '../lib/verify/suppressions';
 import { Manifest } from '../lib/validate/manifest';
 
@@ -75,6 +76,71 @@ describe('Pods for Istio analyzers', () => {
     const pods = files.flatMap((f) => f.objects).filter((m) => m.kind === 'Pod');
     expect(pods.map((p) => p.metadata.name)).toEqual(['sleep']);
     expect(proxies(pods[0])).toBe(1);
+  });
+});
+
+describe('a cluster with Istio in ambient mode and the Gateway API', () => {
+  const ambientNs = obj('Namespace', 'shop', undefined, { metadata: { name: 'shop', labels: { 'istio.io/dataplane-mode': 'ambient' } } });
+  const deployment = (name: string, labels: Record<string, string> = { app: name }) =>
+    obj('Deployment', name, 'shop', { spec: { template: { metadata: { labels }, spec: { containers: [{ name, image: 'x' }] } } } });
+  const gateway = (name: string, className: string, listeners: object[]): Manifest =>
+    ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: 'shop' }, spec: { gatewayClassName: className, listeners } });
+  const pods = (files: CaseFile[]) => files.flatMap((f) => f.objects).filter((m) => m.kind === 'Pod');
+
+  test('a pod of an ambient namespace carries the redirection annotation istio-cni sets; one labelled none, or injected, does not', () => {
+    const files = asAdmitted([{ name: 'a.yaml', objects: [ambientNs, deployment('web'), deployment('out', { app: 'out', 'istio.io/dataplane-mode': 'none' })] }]);
+    const byName = new Map(pods(files).map((p) => [p.metadata.name, p]));
+    expect(byName.get('web-pod')!.metadata.annotations).toEqual(AMBIENT_REDIRECTION);
+    expect(byName.get('out-pod')!.metadata.annotations).toBeUndefined();
+    expect(enrolledInAmbient({}, ambientNs, false, true)).toBe(false);
+    expect(enrolledInAmbient({}, ambientNs, true, false)).toBe(false);
+    expect(enrolledInAmbient({ 'istio.io/dataplane-mode': 'ambient' }, undefined, false, false)).toBe(true);
+    expect(enrolledInAmbient({}, undefined, false, false)).toBe(false);
+  });
+
+  test("an istio-class Gateway gets the <name>-istio Service and a pod with the gateway-name label; a waypoint keeps its name and stays out of ztunnel's capture", () => {
+    const objects = [ambientNs, gateway('web-gateway', 'istio', [{ name: 'http', port: 80, protocol: 'HTTP' }]), gateway('waypoint', 'istio-waypoint', [{ name: 'mesh', port: 15008, protocol: 'HBONE' }])];
+    const deployed = istioGatewayDeployments(objects);
+    const service = deployed.find((m) => m.kind === 'Service' && m.metadata.name === 'web-gateway-istio')!;
+    expect(service.spec.selector).toEqual({ 'gateway.networking.k8s.io/gateway-name': 'web-gateway' });
+    expect(service.spec.ports.map((p: { name: string; port: number; appProtocol: string }) => [p.name, p.port, p.appProtocol])).toEqual([['status-port', 15021, 'tcp'], ['http', 80, 'http']]);
+    const waypoint = deployed.find((m) => m.kind === 'Service' && m.metadata.name === 'waypoint')!;
+    expect(waypoint.spec.ports.map((p: { port: number }) => p.port)).toEqual([15021, 15008]);
+    // The port name analyzer skips the Services istiod manages (its `hbone` appProtocol is no protocol of a Service).
+    expect(waypoint.metadata.labels!['gateway.istio.io/managed']).toBe('istio.io-mesh-controller');
+    expect(service.metadata.labels!['gateway.istio.io/managed']).toBe('istio.io-gateway-controller');
+    const byName = new Map(pods(asAdmitted([{ name: 'a.yaml', objects }])).map((p) => [p.metadata.name, p]));
+    expect(byName.get('web-gateway-istio-pod')!.metadata.labels!['gateway.networking.k8s.io/gateway-name']).toBe('web-gateway');
+    expect(byName.get('waypoint-pod')!.metadata.labels!['istio.io/dataplane-mode']).toBe('none');
+    expect(byName.get('waypoint-pod')!.metadata.annotations).toBeUndefined();
+    expect(istioGatewayDeployments([gateway('other', 'other-class', [])])).toEqual([]);
+  });
+
+  test('Gateway API cases run with the CRDs at the platform\'s version; classic cases without them', () => {
+    const withCrds = (c: Case) => clusterFiles(c).some((f) => f.objects.some((m) => m.kind === 'CustomResourceDefinition'));
+    expect(withCrds({ name: 'g', generated: true, files: [{ name: 'a.yaml', objects: [gateway('g', 'istio', [])] }] })).toBe(true);
+    expect(withCrds({ name: 'c', generated: true, files: [{ name: 'a.yaml', objects: [ambientNs] }] })).toBe(false);
+    const tcp = gatewayApiCrds('v1.5.1').objects.find((m) => m.metadata.name === 'tcproutes.gateway.networking.k8s.io')!;
+    expect(tcp.metadata.annotations!['gateway.networking.k8s.io/bundle-version']).toBe('v1.5.1');
+  });
+
+  test('every Gateway API object of every flavour is judged once, bases and steps alike', () => {
+    const cases = outputCases(dist);
+    const ids = outputGatewayApiObjects(cases).map((o) => o.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain('tutorial-ambient/customer-gateway.yaml Gateway istio-tutorial/customer-gateway');
+    expect(ids.some((id) => id.startsWith('tutorial-gateway-api/step-canary.yaml HTTPRoute '))).toBe(true);
+    expect(ids.some((id) => id.startsWith('tutorial/'))).toBe(false);
+  });
+
+  test('an output object counts against both judges, and they agree when both accept or both reject', () => {
+    const route = { id: 'r', object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { rules: [{ matches: [{ path: { type: 'PathPrefix', value: 'no-slash' } }] }] } } };
+    const good = { id: 'g', object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'g' }, spec: {} } };
+    const j = judgeOutputObjects([route, good], [{ id: 'r', errors: ['spec.rules[0].matches[0].path: Invalid value'] }, { id: 'g', errors: [] }]);
+    expect(j).toMatchObject({ total: 2, agree: 2, crdRejects: ['r: spec.rules[0].matches[0].path: Invalid value'] });
+    expect(j.checkRejects).toHaveLength(1);
+    expect(judgeOutputObjects([good], []).crdRejects).toEqual(['g: no verdict from the CRDs']);
+    expect(judgeOutputObjects([good], []).agree).toBe(0);
   });
 });
 
@@ -199,6 +265,18 @@ describe('reading istioctl', () => {
     const selector = { code: 'IST0101', object: 'Gateway shop/g', message: 'Referenced selector not found: "istio=x"' };
     expect(unsuppressedMessages([credential, selector], s)).toEqual([selector]);
     expect(istioctlSuppressions(s)).toEqual([]);
+  });
+
+  test("istio-analyze --each: each folder reads as a run of its own; a folder it gave nothing for is a failure, never a clean case", () => {
+    const stdout = JSON.stringify({
+      a: { messages: [{ code: 'IST0101', level: 'Error', origin: 'VirtualService ns/x', message: 'Referenced host not found' }], errors: '' },
+      b: { messages: [], errors: 'Error(s) adding files: bad yaml' },
+    });
+    const runs = parseAnalyzeEach({ status: 0, stdout, stderr: '' }, ['a', 'b', 'c']);
+    expect(parseAnalyze(runs.get('a')!)).toEqual([{ code: 'IST0101', level: 'error', object: 'VirtualService ns/x', message: 'Referenced host not found' }]);
+    expect(parseAnalyze(runs.get('b')!).map((m) => m.code)).toEqual(['PARSE']);
+    expect(parseAnalyze(runs.get('c')!).map((m) => m.code)).toEqual(['PARSE']);
+    expect(parseAnalyze(parseAnalyzeEach({ status: 2, stdout: '', stderr: 'boom' }, ['a']).get('a')!)).toMatchObject([{ code: 'PARSE', message: 'boom' }]);
   });
 
   test('analyze JSON is found after a notice istioctl prints first', () => {

@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { MeshlabError } from '../errors';
-import { validateGatewayApi } from '../validate/gateway-api';
+import { GATEWAY_API_VERSION } from '../platform/release';
+import { GATEWAY_API_GROUP, validateGatewayApi } from '../validate/gateway-api';
+import type { Case } from './cases';
 import { GatewayApiFixture, readGatewayApiFixtures } from './gateway-api-fixtures';
 
 /**
@@ -13,8 +15,8 @@ import { GatewayApiFixture, readGatewayApiFixtures } from './gateway-api-fixture
  * lib/validate/gateway-api.ts says. The CRDs are read from the Go module cache, never copied.
  */
 
-/** The Gateway API release istio/istio 1.30.3's go.mod requires. */
-export const GATEWAY_API_VERSION = 'v1.5.1';
+/** The Gateway API release istio/istio 1.30.3's go.mod requires, whose CRDs the platform installs. */
+export { GATEWAY_API_VERSION };
 /** The Kubernetes libraries the judge is built with (those of Kubernetes 1.36). */
 const K8S_LIBS_VERSION = 'v0.36.1';
 
@@ -177,7 +179,11 @@ export function crossCheckGatewayApi(log: (line: string) => void, root: string, 
   const crds = gatewayApiCrdDir();
   const fixtures = readGatewayApiFixtures(root);
   const agreement = compareWithCrds(fixtures, runJudge(judge, crds, fixtures.map((f) => ({ id: f.id, object: f.object }))));
-  const mutants = mutateFixtures(fixtures, mutantsPerFixture);
+  return { fixtures: agreement, mutants: compareMutants(judge, crds, mutateFixtures(fixtures, mutantsPerFixture)) };
+}
+
+/** Mutants through the CRDs and lib/validate/gateway-api.ts: both must accept, or both reject, each. */
+function compareMutants(judge: string, crds: string, mutants: ReadonlyArray<{ id: string; object: Record<string, unknown> }>) {
   const verdicts = new Map(runJudge(judge, crds, mutants).map((v) => [v.id, v]));
   const disagreements: string[] = [];
   for (const m of mutants) {
@@ -187,5 +193,74 @@ export function crossCheckGatewayApi(log: (line: string) => void, root: string, 
       disagreements.push(`${m.id}: check ${ours.length > 0 ? `rejects (${ours[0].field}: ${ours[0].message})` : 'accepts'}, the CRDs ${crd.length > 0 ? `reject (${crd[0]})` : 'accept'}`);
     }
   }
-  return { fixtures: agreement, mutants: { total: mutants.length, agree: mutants.length - disagreements.length, disagreements } };
+  return { total: mutants.length, agree: mutants.length - disagreements.length, disagreements };
+}
+
+/** One Gateway API object of meshlab's output, once: where it is written, and the object. */
+export interface OutputObject {
+  /** `tutorial-ambient/customer-gateway.yaml Gateway istio-tutorial/customer-gateway` */
+  readonly id: string;
+  readonly object: Record<string, unknown>;
+}
+
+/**
+ * Every Gateway API object of the output cases, each once: a lab's base objects are in every
+ * step's case too, so an object is known by its file and its kind, namespace and name.
+ */
+export function outputGatewayApiObjects(cases: readonly Case[]): OutputObject[] {
+  const seen = new Map<string, OutputObject>();
+  for (const c of cases) {
+    for (const f of c.files) {
+      for (const m of f.objects) {
+        if (!String(m.apiVersion).startsWith(`${GATEWAY_API_GROUP}/`)) continue;
+        const id = `${f.name} ${m.kind} ${m.metadata.namespace ?? 'default'}/${m.metadata.name}`;
+        if (!seen.has(id)) seen.set(id, { id, object: m as unknown as Record<string, unknown> });
+      }
+    }
+  }
+  return [...seen.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** What the real CRDs and `npm run check`'s ML0017 said of meshlab's Gateway API objects. */
+export interface OutputJudgement {
+  readonly total: number;
+  /** Mutations of the output's objects: accepted or rejected alike by the checks and the CRDs. */
+  readonly mutants?: { readonly total: number; readonly agree: number; readonly disagreements: readonly string[] };
+  /** Objects the CRDs reject, each with its first error. */
+  readonly crdRejects: readonly string[];
+  /** Objects lib/validate/gateway-api.ts rejects, each with its first problem. */
+  readonly checkRejects: readonly string[];
+  /** Objects both accept or both reject. */
+  readonly agree: number;
+}
+
+/** Compares the CRDs' verdicts with lib/validate/gateway-api.ts on the output's objects. */
+export function judgeOutputObjects(objects: readonly OutputObject[], verdicts: readonly CrdVerdict[]): OutputJudgement {
+  const byId = new Map(verdicts.map((v) => [v.id, v.errors]));
+  const crdRejects: string[] = [];
+  const checkRejects: string[] = [];
+  let agree = 0;
+  for (const o of objects) {
+    const crd = byId.get(o.id) ?? ['no verdict from the CRDs'];
+    const ours = validateGatewayApi(o.object);
+    if (crd.length > 0) crdRejects.push(`${o.id}: ${crd[0]}`);
+    if (ours.length > 0) checkRejects.push(`${o.id}: ${ours[0].field}: ${ours[0].message}`);
+    if ((crd.length > 0) === (ours.length > 0)) agree++;
+  }
+  return { total: objects.length, crdRejects, checkRejects, agree };
+}
+
+/**
+ * Runs every Gateway API object of meshlab's output through the real CRDs and
+ * lib/validate/gateway-api.ts, and `mutantsPerObject` deterministic mutations of each (as the
+ * fixtures' are made), which both must accept or reject alike too.
+ */
+export function judgeOutputGatewayApi(log: (line: string) => void, root: string, cases: readonly Case[], mutantsPerObject = 0): OutputJudgement {
+  const objects = outputGatewayApiObjects(cases);
+  if (objects.length === 0) return { total: 0, crdRejects: [], checkRejects: [], agree: 0 };
+  const judge = ensureGatewayApiJudge(log, root);
+  const crds = gatewayApiCrdDir();
+  const judged = judgeOutputObjects(objects, runJudge(judge, crds, objects));
+  if (mutantsPerObject === 0) return judged;
+  return { ...judged, mutants: compareMutants(judge, crds, mutateFixtures(objects.map((o) => ({ ...o, expected: [] })), mutantsPerObject, 11)) };
 }

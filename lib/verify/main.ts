@@ -11,10 +11,11 @@ import { agreementTable, compareCase, Disagreement, Reported } from './agreement
 import { Case, CaseFile, corpusCases, fixtureCases, outputCases, writeCase } from './cases';
 import { loadAll } from 'js-yaml';
 import type { Manifest } from '../validate/manifest';
-import { crossCheckGatewayApi, GATEWAY_API_VERSION } from './gateway-api';
-import { AnalyzeMessage, analyzeArgs, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseManifestGenerate, parseValidate, runIstioctl, suppressArgs, Validated } from './istioctl';
+import { crossCheckGatewayApi, GATEWAY_API_VERSION, judgeOutputGatewayApi } from './gateway-api';
+import { AnalyzeMessage, analyzeArgs, analyzeEach, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseManifestGenerate, parseValidate, Run, runIstioctl, Validated } from './istioctl';
 import { mutations } from './mutations';
-import { asAdmitted, demoProfile, podNameOf } from './pods';
+import { asAdmitted, demoProfile, gatewayApiCrds, podNameOf } from './pods';
+import { GATEWAY_API_GROUP } from '../validate/gateway-api';
 import { istioctlSuppressions, SUPPRESSIONS, unsuppressedMessages, unsuppressedValidateWarnings } from './suppressions';
 
 export const VERIFY_USAGE = `usage: npm run verify:istio -- [--istioctl PATH] [--dist DIR] [--agreement-target PERCENT]
@@ -28,7 +29,8 @@ export const VERIFY_USAGE = `usage: npm run verify:istio -- [--istioctl PATH] [-
   --report FILE            write every istioctl message and every disagreement as JSON
 
 Builds istioctl (cached), runs 'istioctl validate' and 'istioctl analyze --use-kube=false' on every
-lab and every step over its lab (with Pods made from the Deployments), then runs the corpus
+lab of every flavour and every step over its lab (with Pods made from the Deployments), judges
+every Gateway API object of the output by the real Gateway API CRDs, then runs the corpus
 (outputs, test/fixtures/check, mutations of both) through istioctl and 'npm run check' and prints
 their agreement per code. Exit code: 0 nothing found in meshlab's output, 1 an error or a warning
 found (or agreement below target with --require-agreement), 2 bad usage.`;
@@ -101,13 +103,15 @@ interface Judged {
 
 const sameMessage = (a: AnalyzeMessage, b: AnalyzeMessage) => a.code === b.code && a.object === b.object && a.message === b.message;
 
-/**
- * Runs a case through Istio: the files as written go to `istioctl validate` (each object
- * alone, so a step's own file is enough) and `istioctl analyze --use-kube=false`; the files as
- * a cluster would hold them (Pods for the Deployments, sidecars injected, the demo profile's
- * gateways) go to istio-analyze, and to istioctl analyze too, which drops the Kubernetes kinds.
- */
-async function judge(tools: IstioTools, c: Case, dir: string, gate: boolean): Promise<Judged> {
+/** A case written out twice: as the files are written (for istioctl and check) and as a cluster would hold them. */
+interface Prepared {
+  readonly case: Case;
+  readonly checkDir: string;
+  readonly clusterDir: string;
+  readonly aliases: Map<string, string>;
+}
+
+function prepare(c: Case, dir: string): Prepared {
   const checkDir = path.join(dir, 'files');
   const clusterDir = path.join(dir, 'cluster');
   writeCase(c, checkDir);
@@ -118,9 +122,21 @@ async function judge(tools: IstioTools, c: Case, dir: string, gate: boolean): Pr
     const ns = m.metadata.namespace ?? 'default';
     aliases.set(`Pod ${ns}/${podNameOf(m.metadata.name)}`, `Deployment ${ns}/${m.metadata.name}`);
   }
+  return { case: c, checkDir, clusterDir, aliases };
+}
+
+/**
+ * Runs a case through Istio: the files as a cluster would hold them (Pods for the Deployments,
+ * sidecars injected, the demo profile's gateways) went to istio-analyze (`analyzed`, run for
+ * many cases at once); with `gate`, the files as written go to `istioctl validate` (each object
+ * alone, so a step's own file is enough), and the cluster's files to `istioctl analyze
+ * --use-kube=false`, which drops the Kubernetes kinds.
+ */
+async function judge(tools: IstioTools, p: Prepared, analyzed: Run, gate: boolean): Promise<Judged> {
+  const { case: c, checkDir, clusterDir, aliases } = p;
   const unprefix = (text: string) => text.split(checkDir + path.sep).join('').split(clusterDir + path.sep).join('');
   const tidy = (messages: AnalyzeMessage[]) => unsuppressedMessages(messages.map((m) => ({ ...m, message: unprefix(m.message) })));
-  const analyze = tidy(parseAnalyze(await runIstioctl(tools.analyzer, [...suppressArgs(istioctlSuppressions()), clusterDir])));
+  const analyze = tidy(parseAnalyze(analyzed));
   let offline: AnalyzeMessage[] = [];
   let validated: Validated = { warnings: [], errors: [] };
   if (gate) {
@@ -131,6 +147,18 @@ async function judge(tools: IstioTools, c: Case, dir: string, gate: boolean): Pr
     validated = { warnings: unsuppressedValidateWarnings(run.warnings).map(unprefix), errors: run.errors.map(unprefix) };
   }
   return { case: c, analyze, offline, validate: validated, aliases, checkDir };
+}
+
+/** Writes the cases out, runs istio-analyze over all of them (two processes), then judges each. */
+async function judgeAll(tools: IstioTools, cases: readonly Case[], nextDir: () => string, gate: boolean): Promise<Judged[]> {
+  const prepared = cases.map((c) => prepare(c, nextDir()));
+  const half = Math.ceil(prepared.length / 2);
+  const chunks = [prepared.slice(0, half), prepared.slice(half)].filter((chunk) => chunk.length > 0);
+  const analyzed = new Map<string, Run>();
+  for (const results of await Promise.all(chunks.map((chunk) => analyzeEach(tools.analyzer, istioctlSuppressions(), chunk.map((p) => p.clusterDir))))) {
+    for (const [dir, run] of results) analyzed.set(dir, run);
+  }
+  return pool(prepared, 2, (p) => judge(tools, p, analyzed.get(p.clusterDir)!, gate));
 }
 
 /** `npm run check -- --json DIR`, in this process: the findings it reports. */
@@ -161,7 +189,7 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
     const caseDir = () => path.join(scratch, 'cases', String(n++));
 
     // 1. meshlab's own output: nothing above info, from either command.
-    const judged = await pool(outputs, 2, (c) => judge(tools, c, caseDir(), true));
+    const judged = await judgeAll(tools, outputs, caseDir, true);
     let errors = 0;
     let warnings = 0;
     let infos = 0;
@@ -187,19 +215,37 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
       io.out(`${problems.length === 0 ? 'ok  ' : 'FAIL'} platform/istioctl/${f} (istioctl manifest generate)`);
       for (const l of problems) io.out(`       manifest generate: ${l}`);
     }
+    // Every Gateway API object of every flavour, bases and steps, by the real CRDs and by npm run check (ML0017).
+    const gwOut = judgeOutputGatewayApi(io.err, root, outputs, args.agreement ? 30 : 0);
+    errors += gwOut.crdRejects.length + gwOut.checkRejects.length;
     io.out(
-      `meshlab output: ${judged.length} labs and steps judged by istioctl validate and analyze, ${operators.length} IstioOperator(s) by manifest generate: ` +
-        `${errors} error(s), ${warnings} warning(s), ${infos} info; ${SUPPRESSIONS.length} suppression(s) (see README)`,
+      `${gwOut.crdRejects.length + gwOut.checkRejects.length === 0 ? 'ok  ' : 'FAIL'} ${gwOut.total} Gateway API objects of the output ` +
+        `(Gateway API ${GATEWAY_API_VERSION} CRDs, schema and CEL; npm run check ML0017): the CRDs reject ${gwOut.crdRejects.length}, ` +
+        `check rejects ${gwOut.checkRejects.length}, both alike on ${gwOut.agree} of ${gwOut.total}`,
+    );
+    for (const l of gwOut.crdRejects) io.out(`       CRDs: ${l}`);
+    for (const l of gwOut.checkRejects) io.out(`       check: ${l}`);
+    io.out(
+      `meshlab output: ${judged.length} labs and steps judged by istioctl validate and analyze, ${operators.length} IstioOperator(s) by manifest generate, ` +
+        `${gwOut.total} Gateway API objects by the CRDs: ${errors} error(s), ${warnings} warning(s), ${infos} info; ${SUPPRESSIONS.length} suppression(s) (see README)`,
     );
 
     // 2. The corpus through both tools, compared per code check claims.
     let below = 0;
-    let report: unknown = { outputs: judged.map((j) => ({ case: j.case.name, analyze: j.analyze, offline: j.offline, validate: j.validate })) };
+    if (gwOut.mutants) {
+      io.out(
+        `\nnpm run check (ML0017) and the Gateway API ${GATEWAY_API_VERSION} CRDs agree on ${gwOut.mutants.agree} of ${gwOut.mutants.total} ` +
+          `mutations of the output's ${gwOut.total} Gateway API objects`,
+      );
+      for (const d of gwOut.mutants.disagreements.slice(0, 10)) io.out(`  ${d}`);
+      if (gwOut.mutants.agree < gwOut.mutants.total) below++;
+    }
+    let report: unknown = { outputs: judged.map((j) => ({ case: j.case.name, analyze: j.analyze, offline: j.offline, validate: j.validate })), outputGatewayApi: gwOut };
     if (args.agreement) {
       const fixtureDir = path.join(root, 'test', 'fixtures', 'check');
       const fixtures = [...fixtureCases(fixtureDir), ...corpusCases(path.join(root, 'test', 'fixtures', 'corpus'), fixtureDir)];
       const mutated = mutations([...outputs, ...fixtures]);
-      const corpus = [...judged, ...(await pool([...fixtures, ...mutated], 2, (c) => judge(tools, c, caseDir(), false)))];
+      const corpus = [...judged, ...(await judgeAll(tools, [...fixtures, ...mutated], caseDir, false))];
       const claimed = new Set(Object.keys(CODES).filter((c) => c.startsWith('IST')));
       const perCase = corpus.map((j) => compareCase(j.case.name, j.analyze, checkFindings(j.checkDir), claimed, j.aliases));
       const table = agreementTable(perCase.map((p) => p.counts), claimed);
@@ -262,13 +308,17 @@ export async function runVerify(argv: readonly string[], io: Io): Promise<number
 
 /**
  * A case's files as a cluster would hold them, for Istio's analyzers: Pods for the Deployments
- * (those of files kept verbatim too, which are written as they are), sidecars injected, and the
- * demo profile's gateways.
+ * (those of files kept verbatim too, which are written as they are), sidecars injected or ambient
+ * enrollment marked, the demo profile's gateways, what istiod deploys for Gateway API Gateways,
+ * and the Gateway API CRDs where the case has Gateway API objects.
  */
 export function clusterFiles(c: Case): CaseFile[] {
   const verbatim = (c.verbatim ?? []).map(verbatimObjects);
   const written = new Set(verbatim.map((f) => f.name));
-  return [...asAdmitted([...c.files, ...verbatim]).filter((f) => !written.has(f.name)), demoProfile()];
+  const files = [...c.files, ...verbatim];
+  // A case with Gateway API objects runs where the platform's install command put the CRDs.
+  const gatewayApi = files.some((f) => f.objects.some((m) => String(m.apiVersion).startsWith(`${GATEWAY_API_GROUP}/`)));
+  return [...asAdmitted(files).filter((f) => !written.has(f.name)), demoProfile(), ...(gatewayApi ? [gatewayApiCrds(GATEWAY_API_VERSION)] : [])];
 }
 
 /** The objects of a file kept verbatim, when it parses; a text that does not parse has none. */
