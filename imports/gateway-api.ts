@@ -53,7 +53,7 @@ export interface HTTPPathModifier {
 export type HTTPRouteFilter =
   | { readonly type: 'RequestHeaderModifier'; readonly requestHeaderModifier: { readonly add: ReadonlyArray<{ readonly name: string; readonly value: string }> } }
   | { readonly type: 'RequestMirror'; readonly requestMirror: { readonly backendRef: BackendObjectReference; readonly percent?: number } }
-  | { readonly type: 'RequestRedirect'; readonly requestRedirect: { readonly path: HTTPPathModifier } }
+  | { readonly type: 'RequestRedirect'; readonly requestRedirect: { readonly path: HTTPPathModifier; readonly statusCode?: 301 | 302 | 303 | 307 | 308 } }
   | { readonly type: 'URLRewrite'; readonly urlRewrite: { readonly path: HTTPPathModifier } }
   | { readonly type: 'CORS'; readonly cors: { readonly allowOrigins: readonly string[]; readonly allowMethods: readonly string[]; readonly maxAge: number } };
 

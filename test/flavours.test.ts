@@ -93,6 +93,12 @@ describe('the Gateway API flavour', () => {
     expect(foo('Deployment', 'sleep').spec.template.spec.containers[0].image).toBe('docker.io/curlimages/curl:8.16.0');
   });
 
+  test("a redirect keeps Istio's 301, where the Gateway API would default to 302", () => {
+    const step = yaml.loadAll(output.files.find((f) => f.path === 'polyglot-gateway-api/steps/redirect.yaml')!.content) as Array<{ kind: string; spec: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const rule = step.find((o) => o.kind === 'HTTPRoute')!.spec.rules[0];
+    expect(rule.filters).toEqual([{ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplaceFullPath', replaceFullPath: '/env' }, statusCode: 301 } }]);
+  });
+
   test("retries list Envoy's 5xx as the codes the Gateway API retries on", () => {
     expect(retryCodes('5xx,connect-failure,refused-stream')).toEqual([500, 502, 503, 504]);
     expect(retryCodes('gateway-error,429')).toEqual([429, 502, 503, 504]);

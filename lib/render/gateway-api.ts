@@ -94,7 +94,12 @@ function settingsOf(s: RouteSettings): { filters: HTTPRouteFilter[]; rule: Parti
 export function gatewayApiRule(route: RouteIntent, namespace: string): HTTPRouteRule {
   const filters: HTTPRouteFilter[] = [];
   if (route.rewrite !== undefined) filters.push({ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: route.rewrite } } });
-  if (route.redirect !== undefined) filters.push({ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplaceFullPath', replaceFullPath: route.redirect } } });
+  // Istio's redirect answers 301 unless told otherwise; the Gateway API's CRD defaults statusCode
+  // to 302, so the code is written to keep the tutorial's 301 (istio/istio
+  // pilot/pkg/config/kube/gateway/conversion.go createRedirectFilter copies it as redirectCode).
+  if (route.redirect !== undefined) {
+    filters.push({ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplaceFullPath', replaceFullPath: route.redirect }, statusCode: 301 } });
+  }
   const rule: HTTPRouteRule = {
     matches: route.match?.length ? route.match.map(gatewayApiMatch) : undefined,
     filters: filters.length > 0 ? filters : undefined,
