@@ -4,8 +4,7 @@
  * reference (https://gateway-api.sigs.k8s.io/reference/spec/); lib/validate/gateway-api.ts
  * checks every object against the CRDs' schema and CEL rules.
  */
-import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { meshKind } from './mesh-object';
 
 /** A reference to a route's parent: a Gateway (ingress, waypoint) or a Service (GAMMA, mesh traffic). */
 export interface ParentReference {
@@ -91,38 +90,9 @@ export interface GatewaySpec {
   readonly listeners: readonly Listener[];
 }
 
-export interface GatewayApiObjectProps<Spec> {
-  readonly metadata: ApiObjectMetadata;
-  /** The spec, or a function producing it at synthesis (so later constructs can still add to it). */
-  readonly spec: Spec | (() => Spec);
-}
-
-/** A Gateway API object whose spec is typed. */
-export abstract class GatewayApiObject<Spec> extends ApiObject {
-  protected constructor(scope: Construct, id: string, apiVersion: string, kind: string, props: GatewayApiObjectProps<Spec>) {
-    const spec = props.spec;
-    super(scope, id, {
-      apiVersion,
-      kind,
-      metadata: props.metadata,
-      spec: typeof spec === 'function' ? Lazy.any({ produce: spec as () => Spec }) : spec,
-    });
-  }
-}
-
-function gatewayApiKind<Spec>(apiVersion: string, kind: string) {
-  return class extends GatewayApiObject<Spec> {
-    public static readonly API_VERSION = apiVersion;
-    public static readonly KIND = kind;
-    public constructor(scope: Construct, id: string, props: GatewayApiObjectProps<Spec>) {
-      super(scope, id, apiVersion, kind, props);
-    }
-  };
-}
-
 /** Synthesizes a gateway.networking.k8s.io/v1 Gateway (ingress with class `istio`, a waypoint with `istio-waypoint`). */
-export class KubernetesGateway extends gatewayApiKind<GatewaySpec>('gateway.networking.k8s.io/v1', 'Gateway') {}
+export class KubernetesGateway extends meshKind<GatewaySpec>('gateway.networking.k8s.io/v1', 'Gateway') {}
 /** Synthesizes a gateway.networking.k8s.io/v1 HTTPRoute. */
-export class HTTPRouteObject extends gatewayApiKind<HTTPRouteSpec>('gateway.networking.k8s.io/v1', 'HTTPRoute') {}
+export class HTTPRouteObject extends meshKind<HTTPRouteSpec>('gateway.networking.k8s.io/v1', 'HTTPRoute') {}
 /** Synthesizes a gateway.networking.k8s.io/v1alpha2 TCPRoute (experimental channel). */
-export class TCPRouteObject extends gatewayApiKind<TCPRouteSpec>('gateway.networking.k8s.io/v1alpha2', 'TCPRoute') {}
+export class TCPRouteObject extends meshKind<TCPRouteSpec>('gateway.networking.k8s.io/v1alpha2', 'TCPRoute') {}

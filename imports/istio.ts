@@ -14,8 +14,7 @@ import type { IGateway } from '@kubernetes-models/istio/networking.istio.io/v1be
 import type { IServiceEntry } from '@kubernetes-models/istio/networking.istio.io/v1beta1/ServiceEntry';
 import type { ISidecar } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Sidecar';
 import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
-import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { meshKind } from './mesh-object';
 
 export type VirtualServiceSpec = NonNullable<IVirtualService['spec']>;
 export type HTTPRoute = NonNullable<VirtualServiceSpec['http']>[number];
@@ -74,53 +73,25 @@ export interface IstioOperatorSpec {
   };
 }
 
-export interface IstioObjectProps<Spec> {
-  readonly metadata: ApiObjectMetadata;
-  /** The spec, or a function producing it at synthesis (so later constructs can still add to it). */
-  readonly spec: Spec | (() => Spec);
-}
-
-/** An Istio custom resource whose spec is typed by its schema. */
-export abstract class IstioObject<Spec> extends ApiObject {
-  protected constructor(scope: Construct, id: string, apiVersion: string, kind: string, props: IstioObjectProps<Spec>) {
-    const spec = props.spec;
-    super(scope, id, {
-      apiVersion,
-      kind,
-      metadata: props.metadata,
-      spec: typeof spec === 'function' ? Lazy.any({ produce: spec as () => Spec }) : spec,
-    });
-  }
-}
-
-/** Makes the class of one Istio kind: `new VirtualService(scope, id, { metadata, spec })`. */
-function istioKind<Spec>(apiVersion: string, kind: string) {
-  return class extends IstioObject<Spec> {
-    public static readonly API_VERSION = apiVersion;
-    public static readonly KIND = kind;
-    public constructor(scope: Construct, id: string, props: IstioObjectProps<Spec>) {
-      super(scope, id, apiVersion, kind, props);
-    }
-  };
-}
+export type { MeshObjectProps as IstioObjectProps } from './mesh-object';
 
 /** Synthesizes a networking.istio.io/v1beta1 VirtualService. */
-export class VirtualService extends istioKind<VirtualServiceSpec>('networking.istio.io/v1beta1', 'VirtualService') {}
+export class VirtualService extends meshKind<VirtualServiceSpec>('networking.istio.io/v1beta1', 'VirtualService') {}
 /** Synthesizes a networking.istio.io/v1beta1 DestinationRule. */
-export class DestinationRule extends istioKind<DestinationRuleSpec>('networking.istio.io/v1beta1', 'DestinationRule') {}
+export class DestinationRule extends meshKind<DestinationRuleSpec>('networking.istio.io/v1beta1', 'DestinationRule') {}
 /** Synthesizes a networking.istio.io/v1beta1 Gateway. */
-export class Gateway extends istioKind<GatewaySpec>('networking.istio.io/v1beta1', 'Gateway') {}
+export class Gateway extends meshKind<GatewaySpec>('networking.istio.io/v1beta1', 'Gateway') {}
 /** Synthesizes a networking.istio.io/v1beta1 ServiceEntry. */
-export class ServiceEntry extends istioKind<ServiceEntrySpec>('networking.istio.io/v1beta1', 'ServiceEntry') {}
+export class ServiceEntry extends meshKind<ServiceEntrySpec>('networking.istio.io/v1beta1', 'ServiceEntry') {}
 /** Synthesizes a networking.istio.io/v1beta1 Sidecar. */
-export class Sidecar extends istioKind<SidecarSpec>('networking.istio.io/v1beta1', 'Sidecar') {}
+export class Sidecar extends meshKind<SidecarSpec>('networking.istio.io/v1beta1', 'Sidecar') {}
 /** Synthesizes a networking.istio.io/v1alpha3 EnvoyFilter (the only version Istio 1.17 serves). */
-export class EnvoyFilter extends istioKind<EnvoyFilterSpec>('networking.istio.io/v1alpha3', 'EnvoyFilter') {}
+export class EnvoyFilter extends meshKind<EnvoyFilterSpec>('networking.istio.io/v1alpha3', 'EnvoyFilter') {}
 /** Synthesizes a security.istio.io/v1beta1 PeerAuthentication. */
-export class PeerAuthentication extends istioKind<PeerAuthenticationSpec>('security.istio.io/v1beta1', 'PeerAuthentication') {}
+export class PeerAuthentication extends meshKind<PeerAuthenticationSpec>('security.istio.io/v1beta1', 'PeerAuthentication') {}
 /** Synthesizes a security.istio.io/v1beta1 AuthorizationPolicy. */
-export class AuthorizationPolicy extends istioKind<AuthorizationPolicySpec>('security.istio.io/v1beta1', 'AuthorizationPolicy') {}
+export class AuthorizationPolicy extends meshKind<AuthorizationPolicySpec>('security.istio.io/v1beta1', 'AuthorizationPolicy') {}
 /** Synthesizes a security.istio.io/v1beta1 RequestAuthentication. */
-export class RequestAuthentication extends istioKind<RequestAuthenticationSpec>('security.istio.io/v1beta1', 'RequestAuthentication') {}
+export class RequestAuthentication extends meshKind<RequestAuthenticationSpec>('security.istio.io/v1beta1', 'RequestAuthentication') {}
 /** Synthesizes an install.istio.io/v1alpha1 IstioOperator, the input of `istioctl install -f`. */
-export class IstioOperator extends istioKind<IstioOperatorSpec>('install.istio.io/v1alpha1', 'IstioOperator') {}
+export class IstioOperator extends meshKind<IstioOperatorSpec>('install.istio.io/v1alpha1', 'IstioOperator') {}

@@ -1,7 +1,6 @@
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { GatewayApiObject } from '../imports/gateway-api';
-import { IstioObject } from '../imports/istio';
+import { MeshObject } from '../imports/mesh-object';
 import { isPresent } from './mesh/presence';
 import { LABS, LabDefinition } from './labs';
 import { LabOptions } from './labs/options';
@@ -123,7 +122,7 @@ export function buildModel(props: MeshlabProps = {}): MeshlabModel {
 }
 
 /** Objects of the mesh's APIs (Istio's, the Gateway API's), which scenarios write and change. */
-const isRouting = (c: IConstruct) => c instanceof IstioObject || c instanceof GatewayApiObject;
+const isRouting = (c: IConstruct) => c instanceof MeshObject;
 
 /**
  * Objects a scenario can have changed: the Istio objects of the services and gateways it
