@@ -31,26 +31,7 @@ export function applyStep(plain: readonly Manifest[], step: Step): Manifest[] {
 
 /** The commands a learner runs before applying a step (what no manifest can hold, such as a certificate). */
 export function prepareCommands(step: Step): string[] {
-  return whereGatewaysRead(step, step.applied.preset.scenario.prepare?.(step.applied.values, step.applied.lab) ?? []);
-}
-
-/**
- * A scenario's commands for a certificate's Secret, in the namespace where the step's Gateway
- * reads it. Istio's Gateway reads `credentialName` from the ingress gateway's namespace
- * (istio-system), where the scenarios make it; a Gateway API Gateway's `certificateRefs` name a
- * Secret in the Gateway's own namespace unless they say otherwise (a ReferenceGrant would be
- * needed for another).
- */
-function whereGatewaysRead(step: Step, commands: readonly string[]): string[] {
-  const refs = new Map<string, string>();
-  for (const m of [...step.changed, ...step.added]) {
-    if (m.kind !== 'Gateway' || !m.apiVersion.startsWith('gateway.networking.k8s.io/')) continue;
-    for (const listener of m.spec?.listeners ?? []) {
-      for (const ref of listener.tls?.certificateRefs ?? []) refs.set(ref.name, ref.namespace ?? m.metadata.namespace);
-    }
-  }
-  return commands.map((c) => c.replace(/^kubectl -n istio-system (create|delete) secret (tls )?(\S+)/, (whole, verb: string, tls: string | undefined, name: string) =>
-    (refs.has(name) ? `kubectl -n ${refs.get(name)} ${verb} secret ${tls ?? ''}${name}` : whole)));
+  return [...(step.applied.preset.scenario.prepare?.(step.applied.values, step.applied.lab) ?? [])];
 }
 
 /** `kubectl -n <namespace> delete <kind> <name>` for one object. */
@@ -157,6 +138,6 @@ export function revertCommands(output: StepOutput, lab: string, step: Step): str
     ...(replaced ? apply : []),
     ...(namespaces.size > 0 ? [`kubectl delete namespace ${[...namespaces].join(' ')}`] : []),
     // What the learner made for the step (a certificate's secret), unless the lab's own files use it too.
-    ...(output.switchedOn?.includes(scenario.name) ? [] : whereGatewaysRead(step, scenario.cleanup?.(step.applied.values, step.applied.lab) ?? [])),
+    ...(output.switchedOn?.includes(scenario.name) ? [] : scenario.cleanup?.(step.applied.values, step.applied.lab) ?? []),
   ];
 }
