@@ -1,3 +1,4 @@
+import { definedFields } from '../render/object';
 import { HTTPRouteMatch, HTTPRouteObject, HTTPRouteRule, KubernetesGateway, Listener } from '../../imports/gateway-api';
 import { Gateway, HTTPMatchRequest, HTTPRoute, VirtualService } from '../../imports/istio';
 import { gatewayApiGap, gatewayApiRule, gatewayApiRules } from '../render/gateway-api';
@@ -101,7 +102,7 @@ export class IngressGateway extends FileConstruct {
         listeners: [
           ...listeners('HTTP', INGRESS_GATEWAY_PORTS.HTTP),
           ...(this.tls ? listeners('HTTPS', INGRESS_GATEWAY_PORTS.HTTPS, { mode: 'Terminate', certificateRefs: [{ name: this.tls.credentialName }] }) : []),
-        ].map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Listener),
+        ].map(definedFields),
       }),
     });
   }
@@ -160,7 +161,7 @@ export class IngressGateway extends FileConstruct {
       const rewrite = (inner.filters ?? []).some((f) => f.type === 'URLRewrite') ? [] : (outer.filters ?? []).filter((f) => f.type === 'URLRewrite');
       const filters = [...rewrite, ...(inner.filters ?? [])];
       return { ...inner, matches: matches.length > 0 ? matches : undefined, filters: filters.length > 0 ? filters : undefined };
-    }).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as HTTPRouteRule);
+    }).map(definedFields);
   }
 
   private renderRoute(route: HttpRouteProps): HTTPRoute[] {

@@ -1,3 +1,4 @@
+import { definedFields } from './object';
 import type { HTTPBackendRef, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, ParentReference } from '../../imports/gateway-api';
 import { MeshlabError } from '../errors';
 import { gatewayApiDuration } from '../istio/duration';
@@ -87,7 +88,7 @@ function settingsOf(s: RouteSettings): { filters: HTTPRouteFilter[]; rule: Parti
     ? { request: s.timeout && gatewayApiDuration(s.timeout), backendRequest: perTry && gatewayApiDuration(perTry) }
     : undefined;
   const rule: Partial<HTTPRouteRule> = { timeouts, retry: s.retries && retry(s.retries) };
-  return { filters, rule: Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== undefined)) };
+  return { filters, rule: definedFields(rule) };
 }
 
 /** One route as an HTTPRoute rule in `namespace`, without the host-wide settings. */
@@ -105,7 +106,7 @@ export function gatewayApiRule(route: RouteIntent, namespace: string): HTTPRoute
     filters: filters.length > 0 ? filters : undefined,
     backendRefs: route.to?.map((t) => ({ ...backendRef(t.destination, namespace), weight: route.to!.length > 1 ? t.weight : undefined })),
   };
-  return dropUndefined(rule);
+  return definedFields(rule);
 }
 
 /** The host's HTTPRoute rules, as seen from a route in `namespace`. */
@@ -122,12 +123,8 @@ export function gatewayApiRules(intent: HostIntent, namespace: string): HTTPRout
       ? [{ type: 'RequestMirror', requestMirror: { backendRef: stripWeight(backendRef(intent.mirror.destination, namespace)), percent: intent.mirror.percent } }]
       : [];
     const filters = [...(rendered.filters ?? []), ...settings.filters, ...mirror];
-    return dropUndefined({ ...rendered, filters: filters.length > 0 ? filters : undefined, ...settings.rule });
+    return definedFields({ ...rendered, filters: filters.length > 0 ? filters : undefined, ...settings.rule });
   });
 }
 
-const stripWeight = ({ name, namespace, port }: HTTPBackendRef) => dropUndefined({ name, namespace, port });
-
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
+const stripWeight = ({ name, namespace, port }: HTTPBackendRef) => definedFields({ name, namespace, port });

@@ -1,3 +1,4 @@
+import { definedFields } from './object';
 import type { DestinationRuleSpec, HTTPMatchRequest, HTTPRoute, TrafficPolicy, VirtualServiceSpec } from '../../imports/istio';
 import { istioDuration } from '../istio/duration';
 import type { ConnectionLimits, EjectionIntent, Fault, HostIntent, LoadBalancing, RouteIntent, RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent } from '../mesh/intent';
@@ -53,7 +54,7 @@ function istioSettings(s: RouteSettings): Partial<HTTPRoute> {
       maxAge: istioDuration(s.cors.maxAge),
     },
   };
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+  return definedFields(settings);
 }
 
 /** The host's HTTP routes, as seen from an object in `namespace`. */
