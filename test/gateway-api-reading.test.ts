@@ -106,6 +106,17 @@ describe('check: cross-object findings of the Gateway API and ambient mode', () 
     expect(got.join('\n')).toMatch(/spec\.targetRefs\[0\]/);
   });
 
+  test('a policy may target only what Istio validation allows, also where the schema knows targetRefs', () => {
+    for (const apiVersion of ['security.istio.io/v1beta1', 'security.istio.io/v1']) {
+      const policy: Manifest = {
+        apiVersion, kind: 'AuthorizationPolicy', metadata: { name: 'pods', namespace: 'istio-app' },
+        spec: { targetRefs: [{ group: '', kind: 'Pod', name: 'flaskapp' }], action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] },
+      };
+      const got = findings([...ambient, policy]).filter((f) => f.code === 'IST0106').map((f) => `${f.field}: ${f.message}`);
+      expect(got).toEqual(['spec.targetRefs[0].kind: targetRef must be to a Service, ServiceEntry, Gateway or GatewayClass but was /Pod']);
+    }
+  });
+
   test('a Gateway API Gateway is not read as an Istio Gateway (no IST0101 for its missing selector)', () => {
     const index = new MeshIndex(tutorial);
     expect([...index.gateways.keys()].filter((k) => !k.startsWith('istio-system/'))).toEqual([]);

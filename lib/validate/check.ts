@@ -98,7 +98,8 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
     const istio = istioDeprecations(m);
     const schemaProblems = validateSchema(m);
     // A schema without `targetRefs` (the package's, before Istio 1.22) reports the field as unknown:
-    // then check it as Istio's validation does instead; a schema that has it checks it itself.
+    // then check its shape as Istio's validation does instead; a schema that has it checks the
+    // shape itself. The kinds a policy may target are Istio's validation's either way.
     const targetRefGap = schemaProblems.some((p) => isTargetRefSchemaGap(m, p));
     for (const p of schemaProblems) {
       if (isTargetRefSchemaGap(m, p)) continue;
@@ -109,7 +110,7 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
       const istioKind = String(m.apiVersion ?? '').includes('istio.io/') && p.field !== 'kind';
       report(p.unchecked ? 'ML0009' : istioKind ? 'IST0106' : 'ML0017', p.field, p.message);
     }
-    if (targetRefGap) for (const p of policyTargetRefProblems(m)) report('IST0106', p.field, p.message);
+    for (const p of policyTargetRefProblems(m, !targetRefGap)) report('IST0106', p.field, p.message);
     if (!m.metadata?.name) continue;
     const identity = objectKey(m);
     if (seen.has(identity)) report('ML0006', 'metadata.name', 'is defined twice; the second would replace the first');

@@ -191,27 +191,30 @@ export function isTargetRefSchemaGap(m: Manifest, problem: { readonly field: str
 
 /**
  * Istio's own validation of `targetRef`/`targetRefs` (istio/istio pkg/config/validation/validation.go
- * validatePolicyTargetReference, validateOneOfSelectorType): a name; no namespace; a Service,
- * ServiceEntry, Gateway API Gateway or GatewayClass; not beside `selector`.
+ * validatePolicyTargetReference, validateOneOfSelectorType): a Service, ServiceEntry, Gateway
+ * API Gateway or GatewayClass, which no schema says; and where the schema does not know the
+ * fields (`schemaKnows` false), also their shape: a name, no namespace, not beside `selector`.
  */
-export function policyTargetRefProblems(m: Manifest): Array<{ field: string; message: string }> {
+export function policyTargetRefProblems(m: Manifest, schemaKnows: boolean): Array<{ field: string; message: string }> {
   if (!TARGETED_KINDS.has(m.kind) || !String(m.apiVersion ?? '').includes('istio.io/')) return [];
   const out: Array<{ field: string; message: string }> = [];
   const single = m.spec?.targetRef !== undefined ? [{ ref: m.spec.targetRef, field: 'spec.targetRef' }] : [];
   const list = Array.isArray(m.spec?.targetRefs) ? (m.spec.targetRefs as Any[]).map((ref, i) => ({ ref, field: `spec.targetRefs[${i}]` })) : [];
-  if (m.spec?.targetRefs !== undefined && !Array.isArray(m.spec.targetRefs)) out.push({ field: 'spec.targetRefs', message: 'must be a list of references' });
+  if (!schemaKnows && m.spec?.targetRefs !== undefined && !Array.isArray(m.spec.targetRefs)) out.push({ field: 'spec.targetRefs', message: 'must be a list of references' });
   const allowed = ['/Service', 'networking.istio.io/ServiceEntry', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/GatewayClass'];
   for (const { ref, field } of [...single, ...list]) {
     if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) {
-      out.push({ field, message: 'must be an object with group, kind and name' });
+      if (!schemaKnows) out.push({ field, message: 'must be an object with group, kind and name' });
       continue;
     }
-    for (const key of Object.keys(ref)) if (!['group', 'kind', 'name', 'namespace'].includes(key)) out.push({ field: `${field}.${key}`, message: 'is not in the schema (the API server would drop it silently)' });
-    if (typeof ref.name !== 'string' || ref.name === '') out.push({ field: `${field}.name`, message: 'targetRef name must be set' });
-    if (ref.namespace !== undefined && ref.namespace !== '') out.push({ field: `${field}.namespace`, message: 'targetRef namespace must not be set; cross namespace referencing is not supported' });
+    if (!schemaKnows) {
+      for (const key of Object.keys(ref)) if (!['group', 'kind', 'name', 'namespace'].includes(key)) out.push({ field: `${field}.${key}`, message: 'is not in the schema (the API server would drop it silently)' });
+      if (typeof ref.name !== 'string' || ref.name === '') out.push({ field: `${field}.name`, message: 'targetRef name must be set' });
+      if (ref.namespace !== undefined && ref.namespace !== '') out.push({ field: `${field}.namespace`, message: 'targetRef namespace must not be set; cross namespace referencing is not supported' });
+    }
     if (!allowed.includes(`${ref.group ?? ''}/${ref.kind ?? ''}`)) out.push({ field: `${field}.kind`, message: `targetRef must be to a Service, ServiceEntry, Gateway or GatewayClass but was ${ref.group ?? ''}/${ref.kind ?? ''}` });
   }
   const kinds = [m.spec?.selector !== undefined, single.length > 0, list.length > 0].filter(Boolean).length;
-  if (kinds > 1) out.push({ field: 'spec', message: 'only one of targetRefs or workloadSelector can be set' });
+  if (!schemaKnows && kinds > 1) out.push({ field: 'spec', message: 'only one of targetRefs or workloadSelector can be set' });
   return out;
 }
