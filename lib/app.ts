@@ -4,7 +4,7 @@ import { MeshObject } from '../imports/mesh-object';
 import { isPresent } from './mesh/presence';
 import { LABS, LabDefinition } from './labs';
 import { LabOptions } from './labs/options';
-import { FLAVOURS, NamedFlavour, flavourFolder } from './mesh/flavour';
+import { FLAVOURS, Flavour, NamedFlavour, flavourFolder } from './mesh/flavour';
 import { withoutGraphChecks } from './mesh/checks';
 import { MeshLab } from './mesh/lab';
 import { DEFER_WORKLOADS, resetScenarios, routingTouched, wasChanged } from './mesh/step-state';
@@ -49,6 +49,25 @@ export function buildLab(definition: LabDefinition, options?: LabOptions, select
   return { definition, lab, applied };
 }
 
+/** A scenario a flavour has no form for, and why (the flavour's guide says so too). */
+export interface Unexpressed {
+  readonly scenario: string;
+  readonly reason: string;
+}
+
+/** Which of `scenarios` (names a lab offers) `flavour` cannot express, with why, in the order given. */
+export function unexpressed(definition: LabDefinition, scenarios: readonly string[], flavour: Flavour): Unexpressed[] {
+  return scenarios.flatMap((name) => {
+    const reason = definition.scenarios.find((p) => p.scenario.name === name)?.scenario.unsupported?.(flavour);
+    return reason === undefined ? [] : [{ scenario: name, reason }];
+  });
+}
+
+/** The one line that refuses a scenario a flavour cannot express (synth and explain alike). */
+export function unexpressedMessage(u: Unexpressed, flavour: NamedFlavour, folder: string): string {
+  return `scenario ${u.scenario} has no form in the ${flavour.name} flavour (${folder}): ${u.reason}`;
+}
+
 /** The lab definitions to build for `targets`, in the order of LABS. */
 export function selectedLabs(targets?: readonly string[]): LabDefinition[] {
   return LABS.filter((l) => targets === undefined || targets.includes(l.name));
@@ -85,7 +104,7 @@ export interface LabModel {
   readonly plain: MeshLab;
   readonly steps: readonly StepBuild[];
   /** Steps the lab offers that have no form in this flavour, with why (its guide says so). */
-  readonly skipped: ReadonlyArray<{ readonly scenario: string; readonly reason: string }>;
+  readonly skipped: readonly Unexpressed[];
 }
 
 /** Everything `npm run synth` writes, as the model: the labs with their steps, and the platform. */
@@ -102,10 +121,7 @@ export interface MeshlabModel {
 export function buildModel(props: MeshlabProps = {}): MeshlabModel {
   const labs = selectedLabs(props.targets).flatMap((definition) => (props.flavours ?? FLAVOURS).map((flavour): LabModel => {
     const options = { ...props.labOptions?.[definition.name], api: flavour.api, mode: flavour.mode };
-    const skipped = definition.scenarios.flatMap((p) => {
-      const reason = p.scenario.unsupported?.(flavour);
-      return reason === undefined ? [] : [{ scenario: p.scenario.name, reason }];
-    });
+    const skipped = unexpressed(definition, definition.scenarios.map((p) => p.scenario.name), flavour);
     const offered = { ...definition, scenarios: definition.scenarios.filter((p) => !skipped.some((s) => s.scenario === p.scenario.name)) };
     const asked = props.scenarios?.[definition.name] ?? { scenarios: [] };
     // A scenario switched on that has no form in this flavour is left out of it (the guide says so).

@@ -164,7 +164,7 @@ describe('steps/ folders hold alternatives, each checked on top of the files aro
 
 describe('bad usage is one line and exit 2', () => {
   test.each([
-    [['--jsn'], 'meshlab check: unknown flag --jsn (flags: --json, --codes, --help, -h, --version)'],
+    [['--jsn'], 'meshlab check: unknown flag --jsn (flags: --json, --codes, --help, -h, --version); did you mean "--json"?'],
     [['no/such/folder'], 'meshlab check: no/such/folder: no such file or folder'],
   ])('%j', (argv, line) => {
     const { code, out, err } = check(...argv);

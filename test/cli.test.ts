@@ -26,9 +26,9 @@ describe('bad input: one line, exit code 2, output folder untouched', () => {
   ])('%j', expectRejected);
 
   test.each([
-    [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress)'],
+    [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress); did you mean "canary"?'],
     [['--scenario', 'canery'], expect.stringMatching(/^meshlab: unknown scenario canery \(scenarios: authz-allow, authz-deny, canary, /)],
-    [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.wieghts=v1:50,v2:50'], 'meshlab: --set canary.wieghts: scenario canary has no parameter wieghts (parameters: service, weights)'],
+    [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.wieghts=v1:50,v2:50'], 'meshlab: --set canary.wieghts: scenario canary has no parameter wieghts (parameters: service, weights); did you mean "weights"?'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'timeout.timeout=2s'], 'meshlab: --set timeout.timeout: scenario timeout is not switched on (add --scenario timeout)'],
     [['--lab', 'tutorial', '--set', 'timeout.timeout=2s'], 'meshlab: --set timeout.timeout=2s: scenario timeout is not switched on (add --scenario timeout)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:80,v2:30'], 'meshlab: canary weights for recommendation must add up to 100, got 110 (v1=80, v2=30)'],
@@ -101,7 +101,7 @@ describe('scenarios on the command line and in the flags file', () => {
 
   test('--list prints every scenario parameter with its default', () => {
     const { out } = runCli(['--list', '--lab', 'flask']);
-    expect(out[0]).toMatch(/^flask \(namespace istio-app\)\n  services: flaskapp \(v1, v2\)\n  scenarios:\n    route\n      route.service=flaskapp +the service it applies to/);
+    expect(out[0]).toMatch(/^flask \(namespace istio-app\)\n  services: flaskapp \(v1, v2\)\n  scenarios:\n    route \(flavours: classic, gateway-api, ambient\)\n      route.service=flaskapp +the service it applies to/);
   });
 });
 

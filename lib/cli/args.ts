@@ -5,6 +5,7 @@ import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
 import { ScenarioSelection } from '../scenarios/engine';
 import { APIS, Api, DataPlaneMode, FLAVOURS, MODES, NamedFlavour, flavourOf } from '../mesh/flavour';
 import { registryProblem } from '../output/image';
+import { allowedNames } from '../suggest';
 import { UsageError, readFlags } from './flags';
 import { canonicalIp, ingressIpProblem } from './ip';
 import { OutSource } from './outdir';
@@ -62,6 +63,9 @@ export const USAGE = `usage: npm run synth -- [--lab L]... [--scenario S[,S...]]
 Environment (for npx cdk8s synth): MESHLAB_LAB, MESHLAB_SCENARIO (comma-separated), MESHLAB_SET
 (semicolon-separated S.param=value), MESHLAB_CONFIG, MESHLAB_REGISTRY, MESHLAB_INGRESS_IP, MESHLAB_OUTBOUND, MESHLAB_API, MESHLAB_MODE.`;
 
+/** The output folder the repository commits, and the default of --out. */
+export const DEFAULT_OUT = 'dist';
+
 export const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound', '--api', '--mode'];
 export const SWITCHES = ['--help', '-h', '--version', '--list', '--json'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -107,7 +111,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const allowed = [...LAB_NAMES, PLATFORM];
   const targets = list('--lab', 'MESHLAB_LAB');
   for (const t of targets ?? []) {
-    if (!allowed.includes(t)) throw new UsageError(`unknown lab ${t} (labs: ${allowed.join(', ')})`);
+    if (!allowed.includes(t)) throw new UsageError(`unknown lab ${t} ${allowedNames(t, 'labs', allowed)}`);
   }
 
   const scenarioNames = list('--scenario', 'MESHLAB_SCENARIO');
@@ -162,7 +166,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     list: switches.has('--list'),
     json: switches.has('--json'),
     targets,
-    out: outFlag ?? 'dist',
+    out: outFlag ?? DEFAULT_OUT,
     outSource: values.has('--out') || env.CDK8S_OUTDIR === undefined ? '--out' : 'CDK8S_OUTDIR',
     config: configFlag ?? 'meshlab.config.json',
     configGiven: configFlag !== undefined,
@@ -180,8 +184,8 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
  * meshlab writes ambient labs in.
  */
 export function selectFlavours(api: string | undefined, mode: string | undefined): readonly NamedFlavour[] {
-  if (api !== undefined && !APIS.includes(api as Api)) throw new UsageError(`unknown --api ${api} (allowed: ${APIS.join(', ')})`);
-  if (mode !== undefined && !MODES.includes(mode as DataPlaneMode)) throw new UsageError(`unknown --mode ${mode} (allowed: ${MODES.join(', ')})`);
+  if (api !== undefined && !APIS.includes(api as Api)) throw new UsageError(`unknown --api ${api} ${allowedNames(api, 'allowed', APIS)}`);
+  if (mode !== undefined && !MODES.includes(mode as DataPlaneMode)) throw new UsageError(`unknown --mode ${mode} ${allowedNames(mode, 'allowed', MODES)}`);
   if (api === undefined && mode === undefined) return FLAVOURS;
   const chosenMode = (mode ?? 'sidecar') as DataPlaneMode;
   const chosenApi = (api ?? (chosenMode === 'ambient' ? 'gateway-api' : 'istio')) as Api;

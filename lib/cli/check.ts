@@ -9,6 +9,7 @@ import { LIMITS, loadManifests } from '../validate/load';
 import { Finding, formatFinding, objectName } from '../validate/manifest';
 import { Io, runCommand } from './io';
 import { VERSION } from './version';
+import { allowedNames } from '../suggest';
 
 export const CHECK_USAGE = `usage: npm run check -- [PATH...] [--json]
        npm run check -- --codes
@@ -45,7 +46,7 @@ function parseCheckArgs(argv: readonly string[]): CheckArgs {
   const paths: string[] = [];
   for (const arg of argv) {
     if (arg.startsWith('-') && arg !== '-') {
-      if (!CHECK_SWITCHES.includes(arg)) throw new UsageError(`unknown flag ${arg} (flags: ${CHECK_SWITCHES.join(', ')})`);
+      if (!CHECK_SWITCHES.includes(arg)) throw new UsageError(`unknown flag ${arg} ${allowedNames(arg, 'flags', CHECK_SWITCHES)}`);
       switches.add(arg);
     } else {
       paths.push(arg);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { LABS, LAB_NAMES } from '../labs';
 import { ScenarioSelection } from '../scenarios/engine';
 import { UsageError } from './flags';
-import { didYouMean } from './suggest';
+import { allowedNames } from '../suggest';
 
 const SHAPE = '{"labs": {"<lab>": {"scenarios": ["<scenario>", ...], "set": {"<scenario>.<parameter>": "<value>"}}}}';
 const TOP_KEYS = ['labs'];
@@ -50,7 +50,7 @@ export function readConfig(file: string, given = false): Record<string, Scenario
   };
   const keys = (obj: Record<string, unknown>, where: string, allowed: readonly string[]) => {
     for (const key of Object.keys(obj)) {
-      if (!allowed.includes(key)) fail(where === '' ? `unknown key "${key}"` : `${where}: unknown key "${key}"`, `(allowed: ${allowed.join(', ')})${didYouMean(key, allowed)}`);
+      if (!allowed.includes(key)) fail(where === '' ? `unknown key "${key}"` : `${where}: unknown key "${key}"`, allowedNames(key, 'allowed', allowed));
     }
   };
   if (!isObject(data)) return fail('must hold', SHAPE);
@@ -59,7 +59,7 @@ export function readConfig(file: string, given = false): Record<string, Scenario
   if (!isObject(labs)) return fail('labs', `must be an object with an entry per lab, got ${kindOf(labs)}`);
   const out: Record<string, ScenarioSelection> = {};
   for (const [lab, entry] of Object.entries(labs)) {
-    if (!LAB_NAMES.includes(lab)) fail(`unknown lab "${lab}"`, `(labs: ${LAB_NAMES.join(', ')})${didYouMean(lab, LAB_NAMES)}`);
+    if (!LAB_NAMES.includes(lab)) fail(`unknown lab "${lab}"`, allowedNames(lab, 'labs', LAB_NAMES));
     const where = `labs.${lab}`;
     if (!isObject(entry)) return fail(where, `must be an object like {"scenarios": [...], "set": {...}}, got ${kindOf(entry)}`);
     keys(entry, where, LAB_KEYS);
@@ -68,7 +68,7 @@ export function readConfig(file: string, given = false): Record<string, Scenario
     const offered = LABS.find((l) => l.name === lab)!.scenarios.map((p) => p.scenario.name);
     scenarios.forEach((s: unknown, i) => {
       if (typeof s !== 'string') fail(`${where}.scenarios[${i}]`, `must be a scenario name, got ${kindOf(s)}`);
-      if (!offered.includes(s as string)) fail(`${where}.scenarios[${i}]: lab ${lab} has no scenario "${s}"`, `(scenarios: ${offered.join(', ')})${didYouMean(s as string, offered)}`);
+      if (!offered.includes(s as string)) fail(`${where}.scenarios[${i}]: lab ${lab} has no scenario "${s}"`, allowedNames(s as string, 'scenarios', offered));
     });
     if (!isObject(set)) return fail(`${where}.set`, `must map scenario.parameter to a string value, got ${kindOf(set)}`);
     for (const [key, value] of Object.entries(set)) {

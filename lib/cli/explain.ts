@@ -1,4 +1,4 @@
-import { buildLab } from '../app';
+import { buildLab, unexpressed, unexpressedMessage } from '../app';
 import { Cluster, Pod, ROOT_NAMESPACE } from '../explain/cluster';
 import { INGRESS, evaluate, firstIngressPath, hasIngressGateway } from '../explain/evaluate';
 import { namespaceOf } from '../istio/index';
@@ -12,11 +12,12 @@ import { render } from '../output/render';
 import { ScenarioSelection } from '../scenarios/engine';
 import { Finding, formatFinding, objectKey } from '../validate/manifest';
 import { parseSets, selectFlavours } from './args';
-import { CLASSIC, NamedFlavour } from '../mesh/flavour';
+import { CLASSIC, NamedFlavour, flavourFolder } from '../mesh/flavour';
 import { UsageError, readFlags } from './flags';
 import { readConfig } from './config';
 import { Io, processIo, runCommand } from './io';
 import { VERSION } from './version';
+import { allowedNames } from '../suggest';
 
 export const EXPLAIN_USAGE = `usage: npm run explain -- --lab L [--scenario S[,S...]]... [--set S.param=value]... [--config FILE]
                           [--api istio|gateway-api] [--mode sidecar|ambient] [--from NAME] [--to SERVICE] [--path /x] [--method M] [--header name=value]...
@@ -105,7 +106,7 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
   const single = (flag: string) => values.get(flag)?.[0];
 
   const lab = single('--lab');
-  if (lab !== undefined && !LAB_NAMES.includes(lab)) throw new UsageError(`unknown lab ${lab} (labs: ${LAB_NAMES.join(', ')})`);
+  if (lab !== undefined && !LAB_NAMES.includes(lab)) throw new UsageError(`unknown lab ${lab} ${allowedNames(lab, 'labs', LAB_NAMES)}`);
   if (lab !== undefined && paths.length > 0) throw new UsageError(`give --lab ${lab} or files to read (${paths.join(' ')}), not both`);
   for (const flag of ['--scenario', '--set', '--config', '--api', '--mode']) {
     if (paths.length > 0 && values.has(flag)) throw new UsageError(`${flag} applies to --lab; files given as PATH are read as they are`);
@@ -191,10 +192,8 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
   const definition = LABS.find((l) => l.name === options.lab)!;
   const selection = options.scenarios ?? readConfig(options.config, options.configGiven)[definition.name] ?? { scenarios: [] };
   const { flavour } = options;
-  for (const name of selection.scenarios) {
-    const reason = definition.scenarios.find((p) => p.scenario.name === name)?.scenario.unsupported?.(flavour);
-    if (reason !== undefined) throw new UsageError(`scenario ${name} has no form in the ${flavour.name} flavour: ${reason}`);
-  }
+  const [missing] = unexpressed(definition, selection.scenarios, flavour);
+  if (missing) throw new UsageError(unexpressedMessage(missing, flavour, flavourFolder(definition.name, flavour)));
   const build = buildLab(definition, { api: flavour.api, mode: flavour.mode }, selection);
   const synthesis = render([build.lab], { files: false });
   if (synthesis.findings.length > 0) {
@@ -217,12 +216,12 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
     if (from === undefined) throw new UsageError(`lab ${lab.name} has no ingress Gateway and no client that calls a service; give --from (callers: ${callers.join(', ') || 'none'})`);
   } else if (!known.includes(from)) {
     const why = from === INGRESS ? `lab ${lab.name} has no ingress Gateway` : `${from} is not a service or client of lab ${lab.name}`;
-    throw new UsageError(`unknown --from ${from}: ${why} (from: ${known.join(', ')})`);
+    throw new UsageError(`unknown --from ${from}: ${why} ${allowedNames(from, 'from', known)}`);
   } else if (from !== INGRESS && !callers.includes(from)) {
     throw new UsageError(`--from ${from} calls no service of lab ${lab.name}, so no request would leave it (callers: ${[...(ingress ? [INGRESS] : []), ...callers].join(', ')})`);
   }
   if (options.to !== undefined && !lab.services.some((s) => s.name === options.to)) {
-    throw new UsageError(`unknown --to ${options.to}: not a service of lab ${lab.name} (services: ${lab.services.map((s) => s.name).join(', ')})`);
+    throw new UsageError(`unknown --to ${options.to}: not a service of lab ${lab.name} ${allowedNames(options.to, 'services', lab.services.map((s) => s.name))}`);
   }
 
   const request: HttpRequest = {
@@ -282,7 +281,7 @@ function explainFiles(options: ExplainOptions, io: Io): number {
     namespace = fromPods[0].namespace;
     if (options.to === undefined) throw new UsageError(`give --to SERVICE: the Service ${from} calls (services: ${serviceNames(cluster)})`);
     const host = serviceHost(cluster, options.to, namespace);
-    if (!cluster.services.has(host) && !cluster.isExternal(host, namespace)) throw new UsageError(`unknown --to ${options.to}: no Service or ServiceEntry host in the files (services: ${serviceNames(cluster)})`);
+    if (!cluster.services.has(host) && !cluster.isExternal(host, namespace)) throw new UsageError(`unknown --to ${options.to}: no Service or ServiceEntry host in the files ${allowedNames(options.to, 'services', serviceList(cluster))}`);
     callees.set(from, [options.to]);
   }
   const request: HttpRequest = {
@@ -296,7 +295,8 @@ function explainFiles(options: ExplainOptions, io: Io): number {
   return 0;
 }
 
-const serviceNames = (cluster: Cluster) => [...cluster.services.values()].map((s) => `${s.name}.${s.namespace}`).sort().join(', ') || 'none';
+const serviceList = (cluster: Cluster) => [...cluster.services.values()].map((s) => `${s.name}.${s.namespace}`).sort();
+const serviceNames = (cluster: Cluster) => serviceList(cluster).join(', ') || 'none';
 
 /** The host `--to` names: a Service by name (in `namespace`), `name.namespace`, or a host as written. */
 function serviceHost(cluster: Cluster, to: string, namespace: string): string {
@@ -312,8 +312,8 @@ function workloadPods(cluster: Cluster, from: string): Pod[] {
   let pods = cluster.pods.filter((p) => inNs(p) && p.workload === name);
   if (pods.length === 0) pods = cluster.pods.filter((p) => inNs(p) && p.labels.app === name);
   if (pods.length === 0) {
-    const known = [...new Set(cluster.pods.map((p) => `${p.namespace}/${p.workload}`))].sort().join(', ') || 'none';
-    throw new UsageError(`unknown --from ${from}: no Deployment, Pod or app label of that name in the files (workloads: ${known}, or ingress)`);
+    const known = [...[...new Set(cluster.pods.map((p) => `${p.namespace}/${p.workload}`))].sort(), INGRESS];
+    throw new UsageError(`unknown --from ${from}: no Deployment, Pod or app label of that name in the files ${allowedNames(from, 'workloads', known)}`);
   }
   const namespaces = [...new Set(pods.map((p) => p.namespace))];
   if (namespaces.length > 1) throw new UsageError(`--from ${from} is in several namespaces (${namespaces.join(', ')}); write namespace/${name}`);

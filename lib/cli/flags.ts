@@ -1,4 +1,5 @@
 import { MeshlabError } from '../errors';
+import { allowedNames } from '../suggest';
 
 /** A mistake on the command line: reported as one line, exit code 2. */
 export class UsageError extends MeshlabError {}
@@ -22,7 +23,7 @@ export function readFlags(argv: readonly string[], valueFlags: readonly string[]
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const [flag, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
     if (!known.includes(flag)) {
-      throw new UsageError(arg.startsWith('-') ? `unknown flag ${flag} (flags: ${known.join(', ')})` : `unexpected argument ${arg} (flags: ${known.join(', ')})`);
+      throw new UsageError(arg.startsWith('-') ? `unknown flag ${flag} ${allowedNames(flag, 'flags', known)}` : `unexpected argument ${arg} (flags: ${known.join(', ')})`);
     }
     if (switchFlags.includes(flag)) {
       if (inline !== undefined) throw new UsageError(`${flag} takes no value`);

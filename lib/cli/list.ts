@@ -1,4 +1,5 @@
-import { buildLab, selectedLabs } from '../app';
+import { buildLab, selectedLabs, unexpressed } from '../app';
+import { FLAVOURS } from '../mesh/flavour';
 import { LabOptions } from '../labs/options';
 import { defaultText } from '../scenarios/engine';
 
@@ -10,6 +11,8 @@ export interface Listing {
     readonly services: ReadonlyArray<{ readonly name: string; readonly versions: readonly string[] }>;
     readonly scenarios: ReadonlyArray<{
       readonly name: string;
+      /** The flavours that write it (`classic`, `gateway-api`, `ambient`); the others leave it out. */
+      readonly flavours: readonly string[];
       readonly params: ReadonlyArray<{ readonly name: string; readonly default: string; readonly description: string }>;
     }>;
   }>;
@@ -26,6 +29,7 @@ export function listing(targets: readonly string[] | undefined, labOptions: Read
         services: lab.services.map((s) => ({ name: s.name, versions: s.versions.map((v) => v.name) })),
         scenarios: definition.scenarios.map((p) => ({
           name: p.scenario.name,
+          flavours: FLAVOURS.filter((f) => unexpressed(definition, [p.scenario.name], f).length === 0).map((f) => f.name),
           params: Object.entries(p.scenario.params).map(([name, param]) => ({ name, default: defaultText(p, name) ?? '', description: param.description })),
         })),
       };
@@ -41,7 +45,7 @@ export function formatListing(l: Listing): string {
     lines.push(`  services: ${lab.services.map((s) => `${s.name} (${s.versions.join(', ')})`).join(', ')}`);
     lines.push(`  scenarios:${lab.scenarios.length === 0 ? ' none' : ''}`);
     for (const s of lab.scenarios) {
-      lines.push(`    ${s.name}`);
+      lines.push(`    ${s.name} (flavours: ${s.flavours.join(', ')})`);
       const width = Math.max(...s.params.map((p) => `${s.name}.${p.name}=${p.default}`.length));
       for (const p of s.params) lines.push(`      ${`${s.name}.${p.name}=${p.default}`.padEnd(width)}  ${p.description}`);
     }

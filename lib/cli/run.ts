@@ -1,17 +1,19 @@
-import { PLATFORM, buildModel } from '../app';
-import { LABS, LAB_NAMES } from '../labs';
+import { PLATFORM, Unexpressed, buildModel, unexpressed, unexpressedMessage } from '../app';
+import { LABS, LAB_NAMES, LabDefinition } from '../labs';
 import { ScenarioSelection } from '../scenarios/engine';
 import { FLAVOURS, NamedFlavour, flavourFolder } from '../mesh/flavour';
 import { synthesizeOutput } from '../output/synthesize';
 import { writeAtomically } from '../output/write';
 import { formatFinding } from '../validate/manifest';
-import { USAGE, UsageError, parseArgs } from './args';
+import * as path from 'path';
+import { CliOptions, DEFAULT_OUT, USAGE, UsageError, parseArgs } from './args';
 import { readConfig } from './config';
 import { formatListing, listing } from './list';
 import { Io, processIo, runCommand } from './io';
 import { checkNamespaces } from './namespaces';
 import { checkOutDir } from './outdir';
 import { VERSION } from './version';
+import { allowedNames } from '../suggest';
 
 export type { Io };
 
@@ -31,7 +33,7 @@ function labsFor(selection: ScenarioSelection | undefined): string[] | undefined
   if (!selection) return undefined;
   const offered = new Set(LABS.flatMap((l) => l.scenarios.map((p) => p.scenario.name)));
   const unknown = selection.scenarios.find((s) => !offered.has(s));
-  if (unknown) throw new UsageError(`unknown scenario ${unknown} (scenarios: ${[...offered].sort().join(', ')})`);
+  if (unknown) throw new UsageError(`unknown scenario ${unknown} ${allowedNames(unknown, 'scenarios', [...offered].sort())}`);
   const labs = LABS.filter((l) => selection.scenarios.every((s) => l.scenarios.some((p) => p.scenario.name === s))).map((l) => l.name);
   if (labs.length === 0) throw new UsageError(`no lab offers all of ${selection.scenarios.join(', ')}; pick labs with --lab`);
   return labs;
@@ -68,6 +70,14 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
     : {};
   const scenarios = options.scenarios && !options.underCdk8s ? fromFlags : { ...readConfig(options.config, options.configGiven), ...fromFlags };
   checkNamespaces(options.labOptions);
+  // Asking for a step the chosen flavour will not write is refused; without --api and --mode,
+  // the flavours that cannot express a scenario leave it out, and the summary says so.
+  const left = leftOut(scenarios, chosen, options.flavours);
+  if (options.flavours.length < FLAVOURS.length && left.length > 0) {
+    const { definition, flavour, folder, missing } = left[0];
+    const others = FLAVOURS.filter((f) => unexpressed(definition, [missing.scenario], f).length === 0).map((f) => `--api ${f.api} --mode ${f.mode}`);
+    throw new UsageError(`${unexpressedMessage(missing, flavour, folder)}; nothing was written (flavours that have it: ${others.join(', ')})`);
+  }
   // The cdk8s CLI emptied the folder: every flavour too.
   const flavours = options.underCdk8s ? FLAVOURS : options.flavours;
   const synthesis = synthesizeOutput(buildModel({ targets, labOptions: options.labOptions, platform: options.platform, scenarios, flavours }));
@@ -78,9 +88,42 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
   }
   const written = folders(targets, flavours);
   writeAtomically(options.out, written, synthesis.files);
-  io.out(`meshlab: wrote ${synthesis.objects.length} objects in ${synthesis.files.length} files to ${options.out}/ (${written.join(', ')})`);
+  io.out(`meshlab: wrote ${synthesis.objects.length} objects in ${synthesis.files.length} files to ${options.out}/ (${written.join(', ')})${committedNote(options, chosen)}`);
+  if (left.length > 0) io.out(leftOutNote(left, options.out));
   if (options.underCdk8s && options.targets) {
     io.out(`meshlab: wrote every lab because npx cdk8s synth empties ${options.out}/ first; MESHLAB_LAB chose where the scenarios apply (${chosen.join(', ')})`);
   }
   return 0;
+}
+
+/** A scenario switched on for a lab that one of the flavours written cannot express. */
+interface LeftOut {
+  readonly definition: LabDefinition;
+  readonly flavour: NamedFlavour;
+  readonly folder: string;
+  readonly missing: Unexpressed;
+}
+
+/** The scenarios switched on per lab (of `labs`) that a flavour of `flavours` leaves out. */
+function leftOut(scenarios: Readonly<Record<string, ScenarioSelection>>, labs: readonly string[], flavours: readonly NamedFlavour[]): LeftOut[] {
+  return LABS.filter((l) => labs.includes(l.name)).flatMap((definition) => flavours.flatMap((flavour) =>
+    unexpressed(definition, scenarios[definition.name]?.scenarios ?? [], flavour)
+      .map((missing) => ({ definition, flavour, folder: flavourFolder(definition.name, flavour), missing }))));
+}
+
+/** One line after the summary: which folders left which scenarios out, and where their guides say why. */
+function leftOutNote(left: readonly LeftOut[], out: string): string {
+  const items = left.map((l) => `${l.missing.scenario} in ${l.folder}`);
+  const guides = [...new Set(left.map((l) => `${out.replace(/\/+$/, '')}/${l.folder}/README.md`))];
+  return `meshlab: left out where the flavour has no form for it: ${items.join(', ')}; "Not in this flavour" in ${guides.join(', ')} says why`;
+}
+
+/**
+ * The end of the summary when scenarios from the command line rewrote the committed output
+ * folder (dist/, which a pull request shows): how to get the labs back, and --out for trying.
+ */
+function committedNote(options: CliOptions, chosen: readonly string[]): string {
+  if (!options.scenarios || path.resolve(options.out) !== path.resolve(DEFAULT_OUT)) return '';
+  const labs = chosen.filter((l) => l !== PLATFORM).join(', ');
+  return `; ${DEFAULT_OUT}/ now holds ${labs} with ${options.scenarios.scenarios.join(', ')} switched on: \`git checkout ${DEFAULT_OUT}\` or \`npm run synth\` restores the labs (try scenarios with --out DIR to leave ${DEFAULT_OUT}/ as it is)`;
 }

@@ -1,4 +1,5 @@
 import { MeshlabError } from '../errors';
+import { allowedNames } from '../suggest';
 import type { MeshLab } from '../mesh/lab';
 import type { ScenarioDefinition } from './catalog';
 import type { DefaultsOf, ParamSet } from './params';
@@ -64,15 +65,15 @@ export function resolveSelection(lab: string, presets: readonly Preset[], select
   const offered = presets.map((p) => p.scenario.name);
   for (const name of selection.scenarios) {
     if (!offered.includes(name)) {
-      throw new MeshlabError(`lab ${lab} has no scenario ${name} (scenarios: ${offered.join(', ') || 'none'})`);
+      throw new MeshlabError(`lab ${lab} has no scenario ${name} ${allowedNames(name, 'scenarios', offered)}`);
     }
   }
   for (const key of Object.keys(selection.set ?? {})) {
     const [name, param] = splitKey(key);
-    if (!offered.includes(name)) throw new MeshlabError(`--set ${key}: lab ${lab} has no scenario ${name} (scenarios: ${offered.join(', ') || 'none'})`);
+    if (!offered.includes(name)) throw new MeshlabError(`--set ${key}: lab ${lab} has no scenario ${name} ${allowedNames(name, 'scenarios', offered)}`);
     if (!selection.scenarios.includes(name)) throw new MeshlabError(`--set ${key}: scenario ${name} is not switched on (add --scenario ${name})`);
     const params = Object.keys(presets.find((p) => p.scenario.name === name)!.scenario.params);
-    if (!params.includes(param)) throw new MeshlabError(`--set ${key}: scenario ${name} has no parameter ${param} (parameters: ${params.join(', ')})`);
+    if (!params.includes(param)) throw new MeshlabError(`--set ${key}: scenario ${name} has no parameter ${param} ${allowedNames(param, 'parameters', params)}`);
   }
   return presets.filter((p) => selection.scenarios.includes(p.scenario.name));
 }

@@ -132,15 +132,22 @@ export const param = {
   weights: (description: string): Param<Array<{ version: ServiceVersion; weight: number }>, WeightSpec[]> => ({
     description,
     parse: (raw, key) => raw.split(',').map((pair) => {
-      const [name, weight] = pair.split(':');
-      if (weight === undefined || !/^\d+$/.test(weight.trim())) fail(key, raw, WEIGHTS);
+      const [name, weight, extra] = pair.split(':');
+      // A signed number parses, so that resolve names a weight out of range with its rule.
+      if (weight === undefined || extra !== undefined || name.trim() === '' || !/^-?\d+(\.\d+)?$/.test(weight.trim())) {
+        fail(key, raw, `${pair.trim() || 'an empty item'} is not a version:weight pair; ${WEIGHTS}`);
+      }
       return { version: name.trim(), weight: Number(weight) };
     }),
     format: (weights) => weights.map((w) => `${w.version}:${w.weight}`).join(','),
-    resolve: (weights, ctx) => weights.map((w) => {
-      if (!Number.isInteger(w.weight) || w.weight < 0) failCtx(ctx, WEIGHTS);
-      return { version: versionOf(ctx.values.service as MeshService, w.version, ctx), weight: w.weight };
-    }),
+    resolve: (weights, ctx) => {
+      const outOfRange = weights.filter((w) => !Number.isInteger(w.weight) || w.weight < 0 || w.weight > 100);
+      if (outOfRange.length > 0) {
+        const named = outOfRange.map((w) => `of ${w.version} (${w.weight})`).join(' and ');
+        failCtx(ctx, `the weight ${named} must be ${outOfRange.length > 1 ? 'whole numbers' : 'a whole number'} from 0 to 100`);
+      }
+      return weights.map((w) => ({ version: versionOf(ctx.values.service as MeshService, w.version, ctx), weight: w.weight }));
+    },
   }),
 
   /** A percentage, 0 to 100. */

@@ -6,6 +6,7 @@ import { runCheck } from '../cli/check';
 import { Io, runCommand } from '../cli/io';
 import { UsageError } from '../cli/flags';
 import { MeshlabError } from '../errors';
+import { allowedNames } from '../suggest';
 import { CODES } from '../validate/codes';
 import { agreementTable, compareCase, Disagreement, Reported } from './agreement';
 import { Case, CaseFile, corpusCases, fixtureCases, outputCases, writeCase } from './cases';
@@ -45,18 +46,21 @@ interface VerifyArgs {
   readonly help: boolean;
 }
 
+const VERIFY_VALUE_FLAGS = ['--istioctl', '--dist', '--agreement-target', '--report'];
+const VERIFY_SWITCHES = ['--require-agreement', '--no-agreement', '--help'];
+
 function parseArgs(argv: readonly string[]): VerifyArgs {
   const values: Record<string, string> = {};
   const switches = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (['--istioctl', '--dist', '--agreement-target', '--report'].includes(arg)) {
+    if (VERIFY_VALUE_FLAGS.includes(arg)) {
       if (argv[i + 1] === undefined) throw new UsageError(`${arg} needs a value`);
       values[arg] = argv[++i];
-    } else if (['--require-agreement', '--no-agreement', '--help'].includes(arg)) {
+    } else if (VERIFY_SWITCHES.includes(arg)) {
       switches.add(arg);
     } else {
-      throw new UsageError(`unknown argument ${arg} (flags: --istioctl, --dist, --agreement-target, --require-agreement, --no-agreement, --report, --help)`);
+      throw new UsageError(`unknown argument ${arg} ${allowedNames(arg, 'flags', [...VERIFY_VALUE_FLAGS, ...VERIFY_SWITCHES])}`);
     }
   }
   const target = Number(values['--agreement-target'] ?? 95);

@@ -17,3 +17,12 @@ export function didYouMean(word: string, choices: readonly string[]): string {
   const best = scored[0];
   return best && best[1] <= Math.max(2, Math.floor(best[0].length / 3)) ? `; did you mean "${best[0]}"?` : '';
 }
+
+/**
+ * What every "unknown name" message ends with: the names there are, then the closest to the
+ * one given, if one is close: `(scenarios: canary, route); did you mean "canary"?`. The one
+ * helper for flags, labs, scenarios, parameters and flag values, so each gets a suggestion.
+ */
+export function allowedNames(word: string, label: string, choices: readonly string[]): string {
+  return `(${label}: ${choices.join(', ') || 'none'})${didYouMean(word, choices)}`;
+}
