@@ -192,7 +192,7 @@ describe('steps that stay name the waypoint where sidecars did the work', () => 
     return s.applied.preset.scenario.expect(s.applied.values, s.applied.lab);
   };
 
-  test.each([['polyglot', 'cors', /answered by the waypoint with 200/], ['polyglot', 'mirror', /the waypoint's access log \(`kubectl -n default logs deploy\/waypoint/],
+  test.each([['polyglot', 'cors', /answered by the waypoint with 200/], ['polyglot', 'mirror', /the waypoint's access log \(the last command above\)/],
     ['polyglot', 'connection-pool', /the waypoint's access log, which holds the pool,/], ['tutorial', 'circuit-breaker', /the waypoint's access log, which holds the pool,/]])('%s %s', (lab, name, words) => {
     expect(expectOf(lab, AMBIENT, name)).toMatch(words as RegExp);
     expect(expectOf(lab, GATEWAY_API, name)).not.toMatch(/waypoint/);

@@ -227,6 +227,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
       // httpbin.org/delay/5 answers after 5s: the 3s timeout answers 504 first.
       'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code} %{time_total}s\\n" http://httpbin.org/delay/5',
       `${FROM_SLEEP} http://example.com/`,
+      `${FROM_SLEEP} https://example.com/`,
     ],
   }),
   preset({

@@ -24,6 +24,9 @@ function javaService(lab: MeshLab, name: string): MeshService {
       // The JVM takes tens of seconds to serve on a 2 GiB lab VM: no restarts before a minute.
       startupSeconds: 60,
     },
+    // The seed's customer and preference catch a failed call and answer 503 with its status and
+    // body after their name (the tutorial shows `customer => 503 preference => 503 fault filter abort`).
+    relaysFailures: { status: 503, body: (status, body) => `${name} => ${status} ${body}` },
   });
 }
 
@@ -66,6 +69,10 @@ const TIMED = 'for i in $(seq 10); do curl -s -w " (%{time_total}s)\\n" http://$
  */
 const FORTIO = 'kubectl -n {namespace} run fortio --rm -i --restart=Never --image=istio/fortio:latest_release --labels=sidecar.istio.io/inject=false -- '
   + 'load -c 20 -qps 0 -n 200 -loglevel Warning http://customer:8080/';
+
+/** A call from one of the lab's Deployments to a service, printing the answer and its status. */
+const callFrom = (deployment: string, service: string, container = deployment) =>
+  `kubectl -n {namespace} exec deploy/${deployment} -c ${container} -- curl -s -w " %{http_code}\\n" http://${service}:8080`;
 
 /** One recommendation v2 pod, named so that the same pod can be made to behave again. */
 const POD = "POD=$(kubectl -n {namespace} get pod -l app=recommendation,version=v2 -o jsonpath='{.items[0].metadata.name}')";
@@ -122,17 +129,24 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
       "kubectl -n {namespace} exec deploy/preference -c preference -- curl -si 'http://recommendation:8080/?[1-10]' | grep -i -e '^HTTP/' -e '^x-local-rate-limit' -e 'recommendation v'",
     ],
   }),
-  preset({ scenario: authzDeny, defaults: { service: 'preference', from: ['customer'] } }),
-  preset({ scenario: authzAllow, defaults: { rules: [{ to: 'customer', methods: ['GET'] }, { to: 'preference', from: ['customer'] }, { to: 'recommendation', from: ['preference'] }] } }),
+  // Customer's own call shows the 403 itself; the loop through the ingress shows customer's answer.
+  preset({ scenario: authzDeny, defaults: { service: 'preference', from: ['customer'] }, observe: [callFrom('customer', 'preference'), TUTORIAL_OBSERVE] }),
+  // recommendation may call no one: its call to preference shows a call the rules leave out.
+  preset({
+    scenario: authzAllow,
+    defaults: { rules: [{ to: 'customer', methods: ['GET'] }, { to: 'preference', from: ['customer'] }, { to: 'recommendation', from: ['preference'] }] },
+    observe: [callFrom('recommendation-v1', 'preference', 'recommendation'), TUTORIAL_OBSERVE],
+  }),
   preset({
     scenario: egress,
     defaults: { hosts: ['httpbin.org:80', 'api.github.com:443'], timeout: undefined, gateway: 'no' },
-    // The egress test services call httpbin.org and api.github.com when called; example.com has no ServiceEntry.
+    // The egress test services call httpbin.org and api.github.com when called; example.com has no ServiceEntry (HTTP and HTTPS).
     observe: [
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080',
       'kubectl -n {namespace} exec deploy/egressgithub -c egressgithub -- curl -s localhost:8080',
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://httpbin.org/headers',
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://example.com/',
+      'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" https://example.com/',
     ],
   }),
 ];

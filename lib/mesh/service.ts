@@ -38,6 +38,23 @@ export interface MeshServiceProps {
   readonly extraPorts?: readonly PortSpec[];
   /** Version that gets the traffic no scenario routes. @default every version */
   readonly defaultVersion?: string;
+  /**
+   * How the service's answer reports a failed call to a service it calls, where its image
+   * does so, so a guide can say what a failure further down looks like to its caller.
+   * @default unknown (a guide then names only the failed call)
+   */
+  readonly relaysFailures?: FailureRelay;
+}
+
+/**
+ * What a service answers when a call it makes fails: the tutorial's Java services answer 503
+ * with `<name> => <status> <body>` (`customer => 503 preference => 503 fault filter abort`).
+ */
+export interface FailureRelay {
+  /** The status of its own answer. */
+  readonly status: number;
+  /** Its answer's body, from the failed call's status and body. */
+  body(status: number, body: string): string;
 }
 
 /** Container settings of a service's versions; resources and security have lab defaults. */
@@ -87,6 +104,8 @@ export class MeshService extends FileConstruct implements IService {
   private readonly extraPorts: readonly PortSpec[];
   private readonly defaultVersion: string | undefined;
   private readonly _callees: MeshService[] = [];
+  /** How its answer reports a failed call it made, where known. */
+  public readonly relaysFailures: FailureRelay | undefined;
 
   public constructor(lab: MeshLab, name: string, props: MeshServiceProps) {
     super(lab, name, `${name}.yaml`);
@@ -105,6 +124,7 @@ export class MeshService extends FileConstruct implements IService {
     };
     this.extraPorts = props.extraPorts ?? [];
     this.defaultVersion = props.defaultVersion;
+    this.relaysFailures = props.relaysFailures;
     this.routing = new HostRouting(name);
 
     this.serviceAccountName = name;

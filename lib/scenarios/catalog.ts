@@ -57,6 +57,35 @@ const VIRTUAL_SERVICE_ALPHA = 'In ambient mode the waypoint applies the VirtualS
 
 const d = (x: Duration) => istioDuration(x);
 
+/** `1 error`, `3 errors`: a count with its noun. */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** The body of the 403 a sidecar or waypoint answers for a call its AuthorizationPolicies deny. */
+const RBAC_DENIED = 'RBAC: access denied';
+
+/**
+ * What the callers up the chain answer when a call from `caller` failed, as far as their
+ * images report it (MeshService.relaysFailures): `customer answers 503 with \`customer => 403
+ * RBAC: access denied\``, so a guide says what a learner calling the top of the chain sees.
+ */
+function relayed(lab: MeshLab, caller: string, status: number, body: string): string[] {
+  const answers: string[] = [];
+  const seen = new Set<string>();
+  let current = lab.services.find((s) => s.name === caller);
+  while (current?.relaysFailures && !seen.has(current.name)) {
+    seen.add(current.name);
+    body = current.relaysFailures.body(status, body);
+    status = current.relaysFailures.status;
+    answers.push(`a call to ${current.name} answers ${status} with \`${body}\``);
+    const callers = lab.services.filter((s) => s.callees.includes(current!));
+    current = callers.length === 1 ? callers[0] : undefined;
+  }
+  return answers.slice(-1);
+}
+
+/** Where an Expect points at the access log its step's commands end with (the lab's observe commands read it last). */
+const LAST_COMMAND = 'the last command above';
+
 /** Istio's sample issuer, its signing keys and a token it signed (security/tools/jwt/samples in istio/istio). */
 export const DEMO_ISSUER = 'testing@secure.istio.io';
 export const DEMO_JWKS_URL = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/jwks.json';
@@ -120,8 +149,8 @@ export const mirror = scenario({
   },
   apply: (lab, id, v) => new Mirror(lab, id, { to: v.version, mirror: v.mirror, percent: v.percent }),
   expect: (v, lab) => `every answer comes from ${v.version.name}; ${isAmbient(lab)
-    ? `the waypoint's access log (\`kubectl -n ${v.service.lab.namespace} logs deploy/waypoint --tail=10\`) shows ${v.percent}% of the requests copied to ${v.service.name}-${v.mirror.name} too`
-    : `the access log of ${v.service.name} ${v.mirror.name}'s sidecar (container istio-proxy) shows ${v.percent}% of the requests too, their authority ending in -shadow`}`,
+    ? `the waypoint's access log (${LAST_COMMAND}) shows ${v.percent}% of the requests copied to ${v.service.name}-${v.mirror.name} too`
+    : `the access log of ${v.service.name} ${v.mirror.name}'s sidecar (${LAST_COMMAND}) shows ${v.percent}% of the requests too, their authority ending in -shadow`}`,
 });
 
 export const faultAbort = scenario({
@@ -246,7 +275,7 @@ export const circuitBreaker = scenario({
   summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
   params: { service: svc, ...poolParams, ...outlierParams },
   apply: (lab, id, v) => new CircuitBreaker(lab, id, { ...v }),
-  expect: (v, lab) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and ${isAmbient(lab) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow); a pod that answers ${v.consecutive5xxErrors} errors in a row is out for ${d(v.baseEjectionTime)}`,
+  expect: (v, lab) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and ${isAmbient(lab) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow); a pod that answers ${count(v.consecutive5xxErrors, 'error')} in a row is out for ${d(v.baseEjectionTime)}`,
 });
 
 export const outlierDetection = scenario({
@@ -254,7 +283,7 @@ export const outlierDetection = scenario({
   summary: 'ejects failing pods from the load-balancing pool (random balancing over a scaled-out version)',
   params: { service: svc, ...outlierParams, version: param.version('version to scale out'), replicas: param.count('its replicas', 1) },
   apply: (lab, id, v) => new OutlierDetection(lab, id, { ...v, scale: { version: v.version, replicas: v.replicas } }),
-  expect: (v) => `a failing ${v.service.name} pod is ejected after ${v.consecutive5xxErrors} error(s) for ${d(v.baseEjectionTime)}: the answers come from the healthy pods, and its error shows again only when it comes back`,
+  expect: (v) => `a failing ${v.service.name} pod is ejected after ${count(v.consecutive5xxErrors, 'error')} in a row for ${d(v.baseEjectionTime)}: the answers come from the healthy pods, and its error shows again only when it comes back`,
 });
 
 export const rateLimit = scenario({
@@ -268,7 +297,7 @@ export const rateLimit = scenario({
   },
   apply: (lab, id, v) => new RateLimit(lab, id, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
   unsupported: (flavour) => ambientOnly(flavour, `Envoy's local rate limit is added by an EnvoyFilter to the service's own sidecar (context SIDECAR_INBOUND, chosen by the pods' labels); ${NO_SIDECAR}, the Gateway API has no rate limit, and an EnvoyFilter attached to the waypoint (alpha) would patch a proxy every service of the namespace shares, a different filter meshlab does not write`),
-  expect: (v) => `beyond ${v.requests} request(s) per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (\`curl -i\` shows both)`,
+  expect: (v) => `beyond ${count(v.requests, 'request')} per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (${LAST_COMMAND}, with curl's -i, shows the status and the header)`,
 });
 
 export const mtls = scenario({
@@ -301,7 +330,9 @@ export const authzDeny = scenario({
   summary: 'denies some callers access to a service (AuthorizationPolicy DENY on their ServiceAccounts)',
   params: { service: svc, from: param.callers('denied callers, comma-separated') },
   apply: (lab, id, v) => new AuthzDeny(lab, id, { from: v.from, to: v.service }),
-  expect: (v) => `calls from ${v.from.map((c) => c.name).join(', ')} to ${v.service.name} answer 403 "RBAC: access denied"; other callers are unaffected`,
+  expect: (v, lab) => `calls from ${v.from.map((c) => c.name).join(', ')} to ${v.service.name} answer 403 "${RBAC_DENIED}"`
+    + v.from.flatMap((c) => relayed(lab, c.name, 403, RBAC_DENIED)).map((r) => `, so ${r}`).join('')
+    + '; other callers are unaffected',
 });
 
 export const authzAllow = scenario({
@@ -329,7 +360,7 @@ export const jwt = scenario({
 
 export const egress = scenario({
   name: 'egress',
-  summary: 'registers external hosts with the mesh (ServiceEntry), with a timeout on HTTP ones',
+  summary: 'registers external hosts with the mesh (ServiceEntry) and blocks calls to any other (REGISTRY_ONLY)',
   params: {
     hosts: param.list('host:port pairs (port 443 is TLS, others HTTP)'),
     timeout: optional(param.duration('timeout of HTTP calls to them (empty: none)')),
@@ -344,7 +375,7 @@ export const egress = scenario({
       return port === '443' ? ExternalHost.tls(host) : ExternalHost.http(host, Number(port ?? 80));
     }),
   }),
-  expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; HTTP calls give up after ${d(v.timeout)} with 504` : ''}${v.gateway === 'yes' ? `; the egress gateway's log (\`kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy --tail=5\`) shows the HTTP calls` : ''}`,
+  expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; calls to ${v.hosts.filter((h) => !h.endsWith(':443')).join(' and ')} that take longer than ${d(v.timeout)} answer 504 after ${d(v.timeout)}` : ''}${v.gateway === 'yes' ? `; the egress gateway's log (\`kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy --tail=5\`) shows the HTTP calls` : ''}`,
 });
 
 /** Where the ingress-tls step's certificate Secret goes: where the lab's gateway reads it (IngressGateway.secretNamespace). */
