@@ -73,7 +73,7 @@ describe('the Gateway API flavour', () => {
   test('a fault step swaps the host to Istio kinds and deletes its HTTPRoute first; the revert deletes them after re-applying', () => {
     const step = output.files.find((f) => f.path === 'tutorial-gateway-api/steps/fault-abort.yaml')!.content;
     expect(step).toMatch(/^# First: kubectl -n istio-tutorial delete httproute recommendation$/m);
-    expect(step).toMatch(/^# Revert: kubectl -n istio-tutorial delete destinationrule recommendation && kubectl -n istio-tutorial delete virtualservice recommendation && kubectl apply -f \.\/tutorial-gateway-api\/$/m);
+    expect(step).toMatch(/^# Revert: kubectl -n istio-tutorial delete destinationrule recommendation && kubectl -n istio-tutorial delete virtualservice recommendation && kubectl apply -f dist\/tutorial-gateway-api\/$/m);
     const objects = yaml.loadAll(step) as Array<{ kind: string }>;
     expect(objects.map((o) => o.kind).sort()).toEqual(['DestinationRule', 'VirtualService']);
   });

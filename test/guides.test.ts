@@ -120,7 +120,7 @@ describe('the command reader catches what the guides must not do', () => {
     ['curl -s http://$INGRESS_HOST/customer', 'http://$INGRESS_HOST needs port $INGRESS_PORT (the NodePort when there is no load balancer)'],
     ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/nowhere', 'no VirtualService or HTTPRoute on a gateway routes /nowhere'],
     ['curl -s http://customer:8080/', "customer is a name inside the cluster, which the learner's machine cannot reach"],
-    ['kubectl apply -f ./tutorial/steps/siege.yaml', './tutorial/steps/siege.yaml is not written by the synthesis'],
+    ['kubectl apply -f dist/tutorial/steps/siege.yaml', 'dist/tutorial/steps/siege.yaml is not written by the synthesis'],
     ['kubectl -n istio-tutorial delete envoyfilter recommendation-abort', 'no envoyfilter recommendation-abort in namespace istio-tutorial to delete'],
     ['curl -sk https://$SECURE_HOST/', '$SECURE_HOST is used before it is set'],
   ])('%s', (line, problem) => {
@@ -133,7 +133,7 @@ describe('the command reader catches what the guides must not do', () => {
     ['tutorial-gateway-api', 'kubectl -n istio-tutorial wait --for=condition=available gateway/customer-gateway --timeout=300s', 'gateway/customer-gateway: a Gateway is waited for with --for=condition=programmed'],
     ['tutorial-gateway-api', "export INGRESS_PORT=$(kubectl -n istio-tutorial get svc customer-gateway -o jsonpath='{.spec.ports[0].nodePort}')", 'no Service customer-gateway in namespace istio-tutorial'],
     ['tutorial-gateway-api', 'curl -s http://$INGRESS_HOST:$INGRESS_PORT/preference', 'no VirtualService or HTTPRoute on a gateway routes /preference'],
-    ['tutorial-gateway-api', 'istioctl install -f ./platform/istioctl/istio-1.29-demo.yaml -y', './platform/istioctl/istio-1.29-demo.yaml is not written by the synthesis'],
+    ['tutorial-gateway-api', 'istioctl install -f dist/platform/istioctl/istio-1.29-demo.yaml -y', 'dist/platform/istioctl/istio-1.29-demo.yaml is not written by the synthesis'],
     ['tutorial-gateway-api', 'kubectl apply --server-side -f https://example.com/crds.yaml', 'https://example.com/crds.yaml is not a Gateway API CRD release'],
     ['tutorial-ambient', 'kubectl -n istio-tutorial logs -l app=recommendation -c istio-proxy --tail=5', 'Deployment/recommendation-v1 in istio-tutorial has no container istio-proxy (recommendation)'],
   ])('%s: %s', (lab, line, problem) => {
@@ -154,12 +154,13 @@ describe('the command reader catches what the guides must not do', () => {
   });
 });
 
-describe('guides are the same wherever they are written: commands start from the output folder', () => {
-  test.each(['tutorial', 'polyglot'])('%s: paths read ./<lab>/ and name only files the output holds', (lab) => {
+describe('guides are the same wherever they are written: commands run from the repository root and name dist/<lab>/, as the README does', () => {
+  test.each(['tutorial', 'polyglot'])('%s: paths read dist/<lab>/ and name only files the output holds', (lab) => {
     expect(walk(lab).problems).toEqual([]);
-    expect(guideOf(lab)).not.toContain('dist/');
-    expect(guideOf(lab)).toContain(`kubectl apply -f ./${lab}/steps/canary.yaml`);
-    for (const f of output.files.filter((x) => x.path.startsWith(`${lab}/steps/`))) expect(f.content).toMatch(/^# Apply on the lab: kubectl apply -f \.\//m);
+    expect(guideOf(lab)).not.toMatch(/\.\/(polyglot|tutorial|flask|fft|platform)/);
+    expect(guideOf(lab)).not.toContain('cd dist');
+    expect(guideOf(lab)).toContain(`kubectl apply -f dist/${lab}/steps/canary.yaml`);
+    for (const f of output.files.filter((x) => x.path.startsWith(`${lab}/steps/`))) expect(f.content).toMatch(/^# Apply on the lab: kubectl apply -f dist\//m);
   });
 
   test('--out and CDK8S_OUTDIR write the same guides as the committed dist/', () => {
@@ -171,7 +172,7 @@ describe('guides are the same wherever they are written: commands start from the
       expect(fs.readFileSync(path.join(dir, 'a', 'flask', 'README.md'), 'utf8')).toBe(committed);
       expect(run(['--lab', 'flask'], { CDK8S_OUTDIR: path.join(dir, 'b') }, quiet)).toBe(0);
       expect(fs.readFileSync(path.join(dir, 'b', 'flask', 'README.md'), 'utf8')).toBe(committed);
-      expect(committed).toContain('kubectl apply -f ./flask/steps/route.yaml');
+      expect(committed).toContain('kubectl apply -f dist/flask/steps/route.yaml');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -220,7 +221,7 @@ describe("a step's revert never deletes the lab's own objects", () => {
       const revert = revertBlock(sectionOf(folder, step, on.files));
       for (const lines of [revert, [header]]) {
         expect(deletes(lines).filter((k) => base.has(k))).toEqual([]);
-        expect(lines.join('\n')).toContain(`kubectl apply -f ./${folder}/`);
+        expect(lines.join('\n')).toContain(`kubectl apply -f dist/${folder}/`);
       }
     }
   });
@@ -339,7 +340,7 @@ describe('steps that need more than a manifest', () => {
     const openssl = lines.findIndex((l) => /^openssl req -x509 -newkey rsa:2048 -nodes .*-keyout (\S+)\.key -out \1\.crt$/.test(l));
     const host = /-out (\S+)\.crt$/.exec(lines[openssl])![1];
     const secret = lines.indexOf(`kubectl -n ${secretNamespace} create secret tls ${credential} --cert=${host}.crt --key=${host}.key`);
-    const apply = lines.findIndex((l) => l.startsWith('kubectl apply -f ./'));
+    const apply = lines.findIndex((l) => l.startsWith('kubectl apply -f dist/'));
     expect(openssl).toBeGreaterThanOrEqual(0);
     expect(secret).toBeGreaterThan(openssl);
     expect(apply).toBeGreaterThan(secret);
@@ -416,8 +417,8 @@ describe('each flavour\'s guide says which flavour it is and where it differs', 
       const text = top(folder);
       expect(text.split('\n')[0]).toBe(`# Lab \`${lab.name}\`, ${flavour.name} flavour: ${lab.title}`);
       expect(text).toContain(`This is the ${flavour.name} flavour of the lab: ${flavour.title}; \`npm run synth -- --api ${flavour.api} --mode ${flavour.mode}\` writes it alone.`);
-      expect(commandLines(text)).toContain(`istioctl install -f ./platform/istioctl/istio-1.30-${flavour.mode === 'ambient' ? 'ambient' : 'demo'}.yaml -y`);
-      for (const other of FLAVOURS.filter((f) => f !== flavour)) expect(text).toContain(`\`./${flavourFolder(lab.name, other)}/\``);
+      expect(commandLines(text)).toContain(`istioctl install -f dist/platform/istioctl/istio-1.30-${flavour.mode === 'ambient' ? 'ambient' : 'demo'}.yaml -y`);
+      for (const other of FLAVOURS.filter((f) => f !== flavour)) expect(text).toContain(`\`dist/${flavourFolder(lab.name, other)}/\``);
       // The experimental channel exactly when the lab's files or steps use TCPRoute or HTTPRoute retry.
       const experimental = output.files.filter((f) => f.path.startsWith(`${folder}/`) && f.path.endsWith('.yaml'))
         .some((f) => /^kind: TCPRoute$/m.test(f.content) || /^ {6}retry:$/m.test(f.content));
@@ -450,7 +451,7 @@ describe('each flavour\'s guide says which flavour it is and where it differs', 
     const lines = commandLines(section);
     const del = lines.indexOf('kubectl -n istio-tutorial delete httproute recommendation');
     expect(del).toBeGreaterThanOrEqual(0);
-    expect(del).toBeLessThan(lines.indexOf('kubectl apply -f ./tutorial-gateway-api/steps/fault-abort.yaml'));
+    expect(del).toBeLessThan(lines.indexOf('kubectl apply -f dist/tutorial-gateway-api/steps/fault-abort.yaml'));
     expect(section).toContain('- Deletes first: HTTPRoute istio-tutorial/recommendation');
     expect(section).toMatch(/Istio's kinds stay beside the HTTPRoutes here, as in istio\.io's own tasks: fault injection has no Gateway API form/);
     expect(sectionOf('tutorial-gateway-api', 'circuit-breaker')).toMatch(/connection pools have no Gateway API form: a DestinationRule sets them; outlier detection has no Gateway API form/);

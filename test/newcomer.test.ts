@@ -192,3 +192,23 @@ describe('npm ci prints no install-scripts warning', () => {
     expect(Object.keys(pkg.allowScripts ?? {}).sort()).toEqual([...new Set(withScripts)].sort());
   });
 });
+
+describe('one path convention: from the repository root, naming dist/<lab>/', () => {
+  /** The files `kubectl` and `istioctl` commands name with -f in a text, but for URLs and an Istio release's samples. */
+  const fileArgs = (text: string) => [...text.matchAll(/\b(?:kubectl|istioctl)\b[^\n`]*? -f (\S+)/g)].map((m) => m[1])
+    .filter((f) => !/^https?:/.test(f) && !f.startsWith('istio-1.') && !/^FILE\b/.test(f));
+
+  test('the README', () => {
+    const files = fileArgs(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+    expect(files.length).toBeGreaterThan(3);
+    expect(files.filter((f) => !f.startsWith('dist/'))).toEqual([]);
+    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).not.toContain('cd dist');
+  });
+
+  test('every guide and step file of the committed output', () => {
+    const tree = snapshotTree(path.join(root, 'dist'));
+    const files = Object.entries(tree).filter(([p]) => p.endsWith('.md') || p.includes('/steps/')).flatMap(([, content]) => fileArgs(content));
+    expect(files.length).toBeGreaterThan(100);
+    expect(files.filter((f) => !f.startsWith('dist/'))).toEqual([]);
+  });
+});

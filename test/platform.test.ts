@@ -1,3 +1,4 @@
+import { COMMANDS_FROM } from '../lib/output/steps';
 import { platformGuide } from '../lib/platform/guide';
 import { GATEWAY_API_VERSION, gatewayApiCrdCommand } from '../lib/platform/release';
 import { find, manifestsOf, synth } from './support/synth';
@@ -94,22 +95,22 @@ describe('platform guide (dist/platform/README.md)', () => {
   const guide = fileOf(defaults, 'platform/README.md') ?? '';
 
   test('is written with the platform and equals platformGuide', () => {
-    expect(guide).toBe(platformGuide({}));
+    expect(guide).toBe(platformGuide({}, COMMANDS_FROM));
   });
 
   test('installs the CRDs before Istio 1.30, and names Kubernetes 1.32', () => {
     const crds = guide.indexOf('standard-install.yaml');
     expect(crds).toBeGreaterThan(0);
-    expect(guide.indexOf('istioctl install -f ./platform/istioctl/istio-1.30-ambient.yaml')).toBeGreaterThan(crds);
-    expect(guide.indexOf('istioctl install -f ./platform/istioctl/istio-1.30-demo.yaml')).toBeGreaterThan(crds);
+    expect(guide.indexOf('istioctl install -f dist/platform/istioctl/istio-1.30-ambient.yaml')).toBeGreaterThan(crds);
+    expect(guide.indexOf('istioctl install -f dist/platform/istioctl/istio-1.30-demo.yaml')).toBeGreaterThan(crds);
     expect(guide).toContain('Kubernetes 1.32 or later');
-    expect(guide).toContain('istioctl install -f ./platform/istioctl/istio-operator.yaml -y');
+    expect(guide).toContain('istioctl install -f dist/platform/istioctl/istio-operator.yaml -y');
   });
 
-  test('starts its commands from the output folder, and names the options the files were written with', () => {
+  test('names the committed output folder from the repository root, and the options the files were written with', () => {
     const other = fileOf(synth({ targets: ['platform'], platform: options }), 'platform/README.md') ?? '';
-    expect(other).toContain('istioctl install -f ./platform/istioctl/istio-1.30-demo.yaml');
-    expect(other).not.toContain('dist/platform');
+    expect(other).toContain('istioctl install -f dist/platform/istioctl/istio-1.30-demo.yaml');
+    expect(other).not.toContain('./platform');
     expect(other).toContain('(`REGISTRY_ONLY`)');
     expect(other).toContain('`externalIPs` `192.168.0.252`');
   });

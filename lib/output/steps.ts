@@ -104,11 +104,12 @@ export interface StepOutput {
 }
 
 /**
- * The folder the guides' and step files' commands start from: the output folder itself
- * (`cd dist`, or the folder given with `--out`), so paths read `./<lab>/...` and the output is
- * byte for byte the same wherever it is written.
+ * The folder the guides' and step files' commands name, from the repository's root: the
+ * output folder the repository commits, so a guide reads like the README (`kubectl apply -f
+ * dist/tutorial/`) and the output is byte for byte the same wherever `--out` writes it (the
+ * guide says to put that folder in place of `dist`).
  */
-export const COMMANDS_FROM = '.';
+export const COMMANDS_FROM = 'dist';
 
 /** `<outDir>/<lab>/`, as a shell word (quoted when it needs to be). */
 export function labFolder(outDir: string, lab: string): string {
