@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { unexpressed } from '../lib/app';
+import { buildLab, unexpressed } from '../lib/app';
 import { LABS } from '../lib/labs';
 import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { didYouMean } from '../lib/suggest';
@@ -210,5 +210,39 @@ describe('one path convention: from the repository root, naming dist/<lab>/', ()
     const files = Object.entries(tree).filter(([p]) => p.endsWith('.md') || p.includes('/steps/')).flatMap(([, content]) => fileArgs(content));
     expect(files.length).toBeGreaterThan(100);
     expect(files.filter((f) => !f.startsWith('dist/'))).toEqual([]);
+  });
+});
+
+describe('what the README names is in the repository', () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+
+  test('no test count or test time that would go stale (jest prints both)', () => {
+    expect(readme).not.toMatch(/\b\d[\d,]* tests\b|npm test` took|tests? (passed|pass) in/);
+  });
+
+  test('no path outside the repository (../shared and the like)', () => {
+    expect(readme).not.toMatch(/\.\.\/shared|LABS\.md|seeds\//);
+  });
+
+  test('every relative link of the README is a file of the repository', () => {
+    const links = [...readme.matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)].map((m) => m[1]);
+    expect(links).toContain('docs/labs.md');
+    expect(links.filter((l) => !fs.existsSync(path.join(root, l)))).toEqual([]);
+  });
+
+  test('docs/labs.md has a section per lab naming its namespace and every service, and the files it names exist', () => {
+    const doc = fs.readFileSync(path.join(root, 'docs', 'labs.md'), 'utf8');
+    const sections = doc.split('\n## ').slice(1);
+    for (const definition of LABS) {
+      const section = sections.find((s) => s.startsWith(`\`${definition.name}\``));
+      expect([definition.name, section !== undefined]).toEqual([definition.name, true]);
+      const { lab } = buildLab(definition);
+      expect(section).toContain(`Namespace \`${lab.namespace}\``);
+      for (const name of [...lab.services.map((s) => s.name), ...lab.clients.map((c) => c.name)]) expect([definition.name, section!.includes(`\`${name}\``)]).toEqual([definition.name, true]);
+    }
+    expect(sections.some((s) => s.startsWith('`platform`'))).toBe(true);
+    const named = [...doc.matchAll(/`(dist\/[^`]+)`/g)].map((m) => m[1].replace('<lab>', LABS[0].name));
+    expect(named.length).toBeGreaterThan(3);
+    expect(named.filter((p) => !fs.existsSync(path.join(root, p)))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import type { MeshService, ServiceVersion, VersionProps } from '../mesh/service'
 
 /** What a person can change about a lab without editing its definition. */
 export interface LabOptions {
-  /** Namespace of the lab. @default the lab's own (LABS.md) */
+  /** Namespace of the lab. @default the lab's own (docs/labs.md) */
   readonly namespace?: string;
   /**
    * Registry that replaces the registry of every seed image, for clusters that pull
@@ -24,7 +24,7 @@ export interface LabOptions {
 
 /**
  * An image of a lab's own workload that Istio's current samples replace in the Gateway API
- * and ambient flavours; the classic flavour keeps the seed image (LABS.md). Pinned to the tags
+ * and ambient flavours; the classic flavour keeps the seed image (docs/labs.md). Pinned to the tags
  * of Istio 1.30.3's samples (samples/httpbin/httpbin.yaml, samples/curl/curl.yaml).
  */
 export interface SampleImage {
