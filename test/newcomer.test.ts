@@ -103,6 +103,9 @@ describe('typos get a suggestion', () => {
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canry.weights=v1:50,v2:50'], /^meshlab: --set canry.weights: lab tutorial has no scenario canry \(scenarios: .*\); did you mean "canary"\?$/],
     [['--api', 'gatway-api'], /^meshlab: unknown --api gatway-api \(allowed: istio, gateway-api\); did you mean "gateway-api"\?$/],
     [['--mode', 'ambiant'], /^meshlab: unknown --mode ambiant \(allowed: sidecar, ambient\); did you mean "ambient"\?$/],
+    [['--namespace', 'tutorail=lab'], /^meshlab: --namespace tutorail=lab must be LAB=NAMESPACE with LAB one of .*; did you mean "tutorial"\?$/],
+    [['--outbound', 'REGISTRY_ONYL'], /^meshlab: --outbound REGISTRY_ONYL must be one of ALLOW_ANY, REGISTRY_ONLY; did you mean "REGISTRY_ONLY"\?$/],
+    [['--lab', 'tutorial', '--scenario', 'load-balancer', '--set', 'load-balancer.policy=RANDOMM'], /^meshlab: load-balancer.policy=RANDOMM: must be one of .*; did you mean "RANDOM"\?$/],
   ])('synth %j', (argv, message) => expectRejected(argv, expect.stringMatching(message)));
 
   test('a word close to nothing gets the list alone', () => {

@@ -5,7 +5,7 @@ import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
 import { ScenarioSelection } from '../scenarios/engine';
 import { APIS, Api, DataPlaneMode, FLAVOURS, MODES, NamedFlavour, flavourOf } from '../mesh/flavour';
 import { registryProblem } from '../output/image';
-import { allowedNames } from '../suggest';
+import { allowedNames, didYouMean } from '../suggest';
 import { UsageError, readFlags } from './flags';
 import { canonicalIp, ingressIpProblem } from './ip';
 import { OutSource } from './outdir';
@@ -133,7 +133,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   for (const pair of values.get('--namespace') ?? []) {
     const eq = pair.indexOf('=');
     const [lab, ns] = eq < 0 ? [pair, undefined] : [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
-    if (!LAB_NAMES.includes(lab) || ns === undefined) throw new UsageError(`--namespace ${pair} must be LAB=NAMESPACE with LAB one of ${LAB_NAMES.join(', ')}`);
+    if (!LAB_NAMES.includes(lab) || ns === undefined) throw new UsageError(`--namespace ${pair} must be LAB=NAMESPACE with LAB one of ${LAB_NAMES.join(', ')}${didYouMean(lab, LAB_NAMES)}`);
     if (!DNS_LABEL.test(ns)) throw new UsageError(`--namespace ${pair}: ${ns} is not a valid namespace (lower-case letters, digits and '-', at most 63)`);
     if (isSystemNamespace(ns)) {
       throw new UsageError(`--namespace ${pair}: ${ns} is a system namespace (${SYSTEM_NAMESPACES.join(', ')}); kubectl delete -f dist/${lab}/ would delete it`);
@@ -153,7 +153,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   }
   const outbound = single('--outbound', 'MESHLAB_OUTBOUND');
   if (outbound !== undefined && !OUTBOUND.includes(outbound as OutboundTrafficPolicy)) {
-    throw new UsageError(`--outbound ${outbound} must be one of ${OUTBOUND.join(', ')}`);
+    throw new UsageError(`--outbound ${outbound} must be one of ${OUTBOUND.join(', ')}${didYouMean(outbound, OUTBOUND)}`);
   }
   const flavours = selectFlavours(single('--api', 'MESHLAB_API'), single('--mode', 'MESHLAB_MODE'));
   if (switches.has('--json') && !switches.has('--list')) throw new UsageError('--json goes with --list');

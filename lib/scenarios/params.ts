@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { MeshlabError } from '../errors';
+import { didYouMean } from '../suggest';
 import { istioDuration, parseIstioDuration } from '../istio/duration';
 import { HEADER_NAME, RETRY_CONDITIONS, unknownRetryConditions } from '../istio/http';
 import type { MeshLab } from '../mesh/lab';
@@ -194,9 +195,9 @@ export const param = {
   /** One of a few words. */
   oneOf: <T extends string>(description: string, choices: readonly T[]): Param<T, T> => ({
     description,
-    parse: (raw, key) => (choices.includes(raw as T) ? (raw as T) : fail(key, raw, `must be one of ${choices.join(', ')}`)),
+    parse: (raw, key) => (choices.includes(raw as T) ? (raw as T) : fail(key, raw, `must be one of ${choices.join(', ')}${didYouMean(raw, choices)}`)),
     format: (value) => value,
-    resolve: (value, ctx) => (choices.includes(value) ? value : failCtx(ctx, `must be one of ${choices.join(', ')}`)),
+    resolve: (value, ctx) => (choices.includes(value) ? value : failCtx(ctx, `must be one of ${choices.join(', ')}${didYouMean(value, choices)}`)),
   }),
 
   /** Comma-separated words. */
