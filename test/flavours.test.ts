@@ -9,7 +9,7 @@ import { selectFlavours } from '../lib/cli/args';
 import { runExplain } from '../lib/cli/explain';
 import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
 import { retryCodes } from '../lib/render/gateway-api';
-import { expectRejected } from './support/cli';
+import { expectRejected, runCli, tmpdir } from './support/cli';
 import { find, manifestsOf, synth } from './support/synth';
 
 describe('--api and --mode choose the flavours written', () => {
@@ -123,5 +123,15 @@ describe('the library in the Gateway API', () => {
     expect(names('HTTPRoute')).toEqual(['web']);
     expect(names('VirtualService')).toEqual(['cart']);
     expect(names('Service')).toEqual(['cart', 'cart-v1', 'web', 'web-v1', 'web-v2']);
+  });
+});
+
+describe('the timeout and retry steps together', () => {
+  test('a per-try timeout longer than the route timeout is written as the route timeout in an HTTPRoute, which the CRD requires', () => {
+    const dir = path.join(tmpdir(), 'out');
+    const { code, err } = runCli(['--lab', 'tutorial', '--scenario', 'timeout,retry', '--set', 'retry.perTryTimeout=2s', '--set', 'timeout.timeout=1s', '--api', 'gateway-api', '--out', dir]);
+    expect([code, err]).toEqual([0, []]);
+    const text = fs.readFileSync(path.join(dir, 'tutorial-gateway-api', 'recommendation.yaml'), 'utf8');
+    expect(text).toMatch(/timeouts:\n\s+backendRequest: 1s\n\s+request: 1s/);
   });
 });

@@ -83,7 +83,11 @@ function settingsOf(s: RouteSettings): { filters: HTTPRouteFilter[]; rule: Parti
   if (s.cors) {
     filters.push({ type: 'CORS', cors: { allowOrigins: [...s.cors.allowOrigins], allowMethods: [...s.cors.allowMethods], maxAge: Math.round(s.cors.maxAge.toSeconds()) } });
   }
-  const perTry = s.retries && s.retries.attempts > 0 ? s.retries.perTryTimeout : undefined;
+  const asked = s.retries && s.retries.attempts > 0 ? s.retries.perTryTimeout : undefined;
+  // The CRD refuses a backendRequest longer than the request timeout (CEL on HTTPRouteTimeouts).
+  // Envoy ends the request at the route timeout whatever the per-try timeout, so a longer try is
+  // that timeout: the timeout and retry steps together behave as in Istio's classic flavour.
+  const perTry = asked && s.timeout && asked.toMilliseconds() > s.timeout.toMilliseconds() ? s.timeout : asked;
   const timeouts = s.timeout || perTry
     ? { request: s.timeout && gatewayApiDuration(s.timeout), backendRequest: perTry && gatewayApiDuration(perTry) }
     : undefined;
