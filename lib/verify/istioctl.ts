@@ -16,8 +16,7 @@ const ISTIOCTL_PACKAGE = 'istio.io/istio/istioctl/cmd/istioctl';
 
 /** Where the built istioctl is kept between runs: `$XDG_CACHE_HOME/meshlab/istioctl-<version>/istioctl`. */
 export function istioctlCachePath(env: NodeJS.ProcessEnv = process.env, version = ISTIO_MODULE_VERSION): string {
-  const cache = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(cache, 'meshlab', `istioctl-${version}`, 'istioctl');
+  return path.join(meshlabCache(env), `istioctl-${version}`, 'istioctl');
 }
 
 /** The two programs verify:istio runs: istioctl, and Istio's analyzers reading every kind from files. */
@@ -26,13 +25,20 @@ export interface IstioTools {
   readonly analyzer: string;
 }
 
-function goVersion(): string {
+/** `go version`'s line; a missing Go is one line naming what needs it. */
+export function goVersion(what = 'verify:istio builds istioctl'): string {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.error || go.status !== 0) throw new MeshlabError('go: not found (verify:istio builds istioctl with Go 1.26 or newer: install Go or put it on PATH)');
+  if (go.error || go.status !== 0) throw new MeshlabError(`go: not found (${what} with Go 1.26 or newer: install Go or put it on PATH)`);
   return go.stdout.trim();
 }
 
-function go(args: readonly string[], cwd: string | undefined, env: NodeJS.ProcessEnv, what: string): void {
+/** Where meshlab keeps what it builds between runs: `$XDG_CACHE_HOME/meshlab`, else `~/.cache/meshlab`. */
+export function meshlabCache(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'meshlab');
+}
+
+/** Runs the go command, its output passed through; a failure is one line naming what failed. */
+export function go(args: readonly string[], cwd: string | undefined, env: NodeJS.ProcessEnv, what: string): void {
   const run = spawnSync('go', args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
   if (run.status !== 0) throw new MeshlabError(`${what} failed (exit ${run.status}); see its output above`);
 }

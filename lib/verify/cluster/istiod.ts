@@ -1,0 +1,117 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+import { dump, loadAll } from 'js-yaml';
+import { MeshlabError } from '../../errors';
+import type { Manifest } from '../../validate/manifest';
+import type { LocalCluster } from './cluster';
+
+/** What `istioctl install` would apply but verify:cluster leaves out: a webhook configuration names a Service, which the API server would dial. */
+const NOT_APPLIED = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+
+/**
+ * Environment of the rendered istiod that would reach outside loopback or need what is not
+ * here: the webhooks' configurations it would patch, and the CA that signs workload
+ * certificates (no proxy asks for one).
+ */
+const LOCAL_ENV: Readonly<Record<string, string>> = {
+  POD_NAMESPACE: 'istio-system',
+  REVISION: 'default',
+  PILOT_ENABLE_AMBIENT: 'true',
+  VALIDATION_WEBHOOK_CONFIG_NAME: '',
+  INJECTION_WEBHOOK_CONFIG_NAME: '',
+  ENABLE_CA_SERVER: 'false',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * istiod out of the cluster: `istioctl install -f FILE` is replaced by what `istioctl manifest
+ * generate -f FILE` renders (applied, but for the webhook configurations) and by pilot-discovery
+ * run on loopback with the rendered mesh config and istiod's own environment, reading the
+ * injection and gateway templates from the rendered `istio-sidecar-injector` ConfigMap.
+ */
+export class OutOfClusterIstiod {
+  private profile: string | undefined;
+  private generation = 0;
+
+  public constructor(private readonly cluster: LocalCluster, private readonly istioctl: string, private readonly pilotDiscovery: string) {}
+
+  /** The install file istiod now runs from, if any. */
+  public get installed(): string | undefined {
+    return this.profile;
+  }
+
+  /** Installs from an IstioOperator file as `istioctl install -f` would; nothing when that file is installed already. Returns the objects applied. */
+  public async install(file: string, log: (line: string) => void): Promise<number> {
+    if (this.profile === file) return 0;
+    const rendered = spawnSync(this.istioctl, ['manifest', 'generate', '-f', file], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, KUBECONFIG: '/dev/null' } });
+    if (rendered.status !== 0) throw new MeshlabError(`istioctl manifest generate -f ${path.basename(file)} failed: ${rendered.stderr.trim()}`);
+    const objects = (loadAll(rendered.stdout) as Manifest[]).filter((m) => m && m.kind && !NOT_APPLIED.includes(m.kind));
+    const dir = path.join(this.cluster.dir, `istio-${++this.generation}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const manifest = path.join(dir, 'install.yaml');
+    fs.writeFileSync(manifest, objects.map((m) => dump(m, { noRefs: true })).join('---\n'));
+    // The namespace first (manifest generate renders none), then everything it holds.
+    this.cluster.kubectl(['create', 'namespace', 'istio-system']);
+    const applied = this.cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', manifest]);
+    if (applied.status !== 0) throw new MeshlabError(`applying what istioctl rendered from ${path.basename(file)} failed: ${applied.stderr.trim()}`);
+
+    const mesh = objects.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'istio' && m.metadata.namespace === 'istio-system') as (Manifest & { data?: Record<string, string> }) | undefined;
+    const istiod = objects.find((m) => m.kind === 'Deployment' && m.metadata.name === 'istiod');
+    if (!mesh?.data?.mesh || !istiod) throw new MeshlabError(`istioctl rendered no istiod Deployment or istio ConfigMap from ${path.basename(file)}`);
+    fs.writeFileSync(path.join(dir, 'mesh'), mesh.data.mesh);
+    const container = (istiod.spec as any).template.spec.containers.find((c: { name: string }) => c.name === 'discovery'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const env: Record<string, string> = {};
+    for (const e of container?.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
+
+    await this.stop();
+    const [httpPort, grpcPort, monitoringPort, httpsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    this.cluster.spawn('istiod', this.pilotDiscovery, [
+      'discovery', '--kubeconfig', this.cluster.kubeconfig, '--meshConfig', path.join(dir, 'mesh'), '--networksConfig', path.join(dir, 'meshNetworks'),
+      '--httpAddr', `127.0.0.1:${httpPort}`, '--grpcAddr', `127.0.0.1:${grpcPort}`, '--monitoringAddr', `127.0.0.1:${monitoringPort}`,
+      '--httpsAddr', `127.0.0.1:${httpsPort}`, '--secureGRPCAddr', '', '--domain', 'cluster.local', '--log_output_level', 'default:info',
+    ], { ...env, ...LOCAL_ENV });
+    const ready = await this.waitReady(httpPort, 120_000);
+    if (!ready) throw new MeshlabError(`istiod did not become ready in 120 s (log: ${this.cluster.logOf('istiod')})`);
+    this.profile = file;
+    log(`istiod ready (installed as ${path.basename(file)} renders it)`);
+    return objects.length;
+  }
+
+  private async waitReady(port: number, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!this.cluster.running('istiod')) return false;
+      const status = await new Promise<number>((resolve) => {
+        const req = http.get(`http://127.0.0.1:${port}/ready`, { timeout: 2000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', () => resolve(0));
+        req.on('timeout', () => req.destroy());
+      });
+      if (status === 200) return true;
+      await sleep(500);
+    }
+    return false;
+  }
+
+  /** Stops the running istiod, so that it gives up its leases before another starts. */
+  public async stop(): Promise<void> {
+    await this.cluster.stopOne('istiod');
+  }
+}

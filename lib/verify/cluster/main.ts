@@ -1,0 +1,443 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadAll } from 'js-yaml';
+import { Io, runCommand } from '../../cli/io';
+import { UsageError } from '../../cli/flags';
+import { MeshlabError } from '../../errors';
+import { allowedNames } from '../../suggest';
+import type { Manifest } from '../../validate/manifest';
+import { DIALS_A_POD, LocalCluster } from './cluster';
+import { readGuide, shellLines, shellWords } from './guide';
+import { OutOfClusterIstiod } from './istiod';
+import { ensureIstioTools } from '../istioctl';
+import { gatewayApiCrdDir } from '../gateway-api';
+import { STATUS_RESOURCES, StatusObject, hasCurrentStatus, judgeStatus } from './conditions';
+import { ensureClusterTools, istioModuleDir } from './tools';
+
+export const VERIFY_CLUSTER_USAGE = `usage: npm run verify:cluster -- [--dist DIR] [--lab FOLDER]... [--keep]
+
+Builds Kubernetes, etcd, kwok and istiod once (Go, cached under ~/.cache/meshlab/), starts them on
+loopback, follows the platform guide and every lab's guide in every flavour, and reports.
+
+  --dist DIR      judge this output folder (default: a fresh npm run synth)
+  --lab FOLDER    only this folder of the output, like tutorial-ambient (repeatable)
+  --keep          keep the cluster's folder (logs, kubeconfig) and print where it is
+  --help          this text`;
+
+interface VerifyClusterArgs {
+  readonly dist?: string;
+  readonly labs: readonly string[];
+  readonly keep: boolean;
+  readonly help: boolean;
+}
+
+const VALUE_FLAGS = ['--dist', '--lab'];
+const SWITCHES = ['--keep', '--help'];
+
+function parseArgs(argv: readonly string[]): VerifyClusterArgs {
+  const labs: string[] = [];
+  let dist: string | undefined;
+  const switches = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (VALUE_FLAGS.includes(arg)) {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      if (arg === '--dist') dist = value;
+      else labs.push(value);
+    } else if (SWITCHES.includes(arg)) {
+      switches.add(arg);
+    } else {
+      throw new UsageError(`unknown argument ${arg} ${allowedNames(arg, 'flags', [...VALUE_FLAGS, ...SWITCHES])}`);
+    }
+  }
+  return { dist, labs, keep: switches.has('--keep'), help: switches.has('--help') };
+}
+
+/** What the run found; the summary line is made from it. */
+export interface ClusterReport {
+  applied: number;
+  rejected: string[];
+  leftByReverts: string[];
+  routes: { accepted: number; total: number; problems: string[] };
+  gateways: { programmed: number; total: number; problems: string[] };
+  policies: { bound: number; total: number; problems: string[] };
+  pods: { running: number; total: number; problems: string[] };
+  istiodErrors: string[];
+}
+
+export const emptyReport = (): ClusterReport => ({
+  applied: 0,
+  rejected: [],
+  leftByReverts: [],
+  routes: { accepted: 0, total: 0, problems: [] },
+  gateways: { programmed: 0, total: 0, problems: [] },
+  policies: { bound: 0, total: 0, problems: [] },
+  pods: { running: 0, total: 0, problems: [] },
+  istiodErrors: [],
+});
+
+/** The last line of a run, in the issue's words; it passes when every count is whole. */
+export function summaryLine(r: ClusterReport): string {
+  return `verify:cluster: ${r.applied} objects applied, ${r.rejected.length} rejected, ${r.leftByReverts.length} left by reverts; `
+    + `routes accepted ${r.routes.accepted}/${r.routes.total}; gateways programmed ${r.gateways.programmed}/${r.gateways.total}; `
+    + `policies bound ${r.policies.bound}/${r.policies.total}; pods running ${r.pods.running}/${r.pods.total}`;
+}
+
+export function passed(r: ClusterReport): boolean {
+  return r.rejected.length === 0 && r.leftByReverts.length === 0 && r.routes.accepted === r.routes.total
+    && r.gateways.programmed === r.gateways.total && r.policies.bound === r.policies.total && r.pods.running === r.pods.total
+    && r.istiodErrors.length === 0;
+}
+
+/** The objects of YAML files (a folder's `*.yaml`, not its subfolders, as `kubectl apply -f DIR` reads it). */
+export function objectsOf(paths: readonly string[]): Manifest[] {
+  const files = paths.flatMap((p) => (fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => path.join(p, f)) : [p]));
+  return files.flatMap((f) => loadAll(fs.readFileSync(f, 'utf8')) as Manifest[]).filter((m) => m && typeof m === 'object' && m.kind);
+}
+
+const key = (m: { kind: string; metadata: { name: string; namespace?: string } }) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+
+/** Annotations the API server or kubectl write themselves, which differ between two applies of the same object. */
+const MANAGED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision'];
+
+/** An object as its author wrote it: what a revert must put back (no status, no server-set metadata). */
+function authored(m: any): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const annotations = Object.fromEntries(Object.entries(m.metadata?.annotations ?? {}).filter(([k]) => !MANAGED_ANNOTATIONS.includes(k)));
+  const { status: _status, metadata, ...rest } = m;
+  return JSON.stringify({ ...rest, labels: metadata?.labels ?? {}, annotations });
+}
+
+/**
+ * Runs verify:cluster: builds and starts the cluster, follows the guides, prints what it found
+ * and the summary line. Resolves to the exit code (1 unless every count is whole).
+ */
+async function verifyCluster(args: VerifyClusterArgs, io: Io): Promise<number> {
+  const root = path.resolve(__dirname, '..');
+  const tools = ensureClusterTools(io.err, root);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-cluster-'));
+  const cluster = new LocalCluster(tools, path.join(scratch, 'cluster'));
+  fs.mkdirSync(cluster.dir);
+  const report = emptyReport();
+  const began = Date.now();
+  try {
+    let dist = args.dist;
+    if (!dist) {
+      dist = path.join(scratch, 'dist');
+      const synth = spawnSync(process.execPath, [path.join(root, 'scripts', 'synth.js'), '--out', dist], { cwd: root, encoding: 'utf8' });
+      if (synth.status !== 0) throw new MeshlabError(`npm run synth failed: ${(synth.stderr || synth.stdout).trim()}`);
+    }
+    const folders = fs.readdirSync(dist).filter((f) => fs.existsSync(path.join(dist!, f, 'README.md')) && f !== 'platform').sort();
+    for (const l of args.labs) if (!folders.includes(l)) throw new UsageError(`--lab ${l} is no folder of ${dist} ${allowedNames(l, 'folders', folders)}`);
+    await cluster.start(io.err);
+    io.out(`cluster up in ${Math.round((Date.now() - began) / 1000)} s (Kubernetes on loopback, one kwok Node)`);
+    const istioctl = ensureIstioTools(io.err, root).istioctl;
+    const istiod = new OutOfClusterIstiod(cluster, istioctl, tools.pilotDiscovery);
+    const run = new GuideRun(cluster, dist, path.join(scratch, 'work'), report, io, istiod);
+    await run.platform();
+    for (const folder of byInstall(args.labs.length > 0 ? args.labs : folders)) await run.lab(folder);
+    report.istiodErrors.push(...istiodErrors(fs.readFileSync(cluster.logOf('istiod'), 'utf8')));
+    for (const line of [...report.rejected.map((r) => `rejected: ${r}`), ...report.leftByReverts.map((r) => `left by a revert: ${r}`),
+      ...report.routes.problems, ...report.gateways.problems, ...report.policies.problems, ...report.pods.problems, ...report.istiodErrors.map((e) => `istiod: ${e}`)]) {
+      io.out(`  ${line}`);
+    }
+    io.out(`(${Math.round((Date.now() - began) / 1000)} s)`);
+    io.out(summaryLine(report));
+    return passed(report) ? 0 : 1;
+  } finally {
+    if (args.keep) io.err(`the cluster's folder is kept: ${cluster.dir}`);
+    await cluster.stop(args.keep);
+    if (!args.keep) fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Follows guides on the cluster, one lab folder at a time (the flavours of a lab share its namespace). */
+class GuideRun {
+  public constructor(
+    private readonly cluster: LocalCluster,
+    private readonly dist: string,
+    private readonly work: string,
+    private readonly report: ClusterReport,
+    private readonly io: Io,
+    private readonly istiod: OutOfClusterIstiod,
+  ) {
+    fs.mkdirSync(work, { recursive: true });
+  }
+
+  /** The install a lab's guide asks for: its own `istioctl install -f` line, else the tutorials' (the platform's IstioOperator). */
+  private installOf(start: readonly string[][]): string {
+    const line = start.find((w) => w[0] === 'istioctl' && w[1] === 'install');
+    const file = line?.[line.indexOf('-f') + 1];
+    return this.files(file ?? 'dist/platform/istioctl/istio-operator.yaml')[0];
+  }
+
+  /** One lab folder: its Start, then every step and its revert, then the lab removed. */
+  public async lab(folder: string): Promise<void> {
+    const started = Date.now();
+    const guide = readGuide(fs.readFileSync(path.join(this.dist, folder, 'README.md'), 'utf8'));
+    const base = objectsOf([path.join(this.dist, folder)]);
+    const namespaces = [...new Set(base.map((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace)).filter((n): n is string => Boolean(n)))];
+    const before = this.report.rejected.length;
+    await this.install(this.installOf(guide.start));
+    for (const words of guide.start) await this.command(folder, 'start', words);
+    this.pods(folder, namespaces);
+    await this.judge(folder, 'lab', namespaces);
+    for (const step of guide.steps) {
+      const stepFile = path.join(this.dist, folder, 'steps', `${step.name}.yaml`);
+      const keys = new Set([...base, ...(fs.existsSync(stepFile) ? objectsOf([stepFile]) : [])].map(key));
+      const state = this.state(keys);
+      for (const words of step.apply) await this.command(folder, step.name, words);
+      await this.judge(folder, step.name, namespaces);
+      for (const words of step.revert) await this.command(folder, `${step.name} revert`, words);
+      this.compare(folder, step.name, state, this.state(keys));
+    }
+    const removed = this.kubectl(['delete', '-f', path.join(this.dist, folder), '--wait=true', '--timeout=120s', '--ignore-not-found']);
+    if (removed.status !== 0) this.report.rejected.push(`${folder} remove: ${removed.stderr.trim()}`);
+    this.io.out(`${this.report.rejected.length === before ? 'ok  ' : 'FAIL'} ${folder}: Start, ${guide.steps.length} steps and their reverts (${Math.round((Date.now() - started) / 1000)} s)`);
+  }
+
+  /**
+   * Runs one line of a guide as a learner would, where it changes or waits on the cluster: a
+   * list of commands joined by `||` and `&&`, output redirections dropped. Pipelines, command
+   * substitutions and every other program are read, not run (the guide tests check them).
+   */
+  private async command(folder: string, where: string, words: readonly string[]): Promise<void> {
+    if (words.some((w) => ['|', ';', '<'].includes(w) || w.includes('$('))) return;
+    const list: Array<{ join: string; words: string[] }> = [{ join: '', words: [] }];
+    for (let i = 0; i < words.length; i++) {
+      if (words[i] === '&&' || words[i] === '||') list.push({ join: words[i], words: [] });
+      else if (['>', '>>', '&>', '2>'].includes(words[i])) i++;
+      else list[list.length - 1].words.push(words[i]);
+    }
+    let ok = true;
+    for (const c of list) {
+      if (c.words.length > 0 && (c.join === '' || (c.join === '&&') === ok)) ok = await this.simple(folder, where, c.words);
+    }
+  }
+
+  /** `istioctl install -f FILE`: the out-of-cluster istiod, installed as FILE renders it. */
+  private async install(file: string): Promise<void> {
+    this.report.applied += await this.istiod.install(file, this.io.err);
+  }
+
+  /** One command of a guide line; whether it succeeded (a command read, not run, counts as success). */
+  private async simple(folder: string, where: string, words: readonly string[]): Promise<boolean> {
+    if (words[0] === 'openssl') return this.openssl(words);
+    if (words[0] === 'istioctl' && words[1] === 'install') {
+      await this.install(this.files(words[words.indexOf('-f') + 1])[0]);
+      return true;
+    }
+    if (words[0] !== 'kubectl') return true;
+    const verb = words.slice(1).find((w, i, rest) => !w.startsWith('-') && !['-n', '--namespace', '-l'].includes(rest[i - 1] ?? ''));
+    if (verb === undefined || DIALS_A_POD.includes(verb)) return true;
+    if (verb === 'get') return this.kubectl(words.slice(1)).status === 0;
+    if (verb === 'wait') {
+      // Deployments and Pods: kwok makes them available. Gateways are judged by their conditions instead.
+      if (words.some((w) => /^(gateway|gtw)\//.test(w) || w === 'gateway')) return true;
+      const r = this.kubectl(words.slice(1));
+      if (r.status !== 0) this.report.pods.problems.push(`${folder} ${where}: ${words.join(' ')}: ${r.stderr.trim()}`);
+      return r.status === 0;
+    }
+    if (!['apply', 'delete', 'create', 'label', 'annotate', 'patch', 'scale'].includes(verb)) return true;
+    const args = words.slice(1).flatMap((w, i, all) => (all[i - 1] === '-f' ? this.files(w) : [w]).flatMap((f, j) => (j > 0 ? ['-f', f] : [f])));
+    if (verb === 'apply' || verb === 'create') {
+      const files = args.filter((w, i) => args[i - 1] === '-f' && fs.existsSync(w));
+      if (files.length > 0) {
+        const objects = objectsOf(files);
+        // A dry run cannot create the namespaces the files hold, which the apply creates anyway: they go first.
+        const namespaces = objects.filter((m) => m.kind === 'Namespace');
+        if (namespaces.length > 0) this.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: namespaces }));
+        // The API server judges the apply first, with strict field validation; a lab's first apply
+        // is also judged as a server-side apply (its objects are new, so no field has an owner yet).
+        const fresh = where === 'start' && objects.every((m) => m.kind === 'Namespace' || !this.exists(m));
+        const modes = fresh ? [['--server-side'], []] : [args.includes('--server-side') ? ['--server-side'] : []];
+        for (const mode of modes) {
+          const dry = this.kubectl([...args.filter((w) => w !== '--server-side'), ...mode, '--dry-run=server', '--validate=strict']);
+          if (dry.status !== 0) {
+            this.report.rejected.push(`${folder} ${where}: kubectl ${words.slice(1).join(' ')} (${mode.length > 0 ? 'server-side ' : ''}dry run): ${dry.stderr.trim()}`);
+            return false;
+          }
+        }
+        this.report.applied += objects.length;
+      }
+    }
+    const r = this.kubectl(args);
+    if (r.status !== 0) this.report.rejected.push(`${folder} ${where}: kubectl ${words.slice(1).join(' ')}: ${r.stderr.trim()}`);
+    return r.status === 0;
+  }
+
+  /**
+   * The files a `-f` names: a path the guide gives from the repository root (`dist/<lab>/...`)
+   * in the output judged, a Gateway API release's CRDs from the sigs.k8s.io/gateway-api module
+   * (the same files as the release's install YAML), and the learner's own files in the work folder.
+   */
+  private files(word: string): string[] {
+    const release = /^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/(v[\d.]+)\/(standard|experimental)-install\.yaml$/.exec(word);
+    if (release) {
+      const dir = path.join(path.dirname(gatewayApiCrdDir(release[1])), release[2]);
+      return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort().map((f) => path.join(dir, f));
+    }
+    if (/^dist\//.test(word)) return [path.join(this.dist, word.slice('dist/'.length))];
+    // An Istio release's addons: the same files of the istio module the judge is built from.
+    const addons = /^istio-[\d.]+\/samples\/addons\/?$/.exec(word);
+    if (addons) {
+      const dir = path.join(istioModuleDir(), 'samples', 'addons');
+      return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f));
+    }
+    if (!path.isAbsolute(word) && fs.existsSync(path.join(this.work, word))) return [path.join(this.work, word)];
+    return [word];
+  }
+
+  /** The certificate a guide makes with openssl (local, no network), in the work folder where later commands find it. */
+  private openssl(words: readonly string[]): boolean {
+    const r = spawnSync('openssl', words.slice(1), { cwd: this.work, encoding: 'utf8' });
+    return r.status === 0;
+  }
+
+  /**
+   * The platform, as far as a cluster without a data plane allows: Istio's CRDs (from the
+   * istio module, the files `istioctl install` applies) and its namespace. The Gateway API CRDs
+   * come with the guides that install them.
+   */
+  public async platform(): Promise<void> {
+    const crds = path.join(istioModuleDir(), 'manifests', 'charts', 'base', 'files', 'crd-all.gen.yaml');
+    const r = this.kubectl(['apply', '--server-side', '-f', crds]);
+    if (r.status !== 0) this.report.rejected.push(`platform: Istio's CRDs: ${r.stderr.trim()}`);
+    this.report.applied += objectsOf([crds]).length;
+    const guide = fs.readFileSync(path.join(this.dist, 'platform', 'README.md'), 'utf8');
+    for (const words of shellLines(guide).map(shellWords)) await this.command('platform', 'install', words);
+    this.io.out(`${this.report.rejected.length === 0 ? 'ok  ' : 'FAIL'} platform: Istio's CRDs and its install, as dist/platform/README.md says`);
+  }
+
+  private kubectl(args: readonly string[], input?: string) {
+    return this.cluster.kubectl(args, input);
+  }
+
+  /** Whether the cluster holds an object already. */
+  private exists(m: Manifest): boolean {
+    const args = ['get', kindResource(m.kind, m.apiVersion), m.metadata.name, ...(m.metadata.namespace ? ['-n', m.metadata.namespace] : []), '-o', 'name'];
+    return this.kubectl(args).status === 0;
+  }
+
+  /** The objects of `keys` on the cluster now, as their authors wrote them. */
+  private state(keys: ReadonlySet<string>): Map<string, string> {
+    const kinds = [...new Set([...keys].map((k) => k.split('/')[0]))];
+    const out = new Map<string, string>();
+    for (const kind of kinds) {
+      const r = this.cluster.kubectl(['get', kindResource(kind), '-A', '-o', 'json']);
+      if (r.status !== 0) continue;
+      for (const item of JSON.parse(r.stdout).items as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+        const k = key({ kind, metadata: item.metadata });
+        if (keys.has(k)) out.set(k, authored(item));
+      }
+    }
+    return out;
+  }
+
+  /** What a revert left different from the state before its step. */
+  private compare(folder: string, step: string, before: Map<string, string>, after: Map<string, string>): void {
+    for (const [k, v] of after) {
+      if (!before.has(k)) this.report.leftByReverts.push(`${folder} ${step}: ${k} is still there`);
+      else if (before.get(k) !== v) this.report.leftByReverts.push(`${folder} ${step}: ${k} differs from before the step`);
+    }
+    for (const k of before.keys()) if (!after.has(k)) this.report.leftByReverts.push(`${folder} ${step}: ${k} is gone`);
+  }
+
+  /**
+   * What istiod said of the lab's Gateway API objects and ambient policies in this state, once it
+   * has written status for their current generation (or 30 s have passed): each route's parents
+   * Accepted and ResolvedRefs, each Gateway (ingress and waypoint) Programmed, each
+   * AuthorizationPolicy of an ambient namespace bound (conditions.ts).
+   */
+  private async judge(folder: string, where: string, namespaces: readonly string[]): Promise<void> {
+    const ambient = new Set(namespaces.filter((ns) => {
+      const r = this.kubectl(['get', 'namespace', ns, '-o', 'jsonpath={.metadata.labels.istio\\.io/dataplane-mode}']);
+      return r.stdout.trim() === 'ambient';
+    }));
+    let objects: StatusObject[] = [];
+    let waypoints = new Set<string>();
+    const observed = await this.cluster.waitFor(() => {
+      objects = namespaces.flatMap((ns) => this.statusObjects(ns));
+      waypoints = new Set(objects.filter((o) => o.kind === 'Gateway' && o.spec?.gatewayClassName === 'istio-waypoint').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+      return objects.every((o) => hasCurrentStatus(o, ambient.has(o.metadata.namespace), waypoints));
+    }, 30_000);
+    const at = `${folder} ${where}`;
+    for (const o of objects) {
+      const name = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+      const judged = judgeStatus(o, ambient.has(o.metadata.namespace), waypoints);
+      if (judged === undefined) continue;
+      const tally = judged.kind === 'route' ? this.report.routes : judged.kind === 'gateway' ? this.report.gateways : this.report.policies;
+      tally.total++;
+      if (judged.problems.length === 0) {
+        if (judged.kind === 'route') this.report.routes.accepted++;
+        else if (judged.kind === 'gateway') this.report.gateways.programmed++;
+        else this.report.policies.bound++;
+      } else {
+        tally.problems.push(`${at}: ${name}: ${judged.problems.join('; ')}${observed ? '' : ' (no status for its current generation after 30 s)'}`);
+      }
+    }
+  }
+
+  /** The objects of a namespace that istiod writes status on. */
+  private statusObjects(ns: string): StatusObject[] {
+    // One resource at a time: a kind whose CRD is not installed (TCPRoute in the standard channel) is skipped.
+    return STATUS_RESOURCES.flatMap((resource) => {
+      const r = this.kubectl(['-n', ns, 'get', resource, '-o', 'json']);
+      return r.status === 0 ? (JSON.parse(r.stdout).items as StatusObject[]) : [];
+    });
+  }
+
+  /** Counts the lab's Pods and those Running and Ready. */
+  private pods(folder: string, namespaces: readonly string[]): void {
+    for (const ns of namespaces) {
+      const r = this.cluster.kubectl(['-n', ns, 'get', 'pods', '-o', 'json']);
+      if (r.status !== 0) continue;
+      for (const pod of JSON.parse(r.stdout).items as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+        this.report.pods.total++;
+        const ready = (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+        if (pod.status?.phase === 'Running' && ready) this.report.pods.running++;
+        else this.report.pods.problems.push(`${folder}: Pod ${ns}/${pod.metadata.name} is ${pod.status?.phase ?? 'unknown'}${ready ? '' : ', not Ready'}`);
+      }
+    }
+  }
+}
+
+/** The resource kubectl names a kind by: with its group where two APIs share a kind (Gateway), or both groups when no version is given. */
+function kindResource(kind: string, apiVersion?: string): string {
+  if (kind !== 'Gateway') return kind.toLowerCase();
+  if (apiVersion === undefined) return 'gateways.networking.istio.io,gateways.gateway.networking.k8s.io';
+  return `gateways.${apiVersion.split('/')[0]}`;
+}
+
+/** `npm run verify:cluster`. Resolves to the exit code. */
+export async function runVerifyCluster(argv: readonly string[], io: Io): Promise<number> {
+  let args: VerifyClusterArgs | undefined;
+  const usage = runCommand(io, 'meshlab verify:cluster', () => {
+    args = parseArgs(argv);
+    if (args.help) io.out(VERIFY_CLUSTER_USAGE);
+    return 0;
+  });
+  if (usage !== 0 || !args || args.help) return usage;
+  try {
+    return await verifyCluster(args, io);
+  } catch (e) {
+    if (!(e instanceof MeshlabError)) throw e;
+    io.err(`meshlab verify:cluster: ${e.message}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+/** Folders in the order that installs Istio least often: the classic ones, then the Gateway API ones, then ambient. */
+export function byInstall(folders: readonly string[]): string[] {
+  const rank = (f: string) => (f.endsWith('-ambient') ? 2 : f.endsWith('-gateway-api') ? 1 : 0);
+  return [...folders].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** The errors istiod logged (its `error` level lines), each once, without their time stamps. */
+export function istiodErrors(log: string): string[] {
+  // An object deleted while istiod works on it (a lab removed, a step's revert) is "not found": a race, not a fault of the object.
+  const lines = log.split('\n').filter((l) => /\terror\t/.test(l) && !/ not found\b|NotFound/.test(l)).map((l) => l.replace(/^\S+\t/, ''));
+  return [...new Set(lines)];
+}
