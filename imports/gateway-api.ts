@@ -94,5 +94,8 @@ export interface GatewaySpec {
 export class KubernetesGateway extends meshKind<GatewaySpec>('gateway.networking.k8s.io/v1', 'Gateway') {}
 /** Synthesizes a gateway.networking.k8s.io/v1 HTTPRoute. */
 export class HTTPRouteObject extends meshKind<HTTPRouteSpec>('gateway.networking.k8s.io/v1', 'HTTPRoute') {}
-/** Synthesizes a gateway.networking.k8s.io/v1alpha2 TCPRoute (experimental channel). */
-export class TCPRouteObject extends meshKind<TCPRouteSpec>('gateway.networking.k8s.io/v1alpha2', 'TCPRoute') {}
+/**
+ * Synthesizes a gateway.networking.k8s.io/v1 TCPRoute (standard since Gateway API v1.6; the
+ * experimental channel serves it as v1alpha2 too, which Istio 1.30 reads).
+ */
+export class TCPRouteObject extends meshKind<TCPRouteSpec>('gateway.networking.k8s.io/v1', 'TCPRoute') {}

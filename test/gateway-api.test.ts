@@ -8,7 +8,7 @@ const root = path.resolve(__dirname, '..');
 const fixtures = readGatewayApiFixtures(root);
 const problems = (o: unknown) => validateGatewayApi(o).map((p) => `${p.field}: ${p.message}`).sort();
 
-describe('Gateway API v1.5.1 schemas and CEL rules', () => {
+describe('Gateway API v1.6.3 schemas and CEL rules', () => {
   test.each(fixtures.map((f) => [f.id, f] as const))('%s yields exactly the problems it declares', (_, f) => {
     expect(problems(f.object)).toEqual(f.expected);
   });

@@ -8,6 +8,7 @@ import { COMMANDS_FROM, labFolder } from '../lib/output/steps';
 import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { DEMO_ISSUER } from '../lib/scenarios/catalog';
+import { GATEWAY_API_VERSION } from '../lib/platform/release';
 import { Manifest } from '../lib/validate/manifest';
 import { Call, World, commandLines, commandsOf, guideSections, labObjects, parseUrl, parseYaml, revertBlock } from './support/guide-commands';
 
@@ -419,11 +420,12 @@ describe('each flavour\'s guide says which flavour it is and where it differs', 
       expect(text).toContain(`This is the ${flavour.name} flavour of the lab: ${flavour.title}; \`npm run synth -- --api ${flavour.api} --mode ${flavour.mode}\` writes it alone.`);
       expect(commandLines(text)).toContain(`istioctl install -f dist/platform/istioctl/istio-1.30-${flavour.mode === 'ambient' ? 'ambient' : 'demo'}.yaml -y`);
       for (const other of FLAVOURS.filter((f) => f !== flavour)) expect(text).toContain(`\`dist/${flavourFolder(lab.name, other)}/\``);
-      // The experimental channel exactly when the lab's files or steps use TCPRoute or HTTPRoute retry.
-      const experimental = output.files.filter((f) => f.path.startsWith(`${folder}/`) && f.path.endsWith('.yaml'))
-        .some((f) => /^kind: TCPRoute$/m.test(f.content) || /^ {6}retry:$/m.test(f.content));
-      expect(commandLines(text).some((l) => l.includes('/experimental-install.yaml'))).toBe(experimental);
-      expect(commandLines(text).some((l) => l.includes('/standard-install.yaml'))).toBe(!experimental);
+      // Every guide installs the one version and channel of the platform guide, and names the labs' experimental fields.
+      const crds = commandLines(text).filter((l) => l.includes('gateway-api/releases/download/'));
+      expect(crds).toEqual([`kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/experimental-install.yaml`]);
+      const retries = output.files.filter((f) => f.path.startsWith(`${folder}/`) && f.path.endsWith('.yaml')).some((f) => /^ {6}retry:$/m.test(f.content));
+      expect(text.includes('uses HTTPRoute `retry`')).toBe(retries);
+      expect(text).toContain('kubectl delete validatingadmissionpolicybinding,validatingadmissionpolicy safe-upgrades.gateway.networking.k8s.io');
     }
   });
 

@@ -78,16 +78,9 @@ describe('platform: Istio 1.30', () => {
 });
 
 describe('platform: the Gateway API CRDs', () => {
-  test('are the standard channel of v1.5.1, the release Istio 1.30 is built against, applied server-side only where missing', () => {
-    expect(GATEWAY_API_VERSION).toBe('v1.5.1');
-    expect(gatewayApiCrdCommand('standard')).toBe(
-      'kubectl get crd gateways.gateway.networking.k8s.io &> /dev/null || \\\n' +
-      '  kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml',
-    );
-  });
-
-  test('the experimental channel (TCPRoute, HTTPRoute retry) is applied over whatever is there', () => {
-    expect(gatewayApiCrdCommand('experimental')).toBe('kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/experimental-install.yaml');
+  test('every guide installs v1.6.3, experimental channel, server-side: the release both Istio 1.30 and 1.31 read whole', () => {
+    expect(GATEWAY_API_VERSION).toBe('v1.6.3');
+    expect(gatewayApiCrdCommand()).toBe('kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.3/experimental-install.yaml');
   });
 });
 
@@ -99,7 +92,8 @@ describe('platform guide (dist/platform/README.md)', () => {
   });
 
   test('installs the CRDs before Istio 1.30, and names Kubernetes 1.32', () => {
-    const crds = guide.indexOf('standard-install.yaml');
+    const crds = guide.indexOf('experimental-install.yaml');
+    expect(guide).not.toContain('standard-install.yaml');
     expect(crds).toBeGreaterThan(0);
     expect(guide.indexOf('istioctl install -f dist/platform/istioctl/istio-1.30-ambient.yaml')).toBeGreaterThan(crds);
     expect(guide.indexOf('istioctl install -f dist/platform/istioctl/istio-1.30-demo.yaml')).toBeGreaterThan(crds);

@@ -120,8 +120,8 @@ describe('a cluster with Istio in ambient mode and the Gateway API', () => {
     const withCrds = (c: Case) => clusterFiles(c).some((f) => f.objects.some((m) => m.kind === 'CustomResourceDefinition'));
     expect(withCrds({ name: 'g', generated: true, files: [{ name: 'a.yaml', objects: [gateway('g', 'istio', [])] }] })).toBe(true);
     expect(withCrds({ name: 'c', generated: true, files: [{ name: 'a.yaml', objects: [ambientNs] }] })).toBe(false);
-    const tcp = gatewayApiCrds('v1.5.1').objects.find((m) => m.metadata.name === 'tcproutes.gateway.networking.k8s.io')!;
-    expect(tcp.metadata.annotations!['gateway.networking.k8s.io/bundle-version']).toBe('v1.5.1');
+    const tcp = gatewayApiCrds('v1.6.3').objects.find((m) => m.metadata.name === 'tcproutes.gateway.networking.k8s.io')!;
+    expect(tcp.metadata.annotations!['gateway.networking.k8s.io/bundle-version']).toBe('v1.6.3');
   });
 
   test('every Gateway API object of every flavour is judged once, bases and steps alike', () => {

@@ -1,7 +1,7 @@
 import type { LabBuild } from '../app';
 import { CLASSIC, FLAVOURS, NamedFlavour, flavourFolder, flavourOf } from '../mesh/flavour';
 import type { MeshService } from '../mesh/service';
-import { CURRENT_ISTIO, GATEWAY_API_VERSION, GatewayApiChannel, currentInstallFile, gatewayApiCrdUrl } from '../platform/release';
+import { CURRENT_ISTIO, GATEWAY_API_VERSION, STANDARD_ALREADY, currentInstallFile, gatewayApiCrdCommand } from '../platform/release';
 import type { AppliedScenario } from '../scenarios/engine';
 import { Manifest, objectName } from '../validate/manifest';
 import { DRAWN_KINDS, callGraph, trafficDiagram } from './diagram';
@@ -111,6 +111,22 @@ function gatewayApiAddress(gateway: Manifest): string[] {
   ];
 }
 
+/**
+ * What a learner on a cluster without a load balancer (kind, minikube) sees first, and what to
+ * do: istiod leaves the Gateway `Programmed: False` while its LoadBalancer Service has no address
+ * (pilot/pkg/config/kube/gatewaycommon/context.go: "address pending"); a NodePort Service, chosen
+ * with istiod's `networking.istio.io/service-type` annotation, has none pending.
+ */
+function withoutLoadBalancer(gateway: Manifest): string[] {
+  const { name, namespace } = gateway.metadata;
+  return [
+    `Without a load balancer the Gateway stays \`Programmed: False\` (reason \`AddressNotAssigned\`), and the wait in a) times out.`,
+    'b) works all the same. To have the Gateway programmed, give the cluster a load balancer (`minikube tunnel`; on kind,',
+    `cloud-provider-kind), or make its Service a NodePort: \`kubectl -n ${namespace} annotate gateway ${name} networking.istio.io/service-type=NodePort\``,
+    "(istiod then programs it with the Service's cluster address, and b) gives the address to call).",
+  ];
+}
+
 /** With b) of gatewayApiAddress: the NodePort of a Gateway's https listener, which a step adds. */
 const secureNodePort = (gateway: Manifest) =>
   `export SECURE_INGRESS_PORT=$(kubectl -n ${gateway.metadata.namespace} get svc ${gateway.metadata.name}-istio -o jsonpath='{.spec.ports[?(@.name=="https")].nodePort}')`;
@@ -140,10 +156,9 @@ export function istioKindReasons(objects: readonly Manifest[]): string[] {
   return [...reasons];
 }
 
-/** Experimental-channel fields and kinds among `objects` (Gateway API v1.5.1: TCPRoute, HTTPRoute `retry`). */
+/** Experimental-channel fields among `objects` (Gateway API v1.6.3: HTTPRoute `retry`; TCPRoute v1 is standard since v1.6). */
 function experimental(objects: readonly Manifest[]): string[] {
   const found: string[] = [];
-  if (objects.some((m) => m.kind === 'TCPRoute')) found.push('TCPRoute');
   if (objects.some((m) => m.kind === 'HTTPRoute' && (m.spec.rules ?? []).some((r: { retry?: unknown }) => r.retry))) found.push('HTTPRoute `retry`');
   return found;
 }
@@ -232,6 +247,8 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
       `LoadBalancer Service \`${ingress.metadata.name}-istio\`, which have no sidecar of their own. Pick the lines that fit your cluster:`,
       '',
       ...sh([...gatewayApiAddress(ingress), ...(hasHttps(ingress) ? [secureNodePort(ingress)] : [])]),
+      '',
+      ...withoutLoadBalancer(ingress),
       '',
       '`echo $INGRESS_HOST:$INGRESS_PORT` should now print an address and a port.',
       '',
@@ -376,22 +393,19 @@ function flavourIntro(build: LabBuild, flavour: NamedFlavour, objects: readonly 
   ];
 }
 
-/** The once-per-cluster install a flavour needs: the Gateway API CRDs (experimental when the lab uses its kinds or fields) and Istio's current release. */
+/**
+ * The once-per-cluster install a flavour needs: the Gateway API CRDs every guide names (one
+ * version and channel, lib/platform/release.ts) and Istio's current release.
+ */
 function platformInstall(objects: readonly Manifest[], steps: readonly Step[], flavour: NamedFlavour, outDir: string): string[] {
   const uses = [...new Set([...experimental(objects), ...steps.flatMap((s) => experimental([...s.changed, ...s.added]))])];
   const users = steps.filter((s) => experimental([...s.changed, ...s.added]).length > 0).map((s) => `\`${s.applied.preset.scenario.name}\``);
-  const channel: GatewayApiChannel = uses.length > 0 ? 'experimental' : 'standard';
   const platform = labFolder(outDir, 'platform');
   const profile = flavour.mode === 'ambient' ? 'ambient' : 'demo';
   return [
-    ...(channel === 'experimental'
-      ? [`This lab uses ${uses.join(' and ')}${users.length > 0 ? ` (steps ${users.join(', ')})` : ''}, which only the Gateway API's experimental channel holds, so install that channel (it holds the standard kinds too):`, '']
-      : []),
-    ...sh([
-      channel === 'experimental'
-        ? `kubectl apply --server-side -f ${gatewayApiCrdUrl('experimental')}`
-        : `kubectl get crd gateways.gateway.networking.k8s.io &> /dev/null || kubectl apply --server-side -f ${gatewayApiCrdUrl('standard')}`,
-      `istioctl install -f ${platform}${currentInstallFile(profile)} -y`,
-    ]),
+    ...sh([gatewayApiCrdCommand(), `istioctl install -f ${platform}${currentInstallFile(profile)} -y`]),
+    '',
+    ...(uses.length > 0 ? [`This lab uses ${uses.join(' and ')}${users.length > 0 ? ` (steps ${users.join(', ')})` : ''}, which only the experimental channel holds.`] : []),
+    ...STANDARD_ALREADY,
   ];
 }

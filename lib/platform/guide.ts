@@ -1,5 +1,5 @@
 import type { PlatformProps } from './platform';
-import { CURRENT_ISTIO, currentInstallFile, gatewayApiCrdCommand, GATEWAY_API_VERSION } from './release';
+import { CURRENT_ISTIO, currentInstallFile, gatewayApiCrdCommand, GATEWAY_API_VERSION, STANDARD_ALREADY } from './release';
 
 /**
  * The platform's guide, `dist/platform/README.md`: what to run, in order, for the tutorials'
@@ -38,18 +38,15 @@ export function platformGuide(props: PlatformProps = {}, out = '.'): string {
     '',
     `## Istio ${CURRENT_ISTIO} (current), Kubernetes 1.32 or later`,
     '',
-    `1. The Gateway API CRDs, ${GATEWAY_API_VERSION} (the release Istio ${CURRENT_ISTIO} is built against). Istio does`,
-    '   not install them; ambient mode needs them for its waypoints, and so does any Gateway',
-    '   or HTTPRoute you apply:',
+    `1. The Gateway API CRDs, ${GATEWAY_API_VERSION}, experimental channel: the one release both Istio ${CURRENT_ISTIO} and the next`,
+    '   read whole (TCPRoute at v1 and v1alpha2, and HTTPRoute `retry`, which only that channel',
+    '   holds; the top-level README has the table). Istio does not install them; ambient mode needs',
+    '   them for its waypoints, and so does any Gateway or HTTPRoute you apply. Every lab\'s guide',
+    '   names the same command:',
     '   ```sh',
-    ...gatewayApiCrdCommand('standard').split('\n').map((l) => `   ${l}`),
+    `   ${gatewayApiCrdCommand()}`,
     '   ```',
-    '   The standard channel has no TCPRoute and no HTTPRoute `retry`. A lab whose steps use',
-    '   them (the TCP step, retries) needs the experimental channel instead, which holds the',
-    '   standard kinds too:',
-    '   ```sh',
-    `   ${gatewayApiCrdCommand('experimental')}`,
-    '   ```',
+    ...STANDARD_ALREADY.map((l) => `   ${l}`),
     '2. Istio, with one profile:',
     '   ```sh',
     `   istioctl install -f ${dir}/${currentInstallFile('demo')} -y      # sidecars`,

@@ -69,10 +69,13 @@ export function retryCodes(retryOn: string | undefined): number[] {
 /** What the Gateway API cannot say of a host's intent, if anything (then the host keeps Istio's kinds). */
 export function gatewayApiGap(intent: HostIntent): string | undefined {
   if (intent.settings.abort || intent.settings.delay) return 'fault injection';
+  // Gateway API v1.6 requires retry.attempts >= 1 (HTTPRoute CRD), and a rule without `retry` gets
+  // Istio's default retries: retries turned off have no HTTPRoute form.
+  if (intent.settings.retries?.attempts === 0) return 'retries turned off (attempts 0)';
   return undefined;
 }
 
-const retry = (r: RetryIntent): HTTPRouteRule['retry'] => (r.attempts === 0 ? { attempts: 0 } : { attempts: r.attempts, codes: retryCodes(r.retryOn) });
+const retry = (r: RetryIntent): HTTPRouteRule['retry'] => ({ attempts: r.attempts, codes: retryCodes(r.retryOn) });
 
 /** The filters and fields every forwarding rule of the host gets. */
 function settingsOf(s: RouteSettings): { filters: HTTPRouteFilter[]; rule: Partial<HTTPRouteRule> } {

@@ -1,16 +1,16 @@
 import { isIP } from 'net';
 
 /**
- * Gateway API objects checked as the API server checks them once the Gateway API v1.5.1 CRDs
- * are installed (the version istio/istio 1.30.3 go.mod requires: sigs.k8s.io/gateway-api v1.5.1):
+ * Gateway API objects checked as the API server checks them once the Gateway API v1.6.3 CRDs
+ * are installed (the version and channel every guide installs, lib/platform/release.ts):
  * a structural schema closed against unknown fields, then every CEL rule
  * (x-kubernetes-validations) of the CRDs, compiled into TypeScript with the rule's own message.
  *
  * Kinds: Gateway, HTTPRoute, GRPCRoute (gateway.networking.k8s.io/v1), ReferenceGrant (v1 and
- * v1beta1) and TCPRoute (v1alpha2, experimental channel). The schema is the experimental
+ * v1beta1) and TCPRoute (v1, and v1alpha2 of the experimental channel). The schema is the experimental
  * channel's, a superset of the standard one: retries, which meshlab renders, exist only there.
  *
- * Written from the CRDs in the Go module sigs.k8s.io/gateway-api@v1.5.1 (config/crd/experimental);
+ * Written from the CRDs in the Go module sigs.k8s.io/gateway-api@v1.6.3 (config/crd/experimental);
  * no CRD text is copied. No npm package fits: @kubernetes-models/gateway-api 2.0.0 needs Node 22,
  * is ESM-only, leaves objects open to unknown fields and has no CEL rules.
  *
@@ -178,7 +178,6 @@ const grpcFilter = obj(
 const sessionPersistence = obj({
   sessionName: str({ max: 128 }),
   absoluteTimeout: duration,
-  idleTimeout: duration,
   type: defaulted(str({ enum: ['Cookie', 'Header'] })),
   cookieConfig: obj({ lifetimeType: defaulted(str({ enum: ['Permanent', 'Session'] })) }),
 });
@@ -211,7 +210,8 @@ const httpRouteSpec = obj({
       filters: arr(httpFilter, 16),
       backendRefs: arr(backendRef(httpFilter), 16),
       timeouts: obj({ request: duration, backendRequest: duration }),
-      retry: obj({ codes: arr(int(400, 599)), attempts: int(), backoff: duration }),
+      // v1.6: at least one attempt.
+      retry: obj({ codes: arr(int(400, 599)), attempts: int(1), backoff: duration }),
       sessionPersistence,
     }),
     16,
@@ -240,20 +240,17 @@ const grpcRouteSpec = obj({
   ),
 });
 
-const tcpRouteSpec = obj(
-  {
-    ...routeCommon,
-    rules: arr(obj({ name: ruleName, backendRefs: arr(obj({ group: refGroup, kind: refKind, name, namespace, port, weight: defaulted(int(0, 1000000)) }, ['name']), 16, 1) }, ['backendRefs']), 16, 1),
-  },
-  ['rules'],
-);
+const tcpRule = obj({ name: ruleName, backendRefs: arr(obj({ group: refGroup, kind: refKind, name, namespace, port, weight: defaulted(int(0, 1000000)) }, ['name']), 16, 1) }, ['backendRefs']);
+const tcpRouteSpec = obj({ ...routeCommon, rules: arr(tcpRule, 16, 1) }, ['rules']);
+/** TCPRoute v1 (v1.6): one rule at most, so no rule-name uniqueness rule. */
+const tcpRouteSpecV1 = obj({ ...routeCommon, rules: arr(tcpRule, 1, 1) }, ['rules']);
 
 const labelSelector = obj({
   matchLabels: map(str()),
   matchExpressions: arr(obj({ key: str(), operator: str(), values: arr(str()) }, ['key', 'operator'])),
 });
 const frontendValidation = obj(
-  { caCertificateRefs: arr(localRef, 8, 1), mode: defaulted(str({ enum: ['AllowValidOnly', 'AllowInsecureFallback'] })) },
+  { caCertificateRefs: arr(localRef, 16, 1), mode: defaulted(str({ enum: ['AllowValidOnly', 'AllowInsecureFallback'] })) },
   ['caCertificateRefs'],
 );
 
@@ -584,6 +581,7 @@ const SPECS: Record<string, { schema: Schema; cel?: (spec: Json, out: Problems) 
   'v1/HTTPRoute': { schema: httpRouteSpec, cel: (s, o) => checkRoute(s, 'HTTPRoute', o) },
   'v1/GRPCRoute': { schema: grpcRouteSpec, cel: (s, o) => checkRoute(s, 'GRPCRoute', o) },
   'v1alpha2/TCPRoute': { schema: tcpRouteSpec, cel: (s, o) => checkRoute(s, 'TCPRoute', o) },
+  'v1/TCPRoute': { schema: tcpRouteSpecV1, cel: (s, o) => checkRoute(s, 'TCPRoute', o) },
   'v1/ReferenceGrant': { schema: referenceGrantSpec },
   'v1beta1/ReferenceGrant': { schema: referenceGrantSpec },
 };

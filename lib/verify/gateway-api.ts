@@ -10,7 +10,7 @@ import { GatewayApiFixture, readGatewayApiFixtures } from './gateway-api-fixture
 
 /**
  * verify's Gateway API cross-check: the fixtures of test/fixtures/gateway-api judged by the real
- * Gateway API v1.5.1 CRDs (pruning, defaulting, OpenAPI schema and CEL rules, with the
+ * Gateway API v1.6.3 CRDs (pruning, defaulting, OpenAPI schema and CEL rules, with the
  * apiextensions-apiserver libraries the API server uses; scripts/gateway-api-crds), against what
  * lib/validate/gateway-api.ts says. The CRDs are read from the Go module cache, never copied.
  */

@@ -42,12 +42,6 @@ export const SUPPRESSIONS: readonly Suppression[] = [
     reason:
       "the ingress-tls step serves HTTPS with the learner's own certificate, a Secret they create in istio-system under the step's credentialName; a private key does not belong in generated files",
   },
-  {
-    code: 'IST0176',
-    resource: 'CustomResourceDefinition tcproutes.gateway.networking.k8s.io',
-    reason:
-      "the platform installs the Gateway API v1.5.1 CRDs that Istio 1.30.3 is built against, and 1.30.3 needs no minimum for TCPRoute (its pkg/config/schema/gatewayapi/minimumversions.go lists GRPCRoute 1.1.0, BackendTLSPolicy 1.4.0, TLSRoute 1.5.0); the istioctl built here is a later master snapshot, which since istio/istio 116e8ec (TCPRoute v1 upgrade, Gateway API 1.6) wants TCPRoute CRDs of 1.6.0",
-  },
 ];
 
 /** What istioctl's `--suppress` can say; the others are applied by `unsuppressedMessages`. */

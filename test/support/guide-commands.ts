@@ -408,6 +408,8 @@ export class World {
       return;
     }
     if (verb === 'get' && args[0] === 'crd') return;
+    // The Gateway API's safe-upgrades admission policy and its binding are cluster-scoped.
+    if (verb === 'delete' && args[0] === 'validatingadmissionpolicybinding,validatingadmissionpolicy') return;
     if (files.length > 0) {
       // The files name their namespaces (a step may span several).
       if (namespace) this.problem('kubectl -f with -n: the files name their namespaces');
@@ -469,6 +471,13 @@ export class World {
         this.made.add(`Pod/${namespace}/${args[0]}`);
         if (remote) this.command({ words: ['run', ...remote] }, 'cluster', namespace, []);
         return;
+      case 'annotate': {
+        // Only the Gateway API ingress's Service type (istiod's networking.istio.io/service-type).
+        const [kind, name, pair] = args;
+        if (kind !== 'gateway' || !/^networking\.istio\.io\/service-type=(NodePort|ClusterIP|LoadBalancer)$/.test(pair ?? '')) return this.problem(`kubectl annotate ${args.join(' ')}: not an annotation the guides set`);
+        if (!this.find('Gateway', namespace, name)) this.problem(`no Gateway ${name} in namespace ${namespace} to annotate`);
+        return;
+      }
       case 'delete': {
         const [kind, name] = args;
         if (!this.find(kind, namespace, name) && !this.made.has(`${kind[0].toUpperCase()}${kind.slice(1)}/${namespace}/${name}`)) this.problem(`no ${kind} ${name} in namespace ${namespace} to delete`);

@@ -359,6 +359,7 @@ class GuideRun {
     let objects: StatusObject[] = [];
     let waypoints = new Set<string>();
     const observed = await this.cluster.waitFor(() => {
+      this.loadBalance(namespaces);
       objects = namespaces.flatMap((ns) => this.statusObjects(ns));
       waypoints = new Set(objects.filter((o) => o.kind === 'Gateway' && o.spec?.gatewayClassName === 'istio-waypoint').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
       return objects.every((o) => hasCurrentStatus(o, ambient.has(o.metadata.namespace), waypoints));
@@ -379,6 +380,26 @@ class GuideRun {
       }
     }
   }
+
+  /**
+   * What a cloud's load balancer controller does (cloud-provider-kind, `minikube tunnel`): an
+   * address in the status of every LoadBalancer Service that has none, from TEST-NET-1
+   * (192.0.2.0/24, RFC 5737), which nothing routes and nothing here dials. istiod then programs
+   * the Gateway with it, as on a cluster with a load balancer (the guides' case a).
+   */
+  private loadBalance(namespaces: readonly string[]): void {
+    for (const ns of namespaces) {
+      const r = this.kubectl(['-n', ns, 'get', 'services', '-o', 'json']);
+      if (r.status !== 0) continue;
+      for (const svc of JSON.parse(r.stdout).items as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (svc.spec?.type !== 'LoadBalancer' || (svc.status?.loadBalancer?.ingress ?? []).length > 0) continue;
+        const ip = `192.0.2.${++this.addresses}`;
+        this.kubectl(['-n', ns, 'patch', 'service', svc.metadata.name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip }] } } })]);
+      }
+    }
+  }
+
+  private addresses = 0;
 
   /** The objects of a namespace that istiod writes status on. */
   private statusObjects(ns: string): StatusObject[] {
