@@ -97,9 +97,16 @@ describe('the summary line', () => {
     expect(byInstall(['a-ambient', 'a', 'a-gateway-api', 'b'])).toEqual(['a', 'b', 'a-gateway-api', 'a-ambient']);
   });
 
-  test("istiod's errors, each once, without the time", () => {
-    const log = '2026-12-07T10:00:00Z\terror\tmodel\tbad thing\n2026-12-07T10:00:01Z\terror\tmodel\tbad thing\n2026-12-07T10:00:02Z\tinfo\tok\n';
-    expect(istiodErrors(log)).toEqual(['error\tmodel\tbad thing']);
+  test("istiod's errors about the labs' namespaces, each once, without the time; races it retries are not counted", () => {
+    const log = [
+      '2026-12-07T10:00:00Z\terror\tmodel\tbad thing in istio-tutorial/recommendation',
+      '2026-12-07T10:00:01Z\terror\tmodel\tbad thing in istio-tutorial/recommendation',
+      '2026-12-07T10:00:02Z\tinfo\tok istio-tutorial/x',
+      '2026-12-07T10:00:03Z\terror\twatch error in cluster Kubernetes: failed to list *v1.Gateway',
+      '2026-12-07T10:00:04Z\terror\tcontrollers\terror handling istio-tutorial/gw: gateways "gw" not found',
+      '2026-12-07T10:00:05Z\terror\tcontrollers\terror handling istio-tutorial-x/gw: bad',
+    ].join('\n');
+    expect(istiodErrors(log, ['istio-tutorial'])).toEqual(['error\tmodel\tbad thing in istio-tutorial/recommendation']);
   });
 });
 

@@ -142,11 +142,11 @@ export class LocalCluster {
   }
 
   /** Runs kubectl against the cluster (never logs, exec, port-forward, proxy or attach: nothing may dial a Pod). */
-  public kubectl(args: readonly string[], input?: string): KubectlRun {
+  public kubectl(args: readonly string[], input?: string, cwd?: string): KubectlRun {
     if (args.some((a) => DIALS_A_POD.includes(a))) {
       throw new Error(`kubectl ${args.join(' ')} would dial a Pod; verify:cluster never runs it`);
     }
-    const run = spawnSync(this.tools.kubectl, ['--kubeconfig', this.kubeconfig, ...args], { input, encoding: 'utf8', maxBuffer: 256 << 20 });
+    const run = spawnSync(this.tools.kubectl, ['--kubeconfig', this.kubeconfig, ...args], { input, cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
     return { status: run.status ?? 1, stdout: run.stdout ?? '', stderr: run.stderr ?? '' };
   }
 
