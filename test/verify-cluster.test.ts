@@ -107,6 +107,9 @@ describe('the summary line', () => {
       '2026-12-07T10:00:05Z\terror\tcontrollers\terror handling istio-tutorial-x/gw: bad',
     ].join('\n');
     expect(istiodErrors(log, ['istio-tutorial'])).toEqual(['error\tmodel\tbad thing in istio-tutorial/recommendation']);
+    // An entry that spans lines is read whole: its end says it was a race.
+    const split = '2026-12-07T10:00:00Z\terror\tstatus\tupdating istio-tutorial/r {"a":1}\n: httproutes "r" not found\n2026-12-07T10:00:01Z\tinfo\tok';
+    expect(istiodErrors(split, ['istio-tutorial'])).toEqual([]);
   });
 });
 

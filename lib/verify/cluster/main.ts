@@ -463,6 +463,13 @@ export function byInstall(folders: readonly string[]): string[] {
 }
 
 /**
+ * Races istiod retries, not faults of the objects: an object deleted under it (a lab removed, a
+ * step's revert) is "not found", and so is a namespace "being terminated"; one changed under it,
+ * "the object has been modified".
+ */
+const RETRIED = / not found\b|NotFound|the object has been modified|because it is being terminated/;
+
+/**
  * The errors istiod logged about the labs' objects (its `error` lines that name one of their
  * namespaces), each once, without their time stamps. Errors about istiod's own start (a watch
  * that failed while CRDs were being installed) name no lab.
@@ -470,8 +477,8 @@ export function byInstall(folders: readonly string[]): string[] {
 export function istiodErrors(log: string, namespaces: readonly string[]): string[] {
   // `ns/name`, a host `name.ns.svc`, or `namespace ns`: how istiod names an object.
   const ofLab = (l: string) => namespaces.some((ns) => new RegExp(`(^|[^\\w.-])${ns}/|\\.${ns}\\.svc\\b|namespace[ =:"]+${ns}\\b`).test(l));
-  // Races istiod retries, not faults of the objects: one deleted under it (a lab removed, a
-  // step's revert) is "not found"; one changed under it, "the object has been modified".
-  const lines = log.split('\n').filter((l) => /\terror\t/.test(l) && ofLab(l) && !/ not found\b|NotFound|the object has been modified/.test(l)).map((l) => l.replace(/^\S+\t/, ''));
+  // An entry may span lines (an object's last-applied annotation ends in a newline): each starts with its time.
+  const entries = log.split(/\n(?=\d{4}-\d\d-\d\dT)/).map((e) => e.replace(/\n/g, ' ').trim());
+  const lines = entries.filter((l) => /\terror\t/.test(l) && ofLab(l) && !RETRIED.test(l)).map((l) => l.replace(/^\S+\t/, ''));
   return [...new Set(lines)];
 }
