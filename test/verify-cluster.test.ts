@@ -110,6 +110,9 @@ describe('the summary line', () => {
     // An entry that spans lines is read whole: its end says it was a race.
     const split = '2026-12-07T10:00:00Z\terror\tstatus\tupdating istio-tutorial/r {"a":1}\n: httproutes "r" not found\n2026-12-07T10:00:01Z\tinfo\tok';
     expect(istiodErrors(split, ['istio-tutorial'])).toEqual([]);
+    // A CRD below the minimum version istiod reads drops a kind of the labs, at whatever level it is logged.
+    const minimum = '2026-12-07T10:00:00Z\twarn\tCRD tcproutes.gateway.networking.k8s.io version 1.5.1 is below minimum version 1.6.0 required by this Istio version';
+    expect(istiodErrors(minimum, ['istio-tutorial'])).toHaveLength(1);
   });
 });
 

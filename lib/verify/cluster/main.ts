@@ -479,6 +479,7 @@ export function istiodErrors(log: string, namespaces: readonly string[]): string
   const ofLab = (l: string) => namespaces.some((ns) => new RegExp(`(^|[^\\w.-])${ns}/|\\.${ns}\\.svc\\b|namespace[ =:"]+${ns}\\b`).test(l));
   // An entry may span lines (an object's last-applied annotation ends in a newline): each starts with its time.
   const entries = log.split(/\n(?=\d{4}-\d\d-\d\dT)/).map((e) => e.replace(/\n/g, ' ').trim());
-  const lines = entries.filter((l) => /\terror\t/.test(l) && ofLab(l) && !RETRIED.test(l)).map((l) => l.replace(/^\S+\t/, ''));
+  // A CRD istiod will not read (pkg/config/schema/gatewayapi/minimumversions.go) drops a kind of the labs whatever the level it is logged at.
+  const lines = entries.filter((l) => (/\terror\t/.test(l) && ofLab(l) && !RETRIED.test(l)) || /below minimum version/.test(l)).map((l) => l.replace(/^\S+\t/, ''));
   return [...new Set(lines)];
 }
