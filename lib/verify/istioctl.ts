@@ -37,6 +37,15 @@ export function meshlabCache(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'meshlab');
 }
 
+/** The output to judge: `dist` when given, else a fresh `npm run synth` into `scratch/dist`. */
+export function outputToJudge(root: string, scratch: string, dist: string | undefined): string {
+  if (dist) return dist;
+  const out = path.join(scratch, 'dist');
+  const synth = spawnSync(process.execPath, [path.join(root, 'scripts', 'synth.js'), '--out', out], { cwd: root, encoding: 'utf8' });
+  if (synth.status !== 0) throw new MeshlabError(`npm run synth failed: ${(synth.stderr || synth.stdout).trim()}`);
+  return out;
+}
+
 /** Runs the go command, its output passed through; a failure is one line naming what failed. */
 export function go(args: readonly string[], cwd: string | undefined, env: NodeJS.ProcessEnv, what: string): void {
   const run = spawnSync('go', args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });

@@ -1,9 +1,8 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runCheck } from '../cli/check';
-import { Io, runCommand } from '../cli/io';
+import { Io, runLongCommand } from '../cli/io';
 import { UsageError } from '../cli/flags';
 import { MeshlabError } from '../errors';
 import { allowedNames } from '../suggest';
@@ -13,7 +12,7 @@ import { Case, CaseFile, corpusCases, fixtureCases, outputCases, writeCase } fro
 import { loadAll } from 'js-yaml';
 import type { Manifest } from '../validate/manifest';
 import { crossCheckGatewayApi, GATEWAY_API_VERSION, judgeOutputGatewayApi } from './gateway-api';
-import { AnalyzeMessage, analyzeArgs, analyzeEach, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, parseAnalyze, parseManifestGenerate, parseValidate, Run, runIstioctl, Validated } from './istioctl';
+import { AnalyzeMessage, analyzeArgs, analyzeEach, ensureIstioTools, IstioTools, ISTIO_MODULE_VERSION, outputToJudge, parseAnalyze, parseManifestGenerate, parseValidate, Run, runIstioctl, Validated } from './istioctl';
 import { mutations } from './mutations';
 import { asAdmitted, demoProfile, gatewayApiCrds, podNameOf } from './pods';
 import { GATEWAY_API_GROUP } from '../validate/gateway-api';
@@ -182,12 +181,7 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
   io.out(`istioctl ${args.istioctl ?? `built from istio.io/istio@${ISTIO_MODULE_VERSION}`}; istio-analyze built from the same module`);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-verify-'));
   try {
-    let dist = args.dist;
-    if (!dist) {
-      dist = path.join(scratch, 'dist');
-      const synth = spawnSync(process.execPath, [path.join(root, 'scripts', 'synth.js'), '--out', dist], { cwd: root, encoding: 'utf8' });
-      if (synth.status !== 0) throw new MeshlabError(`npm run synth failed: ${(synth.stderr || synth.stdout).trim()}`);
-    }
+    const dist = outputToJudge(root, scratch, args.dist);
     const outputs = outputCases(dist);
     let n = 0;
     const caseDir = () => path.join(scratch, 'cases', String(n++));
@@ -293,21 +287,8 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
 }
 
 /** `npm run verify:istio`. Resolves to the exit code. */
-export async function runVerify(argv: readonly string[], io: Io): Promise<number> {
-  let args: VerifyArgs | undefined;
-  const usage = runCommand(io, 'meshlab verify:istio', () => {
-    args = parseArgs(argv);
-    if (args.help) io.out(VERIFY_USAGE);
-    return 0;
-  });
-  if (usage !== 0 || !args || args.help) return usage;
-  try {
-    return await verify(args, io);
-  } catch (e) {
-    if (!(e instanceof MeshlabError)) throw e;
-    io.err(`meshlab verify:istio: ${e.message}`);
-    return e instanceof UsageError ? 2 : 1;
-  }
+export function runVerify(argv: readonly string[], io: Io): Promise<number> {
+  return runLongCommand(io, 'meshlab verify:istio', VERIFY_USAGE, () => parseArgs(argv), (args) => verify(args, io));
 }
 
 /**

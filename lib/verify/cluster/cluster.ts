@@ -21,7 +21,7 @@ export const DIALS_A_POD: readonly string[] = ['logs', 'exec', 'port-forward', '
 export const NODE_NAME = 'kwok-node-0';
 
 /** A free TCP port on loopback, for one of the cluster's servers. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.on('error', reject);

@@ -1,12 +1,11 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as path from 'path';
 import { dump, loadAll } from 'js-yaml';
 import { MeshlabError } from '../../errors';
 import type { Manifest } from '../../validate/manifest';
-import type { LocalCluster } from './cluster';
+import { LocalCluster, freePort } from './cluster';
 
 /** What `istioctl install` would apply but verify:cluster leaves out: a webhook configuration names a Service, which the API server would dial. */
 const NOT_APPLIED = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
@@ -27,16 +26,6 @@ const LOCAL_ENV: Readonly<Record<string, string>> = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * istiod out of the cluster: `istioctl install -f FILE` is replaced by what `istioctl manifest

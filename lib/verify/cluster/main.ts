@@ -3,15 +3,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadAll } from 'js-yaml';
-import { Io, runCommand } from '../../cli/io';
+import { Io, runLongCommand } from '../../cli/io';
 import { UsageError } from '../../cli/flags';
-import { MeshlabError } from '../../errors';
 import { allowedNames } from '../../suggest';
 import type { Manifest } from '../../validate/manifest';
 import { DIALS_A_POD, LocalCluster } from './cluster';
 import { readGuide, shellLines, shellWords } from './guide';
 import { OutOfClusterIstiod } from './istiod';
-import { ensureIstioTools } from '../istioctl';
+import { ensureIstioTools, outputToJudge } from '../istioctl';
 import { gatewayApiCrdDir } from '../gateway-api';
 import { STATUS_RESOURCES, StatusObject, hasCurrentStatus, judgeStatus } from './conditions';
 import { ensureClusterTools, istioModuleDir } from './tools';
@@ -126,13 +125,8 @@ async function verifyCluster(args: VerifyClusterArgs, io: Io): Promise<number> {
   const report = emptyReport();
   const began = Date.now();
   try {
-    let dist = args.dist;
-    if (!dist) {
-      dist = path.join(scratch, 'dist');
-      const synth = spawnSync(process.execPath, [path.join(root, 'scripts', 'synth.js'), '--out', dist], { cwd: root, encoding: 'utf8' });
-      if (synth.status !== 0) throw new MeshlabError(`npm run synth failed: ${(synth.stderr || synth.stdout).trim()}`);
-    }
-    const folders = fs.readdirSync(dist).filter((f) => fs.existsSync(path.join(dist!, f, 'README.md')) && f !== 'platform').sort();
+    const dist = outputToJudge(root, scratch, args.dist);
+    const folders = fs.readdirSync(dist).filter((f) => fs.existsSync(path.join(dist, f, 'README.md')) && f !== 'platform').sort();
     for (const l of args.labs) if (!folders.includes(l)) throw new UsageError(`--lab ${l} is no folder of ${dist} ${allowedNames(l, 'folders', folders)}`);
     await cluster.start(io.err);
     io.out(`cluster up in ${Math.round((Date.now() - began) / 1000)} s (Kubernetes on loopback, one kwok Node)`);
@@ -142,7 +136,7 @@ async function verifyCluster(args: VerifyClusterArgs, io: Io): Promise<number> {
     await run.platform();
     const chosen = byInstall(args.labs.length > 0 ? args.labs : folders);
     for (const folder of chosen) await run.lab(folder);
-    const namespaces = [...new Set(chosen.flatMap((f) => objectsOf([path.join(dist!, f)]).map((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace)).filter((n): n is string => Boolean(n))))];
+    const namespaces = [...new Set(chosen.flatMap((f) => objectsOf([path.join(dist, f)]).map((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace)).filter((n): n is string => Boolean(n))))];
     report.istiodErrors.push(...istiodErrors(fs.readFileSync(cluster.logOf('istiod'), 'utf8'), namespaces));
     for (const line of [...report.rejected.map((r) => `rejected: ${r}`), ...report.leftByReverts.map((r) => `left by a revert: ${r}`),
       ...report.routes.problems, ...report.gateways.problems, ...report.policies.problems, ...report.pods.problems, ...report.istiodErrors.map((e) => `istiod: ${e}`)]) {
@@ -439,21 +433,8 @@ function kindResource(kind: string, apiVersion?: string): string {
 }
 
 /** `npm run verify:cluster`. Resolves to the exit code. */
-export async function runVerifyCluster(argv: readonly string[], io: Io): Promise<number> {
-  let args: VerifyClusterArgs | undefined;
-  const usage = runCommand(io, 'meshlab verify:cluster', () => {
-    args = parseArgs(argv);
-    if (args.help) io.out(VERIFY_CLUSTER_USAGE);
-    return 0;
-  });
-  if (usage !== 0 || !args || args.help) return usage;
-  try {
-    return await verifyCluster(args, io);
-  } catch (e) {
-    if (!(e instanceof MeshlabError)) throw e;
-    io.err(`meshlab verify:cluster: ${e.message}`);
-    return e instanceof UsageError ? 2 : 1;
-  }
+export function runVerifyCluster(argv: readonly string[], io: Io): Promise<number> {
+  return runLongCommand(io, 'meshlab verify:cluster', VERIFY_CLUSTER_USAGE, () => parseArgs(argv), (args) => verifyCluster(args, io));
 }
 
 /** Folders in the order that installs Istio least often: the classic ones, then the Gateway API ones, then ambient. */
