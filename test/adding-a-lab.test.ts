@@ -6,14 +6,14 @@ import { LAB_NAMES, LabDefinition } from '../lib/labs';
 import { render } from '../lib/output/render';
 import { root } from './support/cli';
 
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+const readme = fs.readFileSync(path.join(root, 'docs', 'extending.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## Add a lab'), readme.indexOf('\n## ', readme.indexOf('## Add a lab') + 1));
 
-/** The ```ts blocks of the README's "Add a lab" section, without their list indentation. */
+/** The ```ts blocks of docs/extending.md's "Add a lab" section, without their list indentation. */
 const codeBlocks = [...section.matchAll(/^( *)```ts\n([\s\S]*?)^\1```$/gm)].map(([, indent, code]) =>
   code.split('\n').map((l) => l.slice(indent.length)).join('\n'));
 
-describe("the README's 'Add a lab' example", () => {
+describe("docs/extending.md's 'Add a lab' example", () => {
   // The lab file, evaluated as lib/labs/<name>.ts would be.
   const [, labFile, indexLines] = codeBlocks;
   const mod: { exports: Record<string, any> } = { exports: {} }; // eslint-disable-line @typescript-eslint/no-explicit-any

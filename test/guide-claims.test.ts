@@ -173,8 +173,8 @@ describe('authorization: the callers Expect names are the ones the policies deny
   });
 });
 
-describe("the README's scenario table says which labs' egress step holds a timeout", () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+describe("docs/steps.md's scenario table says which labs' egress step holds a timeout", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'docs', 'steps.md'), 'utf8');
   const row = readme.split('\n').find((l) => l.startsWith('| `egress` |'))!;
   test.each(sectionsOf('egress').filter((s) => LABS.some((l) => l.name === s.folder)).map((s) => [s.folder, s]))('%s', (lab, s) => {
     const entry = new RegExp(`\\b${lab} \\(([^)]*)\\)`).exec(row)![1];

@@ -201,11 +201,12 @@ describe('one path convention: from the repository root, naming dist/<lab>/', ()
   const fileArgs = (text: string) => [...text.matchAll(/\b(?:kubectl|istioctl)\b[^\n`]*? -f (\S+)/g)].map((m) => m[1])
     .filter((f) => !/^https?:/.test(f) && !f.startsWith('istio-1.') && !/^FILE\b/.test(f));
 
-  test('the README', () => {
-    const files = fileArgs(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+  test('the README and docs/', () => {
+    const texts = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).map((f) => path.join('docs', f))].map((f) => fs.readFileSync(path.join(root, f), 'utf8'));
+    const files = texts.flatMap(fileArgs);
     expect(files.length).toBeGreaterThan(3);
     expect(files.filter((f) => !f.startsWith('dist/'))).toEqual([]);
-    expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).not.toContain('cd dist');
+    for (const text of texts) expect(text).not.toContain('cd dist');
   });
 
   test('every guide and step file of the committed output', () => {
@@ -225,6 +226,16 @@ describe('what the README names is in the repository', () => {
 
   test('no path outside the repository (../shared and the like)', () => {
     expect(readme).not.toMatch(/\.\.\/shared|LABS\.md|seeds\//);
+  });
+
+  test('the README is short (at most 250 lines): the reference is in docs/', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(250);
+  });
+
+  test.each(fs.readdirSync(path.join(root, 'docs')).map((f) => path.join('docs', f)))('every relative link of %s is a file of the repository', (doc) => {
+    const text = fs.readFileSync(path.join(root, doc), 'utf8');
+    const links = [...text.matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)].map((m) => m[1]);
+    expect(links.filter((l) => !fs.existsSync(path.join(root, path.dirname(doc), l)))).toEqual([]);
   });
 
   test('every relative link of the README is a file of the repository', () => {

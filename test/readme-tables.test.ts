@@ -9,8 +9,8 @@ import { generatedSection, replaceSection, sampleImageTable, stepCell, stepTable
 
 const model = buildModel();
 const output = synthesizeOutput(model);
-const README = path.join(__dirname, '..', 'README.md');
-/** `UPDATE_README=1 npx jest test/readme-tables.test.ts` writes the tables into the README (as `jest -u` writes snapshots). */
+const README = path.join(__dirname, '..', 'docs', 'flavours.md');
+/** `UPDATE_README=1 npx jest test/readme-tables.test.ts` writes the tables into docs/flavours.md (as `jest -u` writes snapshots). */
 const update = process.env.UPDATE_README === '1';
 let readme = fs.readFileSync(README, 'utf8');
 if (update) {
@@ -18,7 +18,7 @@ if (update) {
   fs.writeFileSync(README, readme);
 }
 
-describe("the README's generated tables are those of the code (UPDATE_README=1 rewrites them)", () => {
+describe("docs/flavours.md's generated tables are those of the code (UPDATE_README=1 rewrites them)", () => {
   test('every step in every flavour', () => {
     expect(generatedSection(readme, 'steps-per-flavour')).toEqual(stepTable(model, output.files));
   });
@@ -44,7 +44,7 @@ describe("the README's generated tables are those of the code (UPDATE_README=1 r
 
   test('a step a flavour leaves out is a dash linking to the guide that says why', () => {
     const skipping = { ...model, labs: model.labs.map((l) => (l.folder === 'flask-ambient' ? { ...l, skipped: [{ scenario: 'canary', reason: 'a reason' }] } : l)) };
-    expect(stepTable(skipping, output.files)).toContain('| flask | `canary` | VirtualService | HTTPRoute | — ([why](dist/flask-ambient/README.md#steps)) |');
+    expect(stepTable(skipping, output.files)).toContain('| flask | `canary` | VirtualService | HTTPRoute | — ([why](../dist/flask-ambient/README.md#steps)) |');
   });
 });
 

@@ -116,7 +116,8 @@ describe('the summary line', () => {
   });
 });
 
-test('the README says what verify:cluster checks and what it cannot', () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-  expect(readme).toContain('npm run verify:cluster');
+test('docs/verify.md says what verify:cluster checks, how long it takes and what it cannot check', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'verify.md'), 'utf8');
+  expect(doc).toContain('npm run verify:cluster');
+  for (const part of ['**What it reports**', '**How long:**', '**What it cannot check:**']) expect(doc).toContain(part);
 });

@@ -40,7 +40,7 @@ export function platformGuide(props: PlatformProps = {}, out = '.'): string {
     '',
     `1. The Gateway API CRDs, ${GATEWAY_API_VERSION}, experimental channel: the one release both Istio ${CURRENT_ISTIO} and the next`,
     '   read whole (TCPRoute at v1 and v1alpha2, and HTTPRoute `retry`, which only that channel',
-    '   holds; the top-level README has the table). Istio does not install them; ambient mode needs',
+    '   holds; the top-level README says why). Istio does not install them; ambient mode needs',
     '   them for its waypoints, and so does any Gateway or HTTPRoute you apply. Every lab\'s guide',
     '   names the same command:',
     '   ```sh',

@@ -37,7 +37,7 @@ export function stepTable(model: MeshlabModel, files: readonly OutputFile[]): st
     const step = p.scenario.name;
     const cells = FLAVOURS.map((flavour) => {
       const lab = model.labs.find((l) => l.definition.name === classic.definition.name && l.flavour.name === flavour.name)!;
-      if (lab.skipped.some((s) => s.scenario === step)) return `— ([why](dist/${lab.folder}/README.md#steps))`;
+      if (lab.skipped.some((s) => s.scenario === step)) return `— ([why](../dist/${lab.folder}/README.md#steps))`;
       return stepCell(files, lab.folder, step, flavour.api === 'gateway-api');
     });
     return `| ${classic.definition.name} | \`${step}\` | ${cells.join(' | ')} |`;
