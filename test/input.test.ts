@@ -9,7 +9,7 @@ import { MeshLab } from '../lib/mesh/lab';
 import { parseIstioDuration } from '../lib/istio/duration';
 import { RETRY_CONDITIONS } from '../lib/istio/http';
 import { LABS, LAB_NAMES } from '../lib/labs';
-import { imageProblem } from '../lib/output/image';
+import { imageProblem } from '../lib/validate/image';
 import { render } from '../lib/output/render';
 import { buildModel } from '../lib/app';
 import { applyPreset } from '../lib/scenarios/engine';

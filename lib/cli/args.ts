@@ -4,7 +4,7 @@ import { LabOptions } from '../labs/options';
 import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
 import { ScenarioSelection } from '../scenarios/engine';
 import { APIS, Api, DataPlaneMode, FLAVOURS, MODES, NamedFlavour, flavourOf } from '../mesh/flavour';
-import { registryProblem } from '../output/image';
+import { registryProblem } from '../validate/image';
 import { allowedNames, didYouMean } from '../suggest';
 import { UsageError, readFlags } from './flags';
 import { canonicalIp, ingressIpProblem } from './ip';

@@ -1,20 +1,14 @@
-import type { HTTPMatchRequest, HTTPRoute } from '../../imports/istio';
+import type { HTTPMatchRequest } from '../../imports/istio';
 import { usesGatewaySemantics } from '../istio/gateway-api';
 import { hostMatches, serverHostsFor } from '../istio/index';
 import { qualifyHost } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
 import { Proxy, isPresentMatch, keptFor } from './match';
-import { hostMatchScore, namespaceOf, visibleVirtualServices, withDelegates } from './visibility';
+import { Route, hostMatchScore, namespaceOf, visibleVirtualServices, withDelegates } from './visibility';
 
 export type { Proxy } from './match';
 
-/** An HTTP route as written, with `mirrors` (Istio 1.22+), which the generated types predate. */
-export type Route = HTTPRoute & {
-  readonly mirrors?: ReadonlyArray<{
-    readonly destination?: { readonly host?: string; readonly subset?: string; readonly port?: { readonly number?: number } };
-    readonly percentage?: { readonly value?: number };
-  }>;
-};
+export type { Route };
 
 /** One Envoy route: a route of a VirtualService with one of its match blocks. */
 export interface RouteEntry {

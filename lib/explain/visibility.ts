@@ -1,10 +1,17 @@
-import type { HTTPMatchRequest } from '../../imports/istio';
-import type { Route as HTTPRoute } from './route';
+import type { HTTPMatchRequest, HTTPRoute as IstioHTTPRoute } from '../../imports/istio';
 import { qualifyHost, selects } from '../istio/resolve';
 import { Manifest } from '../validate/manifest';
 import { gatewayKeysOf, isExportedTo, namespaceOf } from '../istio/index';
 import { usesGatewaySemantics } from '../istio/gateway-api';
 import { ROOT_NAMESPACE, hostMatches } from './cluster';
+
+/** An HTTP route as written, with `mirrors` (Istio 1.22+), which the generated types predate. */
+export type Route = IstioHTTPRoute & {
+  readonly mirrors?: ReadonlyArray<{
+    readonly destination?: { readonly host?: string; readonly subset?: string; readonly port?: { readonly number?: number } };
+    readonly percentage?: { readonly value?: number };
+  }>;
+};
 
 /**
  * Which VirtualServices and DestinationRules a proxy sees, as istiod orders and merges them.
@@ -117,11 +124,11 @@ function mergeRules(rules: readonly Manifest[]): Manifest {
  * own namespace, so they are qualified here.
  */
 export function withDelegates(vs: Manifest, all: readonly Manifest[]): { readonly vs: Manifest; readonly notes: readonly string[] } {
-  const http: HTTPRoute[] | undefined = vs.spec?.http;
+  const http: Route[] | undefined = vs.spec?.http;
   if (!http || !http.some((r) => r.delegate)) return { vs, notes: [] };
   const notes: string[] = [];
   const root = namespaceOf(vs);
-  const merged: HTTPRoute[] = [];
+  const merged: Route[] = [];
   for (const route of http) {
     if (!route.delegate) {
       merged.push(route);
@@ -137,7 +144,7 @@ export function withDelegates(vs: Manifest, all: readonly Manifest[]): { readonl
       notes.push(`delegate VirtualService ${ns}/${route.delegate.name} is not exported to ${root}: its route is dropped`);
       continue;
     }
-    for (const leaf of (delegate.spec?.http ?? []) as HTTPRoute[]) {
+    for (const leaf of (delegate.spec?.http ?? []) as Route[]) {
       const match = mergeMatches(route.match ?? [], leaf.match ?? []);
       if (match === undefined) continue;
       const qualified = (leaf.route ?? []).map((d) => ({ ...d, destination: d.destination && { ...d.destination, host: qualifyHost(d.destination.host ?? '', ns) } }));

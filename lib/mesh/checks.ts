@@ -1,7 +1,7 @@
 import { isPresent } from './presence';
 import { ApiObject, Chart } from 'cdk8s';
 import { IValidation } from 'constructs';
-import { imageFindings } from '../output/image';
+import { imageFindings } from '../validate/image';
 import { checkManifests } from '../validate/check';
 import { Manifest, formatFinding } from '../validate/manifest';
 

@@ -1,5 +1,5 @@
 import { MeshlabError } from '../errors';
-import { imageProblem } from '../output/image';
+import { imageProblem } from '../validate/image';
 
 /** RFC 1123 label, as Kubernetes names namespaces and Services (pkg/apis/core/validation). */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

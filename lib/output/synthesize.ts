@@ -1,6 +1,6 @@
 import type { MeshlabModel } from '../app';
 import { renderGuide } from './guide';
-import { imageFindings } from './image';
+import { imageFindings } from '../validate/image';
 import { Synthesis, render } from './render';
 import { COMMANDS_FROM, renderSteps } from './steps';
 

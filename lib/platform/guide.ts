@@ -1,4 +1,4 @@
-import type { PlatformProps } from './platform';
+import type { PlatformProps } from './props';
 import { CURRENT_ISTIO, currentInstallFile, gatewayApiCrdCommand, GATEWAY_API_VERSION, STANDARD_ALREADY } from './release';
 
 /**

@@ -5,19 +5,10 @@ import { IstioOperator, IstioOperatorSpec } from '../../imports/istio';
 import { FileConstruct } from '../mesh/file';
 import { newService } from '../mesh/workload';
 import { platformGuide } from './guide';
+import type { OutboundTrafficPolicy, PlatformProps } from './props';
 import { CURRENT_ISTIO, CURRENT_PROFILES, CurrentProfile, currentInstallFile } from './release';
 
-export type OutboundTrafficPolicy = 'ALLOW_ANY' | 'REGISTRY_ONLY';
-
-export interface PlatformProps {
-  /**
-   * Addresses of lab nodes the ingress gateway Service answers on (the seed's `kubectl edit`
-   * of `spec.externalIPs`), for clusters without a load balancer. @default none
-   */
-  readonly ingressExternalIPs?: readonly string[];
-  /** What sidecars do with traffic to hosts outside the registry. @default 'ALLOW_ANY' (REGISTRY_ONLY for the egress lab) */
-  readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
-}
+export type { OutboundTrafficPolicy, PlatformProps };
 
 /** An addon of Istio's samples/addons and how the book reaches it from outside. */
 interface Addon {

@@ -1,4 +1,5 @@
-import type { Severity } from './manifest';
+/** How much a finding matters: an error fails `npm run check`, a warning is reported. */
+export type Severity = 'error' | 'warning';
 
 /**
  * Every kind of finding, by code. IST codes are Istio's own analyzer messages

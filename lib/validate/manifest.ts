@@ -1,4 +1,6 @@
-import type { Code } from './codes';
+import type { Code, Severity } from './codes';
+
+export type { Severity };
 
 /** A Kubernetes object as plain JSON, the way it is written to YAML. */
 export interface Manifest {
@@ -14,7 +16,6 @@ export interface Manifest {
   readonly [key: string]: unknown;
 }
 
-export type Severity = 'error' | 'warning';
 
 /** One problem found in a set of manifests. */
 export interface Finding {

@@ -1,5 +1,5 @@
-import { CODES } from '../validate/codes';
-import { Finding, Manifest, objectName } from '../validate/manifest';
+import { CODES } from './codes';
+import { Finding, Manifest, objectName } from './manifest';
 
 // The image reference grammar of the container runtimes, as distribution/reference
 // (regexp.go, normalize.go) defines it: [domain[:port]/]path[:tag][@digest].
