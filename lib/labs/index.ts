@@ -37,6 +37,6 @@ export const LAB_NAMES: readonly string[] = LABS.map((l) => l.name);
 
 /**
  * The workloads whose images the Gateway API and ambient flavours take from Istio's current
- * samples (the classic flavour keeps the seed images), as the README's table lists them.
+ * samples (the classic flavour keeps the seed images), as docs/flavours.md's table lists them.
  */
 export const SAMPLE_IMAGES: readonly SampleImageUse[] = [...POLYGLOT_SAMPLES, ...FLASK_SAMPLES];

@@ -36,7 +36,7 @@ export interface SampleImage {
   readonly port?: number;
   /** The command that keeps a client image running. @default the image's own */
   readonly command?: readonly string[];
-  /** Why the new flavours use it, one line for the README. */
+  /** Why the new flavours use it, one line for docs/flavours.md. */
   readonly why: string;
 }
 
@@ -56,7 +56,7 @@ export const CURL_IMAGE: SampleImage = {
   why: "Istio's `curl` sample (named `sleep` until 1.24), kept running with `sleep infinity`; it has curl and a shell but no httpie, so commands use curl",
 };
 
-/** The images the new flavours replace, per lab and workload, as the README's table lists them. */
+/** The images the new flavours replace, per lab and workload, as docs/flavours.md's table lists them. */
 export interface SampleImageUse {
   readonly lab: string;
   readonly workload: string;

@@ -9,7 +9,7 @@ import type { Reported } from './agreement';
  * The istio.io/istio module version istioctl is built from. The issue asks for the 1.30.3
  * release, but the Go module proxy this project's machines use refuses it ("This module
  * version is not available", also for the tag's commit) and serves only this snapshot of
- * Istio's master branch (its VERSION file says 1.31). The README says so; change it here alone.
+ * Istio's master branch (its VERSION file says 1.31). docs/verify.md says so; change it here alone.
  */
 export const ISTIO_MODULE_VERSION = 'v0.0.0-20260827124520-eed52ebb66ad';
 const ISTIOCTL_PACKAGE = 'istio.io/istio/istioctl/cmd/istioctl';

@@ -225,7 +225,7 @@ async function verify(args: VerifyArgs, io: Io): Promise<number> {
     for (const l of gwOut.checkRejects) io.out(`       check: ${l}`);
     io.out(
       `meshlab output: ${judged.length} labs and steps judged by istioctl validate and analyze, ${operators.length} IstioOperator(s) by manifest generate, ` +
-        `${gwOut.total} Gateway API objects by the CRDs: ${errors} error(s), ${warnings} warning(s), ${infos} info; ${SUPPRESSIONS.length} suppression(s) (see README)`,
+        `${gwOut.total} Gateway API objects by the CRDs: ${errors} error(s), ${warnings} warning(s), ${infos} info; ${SUPPRESSIONS.length} suppression(s) (see docs/verify.md)`,
     );
 
     // 2. The corpus through both tools, compared per code check claims.

@@ -7,7 +7,7 @@
  * (pkg/config/analysis/legacy/source/kube/origin.go). A suppression with a `message` is
  * narrower than istioctl's flag can say: it is applied here, to messages that start with it.
  * `istioctl validate` has no such flag, so its warning with the same text on the same objects
- * is dropped here. The README's verify:istio section lists every one with the same reason; a
+ * is dropped here. docs/verify.md's verify:istio section lists every one with the same reason; a
  * test keeps the two in step.
  */
 export interface Suppression {
