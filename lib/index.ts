@@ -36,6 +36,17 @@ export type { AllowRule, AuthzAllowProps, AuthzDenyProps, Caller, JwtProps, Mtls
 export { EGRESS_GATEWAY_HOST, Egress, IngressTls, RateLimit, TcpRoute } from './scenarios/edge';
 export type { EgressProps, IngressTlsProps, RateLimitProps, TcpRouteProps } from './scenarios/edge';
 
+// What a lab module needs: its definition, the presets of its steps, its options, and the
+// flavours every lab is written in (the routing API and the data-plane mode).
+export { defineLab } from './labs';
+export type { LabDefinition } from './labs';
+export { LabContext } from './labs/options';
+export type { LabOptions } from './labs/options';
+export { preset } from './scenarios/engine';
+export type { Preset } from './scenarios/engine';
+export { FLAVOURS, flavourFolder, flavourOf } from './mesh/flavour';
+export type { Api, DataPlaneMode, Flavour, NamedFlavour } from './mesh/flavour';
+
 // Errors a library user may catch: one line naming the value and what is allowed.
 export { MeshlabError } from './errors';
 

@@ -223,3 +223,27 @@ class ServiceRef extends Construct implements IService {
   public version(name: string) { return this.of.version(name); }
   public destinationFrom(namespace: string) { return this.of.destinationFrom(namespace); }
 }
+
+describe('what a lab module needs is exported, and a service or client made with new joins its lab', () => {
+  test('the lab definition, presets, options and flavour types come from lib/index.ts', () => {
+    const lib = require('../lib'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const missing = ['defineLab', 'preset', 'LabContext', 'FLAVOURS', 'flavourFolder', 'flavourOf'].filter((name) => lib[name] === undefined);
+    expect(missing).toEqual([]);
+    expect(typeof lib.defineLab).toBe('function');
+    expect(lib.FLAVOURS.map((f: { name: string }) => f.name)).toEqual(['classic', 'gateway-api', 'ambient']);
+  });
+
+  test('new MeshService(lab, ...) and new Client(lab, ...) are in the lab, as addService and addClient are', () => {
+    const { App: CdkApp } = require('cdk8s'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const { MeshLab: Lab, MeshService: Service, Client: LabClient } = require('../lib'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const lab = new Lab(new CdkApp({ outdir: scratch() }), 'shop', { namespace: 'shop' });
+    const web = new Service(lab, 'web', { port: 8080 });
+    web.addVersion('v1', { image: 'example/web:1' });
+    const client = new LabClient(lab, 'curl', { container: { image: 'curlimages/curl:8.16.0' } });
+    expect(lab.services).toEqual([web]);
+    expect(lab.clients).toEqual([client]);
+    expect(() => new Service(lab, 'web', { port: 8080 })).toThrow('lab shop already has a service web');
+    expect(() => new Service(lab, 'Bad_Name', { port: 8080 })).toThrow(/service name in lab shop/);
+    expect(lab.toJson().some((m: { kind: string; metadata: { name: string } }) => m.kind === 'Service' && m.metadata.name === 'web')).toBe(true);
+  });
+});

@@ -25,6 +25,14 @@ export interface LabDefinition {
   readonly observeService?: string;
 }
 
+/**
+ * A lab definition as a lab module writes it (`lib/labs/<lab>.ts`, or a lab of your own): its
+ * name, build function, the steps its tutorial teaches as presets, and how to observe it.
+ */
+export function defineLab(definition: LabDefinition): LabDefinition {
+  return definition;
+}
+
 /** Every lab, in the order they are listed and written. */
 export const LABS: readonly LabDefinition[] = [
   { name: 'polyglot', title: 'the polyglot book lab (service-js/python/lua/node/go v1 and v2)', build: polyglot, scenarios: POLYGLOT_SCENARIOS, observe: POLYGLOT_OBSERVE, observeService: 'service-go' },

@@ -45,13 +45,14 @@ export class Client extends FileConstruct {
 
   public constructor(lab: MeshLab, name: string, props: ClientProps) {
     checkImage(`client ${name}`, props.container.image);
-    super(lab, name, `${name}.yaml`);
+    super(lab, lab.claimClientName(name), `${name}.yaml`);
     this.lab = lab;
     this.name = name;
     this.labels = { app: name, version: 'v1' };
     this.serviceAccountName = name;
     // No scenario changes a client's Kubernetes objects, so steps leave them out.
     if (!defersWorkloads(lab)) this.build(props);
+    lab.registerClient(this);
   }
 
   /** Records the services learners call from this client (no object is written for it). */

@@ -122,11 +122,22 @@ export class MeshLab extends Chart {
 
   /** Adds a meshed service (its name a DNS label); add its versions with `addVersion`. */
   public addService(name: string, props: MeshServiceProps): MeshService {
+    return new MeshService(this, name, props);
+  }
+
+  /** A service's name, checked before MeshService's constructor builds anything: a DNS label, once per lab. @internal */
+  public claimServiceName(name: string): string {
     checkDnsLabel(`service name in lab ${this.name}`, name);
     if (this._services.some((s) => s.name === name)) throw new MeshlabError(`lab ${this.name} already has a service ${name}`);
-    const service = new MeshService(this, name, props);
+    return name;
+  }
+
+  /**
+   * Called by MeshService's constructor once it is built, so `new MeshService(lab, ...)` and
+   * `addService` alike put the service in the lab. @internal
+   */
+  public registerService(service: MeshService): void {
     this._services.push(service);
-    return service;
   }
 
   /** The service called `name`; the error lists the services there are. */
@@ -150,10 +161,18 @@ export class MeshLab extends Chart {
 
   /** Adds a client workload (a pod to exec into, or a load generator). */
   public addClient(name: string, props: ClientProps): Client {
+    return new Client(this, name, props);
+  }
+
+  /** A client's name, checked before Client's constructor builds anything: a DNS label. @internal */
+  public claimClientName(name: string): string {
     checkDnsLabel(`client name in lab ${this.name}`, name);
-    const client = new Client(this, name, props);
+    return name;
+  }
+
+  /** Called by Client's constructor once it is built, so `new Client(lab, ...)` and `addClient` alike put the client in the lab. @internal */
+  public registerClient(client: Client): void {
     this._clients.push(client);
-    return client;
   }
 
   /** Adds an Istio Gateway on the ingress gateway. */

@@ -108,7 +108,7 @@ export class MeshService extends FileConstruct implements IService {
   public readonly relaysFailures: FailureRelay | undefined;
 
   public constructor(lab: MeshLab, name: string, props: MeshServiceProps) {
-    super(lab, name, `${name}.yaml`);
+    super(lab, lab.claimServiceName(name), `${name}.yaml`);
     this.lab = lab;
     this.name = name;
     checkPort(`port of service ${name}`, props.port);
@@ -143,6 +143,7 @@ export class MeshService extends FileConstruct implements IService {
     this.node.addValidation({
       validate: () => (this._versions.length === 0 ? [`service ${name} has no version: add one with addVersion()`] : []),
     });
+    lab.registerService(this);
   }
 
   /**
