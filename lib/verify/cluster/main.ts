@@ -127,7 +127,7 @@ async function verifyCluster(args: VerifyClusterArgs, io: Io): Promise<number> {
   try {
     const dist = outputToJudge(root, scratch, args.dist);
     const folders = fs.readdirSync(dist).filter((f) => fs.existsSync(path.join(dist, f, 'README.md')) && f !== 'platform').sort();
-    for (const l of args.labs) if (!folders.includes(l)) throw new UsageError(`--lab ${l} is no folder of ${dist} ${allowedNames(l, 'folders', folders)}`);
+    for (const l of args.labs) if (!folders.includes(l)) throw new UsageError(`--lab ${l} is no folder of ${args.dist ?? 'the output'} ${allowedNames(l, 'folders', folders)}`);
     await cluster.start(io.err);
     io.out(`cluster up in ${Math.round((Date.now() - began) / 1000)} s (Kubernetes on loopback, one kwok Node)`);
     const istioctl = ensureIstioTools(io.err, root).istioctl;
