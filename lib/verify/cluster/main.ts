@@ -355,7 +355,11 @@ class GuideRun {
       if (this.loadBalance(namespaces)) return false;
       objects = namespaces.flatMap((ns) => this.statusObjects(ns));
       waypoints = new Set(objects.filter((o) => o.kind === 'Gateway' && o.spec?.gatewayClassName === 'istio-waypoint').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
-      return objects.every((o) => hasCurrentStatus(o, ambient.has(o.metadata.namespace), waypoints));
+      // Settled: every status is of the current generation and says the object passed. One that
+      // fails is looked at again until the time is up, since istiod may still be catching up
+      // (a Gateway whose Service has yet to get a step's new port says "port 443 not found").
+      return objects.every((o) => hasCurrentStatus(o, ambient.has(o.metadata.namespace), waypoints)
+        && (judgeStatus(o, ambient.has(o.metadata.namespace), waypoints)?.problems.length ?? 0) === 0);
     }, 30_000);
     const at = `${folder} ${where}`;
     if (Date.now() - began > SLOW_MS) {
