@@ -377,7 +377,7 @@ class GuideRun {
         else if (judged.kind === 'gateway') this.report.gateways.programmed++;
         else this.report.policies.bound++;
       } else {
-        tally.problems.push(`${at}: ${name}: ${judged.problems.join('; ')}${observed ? '' : ' (no status for its current generation after 30 s)'}`);
+        tally.problems.push(`${at}: ${name}: ${judged.problems.join('; ')}${observed || hasCurrentStatus(o, ambient.has(o.metadata.namespace), waypoints) ? '' : ' (no status for its current generation after 30 s)'}`);
       }
     }
   }
