@@ -63,6 +63,11 @@ export function unexpressed(definition: LabDefinition, scenarios: readonly strin
   });
 }
 
+/** The flavours that write `scenario` of a lab, in FLAVOURS' order. */
+export function flavoursWith(definition: LabDefinition, scenario: string): NamedFlavour[] {
+  return FLAVOURS.filter((f) => unexpressed(definition, [scenario], f).length === 0);
+}
+
 /** The one line that refuses a scenario a flavour cannot express (synth and explain alike). */
 export function unexpressedMessage(u: Unexpressed, flavour: NamedFlavour, folder: string): string {
   return `scenario ${u.scenario} has no form in the ${flavour.name} flavour (${folder}): ${u.reason}`;

@@ -1,5 +1,4 @@
-import { buildLab, selectedLabs, unexpressed } from '../app';
-import { FLAVOURS } from '../mesh/flavour';
+import { buildLab, flavoursWith, selectedLabs } from '../app';
 import { LabOptions } from '../labs/options';
 import { defaultText } from '../scenarios/engine';
 
@@ -29,7 +28,7 @@ export function listing(targets: readonly string[] | undefined, labOptions: Read
         services: lab.services.map((s) => ({ name: s.name, versions: s.versions.map((v) => v.name) })),
         scenarios: definition.scenarios.map((p) => ({
           name: p.scenario.name,
-          flavours: FLAVOURS.filter((f) => unexpressed(definition, [p.scenario.name], f).length === 0).map((f) => f.name),
+          flavours: flavoursWith(definition, p.scenario.name).map((f) => f.name),
           params: Object.entries(p.scenario.params).map(([name, param]) => ({ name, default: defaultText(p, name) ?? '', description: param.description })),
         })),
       };

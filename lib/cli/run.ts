@@ -1,4 +1,4 @@
-import { PLATFORM, Unexpressed, buildModel, unexpressed, unexpressedMessage } from '../app';
+import { PLATFORM, Unexpressed, buildModel, flavoursWith, unexpressed, unexpressedMessage } from '../app';
 import { LABS, LAB_NAMES, LabDefinition } from '../labs';
 import { ScenarioSelection } from '../scenarios/engine';
 import { FLAVOURS, NamedFlavour, flavourFolder } from '../mesh/flavour';
@@ -75,7 +75,7 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
   const left = leftOut(scenarios, chosen, options.flavours);
   if (options.flavours.length < FLAVOURS.length && left.length > 0) {
     const { definition, flavour, folder, missing } = left[0];
-    const others = FLAVOURS.filter((f) => unexpressed(definition, [missing.scenario], f).length === 0).map((f) => `--api ${f.api} --mode ${f.mode}`);
+    const others = flavoursWith(definition, missing.scenario).map((f) => `--api ${f.api} --mode ${f.mode}`);
     throw new UsageError(`${unexpressedMessage(missing, flavour, folder)}; nothing was written (flavours that have it: ${others.join(', ')})`);
   }
   // The cdk8s CLI emptied the folder: every flavour too.

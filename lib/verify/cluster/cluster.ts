@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
 import * as path from 'path';
@@ -33,6 +34,19 @@ export function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The status of a GET on a loopback server (0 when it does not answer); https takes a self-signed certificate and a bearer token. */
+export function httpStatus(url: string, token?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { rejectUnauthorized: false, headers: token ? { Authorization: `Bearer ${token}` } : {}, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+  });
+}
 
 /**
  * A Kubernetes control plane on loopback, from binaries built by ensureClusterTools: etcd,
@@ -151,17 +165,17 @@ export class LocalCluster {
   }
 
   /** Polls `check` every half second until it holds or `ms` pass. */
-  public async waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  public async waitFor(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
     const until = Date.now() + ms;
     while (Date.now() < until) {
-      if (check()) return true;
+      if (await check()) return true;
       await sleep(500);
     }
     return check();
   }
 
   private async waitReady(log: (line: string) => void): Promise<void> {
-    const ok = await this.waitForAsync(async () => (await this.get('/readyz')) === 200, 90_000);
+    const ok = await this.waitFor(async () => (await httpStatus(`${this.server}/readyz`, this.token)) === 200, 90_000);
     if (!ok) {
       const tail = (name: string) => fs.readFileSync(this.logOf(name), 'utf8').split('\n').slice(-5).join(' | ');
       throw new MeshlabError(`kube-apiserver did not become ready in 90 s: ${tail('kube-apiserver')} / etcd: ${tail('etcd')}`);
@@ -169,26 +183,7 @@ export class LocalCluster {
     log(`kube-apiserver ready at ${this.server}`);
   }
 
-  private async waitForAsync(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (await check()) return true;
-      await sleep(500);
-    }
-    return false;
-  }
 
-  /** The status of a GET on the API server (loopback, its self-signed certificate). */
-  private get(p: string): Promise<number> {
-    return new Promise((resolve) => {
-      const req = https.get(`${this.server}${p}`, { rejectUnauthorized: false, headers: { Authorization: `Bearer ${this.token}` }, timeout: 2000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', () => resolve(0));
-      req.on('timeout', () => req.destroy());
-    });
-  }
 
   /** Stops one component (SIGTERM, so it can give up its leases), and forgets it. */
   public async stopOne(name: string): Promise<void> {

@@ -1,11 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as path from 'path';
 import { dump, loadAll } from 'js-yaml';
 import { MeshlabError } from '../../errors';
 import type { Manifest } from '../../validate/manifest';
-import { LocalCluster, freePort } from './cluster';
+import { LocalCluster, freePort, httpStatus } from './cluster';
 
 /** What `istioctl install` would apply but verify:cluster leaves out: a webhook configuration names a Service, which the API server would dial. */
 const NOT_APPLIED = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
@@ -23,8 +22,6 @@ const LOCAL_ENV: Readonly<Record<string, string>> = {
   INJECTION_WEBHOOK_CONFIG_NAME: '',
   ENABLE_CA_SERVER: 'false',
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
 /**
@@ -74,30 +71,15 @@ export class OutOfClusterIstiod {
       '--httpAddr', `127.0.0.1:${httpPort}`, '--grpcAddr', `127.0.0.1:${grpcPort}`, '--monitoringAddr', `127.0.0.1:${monitoringPort}`,
       '--httpsAddr', `127.0.0.1:${httpsPort}`, '--secureGRPCAddr', '', '--domain', 'cluster.local', '--log_output_level', 'default:info',
     ], { ...env, ...LOCAL_ENV });
-    const ready = await this.waitReady(httpPort, 120_000);
-    if (!ready) throw new MeshlabError(`istiod did not become ready in 120 s (log: ${this.cluster.logOf('istiod')})`);
+    // Ready, or gone (then there is nothing to wait for).
+    const ready = await this.cluster.waitFor(async () => !this.cluster.running('istiod') || (await httpStatus(`http://127.0.0.1:${httpPort}/ready`)) === 200, 120_000);
+    if (!ready || !this.cluster.running('istiod')) throw new MeshlabError(`istiod did not become ready in 120 s (log: ${this.cluster.logOf('istiod')})`);
     this.profile = file;
     log(`istiod ready (installed as ${path.basename(file)} renders it)`);
     return objects.length;
   }
 
-  private async waitReady(port: number, ms: number): Promise<boolean> {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (!this.cluster.running('istiod')) return false;
-      const status = await new Promise<number>((resolve) => {
-        const req = http.get(`http://127.0.0.1:${port}/ready`, { timeout: 2000 }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.on('error', () => resolve(0));
-        req.on('timeout', () => req.destroy());
-      });
-      if (status === 200) return true;
-      await sleep(500);
-    }
-    return false;
-  }
+
 
   /** Stops the running istiod, so that it gives up its leases before another starts. */
   public async stop(): Promise<void> {

@@ -100,6 +100,10 @@ export function objectsOf(paths: readonly string[]): Manifest[] {
   return files.flatMap((f) => loadAll(fs.readFileSync(f, 'utf8')) as Manifest[]).filter((m) => m && typeof m === 'object' && m.kind);
 }
 
+/** The namespaces objects are in, or are. */
+const namespacesOf = (objects: readonly Manifest[]) =>
+  [...new Set(objects.map((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace)).filter((n): n is string => Boolean(n)))];
+
 const key = (m: { kind: string; metadata: { name: string; namespace?: string } }) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
 /** Annotations the API server or kubectl write themselves, which differ between two applies of the same object. */
@@ -136,7 +140,7 @@ async function verifyCluster(args: VerifyClusterArgs, io: Io): Promise<number> {
     await run.platform();
     const chosen = byInstall(args.labs.length > 0 ? args.labs : folders);
     for (const folder of chosen) await run.lab(folder);
-    const namespaces = [...new Set(chosen.flatMap((f) => objectsOf([path.join(dist, f)]).map((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace)).filter((n): n is string => Boolean(n))))];
+    const namespaces = namespacesOf(chosen.flatMap((f) => objectsOf([path.join(dist, f)])));
     report.istiodErrors.push(...istiodErrors(fs.readFileSync(cluster.logOf('istiod'), 'utf8'), namespaces));
     for (const line of [...report.rejected.map((r) => `rejected: ${r}`), ...report.leftByReverts.map((r) => `left by a revert: ${r}`),
       ...report.routes.problems, ...report.gateways.problems, ...report.policies.problems, ...report.pods.problems, ...report.istiodErrors.map((e) => `istiod: ${e}`)]) {
@@ -177,7 +181,7 @@ class GuideRun {
     const started = Date.now();
     const guide = readGuide(fs.readFileSync(path.join(this.dist, folder, 'README.md'), 'utf8'));
     const base = objectsOf([path.join(this.dist, folder)]);
-    const namespaces = [...new Set(base.map((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace)).filter((n): n is string => Boolean(n)))];
+    const namespaces = namespacesOf(base);
     const before = this.report.rejected.length;
     await this.install(this.installOf(guide.start));
     for (const words of guide.start) await this.command(folder, 'start', words);
