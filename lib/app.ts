@@ -4,7 +4,7 @@ import { MeshObject } from '../imports/mesh-object';
 import { isPresent } from './mesh/presence';
 import { LABS, LabDefinition } from './labs';
 import { LabOptions } from './labs/options';
-import { FLAVOURS, Flavour, NamedFlavour, flavourFolder } from './mesh/flavour';
+import { Flavour } from './mesh/flavour';
 import { withoutGraphChecks } from './mesh/checks';
 import { MeshLab } from './mesh/lab';
 import { DEFER_WORKLOADS, resetScenarios, routingTouched, wasChanged } from './mesh/step-state';
@@ -25,8 +25,8 @@ export interface MeshlabProps {
   readonly scenarios?: Readonly<Record<string, ScenarioSelection>>;
   /** @default the platform's defaults */
   readonly platform?: PlatformProps;
-  /** The flavours every lab is written in, each to its own folder. @default FLAVOURS (all three) */
-  readonly flavours?: readonly NamedFlavour[];
+  /** The flavours every lab is written in, each to its own folder. @default Flavour.ALL (all three) */
+  readonly flavours?: readonly Flavour[];
 }
 
 /** A lab with the scenarios applied to it. */
@@ -58,18 +58,19 @@ export interface Unexpressed {
 /** Which of `scenarios` (names a lab offers) `flavour` cannot express, with why, in the order given. */
 export function unexpressed(definition: LabDefinition, scenarios: readonly string[], flavour: Flavour): Unexpressed[] {
   return scenarios.flatMap((name) => {
-    const reason = definition.scenarios.find((p) => p.scenario.name === name)?.scenario.unsupported?.(flavour);
+    const scenario = definition.scenarios.find((p) => p.scenario.name === name)?.scenario;
+    const reason = scenario && flavour.unsupported(scenario.needs ?? {});
     return reason === undefined ? [] : [{ scenario: name, reason }];
   });
 }
 
-/** The flavours that write `scenario` of a lab, in FLAVOURS' order. */
-export function flavoursWith(definition: LabDefinition, scenario: string): NamedFlavour[] {
-  return FLAVOURS.filter((f) => unexpressed(definition, [scenario], f).length === 0);
+/** The flavours that write `scenario` of a lab, in Flavour.ALL's order. */
+export function flavoursWith(definition: LabDefinition, scenario: string): Flavour[] {
+  return Flavour.ALL.filter((f) => unexpressed(definition, [scenario], f).length === 0);
 }
 
 /** The one line that refuses a scenario a flavour cannot express (synth and explain alike). */
-export function unexpressedMessage(u: Unexpressed, flavour: NamedFlavour, folder: string): string {
+export function unexpressedMessage(u: Unexpressed, flavour: Flavour, folder: string): string {
   return `scenario ${u.scenario} has no form in the ${flavour.name} flavour (${folder}): ${u.reason}`;
 }
 
@@ -100,7 +101,7 @@ export interface StepBuild {
 export interface LabModel {
   readonly definition: LabDefinition;
   /** The routing API and data-plane mode it is written in. */
-  readonly flavour: NamedFlavour;
+  readonly flavour: Flavour;
   /** Its output folder: the lab's name with the flavour's suffix (`tutorial-gateway-api`). */
   readonly folder: string;
   /** The lab with the scenarios switched on for its base. */
@@ -124,8 +125,8 @@ export interface MeshlabModel {
  * (command line -> labs and scenarios -> output; the output layer never builds a lab).
  */
 export function buildModel(props: MeshlabProps = {}): MeshlabModel {
-  const labs = selectedLabs(props.targets).flatMap((definition) => (props.flavours ?? FLAVOURS).map((flavour): LabModel => {
-    const options = { ...props.labOptions?.[definition.name], api: flavour.api, mode: flavour.mode };
+  const labs = selectedLabs(props.targets).flatMap((definition) => (props.flavours ?? Flavour.ALL).map((flavour): LabModel => {
+    const options = { ...props.labOptions?.[definition.name], flavour };
     const skipped = unexpressed(definition, definition.scenarios.map((p) => p.scenario.name), flavour);
     const offered = { ...definition, scenarios: definition.scenarios.filter((p) => !skipped.some((s) => s.scenario === p.scenario.name)) };
     const asked = props.scenarios?.[definition.name] ?? { scenarios: [] };
@@ -135,7 +136,7 @@ export function buildModel(props: MeshlabProps = {}): MeshlabModel {
     const base = buildLab(definition, options, { ...selection, set });
     const plain = base.applied.length === 0 ? base.lab : buildLab(definition, options).lab;
     const own = (name: string) => Object.fromEntries(Object.entries(set).filter(([k]) => k.startsWith(`${name}.`)));
-    const folder = flavourFolder(definition.name, flavour);
+    const folder = flavour.folder(definition.name);
     return { definition, flavour, folder, base, plain, steps: buildSteps(offered, options, own), skipped };
   }));
   const platform = props.targets === undefined || props.targets.includes(PLATFORM) ? new Platform(new App({ outdir: 'unused' }), props.platform) : undefined;

@@ -44,8 +44,8 @@ export { LabContext } from './labs/options';
 export type { LabOptions } from './labs/options';
 export { preset } from './scenarios/engine';
 export type { Preset } from './scenarios/engine';
-export { FLAVOURS, flavourFolder, flavourOf } from './mesh/flavour';
-export type { Api, DataPlaneMode, Flavour, NamedFlavour } from './mesh/flavour';
+export { Flavour } from './mesh/flavour';
+export type { Api, DataPlaneMode, FlavourName, PolicyAttachment, ScenarioNeeds } from './mesh/flavour';
 
 // Errors a library user may catch: one line naming the value and what is allowed.
 export { MeshlabError } from './errors';

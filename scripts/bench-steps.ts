@@ -3,16 +3,16 @@
 // on one lab (each scenario applied, read, taken back out: what npm run synth does) against a
 // fresh lab per step, both checked and rendered the same way. Prints JSON medians in ms.
 import { buildLab, buildSteps, selectedLabs } from '../lib/app';
-import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { render } from '../lib/output/render';
 import { COMMANDS_FROM, renderSteps } from '../lib/output/steps';
 
 const runs = Number(process.argv[process.argv.length - 1]);
 // Each lab in each flavour, with the steps that flavour offers (as buildModel leaves them).
-const written = selectedLabs().flatMap((d) => FLAVOURS.map((flavour) => ({
-  definition: { ...d, scenarios: d.scenarios.filter((p) => p.scenario.unsupported?.(flavour) === undefined) },
-  options: { api: flavour.api, mode: flavour.mode },
-  folder: flavourFolder(d.name, flavour),
+const written = selectedLabs().flatMap((d) => Flavour.ALL.map((flavour) => ({
+  definition: { ...d, scenarios: d.scenarios.filter((p) => flavour.unsupported(p.scenario.needs ?? {}) === undefined) },
+  options: { flavour },
+  folder: flavour.folder(d.name),
 })));
 const plain = new Map(written.map((w) => [w.folder, render([buildLab(w.definition, w.options).lab], { files: false, folder: w.folder }).objects]));
 

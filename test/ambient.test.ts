@@ -4,19 +4,18 @@
 import { App } from 'cdk8s';
 import { IngressGateway, Jwt, MeshLab, WAYPOINT, Waypoint } from '../lib';
 import { LabModel, buildModel } from '../lib/app';
-import { FLAVOURS, NamedFlavour } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { Manifest } from '../lib/validate/manifest';
 import { validateSchema } from '../imports/schema';
 import { SCENARIOS } from '../lib/scenarios/catalog';
 import { LABS } from '../lib/labs';
 import { find, manifestsOf, synth } from './support/synth';
 
-const flavour = (name: string): NamedFlavour => FLAVOURS.find((f) => f.name === name)!;
-const [CLASSIC, GATEWAY_API, AMBIENT] = ['classic', 'gateway-api', 'ambient'].map(flavour);
+const { CLASSIC, GATEWAY_API, AMBIENT } = Flavour;
 
 const models = new Map<string, LabModel>();
 /** One lab in one flavour, with all its steps (built once per test file). */
-function model(lab: string, f: NamedFlavour): LabModel {
+function model(lab: string, f: Flavour): LabModel {
   const key = `${lab}/${f.name}`;
   if (!models.has(key)) models.set(key, buildModel({ targets: [lab], flavours: [f] }).labs[0]);
   return models.get(key)!;
@@ -33,7 +32,7 @@ const spec = (m: Manifest): any => m.spec; // eslint-disable-line @typescript-es
 
 function ambientLab() {
   const app = new App({ outdir: 'unused' });
-  const lab = new MeshLab(app, 'shop', { namespace: 'shop', api: 'gateway-api', mode: 'ambient' });
+  const lab = new MeshLab(app, 'shop', { namespace: 'shop', flavour: Flavour.AMBIENT });
   return { app, lab };
 }
 
@@ -171,7 +170,7 @@ describe('steps with no ambient form are left out, with why', () => {
 
   test('the sidecar flavours keep them all', () => {
     for (const f of [CLASSIC, GATEWAY_API]) {
-      for (const name of EnvoyFilterOrSidecarSteps) expect(SCENARIOS.find((s) => s.name === name)!.unsupported?.(f)).toBeUndefined();
+      for (const name of EnvoyFilterOrSidecarSteps) expect(f.unsupported(SCENARIOS.find((s) => s.name === name)!.needs ?? {})).toBeUndefined();
     }
   });
 
@@ -187,7 +186,7 @@ describe('steps with no ambient form are left out, with why', () => {
 });
 
 describe('steps that stay name the waypoint where sidecars did the work', () => {
-  const expectOf = (lab: string, f: NamedFlavour, name: string) => {
+  const expectOf = (lab: string, f: Flavour, name: string) => {
     const s = step(model(lab, f), name);
     return s.applied.preset.scenario.expect(s.applied.values, s.applied.lab);
   };
@@ -210,7 +209,7 @@ describe('what the mtls step says and writes in ambient mode', () => {
   });
 
   test('the matrix namespaces foo and bar join ambient mode, legacy stays out', () => {
-    const labels = (f: NamedFlavour) => Object.fromEntries(objectsOf(model('polyglot', f), 'mtls')
+    const labels = (f: Flavour) => Object.fromEntries(objectsOf(model('polyglot', f), 'mtls')
       .filter((m) => m.kind === 'Namespace' && ['foo', 'bar', 'legacy'].includes(m.metadata.name)).map((m) => [m.metadata.name, m.metadata.labels]));
     expect(labels(AMBIENT)).toEqual({ foo: { 'istio.io/dataplane-mode': 'ambient' }, bar: { 'istio.io/dataplane-mode': 'ambient' }, legacy: { 'istio-injection': 'disabled' } });
     expect(labels(CLASSIC).foo).toEqual({ 'istio-injection': 'enabled' });
@@ -219,7 +218,7 @@ describe('what the mtls step says and writes in ambient mode', () => {
 
 describe('ingress-tls keeps the certificate where the gateway reads it', () => {
   test.each([['gateway-api', 'default'], ['ambient', 'default'], ['classic', 'istio-system']])('%s: prepare, cleanup and expect name namespace %s', (name, namespace) => {
-    const tls = step(model('polyglot', flavour(name)), 'ingress-tls');
+    const tls = step(model('polyglot', Flavour.ALL.find((f) => f.name === name)!), 'ingress-tls');
     const { scenario } = tls.applied.preset;
     expect(scenario.prepare!(tls.applied.values, tls.applied.lab)[1]).toBe(`kubectl -n ${namespace} create secret tls istio-lab-credential --cert=istio-lab.example.com.crt --key=istio-lab.example.com.key`);
     expect(scenario.cleanup!(tls.applied.values, tls.applied.lab)).toEqual([`kubectl -n ${namespace} delete secret istio-lab-credential`]);

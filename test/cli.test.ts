@@ -1,4 +1,4 @@
-import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -71,7 +71,7 @@ describe('scenarios on the command line and in the flags file', () => {
 
   test('without --lab, --scenario applies to the labs that offer it', () => {
     const dir = path.join(tmpdir(), 'out');
-    const offering = LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === 'canary')).flatMap((l) => FLAVOURS.map((f) => flavourFolder(l.name, f)));
+    const offering = LABS.filter((l) => l.scenarios.some((p) => p.scenario.name === 'canary')).flatMap((l) => Flavour.ALL.map((f) => f.folder(l.name)));
     expect(runCli(['--scenario', 'canary', '--out', dir]).out).toEqual([expect.stringMatching(new RegExp(`\\(${offering.join(', ')}\\)$`))]);
   });
 

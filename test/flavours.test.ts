@@ -7,7 +7,7 @@ import * as yaml from 'js-yaml';
 import { Canary, FaultAbort, MeshLab } from '../lib';
 import { selectFlavours } from '../lib/cli/args';
 import { runExplain } from '../lib/cli/explain';
-import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { retryCodes } from '../lib/render/gateway-api';
 import { expectRejected, runCli, tmpdir } from './support/cli';
 import { find, manifestsOf, synth } from './support/synth';
@@ -22,7 +22,7 @@ describe('--api and --mode choose the flavours written', () => {
   });
 
   test('each flavour has its own folder', () => {
-    expect(FLAVOURS.map((f) => flavourFolder('tutorial', f))).toEqual(['tutorial', 'tutorial-gateway-api', 'tutorial-ambient']);
+    expect(Flavour.ALL.map((f) => f.folder('tutorial'))).toEqual(['tutorial', 'tutorial-gateway-api', 'tutorial-ambient']);
   });
 
   test.each([
@@ -43,7 +43,7 @@ describe('--api and --mode choose the flavours written', () => {
 });
 
 describe('the Gateway API flavour', () => {
-  const output = synth({ targets: ['flask', 'tutorial', 'polyglot'], flavours: [FLAVOURS[1]], scenarios: { flask: { scenarios: ['canary'] } } });
+  const output = synth({ targets: ['flask', 'tutorial', 'polyglot'], flavours: [Flavour.ALL[1]], scenarios: { flask: { scenarios: ['canary'] } } });
   const flask = manifestsOf(output, 'flask-gateway-api');
 
   test('writes nothing of the classic folders', () => {
@@ -109,7 +109,7 @@ describe('the library in the Gateway API', () => {
   test('a plain app.synth() writes the HTTPRoute, or the VirtualService when a fault needs it, never both', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-flavour-'));
     const app = new App({ outdir });
-    const lab = new MeshLab(app, 'shop', { namespace: 'shop', api: 'gateway-api' });
+    const lab = new MeshLab(app, 'shop', { namespace: 'shop', flavour: Flavour.GATEWAY_API });
     const web = lab.addService('web', { port: 8080 });
     const v1 = web.addVersion('v1', { image: 'example/web:1' });
     const v2 = web.addVersion('v2', { image: 'example/web:2' });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildModel } from '../lib/app';
 import { LABS } from '../lib/labs';
-import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { Manifest } from '../lib/validate/manifest';
 import { commandLines, guideSections, labObjects, parseUrl, parseYaml } from './support/guide-commands';
@@ -14,7 +14,7 @@ import { commandLines, guideSections, labObjects, parseUrl, parseYaml } from './
  * AuthorizationPolicy denies and what the learner sees of it, the commands an Expect names.
  */
 const output = synthesizeOutput(buildModel());
-const FOLDERS = LABS.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l.name, f)));
+const FOLDERS = LABS.flatMap((l) => Flavour.ALL.map((f) => f.folder(l.name)));
 
 interface StepSection {
   readonly folder: string;

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { run } from '../lib/cli/run';
 import { LABS } from '../lib/labs';
-import { CLASSIC, FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { COMMANDS_FROM, labFolder } from '../lib/output/steps';
 import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
@@ -16,13 +16,13 @@ const output = synthesizeOutput(buildModel());
 const guideOf = (lab: string, files = output.files) => files.find((f) => f.path === `${lab}/README.md`)!.content;
 const sectionOf = (lab: string, step: string, files = output.files) => guideSections(guideOf(lab, files)).find((s) => s.step === step)!.text;
 /** Every output folder of a lab: each lab in each flavour. */
-const FOLDERS = LABS.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l.name, f)));
+const FOLDERS = LABS.flatMap((l) => Flavour.ALL.map((f) => f.folder(l.name)));
 /** The folders with a step `scenario` (a flavour may leave a step out). */
 const foldersWith = (scenario: string) => FOLDERS.filter((folder) => output.files.some((f) => f.path === `${folder}/steps/${scenario}.yaml`));
 /** The classic folders with a step `scenario`. */
-const labsWith = (scenario: string) => foldersWith(scenario).filter((folder) => LABS.some((l) => flavourFolder(l.name, CLASSIC) === folder));
+const labsWith = (scenario: string) => foldersWith(scenario).filter((folder) => LABS.some((l) => Flavour.CLASSIC.folder(l.name) === folder));
 /** The folders of the sidecar flavours, where a step can act in a service's own sidecar. */
-const withSidecars = (folder: string) => LABS.some((l) => FLAVOURS.some((f) => f.mode === 'sidecar' && flavourFolder(l.name, f) === folder));
+const withSidecars = (folder: string) => LABS.some((l) => Flavour.ALL.some((f) => f.mode === 'sidecar' && f.folder(l.name) === folder));
 const isGatewayApi = (m: Manifest) => m.apiVersion.startsWith('gateway.networking.k8s.io/');
 const one = (objects: readonly Manifest[], kind: string) => {
   const found = objects.filter((m) => m.kind === kind);
@@ -194,7 +194,7 @@ describe("a step's revert never deletes the lab's own objects", () => {
   const keyOf = (m: Manifest) => (m.kind === 'Namespace' ? `namespace//${m.metadata.name}` : `${m.kind.toLowerCase()}/${m.metadata.namespace}/${m.metadata.name}`);
 
   // Every step of every flavour whose revert deletes something, switched on in the lab's own files (as meshlab.config.json does).
-  const all = LABS.flatMap((l) => FLAVOURS.flatMap((f) => l.scenarios.map((p) => [l.name, flavourFolder(l.name, f), p.scenario.name] as const)))
+  const all = LABS.flatMap((l) => Flavour.ALL.flatMap((f) => l.scenarios.map((p) => [l.name, f.folder(l.name), p.scenario.name] as const)))
     .filter(([, folder, step]) => output.files.some((f) => f.path === `${folder}/steps/${step}.yaml`));
   const deleting = all.filter(([, folder, step]) => revertBlock(sectionOf(folder, step)).some((l) => / delete /.test(l)));
   const adding = all.filter(([, folder, step]) => /^- Adds: (?!nothing)/m.test(sectionOf(folder, step))).map(([, folder, step]) => [folder, step] as const);
@@ -412,14 +412,14 @@ describe('steps that need more than a manifest', () => {
 describe('each flavour\'s guide says which flavour it is and where it differs', () => {
   const top = (folder: string) => guideSections(guideOf(folder))[0].text;
 
-  test.each(FLAVOURS.filter((f) => f !== CLASSIC).map((f) => [f.name, f] as const))('%s: title, API and mode, the platform it needs, the other flavours', (_, flavour) => {
+  test.each(Flavour.ALL.filter((f) => f !== Flavour.CLASSIC).map((f) => [f.name, f] as const))('%s: title, API and mode, the platform it needs, the other flavours', (_, flavour) => {
     for (const lab of LABS) {
-      const folder = flavourFolder(lab.name, flavour);
+      const folder = flavour.folder(lab.name);
       const text = top(folder);
       expect(text.split('\n')[0]).toBe(`# Lab \`${lab.name}\`, ${flavour.name} flavour: ${lab.title}`);
       expect(text).toContain(`This is the ${flavour.name} flavour of the lab: ${flavour.title}; \`npm run synth -- --api ${flavour.api} --mode ${flavour.mode}\` writes it alone.`);
       expect(commandLines(text)).toContain(`istioctl install -f dist/platform/istioctl/istio-1.30-${flavour.mode === 'ambient' ? 'ambient' : 'demo'}.yaml -y`);
-      for (const other of FLAVOURS.filter((f) => f !== flavour)) expect(text).toContain(`\`dist/${flavourFolder(lab.name, other)}/\``);
+      for (const other of Flavour.ALL.filter((f) => f !== flavour)) expect(text).toContain(`\`dist/${other.folder(lab.name)}/\``);
       // Every guide installs the one version and channel of the platform guide, and names the labs' experimental fields.
       const crds = commandLines(text).filter((l) => l.includes('gateway-api/releases/download/'));
       expect(crds).toEqual([`kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/experimental-install.yaml`]);
@@ -438,11 +438,11 @@ describe('each flavour\'s guide says which flavour it is and where it differs', 
 
   test('npm run synth hints in a flavour\'s guide carry its --api and --mode', () => {
     for (const folder of FOLDERS) {
-      const flavour = FLAVOURS.find((f) => folder === flavourFolder(folder.replace(/-(gateway-api|ambient)$/, ''), f))!;
+      const flavour = Flavour.ALL.find((f) => folder === f.folder(folder.replace(/-(gateway-api|ambient)$/, '')))!;
       const hints = [...guideOf(folder).matchAll(/`(npm run synth -- [^`]*)`/g)].map((m) => m[1]);
       expect(hints.length).toBeGreaterThan(0);
       for (const hint of hints) {
-        if (flavour === CLASSIC) expect(hint).not.toContain('--api');
+        if (flavour === Flavour.CLASSIC) expect(hint).not.toContain('--api');
         else expect(hint).toContain(`--api ${flavour.api} --mode ${flavour.mode}`);
       }
     }

@@ -1,5 +1,5 @@
 import { LABS } from '../lib/labs';
-import { FLAVOURS, NamedFlavour, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { Manifest } from '../lib/validate/manifest';
 import { commandsOf, labObjects } from './support/guide-commands';
 import { podLabels, synth } from './support/synth';
@@ -12,7 +12,7 @@ import { podLabels, synth } from './support/synth';
  */
 const everything = synth();
 const files = everything.files;
-const folderOf = (lab: string, flavour: NamedFlavour) => flavourFolder(lab, flavour);
+const folderOf = (lab: string, flavour: Flavour) => flavour.folder(lab);
 
 /** The steps a folder writes. */
 const stepsOf = (folder: string) => files.filter((f) => f.path.startsWith(`${folder}/steps/`)).map((f) => f.path.slice(`${folder}/steps/`.length, -'.yaml'.length));
@@ -34,7 +34,7 @@ function after(folder: string, step?: string): Manifest[] {
 }
 
 /** Every state of every lab in every flavour: [folder, step or 'lab', objects]. */
-const STATES = LABS.flatMap((l) => FLAVOURS.flatMap((f) => {
+const STATES = LABS.flatMap((l) => Flavour.ALL.flatMap((f) => {
   const folder = folderOf(l.name, f);
   return [[folder, '(lab)', after(folder)] as const, ...stepsOf(folder).map((s) => [folder, s, after(folder, s)] as const)];
 }));
@@ -107,7 +107,7 @@ describe.each(STATES.map(([folder, step, objects]) => [`${folder} ${step}`, obje
 });
 
 describe.each(LABS.map((l) => l.name))('%s in ambient mode', (lab) => {
-  const ambient = FLAVOURS.filter((f) => f.mode === 'ambient').map((f) => folderOf(lab, f));
+  const ambient = Flavour.ALL.filter((f) => f.mode === 'ambient').map((f) => folderOf(lab, f));
   test.each(ambient)('%s: namespaces are ambient, not injected, each with the waypoint its label names', (folder) => {
     const states = STATES.filter(([f]) => f === folder);
     for (const [, , objects] of states) {
@@ -202,9 +202,9 @@ function routesOf(objects: readonly Manifest[], host: { service?: string; gatewa
 }
 
 /** The lab after a step in a flavour, or undefined when the flavour leaves the step out. */
-const stateOf = (lab: string, flavour: NamedFlavour, step: string) => STATES.find(([f, s]) => f === folderOf(lab, flavour) && s === step)?.[2];
+const stateOf = (lab: string, flavour: Flavour, step: string) => STATES.find(([f, s]) => f === folderOf(lab, flavour) && s === step)?.[2];
 
-describe.each(FLAVOURS.map((f) => [f.name, f] as const))("the tutorials' numbers in the %s flavour", (_, flavour) => {
+describe.each(Flavour.ALL.map((f) => [f.name, f] as const))("the tutorials' numbers in the %s flavour", (_, flavour) => {
   const routes = (lab: string, step: string, host: { service?: string; gateway?: string }) => {
     const objects = stateOf(lab, flavour, step);
     return objects && routesOf(objects, host);
@@ -277,14 +277,14 @@ describe.each(FLAVOURS.map((f) => [f.name, f] as const))("the tutorials' numbers
 });
 
 /** The name a gateway route is bound by: the Istio Gateway's in the classic flavour, the Gateway API Gateway's otherwise (the same name). */
-function gatewayName(lab: string, flavour: NamedFlavour): string {
+function gatewayName(lab: string, flavour: Flavour): string {
   return after(folderOf(lab, flavour)).find((m) => m.kind === 'Gateway' && m.spec?.gatewayClassName !== 'istio-waypoint')!.metadata.name;
 }
 
 test('every state is read once, and steps removed in a flavour are the ones its guide lists', () => {
   expect(new Set(STATES.map(([f, s]) => `${f} ${s}`)).size).toBe(STATES.length);
   for (const l of LABS) {
-    for (const f of FLAVOURS) {
+    for (const f of Flavour.ALL) {
       const guide = files.find((x) => x.path === `${folderOf(l.name, f)}/README.md`)!.content;
       const missing = l.scenarios.map((p) => p.scenario.name).filter((s) => !stepsOf(folderOf(l.name, f)).includes(s));
       for (const s of missing) expect(guide).toMatch(new RegExp(`^- \`${s}\`: `, 'm'));

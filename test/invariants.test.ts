@@ -1,4 +1,4 @@
-import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { LAB_NAMES } from '../lib/labs';
 import { isIstioPortName } from '../lib/mesh/protocol';
 import { Manifest } from '../lib/validate/manifest';
@@ -11,7 +11,7 @@ const selects = (selector: Record<string, string>, labels: Record<string, string
 
 test('every lab and the platform synthesize with no finding at all', () => {
   expect(everything.findings).toEqual([]);
-  const folders = LAB_NAMES.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l, f)));
+  const folders = LAB_NAMES.flatMap((l) => Flavour.ALL.map((f) => f.folder(l)));
   expect(new Set(everything.files.map((f) => f.path.split('/')[0]))).toEqual(new Set([...folders, 'platform']));
 });
 

@@ -227,10 +227,10 @@ class ServiceRef extends Construct implements IService {
 describe('what a lab module needs is exported, and a service or client made with new joins its lab', () => {
   test('the lab definition, presets, options and flavour types come from lib/index.ts', () => {
     const lib = require('../lib'); // eslint-disable-line @typescript-eslint/no-require-imports
-    const missing = ['defineLab', 'preset', 'LabContext', 'FLAVOURS', 'flavourFolder', 'flavourOf'].filter((name) => lib[name] === undefined);
+    const missing = ['defineLab', 'preset', 'LabContext', 'Flavour'].filter((name) => lib[name] === undefined);
     expect(missing).toEqual([]);
     expect(typeof lib.defineLab).toBe('function');
-    expect(lib.FLAVOURS.map((f: { name: string }) => f.name)).toEqual(['classic', 'gateway-api', 'ambient']);
+    expect(lib.Flavour.ALL.map((f: { name: string }) => f.name)).toEqual(['classic', 'gateway-api', 'ambient']);
   });
 
   test('new MeshService(lab, ...) and new Client(lab, ...) are in the lab, as addService and addClient are', () => {

@@ -2,17 +2,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildLab, unexpressed } from '../lib/app';
 import { LABS } from '../lib/labs';
-import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { didYouMean } from '../lib/suggest';
 import { runExplain } from '../lib/cli/explain';
 import { runCheck } from '../lib/cli/check';
 import { expectRejected, root, runCli, snapshotTree, tmpdir } from './support/cli';
 
 /** Every (lab, scenario, flavour) where the flavour leaves the scenario out, read from the scenarios themselves. */
-const LEFT_OUT = LABS.flatMap((definition) => FLAVOURS.flatMap((flavour) =>
+const LEFT_OUT = LABS.flatMap((definition) => Flavour.ALL.flatMap((flavour) =>
   unexpressed(definition, definition.scenarios.map((p) => p.scenario.name), flavour).map((u) => ({ definition, flavour, ...u }))));
 
-const flavourFlags = (f: (typeof FLAVOURS)[number]) => ['--api', f.api, '--mode', f.mode];
+const flavourFlags = (f: (typeof Flavour.ALL)[number]) => ['--api', f.api, '--mode', f.mode];
 
 describe('a scenario a flavour cannot express', () => {
   test('some flavour leaves some scenario out (else the tests below would check nothing)', () => {
@@ -20,7 +20,7 @@ describe('a scenario a flavour cannot express', () => {
   });
 
   test.each(LEFT_OUT.map((l) => [l.definition.name, l.scenario, l.flavour.name, l]))('%s %s with the %s flavour chosen is refused in one line, nothing written', (lab, scenario, _name, l) => {
-    const message = `meshlab: scenario ${scenario} has no form in the ${l.flavour.name} flavour (${flavourFolder(lab, l.flavour)}): ${l.reason}; nothing was written`;
+    const message = `meshlab: scenario ${scenario} has no form in the ${l.flavour.name} flavour (${l.flavour.folder(lab)}): ${l.reason}; nothing was written`;
     expectRejected(['--lab', lab, '--scenario', scenario, ...flavourFlags(l.flavour)], expect.stringContaining(message));
   });
 
@@ -29,7 +29,7 @@ describe('a scenario a flavour cannot express', () => {
     const dir = tmpdir();
     const { code, err } = runCli(['--lab', l.definition.name, '--scenario', l.scenario, ...flavourFlags(l.flavour), '--out', dir]);
     expect(code).toBe(2);
-    const having = FLAVOURS.filter((f) => unexpressed(l.definition, [l.scenario], f).length === 0);
+    const having = Flavour.ALL.filter((f) => unexpressed(l.definition, [l.scenario], f).length === 0);
     expect(having.length).toBeGreaterThan(0);
     expect(err[0]).toMatch(new RegExp(`\\(flavours that have it: ${having.map((f) => `--api ${f.api} --mode ${f.mode}`).join(', ')}\\)$`));
     expect(fs.readdirSync(dir)).toEqual([]);
@@ -47,7 +47,7 @@ describe('a scenario a flavour cannot express', () => {
     const err: string[] = [];
     const code = runExplain(['--lab', l.definition.name, '--scenario', l.scenario, ...flavourFlags(l.flavour)], {}, { out: () => undefined, err: (line) => err.push(line) });
     expect(code).toBe(2);
-    expect(err).toEqual([`meshlab: scenario ${l.scenario} has no form in the ${l.flavour.name} flavour (${flavourFolder(l.definition.name, l.flavour)}): ${l.reason}`]);
+    expect(err).toEqual([`meshlab: scenario ${l.scenario} has no form in the ${l.flavour.name} flavour (${l.flavour.folder(l.definition.name)}): ${l.reason}`]);
   });
 
   test('without --api and --mode, one line after the summary names the folders that left it out and their guides', () => {
@@ -58,7 +58,7 @@ describe('a scenario a flavour cannot express', () => {
     const missing = LEFT_OUT.filter((m) => m.definition === l.definition && m.scenario === l.scenario);
     expect(out).toHaveLength(2);
     expect(out[0]).toMatch(/^meshlab: wrote /);
-    const folders = missing.map((m) => flavourFolder(m.definition.name, m.flavour));
+    const folders = missing.map((m) => m.flavour.folder(m.definition.name));
     expect(out[1]).toBe(`meshlab: left out where the flavour has no form for it: ${folders.map((f) => `${l.scenario} in ${f}`).join(', ')}; `
       + `"Not in this flavour" in ${folders.map((f) => `${dir}/${f}/README.md`).join(', ')} says why`);
     const tree = snapshotTree(dir);
@@ -79,7 +79,7 @@ describe('--list names the flavours of every scenario', () => {
 
   test.each(LABS.flatMap((d) => d.scenarios.map((p) => [d.name, p.scenario.name])))('%s %s', (lab, scenario) => {
     const definition = LABS.find((d) => d.name === lab)!;
-    const having = FLAVOURS.filter((f) => unexpressed(definition, [scenario], f).length === 0).map((f) => f.name);
+    const having = Flavour.ALL.filter((f) => unexpressed(definition, [scenario], f).length === 0).map((f) => f.name);
     const listed = listing.labs.find((l: { name: string }) => l.name === lab).scenarios.find((s: { name: string }) => s.name === scenario);
     expect(listed.flavours).toEqual(having);
     expect(runCli(['--list', '--lab', lab]).out[0].split('\n')).toContain(`    ${scenario} (flavours: ${having.join(', ')})`);

@@ -1,4 +1,4 @@
-import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -7,7 +7,7 @@ import { PLATFORM } from '../lib/app';
 import { LAB_NAMES } from '../lib/labs';
 import { previousOutput, root, runCli, snapshotTree, tmpdir } from './support/cli';
 
-const FOLDERS = [...LAB_NAMES.flatMap((l) => FLAVOURS.map((f) => flavourFolder(l, f))), PLATFORM];
+const FOLDERS = [...LAB_NAMES.flatMap((l) => Flavour.ALL.map((f) => f.folder(l))), PLATFORM];
 const main = path.join(root, 'build', 'main.js');
 
 /** The names in a folder, for "nothing appeared, nothing went" checks on folders too big to snapshot. */

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildModel } from '../lib/app';
 import { LABS, SAMPLE_IMAGES } from '../lib/labs';
-import { CLASSIC, FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { labObjects } from './support/guide-commands';
 import { generatedSection, replaceSection, sampleImageTable, stepCell, stepTable } from './support/readme-tables';
@@ -56,12 +56,12 @@ describe('the new flavours use Istio\'s current sample images; the classic flavo
   };
 
   test.each(SAMPLE_IMAGES.map((u) => [u.lab, u.workload, u] as const))('%s %s', (lab, name, use) => {
-    for (const flavour of FLAVOURS) {
-      const folder = flavourFolder(lab, flavour);
+    for (const flavour of Flavour.ALL) {
+      const folder = flavour.folder(lab);
       const c = container(folder, name);
-      expect(c.image).toBe(flavour === CLASSIC ? use.image.classic : use.image.current);
-      if (flavour !== CLASSIC && use.image.command) expect(c.command).toEqual(use.image.command);
-      if (flavour !== CLASSIC && use.image.port) {
+      expect(c.image).toBe(flavour === Flavour.CLASSIC ? use.image.classic : use.image.current);
+      if (flavour !== Flavour.CLASSIC && use.image.command) expect(c.command).toEqual(use.image.command);
+      if (flavour !== Flavour.CLASSIC && use.image.port) {
         // The Service keeps its port, so routes are the same, and targets the port the image listens on.
         const labels = workload(folder, name).kind === 'Pod' ? workload(folder, name).metadata.labels : workload(folder, name).spec.template.metadata.labels;
         const services = labObjects(output.files, folder).filter((m) => m.kind === 'Service' && Object.entries(m.spec.selector).every(([k, v]) => labels[k] === v));
@@ -77,9 +77,9 @@ describe('the new flavours use Istio\'s current sample images; the classic flavo
   test("flask's new flavours watch with curl, which curlimages/curl has; the classic one with the seed's httpie", () => {
     const top = (folder: string) => output.files.find((f) => f.path === `${folder}/README.md`)!.content.split('\n## Steps\n')[0];
     expect(top('flask')).toContain('http --body http://flaskapp:7777/env/version');
-    for (const f of FLAVOURS.filter((x) => x !== CLASSIC)) {
-      expect(top(flavourFolder('flask', f))).toContain('curl -s http://flaskapp:7777/env/version');
-      expect(output.files.find((x) => x.path === `${flavourFolder('flask', f)}/README.md`)!.content).not.toContain('http --body');
+    for (const f of Flavour.ALL.filter((x) => x !== Flavour.CLASSIC)) {
+      expect(top(f.folder('flask'))).toContain('curl -s http://flaskapp:7777/env/version');
+      expect(output.files.find((x) => x.path === `${f.folder('flask')}/README.md`)!.content).not.toContain('http --body');
     }
   });
 });

@@ -1,11 +1,11 @@
 import { LAB_NAMES } from '../lib/labs';
-import { FLAVOURS, flavourFolder } from '../lib/mesh/flavour';
+import { Flavour } from '../lib/mesh/flavour';
 import { synth } from './support/synth';
 
 const everything = synth();
 
 /** Every output folder: each lab in each flavour (classic, gateway-api, ambient), and the platform. */
-const FOLDERS = [...LAB_NAMES.flatMap((lab) => FLAVOURS.map((f) => flavourFolder(lab, f))), 'platform'];
+const FOLDERS = [...LAB_NAMES.flatMap((lab) => Flavour.ALL.map((f) => f.folder(lab))), 'platform'];
 
 /**
  * One readable YAML snapshot per output folder, for review: a change to the generated

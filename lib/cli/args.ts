@@ -3,7 +3,7 @@ import { LAB_NAMES } from '../labs';
 import { LabOptions } from '../labs/options';
 import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
 import { ScenarioSelection } from '../scenarios/engine';
-import { APIS, Api, DataPlaneMode, FLAVOURS, MODES, NamedFlavour, flavourOf } from '../mesh/flavour';
+import { APIS, Api, DataPlaneMode, Flavour, MODES } from '../mesh/flavour';
 import { registryProblem } from '../validate/image';
 import { allowedNames, didYouMean } from '../suggest';
 import { UsageError, readFlags } from './flags';
@@ -38,7 +38,7 @@ export interface CliOptions {
   readonly labOptions: Readonly<Record<string, LabOptions>>;
   readonly platform: PlatformProps;
   /** The flavours to write (`--api`, `--mode`). @default every flavour */
-  readonly flavours: readonly NamedFlavour[];
+  readonly flavours: readonly Flavour[];
 }
 
 export const USAGE = `usage: npm run synth -- [--lab L]... [--scenario S[,S...]]... [--set S.param=value]... [--out DIR]
@@ -178,19 +178,12 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   };
 }
 
-/**
- * The flavours `--api` and `--mode` choose: with neither, every one; with one, the other takes
- * its default (istio, sidecar), except that ambient alone means the Gateway API, the only API
- * meshlab writes ambient labs in.
- */
-export function selectFlavours(api: string | undefined, mode: string | undefined): readonly NamedFlavour[] {
+/** The flavours `--api` and `--mode` choose (Flavour.select), each value checked first. */
+export function selectFlavours(api: string | undefined, mode: string | undefined): readonly Flavour[] {
   if (api !== undefined && !APIS.includes(api as Api)) throw new UsageError(`unknown --api ${api} ${allowedNames(api, 'allowed', APIS)}`);
   if (mode !== undefined && !MODES.includes(mode as DataPlaneMode)) throw new UsageError(`unknown --mode ${mode} ${allowedNames(mode, 'allowed', MODES)}`);
-  if (api === undefined && mode === undefined) return FLAVOURS;
-  const chosenMode = (mode ?? 'sidecar') as DataPlaneMode;
-  const chosenApi = (api ?? (chosenMode === 'ambient' ? 'gateway-api' : 'istio')) as Api;
   try {
-    return [flavourOf(chosenApi, chosenMode)];
+    return Flavour.select(api as Api | undefined, mode as DataPlaneMode | undefined);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

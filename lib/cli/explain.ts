@@ -12,7 +12,7 @@ import { render } from '../output/render';
 import { ScenarioSelection } from '../scenarios/engine';
 import { Finding, formatFinding, objectKey } from '../validate/manifest';
 import { parseSets, selectFlavours } from './args';
-import { CLASSIC, NamedFlavour, flavourFolder } from '../mesh/flavour';
+import { Flavour } from '../mesh/flavour';
 import { UsageError, readFlags } from './flags';
 import { readConfig } from './config';
 import { Io, processIo, runCommand } from './io';
@@ -68,7 +68,7 @@ export interface ExplainOptions {
   readonly json: boolean;
   readonly lab?: string;
   /** The lab's flavour (`--api`, `--mode`). @default classic */
-  readonly flavour: NamedFlavour;
+  readonly flavour: Flavour;
   /** Manifest files or folders (PATH mode, instead of --lab). */
   readonly paths: readonly string[];
   /** Scenarios from the command line; undefined means: the flags file's. */
@@ -146,7 +146,7 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
 
   const api = single('--api');
   const mode = single('--mode');
-  const flavour = api === undefined && mode === undefined ? CLASSIC : selectFlavours(api, mode)[0];
+  const flavour = api === undefined && mode === undefined ? Flavour.CLASSIC : selectFlavours(api, mode)[0];
 
   return {
     help: switches.has('--help') || switches.has('-h'),
@@ -193,8 +193,8 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
   const selection = options.scenarios ?? readConfig(options.config, options.configGiven)[definition.name] ?? { scenarios: [] };
   const { flavour } = options;
   const [missing] = unexpressed(definition, selection.scenarios, flavour);
-  if (missing) throw new UsageError(unexpressedMessage(missing, flavour, flavourFolder(definition.name, flavour)));
-  const build = buildLab(definition, { api: flavour.api, mode: flavour.mode }, selection);
+  if (missing) throw new UsageError(unexpressedMessage(missing, flavour, flavour.folder(definition.name)));
+  const build = buildLab(definition, { flavour }, selection);
   const synthesis = render([build.lab], { files: false });
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);

@@ -1,7 +1,7 @@
 import { PLATFORM, Unexpressed, buildModel, flavoursWith, unexpressed, unexpressedMessage } from '../app';
 import { LABS, LAB_NAMES, LabDefinition } from '../labs';
 import { ScenarioSelection } from '../scenarios/engine';
-import { FLAVOURS, NamedFlavour, flavourFolder } from '../mesh/flavour';
+import { Flavour } from '../mesh/flavour';
 import { synthesizeOutput } from '../output/synthesize';
 import { writeAtomically } from '../output/write';
 import { formatFinding } from '../validate/manifest';
@@ -40,8 +40,8 @@ function labsFor(selection: ScenarioSelection | undefined): string[] | undefined
 }
 
 /** The output folders of `targets` (labs and the platform) in `flavours`. */
-function folders(targets: readonly string[], flavours: readonly NamedFlavour[]): string[] {
-  return targets.flatMap((t) => (t === PLATFORM ? [t] : flavours.map((f) => flavourFolder(t, f))));
+function folders(targets: readonly string[], flavours: readonly Flavour[]): string[] {
+  return targets.flatMap((t) => (t === PLATFORM ? [t] : flavours.map((f) => f.folder(t))));
 }
 
 function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): number {
@@ -60,7 +60,7 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
     return 0;
   }
   const everything = [...LAB_NAMES, PLATFORM];
-  checkOutDir(options.out, options.outSource, folders(everything, FLAVOURS));
+  checkOutDir(options.out, options.outSource, folders(everything, Flavour.ALL));
   const chosen = options.targets ?? labsFor(options.scenarios) ?? everything;
   // The cdk8s CLI has emptied the output folder before it ran us: write every lab, or the
   // ones not chosen would be lost. The chosen labs are those the scenarios apply to.
@@ -73,13 +73,13 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
   // Asking for a step the chosen flavour will not write is refused; without --api and --mode,
   // the flavours that cannot express a scenario leave it out, and the summary says so.
   const left = leftOut(scenarios, chosen, options.flavours);
-  if (options.flavours.length < FLAVOURS.length && left.length > 0) {
+  if (options.flavours.length < Flavour.ALL.length && left.length > 0) {
     const { definition, flavour, folder, missing } = left[0];
-    const others = flavoursWith(definition, missing.scenario).map((f) => `--api ${f.api} --mode ${f.mode}`);
+    const others = flavoursWith(definition, missing.scenario).map((f) => f.flags);
     throw new UsageError(`${unexpressedMessage(missing, flavour, folder)}; nothing was written (flavours that have it: ${others.join(', ')})`);
   }
   // The cdk8s CLI emptied the folder: every flavour too.
-  const flavours = options.underCdk8s ? FLAVOURS : options.flavours;
+  const flavours = options.underCdk8s ? Flavour.ALL : options.flavours;
   const synthesis = synthesizeOutput(buildModel({ targets, labOptions: options.labOptions, platform: options.platform, scenarios, flavours }));
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);
@@ -99,16 +99,16 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
 /** A scenario switched on for a lab that one of the flavours written cannot express. */
 interface LeftOut {
   readonly definition: LabDefinition;
-  readonly flavour: NamedFlavour;
+  readonly flavour: Flavour;
   readonly folder: string;
   readonly missing: Unexpressed;
 }
 
 /** The scenarios switched on per lab (of `labs`) that a flavour of `flavours` leaves out. */
-function leftOut(scenarios: Readonly<Record<string, ScenarioSelection>>, labs: readonly string[], flavours: readonly NamedFlavour[]): LeftOut[] {
+function leftOut(scenarios: Readonly<Record<string, ScenarioSelection>>, labs: readonly string[], flavours: readonly Flavour[]): LeftOut[] {
   return LABS.filter((l) => labs.includes(l.name)).flatMap((definition) => flavours.flatMap((flavour) =>
     unexpressed(definition, scenarios[definition.name]?.scenarios ?? [], flavour)
-      .map((missing) => ({ definition, flavour, folder: flavourFolder(definition.name, flavour), missing }))));
+      .map((missing) => ({ definition, flavour, folder: flavour.folder(definition.name), missing }))));
 }
 
 /** One line after the summary: which folders left which scenarios out, and where their guides say why. */

@@ -13,7 +13,7 @@ import { LabContext, LabOptions } from './options';
  */
 export function fft(scope: Construct, options?: LabOptions): MeshLab {
   const ctx = new LabContext('fft', options);
-  const lab = new MeshLab(scope, 'fft', { namespace: ctx.namespace('wty-istio'), images: (w, seed) => ctx.image(w, seed), ...ctx.flavour });
+  const lab = new MeshLab(scope, 'fft', { namespace: ctx.namespace('wty-istio'), images: (w, seed) => ctx.image(w, seed), flavour: ctx.flavour });
 
   const service = lab.addService('wtyfft-svc', {
     app: 'wtyfft-app',

@@ -4,7 +4,7 @@ import { MeshLab } from '../mesh/lab';
 import { SecurityProfile } from '../mesh/security';
 import { canary, route } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
-import { CURL_IMAGE, LabContext, isClassic, LabOptions, SampleImage, SampleImageUse } from './options';
+import { CURL_IMAGE, LabContext, LabOptions, SampleImage, SampleImageUse } from './options';
 
 /**
  * The flask demo of 深入浅出Istio: flaskapp v1 and v2 on port 7777 and the `sleep` client
@@ -12,7 +12,7 @@ import { CURL_IMAGE, LabContext, isClassic, LabOptions, SampleImage, SampleImage
  */
 export function flask(scope: Construct, options?: LabOptions): MeshLab {
   const ctx = new LabContext('flask', options);
-  const lab = new MeshLab(scope, 'flask', { namespace: ctx.namespace('istio-app'), images: (w, seed) => ctx.image(w, seed), ...ctx.flavour });
+  const lab = new MeshLab(scope, 'flask', { namespace: ctx.namespace('istio-app'), images: (w, seed) => ctx.image(w, seed), flavour: ctx.flavour });
 
   const flaskapp = lab.addService('flaskapp', {
     port: 7777,
@@ -57,7 +57,7 @@ export const FLASK_SAMPLES: readonly SampleImageUse[] = [{ lab: 'flask', workloa
  * The tutorial's loop from the sleep client: 100 calls, each answering its version. The classic
  * flavour's client has httpie (`http --body`); curlimages/curl has curl, whose answer needs a newline.
  */
-export const FLASK_OBSERVE = (flavour: Flavour) => (isClassic(flavour)
+export const FLASK_OBSERVE = (flavour: Flavour) => (flavour.seedImages
   ? "kubectl -n {namespace} exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 100); do http --body http://flaskapp:7777/env/version; done'"
   : "kubectl -n {namespace} exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 100); do curl -s http://flaskapp:7777/env/version; echo; done'");
 

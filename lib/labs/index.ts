@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { Command } from '../mesh/command';
 import type { Flavour } from '../mesh/flavour';
 import { MeshLab } from '../mesh/lab';
 import { Preset } from '../scenarios/engine';
@@ -20,7 +21,7 @@ export interface LabDefinition {
    * The command that shows where traffic goes; `{service}` is the scenario's service, `{namespace}`
    * the lab's. A function of the flavour where the flavours' clients differ (their images).
    */
-  readonly observe: string | ((flavour: Flavour) => string);
+  readonly observe: Command | ((flavour: Flavour) => Command);
   /** The service `{service}` stands for where a step names none. @default the lab's first HTTP service */
   readonly observeService?: string;
 }

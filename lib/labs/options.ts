@@ -1,4 +1,4 @@
-import type { Api, DataPlaneMode } from '../mesh/flavour';
+import { Flavour } from '../mesh/flavour';
 import type { MeshService, ServiceVersion, VersionProps } from '../mesh/service';
 
 /** What a person can change about a lab without editing its definition. */
@@ -16,10 +16,8 @@ export interface LabOptions {
   readonly images?: Readonly<Record<string, string>>;
   /** Replicas per Deployment name. @default the lab's (1, or 3 for the FFT service) */
   readonly replicas?: Readonly<Record<string, number>>;
-  /** The API routing is written in. @default 'istio' */
-  readonly api?: Api;
-  /** How workloads join the mesh. @default 'sidecar' */
-  readonly mode?: DataPlaneMode;
+  /** The routing API and data-plane mode. @default Flavour.CLASSIC */
+  readonly flavour?: Flavour;
 }
 
 /**
@@ -63,11 +61,6 @@ export interface SampleImageUse {
   readonly image: SampleImage;
 }
 
-/** Whether a lab's options (or a flavour) are the classic flavour's: Istio's APIs with sidecars. */
-export function isClassic(flavour: { readonly api?: Api; readonly mode?: DataPlaneMode }): boolean {
-  return (flavour.api ?? 'istio') === 'istio' && (flavour.mode ?? 'sidecar') === 'sidecar';
-}
-
 /** The registry part of an image reference, if it has one (Docker Hub images have none). */
 function splitRegistry(image: string): [string | undefined, string] {
   const slash = image.indexOf('/');
@@ -86,13 +79,13 @@ export class LabContext {
   public constructor(public readonly lab: string, private readonly options: LabOptions = {}) {}
 
   /** The lab's routing API and data-plane mode, for MeshLabProps. */
-  public get flavour(): { readonly api?: Api; readonly mode?: DataPlaneMode } {
-    return { api: this.options.api, mode: this.options.mode };
+  public get flavour(): Flavour {
+    return this.options.flavour ?? Flavour.CLASSIC;
   }
 
   /** True in the classic flavour (Istio's APIs with sidecars), which keeps the seed images. */
   public get classic(): boolean {
-    return isClassic(this.options);
+    return this.flavour.seedImages;
   }
 
   /** The image of `sample` this flavour uses: the seed in the classic flavour, Istio's current sample in the others. */

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { proxyLog } from '../mesh/command';
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { Protocol } from '../mesh/protocol';
@@ -43,7 +44,7 @@ const APPS: ReadonlyArray<{ readonly name: string; readonly versions: readonly s
  */
 export function polyglot(scope: Construct, options?: LabOptions): MeshLab {
   const ctx = new LabContext('polyglot', options);
-  const lab = new MeshLab(scope, 'polyglot', { namespace: ctx.namespace('default'), images: (w, seed) => ctx.image(w, seed), ...ctx.flavour });
+  const lab = new MeshLab(scope, 'polyglot', { namespace: ctx.namespace('default'), images: (w, seed) => ctx.image(w, seed), flavour: ctx.flavour });
 
   for (const app of APPS) {
     const service = lab.addService(app.name, {
@@ -134,7 +135,7 @@ const FROM_SLEEP = 'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /de
 /** fortio's load from its own pod: concurrency, then requests. */
 const fortio = (c: number, n: number) => `kubectl -n {namespace} exec fortio -c fortio -- fortio load -c ${c} -qps 0 -n ${n} -loglevel Warning http://{service}/env`;
 /** The access log of the fortio pod's sidecar, where overflowing requests show as 503 UO. */
-const FORTIO_LOG = 'kubectl -n {namespace} logs fortio -c istio-proxy --tail=5';
+const FORTIO_LOG = proxyLog('fortio', '--tail=5');
 
 /** The book's steps (istio/route, fault, resilience, security), with its numbers. */
 export const POLYGLOT_SCENARIOS: readonly Preset[] = [
@@ -151,7 +152,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({
     scenario: mirror,
     defaults: { service: 'service-go', version: 'v1', mirror: 'v2', percent: 100 },
-    observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service},version={mirror} -c istio-proxy --tail=5'],
+    observe: [POLYGLOT_OBSERVE, proxyLog('-l app={service},version={mirror}', '--tail=5')],
   }),
   preset({ scenario: faultAbort, defaults: { service: 'service-go', status: 500, percent: 50 }, observe: TIMED }),
   preset({ scenario: faultDelay, defaults: { service: 'service-go', delay: Duration.seconds(5), percent: 30 }, observe: TIMED }),
@@ -160,13 +161,13 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({
     scenario: retry,
     defaults: { service: 'service-node', attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: '5xx,connect-failure,refused-stream', abort: 50 },
-    observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
+    observe: [TIMED, proxyLog('-l app={service}', '--tail=20')],
   }),
   preset({
     scenario: loadBalancer,
     defaults: { service: 'service-go', policy: 'ROUND_ROBIN', version: 'v2', replicas: 2, hashHeader: undefined, subset: undefined },
     // The answers need not name the pod: the sidecars' access logs, prefixed with the pod, do.
-    observe: [POLYGLOT_OBSERVE, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=4 --prefix'],
+    observe: [POLYGLOT_OBSERVE, proxyLog('-l app={service}', '--tail=4 --prefix')],
   }),
   preset({
     scenario: connectionPool,
@@ -201,7 +202,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({
     scenario: authzDeny,
     defaults: { service: 'service-go', from: ['service-node'] },
-    observe: ['kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env', 'kubectl -n {namespace} logs -l app=service-node -c istio-proxy --tail=4'],
+    observe: ['kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env', proxyLog('-l app=service-node', '--tail=4')],
   }),
   preset({
     scenario: authzAllow,

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { proxyLog } from '../mesh/command';
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { MeshService } from '../mesh/service';
@@ -38,7 +39,7 @@ const image = (name: string, version: string) => `jimmysong/istio-tutorial-${nam
  */
 export function tutorial(scope: Construct, options?: LabOptions): MeshLab {
   const ctx = new LabContext('tutorial', options);
-  const lab = new MeshLab(scope, 'tutorial', { namespace: ctx.namespace('istio-tutorial'), images: (w, seed) => ctx.image(w, seed), ...ctx.flavour });
+  const lab = new MeshLab(scope, 'tutorial', { namespace: ctx.namespace('istio-tutorial'), images: (w, seed) => ctx.image(w, seed), flavour: ctx.flavour });
 
   for (const name of ['customer', 'preference', 'egresshttpbin', 'egressgithub']) {
     ctx.addVersion(javaService(lab, name), 'v1', image(name, 'v1'), { deploymentName: name });
@@ -93,7 +94,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   preset({
     scenario: mirror,
     defaults: { service: 'recommendation', version: 'v1', mirror: 'v2', percent: 100 },
-    observe: [TIMED, 'kubectl -n {namespace} logs -l app={service},version={mirror} -c istio-proxy --tail=5'],
+    observe: [TIMED, proxyLog('-l app={service},version={mirror}', '--tail=5')],
   }),
   preset({ scenario: faultAbort, defaults: { service: 'recommendation', status: 503, percent: 50 }, observe: TIMED }),
   preset({ scenario: faultDelay, defaults: { service: 'recommendation', delay: Duration.seconds(7), percent: 50 }, observe: TIMED }),
@@ -102,7 +103,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   preset({
     scenario: retry,
     defaults: { service: 'recommendation', attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: '5xx,connect-failure,refused-stream', abort: 50 },
-    observe: [TIMED, 'kubectl -n {namespace} logs -l app={service} -c istio-proxy --tail=20'],
+    observe: [TIMED, proxyLog('-l app={service}', '--tail=20')],
   }),
   preset({ scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: 2, hashHeader: undefined, subset: undefined } }),
   preset({
@@ -111,7 +112,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
       service: 'recommendation', maxConnections: 1, maxPendingRequests: 1, maxRequestsPerConnection: 1,
       consecutive5xxErrors: 1, interval: Duration.seconds(1), baseEjectionTime: Duration.minutes(2), maxEjectionPercent: 100,
     },
-    observe: [FORTIO, 'kubectl -n {namespace} logs deploy/preference -c istio-proxy --tail=5'],
+    observe: [FORTIO, proxyLog('deploy/preference', '--tail=5')],
   }),
   preset({
     scenario: outlierDetection,

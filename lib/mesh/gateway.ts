@@ -60,7 +60,7 @@ export class IngressGateway extends FileConstruct {
     this.name = name;
     this.hosts = props.hosts ?? ['*'];
     const selector = { ...(props.selector ?? { istio: 'ingressgateway' }) };
-    this.gateway = lab.api === 'gateway-api' ? this.kubernetesGateway() : new Gateway(this, 'Gateway', {
+    this.gateway = lab.flavour.gatewayApi ? this.kubernetesGateway() : new Gateway(this, 'Gateway', {
       metadata: { name },
       spec: () => ({
         selector,
@@ -109,7 +109,7 @@ export class IngressGateway extends FileConstruct {
 
   /** Where the certificate's Secret goes: istio-system for Istio's gateway, the lab's namespace for a Gateway API one. */
   public get secretNamespace(): string {
-    return this.lab.api === 'gateway-api' ? this.lab.namespace : 'istio-system';
+    return this.lab.flavour.ingressNamespace(this.lab.namespace);
   }
 
   /** Also serves HTTPS on port 443, terminating TLS with the certificate in secret `credentialName` (in istio-system). */
@@ -122,7 +122,7 @@ export class IngressGateway extends FileConstruct {
    * in order, so put the catch-all last.
    */
   public addRoutes(name: string, routes: readonly HttpRouteProps[]): VirtualService | HTTPRouteObject {
-    if (this.lab.api === 'gateway-api') {
+    if (this.lab.flavour.gatewayApi) {
       return new HTTPRouteObject(this, name, {
         metadata: { name },
         spec: () => ({

@@ -9,7 +9,7 @@ import { Client, ClientProps } from './client';
 import { IngressGateway, IngressGatewayProps } from './gateway';
 import { MeshService, MeshServiceProps } from './service';
 import { isPresent } from './presence';
-import { Api, DataPlaneMode, flavourOf } from './flavour';
+import { Flavour } from './flavour';
 import { WAYPOINT, Waypoint } from './waypoint';
 
 export interface MeshLabProps {
@@ -20,10 +20,8 @@ export interface MeshLabProps {
    * for workloads that scenarios add. @default the seed image
    */
   readonly images?: (workload: string, seed: string) => string;
-  /** The API routing is written in. @default 'istio' */
-  readonly api?: Api;
-  /** How workloads join the mesh. @default 'sidecar' */
-  readonly mode?: DataPlaneMode;
+  /** The routing API and data-plane mode: `Flavour.CLASSIC`, `Flavour.GATEWAY_API` or `Flavour.AMBIENT`. @default Flavour.CLASSIC */
+  readonly flavour?: Flavour;
 }
 
 export { FileConstruct } from './file';
@@ -31,22 +29,15 @@ export type { IOutputFile } from './file';
 export { WAYPOINT } from './waypoint';
 
 /**
- * The lab's namespace, written first so it is applied first: labelled for sidecar injection,
- * or in ambient mode for ztunnel and the namespace's waypoint. `istio.io/ingress-use-waypoint`
- * sends the ingress gateway's traffic through the waypoint too (istiod reads it from the
- * Service, else from its namespace: istio/istio pilot/pkg/serviceregistry/ambient/services.go,
- * ingressUseWaypointFromLabels), so a service's routing and the policies attached to it apply
- * to traffic entering the mesh as they do with sidecars; without it the gateway sends straight
- * to the pods and skips them.
- * @see https://istio.io/latest/docs/ambient/usage/add-workloads/
+ * The lab's namespace, written first so it is applied first, labelled as its flavour joins
+ * pods to the mesh: for sidecar injection, or in ambient mode for ztunnel and the namespace's
+ * waypoint (Flavour.namespaceLabels).
  * @see https://istio.io/latest/docs/ambient/usage/waypoint/#configure-a-pod-to-use-a-waypoint
  */
 class LabNamespace extends FileConstruct {
-  public constructor(scope: Construct, name: string, mode: DataPlaneMode) {
+  public constructor(scope: Construct, name: string, flavour: Flavour) {
     super(scope, 'Namespace', '00-namespace.yaml');
-    const labels: Record<string, string> = mode === 'ambient'
-      ? { 'istio.io/dataplane-mode': 'ambient', 'istio.io/ingress-use-waypoint': 'true', 'istio.io/use-waypoint': WAYPOINT }
-      : { 'istio-injection': 'enabled' };
+    const labels = flavour.namespaceLabels(WAYPOINT);
     const namespace = new kplus.Namespace(this, 'Resource', { metadata: { name, labels } });
     // A Namespace is cluster-scoped: drop the chart's namespace and the empty spec.
     ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));
@@ -82,10 +73,8 @@ export class MeshLab extends Chart {
 
   public readonly name: string;
   public readonly namespace: string;
-  /** The API routing is written in. */
-  public readonly api: Api;
-  /** How workloads join the mesh. */
-  public readonly mode: DataPlaneMode;
+  /** The routing API and data-plane mode, and every difference that follows from them. */
+  public readonly flavour: Flavour;
   /** The namespace's waypoint, in ambient mode; undefined with sidecars. */
   public readonly waypoint?: Waypoint;
   private readonly _services: MeshService[] = [];
@@ -100,11 +89,9 @@ export class MeshLab extends Chart {
     this.name = name;
     this.namespace = props.namespace;
     this.images = props.images;
-    const flavour = flavourOf(props.api ?? 'istio', props.mode ?? 'sidecar');
-    this.api = flavour.api;
-    this.mode = flavour.mode;
-    new LabNamespace(this, props.namespace, this.mode);
-    if (this.mode === 'ambient') this.waypoint = new Waypoint(this);
+    this.flavour = props.flavour ?? Flavour.CLASSIC;
+    new LabNamespace(this, props.namespace, this.flavour);
+    if (!this.flavour.sidecars) this.waypoint = new Waypoint(this);
     this.node.addValidation(new LabChecks(this));
   }
 

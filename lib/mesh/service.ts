@@ -137,7 +137,7 @@ export class MeshService extends FileConstruct implements IService {
       metadata: { name },
       spec: () => istioVirtualService(this.istioHost, this.intent, this.lab.namespace),
     });
-    if (lab.api === 'gateway-api') this.addGatewayApiRouting();
+    if (lab.flavour.gatewayApi) this.addGatewayApiRouting();
     recordRouting(lab, this, () => this.routing.touched);
     onReset(lab, () => this.resetScenarioState());
     this.node.addValidation({
@@ -343,7 +343,7 @@ export class ServiceVersion extends Construct implements IVersion {
     });
     if (!defersWorkloads(service.lab)) this._deployment = this.newDeployment();
     onReset(service.lab, () => this.resetScenarioState());
-    if (service.lab.api === 'gateway-api') this.addGatewayApiObjects(service);
+    if (service.lab.flavour.gatewayApi) this.addGatewayApiObjects(service);
   }
 
   /** The Service of this version's pods, which Gateway API routes send to. */

@@ -1,5 +1,6 @@
 import type { LabBuild } from '../app';
-import { CLASSIC, FLAVOURS, NamedFlavour, flavourFolder, flavourOf } from '../mesh/flavour';
+import type { Command } from '../mesh/command';
+import { Flavour } from '../mesh/flavour';
 import type { MeshService } from '../mesh/service';
 import { CURRENT_ISTIO, GATEWAY_API_VERSION, STANDARD_ALREADY, currentInstallFile, gatewayApiCrdCommand } from '../platform/release';
 import type { AppliedScenario } from '../scenarios/engine';
@@ -19,24 +20,12 @@ function fill(command: string, build: LabBuild, applied?: AppliedScenario): stri
   return command.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-/** The commands that show a step (the preset's, else the lab's, in the lab's flavour), filled in. */
+/** The commands that show a step (the preset's, else the lab's), as the lab's flavour runs them, filled in. */
 function observeCommands(build: LabBuild, applied?: AppliedScenario, waypoint?: string): string[] {
   const { definition, lab } = build;
-  const observe = applied?.preset.observe ?? (typeof definition.observe === 'string' ? definition.observe : definition.observe(lab));
-  const commands = (typeof observe === 'string' ? [observe] : observe).map((c) => fill(c, build, applied));
-  return lab.mode === 'ambient' ? commands.map((c) => withoutSidecars(c, waypoint)) : commands;
-}
-
-/**
- * A command that reads a sidecar's access log (`kubectl logs ... -c istio-proxy`), as it reads
- * in ambient mode, where pods have no sidecar: the waypoint's log (its Envoy is also container
- * istio-proxy; the ambient profile keeps `accessLogFile`), or without a waypoint ztunnel's,
- * which logs each connection.
- */
-function withoutSidecars(command: string, waypoint: string | undefined): string {
-  return command.replace(/kubectl -n (\S+) logs (?:-l \S+|\S+) -c istio-proxy/g, (_, ns: string) => (waypoint
-    ? `kubectl -n ${ns} logs deploy/${waypoint} -c istio-proxy`
-    : 'kubectl -n istio-system logs -l app=ztunnel -c istio-proxy'));
+  const observe = applied?.preset.observe ?? (typeof definition.observe === 'function' ? definition.observe(lab.flavour) : definition.observe);
+  const commands: readonly Command[] = Array.isArray(observe) ? observe : [observe as Command];
+  return commands.map((c) => fill(lab.flavour.command(c, '{namespace}', waypoint), build, applied));
 }
 
 const params = (applied: AppliedScenario) =>
@@ -165,13 +154,10 @@ function experimental(objects: readonly Manifest[]): string[] {
 
 /** The flavour a guide is written in, and the steps it leaves out. */
 export interface GuideFlavour {
-  readonly flavour: NamedFlavour;
+  readonly flavour: Flavour;
   /** Steps the lab offers that have no form in this flavour, with why. @default none */
   readonly skipped?: ReadonlyArray<{ readonly scenario: string; readonly reason: string }>;
 }
-
-/** `--api A --mode M` for hints in a flavour's guide (nothing in the classic flavour, the default). */
-const flavourFlags = (flavour: NamedFlavour) => (flavour === CLASSIC ? '' : ` --api ${flavour.api} --mode ${flavour.mode}`);
 
 /**
  * The lab's guide (`<out>/<lab>/README.md`): how to apply the lab, wait for it, find the
@@ -193,9 +179,9 @@ export function whereToRun(namespace: string, folder: string): string[] {
 
 export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: GuideManifests, output: StepOutput, ingressIPs: readonly string[] = [], guideFlavour?: GuideFlavour): string {
   const { definition, lab } = build;
-  const flavour = guideFlavour?.flavour ?? flavourOf(lab.api, lab.mode);
-  const classic = flavour.name === CLASSIC.name;
-  const ambient = flavour.mode === 'ambient';
+  const flavour = guideFlavour?.flavour ?? lab.flavour;
+  const classic = !flavour.gatewayApi;
+  const ambient = !flavour.sidecars;
   const folder = labFolder(output.outDir, output.folder ?? definition.name);
   const calls = callGraph(lab);
   // Only the kinds the picture draws: a step of policies or filters leaves the picture as it is.
@@ -204,7 +190,7 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
   const hasGateway = manifests.lab.some((m) => m.kind === 'Gateway' && (classic || m.spec?.gatewayClassName !== 'istio-waypoint'));
   const ingress = gatewaysOfClass(manifests.lab, 'istio')[0];
   const waypoint = gatewaysOfClass(manifests.lab, 'istio-waypoint')[0];
-  const flags = flavourFlags(flavour);
+  const flags = flavour.hintFlags;
   const out: string[] = classic ? [
     `# Lab \`${definition.name}\`: ${definition.title}`,
     '',
@@ -222,7 +208,7 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     '',
     ...whereToRun(lab.namespace, folder),
     `kubectl pointed at a cluster with Kubernetes 1.32 or later. Once per cluster, install the Gateway API CRDs ${GATEWAY_API_VERSION} and Istio ${CURRENT_ISTIO}`,
-    `with its ${ambient ? 'ambient' : 'demo'} profile (\`${labFolder(output.outDir, 'platform')}README.md\` gives the whole order, with the addons):`,
+    `with its ${flavour.profile} profile (\`${labFolder(output.outDir, 'platform')}README.md\` gives the whole order, with the addons):`,
     '',
     ...platformInstall(manifests.lab, steps, flavour, output.outDir),
     '',
@@ -230,9 +216,7 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
   out.push(
     '## Start',
     '',
-    ambient
-      ? `Apply the lab and wait until it is ready: every pod READY 1/1 (ambient mode adds no sidecar)${waypoint ? `, and the waypoint \`${waypoint.metadata.name}\` programmed (istiod deploys it as the Deployment \`${waypoint.metadata.name}\`)` : ''}:`
-      : 'Apply the lab and wait until it is ready (every pod READY 2/2: the application and its sidecar):',
+    flavour.readyLine(waypoint?.metadata.name),
     '',
     ...sh([
       `kubectl apply -f ${folder}`,
@@ -300,7 +284,7 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     'Each step is one file in `steps/`, holding only the objects it adds or changes, under the names they have in the lab,',
     'so applying it moves the lab to that step and the revert commands move it back. Apply one step at a time, or',
     `combine scenarios with \`npm run synth -- --lab ${definition.name}${flags} --scenario a,b\`. Istio takes a few seconds to send a`,
-    ambient ? 'change to ztunnel and the waypoint, so give a step a moment before you judge it.' : 'change to the sidecars, so give a step a moment before you judge it.',
+    `change to ${flavour.propagatesTo}, so give a step a moment before you judge it.`,
     '',
   );
   if (steps.length > 0) {
@@ -328,7 +312,7 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
     const written = [...step.changed, ...step.added];
     // A Gateway API ingress that gains its https listener in this step: its NodePort exists only now.
     const secured = written.find((m) => m.kind === 'Gateway' && isGatewayApi(m) && hasHttps(m) && !hasHttps(ingress));
-    const kept = classic || flavour.api !== 'gateway-api' ? [] : istioKindReasons(written);
+    const kept = classic ? [] : istioKindReasons(written);
     const risky = classic ? [] : experimental(written);
     out.push(
       `### ${scenario.name}`,
@@ -373,19 +357,19 @@ export function renderGuide(build: LabBuild, steps: readonly Step[], manifests: 
 }
 
 /** The paragraph that says which flavour a guide is, how it differs from the classic one, and where the others are. */
-function flavourIntro(build: LabBuild, flavour: NamedFlavour, objects: readonly Manifest[], outDir: string): string[] {
+function flavourIntro(build: LabBuild, flavour: Flavour, objects: readonly Manifest[], outDir: string): string[] {
   const { definition, lab } = build;
   const versioned = objects.filter((m) => m.kind === 'Service' && m.spec?.selector?.version !== undefined);
   const ingress = gatewaysOfClass(objects, 'istio')[0];
   const waypoint = gatewaysOfClass(objects, 'istio-waypoint')[0];
-  const others = FLAVOURS.filter((f) => f.name !== flavour.name).map((f) => `\`${labFolder(outDir, flavourFolder(definition.name, f))}\` (${f.name}: ${f.title})`);
+  const others = Flavour.ALL.filter((f) => f !== flavour).map((f) => `\`${labFolder(outDir, f.folder(definition.name))}\` (${f.name}: ${f.title})`);
   return [
-    `This is the ${flavour.name} flavour of the lab: ${flavour.title}; \`npm run synth -- --api ${flavour.api} --mode ${flavour.mode}\` writes it alone.`,
+    `This is the ${flavour.name} flavour of the lab: ${flavour.title}; \`npm run synth -- ${flavour.flags}\` writes it alone.`,
     'Routing is HTTPRoutes (`gateway.networking.k8s.io/v1`) attached to each Service (`parentRefs` to the Service, GAMMA)'
       + (versioned.length > 0 ? `, sending to per-version Services such as \`${versioned[0].metadata.name}\` instead of DestinationRule subsets` : '')
       + (ingress ? `; the ingress is the Gateway \`${ingress.metadata.name}\` of class \`istio\` in the lab's namespace, not Istio's shared ingress gateway` : '')
       + '.',
-    flavour.mode === 'ambient'
+    !flavour.sidecars
       ? `Ambient mode: the namespace is labelled \`istio.io/dataplane-mode: ambient\` instead of \`istio-injection\`, so pods run without a sidecar; ztunnel on each node carries their traffic with mTLS`
         + (waypoint ? `, and the waypoint \`${waypoint.metadata.name}\` (a Gateway of class \`istio-waypoint\`) applies the HTTPRoutes and L7 policies for the namespace's Services (\`istio.io/use-waypoint\`).` : '.')
       : 'Every pod gets a sidecar, as in the classic flavour.',
@@ -397,13 +381,12 @@ function flavourIntro(build: LabBuild, flavour: NamedFlavour, objects: readonly 
  * The once-per-cluster install a flavour needs: the Gateway API CRDs every guide names (one
  * version and channel, lib/platform/release.ts) and Istio's current release.
  */
-function platformInstall(objects: readonly Manifest[], steps: readonly Step[], flavour: NamedFlavour, outDir: string): string[] {
+function platformInstall(objects: readonly Manifest[], steps: readonly Step[], flavour: Flavour, outDir: string): string[] {
   const uses = [...new Set([...experimental(objects), ...steps.flatMap((s) => experimental([...s.changed, ...s.added]))])];
   const users = steps.filter((s) => experimental([...s.changed, ...s.added]).length > 0).map((s) => `\`${s.applied.preset.scenario.name}\``);
   const platform = labFolder(outDir, 'platform');
-  const profile = flavour.mode === 'ambient' ? 'ambient' : 'demo';
   return [
-    ...sh([gatewayApiCrdCommand(), `istioctl install -f ${platform}${currentInstallFile(profile)} -y`]),
+    ...sh([gatewayApiCrdCommand(), `istioctl install -f ${platform}${currentInstallFile(flavour.profile)} -y`]),
     '',
     ...(uses.length > 0 ? [`This lab uses ${uses.join(' and ')}${users.length > 0 ? ` (steps ${users.join(', ')})` : ''}, which only the experimental channel holds.`] : []),
     ...STANDARD_ALREADY,

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { istioDuration } from '../istio/duration';
 import { MeshlabError } from '../errors';
-import type { Flavour } from '../mesh/flavour';
+import type { ScenarioNeeds } from '../mesh/flavour';
 import type { MeshLab } from '../mesh/lab';
 import { ExternalHost, type IService } from '../mesh/routing';
 import { ParamSet, ValuesOf, optional, param } from './params';
@@ -31,22 +31,19 @@ export interface ScenarioDefinition<P extends ParamSet = ParamSet> {
   /** Commands that remove what `prepare` made, run after the revert. @default none */
   cleanup?(v: ValuesOf<P>, lab: MeshLab): string[];
   /**
-   * Why the scenario has no form in a flavour, if it has none there: that flavour leaves the
-   * step out, and its guide says why. @default it has a form in every flavour
+   * What the step needs of the data plane, each with why: a flavour without it leaves the step
+   * out (Flavour.unsupported), and its guide says why. @default nothing: a form in every flavour
    */
-  unsupported?(flavour: Flavour): string | undefined;
+  readonly needs?: ScenarioNeeds;
 }
 
-/** Whether the lab a step is written for runs in ambient mode (its words then name the waypoint, not sidecars). */
-const isAmbient = (lab: MeshLab) => lab.mode === 'ambient';
+/** Whether the lab a step is written for has no sidecars (ambient mode: its words then name the waypoint). */
+const isAmbient = (lab: MeshLab) => !lab.flavour.sidecars;
 
 /** A scenario definition, its parameter values typed from its parameters. */
 function scenario<P extends ParamSet>(definition: ScenarioDefinition<P>): ScenarioDefinition<P> {
   return definition;
 }
-
-/** Ambient mode, for `unsupported`. */
-const ambientOnly = (flavour: Flavour, reason: string) => (flavour.mode === 'ambient' ? reason : undefined);
 
 /** Why an EnvoyFilter in a service's own sidecar has no ambient form. */
 const NO_SIDECAR = 'ambient pods have no sidecar (ztunnel carries their traffic, and the waypoint is a separate proxy in front of the service)';
@@ -181,7 +178,7 @@ export const timeout = scenario({
   apply: (lab, id, v) => new Timeout(lab, id, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
   // The waypoint takes the HTTPRoute's timeout, but the delay that shows it has nowhere to go:
   // a fault in the waypoint runs before its router, whose timeout starts only after it.
-  unsupported: (flavour) => ambientOnly(flavour, `the images answer at once, so the step shows its timeout with a delay an EnvoyFilter adds in the callee's own sidecar, below the route; ${NO_SIDECAR}, and a delay added in the waypoint would come before the route's timeout starts`),
+  needs: { ownSidecar: `the images answer at once, so the step shows its timeout with a delay an EnvoyFilter adds in the callee's own sidecar, below the route; ${NO_SIDECAR}, and a delay added in the waypoint would come before the route's timeout starts` },
   expect: (v) => {
     const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
     if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
@@ -207,7 +204,7 @@ export const retry = scenario({
     retryOn: optional(param.retryOn("Envoy retry conditions or status codes, comma-separated (empty: Istio's)")),
   },
   apply: (lab, id, v) => new Retry(lab, id, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
-  unsupported: (flavour) => ambientOnly(flavour, `the images do not fail, so the step shows its retries with 503s an EnvoyFilter adds in the callee's own sidecar, below the retried route; ${NO_SIDECAR}, and an abort added in the waypoint would answer before its router, which retries, sees the request`),
+  needs: { ownSidecar: `the images do not fail, so the step shows its retries with 503s an EnvoyFilter adds in the callee's own sidecar, below the retried route; ${NO_SIDECAR}, and an abort added in the waypoint would answer before its router, which retries, sees the request` },
   expect: (v) => {
     const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"})`;
     if (v.abort === undefined) return `${retried}, so far fewer errors reach the caller`;
@@ -296,7 +293,7 @@ export const rateLimit = scenario({
     version: optional(param.version('limit only this version (empty: every version)')),
   },
   apply: (lab, id, v) => new RateLimit(lab, id, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
-  unsupported: (flavour) => ambientOnly(flavour, `Envoy's local rate limit is added by an EnvoyFilter to the service's own sidecar (context SIDECAR_INBOUND, chosen by the pods' labels); ${NO_SIDECAR}, the Gateway API has no rate limit, and an EnvoyFilter attached to the waypoint (alpha) would patch a proxy every service of the namespace shares, a different filter meshlab does not write`),
+  needs: { ownSidecar: `Envoy's local rate limit is added by an EnvoyFilter to the service's own sidecar (context SIDECAR_INBOUND, chosen by the pods' labels); ${NO_SIDECAR}, the Gateway API has no rate limit, and an EnvoyFilter attached to the waypoint (alpha) would patch a proxy every service of the namespace shares, a different filter meshlab does not write` },
   expect: (v) => `beyond ${count(v.requests, 'request')} per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (${LAST_COMMAND}, with curl's -i, shows the status and the header)`,
 });
 
@@ -366,7 +363,7 @@ export const egress = scenario({
     timeout: optional(param.duration('timeout of HTTP calls to them (empty: none)')),
     gateway: param.oneOf('send HTTP calls through the egress gateway', ['yes', 'no'] as const),
   },
-  unsupported: (flavour) => ambientOnly(flavour, 'the step makes the namespace registry-only with a Sidecar resource (outboundTrafficPolicy REGISTRY_ONLY), which only sidecars read: ztunnel sends ambient pods\' calls to external hosts out whatever the policy, and istio.io controls ambient egress with an egress waypoint instead'),
+  needs: { ownSidecar: 'the step makes the namespace registry-only with a Sidecar resource (outboundTrafficPolicy REGISTRY_ONLY), which only sidecars read: ztunnel sends ambient pods\' calls to external hosts out whatever the policy, and istio.io controls ambient egress with an egress waypoint instead' },
   apply: (lab, id, v) => new Egress(lab, id, {
     timeout: v.timeout,
     viaGateway: v.gateway === 'yes',

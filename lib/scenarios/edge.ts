@@ -146,7 +146,7 @@ export class TcpRoute extends Scenario {
     const lab = this.lab;
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) throw new MeshlabError(`tcp-route: port must be from 1 to 65535, got ${props.port}`);
     newService(this, 'Service', props.name, [{ name: 'tcp', port: props.port }]);
-    if (lab.api === 'gateway-api') {
+    if (lab.flavour.gatewayApi) {
       // GAMMA's TCPRoute (experimental channel): attached to the Service callers connect to.
       new TCPRouteObject(this, 'Routes', {
         metadata: { name: props.name },

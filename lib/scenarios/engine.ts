@@ -1,4 +1,5 @@
 import { MeshlabError } from '../errors';
+import type { Command } from '../mesh/command';
 import { allowedNames } from '../suggest';
 import type { MeshLab } from '../mesh/lab';
 import type { ScenarioDefinition } from './catalog';
@@ -19,7 +20,7 @@ export interface Preset<P extends ParamSet = ParamSet> {
    * Commands that show the effect, when the lab's usual one does not; `{namespace}` and
    * `{<parameter>}` (such as `{service}`) are filled in. @default the lab's
    */
-  readonly observe?: string | readonly string[];
+  readonly observe?: Command | readonly Command[];
   /** Commands that undo what `observe` did inside the pods (`/behave` after `/misbehave`), run before the revert. @default none */
   readonly undo?: readonly string[];
 }

@@ -1,4 +1,4 @@
-import { CURL_IMAGE, HTTPBIN_IMAGE, isClassic } from '../labs/options';
+import { CURL_IMAGE, HTTPBIN_IMAGE } from '../labs/options';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -7,6 +7,7 @@ import { MeshlabError } from '../errors';
 import type { IngressGateway } from '../mesh/gateway';
 import type { IService } from '../mesh/routing';
 import type { MeshLab } from '../mesh/lab';
+import type { PolicyAttachment } from '../mesh/flavour';
 import { WAYPOINT } from '../mesh/waypoint';
 import { SecurityProfile } from '../mesh/security';
 import { newDeployment, newService } from '../mesh/workload';
@@ -27,19 +28,13 @@ const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 const gatewayTarget = (name: string): PolicyTargetReference => ({ group: GATEWAY_GROUP, kind: 'Gateway', name });
 
 /**
- * What a policy on one service attaches to. With sidecars: the service's pods (`selector`).
- * In an ambient lab every Service of the namespace goes through its waypoint, which is where
- * the policy must be: ztunnel cannot read HTTP, and the destination's ztunnel sees the
- * waypoint's identity rather than the caller's ("waypoint proxies do not impersonate src
- * identity", istio.io docs/ambient/usage/l4-policy, "Authorization policy attachment"), so a
- * selector policy naming callers would never match them. So in ambient mode the policy names
- * the Service in `targetRefs`, which the waypoint serving it takes (istio/istio
- * pilot/pkg/model/policyattachment.go, ShouldAttachPolicy: a waypoint attaches a policy whose
- * targetRef is a Service it serves, and ignores selector policies). Without a waypoint an
- * L4-only policy with a selector would be ztunnel's; every ambient lab has one.
+ * What a policy on one service attaches to, as the lab's flavour says (Flavour.attachPolicy):
+ * with sidecars the service's pods (`selector`); in ambient mode the Service in `targetRefs`,
+ * which the waypoint serving it takes. Without a waypoint an L4-only policy with a selector
+ * would be ztunnel's; every ambient lab has one.
  */
-export function attachTo(service: IService): { selector: ReturnType<typeof selectorOf> } | { targetRefs: PolicyTargetReference[] } {
-  return service.lab.mode === 'ambient' ? { targetRefs: [{ group: '', kind: 'Service', name: service.name }] } : { selector: selectorOf(service) };
+export function attachTo(service: IService): PolicyAttachment {
+  return service.lab.flavour.attachPolicy(service.name, selectorOf(service).matchLabels);
 }
 
 /**
@@ -53,14 +48,12 @@ class MtlsMatrix extends Construct {
   public constructor(scope: Construct, lab: MeshLab) {
     super(scope, 'Matrix');
     // The new flavours use Istio's current sample images (lib/labs/options.ts), the classic one the task's.
-    const classic = isClassic(lab);
+    const classic = lab.flavour.seedImages;
     const httpbinPort = classic ? 8000 : HTTPBIN_IMAGE.port!;
     for (const [namespace, meshed] of Object.entries(MtlsMatrix.NAMESPACES)) {
       // legacy says "no sidecars" explicitly, as Istio's analyzer (IST0102) asks of a namespace left out on purpose.
       // In ambient mode foo and bar join through ztunnel (no waypoint: mTLS is L4), and legacy stays out of the mesh.
-      const labels: Record<string, string> = lab.mode === 'ambient'
-        ? (meshed ? { 'istio.io/dataplane-mode': 'ambient' } : { 'istio-injection': 'disabled' })
-        : { 'istio-injection': meshed ? 'enabled' : 'disabled' };
+      const labels = lab.flavour.extraNamespaceLabels(meshed);
       const ns = new kplus.Namespace(this, namespace, { metadata: { name: namespace, labels } });
       ApiObject.of(ns).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));
       for (const app of ['httpbin', 'sleep'] as const) {
@@ -185,9 +178,9 @@ export class AuthzAllow extends Scenario {
     // An ALLOW policy without rules matches nothing, so everything not allowed below is denied.
     new AuthorizationPolicy(this, 'AllowNothing', {
       metadata: { name: 'allow-nothing' },
-      spec: lab.mode === 'ambient' ? { targetRefs: [gatewayTarget(WAYPOINT)], action: 'ALLOW' } : { action: 'ALLOW' },
+      spec: { ...lab.flavour.namespacePolicy(WAYPOINT), action: 'ALLOW' },
     });
-    if (lab.api === 'gateway-api' && lab.mode === 'sidecar') {
+    if (lab.flavour.policiesReachIngress) {
       for (const gateway of lab.gateways) {
         // One empty rule matches every request.
         new AuthorizationPolicy(this, `${gateway.name}-ingress`, {
@@ -249,7 +242,7 @@ export class Jwt extends Scenario {
     super(scope, id, 'jwt', props);
     if (!/^https?:\/\/\S+$/.test(props.jwksUri)) throw new MeshlabError(`jwt: jwksUri ${props.jwksUri} is not an http(s) URL`);
     if ((props.service === undefined) === (props.gateway === undefined)) throw new MeshlabError('jwt: give either a service or a gateway to validate tokens at');
-    if (props.gateway && this.lab.api !== 'gateway-api') {
+    if (props.gateway && !this.lab.flavour.gatewayApi) {
       throw new MeshlabError(`jwt: gateway ${props.gateway.name} is Istio's ingress gateway in istio-system, outside the lab; validate tokens at a service, or use --api gateway-api`);
     }
     const name = props.service?.name ?? props.gateway!.name;

@@ -5,7 +5,7 @@
  */
 import type { MeshlabModel } from '../../lib/app';
 import { SAMPLE_IMAGES } from '../../lib/labs';
-import { FLAVOURS } from '../../lib/mesh/flavour';
+import { Flavour } from '../../lib/mesh/flavour';
 import type { OutputFile } from '../../lib/output/render';
 import { commandsOf, parseYaml } from './guide-commands';
 
@@ -33,16 +33,16 @@ const kindName = (lower: string) => ({ httproute: 'HTTPRoute', tcproute: 'TCPRou
 
 /** The README's table of every step in every flavour. */
 export function stepTable(model: MeshlabModel, files: readonly OutputFile[]): string {
-  const rows = model.labs.filter((l) => l.flavour.name === FLAVOURS[0].name).flatMap((classic) => classic.definition.scenarios.map((p) => {
+  const rows = model.labs.filter((l) => l.flavour.name === Flavour.ALL[0].name).flatMap((classic) => classic.definition.scenarios.map((p) => {
     const step = p.scenario.name;
-    const cells = FLAVOURS.map((flavour) => {
+    const cells = Flavour.ALL.map((flavour) => {
       const lab = model.labs.find((l) => l.definition.name === classic.definition.name && l.flavour.name === flavour.name)!;
       if (lab.skipped.some((s) => s.scenario === step)) return `— ([why](../dist/${lab.folder}/README.md#steps))`;
       return stepCell(files, lab.folder, step, flavour.api === 'gateway-api');
     });
     return `| ${classic.definition.name} | \`${step}\` | ${cells.join(' | ')} |`;
   }));
-  return [`| lab | step | ${FLAVOURS.map((f) => f.name).join(' | ')} |`, `|---|---|${FLAVOURS.map(() => '---|').join('')}`, ...rows].join('\n');
+  return [`| lab | step | ${Flavour.ALL.map((f) => f.name).join(' | ')} |`, `|---|---|${Flavour.ALL.map(() => '---|').join('')}`, ...rows].join('\n');
 }
 
 /** The README's table of the images the new flavours take from Istio's current samples. */

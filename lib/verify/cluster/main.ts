@@ -6,6 +6,7 @@ import { loadAll } from 'js-yaml';
 import { Io, runLongCommand } from '../../cli/io';
 import { UsageError } from '../../cli/flags';
 import { allowedNames } from '../../suggest';
+import { Flavour } from '../../mesh/flavour';
 import type { Manifest } from '../../validate/manifest';
 import { DIALS_A_POD, LocalCluster } from './cluster';
 import { readGuide, shellLines, shellWords } from './guide';
@@ -447,7 +448,7 @@ export function runVerifyCluster(argv: readonly string[], io: Io): Promise<numbe
 
 /** Folders in the order that installs Istio least often: the classic ones, then the Gateway API ones, then ambient. */
 export function byInstall(folders: readonly string[]): string[] {
-  const rank = (f: string) => (f.endsWith('-ambient') ? 2 : f.endsWith('-gateway-api') ? 1 : 0);
+  const rank = (folder: string) => Flavour.ALL.reduce((r, f, i) => (f.suffix !== '' && folder.endsWith(f.suffix) ? i : r), 0);
   return [...folders].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
