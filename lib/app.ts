@@ -17,8 +17,10 @@ import { Manifest } from './validate/manifest';
 export const PLATFORM = 'platform';
 
 export interface MeshlabProps {
-  /** Labs to build, and `platform`; in the order of LABS. @default every lab and the platform */
+  /** Labs to build, and `platform`; in the order of `labs`. @default every lab and the platform */
   readonly targets?: readonly string[];
+  /** The labs there are: LABS, and a lab of the user's own (--lab-file). @default LABS */
+  readonly labs?: readonly LabDefinition[];
   /** Options per lab name. @default none */
   readonly labOptions?: Readonly<Record<string, LabOptions>>;
   /** Scenarios switched on, per lab name. @default none */
@@ -44,6 +46,7 @@ export function buildLab(definition: LabDefinition, options?: LabOptions, select
   const presets = resolveSelection(definition.name, definition.scenarios, selection);
   const app = new App({ outdir: 'unused' });
   if (deferWorkloads) app.node.setContext(DEFER_WORKLOADS, true);
+  if (options?.flavour) app.node.setContext(Flavour.CONTEXT, options.flavour.name);
   const lab = definition.build(app, options);
   const applied = presets.map((preset) => applyPreset(lab, preset, selection.set));
   return { definition, lab, applied };
@@ -74,9 +77,9 @@ export function unexpressedMessage(u: Unexpressed, flavour: Flavour, folder: str
   return `scenario ${u.scenario} has no form in the ${flavour.name} flavour (${folder}): ${u.reason}`;
 }
 
-/** The lab definitions to build for `targets`, in the order of LABS. */
-export function selectedLabs(targets?: readonly string[]): LabDefinition[] {
-  return LABS.filter((l) => targets === undefined || targets.includes(l.name));
+/** The lab definitions of `labs` to build for `targets`, in their order. */
+export function selectedLabs(targets?: readonly string[], labs: readonly LabDefinition[] = LABS): LabDefinition[] {
+  return labs.filter((l) => targets === undefined || targets.includes(l.name));
 }
 
 /** One tutorial step as the lab layer built it: a lab's state after one scenario, alone on the plain lab. */
@@ -125,7 +128,7 @@ export interface MeshlabModel {
  * (command line -> labs and scenarios -> output; the output layer never builds a lab).
  */
 export function buildModel(props: MeshlabProps = {}): MeshlabModel {
-  const labs = selectedLabs(props.targets).flatMap((definition) => (props.flavours ?? Flavour.ALL).map((flavour): LabModel => {
+  const labs = selectedLabs(props.targets, props.labs).flatMap((definition) => (props.flavours ?? Flavour.ALL).map((flavour): LabModel => {
     const options = { ...props.labOptions?.[definition.name], flavour };
     const skipped = unexpressed(definition, definition.scenarios.map((p) => p.scenario.name), flavour);
     const offered = { ...definition, scenarios: definition.scenarios.filter((p) => !skipped.some((s) => s.scenario === p.scenario.name)) };

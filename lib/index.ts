@@ -39,7 +39,15 @@ export type { EgressProps, IngressTlsProps, RateLimitProps, TcpRouteProps } from
 // What a lab module needs: its definition, the presets of its steps, its options, and the
 // flavours every lab is written in (the routing API and the data-plane mode).
 export { defineLab } from './labs';
-export type { LabDefinition } from './labs';
+export type { LabDefinition, LabDefinitionInput } from './labs';
+// The scenarios a lab offers as steps (preset({ scenario: canary, defaults: {...} })), as the command line knows them.
+export {
+  SCENARIOS, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls,
+  jwt, loadBalancer, mirror, mtls, outlierDetection, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout,
+} from './scenarios/catalog';
+export type { ScenarioDefinition } from './scenarios/catalog';
+export { proxyLog } from './mesh/command';
+export type { Command, ProxyLog } from './mesh/command';
 export { LabContext } from './labs/options';
 export type { LabOptions } from './labs/options';
 export { preset } from './scenarios/engine';

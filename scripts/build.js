@@ -36,6 +36,7 @@ function build() {
     entryPoints: Object.entries(ENTRIES).map(([out, src]) => ({ in: src, out })),
     outdir: 'build',
     bundle: true, // one file loads faster than hundreds of modules
+    external: ['esbuild'], // --lab-file compiles with it; it runs its own binary from node_modules
     platform: 'node',
     target: 'node20',
     legalComments: 'none',

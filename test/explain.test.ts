@@ -307,7 +307,7 @@ describe('the report', () => {
   test('--help prints the usage', () => {
     const { code, out } = explain(['--help']);
     expect(code).toBe(0);
-    expect(out[0]).toMatch(/^usage: npm run explain -- --lab L /);
+    expect(out[0]).toMatch(/^usage: npm run explain -- --lab L\|--lab-file PATH /);
   });
 });
 
@@ -443,9 +443,9 @@ test('the seeded generator is deterministic and spreads evenly', () => {
 
 describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => {
   test.each([
-    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --scenario, --set, --config, --api, --mode, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],
+    [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --lab-file, --scenario, --set, --config, --api, --mode, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],
     [['tutorial'], 'meshlab: tutorial: no such file or folder'],
-    [[], `meshlab: give --lab (labs: ${LAB_NAMES.join(', ')}) or the files to read`],
+    [[], `meshlab: give --lab (labs: ${LAB_NAMES.join(', ')}), --lab-file or the files to read`],
     [['--lab', 'bookinfo'], `meshlab: unknown lab bookinfo (labs: ${LAB_NAMES.join(', ')})`],
     [['--lab', 'tutorial', '--lab', 'fft'], 'meshlab: --lab given twice (tutorial, fft); give it once'],
     [['--lab'], 'meshlab: --lab needs a value'],

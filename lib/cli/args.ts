@@ -1,5 +1,5 @@
 import { PLATFORM } from '../app';
-import { LAB_NAMES } from '../labs';
+import { LABS, LAB_NAMES, LabDefinition } from '../labs';
 import { LabOptions } from '../labs/options';
 import { OutboundTrafficPolicy, PlatformProps } from '../platform/platform';
 import { ScenarioSelection } from '../scenarios/engine';
@@ -39,12 +39,16 @@ export interface CliOptions {
   readonly platform: PlatformProps;
   /** The flavours to write (`--api`, `--mode`). @default every flavour */
   readonly flavours: readonly Flavour[];
+  /** The labs there are: LABS, and the one --lab-file loaded. */
+  readonly labs: readonly LabDefinition[];
 }
 
 export const USAGE = `usage: npm run synth -- [--lab L]... [--scenario S[,S...]]... [--set S.param=value]... [--out DIR]
        npm run synth -- --list [--json]
 
   --lab NAME            write only this lab (repeatable): ${[...LAB_NAMES, PLATFORM].join(', ')}
+  --lab-file PATH       a lab of your own: a .ts or .js module whose default export is defineLab({...})
+                        (from lib/index.ts); writes it alone unless --lab names others, in every flavour
   --scenario S[,S...]   switch scenarios on in the selected labs (repeatable); replaces the flags file's
   --set S.param=value   set a parameter of a switched-on scenario (repeatable)
   --list                list labs, services, versions, scenarios and their parameters (--json for JSON)
@@ -66,7 +70,7 @@ Environment (for npx cdk8s synth): MESHLAB_LAB, MESHLAB_SCENARIO (comma-separate
 /** The output folder the repository commits, and the default of --out. */
 export const DEFAULT_OUT = 'dist';
 
-export const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound', '--api', '--mode'];
+export const VALUE_FLAGS = ['--lab', '--lab-file', '--scenario', '--set', '--out', '--config', '--registry', '--namespace', '--ingress-ip', '--outbound', '--api', '--mode'];
 export const SWITCHES = ['--help', '-h', '--version', '--list', '--json'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /**
@@ -90,8 +94,20 @@ export function parseSets(pairs: readonly string[], origin = '--set'): Record<st
   return set;
 }
 
-/** Reads flags (`--flag value` or `--flag=value`) and their environment equivalents. */
-export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliOptions {
+/** The file --lab-file names, if any (read before the other flags, which may name its lab). */
+export function labFileOf(argv: readonly string[]): string | undefined {
+  const given = readFlags(argv, VALUE_FLAGS, SWITCHES).values.get('--lab-file');
+  if (given && given.length > 1) throw new UsageError(`--lab-file given ${given.length} times; give it once`);
+  return given?.[0];
+}
+
+/**
+ * Reads flags (`--flag value` or `--flag=value`) and their environment equivalents. `labs` are
+ * the labs there are: LABS, and a lab --lab-file loaded (last), which is then written alone
+ * unless --lab names others.
+ */
+export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}, labs: readonly LabDefinition[] = LABS): CliOptions {
+  const labNames = labs.map((l) => l.name);
   const { values, switches } = readFlags(argv, VALUE_FLAGS, SWITCHES);
   const fromEnv = (name: string, separator: string) => (env[name] ? env[name]!.split(separator) : undefined);
   // Items of comma-separated lists are trimmed; empty items (`a,,b`, a trailing comma) are dropped.
@@ -108,8 +124,10 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     return given?.[0] ?? env[envName];
   };
 
-  const allowed = [...LAB_NAMES, PLATFORM];
-  const targets = list('--lab', 'MESHLAB_LAB');
+  const allowed = [...labNames, PLATFORM];
+  const own = labs.length > LABS.length && values.has('--lab-file') ? labNames[labNames.length - 1] : undefined;
+  const named = list('--lab', 'MESHLAB_LAB');
+  const targets = own === undefined ? named : [...new Set([...(named ?? []), own])];
   for (const t of targets ?? []) {
     if (!allowed.includes(t)) throw new UsageError(`unknown lab ${t} ${allowedNames(t, 'labs', allowed)}`);
   }
@@ -128,12 +146,12 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     throw new UsageError(`--registry ${registry} ${registryWhy}: give host[:port][/path] without a scheme, like registry.example.com:5000 or harbor.local/mirror`);
   }
 
-  const labOptions: Record<string, LabOptions> = Object.fromEntries(LAB_NAMES.map((name) => [name, { registry }]));
+  const labOptions: Record<string, LabOptions> = Object.fromEntries(labNames.map((name) => [name, { registry }]));
   const namespaced = new Set<string>();
   for (const pair of values.get('--namespace') ?? []) {
     const eq = pair.indexOf('=');
     const [lab, ns] = eq < 0 ? [pair, undefined] : [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
-    if (!LAB_NAMES.includes(lab) || ns === undefined) throw new UsageError(`--namespace ${pair} must be LAB=NAMESPACE with LAB one of ${LAB_NAMES.join(', ')}${didYouMean(lab, LAB_NAMES)}`);
+    if (!labNames.includes(lab) || ns === undefined) throw new UsageError(`--namespace ${pair} must be LAB=NAMESPACE with LAB one of ${labNames.join(', ')}${didYouMean(lab, labNames)}`);
     if (!DNS_LABEL.test(ns)) throw new UsageError(`--namespace ${pair}: ${ns} is not a valid namespace (lower-case letters, digits and '-', at most 63)`);
     if (isSystemNamespace(ns)) {
       throw new UsageError(`--namespace ${pair}: ${ns} is a system namespace (${SYSTEM_NAMESPACES.join(', ')}); kubectl delete -f dist/${lab}/ would delete it`);
@@ -175,6 +193,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     labOptions,
     platform: { ingressExternalIPs: ingressIPs, outboundTrafficPolicy: outbound as OutboundTrafficPolicy | undefined },
     flavours,
+    labs,
   };
 }
 

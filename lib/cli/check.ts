@@ -17,7 +17,8 @@ export const CHECK_USAGE = `usage: npm run check -- [PATH...] [--json]
   PATH        YAML or JSON files, folders searched for *.yaml, *.yml and *.json, or - for
               standard input; each file in a steps/ folder is checked as applied on top of
               the files around it. Default: each folder of dist/ on its own (every lab, and
-              the platform, is applied alone)
+              the platform, is applied alone); so is each folder of one PATH that holds
+              folders and no files, as synth's --out does
   --json      print the result as JSON
   --codes     list every finding code with what it means
   --help, -h  this text
@@ -53,7 +54,7 @@ function parseCheckArgs(argv: readonly string[]): CheckArgs {
     }
   }
   return {
-    sets: paths.length > 0 ? [paths] : outputFolders('dist'),
+    sets: paths.length === 1 && isOutputRoot(paths[0]) ? outputFolders(paths[0]) : paths.length > 0 ? [paths] : outputFolders('dist'),
     json: switches.has('--json'),
     codes: switches.has('--codes'),
     help: switches.has('--help') || switches.has('-h'),
@@ -121,6 +122,13 @@ export function runCheck(argv: readonly string[], io: Io): number {
     }
     return errors > 0 ? 1 : 0;
   });
+}
+
+/** Whether `p` is a folder as synth's --out writes one: folders (a lab's in each flavour, the platform) and no manifest of its own. */
+function isOutputRoot(p: string): boolean {
+  if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) return false;
+  const entries = fs.readdirSync(p, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
+  return entries.some((e) => e.isDirectory() && e.name !== 'steps') && !entries.some((e) => e.isFile() && /\.(ya?ml|json)$/.test(e.name));
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { LABS, LAB_NAMES } from '../labs';
+import { LABS, LabDefinition } from '../labs';
 import { ScenarioSelection } from '../scenarios/engine';
 import { UsageError } from './flags';
 import { allowedNames } from '../suggest';
@@ -25,7 +25,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * ones and the nearest), a wrong type or `null`, a scenario the lab does not offer. A
  * missing file is no flags (nothing switched on) unless it was named (`given`).
  */
-export function readConfig(file: string, given = false): Record<string, ScenarioSelection> {
+export function readConfig(file: string, given = false, labs: readonly LabDefinition[] = LABS): Record<string, ScenarioSelection> {
+  const labNames = labs.map((l) => l.name);
   let text: string;
   try {
     // A FIFO or a device (--config /dev/zero) would block or never end: regular files only.
@@ -55,17 +56,17 @@ export function readConfig(file: string, given = false): Record<string, Scenario
   };
   if (!isObject(data)) return fail('must hold', SHAPE);
   keys(data, '', TOP_KEYS);
-  const labs = data.labs ?? {};
-  if (!isObject(labs)) return fail('labs', `must be an object with an entry per lab, got ${kindOf(labs)}`);
+  const entries = data.labs ?? {};
+  if (!isObject(entries)) return fail('labs', `must be an object with an entry per lab, got ${kindOf(entries)}`);
   const out: Record<string, ScenarioSelection> = {};
-  for (const [lab, entry] of Object.entries(labs)) {
-    if (!LAB_NAMES.includes(lab)) fail(`unknown lab "${lab}"`, allowedNames(lab, 'labs', LAB_NAMES));
+  for (const [lab, entry] of Object.entries(entries)) {
+    if (!labNames.includes(lab)) fail(`unknown lab "${lab}"`, allowedNames(lab, 'labs', labNames));
     const where = `labs.${lab}`;
     if (!isObject(entry)) return fail(where, `must be an object like {"scenarios": [...], "set": {...}}, got ${kindOf(entry)}`);
     keys(entry, where, LAB_KEYS);
     const { scenarios = [], set = {} } = entry;
     if (!Array.isArray(scenarios)) return fail(`${where}.scenarios`, `must be a list of scenario names, got ${kindOf(scenarios)}`);
-    const offered = LABS.find((l) => l.name === lab)!.scenarios.map((p) => p.scenario.name);
+    const offered = labs.find((l) => l.name === lab)!.scenarios.map((p) => p.scenario.name);
     scenarios.forEach((s: unknown, i) => {
       if (typeof s !== 'string') fail(`${where}.scenarios[${i}]`, `must be a scenario name, got ${kindOf(s)}`);
       if (!offered.includes(s as string)) fail(`${where}.scenarios[${i}]: lab ${lab} has no scenario "${s}"`, allowedNames(s as string, 'scenarios', offered));

@@ -12,6 +12,7 @@ import { render } from '../output/render';
 import { ScenarioSelection } from '../scenarios/engine';
 import { Finding, formatFinding, objectKey } from '../validate/manifest';
 import { parseSets, selectFlavours } from './args';
+import { loadLabFile } from './lab-file';
 import { Flavour } from '../mesh/flavour';
 import { UsageError, readFlags } from './flags';
 import { readConfig } from './config';
@@ -19,7 +20,7 @@ import { Io, processIo, runCommand } from './io';
 import { VERSION } from './version';
 import { allowedNames } from '../suggest';
 
-export const EXPLAIN_USAGE = `usage: npm run explain -- --lab L [--scenario S[,S...]]... [--set S.param=value]... [--config FILE]
+export const EXPLAIN_USAGE = `usage: npm run explain -- --lab L|--lab-file PATH [--scenario S[,S...]]... [--set S.param=value]... [--config FILE]
                           [--api istio|gateway-api] [--mode sidecar|ambient] [--from NAME] [--to SERVICE] [--path /x] [--method M] [--header name=value]...
                           [--requests N] [--seed K] [--json]
        npm run explain -- PATH... --from WORKLOAD [--to SERVICE] [--path /x] [--method M]
@@ -35,6 +36,8 @@ are not modelled.
                         namespace/name), or ingress, and SERVICE is the Service it calls (name,
                         name.namespace or host; with ingress, it only filters the report)
   --lab NAME            the lab: ${LAB_NAMES.join(', ')}
+  --lab-file PATH       a lab of your own instead: a .ts or .js module whose default export is
+                        defineLab({...}) from lib/index.ts (as npm run synth -- --lab-file takes)
   --scenario S[,S...]   switch scenarios on (repeatable); default: the flags file's for the lab
   --set S.param=value   set a parameter of a switched-on scenario (repeatable)
   --config FILE         flags file with each lab's scenarios (default: meshlab.config.json)
@@ -56,7 +59,7 @@ are not modelled.
 
 Environment: MESHLAB_CONFIG (the flags file, as for synth).`;
 
-const VALUE_FLAGS = ['--lab', '--scenario', '--set', '--config', '--api', '--mode', '--from', '--to', '--path', '--method', '--header', '--requests', '--seed'];
+const VALUE_FLAGS = ['--lab', '--lab-file', '--scenario', '--set', '--config', '--api', '--mode', '--from', '--to', '--path', '--method', '--header', '--requests', '--seed'];
 const SWITCHES = ['--json', '--help', '-h', '--version'];
 const REPEATABLE = ['--scenario', '--set', '--header'];
 const MAX_REQUESTS = 1_000_000;
@@ -67,6 +70,8 @@ export interface ExplainOptions {
   readonly version: boolean;
   readonly json: boolean;
   readonly lab?: string;
+  /** A lab of the user's own (--lab-file), in place of --lab. */
+  readonly labFile?: string;
   /** The lab's flavour (`--api`, `--mode`). @default classic */
   readonly flavour: Flavour;
   /** Manifest files or folders (PATH mode, instead of --lab). */
@@ -106,8 +111,11 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
   const single = (flag: string) => values.get(flag)?.[0];
 
   const lab = single('--lab');
+  const labFile = single('--lab-file');
   if (lab !== undefined && !LAB_NAMES.includes(lab)) throw new UsageError(`unknown lab ${lab} ${allowedNames(lab, 'labs', LAB_NAMES)}`);
+  if (lab !== undefined && labFile !== undefined) throw new UsageError(`give --lab ${lab} or --lab-file ${labFile}, not both`);
   if (lab !== undefined && paths.length > 0) throw new UsageError(`give --lab ${lab} or files to read (${paths.join(' ')}), not both`);
+  if (labFile !== undefined && paths.length > 0) throw new UsageError(`give --lab-file ${labFile} or files to read (${paths.join(' ')}), not both`);
   for (const flag of ['--scenario', '--set', '--config', '--api', '--mode']) {
     if (paths.length > 0 && values.has(flag)) throw new UsageError(`${flag} applies to --lab; files given as PATH are read as they are`);
   }
@@ -153,6 +161,7 @@ export function parseExplainArgs(argv: readonly string[], env: Readonly<Record<s
     version: switches.has('--version'),
     json: switches.has('--json'),
     lab,
+    labFile,
     flavour,
     paths,
     scenarios,
@@ -188,9 +197,10 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
     return 0;
   }
   if (options.paths.length > 0) return explainFiles(options, io);
-  if (options.lab === undefined) throw new UsageError(`give --lab (labs: ${LAB_NAMES.join(', ')}) or the files to read`);
-  const definition = LABS.find((l) => l.name === options.lab)!;
-  const selection = options.scenarios ?? readConfig(options.config, options.configGiven)[definition.name] ?? { scenarios: [] };
+  if (options.lab === undefined && options.labFile === undefined) throw new UsageError(`give --lab (labs: ${LAB_NAMES.join(', ')}), --lab-file or the files to read`);
+  const definition = options.labFile === undefined ? LABS.find((l) => l.name === options.lab)! : loadLabFile(options.labFile, LABS);
+  const labs = [...LABS.filter((l) => l !== definition), definition];
+  const selection = options.scenarios ?? readConfig(options.config, options.configGiven, labs)[definition.name] ?? { scenarios: [] };
   const { flavour } = options;
   const [missing] = unexpressed(definition, selection.scenarios, flavour);
   if (missing) throw new UsageError(unexpressedMessage(missing, flavour, flavour.folder(definition.name)));

@@ -1,4 +1,5 @@
 import { buildLab, flavoursWith, selectedLabs } from '../app';
+import { LABS, LabDefinition } from '../labs';
 import { LabOptions } from '../labs/options';
 import { defaultText } from '../scenarios/engine';
 
@@ -18,9 +19,9 @@ export interface Listing {
 }
 
 /** The labs, their services and versions, and their scenarios with parameters and defaults. */
-export function listing(targets: readonly string[] | undefined, labOptions: Readonly<Record<string, LabOptions>>): Listing {
+export function listing(targets: readonly string[] | undefined, labOptions: Readonly<Record<string, LabOptions>>, labs: readonly LabDefinition[] = LABS): Listing {
   return {
-    labs: selectedLabs(targets).map((definition) => {
+    labs: selectedLabs(targets, labs).map((definition) => {
       const { lab } = buildLab(definition, labOptions[definition.name], undefined, true);
       return {
         name: definition.name,

@@ -1,5 +1,5 @@
 import { buildLab } from '../app';
-import { LABS } from '../labs';
+import { LABS, LabDefinition } from '../labs';
 import { LabOptions } from '../labs/options';
 import { UsageError } from './flags';
 
@@ -8,12 +8,12 @@ import { UsageError } from './flags';
  * and with it the other lab. Checked across every lab (those written by this run and those
  * already in the output folder), with the run's `--namespace` options, before anything is written.
  */
-export function checkNamespaces(labOptions: Readonly<Record<string, LabOptions>>): void {
+export function checkNamespaces(labOptions: Readonly<Record<string, LabOptions>>, labs: readonly LabDefinition[] = LABS): void {
   if (!Object.values(labOptions).some((o) => o.namespace !== undefined)) return;
   const owner = new Map<string, string>();
-  const moved = LABS.filter((l) => labOptions[l.name]?.namespace !== undefined).map((l) => l.name);
+  const moved = labs.filter((l) => labOptions[l.name]?.namespace !== undefined).map((l) => l.name);
   // Moved labs last, so the message names the lab that moved into another's namespace.
-  const order = [...LABS].sort((a, b) => Number(moved.includes(a.name)) - Number(moved.includes(b.name)));
+  const order = [...labs].sort((a, b) => Number(moved.includes(a.name)) - Number(moved.includes(b.name)));
   for (const definition of order) {
     const namespace = labOptions[definition.name]?.namespace ?? buildLab(definition, undefined, undefined, true).lab.namespace;
     const other = owner.get(namespace);

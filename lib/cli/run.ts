@@ -1,12 +1,13 @@
 import { PLATFORM, Unexpressed, buildModel, flavoursWith, unexpressed, unexpressedMessage } from '../app';
-import { LABS, LAB_NAMES, LabDefinition } from '../labs';
+import { LABS, LabDefinition } from '../labs';
 import { ScenarioSelection } from '../scenarios/engine';
 import { Flavour } from '../mesh/flavour';
 import { synthesizeOutput } from '../output/synthesize';
 import { writeAtomically } from '../output/write';
 import { formatFinding } from '../validate/manifest';
 import * as path from 'path';
-import { CliOptions, DEFAULT_OUT, USAGE, UsageError, parseArgs } from './args';
+import { CliOptions, DEFAULT_OUT, USAGE, UsageError, labFileOf, parseArgs } from './args';
+import { loadLabFile } from './lab-file';
 import { readConfig } from './config';
 import { formatListing, listing } from './list';
 import { Io, processIo, runCommand } from './io';
@@ -29,14 +30,14 @@ export function run(argv: readonly string[], env: Readonly<Record<string, string
  * Without `--lab`, `--scenario` applies to the labs that offer every scenario named; a name
  * no lab offers is an error listing the names there are.
  */
-function labsFor(selection: ScenarioSelection | undefined): string[] | undefined {
+function labsFor(selection: ScenarioSelection | undefined, labs: readonly LabDefinition[]): string[] | undefined {
   if (!selection) return undefined;
-  const offered = new Set(LABS.flatMap((l) => l.scenarios.map((p) => p.scenario.name)));
+  const offered = new Set(labs.flatMap((l) => l.scenarios.map((p) => p.scenario.name)));
   const unknown = selection.scenarios.find((s) => !offered.has(s));
   if (unknown) throw new UsageError(`unknown scenario ${unknown} ${allowedNames(unknown, 'scenarios', [...offered].sort())}`);
-  const labs = LABS.filter((l) => selection.scenarios.every((s) => l.scenarios.some((p) => p.scenario.name === s))).map((l) => l.name);
-  if (labs.length === 0) throw new UsageError(`no lab offers all of ${selection.scenarios.join(', ')}; pick labs with --lab`);
-  return labs;
+  const offering = labs.filter((l) => selection.scenarios.every((s) => l.scenarios.some((p) => p.scenario.name === s))).map((l) => l.name);
+  if (offering.length === 0) throw new UsageError(`no lab offers all of ${selection.scenarios.join(', ')}; pick labs with --lab`);
+  return offering;
 }
 
 /** The output folders of `targets` (labs and the platform) in `flavours`. */
@@ -45,7 +46,9 @@ function folders(targets: readonly string[], flavours: readonly Flavour[]): stri
 }
 
 function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): number {
-  const options = parseArgs(argv, env);
+  const labFile = labFileOf(argv);
+  const options = parseArgs(argv, env, labFile === undefined ? LABS : [...LABS, loadLabFile(labFile, LABS)]);
+  const { labs } = options;
   if (options.help) {
     io.out(USAGE);
     return 0;
@@ -55,24 +58,24 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
     return 0;
   }
   if (options.list) {
-    const l = listing(options.targets, options.labOptions);
+    const l = listing(options.targets, options.labOptions, labs);
     io.out(options.json ? JSON.stringify(l, null, 2) : formatListing(l));
     return 0;
   }
-  const everything = [...LAB_NAMES, PLATFORM];
+  const everything = [...labs.map((l) => l.name), PLATFORM];
   checkOutDir(options.out, options.outSource, folders(everything, Flavour.ALL));
-  const chosen = options.targets ?? labsFor(options.scenarios) ?? everything;
+  const chosen = options.targets ?? labsFor(options.scenarios, labs) ?? everything;
   // The cdk8s CLI has emptied the output folder before it ran us: write every lab, or the
   // ones not chosen would be lost. The chosen labs are those the scenarios apply to.
   const targets = options.underCdk8s ? everything : chosen;
   const fromFlags = options.scenarios
-    ? Object.fromEntries(LAB_NAMES.filter((l) => chosen.includes(l)).map((l) => [l, options.scenarios!]))
+    ? Object.fromEntries(labs.filter((l) => chosen.includes(l.name)).map((l) => [l.name, options.scenarios!]))
     : {};
-  const scenarios = options.scenarios && !options.underCdk8s ? fromFlags : { ...readConfig(options.config, options.configGiven), ...fromFlags };
-  checkNamespaces(options.labOptions);
+  const scenarios = options.scenarios && !options.underCdk8s ? fromFlags : { ...readConfig(options.config, options.configGiven, labs), ...fromFlags };
+  checkNamespaces(options.labOptions, labs);
   // Asking for a step the chosen flavour will not write is refused; without --api and --mode,
   // the flavours that cannot express a scenario leave it out, and the summary says so.
-  const left = leftOut(scenarios, chosen, options.flavours);
+  const left = leftOut(scenarios, labs.filter((l) => chosen.includes(l.name)), options.flavours);
   if (options.flavours.length < Flavour.ALL.length && left.length > 0) {
     const { definition, flavour, folder, missing } = left[0];
     const others = flavoursWith(definition, missing.scenario).map((f) => f.flags);
@@ -80,7 +83,7 @@ function runOrThrow(argv: readonly string[], env: Readonly<Record<string, string
   }
   // The cdk8s CLI emptied the folder: every flavour too.
   const flavours = options.underCdk8s ? Flavour.ALL : options.flavours;
-  const synthesis = synthesizeOutput(buildModel({ targets, labOptions: options.labOptions, platform: options.platform, scenarios, flavours }));
+  const synthesis = synthesizeOutput(buildModel({ targets, labs, labOptions: options.labOptions, platform: options.platform, scenarios, flavours }));
   if (synthesis.findings.length > 0) {
     for (const f of synthesis.findings) io.err(`meshlab: ${formatFinding(f)}`);
     io.err(`meshlab: ${synthesis.findings.length} problem(s); nothing was written to ${options.out}`);
@@ -104,9 +107,9 @@ interface LeftOut {
   readonly missing: Unexpressed;
 }
 
-/** The scenarios switched on per lab (of `labs`) that a flavour of `flavours` leaves out. */
-function leftOut(scenarios: Readonly<Record<string, ScenarioSelection>>, labs: readonly string[], flavours: readonly Flavour[]): LeftOut[] {
-  return LABS.filter((l) => labs.includes(l.name)).flatMap((definition) => flavours.flatMap((flavour) =>
+/** The scenarios switched on per lab of `labs` that a flavour of `flavours` leaves out. */
+function leftOut(scenarios: Readonly<Record<string, ScenarioSelection>>, labs: readonly LabDefinition[], flavours: readonly Flavour[]): LeftOut[] {
+  return labs.flatMap((definition) => flavours.flatMap((flavour) =>
     unexpressed(definition, scenarios[definition.name]?.scenarios ?? [], flavour)
       .map((missing) => ({ definition, flavour, folder: flavour.folder(definition.name), missing }))));
 }

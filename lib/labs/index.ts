@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { Command } from '../mesh/command';
+import { Command, proxyLog } from '../mesh/command';
 import type { Flavour } from '../mesh/flavour';
 import { MeshLab } from '../mesh/lab';
 import { Preset } from '../scenarios/engine';
@@ -24,14 +24,27 @@ export interface LabDefinition {
   readonly observe: Command | ((flavour: Flavour) => Command);
   /** The service `{service}` stands for where a step names none. @default the lab's first HTTP service */
   readonly observeService?: string;
+  /** The module it came from, for a lab of the user's own (--lab-file), as the guides' synth commands name it. @default a built-in lab */
+  readonly labFile?: string;
 }
 
+/** A lab definition as a lab module writes it: the name and build function, and what defineLab fills in if left out. */
+export type LabDefinitionInput = Omit<LabDefinition, 'title' | 'scenarios' | 'observe'> & Partial<Pick<LabDefinition, 'title' | 'scenarios' | 'observe'>>;
+
 /**
- * A lab definition as a lab module writes it (`lib/labs/<lab>.ts`, or a lab of your own): its
- * name, build function, the steps its tutorial teaches as presets, and how to observe it.
+ * A lab definition as a lab module writes it (`lib/labs/<lab>.ts`, or a lab of your own, which
+ * `npm run synth -- --lab-file PATH` writes in every flavour): its name, build function, the
+ * steps its tutorial teaches as presets, and how to observe it. The build function passes
+ * `options.flavour` to its MeshLab. @default title: the name; scenarios: none; observe: the last
+ * lines of the access log of the proxy that handles `{service}`'s traffic (its sidecar, or the waypoint)
  */
-export function defineLab(definition: LabDefinition): LabDefinition {
-  return definition;
+export function defineLab(definition: LabDefinitionInput): LabDefinition {
+  return {
+    ...definition,
+    title: definition.title ?? definition.name,
+    scenarios: definition.scenarios ?? [],
+    observe: definition.observe ?? proxyLog('-l app={service}', '--tail=10'),
+  };
 }
 
 /** Every lab, in the order they are listed and written. */

@@ -1,4 +1,5 @@
 import type { PolicyTargetReference } from '../../imports/istio';
+import type { IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
 import type { Command } from './command';
 
@@ -54,6 +55,19 @@ export abstract class Flavour {
         + 'use --api gateway-api --mode ambient, or --api istio --mode sidecar');
     }
     return found;
+  }
+
+  /**
+   * The context key (cdk8s `node.setContext`) that gives a MeshLab made without a `flavour`
+   * its flavour: synth sets it on the app of each lab it builds, so a lab module of a user's
+   * own is written in every flavour without passing one.
+   */
+  public static readonly CONTEXT = 'meshlab:flavour';
+
+  /** The flavour a scope's context names (Flavour.CONTEXT), if it names one. */
+  public static fromContext(scope: IConstruct): Flavour | undefined {
+    const name: unknown = scope.node.tryGetContext(Flavour.CONTEXT);
+    return name === undefined ? undefined : Flavour.ALL.find((f) => f.name === name);
   }
 
   /**

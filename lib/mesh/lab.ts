@@ -20,7 +20,10 @@ export interface MeshLabProps {
    * for workloads that scenarios add. @default the seed image
    */
   readonly images?: (workload: string, seed: string) => string;
-  /** The routing API and data-plane mode: `Flavour.CLASSIC`, `Flavour.GATEWAY_API` or `Flavour.AMBIENT`. @default Flavour.CLASSIC */
+  /**
+   * The routing API and data-plane mode: `Flavour.CLASSIC`, `Flavour.GATEWAY_API` or `Flavour.AMBIENT`.
+   * @default the flavour the scope's context names (Flavour.CONTEXT: synth sets it), else Flavour.CLASSIC
+   */
   readonly flavour?: Flavour;
 }
 
@@ -89,7 +92,7 @@ export class MeshLab extends Chart {
     this.name = name;
     this.namespace = props.namespace;
     this.images = props.images;
-    this.flavour = props.flavour ?? Flavour.CLASSIC;
+    this.flavour = props.flavour ?? Flavour.fromContext(scope) ?? Flavour.CLASSIC;
     new LabNamespace(this, props.namespace, this.flavour);
     if (!this.flavour.sidecars) this.waypoint = new Waypoint(this);
     this.node.addValidation(new LabChecks(this));
