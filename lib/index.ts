@@ -59,10 +59,10 @@ export type { Api, DataPlaneMode, FlavourName, PolicyAttachment, ScenarioNeeds }
 export { MeshlabError } from './errors';
 
 // Routing intent (what a host's routing is, independent of the API) and its Istio renderer.
-export { Fault, LoadBalancing } from './mesh/intent';
+export { Fault, LoadBalancing } from './intent';
 export type {
   ConnectionLimits, CorsIntent, EjectionIntent, HeaderOperations, HostIntent, LoadBalancerAlgorithm, MirrorIntent, RetryIntent, RouteIntent,
   RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent, WeightedDestination,
-} from './mesh/intent';
+} from './intent';
 export { istioDestinationRule, istioHttpRoutes, istioVirtualService } from './render/istio';
 export type { IstioHost } from './render/istio';

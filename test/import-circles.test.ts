@@ -66,10 +66,13 @@ function circles(g: Map<string, string[]>): string[][] {
   return found.sort((a, b) => a[0].localeCompare(b[0]));
 }
 
-/** The one circle left: the routing intent imported by the constructs and the renderers, which import the constructs back. */
+/**
+ * The one circle left, inside the model: a lab adds its services, clients and gateways, which
+ * name their lab back. The intent (lib/intent) and the renderers are out of it: plain data in,
+ * objects out.
+ */
 const LAST_CIRCLE = [
-  'lib/mesh/client.ts', 'lib/mesh/gateway.ts', 'lib/mesh/host-routing.ts', 'lib/mesh/intent.ts', 'lib/mesh/lab.ts',
-  'lib/mesh/routing.ts', 'lib/mesh/service.ts', 'lib/render/gateway-api.ts', 'lib/render/istio.ts',
+  'lib/mesh/client.ts', 'lib/mesh/gateway.ts', 'lib/mesh/host-routing.ts', 'lib/mesh/lab.ts', 'lib/mesh/routing.ts', 'lib/mesh/service.ts',
 ];
 
 test('the reader finds a circle where there is one', () => {
@@ -78,6 +81,11 @@ test('the reader finds a circle where there is one', () => {
 
 test('lib/ has no import circle but the last one, which issue 16 breaks', () => {
   expect(circles(graph())).toEqual([LAST_CIRCLE]);
+});
+
+test('the intent and the renderers import nothing from the model: they are functions of plain data', () => {
+  const upward = [...graph()].filter(([file, targets]) => /^lib\/(intent|render)\//.test(file) && targets.some((t) => /^lib\/(mesh|scenarios|labs|output|cli)\//.test(t)));
+  expect(upward.map(([file]) => file)).toEqual([]);
 });
 
 test('the model (mesh, scenarios, labs) and the checks import nothing from the output layer', () => {

@@ -15,12 +15,16 @@ function lab() {
 }
 
 describe('a host states its routing as typed intent', () => {
-  test('a canary is a last route with weighted destinations that are the version objects themselves', () => {
+  test('a canary is a last route with weighted destinations: the versions, as plain data the renderers take', () => {
     const { l, web, v1, v2 } = lab();
     new Canary(l, 'canary', { weights: [{ version: v1, weight: 90 }, { version: v2, weight: 10 }] });
     const { routes } = web.intent;
     expect(routes).toHaveLength(1);
-    expect(routes[0].to).toEqual([{ destination: v1, weight: 90 }, { destination: v2, weight: 10 }]);
+    expect(routes[0].to).toEqual([
+      { destination: { service: 'web', namespace: 'shop', port: 8080, version: 'v1' }, weight: 90 },
+      { destination: { service: 'web', namespace: 'shop', port: 8080, version: 'v2' }, weight: 10 },
+    ]);
+    expect(routes[0].to!.map((t) => t.destination)).toEqual([v1.target, v2.target]);
   });
 
   test('a header route comes before the catch-all, with its match as a Match object', () => {
@@ -28,7 +32,7 @@ describe('a host states its routing as typed intent', () => {
     new HeaderRoute(l, 'safari', { header: 'User-Agent', regex: '.*Safari.*', to: v2 });
     const [first, last] = web.intent.routes;
     expect(first.match!.map((m) => [m.kind, m.header, m.value])).toEqual([['header', 'user-agent', '.*Safari.*']]);
-    expect(last.to).toEqual([{ destination: web }]);
+    expect(last.to).toEqual([{ destination: { service: 'web', namespace: 'shop', port: 8080 } }]);
   });
 
   test('faults, retries and timeouts are values with Durations, not Istio JSON', () => {
@@ -54,7 +58,7 @@ describe('a host states its routing as typed intent', () => {
   test('a mirror names the version it copies to', () => {
     const { l, web, v1, v2 } = lab();
     new Mirror(l, 'mirror', { to: v1, mirror: v2, percent: 20 });
-    expect(web.intent.mirror).toEqual({ destination: v2, percent: 20 });
+    expect(web.intent.mirror).toEqual({ destination: v2.target, percent: 20 });
   });
 });
 
@@ -74,7 +78,7 @@ describe('the Istio renderer', () => {
 
   test('renders a destination in another namespace by its full name, and an external host as it is', () => {
     const { web, v2 } = lab();
-    const routes = istioHttpRoutes({ routes: [{ to: [{ destination: v2, weight: 50 }, { destination: ExternalHost.http('httpbin.org'), weight: 50 }] }], settings: {}, policy: {}, subsetPolicies: new Map() }, 'elsewhere');
+    const routes = istioHttpRoutes({ routes: [{ to: [{ destination: v2.target, weight: 50 }, { destination: ExternalHost.http('httpbin.org').target, weight: 50 }] }], settings: {}, policy: {}, subsetPolicies: new Map() }, 'elsewhere');
     expect(routes[0].route).toEqual([
       { destination: { host: 'web.shop.svc.cluster.local', subset: 'v2', port: { number: 8080 } }, weight: 50 },
       { destination: { host: 'httpbin.org', port: { number: 80 } }, weight: 50 },
@@ -88,7 +92,7 @@ describe('the Istio renderer', () => {
       service: web, maxConnections: 1, maxPendingRequests: 1, consecutive5xxErrors: 1,
       interval: Duration.seconds(1), baseEjectionTime: Duration.minutes(3), maxEjectionPercent: 100,
     });
-    const spec = istioDestinationRule({ name: 'web', isHttp: true, subsets: web.versions.map((v) => ({ name: v.subset, labels: { version: v.name } })), everyVersion: { to: [{ destination: web }] } }, web.intent);
+    const spec = istioDestinationRule({ name: 'web', isHttp: true, subsets: web.versions.map((v) => ({ name: v.subset, labels: { version: v.name } })), everyVersion: { to: [{ destination: web.target }] } }, web.intent);
     expect(spec.subsets!.map((s) => s.name)).toEqual(['v1', 'v2']);
     expect(spec.trafficPolicy!.outlierDetection).toEqual({ consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 });
     expect(spec.trafficPolicy!.connectionPool!.http!.http1MaxPendingRequests).toBe(1);
@@ -96,7 +100,7 @@ describe('the Istio renderer', () => {
 
   test('a TCP host routes every connection to the service', () => {
     const { web } = lab();
-    const vs = istioVirtualService({ name: 'db', isHttp: false, subsets: [], everyVersion: { to: [{ destination: web }] } }, web.intent, 'shop');
+    const vs = istioVirtualService({ name: 'db', isHttp: false, subsets: [], everyVersion: { to: [{ destination: web.target }] } }, web.intent, 'shop');
     expect(vs).toEqual({ hosts: ['db'], tcp: [{ route: [{ destination: { host: 'web', port: { number: 8080 } } }] }] });
   });
 });

@@ -222,6 +222,7 @@ class ServiceRef extends Construct implements IService {
   public get intent() { return this.of.intent; }
   public version(name: string) { return this.of.version(name); }
   public destinationFrom(namespace: string) { return this.of.destinationFrom(namespace); }
+  public get target() { return this.of.target; }
 }
 
 describe('what a lab module needs is exported, and a service or client made with new joins its lab', () => {

@@ -6,7 +6,7 @@ import { MeshlabError } from '../errors';
 import { FileConstruct } from './file';
 import type { MeshLab } from './lab';
 import { istioHttpRoute, istioHttpRoutes } from '../render/istio';
-import { HttpRouteProps } from './routing';
+import { HttpRouteProps, plainRoute } from './routing';
 import { onReset, recordRouting } from './step-state';
 
 /** Ports the demo profile's ingress gateway Service exposes, by protocol. */
@@ -153,7 +153,7 @@ export class IngressGateway extends FileConstruct {
     const ns = this.lab.namespace;
     const only = route.to?.length === 1 ? route.to[0].destination : undefined;
     const service = only?.subset === undefined ? only?.meshService : undefined;
-    const outer = gatewayApiRule(route, ns);
+    const outer = gatewayApiRule(plainRoute(route), ns);
     if (!service || !service.isHttp || gatewayApiGap(service.intent) !== undefined) return [outer];
     const outerMatches = outer.matches ?? [undefined];
     return gatewayApiRules(service.intent, ns).map((inner) => {
@@ -168,8 +168,8 @@ export class IngressGateway extends FileConstruct {
     const ns = this.lab.namespace;
     const only = route.to?.length === 1 ? route.to[0].destination : undefined;
     const service = only?.subset === undefined ? only?.meshService : undefined;
-    if (!service || !service.isHttp) return [istioHttpRoute(route, ns)];
-    const outer = istioHttpRoute(route, ns);
+    const outer = istioHttpRoute(plainRoute(route), ns);
+    if (!service || !service.isHttp) return [outer];
     const outerMatches = outer.match ?? [undefined];
     return istioHttpRoutes(service.intent, ns).map((inner) => {
       const matches = outerMatches.flatMap((o) => (inner.match ?? [undefined]).map((i) => mergeMatch(o, i))).filter((m) => m !== undefined);

@@ -1,6 +1,6 @@
 import { MeshlabError } from '../errors';
-import type { HostIntent, MirrorIntent, RouteIntent, RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent } from './intent';
-import type { IDestination } from './routing';
+import type { HostIntent, MirrorIntent, RouteIntent, RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent } from '../intent';
+import { IDestination, plainRoute } from './routing';
 
 interface Owned<T> {
   /** The scenario construct (its node.path) that set it. */
@@ -14,16 +14,16 @@ const SETTING_NAMES: Record<keyof RouteSettings, string> = {
 };
 
 /**
- * The routing of one host as scenarios compose it, into the intent (lib/mesh/intent.ts) its
+ * The routing of one host as scenarios compose it, into the intent (lib/intent/index.ts) its
  * renderers read. Each part (the catch-all destinations, a route setting, a traffic policy
  * field) has one owner; a second scenario claiming it is a conflict naming both by path.
  * Routes with a match come first, in the order added; the catch-all comes last.
  */
 export class HostRouting {
-  private catchAll: Owned<RouteIntent> | undefined;
-  private fallback: Owned<RouteIntent> | undefined;
-  private mirror: Owned<MirrorIntent> | undefined;
-  private readonly matched: Array<Owned<RouteIntent>> = [];
+  private catchAll: Owned<RouteIntent<IDestination>> | undefined;
+  private fallback: Owned<RouteIntent<IDestination>> | undefined;
+  private mirror: Owned<MirrorIntent<IDestination>> | undefined;
+  private readonly matched: Array<Owned<RouteIntent<IDestination>>> = [];
   private readonly settings = new Map<keyof RouteSettings, Owned<unknown>>();
   private readonly policy = new Map<keyof TrafficPolicyIntent, Owned<unknown>>();
   private readonly subsetPolicy = new Map<string, Owned<SubsetPolicyIntent>>();
@@ -39,7 +39,7 @@ export class HostRouting {
   }
 
   /** Sets where requests that match no other route go (every version by default). */
-  public setCatchAll(owner: string, route: RouteIntent): void {
+  public setCatchAll(owner: string, route: RouteIntent<IDestination>): void {
     if (this.catchAll && this.catchAll.owner !== owner) {
       throw new MeshlabError(`scenarios ${this.catchAll.owner} and ${owner} both set the routes of ${this.host}; switch one of them off`);
     }
@@ -50,12 +50,12 @@ export class HostRouting {
    * Sets where unmatched requests go unless another scenario sets the catch-all (a header
    * route's "everyone else" yields to a canary split, for instance).
    */
-  public setFallback(owner: string, route: RouteIntent): void {
+  public setFallback(owner: string, route: RouteIntent<IDestination>): void {
     this.fallback = { owner, value: route };
   }
 
   /** Copies the catch-all route's requests to another destination. */
-  public setMirror(owner: string, mirror: MirrorIntent): void {
+  public setMirror(owner: string, mirror: MirrorIntent<IDestination>): void {
     if (this.mirror && this.mirror.owner !== owner) {
       throw new MeshlabError(`scenarios ${this.mirror.owner} and ${owner} both mirror ${this.host}; switch one of them off`);
     }
@@ -63,7 +63,7 @@ export class HostRouting {
   }
 
   /** Adds a route for matching requests, tried before the catch-all. */
-  public addMatchRoute(owner: string, route: RouteIntent): void {
+  public addMatchRoute(owner: string, route: RouteIntent<IDestination>): void {
     if (!route.match?.length) throw new Error('a match route needs a match');
     this.matched.push({ owner, value: route });
   }
@@ -86,10 +86,11 @@ export class HostRouting {
   /** The host's routing intent; requests no scenario routes go to `everyVersion`. */
   public intent(everyVersion: IDestination): HostIntent {
     const catchAll = (this.catchAll ?? this.fallback)?.value ?? { to: [{ destination: everyVersion }] };
+    const mirror = this.mirror?.value;
     return {
-      routes: [...this.matched.map((m) => m.value), catchAll],
+      routes: [...this.matched.map((m) => m.value), catchAll].map(plainRoute),
       settings: Object.fromEntries([...this.settings].map(([k, v]) => [k, v.value])) as RouteSettings,
-      mirror: this.mirror?.value,
+      mirror: mirror && { ...mirror, destination: mirror.destination.target },
       policy: Object.fromEntries([...this.policy].map(([k, v]) => [k, v.value])) as TrafficPolicyIntent,
       subsetPolicies: new Map([...this.subsetPolicy].map(([k, v]) => [k, v.value])),
     };

@@ -1,6 +1,8 @@
 import type { HTTPRouteDestination } from '../../imports/istio';
 import type { IConstruct } from 'constructs';
-import type { HostIntent, RouteIntent } from './intent';
+import type { Destination, HostIntent, RouteIntent } from '../intent';
+
+export { Match } from '../intent/match';
 import type { MeshLab } from './lab';
 import type { HostRouting } from './host-routing';
 import type { Protocol } from './protocol';
@@ -21,6 +23,8 @@ export interface IDestination {
   readonly subset?: string;
   /** Istio's destination, as written in an object in `namespace`. */
   destinationFrom(namespace: string): DestinationSpec;
+  /** The destination as plain data, for the renderers. */
+  readonly target: Destination;
 }
 
 /**
@@ -107,6 +111,10 @@ export class ExternalHost implements IDestination {
   public destinationFrom(): DestinationSpec {
     return { host: this.host, port: { number: this.port } };
   }
+
+  public get target(): Destination {
+    return { host: this.host, port: this.port };
+  }
 }
 
 /** Renders a destination as seen from an object in `namespace`. */
@@ -114,34 +122,10 @@ export function renderDestination(destination: IDestination, namespace: string):
   return destination.destinationFrom(namespace);
 }
 
-/** A condition on a request; several in one route must all hold. */
-export class Match {
-  /** The path starts with `prefix`. */
-  public static prefix(prefix: string): Match {
-    return new Match('prefix', prefix, undefined, `path starts with ${prefix}`);
-  }
+/** One HTTP route: the requests it takes and where it sends them (routing intent, lib/intent), to destinations by reference. */
+export type HttpRouteProps = RouteIntent<IDestination>;
 
-  /** The path is exactly `path`. */
-  public static exact(path: string): Match {
-    return new Match('exact', path, undefined, `path is ${path}`);
-  }
-
-  /** Header `name` matches the RE2 regular expression `regex` (header names are lower-cased by Envoy). */
-  public static header(name: string, regex: string): Match {
-    return new Match('header', regex, name.toLowerCase(), `${name.toLowerCase()} matches ${regex}`);
-  }
-
-  private constructor(
-    /** What is compared: the path (by prefix or exactly) or a header (by RE2 regex). */
-    public readonly kind: 'prefix' | 'exact' | 'header',
-    /** The path prefix, the exact path, or the header's regular expression. */
-    public readonly value: string,
-    /** The header name, lower-case, for a header match. */
-    public readonly header: string | undefined,
-    /** A reader's description, for guides and errors. */
-    public readonly description: string,
-  ) {}
+/** A route whose destinations are references, as the renderers take it: plain data. */
+export function plainRoute(route: RouteIntent<IDestination>): RouteIntent {
+  return { ...route, to: route.to?.map((t) => ({ ...t, destination: t.destination.target })) };
 }
-
-/** One HTTP route: the requests it takes and where it sends them (routing intent, lib/mesh/intent.ts). */
-export type HttpRouteProps = RouteIntent;

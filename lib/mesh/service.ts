@@ -12,7 +12,7 @@ import { HostRouting } from './host-routing';
 import { HTTPRouteObject } from '../../imports/gateway-api';
 import { backendService, gatewayApiGap, gatewayApiRules, serviceParent, versionServiceName } from '../render/gateway-api';
 import { presentWhen } from './presence';
-import type { HostIntent } from './intent';
+import type { HostIntent, ServiceDestination } from '../intent';
 import { FileConstruct } from './file';
 import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
@@ -249,12 +249,17 @@ export class MeshService extends FileConstruct implements IService {
     return { host: this.hostFrom(namespace), port: { number: this.port } };
   }
 
+  /** Every version of this Service, as the renderers take it. */
+  public get target(): ServiceDestination {
+    return { service: this.name, namespace: this.lab.namespace, port: this.port };
+  }
+
   /** Where traffic goes when no scenario says otherwise. */
   public get defaultDestination(): IDestination {
     return this.defaultVersion === undefined ? this : this.version(this.defaultVersion);
   }
 
-  /** This host's routing intent, as the scenarios composed it (lib/mesh/intent.ts). */
+  /** This host's routing intent, as the scenarios composed it (lib/intent/index.ts). */
   public get intent(): HostIntent {
     return this.routing.intent(this.defaultDestination);
   }
@@ -301,7 +306,7 @@ export class MeshService extends FileConstruct implements IService {
       isHttp: this.isHttp,
       // The subset labels add `version` to the Service's selector (`app`), so they select exactly the version's pods.
       subsets: this.versions.map((v) => ({ name: v.subset, labels: { version: v.name } })),
-      everyVersion: { to: [{ destination: this }] },
+      everyVersion: { to: [{ destination: this.target }] },
     };
   }
 }
@@ -377,6 +382,11 @@ export class ServiceVersion extends Construct implements IVersion {
   /** Istio's destination of this version's subset, as written in an object in `namespace`. */
   public destinationFrom(namespace: string): DestinationSpec {
     return { ...this.meshService.destinationFrom(namespace), subset: this.subset };
+  }
+
+  /** This version of its Service, as the renderers take it. */
+  public get target(): ServiceDestination {
+    return { ...this.meshService.target, version: this.subset };
   }
 
   /** Undoes a scale: in a lab that defers workloads, the Deployment goes back to unbuilt. */

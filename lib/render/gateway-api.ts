@@ -2,11 +2,11 @@ import { definedFields } from './object';
 import type { HTTPBackendRef, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, ParentReference } from '../../imports/gateway-api';
 import { MeshlabError } from '../errors';
 import { gatewayApiDuration } from '../istio/duration';
-import type { HostIntent, RetryIntent, RouteIntent, RouteSettings } from '../mesh/intent';
-import type { IDestination, Match } from '../mesh/routing';
+import type { HostIntent, RetryIntent, RouteIntent, RouteSettings } from '../intent';
+import type { Destination, Match, ServiceDestination } from '../intent';
 
 /**
- * The Gateway API renderer of routing intent (lib/mesh/intent.ts), beside lib/render/istio.ts:
+ * The Gateway API renderer of routing intent (lib/intent/index.ts), beside lib/render/istio.ts:
  * a host's routes become the rules of an HTTPRoute whose backends are Services. A split goes
  * to per-version Services (`<service>-<version>`, as Istio's samples/bookinfo
  * bookinfo-versions.yaml), since the Gateway API has no subsets. What it cannot say (faults,
@@ -26,19 +26,19 @@ export function serviceParent(name: string, port: number): ParentReference {
 }
 
 /** The Service a destination names: the service, or its version's Service. */
-export function backendService(destination: IDestination): string {
-  const service = destination.meshService;
-  if (!service) {
-    throw new MeshlabError(`the Gateway API routes only to Services; ${JSON.stringify(destination.destinationFrom(''))} is not one (keep it with --api istio)`);
+export function backendService(destination: Destination): string {
+  if ('host' in destination) {
+    const { host, subset, port } = destination;
+    throw new MeshlabError(`the Gateway API routes only to Services; ${JSON.stringify({ host, subset, port: { number: port } })} is not one (keep it with --api istio)`);
   }
-  return destination.subset === undefined ? service.name : versionServiceName(service.name, destination.subset);
+  return destination.version === undefined ? destination.service : versionServiceName(destination.service, destination.version);
 }
 
 /** The backendRef of a destination, as written in a route in `namespace`. */
-export function backendRef(destination: IDestination, namespace: string): HTTPBackendRef {
-  const service = destination.meshService!;
+export function backendRef(destination: Destination, namespace: string): HTTPBackendRef {
   const name = backendService(destination);
-  return { name, namespace: service.lab.namespace === namespace ? undefined : service.lab.namespace, port: service.port };
+  const d = destination as ServiceDestination;
+  return { name, namespace: d.namespace === namespace ? undefined : d.namespace, port: d.port };
 }
 
 /** The HTTPRouteMatch of one match (the Gateway API's header names are case-insensitive too). */

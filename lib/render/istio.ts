@@ -1,11 +1,11 @@
 import { definedFields } from './object';
-import type { DestinationRuleSpec, HTTPMatchRequest, HTTPRoute, TrafficPolicy, VirtualServiceSpec } from '../../imports/istio';
+import type { DestinationRuleSpec, HTTPMatchRequest, HTTPRouteDestination, HTTPRoute, TrafficPolicy, VirtualServiceSpec } from '../../imports/istio';
 import { istioDuration } from '../istio/duration';
-import type { ConnectionLimits, EjectionIntent, Fault, HostIntent, LoadBalancing, RouteIntent, RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent } from '../mesh/intent';
-import type { Match } from '../mesh/routing';
+import type { ConnectionLimits, EjectionIntent, Fault, HostIntent, LoadBalancing, RouteIntent, RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent } from '../intent';
+import type { Destination, Match } from '../intent';
 
 /**
- * The Istio renderer of routing intent (lib/mesh/intent.ts): the one place a host's routes
+ * The Istio renderer of routing intent (lib/intent/index.ts): the one place a host's routes
  * and policies become a VirtualService and a DestinationRule. Another API's renderer (the
  * Gateway API's HTTPRoute) reads the same intent.
  */
@@ -19,6 +19,19 @@ export function istioMatch(match: Match): HTTPMatchRequest {
   }
 }
 
+/** Istio's Destination: a host, optionally a subset of it, and a port. */
+type DestinationSpec = NonNullable<HTTPRouteDestination['destination']>;
+
+/**
+ * Istio's destination of a route in an object in `namespace`: a Service by its short name in its
+ * own namespace, else by its FQDN, with the version's subset.
+ */
+export function istioDestination(d: Destination, namespace: string): DestinationSpec {
+  if ('host' in d) return { host: d.host, subset: d.subset, port: { number: d.port } };
+  const host = namespace === d.namespace ? d.service : `${d.service}.${d.namespace}.svc.cluster.local`;
+  return d.version === undefined ? { host, port: { number: d.port } } : { host, port: { number: d.port }, subset: d.version };
+}
+
 /** One route as seen from an object in `namespace`, without the host-wide settings. */
 export function istioHttpRoute(route: RouteIntent, namespace: string): HTTPRoute {
   return {
@@ -26,7 +39,7 @@ export function istioHttpRoute(route: RouteIntent, namespace: string): HTTPRoute
     rewrite: route.rewrite === undefined ? undefined : { uri: route.rewrite },
     redirect: route.redirect === undefined ? undefined : { uri: route.redirect },
     route: route.to?.map((t) => ({
-      destination: t.destination.destinationFrom(namespace),
+      destination: istioDestination(t.destination, namespace),
       weight: route.to!.length > 1 ? t.weight : undefined,
     })),
   };
@@ -64,7 +77,7 @@ export function istioHttpRoutes(intent: HostIntent, namespace: string): HTTPRout
     const rendered = istioHttpRoute(route, namespace);
     const last = i === intent.routes.length - 1;
     const mirrored = last && intent.mirror
-      ? { ...rendered, mirror: intent.mirror.destination.destinationFrom(namespace), mirrorPercentage: { value: intent.mirror.percent } }
+      ? { ...rendered, mirror: istioDestination(intent.mirror.destination, namespace), mirrorPercentage: { value: intent.mirror.percent } }
       : rendered;
     // A redirect answers itself: faults, retries and timeouts do not apply.
     return mirrored.redirect ? mirrored : { ...mirrored, ...settings };

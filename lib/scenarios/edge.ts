@@ -17,6 +17,7 @@ export const EGRESS_GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster
 const egressGatewaySubset = (subset: string): IDestination => ({
   subset,
   destinationFrom: () => ({ host: EGRESS_GATEWAY_HOST, subset, port: { number: 80 } }),
+  target: { host: EGRESS_GATEWAY_HOST, port: 80, subset },
 });
 
 export interface EgressProps {
@@ -152,7 +153,7 @@ export class TcpRoute extends Scenario {
         metadata: { name: props.name },
         spec: () => ({
           parentRefs: [serviceParent(props.name, props.port)],
-          rules: [{ backendRefs: [backendRef(props.to.defaultDestination, lab.namespace)] }],
+          rules: [{ backendRefs: [backendRef(props.to.defaultDestination.target, lab.namespace)] }],
         }),
       });
       return;

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
-import { ConnectionLimits, EjectionIntent, LoadBalancerAlgorithm, LoadBalancing } from '../mesh/intent';
+import { ConnectionLimits, EjectionIntent, LoadBalancerAlgorithm, LoadBalancing } from '../intent';
 import { MeshlabError } from '../errors';
 import type { IService, IVersion } from '../mesh/routing';
 import { Scenario, checkPercent } from './scenario';

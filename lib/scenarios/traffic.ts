@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { EnvoyFilter } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { HEADER_NAME, unknownRetryConditions } from '../istio/http';
-import { Fault } from '../mesh/intent';
+import { Fault } from '../intent';
 import { Match, type IService, type IVersion } from '../mesh/routing';
 import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
 import { re2Error } from '../istio/re2';

@@ -1,5 +1,7 @@
 import type { Duration } from 'cdk8s';
-import type { IDestination, Match } from './routing';
+import type { Match } from './match';
+
+export { Match } from './match';
 
 /**
  * The routing of one host stated as intent, independent of the API that carries it: ordered
@@ -22,19 +24,45 @@ export interface HostIntent {
   readonly subsetPolicies: ReadonlyMap<string, SubsetPolicyIntent>;
 }
 
-/** One destination of a route, with its share of the requests (percent). */
-export interface WeightedDestination {
-  readonly destination: IDestination;
+/**
+ * Where a route sends traffic, as plain data: a meshed Service in its namespace (one version of
+ * it, or every version), or a host outside the mesh. The model binds destinations by reference
+ * (IDestination: a service, a version, an ExternalHost) and hands the renderers this.
+ */
+export type Destination = ServiceDestination | ExternalDestination;
+
+/** A meshed Service, or one version of it (its subset, or its per-version Service). */
+export interface ServiceDestination {
+  readonly service: string;
+  readonly namespace: string;
+  /** The Service port callers use. */
+  readonly port: number;
+  /** The version, named as its subset. @default every version */
+  readonly version?: string;
+}
+
+/** A host the lab does not own: outside the mesh (registered with a ServiceEntry), or a subset of Istio's egress gateway. */
+export interface ExternalDestination {
+  /** The DNS name. */
+  readonly host: string;
+  readonly port: number;
+  /** A subset of the host's DestinationRule. @default none */
+  readonly subset?: string;
+}
+
+/** One destination of a route, with its share of the requests (percent). `D`: plain data, or the model's references. */
+export interface WeightedDestination<D = Destination> {
+  readonly destination: D;
   /** Percent of the route's requests. @default all (the only destination) */
   readonly weight?: number;
 }
 
 /** One route: the requests it takes and what it does with them. */
-export interface RouteIntent {
+export interface RouteIntent<D = Destination> {
   /** Alternatives (any one matching selects the route). @default every request */
   readonly match?: readonly Match[];
   /** Where it forwards. @default none: only with `redirect` */
-  readonly to?: readonly WeightedDestination[];
+  readonly to?: ReadonlyArray<WeightedDestination<D>>;
   /** Replaces the matched path prefix with this one before forwarding. @default path unchanged */
   readonly rewrite?: string;
   /** Answers with a redirect to this path instead of forwarding. @default forward */
@@ -106,8 +134,8 @@ export interface RouteSettings {
 }
 
 /** A copy of requests sent to another destination; its answers are dropped. */
-export interface MirrorIntent {
-  readonly destination: IDestination;
+export interface MirrorIntent<D = Destination> {
+  readonly destination: D;
   /** Percent of requests copied. */
   readonly percent: number;
 }
