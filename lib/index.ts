@@ -14,7 +14,7 @@ export { IngressGateway, INGRESS_GATEWAY_PORTS } from './mesh/gateway';
 export type { IngressGatewayProps } from './mesh/gateway';
 export { WAYPOINT, WAYPOINT_LISTENER, Waypoint } from './mesh/waypoint';
 export { ExternalHost, Match } from './mesh/routing';
-export type { DestinationSpec, HttpRouteProps, IDestination, IService, IVersion } from './mesh/routing';
+export type { DestinationSpec, HttpRouteProps, IDestination, ILab, IService, IVersion } from './mesh/routing';
 export { Protocol } from './mesh/protocol';
 export { SecurityProfile } from './mesh/security';
 export type { Capability } from './mesh/security';

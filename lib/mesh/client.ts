@@ -1,12 +1,12 @@
 import * as kplus from 'cdk8s-plus-27';
 import { FileConstruct } from './file';
 import { defersWorkloads } from './step-state';
-import type { MeshLab } from './lab';
 import type { MeshService } from './service';
 import { Protocol } from './protocol';
 import { ContainerSpec, Resources, newDeployment, newPod, newService } from './workload';
 import { SecurityProfile } from './security';
 import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
+import type { ILab } from './routing';
 import { checkImage } from './input';
 
 /** A client's container; resources and security have lab defaults. */
@@ -37,13 +37,13 @@ export interface ClientProps {
  */
 export class Client extends FileConstruct {
   public readonly name: string;
-  public readonly lab: MeshLab;
+  public readonly lab: ILab;
   /** Name of the client's ServiceAccount (its identity for authorization). */
   public readonly serviceAccountName: string;
   public readonly labels: Readonly<Record<string, string>>;
   private readonly _callees: MeshService[] = [];
 
-  public constructor(lab: MeshLab, name: string, props: ClientProps) {
+  public constructor(lab: ILab, name: string, props: ClientProps) {
     checkImage(`client ${name}`, props.container.image);
     super(lab, lab.claimClientName(name), `${name}.yaml`);
     this.lab = lab;

@@ -4,9 +4,8 @@ import { Gateway, HTTPMatchRequest, HTTPRoute, VirtualService } from '../../impo
 import { gatewayApiGap, gatewayApiRule, gatewayApiRules } from '../render/gateway-api';
 import { MeshlabError } from '../errors';
 import { FileConstruct } from './file';
-import type { MeshLab } from './lab';
 import { istioHttpRoute, istioHttpRoutes } from '../render/istio';
-import { HttpRouteProps, plainRoute } from './routing';
+import { HttpRouteProps, plainRoute, ILab } from './routing';
 import { onReset, recordRouting } from './step-state';
 
 /** Ports the demo profile's ingress gateway Service exposes, by protocol. */
@@ -51,10 +50,10 @@ export class IngressGateway extends FileConstruct {
   public readonly hosts: readonly string[];
   /** Istio's Gateway, or in a Gateway API lab the Gateway API's (class `istio`). */
   public readonly gateway: Gateway | KubernetesGateway;
-  public readonly lab: MeshLab;
+  public readonly lab: ILab;
   private tls: { readonly credentialName: string } | undefined;
 
-  public constructor(lab: MeshLab, name: string, props: IngressGatewayProps) {
+  public constructor(lab: ILab, name: string, props: IngressGatewayProps) {
     super(lab, name, `${name}.yaml`);
     this.lab = lab;
     this.name = name;

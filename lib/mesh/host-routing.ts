@@ -1,6 +1,17 @@
 import { MeshlabError } from '../errors';
 import type { HostIntent, MirrorIntent, RouteIntent, RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent } from '../intent';
-import { IDestination, plainRoute } from './routing';
+import type { Destination } from '../intent';
+
+/** A destination the model binds by reference (a service, a version, an external host), with its plain form. */
+export interface BoundDestination {
+  /** The destination as plain data, for the renderers. */
+  readonly target: Destination;
+}
+
+/** A route whose destinations are references, as the renderers take it: plain data. */
+export function plainRoute(route: RouteIntent<BoundDestination>): RouteIntent {
+  return { ...route, to: route.to?.map((t) => ({ ...t, destination: t.destination.target })) };
+}
 
 interface Owned<T> {
   /** The scenario construct (its node.path) that set it. */
@@ -20,10 +31,10 @@ const SETTING_NAMES: Record<keyof RouteSettings, string> = {
  * Routes with a match come first, in the order added; the catch-all comes last.
  */
 export class HostRouting {
-  private catchAll: Owned<RouteIntent<IDestination>> | undefined;
-  private fallback: Owned<RouteIntent<IDestination>> | undefined;
-  private mirror: Owned<MirrorIntent<IDestination>> | undefined;
-  private readonly matched: Array<Owned<RouteIntent<IDestination>>> = [];
+  private catchAll: Owned<RouteIntent<BoundDestination>> | undefined;
+  private fallback: Owned<RouteIntent<BoundDestination>> | undefined;
+  private mirror: Owned<MirrorIntent<BoundDestination>> | undefined;
+  private readonly matched: Array<Owned<RouteIntent<BoundDestination>>> = [];
   private readonly settings = new Map<keyof RouteSettings, Owned<unknown>>();
   private readonly policy = new Map<keyof TrafficPolicyIntent, Owned<unknown>>();
   private readonly subsetPolicy = new Map<string, Owned<SubsetPolicyIntent>>();
@@ -39,7 +50,7 @@ export class HostRouting {
   }
 
   /** Sets where requests that match no other route go (every version by default). */
-  public setCatchAll(owner: string, route: RouteIntent<IDestination>): void {
+  public setCatchAll(owner: string, route: RouteIntent<BoundDestination>): void {
     if (this.catchAll && this.catchAll.owner !== owner) {
       throw new MeshlabError(`scenarios ${this.catchAll.owner} and ${owner} both set the routes of ${this.host}; switch one of them off`);
     }
@@ -50,12 +61,12 @@ export class HostRouting {
    * Sets where unmatched requests go unless another scenario sets the catch-all (a header
    * route's "everyone else" yields to a canary split, for instance).
    */
-  public setFallback(owner: string, route: RouteIntent<IDestination>): void {
+  public setFallback(owner: string, route: RouteIntent<BoundDestination>): void {
     this.fallback = { owner, value: route };
   }
 
   /** Copies the catch-all route's requests to another destination. */
-  public setMirror(owner: string, mirror: MirrorIntent<IDestination>): void {
+  public setMirror(owner: string, mirror: MirrorIntent<BoundDestination>): void {
     if (this.mirror && this.mirror.owner !== owner) {
       throw new MeshlabError(`scenarios ${this.mirror.owner} and ${owner} both mirror ${this.host}; switch one of them off`);
     }
@@ -63,7 +74,7 @@ export class HostRouting {
   }
 
   /** Adds a route for matching requests, tried before the catch-all. */
-  public addMatchRoute(owner: string, route: RouteIntent<IDestination>): void {
+  public addMatchRoute(owner: string, route: RouteIntent<BoundDestination>): void {
     if (!route.match?.length) throw new Error('a match route needs a match');
     this.matched.push({ owner, value: route });
   }
@@ -84,7 +95,7 @@ export class HostRouting {
   }
 
   /** The host's routing intent; requests no scenario routes go to `everyVersion`. */
-  public intent(everyVersion: IDestination): HostIntent {
+  public intent(everyVersion: BoundDestination): HostIntent {
     const catchAll = (this.catchAll ?? this.fallback)?.value ?? { to: [{ destination: everyVersion }] };
     const mirror = this.mirror?.value;
     return {

@@ -10,6 +10,7 @@ import { IngressGateway, IngressGatewayProps } from './gateway';
 import { MeshService, MeshServiceProps } from './service';
 import { isPresent } from './presence';
 import { Flavour } from './flavour';
+import type { ILab } from './routing';
 import { WAYPOINT, Waypoint } from './waypoint';
 
 export interface MeshLabProps {
@@ -53,7 +54,7 @@ class LabNamespace extends FileConstruct {
  * gets the lab's namespace. A plain `app.synth()` runs the
  * checks `npm run synth` runs over its objects first, and writes nothing when one fails.
  */
-export class MeshLab extends Chart {
+export class MeshLab extends Chart implements ILab {
   /**
    * The lab's objects as JSON, for `app.synth()`: cdk8s's, without the objects scenarios made
    * absent (lib/mesh/presence.ts). Validation runs first, as cdk8s's own does.

@@ -2,8 +2,10 @@ import type { HTTPRouteDestination } from '../../imports/istio';
 import type { IConstruct } from 'constructs';
 import type { Destination, HostIntent, RouteIntent } from '../intent';
 
+export { plainRoute } from './host-routing';
+
 export { Match } from '../intent/match';
-import type { MeshLab } from './lab';
+import type { Flavour } from './flavour';
 import type { HostRouting } from './host-routing';
 import type { Protocol } from './protocol';
 
@@ -38,7 +40,7 @@ export interface IVersion extends IDestination, IConstruct {
   /** The service it is a version of. */
   readonly meshService: IService;
   /** The lab it belongs to. */
-  readonly lab: MeshLab;
+  readonly lab: ILab;
   /** The pod labels, which the Deployment selects and the subset matches. */
   readonly labels: Readonly<Record<string, string>>;
   /** Sets the number of pods of this version (0 or more). */
@@ -54,7 +56,7 @@ export interface IService extends IDestination, IConstruct {
   /** The service's name: its Kubernetes Service, and the host its routes are for. */
   readonly name: string;
   /** The lab it belongs to. */
-  readonly lab: MeshLab;
+  readonly lab: ILab;
   /** The Service port callers use. */
   readonly port: number;
   /** What the port speaks. */
@@ -125,7 +127,24 @@ export function renderDestination(destination: IDestination, namespace: string):
 /** One HTTP route: the requests it takes and where it sends them (routing intent, lib/intent), to destinations by reference. */
 export type HttpRouteProps = RouteIntent<IDestination>;
 
-/** A route whose destinations are references, as the renderers take it: plain data. */
-export function plainRoute(route: RouteIntent<IDestination>): RouteIntent {
-  return { ...route, to: route.to?.map((t) => ({ ...t, destination: t.destination.target })) };
+/**
+ * A lab, as the constructs in it reference it: its name, namespace and flavour, its services,
+ * and where a service or client it holds signs in. `MeshLab` implements it; services, clients
+ * and gateways take an `ILab`, so they need not import the lab that adds them.
+ */
+export interface ILab extends IConstruct {
+  readonly name: string;
+  readonly namespace: string;
+  /** The routing API and data-plane mode, and every difference that follows from them. */
+  readonly flavour: Flavour;
+  /** The meshed services, in the order added. */
+  readonly services: readonly IService[];
+  /** A service's name, checked before its constructor builds anything: a DNS label, once per lab. @internal */
+  claimServiceName(name: string): string;
+  /** Called by a service's constructor once it is built, so it is in the lab. @internal */
+  registerService(service: IService): void;
+  /** A client's name, checked before its constructor builds anything: a DNS label. @internal */
+  claimClientName(name: string): string;
+  /** Called by a client's constructor once it is built, so it is in the lab. @internal */
+  registerClient(client: IConstruct): void;
 }

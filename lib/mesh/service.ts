@@ -14,9 +14,8 @@ import { backendService, gatewayApiGap, gatewayApiRules, serviceParent, versionS
 import { presentWhen } from './presence';
 import type { HostIntent, ServiceDestination } from '../intent';
 import { FileConstruct } from './file';
-import type { MeshLab } from './lab';
 import { Protocol, isHttpProtocol } from './protocol';
-import { DestinationSpec, IDestination, IService, IVersion } from './routing';
+import { DestinationSpec, IDestination, IService, IVersion, ILab } from './routing';
 import { ContainerSpec, PortSpec, Resources, newDeployment, newService } from './workload';
 
 /** What every version of a service shares. */
@@ -87,7 +86,7 @@ export interface VersionProps {
  */
 export class MeshService extends FileConstruct implements IService {
   public readonly name: string;
-  public readonly lab: MeshLab;
+  public readonly lab: ILab;
   public readonly port: number;
   public readonly targetPort: number;
   public readonly protocol: Protocol;
@@ -107,7 +106,7 @@ export class MeshService extends FileConstruct implements IService {
   /** How its answer reports a failed call it made, where known. */
   public readonly relaysFailures: FailureRelay | undefined;
 
-  public constructor(lab: MeshLab, name: string, props: MeshServiceProps) {
+  public constructor(lab: ILab, name: string, props: MeshServiceProps) {
     super(lab, lab.claimServiceName(name), `${name}.yaml`);
     this.lab = lab;
     this.name = name;
@@ -375,7 +374,7 @@ export class ServiceVersion extends Construct implements IVersion {
   }
 
   /** The lab of the version. */
-  public get lab(): MeshLab {
+  public get lab(): ILab {
     return this.meshService.lab;
   }
 

@@ -77,6 +77,6 @@ export function sameService(scenario: string, versions: readonly IVersion[]): IS
 }
 
 /** The Istio principal of a service's ServiceAccount. */
-export function principalOf(workload: { readonly lab: MeshLab; readonly serviceAccountName: string }): string {
+export function principalOf(workload: { readonly lab: { readonly namespace: string }; readonly serviceAccountName: string }): string {
   return `cluster.local/ns/${workload.lab.namespace}/sa/${workload.serviceAccountName}`;
 }

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { AuthorizationPolicy, PeerAuthentication, PolicyTargetReference, RequestAuthentication } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import type { IngressGateway } from '../mesh/gateway';
-import type { IService } from '../mesh/routing';
+import type { ILab, IService } from '../mesh/routing';
 import type { MeshLab } from '../mesh/lab';
 import type { PolicyAttachment } from '../mesh/flavour';
 import { WAYPOINT } from '../mesh/waypoint';
@@ -16,7 +16,7 @@ import { Scenario, principalOf } from './scenario';
 /** A workload with an identity: a service or a client, each with its own ServiceAccount. */
 export interface Caller {
   readonly name: string;
-  readonly lab: MeshLab;
+  readonly lab: ILab;
   readonly serviceAccountName: string;
 }
 
