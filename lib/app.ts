@@ -5,9 +5,9 @@ import { isPresent } from './mesh/presence';
 import { LABS, LabDefinition } from './labs';
 import { LabOptions } from './labs/options';
 import { Flavour } from './mesh/flavour';
-import { withoutGraphChecks } from './mesh/checks';
+import { GraphChecks } from './mesh/checks';
 import { MeshLab } from './mesh/lab';
-import { DEFER_WORKLOADS, resetScenarios, routingTouched, wasChanged } from './mesh/step-state';
+import { STEP_STATE, StepState } from './mesh/step-state';
 import { Platform, PlatformProps } from './platform/platform';
 import { AppliedScenario, ScenarioSelection, applyPreset, resolveSelection } from './scenarios/engine';
 import { Scenario } from './scenarios/scenario';
@@ -40,12 +40,13 @@ export interface LabBuild {
 
 /**
  * Builds one lab in its own app, with the selected scenarios (checked against what it
- * offers). `deferWorkloads` leaves out the Deployments no scenario touched (for steps).
+ * offers). With `steps`, the app passes it to the lab, which then leaves out the Deployments
+ * no scenario touched and records what scenarios change, so its steps can be built on it.
  */
-export function buildLab(definition: LabDefinition, options?: LabOptions, selection: ScenarioSelection = { scenarios: [] }, deferWorkloads = false): LabBuild {
+export function buildLab(definition: LabDefinition, options?: LabOptions, selection: ScenarioSelection = { scenarios: [] }, steps?: StepState): LabBuild {
   const presets = resolveSelection(definition.name, definition.scenarios, selection);
   const app = new App({ outdir: 'unused' });
-  if (deferWorkloads) app.node.setContext(DEFER_WORKLOADS, true);
+  if (steps) app.node.setContext(STEP_STATE, steps);
   if (options?.flavour) app.node.setContext(Flavour.CONTEXT, options.flavour.name);
   const lab = definition.build(app, options);
   const applied = presets.map((preset) => applyPreset(lab, preset, selection.set));
@@ -155,11 +156,11 @@ const isRouting = (c: IConstruct) => c instanceof MeshObject;
  * objects of services and clients are otherwise the same in every step, so step labs do not
  * build or serialize them again; a test compares this with a full build of every step.
  */
-function mayChange(c: IConstruct, lab: MeshLab): boolean {
-  if (c instanceof ApiObject && wasChanged(lab, c)) return true;
+function mayChange(c: IConstruct, state: StepState): boolean {
+  if (c instanceof ApiObject && state.wasChanged(c)) return true;
   for (let scope: IConstruct | undefined = c.node.scope; scope; scope = scope.node.scope) {
     if (scope instanceof Scenario) return true;
-    const touched = routingTouched(lab, scope);
+    const touched = state.routingTouched(scope);
     if (touched !== undefined) return isRouting(c) && touched;
   }
   return isRouting(c);
@@ -171,24 +172,26 @@ function mayChange(c: IConstruct, lab: MeshLab): boolean {
  * step, `npm run bench`).
  */
 export function buildSteps(definition: LabDefinition, options: LabOptions | undefined, setFor: (scenario: string) => Readonly<Record<string, string>>): StepBuild[] {
-  const { lab } = buildLab(definition, options, undefined, true);
+  const state = new StepState();
+  const { lab } = buildLab(definition, options, undefined, state);
   const steps = definition.scenarios.map((preset): StepBuild => {
-    resetScenarios(lab);
+    state.reset();
     const applied = applyPreset(lab, preset, setFor(preset.scenario.name));
     const problems: Array<{ path: string; message: string }> = [];
     const objects: Manifest[] = [];
     const absent: Manifest[] = [];
-    withoutGraphChecks(() => {
-      for (const c of lab.node.findAll()) {
-        for (const message of c.node.validate()) problems.push({ path: c.node.path, message });
-        if (!(c instanceof ApiObject) || !mayChange(c, lab)) continue;
-        // An absent object is named only (its spec may not render: an HTTPRoute of a host with a fault).
-        if (isPresent(c)) objects.push(c.toJson() as Manifest);
-        else absent.push({ apiVersion: c.apiVersion, kind: c.kind, metadata: { name: c.name, namespace: c.metadata.namespace } });
-      }
-    });
+    for (const c of lab.node.findAll()) {
+      // A step lab holds only what a step changes, which the whole-lab checks would misread:
+      // the output layer checks each step over its lab (lib/output/steps.ts).
+      if (c instanceof GraphChecks) continue;
+      for (const message of c.node.validate()) problems.push({ path: c.node.path, message });
+      if (!(c instanceof ApiObject) || !mayChange(c, state)) continue;
+      // An absent object is named only (its spec may not render: an HTTPRoute of a host with a fault).
+      if (isPresent(c)) objects.push(c.toJson() as Manifest);
+      else absent.push({ apiVersion: c.apiVersion, kind: c.kind, metadata: { name: c.name, namespace: c.metadata.namespace } });
+    }
     return { applied, objects, absent, problems };
   });
-  resetScenarios(lab);
+  state.reset();
   return steps;
 }

@@ -54,6 +54,15 @@ describe('npm run synth -- --lab-file PATH: a lab of your own gets every flavour
     expect(lines(runCheck, [out])).toEqual({ code: 0, err: [], out: ['meshlab check: 33 objects in 13 files (3 folders, each on its own): 0 error(s), 0 warning(s)'] });
   });
 
+  test('a folder of folders that synth did not write is still read as one set', () => {
+    const mixed = tmpdir();
+    fs.mkdirSync(path.join(mixed, 'a'));
+    fs.mkdirSync(path.join(mixed, 'b'));
+    fs.copyFileSync(path.join(out, 'shop', 'web.yaml'), path.join(mixed, 'a', 'web.yaml'));
+    fs.copyFileSync(path.join(out, 'shop', '00-namespace.yaml'), path.join(mixed, 'b', '00-namespace.yaml'));
+    expect(lines(runCheck, [mixed]).out).toEqual(['meshlab check: 7 objects in 2 files: 0 error(s), 0 warning(s)']);
+  });
+
   test('npm run explain previews its steps in any flavour', () => {
     for (const mode of [[], ['--api', 'gateway-api'], ['--mode', 'ambient']]) {
       const { code, out: report } = lines((argv, io) => runExplain(argv, {}, io), ['--lab-file', SHOP, '--scenario', 'canary', '--json', ...mode]);

@@ -1,6 +1,7 @@
 import { buildLab, flavoursWith, selectedLabs } from '../app';
 import { LABS, LabDefinition } from '../labs';
 import { LabOptions } from '../labs/options';
+import { StepState } from '../mesh/step-state';
 import { defaultText } from '../scenarios/engine';
 
 /** What `--list --json` prints. */
@@ -22,7 +23,7 @@ export interface Listing {
 export function listing(targets: readonly string[] | undefined, labOptions: Readonly<Record<string, LabOptions>>, labs: readonly LabDefinition[] = LABS): Listing {
   return {
     labs: selectedLabs(targets, labs).map((definition) => {
-      const { lab } = buildLab(definition, labOptions[definition.name], undefined, true);
+      const { lab } = buildLab(definition, labOptions[definition.name], undefined, new StepState());
       return {
         name: definition.name,
         namespace: lab.namespace,

@@ -1,6 +1,7 @@
 import { buildLab } from '../app';
 import { LABS, LabDefinition } from '../labs';
 import { LabOptions } from '../labs/options';
+import { StepState } from '../mesh/step-state';
 import { UsageError } from './flags';
 
 /**
@@ -15,7 +16,7 @@ export function checkNamespaces(labOptions: Readonly<Record<string, LabOptions>>
   // Moved labs last, so the message names the lab that moved into another's namespace.
   const order = [...labs].sort((a, b) => Number(moved.includes(a.name)) - Number(moved.includes(b.name)));
   for (const definition of order) {
-    const namespace = labOptions[definition.name]?.namespace ?? buildLab(definition, undefined, undefined, true).lab.namespace;
+    const namespace = labOptions[definition.name]?.namespace ?? buildLab(definition, undefined, undefined, new StepState()).lab.namespace;
     const other = owner.get(namespace);
     if (other !== undefined) {
       throw new UsageError(`--namespace ${definition.name}=${namespace}: lab ${other} is in namespace ${namespace} too; give each lab its own (kubectl delete -f dist/${definition.name}/ deletes its namespace)`);

@@ -1,42 +1,44 @@
-import { isPresent } from './presence';
 import { ApiObject, Chart } from 'cdk8s';
-import { IValidation } from 'constructs';
+import { Construct, IValidation } from 'constructs';
 import { imageFindings } from '../validate/image';
-import { checkManifests } from '../validate/check';
-import { Manifest, formatFinding } from '../validate/manifest';
-
-let suspended = 0;
+import { Located, checkManifests } from '../validate/check';
+import { Finding, Manifest, formatFinding } from '../validate/manifest';
+import { isPresent } from './presence';
 
 /**
- * Runs `fn` with the labs' whole-graph validations switched off: meshlab's own render runs the
- * same checks itself, keeping each finding's code, severity and file, and the step labs it
- * builds hold only what a step changes, which the whole-lab checks would misread.
+ * The whole-graph checks of a chart (lib/validate: references between objects, schemas, what
+ * istiod would refuse; and pullable image references), the one place they run: a cdk8s
+ * validation, on a construct of its own so a synthesis can tell it from the others.
+ *
+ * - A plain `app.synth()` runs it with every validation, so it refuses a broken lab before it
+ *   writes a file (cdk8s App.synth validates every construct, then writes). Errors only:
+ *   warnings do not stop synthesis.
+ * - meshlab's own render (lib/output/render.ts) runs it once, with the objects it has already
+ *   read and their files, for every finding with its code, severity and file.
  */
-export function withoutGraphChecks<T>(fn: () => T): T {
-  suspended++;
-  try {
-    return fn();
-  } finally {
-    suspended--;
+export class GraphChecks extends Construct implements IValidation {
+  private static readonly ID = 'GraphChecks';
+
+  /** The checks of `chart`, if it has them (every MeshLab and the Platform do). */
+  public static of(chart: Chart): GraphChecks | undefined {
+    return chart.node.tryFindChild(GraphChecks.ID) as GraphChecks | undefined;
   }
-}
 
-/**
- * The checks `npm run synth` runs over a lab's objects (lib/validate: references between
- * objects, schemas, what istiod would refuse; and pullable image references), as a construct
- * validation, so a plain `app.synth()` refuses a broken lab before it writes a file: cdk8s
- * App.synth (cdk8s src/app.ts) creates the output folder, validates every construct and only
- * then writes, so a failing check leaves the folder empty. Errors only: warnings do not stop
- * synthesis.
- */
-export class LabChecks implements IValidation {
-  public constructor(private readonly lab: Chart) {}
+  public constructor(private readonly chart: Chart) {
+    super(chart, GraphChecks.ID);
+    this.node.addValidation(this);
+  }
 
+  /** Every finding over `objects` (the chart's, as written under `folder`). */
+  public findings(objects: readonly Located[], folder: string): Finding[] {
+    return [...checkManifests(objects), ...imageFindings(objects.map((o) => o.manifest), `${folder}/`)];
+  }
+
+  /** The errors, for cdk8s's validation. */
   public validate(): string[] {
-    if (suspended > 0) return [];
-    const objects = this.lab.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && isPresent(c))
-      .map((o) => ({ manifest: o.toJson() as Manifest, file: `${this.lab.node.id}/` }));
-    const findings = [...checkManifests(objects), ...imageFindings(objects.map((o) => o.manifest), `${this.lab.node.id}/`)];
-    return findings.filter((f) => f.severity === 'error').map(formatFinding);
+    const folder = this.chart.node.id;
+    const objects = this.chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && isPresent(c))
+      .map((o) => ({ manifest: o.toJson() as Manifest, file: `${folder}/` }));
+    return this.findings(objects, folder).filter((f) => f.severity === 'error').map(formatFinding);
   }
 }

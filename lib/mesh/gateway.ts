@@ -6,7 +6,7 @@ import { MeshlabError } from '../errors';
 import { FileConstruct } from './file';
 import { istioHttpRoute, istioHttpRoutes } from '../render/istio';
 import { HttpRouteProps, plainRoute, ILab } from './routing';
-import { onReset, recordRouting } from './step-state';
+import { StepState } from './step-state';
 
 /** Ports the demo profile's ingress gateway Service exposes, by protocol. */
 export const INGRESS_GATEWAY_PORTS = { HTTP: 80, HTTPS: 443 } as const;
@@ -74,8 +74,8 @@ export class IngressGateway extends FileConstruct {
       }),
     });
     // Step bookkeeping: changed when a scenario turned TLS on or changed a service it may carry.
-    recordRouting(lab, this, () => this.tls !== undefined || this.lab.services.some((s) => s.routing.touched));
-    onReset(lab, () => {
+    StepState.of(lab)?.recordRouting(this, () => this.tls !== undefined || this.lab.services.some((s) => s.routing.touched));
+    StepState.of(lab)?.onReset(() => {
       this.tls = undefined;
     });
   }

@@ -2,7 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
-import { LabChecks } from './checks';
+import { GraphChecks } from './checks';
 import { FileConstruct } from './file';
 import { checkDnsLabel, checkImage } from './input';
 import { Client, ClientProps } from './client';
@@ -96,7 +96,7 @@ export class MeshLab extends Chart implements ILab {
     this.flavour = props.flavour ?? Flavour.fromContext(scope) ?? Flavour.CLASSIC;
     new LabNamespace(this, props.namespace, this.flavour);
     if (!this.flavour.sidecars) this.waypoint = new Waypoint(this);
-    this.node.addValidation(new LabChecks(this));
+    new GraphChecks(this);
   }
 
   /** The image of a workload a scenario adds, under the lab's registry mirror and overrides. */

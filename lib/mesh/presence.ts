@@ -6,16 +6,21 @@ import type { IConstruct } from 'constructs';
  * with fault injection is written with Istio's VirtualService instead of its HTTPRoute, and a
  * DestinationRule exists only while a traffic policy needs one. Such an object is built with
  * the service and asked at synthesis whether it is written (MeshLab.toJson, the output layer
- * and the steps skip absent ones), so scenarios stay free of object bookkeeping.
+ * and the steps skip absent ones), so scenarios stay free of object bookkeeping. The
+ * condition is kept on the object itself.
  */
-const conditions = new WeakMap<IConstruct, () => boolean>();
+const PRESENT_WHEN = Symbol('meshlab.presentWhen');
+
+interface Conditional {
+  [PRESENT_WHEN]?: () => boolean;
+}
 
 /** Writes `obj` only while `condition` holds. */
 export function presentWhen(obj: ApiObject, condition: () => boolean): void {
-  conditions.set(obj, condition);
+  (obj as Conditional)[PRESENT_WHEN] = condition;
 }
 
 /** Whether `c` is written (every object is, unless made conditional with `presentWhen`). */
 export function isPresent(c: IConstruct): boolean {
-  return conditions.get(c)?.() ?? true;
+  return (c as Conditional)[PRESENT_WHEN]?.() ?? true;
 }

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { DestinationRule, VirtualService } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { checkDnsLabel, checkImage, checkPort, checkReplicas } from './input';
-import { defersWorkloads, onReset, recordChanged, recordRouting } from './step-state';
+import { StepState, defersWorkloads } from './step-state';
 import { SecurityProfile } from './security';
 import { DEFAULT_RESOURCES, DEFAULT_SECURITY } from './defaults';
 import { istioDestinationRule, istioTrafficPolicy, istioVersionPolicy, istioVirtualService, IstioHost } from '../render/istio';
@@ -137,8 +137,8 @@ export class MeshService extends FileConstruct implements IService {
       spec: () => istioVirtualService(this.istioHost, this.intent, this.lab.namespace),
     });
     if (lab.flavour.gatewayApi) this.addGatewayApiRouting();
-    recordRouting(lab, this, () => this.routing.touched);
-    onReset(lab, () => this.resetScenarioState());
+    StepState.of(lab)?.recordRouting(this, () => this.routing.touched);
+    StepState.of(lab)?.onReset(() => this.resetScenarioState());
     this.node.addValidation({
       validate: () => (this._versions.length === 0 ? [`service ${name} has no version: add one with addVersion()`] : []),
     });
@@ -346,7 +346,7 @@ export class ServiceVersion extends Construct implements IVersion {
       },
     });
     if (!defersWorkloads(service.lab)) this._deployment = this.newDeployment();
-    onReset(service.lab, () => this.resetScenarioState());
+    StepState.of(service.lab)?.onReset(() => this.resetScenarioState());
     if (service.lab.flavour.gatewayApi) this.addGatewayApiObjects(service);
   }
 
@@ -406,6 +406,6 @@ export class ServiceVersion extends Construct implements IVersion {
   public scale(replicas: number): void {
     checkReplicas(`replicas of ${this.meshService.name} ${this.name}`, replicas);
     ApiObject.of(this.deployment).addJsonPatch(JsonPatch.replace('/spec/replicas', replicas));
-    recordChanged(this.meshService.lab, ApiObject.of(this.deployment));
+    StepState.of(this.meshService.lab)?.recordChanged(ApiObject.of(this.deployment));
   }
 }

@@ -1,80 +1,74 @@
 import type { ApiObject } from 'cdk8s';
 import type { Construct, IConstruct } from 'constructs';
 
+// The step bookkeeping of a lab, kept out of the model's public API (lib/index.ts does not
+// export this module), so the lab layer can build every step on one lab instead of a fresh lab per step.
+
+/** The context key under which a step lab's app passes its StepState to the lab's constructs. */
+export const STEP_STATE = 'meshlab:stepState';
+
 /**
- * The step bookkeeping of a lab, kept out of the model's public API (lib/index.ts does not
- * export this module): which scenarios are in the lab, which Kubernetes objects they changed
- * after those were built (scaled Deployments), and how to take them back out, so the lab
- * layer can build every step on one lab (lib/steps.ts) instead of a fresh lab per step.
+ * What it takes to build every step on one lab: which scenarios are in the lab, which
+ * Kubernetes objects they changed after those were built (scaled Deployments), which
+ * constructs hold routing a scenario may touch, and how to take them back out. The app that
+ * builds the steps owns it (lib/app.ts buildSteps) and passes it to the lab in its context;
+ * such a lab builds its workloads only when a scenario uses them, since steps compare only
+ * what scenarios change. A lab without one (every other) records nothing.
  */
-/**
- * Context key: when true, the labs of the app build their Kubernetes workloads only when a
- * scenario uses them (a version it scales). Step labs set it, since steps compare only what
- * scenarios change.
- */
-export const DEFER_WORKLOADS = 'meshlab:deferWorkloads';
-
-/** True when `lab` builds its workloads on first use (a step lab): only such a lab is reset between steps. */
-export function defersWorkloads(lab: IConstruct): boolean {
-  return lab.node.tryGetContext(DEFER_WORKLOADS) === true;
-}
-
-interface StepState {
-  readonly scenarios: Construct[];
-  readonly changed: Set<ApiObject>;
-  /** Per construct holding routing (service, gateway): whether a scenario changed it. */
-  readonly touched: Map<IConstruct, () => boolean>;
-  /** What undoes scenario state outside the scenarios' own constructs. */
-  readonly resets: Array<() => void>;
-}
-
-const states = new WeakMap<IConstruct, StepState>();
-
-function stateOf(lab: IConstruct): StepState {
-  let state = states.get(lab);
-  if (!state) {
-    state = { scenarios: [], changed: new Set(), touched: new Map(), resets: [] };
-    states.set(lab, state);
+export class StepState {
+  /** The step state `scope`'s app passes in, if it builds steps. */
+  public static of(scope: IConstruct): StepState | undefined {
+    const state: unknown = scope.node.tryGetContext(STEP_STATE);
+    return state instanceof StepState ? state : undefined;
   }
-  return state;
+
+  private readonly scenarios: Construct[] = [];
+  private readonly changed = new Set<ApiObject>();
+  /** Per construct holding routing (service, gateway): whether a scenario changed it. */
+  private readonly touched = new Map<IConstruct, () => boolean>();
+  /** What undoes scenario state outside the scenarios' own constructs. */
+  private readonly resets: Array<() => void> = [];
+
+  /** Records a scenario's construct, so `reset` can take it away again. */
+  public recordScenario(scenario: Construct): void {
+    this.scenarios.push(scenario);
+  }
+
+  /** Records that a Kubernetes object was changed after its workload was built. */
+  public recordChanged(obj: ApiObject): void {
+    this.changed.add(obj);
+  }
+
+  /** Registers a construct whose Istio objects scenarios change, and how to tell that they did. */
+  public recordRouting(holder: IConstruct, touched: () => boolean): void {
+    this.touched.set(holder, touched);
+  }
+
+  /** Registers what takes a scenario's changes out of a construct it does not own. */
+  public onReset(reset: () => void): void {
+    this.resets.push(reset);
+  }
+
+  /** Takes every scenario back out of the lab, so the next one can be tried alone on the plain lab. */
+  public reset(): void {
+    for (const scope of this.scenarios) scope.node.scope?.node.tryRemoveChild(scope.node.id);
+    this.scenarios.length = 0;
+    for (const reset of this.resets) reset();
+    this.changed.clear();
+  }
+
+  /** True when `obj` was changed after it was built. */
+  public wasChanged(obj: ApiObject): boolean {
+    return this.changed.has(obj);
+  }
+
+  /** Whether a scenario changed the routing `holder` renders; undefined when it holds no routing. */
+  public routingTouched(holder: IConstruct): boolean | undefined {
+    return this.touched.get(holder)?.();
+  }
 }
 
-/** Records a scenario's construct, so `resetScenarios` can take it away again. */
-export function recordScenario(lab: IConstruct, scenario: Construct): void {
-  stateOf(lab).scenarios.push(scenario);
-}
-
-/** Records that a Kubernetes object was changed after its workload was built. */
-export function recordChanged(lab: IConstruct, obj: ApiObject): void {
-  stateOf(lab).changed.add(obj);
-}
-
-/** Registers a construct whose Istio objects scenarios change, and how to tell that they did. */
-export function recordRouting(lab: IConstruct, holder: IConstruct, touched: () => boolean): void {
-  stateOf(lab).touched.set(holder, touched);
-}
-
-/** Registers what takes a scenario's changes out of a construct it does not own. */
-export function onReset(lab: IConstruct, reset: () => void): void {
-  stateOf(lab).resets.push(reset);
-}
-
-/** Takes every scenario back out of `lab`, so the next one can be tried alone on the plain lab. */
-export function resetScenarios(lab: IConstruct): void {
-  if (!defersWorkloads(lab)) throw new Error('only a lab that defers workloads can take scenarios back out');
-  const state = stateOf(lab);
-  for (const scope of state.scenarios) scope.node.scope?.node.tryRemoveChild(scope.node.id);
-  state.scenarios.length = 0;
-  for (const reset of state.resets) reset();
-  state.changed.clear();
-}
-
-/** True when `obj` was changed after it was built. */
-export function wasChanged(lab: IConstruct, obj: ApiObject): boolean {
-  return stateOf(lab).changed.has(obj);
-}
-
-/** Whether a scenario changed the routing `holder` renders; undefined when it holds no routing. */
-export function routingTouched(lab: IConstruct, holder: IConstruct): boolean | undefined {
-  return stateOf(lab).touched.get(holder)?.();
+/** True when `lab` builds its workloads on first use (a step lab, whose app passes a StepState). */
+export function defersWorkloads(lab: IConstruct): boolean {
+  return StepState.of(lab) !== undefined;
 }

@@ -1,9 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { withoutGraphChecks } from '../mesh/checks';
+import { GraphChecks } from '../mesh/checks';
 import { FileConstruct } from '../mesh/file';
 import { isPresent } from '../mesh/presence';
-import { checkManifests, Located } from '../validate/check';
+import { Located } from '../validate/check';
 import { toYaml } from './yaml';
 import { Finding, Manifest } from '../validate/manifest';
 
@@ -53,19 +53,25 @@ export function render(charts: readonly Chart[], options: { readonly files?: boo
   const byFile = new Map<string, Manifest[]>();
   const objects: Located[] = [];
   for (const chart of charts) {
+    const folder = options.folder ?? chart.node.id;
+    const located: Located[] = [];
     for (const c of chart.node.findAll()) {
-      // The labs' whole-graph validation is checkManifests below, with codes and files.
-      for (const message of withoutGraphChecks(() => c.node.validate())) {
+      // The whole-graph checks run once, below, over the objects read here and their files.
+      if (c instanceof GraphChecks) continue;
+      for (const message of c.node.validate()) {
         findings.push({ code: 'ML0011', severity: 'error', object: c.node.path, field: '', message });
       }
       if (!(c instanceof ApiObject) || !isPresent(c)) continue;
-      const file = `${options.folder ?? chart.node.id}/${fileOf(c)}`;
+      const file = `${folder}/${fileOf(c)}`;
       const manifest = c.toJson() as Manifest;
-      objects.push({ manifest, file });
+      located.push({ manifest, file });
       byFile.set(file, [...(byFile.get(file) ?? []), manifest]);
     }
+    const checks = GraphChecks.of(chart);
+    if (!checks) throw new Error(`${chart.node.path} has no GraphChecks: render a MeshLab or the Platform`);
+    findings.push(...checks.findings(located, folder));
+    objects.push(...located);
   }
-  findings.push(...checkManifests(objects));
   if (options.files === false) return { files: [], objects, findings };
   const files = [...byFile.keys()].sort().map((path) => {
     return { path, content: HEADER + toYaml(...orderForFile(byFile.get(path)!)) };

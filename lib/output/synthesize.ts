@@ -29,7 +29,6 @@ export function synthesizeOutput(model: MeshlabModel): Synthesis {
     files.push(...synthesis.files, ...steps.files, { path: `${folder}/README.md`, content: guide });
     objects.push(...synthesis.objects);
     findings.push(...synthesis.findings, ...steps.findings);
-    findings.push(...imageFindings(synthesis.objects.map((o) => o.manifest), `${folder}/`));
     for (const step of steps.steps) findings.push(...imageFindings([...step.changed, ...step.added], `${folder}/steps/${step.applied.preset.scenario.name}.yaml`));
   }
   if (model.platform) {
@@ -37,7 +36,6 @@ export function synthesizeOutput(model: MeshlabModel): Synthesis {
     files.push(...platform.files, { path: `${PLATFORM}/README.md`, content: model.platform.guide(COMMANDS_FROM) });
     objects.push(...platform.objects);
     findings.push(...platform.findings);
-    findings.push(...imageFindings(platform.objects.map((o) => o.manifest), `${PLATFORM}/`));
   }
   // A lab's own problem (an option naming no workload) is found once per flavour: say it once.
   const unique = [...new Map(findings.map((f) => [JSON.stringify(f), f])).values()];

@@ -6,6 +6,7 @@ import { FileConstruct } from '../mesh/file';
 import { newService } from '../mesh/workload';
 import { platformGuide } from './guide';
 import type { OutboundTrafficPolicy, PlatformProps } from './props';
+import { GraphChecks } from '../mesh/checks';
 import { CURRENT_ISTIO, CURRENT_PROFILES, CurrentProfile, currentInstallFile } from './release';
 
 export type { OutboundTrafficPolicy, PlatformProps };
@@ -111,6 +112,7 @@ class CurrentInstall extends FileConstruct {
 export class Platform extends Chart {
   public constructor(scope: Construct, private readonly props: PlatformProps = {}) {
     super(scope, 'platform', { namespace: 'istio-system', disableResourceNameHashes: true });
+    new GraphChecks(this);
     new AddonNodePorts(this);
     new Install(this, props);
     for (const profile of CURRENT_PROFILES) new CurrentInstall(this, profile, props);

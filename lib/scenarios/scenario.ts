@@ -3,7 +3,7 @@ import { MeshlabError } from '../errors';
 import { FileConstruct } from '../mesh/file';
 import { MeshLab } from '../mesh/lab';
 import type { IService, IVersion } from '../mesh/routing';
-import { recordScenario } from '../mesh/step-state';
+import { StepState } from '../mesh/step-state';
 
 /**
  * A step of a tutorial applied to a lab, as a construct like any other: `(scope, id, props)`,
@@ -29,7 +29,7 @@ export abstract class Scenario extends FileConstruct {
         throw new MeshlabError(`${this.node.path}: ${ref.node.path} belongs to lab ${ref.lab.node.path}, not to lab ${this.lab.node.path} where the scenario is`);
       }
     }
-    recordScenario(this.lab, this);
+    StepState.of(this.lab)?.recordScenario(this);
   }
 
   /** Who claims a part of a host's routing: this construct, by path, so a conflict names both. */
