@@ -1,3 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { SCENARIOS, SCENARIO_CLASSES } from '../lib/scenarios/catalog';
+import { Scenario } from '../lib/scenarios/scenario';
 import { parseAllDocuments } from 'yaml';
 import { buildLab } from '../lib/app';
 import { LABS } from '../lib/labs';
@@ -273,5 +277,29 @@ describe('composition', () => {
   ])('%j contradict each other', (scenarios, message) => {
     const definition = LABS.find((l) => l.name === 'tutorial')!;
     expect(() => buildLab(definition, undefined, { scenarios })).toThrow(message);
+  });
+});
+
+describe('a scenario is defined once, by its class', () => {
+  const root = path.resolve(__dirname, '..');
+  const source = (f: string) => fs.readFileSync(path.join(root, f), 'utf8');
+
+  test('the catalog is the list of classes, each carrying its definition', () => {
+    expect(SCENARIOS).toEqual(SCENARIO_CLASSES.map((c) => c.definition));
+    expect(source('lib/scenarios/catalog.ts')).not.toMatch(/scenario\(\{/);
+  });
+
+  test("a scenario construct's kind is its definition's name, never a string of its own", () => {
+    const files = ['traffic', 'policy', 'security', 'edge'].map((f) => source(`lib/scenarios/${f}.ts`));
+    expect(files.flatMap((text) => text.match(/super\(scope, id, '[^']*'/g) ?? [])).toEqual([]);
+    for (const c of SCENARIO_CLASSES) expect(files.some((text) => text.includes(`super(scope, id, ${c.name}.definition.name, props)`))).toBe(true);
+  });
+
+  test.each(LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const)))('%s %s: the construct applied is of the class whose definition it is', (lab, name) => {
+    const definition = LABS.find((l) => l.name === lab)!;
+    const { applied } = buildLab(definition, undefined, { scenarios: [name] });
+    const made = applied[0].lab.node.findAll().filter((c): c is Scenario => c instanceof Scenario);
+    expect(made.map((s) => s.name)).toEqual([name]);
+    expect(SCENARIO_CLASSES.find((c) => made[0] instanceof c)!.definition.name).toBe(name);
   });
 });

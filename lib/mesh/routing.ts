@@ -148,3 +148,21 @@ export interface ILab extends IConstruct {
   /** Called by a client's constructor once it is built, so it is in the lab. @internal */
   registerClient(client: IConstruct): void;
 }
+
+/** A workload with an identity: a service or a client, each with its own ServiceAccount. */
+export interface Caller {
+  readonly name: string;
+  readonly lab: ILab;
+  readonly serviceAccountName: string;
+}
+
+/** Who may call one service, and how. */
+export interface AllowRule {
+  readonly to: IService;
+  /** Callers allowed. @default anyone (including the ingress gateway) */
+  readonly from?: readonly Caller[];
+  /** HTTP methods allowed. @default any */
+  readonly methods?: readonly string[];
+  /** Only requests whose header has one of these values (`*` as prefix or suffix wildcard). @default any */
+  readonly header?: { readonly name: string; readonly values: readonly string[] };
+}

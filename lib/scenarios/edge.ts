@@ -7,8 +7,14 @@ import { MeshlabError } from '../errors';
 import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
 import { ExternalHost, IDestination, type IService, type IVersion } from '../mesh/routing';
+import type { MeshLab } from '../mesh/lab';
 import { newService } from '../mesh/workload';
+import { LAST_COMMAND, NO_SIDECAR, count, d, scenario, svc } from './define';
+import { optional, param } from './params';
 import { Scenario } from './scenario';
+
+/** Where the ingress-tls step's certificate Secret goes: where the lab's gateway reads it (IngressGateway.secretNamespace). */
+const secretNamespace = (lab: MeshLab) => lab.gateways[0]?.secretNamespace ?? 'istio-system';
 
 /** The demo profile's egress gateway Service. */
 export const EGRESS_GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
@@ -43,8 +49,29 @@ export interface EgressProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/
  */
 export class Egress extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'egress',
+    summary: 'registers external hosts with the mesh (ServiceEntry) and blocks calls to any other (REGISTRY_ONLY)',
+    params: {
+      hosts: param.list('host:port pairs (port 443 is TLS, others HTTP)'),
+      timeout: optional(param.duration('timeout of HTTP calls to them (empty: none)')),
+      gateway: param.oneOf('send HTTP calls through the egress gateway', ['yes', 'no'] as const),
+    },
+    needs: { ownSidecar: 'the step makes the namespace registry-only with a Sidecar resource (outboundTrafficPolicy REGISTRY_ONLY), which only sidecars read: ztunnel sends ambient pods\' calls to external hosts out whatever the policy, and istio.io controls ambient egress with an egress waypoint instead' },
+    apply: (lab, id, v) => new Egress(lab, id, {
+      timeout: v.timeout,
+      viaGateway: v.gateway === 'yes',
+      hosts: v.hosts.map((hp) => {
+        const [host, port] = hp.split(':');
+        return port === '443' ? ExternalHost.tls(host) : ExternalHost.http(host, Number(port ?? 80));
+      }),
+    }),
+    expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; calls to ${v.hosts.filter((h) => !h.endsWith(':443')).join(' and ')} that take longer than ${d(v.timeout)} answer 504 after ${d(v.timeout)}` : ''}${v.gateway === 'yes' ? `; the egress gateway's log (\`kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy --tail=5\`) shows the HTTP calls` : ''}`,
+  });
+
   public constructor(scope: Construct, id: string, props: EgressProps) {
-    super(scope, id, 'egress', props);
+    super(scope, id, Egress.definition.name, props);
     const lab = this.lab;
     if (props.hosts.length === 0) throw new MeshlabError('egress needs at least one host:port');
     if (props.registryOnly ?? true) {
@@ -114,8 +141,25 @@ export interface IngressTlsProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/secure-ingress/
  */
 export class IngressTls extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'ingress-tls',
+    summary: "also serves the lab's gateway over HTTPS on port 443 (TLS terminated at the ingress gateway)",
+    params: {
+      credentialName: param.text("secret with the certificate (tls.crt, tls.key): in istio-system, or with the Gateway API in the lab's namespace"),
+      host: param.text('host name on the certificate the guide makes (the gateway serves every host)'),
+    },
+    apply: (lab, id, v) => new IngressTls(lab, id, { gateway: lab.gateways[0], credentialName: v.credentialName, host: v.host }),
+    prepare: (v, lab) => [
+      `openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=${v.host}' -addext 'subjectAltName=DNS:${v.host}' -keyout ${v.host}.key -out ${v.host}.crt`,
+      `kubectl -n ${secretNamespace(lab)} create secret tls ${v.credentialName} --cert=${v.host}.crt --key=${v.host}.key`,
+    ],
+    cleanup: (v, lab) => [`kubectl -n ${secretNamespace(lab)} delete secret ${v.credentialName}`],
+    expect: (v, lab) => `https://${v.host}/ answers like http:// does, with the certificate of secret ${v.credentialName}${secretNamespace(lab) === 'istio-system' ? '' : ` in namespace ${secretNamespace(lab)}, where the Gateway API gateway runs`} (made with openssl above; \`--cacert\` trusts it and \`--resolve\` sends ${v.host} to the ingress address, since the name is in no DNS)`,
+  });
+
   public constructor(scope: Construct, id: string, props: IngressTlsProps) {
-    super(scope, id, 'ingress-tls', props);
+    super(scope, id, IngressTls.definition.name, props);
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.credentialName)) {
       throw new MeshlabError(`ingress-tls: ${props.credentialName} is not a valid secret name`);
     }
@@ -142,8 +186,17 @@ export interface TcpRouteProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/tcp-traffic-shifting/
  */
 export class TcpRoute extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'tcp-route',
+    summary: 'routes TCP connections for a proxy Service without pods to another service',
+    params: { name: param.text('name of the proxy Service'), port: param.count('its port', 1), service: param.service('the service that answers') },
+    apply: (lab, id, v) => new TcpRoute(lab, id, { name: v.name, port: v.port, to: v.service }),
+    expect: (v) => `connections to ${v.name}:${v.port} reach ${v.service.name} on port ${v.service.port}`,
+  });
+
   public constructor(scope: Construct, id: string, props: TcpRouteProps) {
-    super(scope, id, 'tcp-route', props);
+    super(scope, id, TcpRoute.definition.name, props);
     const lab = this.lab;
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) throw new MeshlabError(`tcp-route: port must be from 1 to 65535, got ${props.port}`);
     newService(this, 'Service', props.name, [{ name: 'tcp', port: props.port }]);
@@ -191,8 +244,23 @@ export interface RateLimitProps {
  * @see https://istio.io/latest/docs/tasks/policy-enforcement/rate-limit/
  */
 export class RateLimit extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'rate-limit',
+    summary: "limits the requests a service accepts (Envoy local rate limit in its sidecar)",
+    params: {
+      service: svc,
+      requests: param.count('requests allowed per period', 1),
+      per: param.duration('the period'),
+      version: optional(param.version('limit only this version (empty: every version)')),
+    },
+    apply: (lab, id, v) => new RateLimit(lab, id, { service: v.service, requests: v.requests, per: v.per, version: v.version }),
+    needs: { ownSidecar: `Envoy's local rate limit is added by an EnvoyFilter to the service's own sidecar (context SIDECAR_INBOUND, chosen by the pods' labels); ${NO_SIDECAR}, the Gateway API has no rate limit, and an EnvoyFilter attached to the waypoint (alpha) would patch a proxy every service of the namespace shares, a different filter meshlab does not write` },
+    expect: (v) => `beyond ${count(v.requests, 'request')} per ${d(v.per)}, ${v.service.name}${v.version ? ` ${v.version.name}` : ''} answers \`HTTP/1.1 429 Too Many Requests\` with the header \`${RATE_LIMIT_HEADER}: true\` and the body local_rate_limited (${LAST_COMMAND}, with curl's -i, shows the status and the header)`,
+  });
+
   public constructor(scope: Construct, id: string, props: RateLimitProps) {
-    super(scope, id, 'rate-limit', props);
+    super(scope, id, RateLimit.definition.name, props);
     if (!Number.isInteger(props.requests) || props.requests < 1) throw new MeshlabError(`rate-limit: requests must be a whole number 1 or more, got ${props.requests}`);
     // Envoy refuses a token bucket fill_interval under 50ms (envoyproxy/envoy
     // api/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto, token_bucket).

@@ -2,7 +2,7 @@ import { MeshlabError } from '../errors';
 import type { Command } from '../mesh/command';
 import { allowedNames } from '../suggest';
 import type { MeshLab } from '../mesh/lab';
-import type { ScenarioDefinition } from './catalog';
+import type { ScenarioDefinition } from './define';
 import type { DefaultsOf, ParamSet } from './params';
 
 /** A scenario as a lab offers it: the tutorial's numbers as defaults, and how to watch it. */

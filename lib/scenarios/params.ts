@@ -5,7 +5,7 @@ import { istioDuration, parseIstioDuration } from '../istio/duration';
 import { HEADER_NAME, RETRY_CONDITIONS, unknownRetryConditions } from '../istio/http';
 import type { MeshLab } from '../mesh/lab';
 import type { MeshService, ServiceVersion } from '../mesh/service';
-import type { AllowRule, Caller } from './security';
+import type { AllowRule, Caller } from '../mesh/routing';
 
 /** What a parameter sees when it is resolved against a lab: the lab, and the parameters resolved before it. */
 export interface ParamContext {

@@ -3,7 +3,22 @@ import { Duration } from 'cdk8s';
 import { ConnectionLimits, EjectionIntent, LoadBalancerAlgorithm, LoadBalancing } from '../intent';
 import { MeshlabError } from '../errors';
 import type { IService, IVersion } from '../mesh/routing';
+import { count, d, isAmbient, outlierParams, poolParams, scenario, svc } from './define';
+import { optional, param } from './params';
 import { Scenario, checkPercent } from './scenario';
+
+/** `v2:LEAST_REQUEST[:80:RANDOM]` into a subset policy (policies are checked by LoadBalancer). */
+function subsetPolicy(service: IService, text: string) {
+  const [version, policy, port, portPolicy] = text.split(':');
+  if (!policy || (port !== undefined && (!/^\d+$/.test(port) || !portPolicy))) {
+    throw new MeshlabError(`load-balancer.subset=${text}: give version:POLICY or version:POLICY:port:POLICY, e.g. v2:LEAST_REQUEST:80:RANDOM`);
+  }
+  return {
+    version: service.version(version),
+    policy: policy as LoadBalancerPolicy,
+    port: port === undefined ? undefined : { number: Number(port), policy: portPolicy as LoadBalancerPolicy },
+  };
+}
 
 /** Envoy's load-balancing algorithms, as Istio names them (LEAST_CONN is now LEAST_REQUEST). */
 export type LoadBalancerPolicy = LoadBalancerAlgorithm;
@@ -45,8 +60,32 @@ export interface LoadBalancerProps {
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#LoadBalancerSettings
  */
 export class LoadBalancer extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'load-balancer',
+    summary: 'chooses how requests spread over the pods of a service',
+    params: {
+      service: svc,
+      policy: param.oneOf('load-balancing algorithm', LOAD_BALANCER_POLICIES),
+      version: param.version('version to scale out so the spreading shows'),
+      replicas: param.count('replicas of that version', 1),
+      hashHeader: optional(param.headerName('consistent hashing on this request header instead of policy (empty: off)')),
+      subset: optional(param.text('another policy for one version, optionally for one port of it: v2:LEAST_REQUEST or v2:LEAST_REQUEST:80:RANDOM (empty: none)')),
+    },
+    apply: (lab, id, v) => new LoadBalancer(lab, id, {
+      service: v.service,
+      policy: v.policy,
+      hashHeader: v.hashHeader,
+      scale: { version: v.version, replicas: v.replicas },
+      subset: v.subset ? subsetPolicy(v.service, v.subset) : undefined,
+    }),
+    expect: (v) => (v.hashHeader
+      ? `requests with the same ${v.hashHeader} header always reach the same ${v.service.name} pod`
+      : `requests spread over the ${v.replicas} pods of ${v.service.name} ${v.version.name} and the other versions by ${v.policy}`),
+  });
+
   public constructor(scope: Construct, id: string, props: LoadBalancerProps) {
-    super(scope, id, 'load-balancer', props);
+    super(scope, id, LoadBalancer.definition.name, props);
     if (!LOAD_BALANCER_POLICIES.includes(props.policy)) {
       throw new MeshlabError(`load-balancer: policy ${props.policy} is not one of ${LOAD_BALANCER_POLICIES.join(', ')}`);
     }
@@ -107,8 +146,23 @@ function connectionPool(scenario: string, props: ConnectionPoolProps): Connectio
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings
  */
 export class ConnectionPool extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'connection-pool',
+    summary: 'limits the connections and requests callers may open to a service',
+    params: {
+      service: svc,
+      ...poolParams,
+      connectTimeout: optional(param.duration('TCP connect timeout (empty: Envoy default)')),
+      http2MaxRequests: optional(param.count('requests in flight at most (empty: Envoy default)', 1)),
+      maxRetries: optional(param.count('retries in flight at most (empty: Envoy default)')),
+    },
+    apply: (lab, id, v) => new ConnectionPool(lab, id, { ...v }),
+    expect: (v, lab) => `under load beyond ${v.maxConnections} connections and ${v.maxPendingRequests} waiting requests, the excess to ${v.service.name} fails fast with 503 (the load tool reports them as Code 503; ${isAmbient(lab) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow)`,
+  });
+
   public constructor(scope: Construct, id: string, props: ConnectionPoolProps) {
-    super(scope, id, 'connection-pool', props);
+    super(scope, id, ConnectionPool.definition.name, props);
     props.service.routing.setTrafficPolicy(this.owner, 'connectionPool', connectionPool(this.name, props));
   }
 }
@@ -144,8 +198,17 @@ export interface CircuitBreakerProps extends ConnectionPoolProps, OutlierProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/
  */
 export class CircuitBreaker extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'circuit-breaker',
+    summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
+    params: { service: svc, ...poolParams, ...outlierParams },
+    apply: (lab, id, v) => new CircuitBreaker(lab, id, { ...v }),
+    expect: (v, lab) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and ${isAmbient(lab) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow); a pod that answers ${count(v.consecutive5xxErrors, 'error')} in a row is out for ${d(v.baseEjectionTime)}`,
+  });
+
   public constructor(scope: Construct, id: string, props: CircuitBreakerProps) {
-    super(scope, id, 'circuit-breaker', props);
+    super(scope, id, CircuitBreaker.definition.name, props);
     props.service.routing.setTrafficPolicy(this.owner, 'connectionPool', connectionPool(this.name, props));
     props.service.routing.setTrafficPolicy(this.owner, 'outlierDetection', outlierDetection(this.name, props));
   }
@@ -164,8 +227,17 @@ export interface OutlierDetectionProps extends OutlierProps {
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#OutlierDetection
  */
 export class OutlierDetection extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'outlier-detection',
+    summary: 'ejects failing pods from the load-balancing pool (random balancing over a scaled-out version)',
+    params: { service: svc, ...outlierParams, version: param.version('version to scale out'), replicas: param.count('its replicas', 1) },
+    apply: (lab, id, v) => new OutlierDetection(lab, id, { ...v, scale: { version: v.version, replicas: v.replicas } }),
+    expect: (v) => `a failing ${v.service.name} pod is ejected after ${count(v.consecutive5xxErrors, 'error')} in a row for ${d(v.baseEjectionTime)}: the answers come from the healthy pods, and its error shows again only when it comes back`,
+  });
+
   public constructor(scope: Construct, id: string, props: OutlierDetectionProps) {
-    super(scope, id, 'outlier-detection', props);
+    super(scope, id, OutlierDetection.definition.name, props);
     props.service.routing.setTrafficPolicy(this.owner, 'outlierDetection', outlierDetection(this.name, props));
     props.service.routing.setTrafficPolicy(this.owner, 'loadBalancer', LoadBalancing.algorithm('RANDOM'));
     applyScale(this.name, props.scale);

@@ -5,19 +5,53 @@ import { Construct } from 'constructs';
 import { AuthorizationPolicy, PeerAuthentication, PolicyTargetReference, RequestAuthentication } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import type { IngressGateway } from '../mesh/gateway';
-import type { ILab, IService } from '../mesh/routing';
+import type { AllowRule, Caller, IService } from '../mesh/routing';
+
+export type { AllowRule, Caller } from '../mesh/routing';
 import type { MeshLab } from '../mesh/lab';
 import type { PolicyAttachment } from '../mesh/flavour';
 import { WAYPOINT } from '../mesh/waypoint';
 import { SecurityProfile } from '../mesh/security';
 import { newDeployment, newService } from '../mesh/workload';
+import { isAmbient, scenario, svc } from './define';
+import { optional, param } from './params';
 import { Scenario, principalOf } from './scenario';
 
-/** A workload with an identity: a service or a client, each with its own ServiceAccount. */
-export interface Caller {
-  readonly name: string;
-  readonly lab: ILab;
-  readonly serviceAccountName: string;
+/** The body of the 403 a sidecar or waypoint answers for a call its AuthorizationPolicies deny. */
+const RBAC_DENIED = 'RBAC: access denied';
+
+/**
+ * What the callers up the chain answer when a call from `caller` failed, as far as their
+ * images report it (MeshService.relaysFailures): `customer answers 503 with \`customer => 403
+ * RBAC: access denied\``, so a guide says what a learner calling the top of the chain sees.
+ */
+function relayed(lab: MeshLab, caller: string, status: number, body: string): string[] {
+  const answers: string[] = [];
+  const seen = new Set<string>();
+  let current = lab.services.find((s) => s.name === caller);
+  while (current?.relaysFailures && !seen.has(current.name)) {
+    seen.add(current.name);
+    body = current.relaysFailures.body(status, body);
+    status = current.relaysFailures.status;
+    answers.push(`a call to ${current.name} answers ${status} with \`${body}\``);
+    const callers = lab.services.filter((s) => s.callees.includes(current!));
+    current = callers.length === 1 ? callers[0] : undefined;
+  }
+  return answers.slice(-1);
+}
+
+/** Istio's sample issuer, its signing keys and a token it signed (security/tools/jwt/samples in istio/istio). */
+export const DEMO_ISSUER = 'testing@secure.istio.io';
+export const DEMO_JWKS_URL = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/jwks.json';
+export const DEMO_TOKEN_URL = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt';
+
+/** What the mtls step shows in ambient mode, where mTLS between meshed workloads needs no policy. */
+function mtlsAmbientExpect(v: { mode: string; scope: string; namespace?: string; service?: IService }): string {
+  const where = v.scope === 'namespace' ? `namespace ${v.namespace ?? 'of the lab'}` : v.scope === 'mesh' ? 'the mesh' : v.service?.name;
+  const already = 'ztunnel already sends every call between ambient workloads over mutual TLS (HBONE, port 15008), with or without this policy';
+  return v.mode === 'STRICT'
+    ? `${already}, so ambient callers still succeed; what STRICT changes is plain text from outside the mesh: ztunnel refuses it, and a caller that is not in the mesh (sleep.legacy) gets "connection reset by peer" (000) when it calls into ${where}`
+    : `${already}; PERMISSIVE also accepts plain text from callers outside the mesh, so callers in and out of the mesh both succeed (${v.scope} scope)`;
 }
 
 const principals = (callers: readonly Caller[]) => [...new Set(callers.map(principalOf))].sort();
@@ -98,9 +132,26 @@ export interface MtlsProps {
  * @see https://istio.io/latest/docs/tasks/security/authentication/authn-policy/
  */
 export class Mtls extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'mtls',
+    summary: 'requires (STRICT) or accepts (PERMISSIVE) mutual TLS between sidecars',
+    params: {
+      mode: param.oneOf('STRICT or PERMISSIVE', ['STRICT', 'PERMISSIVE'] as const),
+      scope: param.oneOf('mesh (istio-system), namespace or service', ['mesh', 'namespace', 'service'] as const),
+      service: optional(param.service('the service, for scope service')),
+      namespace: optional(param.text("the namespace, for scope namespace (empty: the lab's)")),
+      matrix: param.oneOf('also create namespaces foo, bar (meshed) and legacy (not) with httpbin and sleep', ['yes', 'no'] as const),
+    },
+    apply: (lab, id, v) => new Mtls(lab, id, { mode: v.mode, scope: v.scope, service: v.service, namespace: v.namespace, matrix: v.matrix === 'yes' }),
+    expect: (v, lab) => (isAmbient(lab) ? mtlsAmbientExpect(v) : v.mode === 'STRICT'
+      ? `meshed callers still succeed (their sidecars use mTLS); a caller without a sidecar (sleep.legacy) gets "connection reset by peer" (000) when it calls into ${v.scope === 'namespace' ? `namespace ${v.namespace ?? 'of the lab'}` : v.scope === 'mesh' ? 'the mesh' : v.service?.name}`
+      : `callers with and without a sidecar both succeed (${v.scope} scope)`),
+  });
+
   public readonly policy: ApiObject;
   public constructor(scope: Construct, id: string, props: MtlsProps) {
-    super(scope, id, 'mtls', props);
+    super(scope, id, Mtls.definition.name, props);
     const lab = this.lab;
     if (props.scope === 'service' && !props.service) throw new MeshlabError('mtls: scope service needs mtls.service');
     const service = props.scope === 'service' ? props.service! : undefined;
@@ -130,25 +181,25 @@ export interface AuthzDenyProps {
  * @see https://istio.io/latest/docs/tasks/security/authorization/authz-deny/
  */
 export class AuthzDeny extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'authz-deny',
+    summary: 'denies some callers access to a service (AuthorizationPolicy DENY on their ServiceAccounts)',
+    params: { service: svc, from: param.callers('denied callers, comma-separated') },
+    apply: (lab, id, v) => new AuthzDeny(lab, id, { from: v.from, to: v.service }),
+    expect: (v, lab) => `calls from ${v.from.map((c) => c.name).join(', ')} to ${v.service.name} answer 403 "${RBAC_DENIED}"`
+      + v.from.flatMap((c) => relayed(lab, c.name, 403, RBAC_DENIED)).map((r) => `, so ${r}`).join('')
+      + '; other callers are unaffected',
+  });
+
   public constructor(scope: Construct, id: string, props: AuthzDenyProps) {
-    super(scope, id, 'authz-deny', props);
+    super(scope, id, AuthzDeny.definition.name, props);
     if (props.from.length === 0) throw new MeshlabError('authz-deny needs at least one caller');
     new AuthorizationPolicy(this, 'Policy', {
       metadata: { name: `${props.to.name}-deny` },
       spec: { ...attachTo(props.to), action: 'DENY', rules: [{ from: [{ source: { principals: principals(props.from) } }] }] },
     });
   }
-}
-
-/** Who may call one service, and how. */
-export interface AllowRule {
-  readonly to: IService;
-  /** Callers allowed. @default anyone (including the ingress gateway) */
-  readonly from?: readonly Caller[];
-  /** HTTP methods allowed. @default any */
-  readonly methods?: readonly string[];
-  /** Only requests whose header has one of these values (`*` as prefix or suffix wildcard). @default any */
-  readonly header?: { readonly name: string; readonly values: readonly string[] };
 }
 
 export interface AuthzAllowProps {
@@ -172,8 +223,17 @@ export interface AuthzAllowProps {
  * @see https://istio.io/latest/docs/ambient/usage/l7-features/
  */
 export class AuthzAllow extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'authz-allow',
+    summary: "denies everything in the lab's namespace, then allows the listed calls by ServiceAccount",
+    params: { rules: param.allowRules('to<from,from[:METHOD|METHOD][@Header=value] rules separated by ";" (from * means anyone)') },
+    apply: (lab, id, v) => new AuthzAllow(lab, id, { rules: v.rules }),
+    expect: (v) => `only these calls succeed: ${v.rules.map((r) => `${r.from ? r.from.map((c) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}${r.header ? ` with ${r.header.name}: ${r.header.values.join(' or ')}` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`,
+  });
+
   public constructor(scope: Construct, id: string, props: AuthzAllowProps) {
-    super(scope, id, 'authz-allow', props);
+    super(scope, id, AuthzAllow.definition.name, props);
     const lab = this.lab;
     // An ALLOW policy without rules matches nothing, so everything not allowed below is denied.
     new AuthorizationPolicy(this, 'AllowNothing', {
@@ -238,8 +298,24 @@ export interface JwtProps {
  * @see https://istio.io/latest/docs/ambient/usage/l7-features/
  */
 export class Jwt extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'jwt',
+    summary: 'accepts only requests carrying a valid JWT (RequestAuthentication and AuthorizationPolicy)',
+    params: {
+      service: svc,
+      issuer: param.text('accepted token issuer (iss)'),
+      jwksUri: param.text("URL of the issuer's public keys"),
+      header: param.headerName('header the token comes in (Authorization means "Bearer <token>")'),
+      param: optional(param.text('query parameter that may carry the token too, e.g. access_token (empty: none)')),
+    },
+    apply: (lab, id, v) => new Jwt(lab, id, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
+    expect: (v) => `without a token ${v.service.name} answers 403 (RBAC: access denied: the AuthorizationPolicy requires a request principal), with an invalid token 401 (Jwt is not in the form of Header.Payload.Signature), with a valid token from ${v.issuer} 200`
+      + (v.issuer === DEMO_ISSUER ? `. The valid token is Istio's demo token for ${DEMO_ISSUER} (${DEMO_TOKEN_URL}), signed with the key at ${v.jwksUri}` : ''),
+  });
+
   public constructor(scope: Construct, id: string, props: JwtProps) {
-    super(scope, id, 'jwt', props);
+    super(scope, id, Jwt.definition.name, props);
     if (!/^https?:\/\/\S+$/.test(props.jwksUri)) throw new MeshlabError(`jwt: jwksUri ${props.jwksUri} is not an http(s) URL`);
     if ((props.service === undefined) === (props.gateway === undefined)) throw new MeshlabError('jwt: give either a service or a gateway to validate tokens at');
     if (props.gateway && !this.lab.flavour.gatewayApi) {

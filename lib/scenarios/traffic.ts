@@ -6,6 +6,8 @@ import { HEADER_NAME, unknownRetryConditions } from '../istio/http';
 import { Fault } from '../intent';
 import { Match, type IService, type IVersion } from '../mesh/routing';
 import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
+import { LAST_COMMAND, NO_SIDECAR, VIRTUAL_SERVICE_ALPHA, d, isAmbient, scenario, svc } from './define';
+import { optional, param } from './params';
 import { re2Error } from '../istio/re2';
 
 export interface RouteProps {
@@ -18,8 +20,17 @@ export interface RouteProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/request-routing/
  */
 export class Route extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'route',
+    summary: 'sends all traffic of a service to one version',
+    params: { service: svc, version: param.version('the version that gets all traffic') },
+    apply: (lab, id, v) => new Route(lab, id, { to: v.version }),
+    expect: (v) => `every answer comes from ${v.service.name} ${v.version.name}`,
+  });
+
   public constructor(scope: Construct, id: string, props: RouteProps) {
-    super(scope, id, 'route', props);
+    super(scope, id, Route.definition.name, props);
     checkHttp(this.name, props.to.meshService);
     props.to.meshService.routing.setCatchAll(this.owner, { to: [{ destination: props.to }] });
   }
@@ -35,8 +46,17 @@ export interface CanaryProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/traffic-shifting/
  */
 export class Canary extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'canary',
+    summary: 'splits the traffic of a service between versions by weight',
+    params: { service: svc, weights: param.weights('version:percent pairs adding up to 100') },
+    apply: (lab, id, v) => new Canary(lab, id, { weights: v.weights.map((w) => ({ version: w.version, weight: w.weight })) }),
+    expect: (v) => `about ${v.weights.map((w) => `${w.weight}% of answers from ${w.version.name}`).join(', ')}`,
+  });
+
   public constructor(scope: Construct, id: string, props: CanaryProps) {
-    super(scope, id, 'canary', props);
+    super(scope, id, Canary.definition.name, props);
     const service = checkWeights(this.name, props.weights);
     checkHttp(this.name, service);
     service.routing.setCatchAll(this.owner, { to: props.weights.map((w) => ({ destination: w.version, weight: w.weight })) });
@@ -82,8 +102,26 @@ export interface HeaderRouteProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/request-routing/#route-based-on-user-identity
  */
 export class HeaderRoute extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'header-route',
+    summary: 'sends requests whose header matches a regular expression to one version',
+    params: {
+      service: svc,
+      header: param.headerName('request header to match'),
+      regex: param.text('RE2 regular expression for its value'),
+      version: param.version('version for matching requests'),
+      fallback: optional(param.version('version for the others (empty: the usual routing)')),
+      weights: optional(param.weights('split matching requests instead, e.g. v1:70,v2:30 (an A/B test; empty: all to version)')),
+    },
+    apply: (lab, id, v) => new HeaderRoute(lab, id, { header: v.header, regex: v.regex, to: v.version, fallback: v.fallback, split: v.weights }),
+    expect: (v) => `requests whose ${v.header} matches ${v.regex} reach ${v.service.name} ${v.weights
+      ? v.weights.map((w) => `${w.version.name} ${w.weight}%`).join(' / ')
+      : v.version.name}; the others reach ${v.fallback ? v.fallback.name : 'the versions they reached before'}`,
+  });
+
   public constructor(scope: Construct, id: string, props: HeaderRouteProps) {
-    super(scope, id, 'header-route', props);
+    super(scope, id, HeaderRoute.definition.name, props);
     const service = sameService(this.name, [props.to, ...(props.fallback ? [props.fallback] : []), ...(props.split ?? []).map((w) => w.version)]);
     if (props.split) checkWeights(this.name, props.split);
     checkHttp(this.name, service);
@@ -118,8 +156,24 @@ export interface MirrorProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  */
 export class Mirror extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'mirror',
+    summary: 'routes a service to one version and mirrors its requests to another',
+    params: {
+      service: svc,
+      version: param.version('the version that answers'),
+      mirror: param.version('the version that gets a copy'),
+      percent: param.percent('percent of requests copied'),
+    },
+    apply: (lab, id, v) => new Mirror(lab, id, { to: v.version, mirror: v.mirror, percent: v.percent }),
+    expect: (v, lab) => `every answer comes from ${v.version.name}; ${isAmbient(lab)
+      ? `the waypoint's access log (${LAST_COMMAND}) shows ${v.percent}% of the requests copied to ${v.service.name}-${v.mirror.name} too`
+      : `the access log of ${v.service.name} ${v.mirror.name}'s sidecar (${LAST_COMMAND}) shows ${v.percent}% of the requests too, their authority ending in -shadow`}`,
+  });
+
   public constructor(scope: Construct, id: string, props: MirrorProps) {
-    super(scope, id, 'mirror', props);
+    super(scope, id, Mirror.definition.name, props);
     const service = sameService(this.name, [props.to, props.mirror]);
     checkHttp(this.name, service);
     const percent = props.percent ?? 100;
@@ -144,8 +198,17 @@ export interface FaultAbortProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/fault-injection/
  */
 export class FaultAbort extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'fault-abort',
+    summary: 'answers a share of the requests to a service with an HTTP error',
+    params: { service: svc, status: param.status('HTTP status, 400 to 599'), percent: param.percent('percent of requests aborted') },
+    apply: (lab, id, v) => new FaultAbort(lab, id, { service: v.service, status: v.status, percent: v.percent }),
+    expect: (v, lab) => `about ${v.percent}% of the requests to ${v.service.name} fail with HTTP ${v.status} (fault filter abort)${isAmbient(lab) ? `. ${VIRTUAL_SERVICE_ALPHA}` : ''}`,
+  });
+
   public constructor(scope: Construct, id: string, props: FaultAbortProps) {
-    super(scope, id, 'fault-abort', props);
+    super(scope, id, FaultAbort.definition.name, props);
     checkHttp(this.name, props.service);
     if (!Number.isInteger(props.status) || props.status < 400 || props.status > 599) {
       throw new MeshlabError(`fault-abort: status must be an HTTP error status from 400 to 599, got ${props.status}`);
@@ -169,8 +232,17 @@ export interface FaultDelayProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/fault-injection/
  */
 export class FaultDelay extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'fault-delay',
+    summary: 'delays a share of the requests to a service',
+    params: { service: svc, delay: param.duration('added delay'), percent: param.percent('percent of requests delayed') },
+    apply: (lab, id, v) => new FaultDelay(lab, id, { service: v.service, delay: v.delay, percent: v.percent }),
+    expect: (v, lab) => `about ${v.percent}% of the requests to ${v.service.name} take ${d(v.delay)} longer${isAmbient(lab) ? `. ${VIRTUAL_SERVICE_ALPHA}` : ''}`,
+  });
+
   public constructor(scope: Construct, id: string, props: FaultDelayProps) {
-    super(scope, id, 'fault-delay', props);
+    super(scope, id, FaultDelay.definition.name, props);
     checkHttp(this.name, props.service);
     checkPercent(this.name, 'percent', props.percent);
     props.service.routing.setRouteSetting(this.owner, 'delay', Fault.delay(props.delay, props.percent));
@@ -252,8 +324,36 @@ export interface TimeoutProps {
  * @see https://istio.io/latest/docs/tasks/traffic-management/request-timeouts/
  */
 export class Timeout extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'timeout',
+    summary: 'gives up on requests to a service after a time',
+    params: {
+      service: svc,
+      timeout: param.duration('time allowed per request'),
+      delay: optional(param.duration("delay the service's own sidecar adds to every answer, so the timeout shows with images that answer at once (empty: none)")),
+      delayVersion: optional(param.version('only this version is delayed (empty: every version)')),
+    },
+    apply: (lab, id, v) => new Timeout(lab, id, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
+    // The waypoint takes the HTTPRoute's timeout, but the delay that shows it has nowhere to go:
+    // a fault in the waypoint runs before its router, whose timeout starts only after it.
+    needs: { ownSidecar: `the images answer at once, so the step shows its timeout with a delay an EnvoyFilter adds in the callee's own sidecar, below the route; ${NO_SIDECAR}, and a delay added in the waypoint would come before the route's timeout starts` },
+    expect: (v) => {
+      const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
+      if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
+      const slow = `${v.service.name}${v.delayVersion ? ` ${v.delayVersion.name}` : ''}`;
+      if (v.delay.toMilliseconds() <= v.timeout.toMilliseconds()) {
+        return `${slow} now answers after ${d(v.delay)}, within the ${d(v.timeout)} timeout, so nothing times out: set timeout.delay longer than timeout.timeout to see requests ${fails}`;
+      }
+      return `${slow} now answers after ${d(v.delay)}, longer than the ${d(v.timeout)} timeout, so requests that reach it ${fails}`
+        + `${v.delayVersion ? `; the other versions answer at once` : ''}. The delay is part of this step: the images answer at once, so an EnvoyFilter`
+        + ` delays ${slow} in its own sidecar, below the route that times out, as istio.io's request-timeouts task delays the hop below`
+        + ' (a VirtualService delay on the same route would not be timed out: Envoy applies it before the route\'s timeout starts)';
+    },
+  });
+
   public constructor(scope: Construct, id: string, props: TimeoutProps) {
-    super(scope, id, 'timeout', props);
+    super(scope, id, Timeout.definition.name, props);
     checkHttp(this.name, props.service);
     props.service.routing.setRouteSetting(this.owner, 'timeout', props.timeout);
     if (props.slowdown) {
@@ -287,8 +387,33 @@ export interface RetryProps {
  * @see https://istio.io/latest/docs/concepts/traffic-management/#retries
  */
 export class Retry extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'retry',
+    summary: 'retries failed requests to a service',
+    params: {
+      service: svc,
+      abort: optional(param.percent("percent of requests the service's own sidecar answers 503, so the retries show with images that do not fail (empty: none)")),
+      attempts: param.count('attempts after the first failure'),
+      perTryTimeout: param.duration('timeout of each attempt'),
+      retryOn: optional(param.retryOn("Envoy retry conditions or status codes, comma-separated (empty: Istio's)")),
+    },
+    apply: (lab, id, v) => new Retry(lab, id, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
+    needs: { ownSidecar: `the images do not fail, so the step shows its retries with 503s an EnvoyFilter adds in the callee's own sidecar, below the retried route; ${NO_SIDECAR}, and an abort added in the waypoint would answer before its router, which retries, sees the request` },
+    expect: (v) => {
+      const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"})`;
+      if (v.abort === undefined) return `${retried}, so far fewer errors reach the caller`;
+      const left = Math.round(100 * (v.abort / 100) ** (v.attempts + 1));
+      return `${v.service.name}'s own sidecar now answers ${v.abort}% of the requests with 503; ${retried}, so at most about ${left}% of the calls fail,`
+        + ` and the access log of ${v.service.name}'s sidecar shows more requests than were sent: a 503 with response flag FI (fault_filter_abort)`
+        + ' followed by the retry with the same x-request-id. The failures are part of this step:'
+        + ' the images do not fail, so an EnvoyFilter aborts requests in the service\'s own sidecar, below the retried route'
+        + ' (a VirtualService abort on the same route would never be retried: Envoy answers it before the router, which retries, sees it)';
+    },
+  });
+
   public constructor(scope: Construct, id: string, props: RetryProps) {
-    super(scope, id, 'retry', props);
+    super(scope, id, Retry.definition.name, props);
     checkHttp(this.name, props.service);
     const attempts = props.attempts ?? 3;
     if (!Number.isInteger(attempts) || attempts < 0) throw new MeshlabError(`retry: attempts must be a whole number 0 or more, got ${attempts}`);
@@ -314,8 +439,17 @@ export interface RedirectProps {
 
 /** Answers requests for one path with a redirect to another. */
 export class Redirect extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'redirect',
+    summary: 'answers one path with a redirect to another',
+    params: { service: svc, from: param.text('path that is redirected'), to: param.text('where to') },
+    apply: (lab, id, v) => new Redirect(lab, id, { service: v.service, from: v.from, to: v.to }),
+    expect: (v) => `GET ${v.from} answers 301 with location: ${v.to}`,
+  });
+
   public constructor(scope: Construct, id: string, props: RedirectProps) {
-    super(scope, id, 'redirect', props);
+    super(scope, id, Redirect.definition.name, props);
     checkHttp(this.name, props.service);
     checkPath(this.name, props.from);
     checkPath(this.name, props.to);
@@ -334,8 +468,17 @@ export interface RewriteProps {
 
 /** Rewrites a path prefix before forwarding. */
 export class Rewrite extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'rewrite',
+    summary: 'rewrites a path prefix before forwarding',
+    params: { service: svc, prefix: param.text('path prefix to rewrite'), to: param.text('replacement') },
+    apply: (lab, id, v) => new Rewrite(lab, id, { service: v.service, prefix: v.prefix, to: v.to }),
+    expect: (v) => `GET ${v.prefix}... answers what ${v.to}... answers`,
+  });
+
   public constructor(scope: Construct, id: string, props: RewriteProps) {
-    super(scope, id, 'rewrite', props);
+    super(scope, id, Rewrite.definition.name, props);
     checkHttp(this.name, props.service);
     checkPath(this.name, props.prefix);
     checkPath(this.name, props.to);
@@ -367,8 +510,17 @@ export interface CorsProps {
  * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#CorsPolicy
  */
 export class Cors extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'cors',
+    summary: 'answers CORS preflights for the allowed origins',
+    params: { service: svc, origins: param.list('allowed origins'), methods: param.list('allowed methods'), maxAge: param.duration('how long browsers cache the answer') },
+    apply: (lab, id, v) => new Cors(lab, id, { service: v.service, allowOrigins: v.origins, allowMethods: v.methods, maxAge: v.maxAge }),
+    expect: (v, lab) => `the preflight (OPTIONS with Origin: ${v.origins[0]} and Access-Control-Request-Method: ${v.methods[0]}) is answered by the ${isAmbient(lab) ? 'waypoint' : "caller's sidecar"} with 200 and the headers access-control-allow-origin: ${v.origins[0]}, access-control-allow-methods: ${v.methods.join(',')} and access-control-max-age: ${v.maxAge.toSeconds()}; a preflight from another origin is passed on to ${v.service.name} instead, so whatever CORS headers come back are its own`,
+  });
+
   public constructor(scope: Construct, id: string, props: CorsProps) {
-    super(scope, id, 'cors', props);
+    super(scope, id, Cors.definition.name, props);
     checkHttp(this.name, props.service);
     props.service.routing.setRouteSetting(this.owner, 'cors', { allowOrigins: [...props.allowOrigins], allowMethods: [...props.allowMethods], maxAge: props.maxAge });
   }
@@ -383,8 +535,17 @@ export interface RequestHeadersProps {
 
 /** Adds headers to every request before it reaches the service. */
 export class RequestHeaders extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'request-headers',
+    summary: 'adds a header to every request before it reaches the service',
+    params: { service: svc, name: param.headerName('header name'), value: param.text('header value') },
+    apply: (lab, id, v) => new RequestHeaders(lab, id, { service: v.service, add: { [v.name]: v.value } }),
+    expect: (v) => `${v.service.name} receives ${v.name}: ${v.value} with every request`,
+  });
+
   public constructor(scope: Construct, id: string, props: RequestHeadersProps) {
-    super(scope, id, 'request-headers', props);
+    super(scope, id, RequestHeaders.definition.name, props);
     checkHttp(this.name, props.service);
     props.service.routing.setRouteSetting(this.owner, 'headers', { requestAdd: { ...props.add } });
   }
