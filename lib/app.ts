@@ -11,6 +11,7 @@ import { STEP_STATE, StepState } from './mesh/step-state';
 import { Platform, PlatformProps } from './platform/platform';
 import { AppliedScenario, ScenarioSelection, applyPreset, resolveSelection } from './scenarios/engine';
 import { Scenario } from './scenarios/scenario';
+import { LabDocument, StepDocument, labDocument, stepDocument } from './document';
 import { Manifest } from './validate/manifest';
 
 /** The name `--lab` takes for the Istio platform, which is written beside the labs. */
@@ -86,6 +87,8 @@ export function selectedLabs(targets?: readonly string[], labs: readonly LabDefi
 /** One tutorial step as the lab layer built it: a lab's state after one scenario, alone on the plain lab. */
 export interface StepBuild {
   readonly applied: AppliedScenario;
+  /** What its guide section says, in words and commands. */
+  readonly document: StepDocument;
   /**
    * The objects the scenario may have changed or added, in creation order: the Istio objects
    * of the services and gateways it touched, its own objects, and objects it changed after
@@ -110,6 +113,8 @@ export interface LabModel {
   readonly folder: string;
   /** The lab with the scenarios switched on for its base. */
   readonly base: LabBuild;
+  /** What its guide says of it, in words and commands. */
+  readonly document: LabDocument;
   /** The lab without scenarios (the base itself when none is switched on). */
   readonly plain: MeshLab;
   readonly steps: readonly StepBuild[];
@@ -141,7 +146,7 @@ export function buildModel(props: MeshlabProps = {}): MeshlabModel {
     const plain = base.applied.length === 0 ? base.lab : buildLab(definition, options).lab;
     const own = (name: string) => Object.fromEntries(Object.entries(set).filter(([k]) => k.startsWith(`${name}.`)));
     const folder = flavour.folder(definition.name);
-    return { definition, flavour, folder, base, plain, steps: buildSteps(offered, options, own), skipped };
+    return { definition, flavour, folder, base, document: labDocument(definition, base.lab, base.applied), plain, steps: buildSteps(offered, options, own), skipped };
   }));
   const platform = props.targets === undefined || props.targets.includes(PLATFORM) ? new Platform(new App({ outdir: 'unused' }), props.platform) : undefined;
   return { props, labs, platform };
@@ -177,6 +182,7 @@ export function buildSteps(definition: LabDefinition, options: LabOptions | unde
   const steps = definition.scenarios.map((preset): StepBuild => {
     state.reset();
     const applied = applyPreset(lab, preset, setFor(preset.scenario.name));
+    const document = stepDocument(definition, applied);
     const problems: Array<{ path: string; message: string }> = [];
     const objects: Manifest[] = [];
     const absent: Manifest[] = [];
@@ -190,7 +196,7 @@ export function buildSteps(definition: LabDefinition, options: LabOptions | unde
       if (isPresent(c)) objects.push(c.toJson() as Manifest);
       else absent.push({ apiVersion: c.apiVersion, kind: c.kind, metadata: { name: c.name, namespace: c.metadata.namespace } });
     }
-    return { applied, objects, absent, problems };
+    return { applied, document, objects, absent, problems };
   });
   state.reset();
   return steps;

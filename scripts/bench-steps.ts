@@ -31,7 +31,7 @@ const oneLab = median(() => {
   for (const w of written) {
     const objects = plain.get(w.folder)!;
     const output = { outDir: COMMANDS_FROM, folder: w.folder, base: objects.map((o) => o.manifest) };
-    renderSteps(w.definition, objects, buildSteps(w.definition, w.options, () => ({})), output);
+    renderSteps(w.definition.name, objects, buildSteps(w.definition, w.options, () => ({})), output);
   }
 });
 const freshLab = median(() => {

@@ -3,27 +3,8 @@ import type {
 } from '../../imports/istio';
 import { GatewayApiReading, isIstioGateway, listOf, usesGatewaySemantics } from '../istio/gateway-api';
 import { MeshIndex, gatewayKey, namespaceOf, qualifyHost, resolveGatewayRef, selects } from '../istio/index';
-import type { MeshLab } from '../mesh/lab';
+import type { CallGraph } from '../document';
 import type { Manifest } from '../validate/manifest';
-
-/** Who calls whom in a lab's code, by name: what no manifest says, taken from the MeshLab model. */
-export interface CallGraph {
-  /** The lab's namespace; the names below are in it, and hosts elsewhere are shown as `name.namespace`. */
-  readonly namespace: string;
-  readonly services: ReadonlyArray<{ readonly name: string; readonly callees: readonly string[] }>;
-  /** Every client workload (a Pod or Deployment of that name), with the services it calls. */
-  readonly clients: ReadonlyArray<{ readonly name: string; readonly callees: readonly string[] }>;
-}
-
-/** The call graph of a lab (`calls()` of its services and clients), as plain data. */
-export function callGraph(lab: MeshLab): CallGraph {
-  const names = (callees: readonly { readonly name: string }[]) => callees.map((c) => c.name);
-  return {
-    namespace: lab.namespace,
-    services: lab.services.map((s) => ({ name: s.name, callees: names(s.callees) })),
-    clients: lab.clients.map((c) => ({ name: c.name, callees: names(c.callees) })),
-  };
-}
 
 /** The kinds the picture is drawn from; a change to any other kind leaves it as it is. */
 export const DRAWN_KINDS: ReadonlySet<string> = new Set(['Service', 'Deployment', 'Pod', 'DestinationRule', 'VirtualService', 'Gateway', 'ServiceEntry', 'HTTPRoute', 'TCPRoute']);

@@ -1,6 +1,5 @@
 import type { StepBuild } from '../app';
-import type { LabDefinition } from '../labs';
-import type { AppliedScenario } from '../scenarios/engine';
+import type { StepDocument } from '../document';
 import { Located, checkManifests } from '../validate/check';
 import { Finding, Manifest, objectKey } from '../validate/manifest';
 import { OutputFile, orderForFile } from './render';
@@ -8,7 +7,8 @@ import { toYaml } from './yaml';
 
 /** One tutorial step: the objects it adds or changes relative to the plain lab. */
 export interface Step {
-  readonly applied: AppliedScenario;
+  /** What its guide section says, in words and commands (the model wrote them). */
+  readonly document: StepDocument;
   readonly changed: readonly Manifest[];
   readonly added: readonly Manifest[];
   /**
@@ -31,7 +31,7 @@ export function applyStep(plain: readonly Manifest[], step: Step): Manifest[] {
 
 /** The commands a learner runs before applying a step (what no manifest can hold, such as a certificate). */
 export function prepareCommands(step: Step): string[] {
-  return [...(step.applied.preset.scenario.prepare?.(step.applied.values, step.applied.lab) ?? [])];
+  return [...step.document.prepare];
 }
 
 /** `kubectl -n <namespace> delete <kind> <name>` for one object. */
@@ -47,7 +47,8 @@ export function deleteCommand(m: Manifest): string {
  * (the lab with the step), like the lab itself.
  */
 export function renderSteps(
-  definition: LabDefinition,
+  /** The lab's name, its folder unless `output.folder` says otherwise. */
+  lab: string,
   plainObjects: readonly Located[],
   built: readonly StepBuild[],
   output: StepOutput = { outDir: COMMANDS_FROM, base: plainObjects.map((o) => o.manifest) },
@@ -56,10 +57,9 @@ export function renderSteps(
   const files: OutputFile[] = [];
   const steps: Step[] = [];
   const findings: Finding[] = [];
-  const folder = output.folder ?? definition.name;
-  for (const { applied, objects, absent, problems } of built) {
-    const { preset } = applied;
-    const name = preset.scenario.name;
+  const folder = output.folder ?? lab;
+  for (const { document, objects, absent, problems } of built) {
+    const { name } = document;
     const stepFindings: Finding[] = problems.map((p) => ({ code: 'ML0011', severity: 'error', object: p.path, field: '', message: p.message }));
     const fresh = new Map<string, Located>(objects.map((manifest) => [objectKey(manifest), { manifest, file: `${folder}/steps/${name}.yaml` }]));
     const removed = absent.filter((m) => before.has(objectKey(m)));
@@ -75,11 +75,11 @@ export function renderSteps(
     // what their checks depend on; the step's own objects and all routing are checked again.
     stepFindings.push(...checkManifests(whole, { only: (o) => fresh.has(objectKey(o.manifest)) }));
     findings.push(...stepFindings.map((f) => ({ ...f, object: `step ${name}: ${f.object}` })));
-    const step = { applied, changed, added, removed };
+    const step = { document, changed, added, removed };
     steps.push(step);
     const prepare = [...prepareCommands(step), ...removed.map(deleteCommand)];
     const header = [
-      `# Step ${name} of lab ${folder}: ${preset.scenario.summary}.`,
+      `# Step ${name} of lab ${folder}: ${document.summary}.`,
       ...(prepare.length > 0 ? [`# First: ${prepare.join(' && ')}`] : []),
       `# Apply on the lab: kubectl apply -f ${labFolder(output.outDir, folder)}steps/${name}.yaml`,
       `# Revert: ${revertCommands(output, folder, step).join(' && ')}`,
@@ -124,12 +124,12 @@ export function labFolder(outDir: string, lab: string): string {
  * on) is never deleted: applying the base again restores it instead.
  */
 export function revertCommands(output: StepOutput, lab: string, step: Step): string[] {
-  const { scenario } = step.applied.preset;
+  const { name } = step.document;
   const inBase = new Set(output.base.map(objectKey));
   const added = step.added.filter((m) => !inBase.has(objectKey(m)));
   const namespaces = new Set(added.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name));
   const objects = added.filter((m) => m.kind !== 'Namespace' && !namespaces.has(m.metadata.namespace ?? ''));
-  const reapply = step.changed.length > 0 || (step.removed?.length ?? 0) > 0 || added.length < step.added.length || Boolean(output.switchedOn?.includes(scenario.name));
+  const reapply = step.changed.length > 0 || (step.removed?.length ?? 0) > 0 || added.length < step.added.length || Boolean(output.switchedOn?.includes(name));
   // What replaced an object the step removed goes first, so the two never serve together.
   const apply = reapply ? [`kubectl apply -f ${labFolder(output.outDir, lab)}`] : [];
   const replaced = (step.removed?.length ?? 0) > 0;
@@ -139,6 +139,6 @@ export function revertCommands(output: StepOutput, lab: string, step: Step): str
     ...(replaced ? apply : []),
     ...(namespaces.size > 0 ? [`kubectl delete namespace ${[...namespaces].join(' ')}`] : []),
     // What the learner made for the step (a certificate's secret), unless the lab's own files use it too.
-    ...(output.switchedOn?.includes(scenario.name) ? [] : scenario.cleanup?.(step.applied.values, step.applied.lab) ?? []),
+    ...(output.switchedOn?.includes(name) ? [] : step.document.cleanup),
   ];
 }

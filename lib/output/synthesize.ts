@@ -18,18 +18,18 @@ export function synthesizeOutput(model: MeshlabModel): Synthesis {
   const files = [];
   const objects = [];
   const findings = [];
-  for (const { definition, flavour, folder, base, plain, steps: built, skipped } of model.labs) {
+  for (const { definition, flavour, folder, base, document, plain, steps: built, skipped } of model.labs) {
     const synthesis = render([base.lab], { folder });
     const plainObjects = plain === base.lab ? synthesis.objects : render([plain], { files: false, folder }).objects;
     // A lab that is itself invalid would report the same problems once per step.
     const written = synthesis.objects.map((o) => o.manifest);
     const output = { outDir: COMMANDS_FROM, folder, base: written, switchedOn: base.applied.map((a) => a.preset.scenario.name) };
-    const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition, plainObjects, built, output);
-    const guide = renderGuide(base, steps.steps, { lab: written, plain: plainObjects.map((o) => o.manifest) }, output, props.platform?.ingressExternalIPs, { flavour, skipped });
+    const steps = synthesis.findings.length > 0 ? { files: [], steps: [], findings: [] } : renderSteps(definition.name, plainObjects, built, output);
+    const guide = renderGuide(document, steps.steps, { lab: written, plain: plainObjects.map((o) => o.manifest) }, output, props.platform?.ingressExternalIPs, { flavour, skipped });
     files.push(...synthesis.files, ...steps.files, { path: `${folder}/README.md`, content: guide });
     objects.push(...synthesis.objects);
     findings.push(...synthesis.findings, ...steps.findings);
-    for (const step of steps.steps) findings.push(...imageFindings([...step.changed, ...step.added], `${folder}/steps/${step.applied.preset.scenario.name}.yaml`));
+    for (const step of steps.steps) findings.push(...imageFindings([...step.changed, ...step.added], `${folder}/steps/${step.document.name}.yaml`));
   }
   if (model.platform) {
     const platform = render([model.platform]);
