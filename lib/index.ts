@@ -63,6 +63,8 @@ export { Fault, LoadBalancing } from './intent';
 export type {
   ConnectionLimits, CorsIntent, EjectionIntent, HeaderOperations, HostIntent, LoadBalancerAlgorithm, MirrorIntent, RetryIntent, RouteIntent,
   RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent, WeightedDestination,
+  AccessIntent, AccessRule, Destination, ExternalDestination, ExternalHostIntent, ServiceDestination, TcpRouteIntent,
 } from './intent';
-export { istioDestinationRule, istioHttpRoutes, istioVirtualService } from './render/istio';
+export { istioAuthorizationPolicy, istioDestinationRule, istioHttpRoutes, istioServiceEntry, istioTcpVirtualService, istioVirtualService } from './render/istio';
+export { gatewayApiTcpRoute } from './render/gateway-api';
 export type { IstioHost } from './render/istio';

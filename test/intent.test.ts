@@ -2,9 +2,11 @@
 // renderer (lib/render/istio.ts) is the one place it becomes VirtualService and DestinationRule.
 import { App, Duration } from 'cdk8s';
 import {
-  Canary, CircuitBreaker, ExternalHost, Fault, FaultAbort, HeaderRoute, LoadBalancer, LoadBalancing, MeshLab, Mirror, Retry, Timeout,
+  Canary, CircuitBreaker, Egress, ExternalHost, Fault, FaultAbort, HeaderRoute, LoadBalancer, LoadBalancing, MeshLab, Mirror, Retry, Timeout,
   istioDestinationRule, istioHttpRoutes, istioVirtualService,
 } from '../lib';
+import { gatewayApiTcpRoute } from '../lib/render/gateway-api';
+import { istioAuthorizationPolicy, istioServiceEntry, istioTcpVirtualService } from '../lib/render/istio';
 
 function lab() {
   const l = new MeshLab(new App({ outdir: 'unused' }), 'shop', { namespace: 'shop' });
@@ -102,5 +104,49 @@ describe('the Istio renderer', () => {
     const { web } = lab();
     const vs = istioVirtualService({ name: 'db', isHttp: false, subsets: [], everyVersion: { to: [{ destination: web.target }] } }, web.intent, 'shop');
     expect(vs).toEqual({ hosts: ['db'], tcp: [{ route: [{ destination: { host: 'web', port: { number: 8080 } } }] }] });
+  });
+});
+
+describe('authorization, TCP routes and external hosts go through intent too, rendered by pure functions', () => {
+  const web = { service: 'web', namespace: 'shop', port: 8080 };
+
+  test('access intent: an ALLOW with no rule allows nothing; rules become from, to and when', () => {
+    expect(istioAuthorizationPolicy({ action: 'ALLOW' }, {})).toEqual({ action: 'ALLOW', rules: undefined });
+    expect(istioAuthorizationPolicy({ action: 'DENY', rules: [{ principals: ['cluster.local/ns/shop/sa/cart'] }] }, { selector: { matchLabels: { app: 'web' } } })).toEqual({
+      selector: { matchLabels: { app: 'web' } }, action: 'DENY',
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/cart'] } }], to: undefined, when: undefined }],
+    });
+    const allow = istioAuthorizationPolicy({ action: 'ALLOW', rules: [{ methods: ['GET'], header: { name: 'user-agent', values: ['x*'] } }] }, { targetRefs: [{ group: '', kind: 'Service', name: 'web' }] });
+    expect(allow.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'web' }]);
+    expect(allow.rules).toEqual([{ from: undefined, to: [{ operation: { methods: ['GET'] } }], when: [{ key: 'request.headers[user-agent]', values: ['x*'] }] }]);
+    expect(istioAuthorizationPolicy({ action: 'ALLOW', rules: [{ requestPrincipals: ['issuer/*'] }] }, {}).rules![0].from).toEqual([{ source: { requestPrincipals: ['issuer/*'] } }]);
+  });
+
+  test('a TCP route: a VirtualService tcp route, or a GAMMA TCPRoute on the Service, to the destination as seen from the namespace', () => {
+    expect(istioTcpVirtualService({ host: 'redis-proxy', port: 16379, to: web }, 'elsewhere')).toEqual({
+      hosts: ['redis-proxy'], tcp: [{ match: [{ port: 16379 }], route: [{ destination: { host: 'web.shop.svc.cluster.local', port: { number: 8080 } } }] }],
+    });
+    expect(gatewayApiTcpRoute({ host: 'redis-proxy', port: 16379, to: web }, 'shop')).toEqual({
+      parentRefs: [{ group: '', kind: 'Service', name: 'redis-proxy', port: 16379 }], rules: [{ backendRefs: [{ name: 'web', namespace: undefined, port: 8080 }] }],
+    });
+  });
+
+  test('an external host is a ServiceEntry, and its routing (a timeout) the same HostIntent any host has', () => {
+    expect(istioServiceEntry(ExternalHost.http('httpbin.org'))).toEqual({
+      hosts: ['httpbin.org'], ports: [{ number: 80, name: 'http-80', protocol: 'HTTP' }], resolution: 'DNS', location: 'MESH_EXTERNAL',
+    });
+    const [route] = istioHttpRoutes({ routes: [{ to: [{ destination: ExternalHost.http('httpbin.org').target }] }], settings: { timeout: Duration.seconds(3) }, policy: {}, subsetPolicies: new Map() }, 'shop');
+    expect(route).toMatchObject({ route: [{ destination: { host: 'httpbin.org', port: { number: 80 } } }], timeout: '3s' });
+  });
+
+  test('egress through the egress gateway keeps each route\'s gateway match, with the timeout on the way out', () => {
+    const { l } = lab();
+    new Egress(l, 'egress', { hosts: [ExternalHost.http('httpbin.org')], timeout: Duration.seconds(3), viaGateway: true });
+    const vs = l.node.findAll().map((c) => c as { kind?: string; name?: string; toJson?: () => { spec: { http: Array<{ match: unknown[]; timeout?: string }> } } })
+      .find((c) => c.kind === 'VirtualService' && c.name === 'httpbin-org')!.toJson!();
+    expect(vs.spec.http.map((r) => [r.match, r.timeout])).toEqual([
+      [[{ gateways: ['mesh'], port: 80 }], undefined],
+      [[{ gateways: ['httpbin-org-egress'], port: 80 }], '3s'],
+    ]);
   });
 });

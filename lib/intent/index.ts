@@ -2,6 +2,7 @@ import type { Duration } from 'cdk8s';
 import type { Match } from './match';
 
 export { Match } from './match';
+export type { AccessIntent, AccessRule } from './access';
 
 /**
  * The routing of one host stated as intent, independent of the API that carries it: ordered
@@ -198,4 +199,26 @@ export interface SubsetPolicyIntent {
   readonly loadBalancer: LoadBalancing;
   /** @default none */
   readonly port?: { readonly number: number; readonly loadBalancer: LoadBalancing };
+}
+
+/**
+ * TCP connections to a host (a Service callers connect to, on one port) sent on to a
+ * destination: istio.io's TCP traffic shifting with one backend.
+ */
+export interface TcpRouteIntent {
+  /** The Service callers connect to. */
+  readonly host: string;
+  readonly port: number;
+  readonly to: Destination;
+}
+
+/** A host outside the mesh, registered so the mesh routes to it (ServiceEntry, MESH_EXTERNAL, resolved by DNS). */
+export interface ExternalHostIntent {
+  /** The DNS name. */
+  readonly host: string;
+  readonly port: number;
+  /** The port's name: `http-80`, `tls-443`. */
+  readonly portName: string;
+  /** HTTP for plain requests, TLS for HTTPS the application encrypts itself. */
+  readonly protocol: 'HTTP' | 'TLS';
 }

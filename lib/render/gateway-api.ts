@@ -3,7 +3,7 @@ import type { HTTPBackendRef, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, Pa
 import { MeshlabError } from '../errors';
 import { gatewayApiDuration } from '../istio/duration';
 import type { HostIntent, RetryIntent, RouteIntent, RouteSettings } from '../intent';
-import type { Destination, Match, ServiceDestination } from '../intent';
+import type { Destination, Match, ServiceDestination, TcpRouteIntent } from '../intent';
 
 /**
  * The Gateway API renderer of routing intent (lib/intent/index.ts), beside lib/render/istio.ts:
@@ -135,3 +135,8 @@ export function gatewayApiRules(intent: HostIntent, namespace: string): HTTPRout
 }
 
 const stripWeight = ({ name, namespace, port }: HTTPBackendRef) => definedFields({ name, namespace, port });
+
+/** The spec of a GAMMA TCPRoute (experimental channel), attached to the Service callers connect to, as written in `namespace`. */
+export function gatewayApiTcpRoute(intent: TcpRouteIntent, namespace: string): { parentRefs: ParentReference[]; rules: Array<{ backendRefs: HTTPBackendRef[] }> } {
+  return { parentRefs: [serviceParent(intent.host, intent.port)], rules: [{ backendRefs: [backendRef(intent.to, namespace)] }] };
+}

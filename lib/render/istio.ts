@@ -1,8 +1,8 @@
 import { definedFields } from './object';
-import type { DestinationRuleSpec, HTTPMatchRequest, HTTPRouteDestination, HTTPRoute, TrafficPolicy, VirtualServiceSpec } from '../../imports/istio';
+import type { AuthorizationPolicySpec, DestinationRuleSpec, HTTPMatchRequest, HTTPRouteDestination, ServiceEntrySpec, HTTPRoute, TrafficPolicy, VirtualServiceSpec } from '../../imports/istio';
 import { istioDuration } from '../istio/duration';
 import type { ConnectionLimits, EjectionIntent, Fault, HostIntent, LoadBalancing, RouteIntent, RouteSettings, SubsetPolicyIntent, TrafficPolicyIntent } from '../intent';
-import type { Destination, Match } from '../intent';
+import type { AccessIntent, Destination, ExternalHostIntent, Match, TcpRouteIntent } from '../intent';
 
 /**
  * The Istio renderer of routing intent (lib/intent/index.ts): the one place a host's routes
@@ -161,5 +161,43 @@ export function istioDestinationRule(host: IstioHost, intent: HostIntent): Desti
       const policy = intent.subsetPolicies.get(s.name);
       return { name: s.name, labels: { ...s.labels }, trafficPolicy: policy && subsetPolicy(policy) };
     }),
+  };
+}
+
+/** Where a policy attaches: its workloads' pods (`selector`), or a Service or Gateway (`targetRefs`). */
+export type PolicyAttachmentSpec = Pick<AuthorizationPolicySpec, 'selector' | 'targetRefs'>;
+
+/**
+ * The AuthorizationPolicy of an access intent, attached where `attachment` says: each rule a
+ * `from` (callers' or tokens' principals), a `to` (methods) and a `when` (a header), as far as it
+ * states them.
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
+ */
+export function istioAuthorizationPolicy(intent: AccessIntent, attachment: PolicyAttachmentSpec): AuthorizationPolicySpec {
+  return {
+    ...attachment,
+    action: intent.action,
+    rules: intent.rules?.map((r) => ({
+      from: r.principals || r.requestPrincipals
+        ? [{ source: definedFields({ principals: r.principals && [...r.principals], requestPrincipals: r.requestPrincipals && [...r.requestPrincipals] }) }]
+        : undefined,
+      to: r.methods ? [{ operation: { methods: [...r.methods] } }] : undefined,
+      when: r.header ? [{ key: `request.headers[${r.header.name}]`, values: [...r.header.values] }] : undefined,
+    })),
+  };
+}
+
+/** The VirtualService of a TCP route, as written in `namespace`: connections on its port go to its destination. */
+export function istioTcpVirtualService(intent: TcpRouteIntent, namespace: string): VirtualServiceSpec {
+  return { hosts: [intent.host], tcp: [{ match: [{ port: intent.port }], route: [{ destination: istioDestination(intent.to, namespace) }] }] };
+}
+
+/** The ServiceEntry that registers an external host: outside the mesh, resolved by DNS. */
+export function istioServiceEntry(intent: ExternalHostIntent): ServiceEntrySpec {
+  return {
+    hosts: [intent.host],
+    ports: [{ number: intent.port, name: intent.portName, protocol: intent.protocol }],
+    resolution: 'DNS',
+    location: 'MESH_EXTERNAL',
   };
 }

@@ -2,9 +2,10 @@ import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
 import { TCPRouteObject } from '../../imports/gateway-api';
 import { DestinationRule, EnvoyFilter, Gateway, ServiceEntry, Sidecar, VirtualService } from '../../imports/istio';
-import { backendRef, serviceParent } from '../render/gateway-api';
+import { gatewayApiTcpRoute } from '../render/gateway-api';
+import { istioHttpRoutes, istioServiceEntry, istioTcpVirtualService } from '../render/istio';
+import type { HostIntent, TcpRouteIntent } from '../intent';
 import { MeshlabError } from '../errors';
-import { istioDuration } from '../istio/duration';
 import type { IngressGateway } from '../mesh/gateway';
 import { ExternalHost, IDestination, type IService, type IVersion } from '../mesh/routing';
 import type { MeshLab } from '../mesh/lab';
@@ -84,20 +85,13 @@ export class Egress extends Scenario {
       if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(h.host)) throw new MeshlabError(`egress: ${h.host} is not a DNS host name`);
       if (!Number.isInteger(h.port) || h.port < 1 || h.port > 65535) throw new MeshlabError(`egress: port ${h.port} of ${h.host} must be from 1 to 65535`);
       const name = h.host.replace(/\./g, '-');
-      new ServiceEntry(this, name, {
-        metadata: { name },
-        spec: {
-          hosts: [h.host],
-          ports: [{ number: h.port, name: h.portName, protocol: h.protocol }],
-          resolution: 'DNS',
-          location: 'MESH_EXTERNAL',
-        },
-      });
+      new ServiceEntry(this, name, { metadata: { name }, spec: istioServiceEntry(h) });
       if (h.protocol !== 'HTTP') continue;
-      const timeout = props.timeout && istioDuration(props.timeout);
-      const direct = { timeout, route: [{ destination: h.destinationFrom() }] };
+      // The host's routing as intent: every request to it, with the step's timeout.
+      const intent: HostIntent = { routes: [{ to: [{ destination: h.target }] }], settings: { timeout: props.timeout }, policy: {}, subsetPolicies: new Map() };
+      const [direct] = istioHttpRoutes(intent, lab.namespace);
       if (!props.viaGateway) {
-        if (timeout) new VirtualService(this, `${name}-vs`, { metadata: { name }, spec: { hosts: [h.host], http: [direct] } });
+        if (props.timeout) new VirtualService(this, `${name}-vs`, { metadata: { name }, spec: { hosts: [h.host], http: [direct] } });
         continue;
       }
       // Sidecars send the host to the egress gateway, which sends it out.
@@ -114,7 +108,7 @@ export class Egress extends Scenario {
           gateways: [gateway, 'mesh'],
           http: [
             { match: [{ gateways: ['mesh'], port: h.port }], route: [{ destination: egressGatewaySubset(name).destinationFrom(lab.namespace) }] },
-            { match: [{ gateways: [gateway], port: 80 }], ...direct },
+            { ...direct, match: [{ gateways: [gateway], port: 80 }] },
           ],
         },
       });
@@ -200,24 +194,13 @@ export class TcpRoute extends Scenario {
     const lab = this.lab;
     if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) throw new MeshlabError(`tcp-route: port must be from 1 to 65535, got ${props.port}`);
     newService(this, 'Service', props.name, [{ name: 'tcp', port: props.port }]);
+    const intent = (): TcpRouteIntent => ({ host: props.name, port: props.port, to: props.to.defaultDestination.target });
     if (lab.flavour.gatewayApi) {
       // GAMMA's TCPRoute (experimental channel): attached to the Service callers connect to.
-      new TCPRouteObject(this, 'Routes', {
-        metadata: { name: props.name },
-        spec: () => ({
-          parentRefs: [serviceParent(props.name, props.port)],
-          rules: [{ backendRefs: [backendRef(props.to.defaultDestination.target, lab.namespace)] }],
-        }),
-      });
+      new TCPRouteObject(this, 'Routes', { metadata: { name: props.name }, spec: () => gatewayApiTcpRoute(intent(), lab.namespace) });
       return;
     }
-    new VirtualService(this, 'Routes', {
-      metadata: { name: props.name },
-      spec: () => ({
-        hosts: [props.name],
-        tcp: [{ match: [{ port: props.port }], route: [{ destination: props.to.defaultDestination.destinationFrom(lab.namespace) }] }],
-      }),
-    });
+    new VirtualService(this, 'Routes', { metadata: { name: props.name }, spec: () => istioTcpVirtualService(intent(), lab.namespace) });
   }
 }
 

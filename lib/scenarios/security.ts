@@ -16,6 +16,7 @@ import { newDeployment, newService } from '../mesh/workload';
 import { isAmbient, scenario, svc } from './define';
 import { optional, param } from './params';
 import { Scenario, principalOf } from './scenario';
+import { istioAuthorizationPolicy } from '../render/istio';
 
 /** The body of the 403 a sidecar or waypoint answers for a call its AuthorizationPolicies deny. */
 const RBAC_DENIED = 'RBAC: access denied';
@@ -197,7 +198,7 @@ export class AuthzDeny extends Scenario {
     if (props.from.length === 0) throw new MeshlabError('authz-deny needs at least one caller');
     new AuthorizationPolicy(this, 'Policy', {
       metadata: { name: `${props.to.name}-deny` },
-      spec: { ...attachTo(props.to), action: 'DENY', rules: [{ from: [{ source: { principals: principals(props.from) } }] }] },
+      spec: istioAuthorizationPolicy({ action: 'DENY', rules: [{ principals: principals(props.from) }] }, attachTo(props.to)),
     });
   }
 }
@@ -238,14 +239,14 @@ export class AuthzAllow extends Scenario {
     // An ALLOW policy without rules matches nothing, so everything not allowed below is denied.
     new AuthorizationPolicy(this, 'AllowNothing', {
       metadata: { name: 'allow-nothing' },
-      spec: { ...lab.flavour.namespacePolicy(WAYPOINT), action: 'ALLOW' },
+      spec: istioAuthorizationPolicy({ action: 'ALLOW' }, lab.flavour.namespacePolicy(WAYPOINT)),
     });
     if (lab.flavour.policiesReachIngress) {
       for (const gateway of lab.gateways) {
         // One empty rule matches every request.
         new AuthorizationPolicy(this, `${gateway.name}-ingress`, {
           metadata: { name: `${gateway.name}-allow` },
-          spec: { targetRefs: [gatewayTarget(gateway.name)], action: 'ALLOW', rules: [{}] },
+          spec: istioAuthorizationPolicy({ action: 'ALLOW', rules: [{}] }, { targetRefs: [gatewayTarget(gateway.name)] }),
         });
       }
     }
@@ -255,15 +256,10 @@ export class AuthzAllow extends Scenario {
       if (bad) throw new MeshlabError(`authz-allow: ${bad} is not an HTTP method`);
       new AuthorizationPolicy(this, rule.to.name, {
         metadata: { name: `${rule.to.name}-allow` },
-        spec: {
-          ...attachTo(rule.to),
+        spec: istioAuthorizationPolicy({
           action: 'ALLOW',
-          rules: [{
-            from: rule.from ? [{ source: { principals: principals(rule.from) } }] : undefined,
-            to: methods ? [{ operation: { methods } }] : undefined,
-            when: rule.header ? [{ key: `request.headers[${rule.header.name}]`, values: [...rule.header.values] }] : undefined,
-          }],
-        },
+          rules: [{ principals: rule.from && principals(rule.from), methods, header: rule.header }],
+        }, attachTo(rule.to)),
       });
     }
   }
@@ -337,7 +333,7 @@ export class Jwt extends Scenario {
     });
     new AuthorizationPolicy(this, 'RequireToken', {
       metadata: { name: `${name}-require-jwt` },
-      spec: { ...attachment, action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: [`${props.issuer}/*`] } }] }] },
+      spec: istioAuthorizationPolicy({ action: 'ALLOW', rules: [{ requestPrincipals: [`${props.issuer}/*`] }] }, attachment),
     });
   }
 }
