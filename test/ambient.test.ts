@@ -109,9 +109,9 @@ describe('policies in ambient mode attach to the waypoint with targetRefs', () =
     const gateway: IngressGateway = lab.addGateway('shop-gateway');
     new Jwt(lab, 'jwt', { gateway, issuer: 'me@example.com', jwksUri: 'https://example.com/jwks.json' });
     const objects = lab.toJson();
-    const authn = objects.find((o) => o.kind === 'RequestAuthentication');
+    const authn = objects.find((o) => o.kind === 'RequestAuthentication')!;
     expect(authn.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shop-gateway' }]);
-    expect(objects.find((o) => o.kind === 'AuthorizationPolicy').spec.targetRefs).toEqual(authn.spec.targetRefs);
+    expect(objects.find((o) => o.kind === 'AuthorizationPolicy')!.spec.targetRefs).toEqual(authn.spec.targetRefs);
 
     const classic = new MeshLab(new App({ outdir: 'unused' }), 'shop', { namespace: 'shop' });
     const istioGateway = classic.addGateway('shop-gateway');

@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
+import type { Manifest } from '../validate/manifest';
 import { GraphChecks } from './checks';
 import { FileConstruct } from './file';
 import { checkDnsLabel, checkImage } from './input';
@@ -59,12 +60,12 @@ export class MeshLab extends Chart implements ILab {
    * The lab's objects as JSON, for `app.synth()`: cdk8s's, without the objects scenarios made
    * absent (lib/mesh/presence.ts). Validation runs first, as cdk8s's own does.
    */
-  public toJson(): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  public toJson(): Manifest[] {
     const problems = this.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path}: ${m}`));
     if (problems.length > 0) throw new Error(`Validation failed with the following errors:\n  ${problems.join('\n  ')}`);
     return this.node.findAll()
       .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === this && isPresent(c))
-      .map((c) => c.toJson());
+      .map((c) => c.toJson() as Manifest);
   }
 
   /** The lab a construct is in: its nearest MeshLab scope. */
