@@ -30,6 +30,7 @@
  */
 import { CLUSTER_SCOPED, Manifest } from '../validate/manifest';
 import { GatewayApiReading, isGatewayApi } from './gateway-api';
+import { Fields, fields, items, text } from '../validate/read';
 import { qualifyHost, selects, sidecarInjected } from './resolve';
 
 export { qualifyHost, selects } from './resolve';
@@ -142,8 +143,7 @@ export function serverHostsFor(serverHosts: readonly string[], gatewayNamespace:
 
 /** Every server host of a Gateway as a VirtualService of `vsNamespace` sees them ({@link serverHostsFor}). */
 export function gatewayHostsFor(gateway: Manifest, vsNamespace: string): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const written = ((gateway.spec?.servers ?? []) as any[]).flatMap((server) => (server?.hosts ?? []) as string[]);
+  const written = items(fields(gateway.spec).servers).flatMap((server) => items(fields(server).hosts) as string[]);
   return serverHostsFor(written, namespaceOf(gateway), vsNamespace);
 }
 
@@ -209,8 +209,7 @@ export interface PodView {
   readonly podPath: string;
   readonly labels: Labels;
   readonly annotations: Labels;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly spec: any;
+  readonly spec: Fields;
   /**
    * Whether it runs a sidecar: an `istio-proxy` container with an image, or the injector's decision
    * (its own `sidecar.istio.io/inject`, else its namespace's `istio-injection` / `istio.io/rev` label).
@@ -391,8 +390,7 @@ export class MeshIndex {
 
   private addServiceEntry(m: Manifest): void {
     const ns = namespaceOf(m);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const ports: PortView[] = (m.spec?.ports ?? []).map((p: any) => ({ number: p?.number, name: p?.name, protocol: p?.protocol, targetPort: p?.targetPort }));
+    const ports = portViews(m, 'number');
     const exportTo = exportToOf(m);
     for (const host of (m.spec?.hosts ?? []) as string[]) {
       if (typeof host !== 'string') continue;
@@ -410,8 +408,7 @@ export class MeshIndex {
     const ns = namespaceOf(m);
     const host = qualifyHost(m.metadata.name, ns);
     this.services.set(host, m);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const ports: PortView[] = (m.spec?.ports ?? []).map((p: any) => ({ number: p?.port, name: p?.name, protocol: p?.protocol, targetPort: p?.targetPort }));
+    const ports = portViews(m, 'port');
     const target: HostTarget = { kind: 'Service', object: m, host, ports, selector: m.spec?.selector, platform };
     const exportTo = exportToOf(m);
     for (const scope of exportTo.length === 0 ? ['*'] : exportTo) this.addScoped(scope === '.' ? ns : scope, target);
@@ -428,16 +425,16 @@ export class MeshIndex {
   private podOf(m: Manifest, platform: boolean): PodView | undefined {
     const podPath = CONTROLLERS[m.kind];
     if (!podPath) return undefined;
-    const template = m.kind === 'Pod' ? m : podPath.split('.').slice(0, -1).reduce((o: any, k) => o?.[k], m); // eslint-disable-line @typescript-eslint/no-explicit-any
-    const labels: Labels = template?.metadata?.labels ?? {};
-    const annotations: Labels = template?.metadata?.annotations ?? {};
-    const spec = template?.spec;
+    const template = m.kind === 'Pod' ? m : podPath.split('.').slice(0, -1).reduce((o: unknown, k) => fields(o)[k], m as unknown);
+    const metadata = fields(fields(template).metadata);
+    const labels = fields(metadata.labels) as Labels;
+    const annotations = fields(metadata.annotations) as Labels;
+    const spec = fields(fields(template).spec);
     const namespace = namespaceOf(m);
     const nsObject = this.namespaces.get(namespace);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const containers: any[] = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+    const containers = [...items(spec.containers), ...items(spec.initContainers)].map(fields);
     // util/in_mesh.go hasIstioProxy: a proxy container counts only with an image.
-    const sidecar = containers.some((c) => c?.name === 'istio-proxy' && Boolean(c?.image)) ||
+    const sidecar = containers.some((c) => c.name === 'istio-proxy' && Boolean(c.image)) ||
       sidecarInjected(nsObject && (nsObject.metadata.labels ?? {}), labels, annotations) === true;
     const ambient = annotations['ambient.istio.io/redirection'] === 'enabled' || (m.kind !== 'Pod' && !sidecar && isAmbientNamespace(nsObject));
     return { source: m, namespace, podPath, labels, annotations, spec, sidecar, ambient, platform };
@@ -606,4 +603,11 @@ export class MeshIndex {
     }
     return { pods, ports };
   }
+}
+
+/** The ports of a Service (`port`) or a ServiceEntry (`number`), as the index reads them. */
+function portViews(m: Manifest, numberField: 'port' | 'number'): PortView[] {
+  return items(fields(m.spec).ports).map(fields).map((p) => ({
+    number: p[numberField] as number, name: text(p.name), protocol: text(p.protocol), targetPort: p.targetPort as number | string | undefined,
+  }));
 }

@@ -10,6 +10,7 @@ import { portProtocol } from './ports';
 import { analyzeUnreachableRules } from './routes';
 import { checkPolicyTargets, checkRoute, checkRouteRivals, checkWaypointLabel, isGatewayRoute, isTargetRefSchemaGap, policyTargetRefProblems } from './gateway-routes';
 import { isIstioGateway } from '../istio/gateway-api';
+import { fields, items, text } from './read';
 import { re2Error } from '../istio/re2';
 
 /** A manifest and where it comes from. */
@@ -170,7 +171,7 @@ function checkWorkload(pod: PodView, ctx: Context, report: Report): void {
       report('ML0001', 'spec.selector.matchLabels', `${labelList(selector)} does not match the pod template labels ${labelList(pod.labels)}`);
     }
   }
-  const account = pod.spec?.serviceAccountName ?? pod.spec?.serviceAccount;
+  const account = text(pod.spec.serviceAccountName) ?? text(pod.spec.serviceAccount);
   if (account && account !== 'default' && !ctx.index.serviceAccounts.has(`${pod.namespace}/${account}`)) {
     report('ML0014', `${pod.podPath}.serviceAccountName`, `names ServiceAccount ${account}, which is not defined in ${pod.namespace}`);
   }
@@ -221,8 +222,8 @@ function checkService(m: Manifest, ctx: Context, report: Report): void {
   ports.forEach((port, i) => {
     const target = port?.targetPort ?? port?.port;
     for (const p of selected) {
-      const containerPorts = (p.spec?.containers ?? []).flatMap((c: any) => c?.ports ?? []); // eslint-disable-line @typescript-eslint/no-explicit-any
-      if (!containerPorts.some((c: any) => c?.containerPort === target || c?.name === target)) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const containerPorts = items(p.spec.containers).flatMap((c) => items(fields(c).ports)).map(fields);
+      if (!containerPorts.some((c) => c.containerPort === target || c.name === target)) {
         report('ML0003', `spec.ports[${i}].targetPort`, `${shown(target)} is not a container port of ${objectName(p.source)}`);
       }
     }

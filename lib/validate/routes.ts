@@ -1,6 +1,5 @@
 import type { Code } from './codes';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
+import { fields, isFields, items, num, text } from './read';
 
 /** A rule or match no request reaches. */
 export interface Unreachable {
@@ -17,18 +16,18 @@ const MAP_FIELDS = new Set(['headers', 'queryParams', 'withoutHeaders', 'sourceL
  * without the match's `name`, keys sorted, and the values proto leaves out (false, 0, '', [],
  * empty maps) left out, so that matches differing only in name or defaults compare equal.
  */
-export function matchKey(match: any, http: boolean): string {
-  const canonical = (value: any, key?: string): string | undefined => {
+export function matchKey(match: unknown, http: boolean): string {
+  const canonical = (value: unknown, key?: string): string | undefined => {
     if (value === null || value === undefined || value === false || value === 0 || value === '') return undefined;
     if (Array.isArray(value)) return value.length === 0 ? undefined : `[${value.map((v) => canonical(v) ?? 'null').join(',')}]`;
-    if (typeof value !== 'object') return JSON.stringify(value);
+    if (!isFields(value)) return JSON.stringify(value);
     const entries = Object.keys(value).sort()
       .map((k) => [k, canonical(value[k], k)] as const)
       .filter(([, v]) => v !== undefined);
     if (entries.length === 0 && key !== undefined && MAP_FIELDS.has(key)) return undefined;
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
   };
-  const { name, ...rest } = match ?? {};
+  const { name, ...rest } = fields(match);
   return canonical(http ? rest : match ?? {}) ?? '{}';
 }
 
@@ -45,14 +44,18 @@ interface PrefixMatch {
   readonly withoutHeaders: Map<string, string>;
 }
 
-const exactOrPrefix = (m: any): string => (m?.exact ? `exact:${m.exact}` : m?.prefix ? `prefix:${m.prefix}` : '');
-const mapOf = (o: any) => new Map(Object.entries(o ?? {}).map(([k, v]) => [k, exactOrPrefix(v)]));
+const exactOrPrefix = (v: unknown): string => {
+  const m = fields(v);
+  return m.exact ? `exact:${String(m.exact)}` : m.prefix ? `prefix:${String(m.prefix)}` : '';
+};
+const mapOf = (o: unknown) => new Map(Object.entries(fields(o)).map(([k, v]) => [k, exactOrPrefix(v)]));
 
-function prefixMatch(match: any, rule: number, index: number): PrefixMatch | undefined {
-  const prefix = match?.uri?.prefix;
-  if (typeof prefix !== 'string' || prefix === '') return undefined;
+function prefixMatch(value: unknown, rule: number, index: number): PrefixMatch | undefined {
+  const match = fields(value);
+  const prefix = text(fields(match.uri).prefix);
+  if (prefix === undefined || prefix === '') return undefined;
   return {
-    rule, match: index, prefix, port: match.port ?? 0,
+    rule, match: index, prefix, port: num(match.port) ?? 0,
     // With no method, Istio's check takes GET.
     method: exactOrPrefix(match.method) || 'exact:GET',
     authority: exactOrPrefix(match.authority),
@@ -86,16 +89,19 @@ function covers(a: PrefixMatch, b: PrefixMatch): boolean {
  * Only a rule with no `match` at all takes every request here: Istio does not count
  * `prefix: /` or an empty match as a catch-all in this check.
  */
-export function analyzeUnreachableRules(routes: readonly any[], kind: 'http' | 'tcp' | 'tls'): Unreachable[] {
+export function analyzeUnreachableRules(routes: readonly unknown[], kind: 'http' | 'tcp' | 'tls'): Unreachable[] {
   const found: Unreachable[] = [];
   const seen = new Map<string, number>();
   let catchAll = -1;
   const prefixes: PrefixMatch[] = [];
-  const ruleName = (i: number) => (kind === 'http' && routes[i]?.name ? `"${routes[i].name}"` : `spec.${kind}[${i}]`);
+  const ruleName = (i: number) => {
+    const name = fields(routes[i]).name;
+    return kind === 'http' && name ? `"${String(name)}"` : `spec.${kind}[${i}]`;
+  };
   routes.forEach((route, i) => {
     if (route === null || route === undefined) return;
     const field = `spec.${kind}[${i}]`;
-    const matches: any[] = Array.isArray(route.match) ? route.match : [];
+    const matches = items(fields(route).match);
     if (matches.length === 0) {
       if (catchAll >= 0) found.push({ code: 'IST0130', field, message: `can never match: only the last rule can have no match, and ${ruleName(catchAll)} has none` });
       catchAll = i;
