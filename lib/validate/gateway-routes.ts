@@ -10,11 +10,10 @@
 import { WAYPOINT_GATEWAY_CLASS, backendRefsOf, isGatewayApi, listOf, usesGatewaySemantics } from '../istio/gateway-api';
 import { MeshIndex, isAmbientNamespace, namespaceOf, qualifyHost } from '../istio/index';
 import type { Code } from './codes';
+import { fields, isFields, items } from './read';
 import type { Manifest } from './manifest';
 
 type Report = (code: Code, field: string, message: string) => void;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Any = any;
 
 /**
  * ML0018 a backendRef (or RequestMirror backendRef) naming no Service; ML0021 one whose Service
@@ -47,8 +46,9 @@ export function checkRoute(route: Manifest, index: MeshIndex, report: Report): v
     if (Object.keys(selector).length > 0 && index.podsIn(b.namespace).some((p) => !p.platform) && index.podsSelected(selector, b.namespace).length === 0) {
       report('ML0021', b.field, `Service ${b.name} selects no pod (${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}): its share of requests gets 503 no healthy upstream`);
     }
-    if (b.port !== undefined && !listOf(service.spec?.ports).some((p: Any) => p?.port === b.port)) {
-      report('ML0018', `${b.field}.port`, `${b.port} is not a port of Service ${b.name} (${listOf(service.spec?.ports).map((p: Any) => p?.port).join(', ')}): no endpoint answers it`);
+    const ports = items(fields(service.spec).ports).map(fields);
+    if (b.port !== undefined && !ports.some((p) => p.port === b.port)) {
+      report('ML0018', `${b.field}.port`, `${b.port} is not a port of Service ${b.name} (${ports.map((p) => p.port).join(', ')}): no endpoint answers it`);
     }
   }
   for (const a of api.attachments(route)) {
@@ -58,10 +58,10 @@ export function checkRoute(route: Manifest, index: MeshIndex, report: Report): v
       continue;
     }
     if (a.parent.kind !== 'Service' || !a.service) continue;
-    const ports: Any[] = listOf(a.service.spec?.ports);
-    if (a.parent.port !== undefined && !ports.some((p) => p?.port === a.parent.port)) {
+    const ports = items(fields(a.service.spec).ports).map(fields);
+    if (a.parent.port !== undefined && !ports.some((p) => p.port === a.parent.port)) {
       // route_collections.go augmentPortMatch: the rules match only requests to that port.
-      report('ML0020', `${field}.port`, `${a.parent.port} is not a port of Service ${a.parent.name} (${ports.map((p) => p?.port).join(', ')}): Istio accepts the route, but its rules only match requests to port ${a.parent.port}, which never come`);
+      report('ML0020', `${field}.port`, `${a.parent.port} is not a port of Service ${a.parent.name} (${ports.map((p) => p.port).join(', ')}): Istio accepts the route, but its rules only match requests to port ${a.parent.port}, which never come`);
     }
     const svcNs = namespaceOf(a.service);
     if (isAmbientNamespace(index.namespace(svcNs))) {
@@ -198,12 +198,12 @@ export function isTargetRefSchemaGap(m: Manifest, problem: { readonly field: str
 export function policyTargetRefProblems(m: Manifest, schemaKnows: boolean): Array<{ field: string; message: string }> {
   if (!TARGETED_KINDS.has(m.kind) || !String(m.apiVersion ?? '').includes('istio.io/')) return [];
   const out: Array<{ field: string; message: string }> = [];
-  const single = m.spec?.targetRef !== undefined ? [{ ref: m.spec.targetRef, field: 'spec.targetRef' }] : [];
-  const list = Array.isArray(m.spec?.targetRefs) ? (m.spec.targetRefs as Any[]).map((ref, i) => ({ ref, field: `spec.targetRefs[${i}]` })) : [];
+  const single: Array<{ ref: unknown; field: string }> = m.spec?.targetRef !== undefined ? [{ ref: m.spec.targetRef, field: 'spec.targetRef' }] : [];
+  const list = items(m.spec?.targetRefs).map((ref, i) => ({ ref, field: `spec.targetRefs[${i}]` }));
   if (!schemaKnows && m.spec?.targetRefs !== undefined && !Array.isArray(m.spec.targetRefs)) out.push({ field: 'spec.targetRefs', message: 'must be a list of references' });
   const allowed = ['/Service', 'networking.istio.io/ServiceEntry', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/GatewayClass'];
   for (const { ref, field } of [...single, ...list]) {
-    if (ref === null || typeof ref !== 'object' || Array.isArray(ref)) {
+    if (!isFields(ref)) {
       if (!schemaKnows) out.push({ field, message: 'must be an object with group, kind and name' });
       continue;
     }
@@ -212,7 +212,8 @@ export function policyTargetRefProblems(m: Manifest, schemaKnows: boolean): Arra
       if (typeof ref.name !== 'string' || ref.name === '') out.push({ field: `${field}.name`, message: 'targetRef name must be set' });
       if (ref.namespace !== undefined && ref.namespace !== '') out.push({ field: `${field}.namespace`, message: 'targetRef namespace must not be set; cross namespace referencing is not supported' });
     }
-    if (!allowed.includes(`${ref.group ?? ''}/${ref.kind ?? ''}`)) out.push({ field: `${field}.kind`, message: `targetRef must be to a Service, ServiceEntry, Gateway or GatewayClass but was ${ref.group ?? ''}/${ref.kind ?? ''}` });
+    const groupKind = `${String(ref.group ?? '')}/${String(ref.kind ?? '')}`;
+    if (!allowed.includes(groupKind)) out.push({ field: `${field}.kind`, message: `targetRef must be to a Service, ServiceEntry, Gateway or GatewayClass but was ${groupKind}` });
   }
   const kinds = [m.spec?.selector !== undefined, single.length > 0, list.length > 0].filter(Boolean).length;
   if (!schemaKnows && kinds > 1) out.push({ field: 'spec', message: 'only one of targetRefs or workloadSelector can be set' });

@@ -1,4 +1,5 @@
 import type { Manifest } from '../validate/manifest';
+import { Fields, fields, items } from '../validate/read';
 import type { CaseFile } from './cases';
 
 /** The sidecar image the generated Pods carry; any non-empty image marks a pod as injected. */
@@ -45,10 +46,10 @@ const DATAPLANE_MODE = 'istio.io/dataplane-mode';
 export const AMBIENT_REDIRECTION = { 'ambient.istio.io/redirection': 'enabled' } as const;
 
 /** A pod spec as the injection webhook leaves it: an `istio-proxy` container added. */
-function withSidecar(spec: any): any { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const containers = [...(spec?.containers ?? [])];
-  if (!containers.some((c) => c?.name === 'istio-proxy')) containers.push({ name: 'istio-proxy', image: PROXY_IMAGE });
-  return { ...spec, containers };
+function withSidecar(spec: unknown): Fields {
+  const containers = [...items(fields(spec).containers)];
+  if (!containers.some((c) => fields(c).name === 'istio-proxy')) containers.push({ name: 'istio-proxy', image: PROXY_IMAGE });
+  return { ...fields(spec), containers };
 }
 
 /**
@@ -61,10 +62,11 @@ function withSidecar(spec: any): any { // eslint-disable-line @typescript-eslint
 export function asAdmitted(files: readonly CaseFile[]): CaseFile[] {
   const objects = files.flatMap((f) => f.objects);
   const namespaces = new Map(objects.filter((m) => m.kind === 'Namespace').map((m) => [m.metadata.name, m]));
-  const pod = (name: string, namespace: string, labels: Labels, annotations: Labels, spec: any): Manifest => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const pod = (name: string, namespace: string, labels: Labels, annotations: Labels, spec: unknown): Manifest => {
     const ns = namespaces.get(namespace);
-    const sidecar = injected(labels, annotations, ns, spec?.hostNetwork === true);
-    const ambient = enrolledInAmbient(labels, ns, spec?.hostNetwork === true, sidecar);
+    const hostNetwork = fields(spec).hostNetwork === true;
+    const sidecar = injected(labels, annotations, ns, hostNetwork);
+    const ambient = enrolledInAmbient(labels, ns, hostNetwork, sidecar);
     const podAnnotations = ambient ? { ...annotations, ...AMBIENT_REDIRECTION } : annotations;
     return {
       apiVersion: 'v1',

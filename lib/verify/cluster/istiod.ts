@@ -4,6 +4,7 @@ import * as path from 'path';
 import { dump, loadAll } from 'js-yaml';
 import { MeshlabError } from '../../errors';
 import type { Manifest } from '../../validate/manifest';
+import { fields, items } from '../../validate/read';
 import { LocalCluster, freePort, httpStatus } from './cluster';
 
 /** What `istioctl install` would apply but verify:cluster leaves out: a webhook configuration names a Service, which the API server would dial. */
@@ -60,9 +61,10 @@ export class OutOfClusterIstiod {
     const istiod = objects.find((m) => m.kind === 'Deployment' && m.metadata.name === 'istiod');
     if (!mesh?.data?.mesh || !istiod) throw new MeshlabError(`istioctl rendered no istiod Deployment or istio ConfigMap from ${path.basename(file)}`);
     fs.writeFileSync(path.join(dir, 'mesh'), mesh.data.mesh);
-    const container = (istiod.spec as any).template.spec.containers.find((c: { name: string }) => c.name === 'discovery'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const containers = items(fields(fields(fields(istiod.spec).template).spec).containers).map(fields);
+    const container = containers.find((c) => c.name === 'discovery');
     const env: Record<string, string> = {};
-    for (const e of container?.env ?? []) if (typeof e.value === 'string') env[e.name] = e.value;
+    for (const e of items(container?.env).map(fields)) if (typeof e.value === 'string' && typeof e.name === 'string') env[e.name] = e.value;
 
     await this.stop();
     const [httpPort, grpcPort, monitoringPort, httpsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);

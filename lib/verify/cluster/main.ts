@@ -7,6 +7,7 @@ import { Io, runLongCommand } from '../../cli/io';
 import { UsageError } from '../../cli/flags';
 import { allowedNames } from '../../suggest';
 import { Flavour } from '../../mesh/flavour';
+import { Fields, fields } from '../../validate/read';
 import type { Manifest } from '../../validate/manifest';
 import { DIALS_A_POD, LocalCluster } from './cluster';
 import { readGuide, shellLines, shellWords } from './guide';
@@ -111,10 +112,10 @@ const key = (m: { kind: string; metadata: { name: string; namespace?: string } }
 const MANAGED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration', 'deployment.kubernetes.io/revision'];
 
 /** An object as its author wrote it: what a revert must put back (no status, no server-set metadata). */
-function authored(m: any): string { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const annotations = Object.fromEntries(Object.entries(m.metadata?.annotations ?? {}).filter(([k]) => !MANAGED_ANNOTATIONS.includes(k)));
+function authored(m: Fields): string {
   const { status: _status, metadata, ...rest } = m;
-  return JSON.stringify({ ...rest, labels: metadata?.labels ?? {}, annotations });
+  const annotations = Object.fromEntries(Object.entries(fields(fields(metadata).annotations)).filter(([k]) => !MANAGED_ANNOTATIONS.includes(k)));
+  return JSON.stringify({ ...rest, labels: fields(metadata).labels ?? {}, annotations });
 }
 
 /**
