@@ -10,7 +10,7 @@ import { portProtocol } from './ports';
 import { analyzeUnreachableRules } from './routes';
 import { checkPolicyTargets, checkRoute, checkRouteRivals, checkWaypointLabel, isGatewayRoute, isTargetRefSchemaGap, policyTargetRefProblems } from './gateway-routes';
 import { isIstioGateway } from '../istio/gateway-api';
-import { fields, items, text } from './read';
+import { Fields, fields, items, text } from './read';
 import { re2Error } from '../istio/re2';
 
 /** A manifest and where it comes from. */
@@ -189,7 +189,7 @@ const MANAGED_GATEWAY = new Set(['istio.io-gateway-controller', 'istio.io-mesh-c
 function checkService(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
   const labels = m.metadata.labels ?? {};
-  const ports: any[] = m.spec?.ports ?? []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ports: readonly unknown[] = m.spec?.ports ?? [];
   // istio/istio pkg/config/analysis/analyzers/service/portname.go: Istio's own Services (label
   // `istio`, or `release: istio`) and gateway-managed ones are exempt; an ExternalName Service
   // gets IST0150 instead, also for a port named just `tcp`.
@@ -197,11 +197,12 @@ function checkService(m: Manifest, ctx: Context, report: Report): void {
   ports.forEach((port, i) => {
     if (exempt) return;
     const external = m.spec?.type === 'ExternalName';
-    if (portProtocol(port) !== undefined && !(external && port?.name === 'tcp')) return;
+    const name = fields(port).name;
+    if (portProtocol(port) !== undefined && !(external && name === 'tcp')) return;
     if (external) {
-      report('IST0150', `spec.ports[${i}].name`, `${shown(port?.name)}: an ExternalName Service's port needs a protocol name other than tcp (http, https, tls, ...), else the proxy may block TCP traffic to it`);
+      report('IST0150', `spec.ports[${i}].name`, `${shown(name)}: an ExternalName Service's port needs a protocol name other than tcp (http, https, tls, ...), else the proxy may block TCP traffic to it`);
     } else {
-      report('IST0118', `spec.ports[${i}].name`, `${shown(port?.name)} does not tell Istio the protocol: name it <protocol>[-suffix] (http, http2, grpc, tcp, tls, redis, ...) or set appProtocol`);
+      report('IST0118', `spec.ports[${i}].name`, `${shown(name)} does not tell Istio the protocol: name it <protocol>[-suffix] (http, http2, grpc, tcp, tls, redis, ...) or set appProtocol`);
     }
   });
   const selector: Labels | undefined = m.spec?.selector;
@@ -220,7 +221,7 @@ function checkService(m: Manifest, ctx: Context, report: Report): void {
     return;
   }
   ports.forEach((port, i) => {
-    const target = port?.targetPort ?? port?.port;
+    const target = fields(port).targetPort ?? fields(port).port;
     for (const p of selected) {
       const containerPorts = items(p.spec.containers).flatMap((c) => items(fields(c).ports)).map(fields);
       if (!containerPorts.some((c) => c.containerPort === target || c.name === target)) {
@@ -257,34 +258,35 @@ function checkDestinationRule(m: Manifest, ctx: Context, report: Report): void {
   });
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 /**
  * A route or mirror destination (istio/istio pkg/config/analysis/analyzers/virtualservice/
  * destinationhosts.go and destinationrules.go): IST0101 for a host no Service or ServiceEntry
  * visible to the VirtualService answers, a port that host lacks, or a subset no DestinationRule
  * of the host defines; IST0112 for no port to a host with several.
  */
-function checkDestination(dest: any, field: string, vs: Manifest, ctx: Context, report: Report): void {
+function checkDestination(value: unknown, field: string, vs: Manifest, ctx: Context, report: Report): void {
+  const dest = fields(value);
   const ns = namespaceOf(vs);
-  const host: string = dest?.host ?? '';
+  const host = (dest.host ?? '') as string;
   const target = ctx.index.findHost(host, ns, exportToOf(vs));
   if (!target) {
     report('IST0101', `${field}.host`, `${shown(host)} matches no Service or ServiceEntry${shortNameHint(host, ctx.index)}`);
   } else {
     const ports = target.ports.map((p) => p.number);
-    const port = dest.port?.number;
+    const port = fields(dest.port).number as number | undefined;
     if (port === undefined && ports.length > 1) {
       report('IST0112', `${field}.port`, `is required: ${host} has several ports (${ports.join(', ')})`);
     } else if (port !== undefined && !ports.includes(port)) {
       report('IST0101', `${field}.port.number`, `${port} is not a port of ${target.kind} ${host} (ports: ${ports.join(', ') || 'none'})`);
     }
   }
-  if (dest?.subset === undefined || dest.subset === '') return;
+  const subset = dest.subset as string | undefined;
+  if (subset === undefined || subset === '') return;
   const subsets = ctx.index.subsetsOf(host, ns);
-  if (!subsets.has(dest.subset)) {
-    report('IST0101', `${field}.subset`, `no DestinationRule for ${shown(host)} defines subset ${dest.subset}`);
+  if (!subsets.has(subset)) {
+    report('IST0101', `${field}.subset`, `no DestinationRule for ${shown(host)} defines subset ${subset}`);
   } else if (target) {
-    checkSubsetEndpoints(dest.subset, subsets.get(dest.subset)!, target, field, ctx, report);
+    checkSubsetEndpoints(subset, subsets.get(subset)!, target, field, ctx, report);
   }
 }
 
@@ -293,7 +295,7 @@ function checkDestination(dest: any, field: string, vs: Manifest, ctx: Context, 
  * for the labels in every namespace, the traffic only reaches the Service's own pods.
  */
 function checkSubsetEndpoints(name: string, rule: Manifest, target: HostTarget, field: string, ctx: Context, report: Report): void {
-  const labels: Labels = (rule.spec?.subsets ?? []).find((s: any) => s?.name === name)?.labels ?? {};
+  const labels = (fields(((rule.spec?.subsets ?? []) as readonly unknown[]).find((s) => fields(s).name === name)).labels ?? {}) as Labels;
   if (target.kind !== 'Service' || target.platform || !target.selector || Object.keys(target.selector).length === 0) return;
   const ns = namespaceOf(target.object);
   if (ctx.index.podsIn(ns).length === 0 || ctx.index.podsSelected(labels).length === 0) return;
@@ -317,24 +319,28 @@ function regexProblem(re: string): string | undefined {
 }
 
 /** Every `regex` string match in a route match block, with its field. */
-function regexesOf(match: any, field: string): Array<{ field: string; re: string }> {
+function regexesOf(value: unknown, field: string): Array<{ field: string; re: string }> {
+  const match = fields(value);
   const found: Array<{ field: string; re: string }> = [];
   for (const key of ['uri', 'scheme', 'method', 'authority']) {
-    if (typeof match?.[key]?.regex === 'string') found.push({ field: `${field}.${key}.regex`, re: match[key].regex });
+    const re = fields(match[key]).regex;
+    if (typeof re === 'string') found.push({ field: `${field}.${key}.regex`, re });
   }
   for (const key of ['headers', 'queryParams', 'withoutHeaders']) {
-    for (const [name, value] of Object.entries(match?.[key] ?? {})) {
-      if (typeof (value as any)?.regex === 'string') found.push({ field: `${field}.${key}.${name}.regex`, re: (value as any).regex });
+    for (const [name, v] of Object.entries(match[key] ?? {})) {
+      const re = fields(v).regex;
+      if (typeof re === 'string') found.push({ field: `${field}.${key}.${name}.regex`, re });
     }
   }
   return found;
 }
 
-function checkRoutes(routes: any[], kind: 'http' | 'tcp' | 'tls', vs: Manifest, ctx: Context, report: Report): void {
+function checkRoutes(routes: readonly unknown[], kind: 'http' | 'tcp' | 'tls', vs: Manifest, ctx: Context, report: Report): void {
   for (const u of analyzeUnreachableRules(routes, kind)) report(u.code, u.field, u.message);
-  routes.forEach((route, i) => {
+  routes.forEach((value, i) => {
+    const route = fields(value);
     const field = `spec.${kind}[${i}]`;
-    (route?.match ?? []).forEach((mt: any, j: number) => {
+    ((route.match ?? []) as readonly unknown[]).forEach((mt, j) => {
       for (const { field: reField, re } of regexesOf(mt, `${field}.match[${j}]`)) {
         const problem = regexProblem(re);
         // Istio's validation rejects what RE2 rejects (pkg/config/validation: IST0106 in istioctl analyze).
@@ -344,26 +350,26 @@ function checkRoutes(routes: any[], kind: 'http' | 'tcp' | 'tls', vs: Manifest, 
     if (kind === 'http') {
       // Istio validates these regexes too (validation.go: corsPolicy.allowOrigins, HTTPRewrite.UriRegexRewrite.Match).
       const more: Array<{ field: string; re: unknown }> = [
-        ...(route?.corsPolicy?.allowOrigins ?? []).map((o: any, j: number) => ({ field: `${field}.corsPolicy.allowOrigins[${j}].regex`, re: o?.regex })),
-        { field: `${field}.rewrite.uriRegexRewrite.match`, re: route?.rewrite?.uriRegexRewrite?.match },
+        ...((fields(route.corsPolicy).allowOrigins ?? []) as readonly unknown[]).map((o, j) => ({ field: `${field}.corsPolicy.allowOrigins[${j}].regex`, re: fields(o).regex })),
+        { field: `${field}.rewrite.uriRegexRewrite.match`, re: fields(fields(route.rewrite).uriRegexRewrite).match },
       ];
       for (const { field: reField, re } of more) {
         const problem = typeof re === 'string' ? regexProblem(re) : undefined;
         if (problem) report('IST0106', reField, `${re} ${problem}`);
       }
     }
-    const destinations: any[] = route?.route ?? [];
-    destinations.forEach((d, j) => checkDestination(d?.destination, `${field}.route[${j}].destination`, vs, ctx, report));
-    if (destinations.length > 1 || (destinations.length === 1 && destinations[0]?.weight !== undefined && destinations[0].weight !== 100)) {
-      const total = destinations.reduce((sum, d) => sum + (d?.weight ?? 0), 0);
-      if (total !== 100) report('ML0005', `${field}.route`, `weights must add up to 100, got ${total} (${destinations.map((d) => `${shown(d?.destination?.subset ?? d?.destination?.host)}=${d?.weight ?? 0}`).join(', ')})`);
+    const destinations = ((route.route ?? []) as readonly unknown[]).map(fields);
+    destinations.forEach((d, j) => checkDestination(d.destination, `${field}.route[${j}].destination`, vs, ctx, report));
+    const weight = (d: Fields) => (d.weight ?? 0) as number;
+    if (destinations.length > 1 || (destinations.length === 1 && destinations[0].weight !== undefined && destinations[0].weight !== 100)) {
+      const total = destinations.reduce((sum, d) => sum + weight(d), 0);
+      if (total !== 100) report('ML0005', `${field}.route`, `weights must add up to 100, got ${total} (${destinations.map((d) => `${shown(fields(d.destination).subset ?? fields(d.destination).host)}=${weight(d)}`).join(', ')})`);
     }
     if (kind !== 'http') return;
-    if (route?.mirror) checkDestination(route.mirror, `${field}.mirror`, vs, ctx, report);
-    (route?.mirrors ?? []).forEach((mirror: any, j: number) => checkDestination(mirror?.destination, `${field}.mirrors[${j}].destination`, vs, ctx, report));
+    if (route.mirror) checkDestination(route.mirror, `${field}.mirror`, vs, ctx, report);
+    ((route.mirrors ?? []) as readonly unknown[]).forEach((mirror, j) => checkDestination(fields(mirror).destination, `${field}.mirrors[${j}].destination`, vs, ctx, report));
   });
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 function checkVirtualService(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
@@ -567,10 +573,10 @@ function checkAuthorizationPolicy(m: Manifest, ctx: Context, report: Report): vo
   } else if (!ctx.index.podsIn(ns).some((p) => meshed(p) && selects(selector, p.labels))) {
     report('IST0127', 'spec.selector.matchLabels', `${labelList(selector) || '(empty)'} matches no pod in the mesh in ${ns}, so the policy applies to nothing`);
   }
-  (m.spec?.rules ?? []).forEach((rule: any, i: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    (rule?.from ?? []).forEach((from: any, j: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  (m.spec?.rules ?? []).forEach((rule: unknown, i: number) => {
+    ((fields(rule).from ?? []) as readonly unknown[]).forEach((from, j) => {
       for (const key of ['namespaces', 'notNamespaces']) {
-        ((from?.source?.[key] ?? []) as string[]).forEach((pattern, k) => {
+        ((fields(fields(from).source)[key] ?? []) as string[]).forEach((pattern, k) => {
           if ([...ctx.index.namespaces.keys()].some((n) => namespaceMatches(n, pattern))) return;
           report('IST0101', `spec.rules[${i}].from[${j}].source.${key}[${k}]`, `${pattern} matches no Namespace in the input`);
         });
