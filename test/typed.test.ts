@@ -93,9 +93,9 @@ describe('no `any` where meshlab builds objects, and fewer, never more, where it
     expect(built).toEqual([]);
   });
 
-  test('the readers of arbitrary YAML (validate, istio, explain, verify) hold at most the 60 they hold now (98 when this was first counted)', () => {
+  test('the readers of arbitrary YAML (validate, istio, explain, verify) hold at most the 59 they hold now (98 when this was first counted)', () => {
     // They read input of any shape defensively; typing them means `unknown` and narrowing, issue 16's item 7.
     const total = ['lib/validate', 'lib/istio', 'lib/explain', 'lib/verify'].flatMap(anys).reduce((n, [, k]) => n + k, 0);
-    expect(total).toBeLessThanOrEqual(60);
+    expect(total).toBeLessThanOrEqual(59);
   });
 });

@@ -1,3 +1,5 @@
+import { fields } from '../../validate/read';
+
 /**
  * How verify:cluster reads the status istiod writes: a Gateway API route is accepted when every
  * parent it names reports Accepted and ResolvedRefs; a Gateway API Gateway (ingress or
@@ -11,7 +13,7 @@ export interface StatusObject {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata: { readonly name: string; readonly namespace: string; readonly generation?: number };
-  readonly spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly spec?: unknown;
   readonly status?: {
     readonly conditions?: readonly Condition[];
     readonly parents?: ReadonlyArray<{ readonly parentRef: { readonly name: string; readonly kind?: string; readonly namespace?: string }; readonly conditions?: readonly Condition[] }>;
@@ -52,7 +54,8 @@ export type PolicyBinding = 'waypoint' | 'ztunnel' | 'ingress';
  * policy is judged by its gateway instead.
  */
 export function policyBinding(policy: StatusObject, waypoints: ReadonlySet<string>): PolicyBinding {
-  const refs: ReadonlyArray<{ kind: string; name: string }> = policy.spec?.targetRefs ?? (policy.spec?.targetRef ? [policy.spec.targetRef] : []);
+  const spec = fields(policy.spec);
+  const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as ReadonlyArray<{ kind: string; name: string }>;
   if (refs.length === 0) return 'ztunnel';
   const ingress = refs.some((r) => r.kind === 'Gateway' && !waypoints.has(`${policy.metadata.namespace}/${r.name}`));
   return ingress ? 'ingress' : 'waypoint';

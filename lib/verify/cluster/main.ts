@@ -360,7 +360,7 @@ class GuideRun {
       // A load balancer address given now is read by istiod after this look: look again.
       if (this.loadBalance(namespaces)) return false;
       objects = namespaces.flatMap((ns) => this.statusObjects(ns));
-      waypoints = new Set(objects.filter((o) => o.kind === 'Gateway' && o.spec?.gatewayClassName === 'istio-waypoint').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+      waypoints = new Set(objects.filter((o) => o.kind === 'Gateway' && fields(o.spec).gatewayClassName === 'istio-waypoint').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
       // Settled: every status is of the current generation and says the object passed. One that
       // fails is looked at again until the time is up, since istiod may still be catching up
       // (a Gateway whose Service has yet to get a step's new port says "port 443 not found").
