@@ -100,8 +100,6 @@ export abstract class Flavour {
   public abstract readonly seedImages: boolean;
   /** The Istio install profile the flavour needs: `demo`, or `ambient`. */
   public abstract readonly profile: 'demo' | 'ambient';
-  /** The proxy that applies a caller's L7 routing and pools, in a guide's words: "the calling sidecar", "the waypoint". */
-  public abstract readonly routingProxy: string;
 
   /** The output folder of `lab` in this flavour. */
   public folder(lab: string): string {
@@ -163,7 +161,6 @@ export abstract class Flavour {
 abstract class SidecarFlavour extends Flavour {
   public readonly sidecars = true;
   public readonly profile = 'demo' as const;
-  public readonly routingProxy = 'the calling sidecar';
   public readonly propagatesTo = 'the sidecars';
 
   public namespaceLabels(): Record<string, string> {
@@ -239,7 +236,6 @@ class AmbientFlavour extends Flavour {
   public readonly sidecars = false;
   public readonly seedImages = false;
   public readonly profile = 'ambient' as const;
-  public readonly routingProxy = 'the waypoint';
   public readonly propagatesTo = 'ztunnel and the waypoint';
 
   /**
