@@ -34,7 +34,7 @@ describe('the graph checks run once, through GraphChecks', () => {
     expect(findings.filter((f) => f.message.includes('no-such-gateway')).map((f) => [f.code, f.file])).toEqual([['IST0101', 'shop/shop-gateway.yaml']]);
   });
 
-  test('a plain app.synth() runs the same checks once, and writes nothing when one fails', () => {
+  test('a plain app.synth() refuses a broken lab after one run of the same checks, and writes nothing', () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(require('os').tmpdir(), 'meshlab-')) }); // eslint-disable-line @typescript-eslint/no-require-imports
     const lab = new MeshLab(app, 'shop', { namespace: 'shop' });
     new ApiObject(lab, 'raw', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'raw' }, spec: { containers: [{ name: 'raw', image: 'Bad/Image' }] } });

@@ -1,6 +1,7 @@
 import type { PolicyTargetReference } from '../../imports/istio';
 import type { IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
+import { GATEWAY_API_GROUP } from '../istio/gateway-api';
 import type { Command } from './command';
 
 /** The API routing is written in: Istio's (VirtualService, DestinationRule) or the Kubernetes Gateway API's (HTTPRoute). */
@@ -27,8 +28,8 @@ export interface ScenarioNeeds {
   readonly ownSidecar?: string;
 }
 
-/** The group of the Gateway API, which a policy's `targetRefs` to a Gateway name. */
-const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** A Gateway API Gateway as a policy target: a waypoint, or an ingress gateway of class istio. */
+export const gatewayTarget = (name: string): PolicyTargetReference => ({ group: GATEWAY_API_GROUP, kind: 'Gateway', name });
 
 /**
  * One way of writing a lab: its routing API and data-plane mode, and every difference that
@@ -266,7 +267,7 @@ class AmbientFlavour extends Flavour {
 
   /** The namespace's waypoint, which every call between the lab's services passes. */
   public namespacePolicy(waypoint: string): { targetRefs?: PolicyTargetReference[] } {
-    return { targetRefs: [{ group: GATEWAY_GROUP, kind: 'Gateway', name: waypoint }] };
+    return { targetRefs: [gatewayTarget(waypoint)] };
   }
 
   public ingressNamespace(labNamespace: string): string {

@@ -156,11 +156,11 @@ export interface Caller {
   readonly serviceAccountName: string;
 }
 
-/** Who may call one service, and how. */
-export interface AllowRule {
-  readonly to: IService;
+/** Who may call one service, and how: by reference (a service, callers), or by name as a preset writes it (AllowRuleSpec). */
+export interface AllowRule<To = IService, From = Caller> {
+  readonly to: To;
   /** Callers allowed. @default anyone (including the ingress gateway) */
-  readonly from?: readonly Caller[];
+  readonly from?: readonly From[];
   /** HTTP methods allowed. @default any */
   readonly methods?: readonly string[];
   /** Only requests whose header has one of these values (`*` as prefix or suffix wildcard). @default any */

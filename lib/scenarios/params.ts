@@ -103,17 +103,8 @@ export interface WeightSpec {
   readonly weight: number;
 }
 
-/** Who may call whom, as a preset writes it: names of the lab's services and clients. */
-export interface AllowRuleSpec {
-  /** The service called. */
-  readonly to: string;
-  /** The callers. @default anyone (`*`) */
-  readonly from?: readonly string[];
-  /** The methods allowed. @default any */
-  readonly methods?: readonly string[];
-  /** A header the request must carry, with one of the values. @default none */
-  readonly header?: { readonly name: string; readonly values: readonly string[] };
-}
+/** Who may call whom, as a preset writes it: names of the lab's services and clients (`*` callers: anyone). */
+export type AllowRuleSpec = AllowRule<string, string>;
 
 const WEIGHTS = 'weights are version:weight pairs, e.g. v1:90,v2:10';
 const HEADER = "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, no spaces or ':')";

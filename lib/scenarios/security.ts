@@ -2,14 +2,14 @@ import { CURL_IMAGE, HTTPBIN_IMAGE } from '../labs/options';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AuthorizationPolicy, PeerAuthentication, PolicyTargetReference, RequestAuthentication } from '../../imports/istio';
+import { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import type { IngressGateway } from '../mesh/gateway';
 import type { AllowRule, Caller, IService } from '../mesh/routing';
 
 export type { AllowRule, Caller } from '../mesh/routing';
 import type { MeshLab } from '../mesh/lab';
-import type { PolicyAttachment } from '../mesh/flavour';
+import { PolicyAttachment, gatewayTarget } from '../mesh/flavour';
 import { WAYPOINT } from '../mesh/waypoint';
 import { SecurityProfile } from '../mesh/security';
 import { newDeployment, newService } from '../mesh/workload';
@@ -57,10 +57,6 @@ function mtlsAmbientExpect(v: { mode: string; scope: string; namespace?: string;
 
 const principals = (callers: readonly Caller[]) => [...new Set(callers.map(principalOf))].sort();
 const selectorOf = (service: IService) => ({ matchLabels: { app: service.app } });
-
-const GATEWAY_GROUP = 'gateway.networking.k8s.io';
-/** A Gateway API Gateway as a policy target: a waypoint, or an ingress gateway of class istio. */
-const gatewayTarget = (name: string): PolicyTargetReference => ({ group: GATEWAY_GROUP, kind: 'Gateway', name });
 
 /**
  * What a policy on one service attaches to, as the lab's flavour says (Flavour.attachPolicy):
