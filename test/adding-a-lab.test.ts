@@ -5,6 +5,7 @@ import { PLATFORM, buildLab } from '../lib/app';
 import { LAB_NAMES, LabDefinition } from '../lib/labs';
 import { render } from '../lib/output/render';
 import { root } from './support/cli';
+import { Manifest } from './support/synth';
 
 const readme = fs.readFileSync(path.join(root, 'docs', 'extending.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## Add a lab'), readme.indexOf('\n## ', readme.indexOf('## Add a lab') + 1));
@@ -33,7 +34,7 @@ describe("docs/extending.md's 'Add a lab' example", () => {
   });
 
   test('takes the options every lab takes: namespace and registry', () => {
-    const objects = render([buildLab(definition, { namespace: 'elsewhere', registry: 'harbor.local' }).lab]).objects.map((o) => o.manifest);
+    const objects: Manifest[] = render([buildLab(definition, { namespace: 'elsewhere', registry: 'harbor.local' }).lab]).objects.map((o) => o.manifest);
     expect(objects.filter((m) => m.kind !== 'Namespace').every((m) => m.metadata.namespace === 'elsewhere')).toBe(true);
     const images = objects.flatMap((m) => (m.kind === 'Deployment' ? m.spec.template.spec.containers.map((c: { image: string }) => c.image) : []));
     expect(images.length).toBeGreaterThan(0);

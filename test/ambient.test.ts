@@ -5,7 +5,7 @@ import { App } from 'cdk8s';
 import { IngressGateway, Jwt, MeshLab, WAYPOINT, Waypoint } from '../lib';
 import { LabModel, buildModel } from '../lib/app';
 import { Flavour } from '../lib/mesh/flavour';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 import { validateSchema } from '../imports/schema';
 import { SCENARIOS } from '../lib/scenarios/catalog';
 import { LABS } from '../lib/labs';
@@ -51,7 +51,7 @@ describe('the waypoint of an ambient lab', () => {
   test('labs with sidecars write no waypoint', () => {
     for (const f of [CLASSIC, GATEWAY_API]) {
       const synthesis = synth({ targets: ['flask'], flavours: [f] });
-      expect(synthesis.objects.filter((o) => o.manifest.spec?.gatewayClassName === 'istio-waypoint')).toEqual([]);
+      expect(synthesis.objects.filter((o) => spec(o.manifest)?.gatewayClassName === 'istio-waypoint')).toEqual([]);
       expect(synthesis.files.map((file) => file.path)).not.toContain(`flask${f.suffix}/waypoint.yaml`);
     }
   });
@@ -108,7 +108,7 @@ describe('policies in ambient mode attach to the waypoint with targetRefs', () =
     const { lab } = ambientLab();
     const gateway: IngressGateway = lab.addGateway('shop-gateway');
     new Jwt(lab, 'jwt', { gateway, issuer: 'me@example.com', jwksUri: 'https://example.com/jwks.json' });
-    const objects = lab.toJson();
+    const objects: Manifest[] = lab.toJson();
     const authn = objects.find((o) => o.kind === 'RequestAuthentication')!;
     expect(authn.spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shop-gateway' }]);
     expect(objects.find((o) => o.kind === 'AuthorizationPolicy')!.spec.targetRefs).toEqual(authn.spec.targetRefs);

@@ -7,7 +7,7 @@ import { mermaidText, trafficDiagram } from '../lib/output/diagram';
 import { render } from '../lib/output/render';
 import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 /** The manifests and call graph of a lab with these scenarios switched on. */
 function labWith(lab: string, scenarios: string[] = [], set: Record<string, string> = {}): { manifests: Manifest[]; graph: CallGraph } {

@@ -10,7 +10,7 @@ import { queryOf, Source } from '../lib/explain/request';
 import { Explanation } from '../lib/explain/tally';
 import { re2Error, re2FullMatch } from '../lib/istio/re2';
 import { checkRegex } from '../lib/scenarios/traffic';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 // Small meshes written by hand, each rule of istiod and Envoy checked on its own.
 

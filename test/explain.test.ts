@@ -13,7 +13,7 @@ import { Source } from '../lib/explain/request';
 import { Explanation } from '../lib/explain/tally';
 import { LABS, LAB_NAMES } from '../lib/labs';
 import { render } from '../lib/output/render';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 const root = path.resolve(__dirname, '..');
 

@@ -11,7 +11,8 @@ import { MeshIndex } from '../lib/istio/index';
 import { sortGatewayRoutes } from '../lib/istio/gateway-api';
 import { checkManifests } from '../lib/validate/check';
 import { trafficDiagram } from '../lib/output/diagram';
-import { Manifest, objectKey } from '../lib/validate/manifest';
+import { objectKey } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 /*
  * check and explain on the Gateway API and ambient mode, over hand-written labs in the shapes the

@@ -1,12 +1,13 @@
 import * as path from 'path';
 import { checkManifests } from '../lib/validate/check';
 import { validateGatewayApi } from '../lib/validate/gateway-api';
+import { Fields } from '../lib/validate/read';
 import { compareWithCrds, mutateFixtures } from '../lib/verify/gateway-api';
 import { readGatewayApiFixtures } from '../lib/verify/gateway-api-fixtures';
 
 const root = path.resolve(__dirname, '..');
 const fixtures = readGatewayApiFixtures(root);
-const problems = (o: unknown) => validateGatewayApi(o).map((p) => `${p.field}: ${p.message}`).sort();
+const problems = (o: unknown) => validateGatewayApi(o as Fields).map((p) => `${p.field}: ${p.message}`).sort();
 
 describe('Gateway API v1.6.3 schemas and CEL rules', () => {
   test.each(fixtures.map((f) => [f.id, f] as const))('%s yields exactly the problems it declares', (_, f) => {

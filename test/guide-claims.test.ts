@@ -4,7 +4,7 @@ import { buildModel } from '../lib/app';
 import { LABS } from '../lib/labs';
 import { Flavour } from '../lib/mesh/flavour';
 import { synthesizeOutput } from '../lib/output/synthesize';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 import { commandLines, guideSections, labObjects, parseUrl, parseYaml } from './support/guide-commands';
 
 /**

@@ -5,7 +5,7 @@ import { LabDocument } from '../lib/document';
 import { Flavour } from '../lib/mesh/flavour';
 import { renderGuide } from '../lib/output/guide';
 import { Step } from '../lib/output/steps';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 /**
  * The model writes what a guide says (lib/document.ts: commands in the lab's flavour and

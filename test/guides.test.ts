@@ -9,7 +9,7 @@ import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { DEMO_ISSUER } from '../lib/scenarios/catalog';
 import { GATEWAY_API_VERSION } from '../lib/platform/release';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 import { Call, World, commandLines, commandsOf, guideSections, labObjects, parseUrl, parseYaml, revertBlock } from './support/guide-commands';
 
 const output = synthesizeOutput(buildModel());

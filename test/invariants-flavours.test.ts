@@ -1,6 +1,6 @@
 import { LABS } from '../lib/labs';
 import { Flavour } from '../lib/mesh/flavour';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 import { commandsOf, labObjects } from './support/guide-commands';
 import { podLabels, synth } from './support/synth';
 

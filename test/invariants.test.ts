@@ -1,7 +1,7 @@
 import { Flavour } from '../lib/mesh/flavour';
 import { LAB_NAMES } from '../lib/labs';
 import { isIstioPortName } from '../lib/mesh/protocol';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 import { all, manifestsOf, podLabels, podSpec, synth } from './support/synth';
 
 const everything = synth();

@@ -1,7 +1,7 @@
 import { MeshIndex, gatewayHostsFor, hostCovers, hostMatches, isExportedTo, qualifyHost, resolveGatewayRef } from '../lib/istio/index';
 import { Cluster } from '../lib/explain/cluster';
 import { checkManifests } from '../lib/validate/check';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 const object = (kind: string, namespace: string | undefined, name: string, rest: Partial<Manifest> = {}): Manifest =>
   ({ apiVersion: kind === 'Service' || kind === 'Pod' || kind === 'Namespace' ? 'v1' : 'networking.istio.io/v1beta1', kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...rest } as Manifest);

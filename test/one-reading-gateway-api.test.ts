@@ -5,7 +5,7 @@ import { dump } from 'js-yaml';
 import { runExplain } from '../lib/cli/explain';
 import { trafficDiagram } from '../lib/output/diagram';
 import { checkManifests } from '../lib/validate/check';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 /*
  * test/one-reading.test.ts for the Gateway API: check, explain and the traffic picture read the

@@ -5,7 +5,7 @@ import { dump } from 'js-yaml';
 import { runExplain } from '../lib/cli/explain';
 import { trafficDiagram } from '../lib/output/diagram';
 import { checkManifests } from '../lib/validate/check';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 /*
  * check, explain and the traffic picture read one set of files, and must resolve every host a

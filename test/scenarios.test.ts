@@ -9,7 +9,7 @@ import { render } from '../lib/output/render';
 import { buildModel } from '../lib/app';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { checkManifests } from '../lib/validate/check';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 import { find } from './support/synth';
 
 const ALL_STEPS = LABS.flatMap((l) => l.scenarios.map((p) => [l.name, p.scenario.name] as const));

@@ -75,27 +75,45 @@ describe('typed preset defaults are shown in the command line syntax', () => {
   });
 });
 
-describe('no `any` where meshlab builds objects, and fewer, never more, where it reads arbitrary YAML', () => {
+describe('no `any` in meshlab: the readers of arbitrary YAML take `unknown` and narrow it', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs = require('fs') as typeof import('fs');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const path = require('path') as typeof import('path');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
   const root = path.resolve(__dirname, '..');
   const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.ts') ? [path.join(d, e.name)] : []));
-  /** Each use of `any` as a type, outside comments, by file. */
-  const anys = (dir: string) => walk(path.join(root, dir)).map((f) => [path.relative(root, f).split(path.sep).join('/'), fs.readFileSync(f, 'utf8').split('\n')
-    .filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line))
-    .map((line) => line.replace(/\/\/.*$|'[^']*'|`[^`]*`/g, ''))
-    .reduce((n, line) => n + (line.match(/(:\s*any\b|<any>|\bas any\b|\bany\[\]|\bAny\b)/g) ?? []).length, 0)] as const).filter(([, n]) => n > 0);
+  /** Each `any` written as a type (the keyword, or an alias named `Any`), by file: TypeScript's parse, so prose and comments do not count. */
+  const anysIn = (file: string, text: string): number => {
+    let n = 0;
+    const visit = (node: import('typescript').Node): void => {
+      if (node.kind === ts.SyntaxKind.AnyKeyword) n++;
+      if (ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName) && node.typeName.text === 'Any') n++;
+      ts.forEachChild(node, visit);
+    };
+    visit(ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true));
+    return n;
+  };
+  const anys = (dir: string) => walk(path.join(root, dir))
+    .map((f) => [path.relative(root, f).split(path.sep).join('/'), anysIn(f, fs.readFileSync(f, 'utf8'))] as const)
+    .filter(([, n]) => n > 0);
 
-  test('the model, the intent, the renderers, the output layer and the command line have none', () => {
-    const built = ['lib/mesh', 'lib/scenarios', 'lib/labs', 'lib/intent', 'lib/render', 'lib/output', 'lib/cli', 'lib/platform'].flatMap(anys);
-    expect(built).toEqual([]);
+  test('the counter finds `any` written as a type, and not the word in prose', () => {
+    const probe = 'type Any = any; // any\nconst a: Any[] = [];\nconst b = JSON.parse(x) as any;\nconst c = `any pod`;\nfunction f(x: any): Array<any> { return x; }\n';
+    expect(anysIn('probe.ts', probe)).toBe(5);
   });
 
-  test('the readers of arbitrary YAML (validate, istio, explain, verify) hold at most the 59 they hold now (98 when this was first counted)', () => {
-    // They read input of any shape defensively; typing them means `unknown` and narrowing, issue 16's item 7.
-    const total = ['lib/validate', 'lib/istio', 'lib/explain', 'lib/verify'].flatMap(anys).reduce((n, [, k]) => n + k, 0);
-    expect(total).toBeLessThanOrEqual(59);
+  test('the model, the intent, the renderers, the output layer, the command line and the readers (validate, istio, explain) have none', () => {
+    const dirs = ['lib/mesh', 'lib/scenarios', 'lib/labs', 'lib/intent', 'lib/render', 'lib/output', 'lib/cli', 'lib/platform', 'lib/validate', 'lib/istio', 'lib/explain', 'lib/verify/cluster'];
+    expect(dirs.flatMap(anys)).toEqual([]);
+  });
+
+  test('the one file left is the mutation table of verify:istio, which edits deep copies of test objects in place', () => {
+    // Each mutation edits a copy of an object of any kind and is judged by istioctl itself
+    // (verify:istio), so a wrong edit shows there; it holds at most the uses it holds now.
+    const left = ['lib/verify', 'imports', 'scripts'].flatMap(anys).filter(([f]) => !f.startsWith('lib/verify/cluster/'));
+    expect(left.map(([f]) => f)).toEqual(['lib/verify/mutations.ts']);
+    expect(left[0][1]).toBeLessThanOrEqual(19);
   });
 });

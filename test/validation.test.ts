@@ -4,7 +4,7 @@ import { istioDuration } from '../lib/istio/duration';
 import { MeshLab } from '../lib/mesh/lab';
 import { SecurityProfile } from '../lib/mesh/security';
 import { checkManifests } from '../lib/validate/check';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 import { manifestsOf, synth } from './support/synth';
 
 const base: Manifest[] = manifestsOf(synth({ targets: ['tutorial'] }), 'tutorial');

@@ -8,14 +8,14 @@ import { MUTATIONS, mutate, mutations } from '../lib/verify/mutations';
 import { AMBIENT_REDIRECTION, asAdmitted, enrolledInAmbient, gatewayApiCrds, istioGatewayDeployments } from '../lib/verify/pods';
 import { judgeOutputObjects, outputGatewayApiObjects } from '../lib/verify/gateway-api';
 import { istioctlSuppressions, SUPPRESSIONS, suppressedObject, unsuppressedMessages, unsuppressedValidateWarnings } from '../lib/verify/suppressions';
-import { Manifest } from '../lib/validate/manifest';
+import { Manifest } from './support/synth';
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 
 const obj = (kind: string, name: string, namespace: string | undefined, rest: object = {}): Manifest =>
   ({ apiVersion: kind === 'Namespace' || kind === 'Pod' || kind === 'Service' ? 'v1' : kind === 'Deployment' ? 'apps/v1' : 'networking.istio.io/v1beta1', kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...rest });
-const objects = (c: Case) => c.files.flatMap((f) => f.objects);
+const objects = (c: Case): Manifest[] => c.files.flatMap((f) => f.objects);
 
 describe('a step over its lab', () => {
   test("the step's object replaces the base object of the same kind, namespace and name", () => {
@@ -53,7 +53,7 @@ describe('Pods for Istio analyzers', () => {
 
   test('a Deployment in a namespace labelled for injection becomes a Pod with its labels and an istio-proxy container', () => {
     const files = asAdmitted([{ name: 'a.yaml', objects: [obj('Namespace', 'shop', undefined, { metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } }), deployment('web-v1', 'shop')] }]);
-    const pod = files.flatMap((f) => f.objects).find((m) => m.kind === 'Pod')!;
+    const pod: Manifest = files.flatMap((f) => f.objects).find((m) => m.kind === 'Pod')!;
     expect(pod.metadata).toEqual({ name: 'web-v1-pod', namespace: 'shop', labels: { app: 'web-v1' } });
     expect(proxies(pod)).toBe(1);
     expect(pod.spec.containers[0]).toEqual({ name: 'web-v1', image: 'x' });
@@ -100,7 +100,7 @@ describe('a cluster with Istio in ambient mode and the Gateway API', () => {
 
   test("an istio-class Gateway gets the <name>-istio Service and a pod with the gateway-name label; a waypoint keeps its name and stays out of ztunnel's capture", () => {
     const objects = [ambientNs, gateway('web-gateway', 'istio', [{ name: 'http', port: 80, protocol: 'HTTP' }]), gateway('waypoint', 'istio-waypoint', [{ name: 'mesh', port: 15008, protocol: 'HBONE' }])];
-    const deployed = istioGatewayDeployments(objects);
+    const deployed: Manifest[] = istioGatewayDeployments(objects);
     const service = deployed.find((m) => m.kind === 'Service' && m.metadata.name === 'web-gateway-istio')!;
     expect(service.spec.selector).toEqual({ 'gateway.networking.k8s.io/gateway-name': 'web-gateway' });
     expect(service.spec.ports.map((p: { name: string; port: number; appProtocol: string }) => [p.name, p.port, p.appProtocol])).toEqual([['status-port', 15021, 'tcp'], ['http', 80, 'http']]);
@@ -319,7 +319,7 @@ test("Istio's own log warnings are not taken for files it could not read", () =>
 
 test('the rate-limit EnvoyFilters patch with an absolute operation, as istioctl analyze wants without a priority (IST0151)', () => {
   const relative = ['INSERT_BEFORE', 'INSERT_AFTER', 'REPLACE', 'REMOVE'];
-  const filters = outputCases(dist).flatMap((c) => c.files.flatMap((f) => f.objects)).filter((m) => m.kind === 'EnvoyFilter');
+  const filters: Manifest[] = outputCases(dist).flatMap((c) => c.files.flatMap((f) => f.objects)).filter((m) => m.kind === 'EnvoyFilter');
   expect(filters.length).toBeGreaterThan(0);
   for (const f of filters) {
     for (const p of f.spec.configPatches) if (f.spec.priority === undefined) expect(relative).not.toContain(p.patch.operation);

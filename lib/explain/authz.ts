@@ -1,10 +1,9 @@
-import type { AuthorizationPolicySpec } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
+import { AuthorizationRule as Rule, authorizationPolicy } from '../validate/views';
 import { selects } from '../istio/resolve';
 import { Cluster, Pod, ROOT_NAMESPACE } from './cluster';
 import { HttpRequest, pathOnly, Source } from './request';
 
-type Rule = NonNullable<AuthorizationPolicySpec['rules']>[number];
 type SourceRule = NonNullable<NonNullable<Rule['from']>[number]['source']>;
 type Operation = NonNullable<NonNullable<Rule['to']>[number]['operation']>;
 type Condition = NonNullable<Rule['when']>[number];
@@ -36,7 +35,7 @@ export interface AuthzDecision {
 export function policiesFor(cluster: Cluster, pod: Pod): Manifest[] {
   return cluster.authorizationPolicies.filter((p) => {
     const ns = p.metadata.namespace ?? 'default';
-    return (ns === pod.namespace || ns === ROOT_NAMESPACE) && selects(p.spec?.selector?.matchLabels, pod.labels);
+    return (ns === pod.namespace || ns === ROOT_NAMESPACE) && selects(authorizationPolicy(p).selector, pod.labels);
   });
 }
 
@@ -162,7 +161,7 @@ class RuleEvaluator {
   }
 }
 
-const ACTION = (p: Manifest) => (p.spec?.action ?? 'ALLOW') as string;
+const ACTION = (p: Manifest) => authorizationPolicy(p).action;
 
 /**
  * Istio's order: CUSTOM (not evaluated here), then DENY (any matching rule denies), then
@@ -172,7 +171,7 @@ const ACTION = (p: Manifest) => (p.spec?.action ?? 'ALLOW') as string;
 export function authorize(policies: readonly Manifest[], req: AuthzRequest): AuthzDecision {
   const evaluator = new RuleEvaluator(req);
   const dropped = (p: Manifest, r: Rule) => req.tcp === true && ACTION(p) === 'ALLOW' && httpOnlyFields(r).length > 0;
-  const matchingRule = (p: Manifest) => ((p.spec?.rules ?? []) as Rule[]).findIndex((r) => !dropped(p, r) && evaluator.rule(r));
+  const matchingRule = (p: Manifest) => authorizationPolicy(p).rules.findIndex((r) => !dropped(p, r) && evaluator.rule(r));
   const custom = policies.filter((p) => ACTION(p) === 'CUSTOM').map((p) => p.metadata.name);
   if (custom.length > 0) evaluator.assumed.push(`CUSTOM policy ${custom.join(', ')} (an external authorizer) allows`);
   for (const p of policies.filter((x) => ACTION(x) === 'DENY')) {
@@ -185,7 +184,7 @@ export function authorize(policies: readonly Manifest[], req: AuthzRequest): Aut
     const i = matchingRule(p);
     if (i >= 0) return { allowed: true, reason: `allowed by AuthorizationPolicy ${p.metadata.name} (rule ${i + 1})`, assumed: evaluator.assumed };
   }
-  const droppedRules = allow.flatMap((p) => ((p.spec?.rules ?? []) as Rule[]).filter((r) => dropped(p, r)).map(() => p.metadata.name));
+  const droppedRules = allow.flatMap((p) => authorizationPolicy(p).rules.filter((r) => dropped(p, r)).map(() => p.metadata.name));
   const why = droppedRules.length > 0 ? ` (on this TCP port istiod drops the rules of ${[...new Set(droppedRules)].join(', ')} that use HTTP-only fields)` : '';
   return { allowed: false, reason: `denied: no rule of the ALLOW policies ${allow.map((p) => p.metadata.name).join(', ')} matches${why}`, assumed: evaluator.assumed };
 }

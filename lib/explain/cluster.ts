@@ -1,7 +1,9 @@
 import { isIstioGateway } from '../istio/gateway-api';
 import { MeshIndex, hostCovers, namespaceOf } from '../istio/index';
 import { qualifyHost, selects } from '../istio/resolve';
-import { Manifest } from '../validate/manifest';
+import { Manifest, specOf } from '../validate/manifest';
+import { fields, items, labels as labelsOf, num, text } from '../validate/read';
+import { ServicePort, istioGateway, service } from '../validate/views';
 
 /** Istio's root namespace: policies there apply mesh-wide. */
 export const ROOT_NAMESPACE = 'istio-system';
@@ -36,7 +38,7 @@ export interface KubeService {
   /** `name.namespace.svc.cluster.local`. */
   readonly host: string;
   readonly selector: Readonly<Record<string, string>>;
-  readonly ports: ReadonlyArray<{ readonly name?: string; readonly appProtocol?: string; readonly port: number; readonly targetPort: number | string }>;
+  readonly ports: readonly ServicePort[];
 }
 
 /** Whether a host pattern (`*`, `*.example.com` or a name) covers `host`: the shared index's reading. */
@@ -71,19 +73,26 @@ export class Cluster {
     for (const s of ofKind('Service')) {
       const namespace = namespaceOf(s);
       const host = qualifyHost(s.metadata.name, namespace);
-      this.services.set(host, { name: s.metadata.name, namespace, host, selector: s.spec?.selector ?? {}, ports: s.spec?.ports ?? [] });
+      const view = service(s);
+      this.services.set(host, { name: s.metadata.name, namespace, host, selector: view.selector ?? {}, ports: view.ports });
     }
     for (const w of [...ofKind('Deployment'), ...ofKind('Pod')]) {
       const namespace = namespaceOf(w);
-      const template = w.kind === 'Pod' ? { metadata: w.metadata, spec: w.spec } : w.spec?.template ?? {};
-      const labels: Record<string, string> = template.metadata?.labels ?? {};
+      const template = w.kind === 'Pod' ? { metadata: w.metadata, spec: w.spec } : fields(specOf(w).template);
+      const podSpec = fields(template.spec);
+      const labels = labelsOf(fields(template.metadata).labels) ?? {};
       // Whether it runs a sidecar, as the shared index reads it (an injected istio-proxy, or the injector's choice).
       const sidecar = this.index.podFor(w)?.sidecar ?? false;
       const ambient = this.index.podFor(w)?.ambient ?? false;
       const ports: Record<string, number> = {};
-      for (const c of template.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name) ports[p.name] = p.containerPort;
-      const account = template.spec?.serviceAccountName ?? 'default';
-      const replicas = w.kind === 'Pod' ? 1 : w.spec?.replicas ?? 1;
+      for (const c of items(podSpec.containers)) {
+        for (const p of items(fields(c).ports).map(fields)) {
+          const [name, port] = [text(p.name), num(p.containerPort)];
+          if (name && port !== undefined) ports[name] = port;
+        }
+      }
+      const account = text(podSpec.serviceAccountName) ?? 'default';
+      const replicas = w.kind === 'Pod' ? 1 : num(specOf(w).replicas) ?? 1;
       for (let i = 1; i <= replicas; i++) {
         this.pods.push({
           name: w.kind === 'Pod' ? w.metadata.name : `${w.metadata.name}#${i}`,
@@ -142,7 +151,7 @@ export class Cluster {
    * listener of a Gateway API Gateway of class `istio` (which Istio deploys as its own gateway).
    */
   public ingressGateways(): Manifest[] {
-    return [...this.gateways.filter((g) => selects(g.spec?.selector, INGRESS_GATEWAY_LABELS)), ...this.index.gatewayApi.istioGateways];
+    return [...this.gateways.filter((g) => selects(istioGateway(g).selector, INGRESS_GATEWAY_LABELS)), ...this.index.gatewayApi.istioGateways];
   }
 }
 

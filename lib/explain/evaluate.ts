@@ -1,5 +1,6 @@
 import type { HTTPRouteDestination } from '../../imports/istio';
-import { Manifest } from '../validate/manifest';
+import { Manifest, specOf } from '../validate/manifest';
+import { service as serviceView, virtualService } from '../validate/views';
 import { AuthzDecision, AuthzRequest, authorize, policiesFor } from './authz';
 import { re2ReplaceAll } from '../istio/re2';
 import { GatewayApiReading, usesGatewaySemantics } from '../istio/gateway-api';
@@ -11,7 +12,7 @@ import { MatchContext, describeMatch, matchBlock } from './match';
 import { filterNotes, isTcpPort, peerMode, tokenSources } from './policy';
 import { Random } from './random';
 import { HttpRequest, Source, pathOnly, queryOf } from './request';
-import { Route, RouteEntry, meshRouting, waypointRouting } from './route';
+import { Route, RouteEntry, meshRouting, routesOf, waypointRouting } from './route';
 import { Explanation, HopTally, compareOrder, increment } from './tally';
 import { Upstream, effectivePolicy, flatten, pickPod, upstreamOf } from './upstream';
 import { hostMatchScore, namespaceOf, visibleVirtualServices } from './visibility';
@@ -275,7 +276,7 @@ class Walk {
     }
     if (!routing) {
       const named = visibleVirtualServices(this.cluster.virtualServices, source.namespace, 'mesh')
-        .filter((vs) => (vs.spec?.hosts ?? []).some((h: string) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host) >= 0));
+        .filter((vs) => virtualService(vs).hosts.some((h) => hostMatchScore(qualifyHost(h, namespaceOf(vs)), host) >= 0));
       t.note(RANK.route, named.length > 0
         ? `${named.map((vs) => this.routeSource(vs)).join(', ')} ${named.length > 1 ? 'have' : 'has'} no route for ${source.name} (sourceLabels, gateways, port${named.some(usesGatewaySemantics) ? ', an HTTPRoute of another namespace' : ''}): default routing, any pod of the Service`
         : `no VirtualService for ${serviceName}: any pod of the Service`, true);
@@ -333,8 +334,8 @@ class Walk {
    */
   private noteRivals(t: HopTally, winner: Manifest, host: string, namespace: string, tcp: boolean): void {
     const rivals = visibleVirtualServices(this.cluster.virtualServices, namespace, 'mesh')
-      .filter((vs) => vs !== winner && usesGatewaySemantics(vs) !== usesGatewaySemantics(winner) && (tcp ? vs.spec?.tcp : vs.spec?.http))
-      .filter((vs) => ((vs.spec?.hosts ?? []) as string[]).some((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase() === host.toLowerCase()));
+      .filter((vs) => vs !== winner && usesGatewaySemantics(vs) !== usesGatewaySemantics(winner) && (tcp ? specOf(vs).tcp : specOf(vs).http))
+      .filter((vs) => virtualService(vs).hosts.some((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase() === host.toLowerCase()));
     if (rivals.length === 0) return;
     t.note(RANK.route, `${this.routeSource(winner)} and ${rivals.map((vs) => this.routeSource(vs)).join(', ')} both route ${this.shortName(host)}: the caller's sidecar applies only ${this.routeSource(winner)} (an HTTPRoute of the caller's namespace first, else the oldest, then by name); the other's routes are ignored`);
   }
@@ -351,7 +352,7 @@ class Walk {
     const service = this.cluster.index.services.get(host);
     const binding = service ? this.cluster.index.gatewayApi.waypointFor(service) : undefined;
     const routed = this.cluster.virtualServices.filter((vs) => this.cluster.index.isMeshBound(vs) &&
-      ((vs.spec?.hosts ?? []) as string[]).some((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase() === host.toLowerCase()));
+      virtualService(vs).hosts.some((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase() === host.toLowerCase()));
     if (!binding?.gateway) {
       const why = !binding ? `neither Service ${this.shortName(host)} nor its namespace has the istio.io/use-waypoint label`
         : `istio.io/use-waypoint on its ${binding.via} names waypoint ${binding.namespace}/${binding.name}, which the files do not hold`;
@@ -427,7 +428,7 @@ class Walk {
         return all.length > 1 ? `${label} ${d.weight ?? 0}%` : label;
       });
       const to = destinations.length > 0 ? ` -> ${destinations.join(', ')}` : '';
-      const routes = ((m.tcp ? m.vs.spec?.tcp : m.vs.spec?.http) ?? []) as Route[];
+      const routes = routesOf(m.vs, m.tcp);
       const skipped = routes.slice(0, m.number - 1).map((r, i) => `route ${i + 1} (${describeMatch(r.match)})`);
       const after = skipped.length > 0 ? `, as ${skipped.join(' and ')} ${skipped.length > 1 ? 'do' : 'does'} not match` : '';
       text = origin
@@ -479,7 +480,7 @@ class Walk {
 
     let next = request;
     // uriRegexRewrite: Envoy's regex_rewrite on the path without its query (istio/istio route.go applyHTTPRouteDestination).
-    const regexRewrite = (r.rewrite as { uriRegexRewrite?: { match?: string; rewrite?: string } } | undefined)?.uriRegexRewrite;
+    const regexRewrite = r.rewrite?.uriRegexRewrite;
     if (regexRewrite?.match !== undefined) {
       const q = request.path.indexOf('?');
       const rewritten = re2ReplaceAll(regexRewrite.match, pathOnly(request.path), regexRewrite.rewrite ?? '');
@@ -576,7 +577,7 @@ class Walk {
       const service = this.cluster.index.services.get(target.host);
       const binding = service && this.cluster.index.gatewayApi.ingressUsesWaypoint(service) ? this.cluster.index.gatewayApi.waypointFor(service) : undefined;
       if (binding?.gateway) {
-        const port = target.port ?? service!.spec?.ports?.[0]?.port ?? 80;
+        const port = target.port ?? serviceView(service!).ports[0]?.port ?? 80;
         const via = `the ingress gateway sends the request to waypoint ${this.waypointName(binding.gateway)} (istio.io/ingress-use-waypoint)`;
         return this.throughWaypoint(t, binding.gateway, via, target.host, request, order, onPath, authority, port, false);
       }

@@ -1,5 +1,5 @@
-import type { HTTPRoute } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
+import { Server, istioGateway, virtualService } from '../validate/views';
 import { Cluster, INGRESS_GATEWAY_LABELS, ROOT_NAMESPACE, gatewayKey, hostMatches } from './cluster';
 import { RouteEntry, gatewayRoutes } from './route';
 import { gatewaysOf } from './visibility';
@@ -18,7 +18,6 @@ export interface IngressPlan {
   readonly notes: readonly string[];
 }
 
-type Server = { port?: { protocol?: string; number?: number }; hosts?: string[] };
 const isHttp = (server: Server) => ['HTTP', 'HTTP2'].includes((server.port?.protocol ?? '').toUpperCase());
 
 /**
@@ -28,9 +27,9 @@ const isHttp = (server: Server) => ['HTTP', 'HTTP2'].includes((server.port?.prot
  */
 export function planIngress(cluster: Cluster, all: readonly Manifest[], authority: string | undefined): IngressPlan {
   const gateways = cluster.ingressGateways();
-  const served = gateways.filter((g) => ((g.spec?.servers ?? []) as Server[]).some((s) =>
+  const served = gateways.filter((g) => istioGateway(g).servers.some((s) =>
     isHttp(s) && (s.hosts ?? []).some((h) => hostMatches(h.slice(h.indexOf('/') + 1), authority))));
-  const server = served.length > 0 ? ((served[0].spec.servers ?? []) as Server[]).find(isHttp) : undefined;
+  const server = served.length > 0 ? istioGateway(served[0]).servers.find(isHttp) : undefined;
   const port = server?.port?.number ?? 80;
   const { entries, bound, gatewayOf, notes } = gatewayRoutes(all, served, authority, { labels: INGRESS_GATEWAY_LABELS, namespace: ROOT_NAMESPACE, port });
   return { gateways, served, port, bound, entries, gatewayOf, notes };
@@ -45,7 +44,7 @@ export function firstIngressPath(manifests: readonly Manifest[]): string | undef
   const keys = cluster.ingressGateways().map(gatewayKey);
   for (const vs of cluster.virtualServices) {
     if (!gatewaysOf(vs).some((g) => keys.includes(g))) continue;
-    for (const route of (vs.spec?.http ?? []) as HTTPRoute[]) {
+    for (const route of virtualService(vs).http) {
       for (const m of route.match ?? []) {
         const uri = m.uri as { exact?: string; prefix?: string } | undefined;
         const path = uri?.exact ?? uri?.prefix;

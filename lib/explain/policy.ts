@@ -1,19 +1,21 @@
 import { selects } from '../istio/resolve';
-import { Manifest } from '../validate/manifest';
+import { Manifest, specOf } from '../validate/manifest';
+import { fields, isFields, items, text } from '../validate/read';
+import { policySelector, workloadLabels } from '../validate/views';
 import { Cluster, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
 
 /** The mTLS mode at a pod: its workload's PeerAuthentication, else its namespace's, else the mesh's; PERMISSIVE by default. */
 export function peerMode(cluster: Cluster, pod: Pod): string {
   const all = cluster.peerAuthentications;
   const ns = (p: Manifest) => p.metadata.namespace ?? 'default';
-  const hasSelector = (p: Manifest) => Object.keys(p.spec?.selector?.matchLabels ?? {}).length > 0;
+  const hasSelector = (p: Manifest) => Object.keys(policySelector(p) ?? {}).length > 0;
   const levels = [
-    all.filter((p) => ns(p) === pod.namespace && hasSelector(p) && selects(p.spec.selector.matchLabels, pod.labels)),
+    all.filter((p) => ns(p) === pod.namespace && hasSelector(p) && selects(policySelector(p), pod.labels)),
     all.filter((p) => ns(p) === pod.namespace && !hasSelector(p)),
     all.filter((p) => ns(p) === ROOT_NAMESPACE && !hasSelector(p)),
   ];
   for (const level of levels) {
-    const mode = level[0]?.spec?.mtls?.mode;
+    const mode = level[0] && text(fields(specOf(level[0]).mtls).mode);
     if (mode && mode !== 'UNSET') return mode;
   }
   return 'PERMISSIVE';
@@ -25,10 +27,10 @@ export function tokenSources(cluster: Cluster, pod: Pod): { headers: string[]; p
   const params = new Set<string>();
   for (const ra of cluster.requestAuthentications) {
     const ns = ra.metadata.namespace ?? 'default';
-    if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(ra.spec?.selector?.matchLabels, pod.labels)) continue;
-    for (const rule of ra.spec?.jwtRules ?? []) {
-      for (const h of rule.fromHeaders ?? []) headers.add(String(h.name).toLowerCase());
-      for (const p of rule.fromParams ?? []) params.add(p);
+    if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(policySelector(ra), pod.labels)) continue;
+    for (const rule of items(specOf(ra).jwtRules).map(fields)) {
+      for (const h of items(rule.fromHeaders)) headers.add(String(fields(h).name).toLowerCase());
+      for (const p of items(rule.fromParams)) params.add(String(p));
     }
   }
   return { headers: [...headers], params: [...params] };
@@ -41,13 +43,14 @@ export function filterNotes(cluster: Cluster, service: KubeService, pod: Pod): s
   const notes: string[] = [];
   for (const f of cluster.envoyFilters) {
     const ns = f.metadata.namespace ?? 'default';
-    if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(f.spec?.workloadSelector?.labels, pod.labels)) continue;
-    const limit = (f.spec?.configPatches ?? [])
-      .map((p: { patch?: { value?: { name?: string; typed_config?: Record<string, any> } } }) => p.patch?.value) // eslint-disable-line @typescript-eslint/no-explicit-any
-      .find((v: { name?: string } | undefined) => v?.name === 'envoy.filters.http.local_ratelimit');
-    const bucket = limit?.typed_config?.value?.token_bucket ?? limit?.typed_config?.token_bucket;
+    if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(workloadLabels(f), pod.labels)) continue;
+    const limit = items(specOf(f).configPatches).map((p) => fields(fields(fields(p).patch).value))
+      .find((v) => v.name === 'envoy.filters.http.local_ratelimit');
+    const config = fields(limit?.typed_config);
+    const written = fields(config.value).token_bucket ?? config.token_bucket;
+    const bucket = isFields(written) ? written : undefined;
     notes.push(bucket
-      ? `local rate limit at ${service.name} ${pod.version} (EnvoyFilter ${f.metadata.name}): ${requestsText(bucket.max_tokens)} at once, ${bucket.tokens_per_fill ?? 1} more every ${bucket.fill_interval}; beyond that 429 (depends on the request rate, which the preview does not model)`
+      ? `local rate limit at ${service.name} ${pod.version} (EnvoyFilter ${f.metadata.name}): ${requestsText(bucket.max_tokens)} at once, ${String(bucket.tokens_per_fill ?? 1)} more every ${String(bucket.fill_interval)}; beyond that 429 (depends on the request rate, which the preview does not model)`
       : `EnvoyFilter ${f.metadata.name} applies at ${service.name} ${pod.version}: not evaluated`);
   }
   return notes;

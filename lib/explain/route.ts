@@ -2,7 +2,8 @@ import type { HTTPMatchRequest } from '../../imports/istio';
 import { usesGatewaySemantics } from '../istio/gateway-api';
 import { hostMatches, serverHostsFor } from '../istio/index';
 import { qualifyHost } from '../istio/resolve';
-import { Manifest } from '../validate/manifest';
+import { Manifest, specOf } from '../validate/manifest';
+import { entries, istioGateway, virtualService } from '../validate/views';
 import { Proxy, isPresentMatch, keptFor } from './match';
 import { Route, hostMatchScore, namespaceOf, visibleVirtualServices, withDelegates } from './visibility';
 
@@ -34,6 +35,14 @@ export function isCatchAll(block: HTTPMatchRequest | undefined): boolean {
 }
 
 /**
+ * A VirtualService's `http` routes, or its `tcp` routes read as routes: a TCP route's `route`
+ * list has the HTTP route's shape, and its L4 match blocks are read by {@link keptFor}.
+ */
+export function routesOf(vs: Manifest, tcp: boolean): readonly Route[] {
+  return tcp ? entries<Route>(specOf(vs).tcp) : virtualService(vs).http;
+}
+
+/**
  * The Envoy routes a VirtualService gives one proxy: every route and match block kept for it,
  * in order, up to the first catch-all (route.go BuildHTTPRoutesForVirtualService). On a TCP
  * port the `tcp` routes apply instead of the `http` ones (istio/istio
@@ -41,7 +50,7 @@ export function isCatchAll(block: HTTPMatchRequest | undefined): boolean {
  * manager from the others).
  */
 export function routesFor(vs: Manifest, proxy: Proxy, tcp = false): RouteEntry[] {
-  const routes = ((tcp ? vs.spec?.tcp : vs.spec?.http) ?? []) as Route[];
+  const routes = routesOf(vs, tcp);
   const ns = namespaceOf(vs);
   const out: RouteEntry[] = [];
   for (let i = 0; i < routes.length; i++) {
@@ -82,7 +91,7 @@ export function meshRouting(all: readonly Manifest[], host: string, proxy: Proxy
   const serviceNamespace = serviceNamespaceOf(host);
   const visible = visibleVirtualServices(all, proxy.namespace, 'mesh')
     .filter((vs) => !usesGatewaySemantics(vs) || namespaceOf(vs) === proxy.namespace || namespaceOf(vs) === serviceNamespace);
-  const hostsOf = (vs: Manifest) => ((vs.spec?.hosts ?? []) as string[]).map((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase());
+  const hostsOf = (vs: Manifest) => virtualService(vs).hosts.map((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase());
   const exact = visible.filter((vs) => hostsOf(vs).includes(host.toLowerCase()));
   let candidates = exact;
   if (exact.length === 0) {
@@ -123,7 +132,7 @@ export function waypointRouting(all: readonly Manifest[], host: string, waypoint
   const proxy: Proxy = { gateway: 'mesh', labels: {}, namespace: waypointNamespace, port };
   const vss = visibleVirtualServices(all, waypointNamespace, 'mesh')
     .filter((vs) => namespaceOf(vs) === waypointNamespace || namespaceOf(vs) === serviceNamespace)
-    .filter((vs) => ((vs.spec?.hosts ?? []) as string[]).some((h) => hostMatches(qualifyHost(h, namespaceOf(vs)).toLowerCase(), host.toLowerCase())));
+    .filter((vs) => virtualService(vs).hosts.some((h) => hostMatches(qualifyHost(h, namespaceOf(vs)).toLowerCase(), host.toLowerCase())));
   const used: Manifest[] = [];
   const entries: RouteEntry[] = [];
   for (const vs of vss) {
@@ -160,8 +169,6 @@ function domainScore(domain: string, authority: string | undefined): number {
   return hostMatchScore(domain, authority);
 }
 
-type GatewayServer = { port?: { number?: number; protocol?: string }; hosts?: string[] };
-
 /**
  * The routes an ingress gateway has for an authority. Each VirtualService bound to a Gateway
  * serving the port gives its routes to the virtual hosts where its hosts and the server hosts
@@ -175,12 +182,12 @@ export function gatewayRoutes(all: readonly Manifest[], gateways: readonly Manif
   const vhosts = new Map<string, Array<{ vs: Manifest; gateway: string }>>();
   for (const g of gateways) {
     const gateway = `${namespaceOf(g)}/${g.metadata.name}`;
-    const servers = ((g.spec?.servers ?? []) as GatewayServer[]).filter((s) => s.port?.number === proxy.port && ['HTTP', 'HTTP2'].includes((s.port?.protocol ?? '').toUpperCase()));
+    const servers = istioGateway(g).servers.filter((s) => s.port?.number === proxy.port && ['HTTP', 'HTTP2'].includes((s.port?.protocol ?? '').toUpperCase()));
     const serverHosts = servers.flatMap((s) => s.hosts ?? []);
     for (const vs of visibleVirtualServices(all, proxy.namespace, gateway)) {
       const allowed = serverHostsFor(serverHosts, namespaceOf(g), namespaceOf(vs));
       const domains = new Set<string>();
-      for (const h of (vs.spec?.hosts ?? []) as string[]) for (const sh of allowed) {
+      for (const h of virtualService(vs).hosts) for (const sh of allowed) {
         const d = intersect(sh, h);
         if (d !== undefined) domains.add(d);
       }

@@ -1,5 +1,6 @@
 import type { Subset, TrafficPolicy } from '../../imports/istio';
 import { Manifest } from '../validate/manifest';
+import { destinationRule } from '../validate/views';
 import { Cluster, KubeService, Pod } from './cluster';
 import { Random, hashString } from './random';
 import { HttpRequest, Source, queryOf } from './request';
@@ -20,14 +21,14 @@ export interface Upstream {
  */
 export function upstreamOf(cluster: Cluster, service: KubeService, subsetName: string | undefined, source: Source): Upstream {
   const dr = source.sidecar ? destinationRuleFor(cluster.destinationRules, service.host, source.namespace, source.labels, service.namespace) : undefined;
-  const subset = subsetName === undefined ? undefined : (dr?.spec?.subsets as Subset[] | undefined)?.find((s) => s.name === subsetName);
+  const subset = subsetName === undefined ? undefined : (dr && destinationRule(dr).subsets.find((s) => s.name === subsetName));
   if (subsetName !== undefined && !subset) return { dr, pods: [], missingSubset: true };
   return { dr, subset, pods: cluster.podsOf(service, subset?.labels ?? {}), missingSubset: false };
 }
 
 /** `loadBalancer`, `connectionPool`, `outlierDetection` in effect for one subset and port. */
 export function effectivePolicy(dr: Manifest | undefined, subset: Subset | undefined, port: number | undefined): TrafficPolicy {
-  const layers = [dr?.spec?.trafficPolicy as TrafficPolicy | undefined, subset?.trafficPolicy as TrafficPolicy | undefined];
+  const layers = [dr && destinationRule(dr).trafficPolicy, subset?.trafficPolicy];
   const out: Record<string, unknown> = {};
   for (const layer of layers) {
     if (!layer) continue;

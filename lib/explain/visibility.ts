@@ -1,17 +1,12 @@
-import type { HTTPMatchRequest, HTTPRoute as IstioHTTPRoute } from '../../imports/istio';
+import type { HTTPMatchRequest } from '../../imports/istio';
 import { qualifyHost, selects } from '../istio/resolve';
-import { Manifest } from '../validate/manifest';
+import { Manifest, specOf } from '../validate/manifest';
+import { Route, destinationRule, virtualService } from '../validate/views';
 import { gatewayKeysOf, isExportedTo, namespaceOf } from '../istio/index';
 import { usesGatewaySemantics } from '../istio/gateway-api';
 import { ROOT_NAMESPACE, hostMatches } from './cluster';
 
-/** An HTTP route as written, with `mirrors` (Istio 1.22+), which the generated types predate. */
-export type Route = IstioHTTPRoute & {
-  readonly mirrors?: ReadonlyArray<{
-    readonly destination?: { readonly host?: string; readonly subset?: string; readonly port?: { readonly number?: number } };
-    readonly percentage?: { readonly value?: number };
-  }>;
-};
+export type { Route } from '../validate/views';
 
 /**
  * Which VirtualServices and DestinationRules a proxy sees, as istiod orders and merges them.
@@ -42,7 +37,7 @@ export const gatewaysOf = gatewayKeysOf;
  */
 export function visibleVirtualServices(all: readonly Manifest[], viewer: string, gateway: string): Manifest[] {
   const rank = (vs: Manifest): number => {
-    const exportTo: string[] = vs.spec?.exportTo ?? [];
+    const exportTo = virtualService(vs).exportTo;
     const owner = namespaceOf(vs);
     if (!isExportedTo(exportTo, owner, viewer)) return -1;
     if (exportTo.length === 0 || exportTo.includes('*')) return 2;
@@ -53,7 +48,7 @@ export function visibleVirtualServices(all: readonly Manifest[], viewer: string,
   // model/virtualservice.go SelectVirtualServices with PILOT_UNIFIED_SIDECAR_SCOPE, on by default).
   const own = (vs: Manifest) => (usesGatewaySemantics(vs) && namespaceOf(vs) === viewer ? 0 : 1);
   return all
-    .filter((vs) => vs.kind === 'VirtualService' && (vs.spec?.hosts ?? []).length > 0 && gatewaysOf(vs).includes(gateway))
+    .filter((vs) => vs.kind === 'VirtualService' && virtualService(vs).hosts.length > 0 && gatewaysOf(vs).includes(gateway))
     .map((vs) => ({ vs, rank: rank(vs) }))
     .filter((x) => x.rank >= 0)
     .sort((a, b) => a.rank - b.rank || own(a.vs) - own(b.vs) || byCreation(a.vs, b.vs))
@@ -74,28 +69,28 @@ export function hostMatchScore(pattern: string, host: string): number {
  * A rule with a workloadSelector applies only to the pods it selects, in its namespace.
  */
 export function destinationRuleFor(all: readonly Manifest[], host: string, caller: string, callerLabels: Readonly<Record<string, string>>, serviceNamespace: string): Manifest | undefined {
-  const drHost = (dr: Manifest) => qualifyHost(dr.spec?.host ?? '', namespaceOf(dr));
+  const drHost = (dr: Manifest) => qualifyHost(destinationRule(dr).host, namespaceOf(dr));
   const selected = (dr: Manifest) => {
-    const selector = dr.spec?.workloadSelector?.matchLabels;
+    const selector = destinationRule(dr).workloadSelector;
     return selector === undefined || (namespaceOf(dr) === caller && selects(selector, callerLabels));
   };
   const mostSpecific = (candidates: Manifest[]): Manifest | undefined => {
     const scored = candidates.map((dr) => ({ dr, score: hostMatchScore(drHost(dr), host) })).filter((x) => x.score >= 0);
     const best = Math.max(-1, ...scored.map((x) => x.score));
     const rules = scored.filter((x) => x.score === best).map((x) => x.dr)
-      .sort((a, b) => Number(!a.spec?.workloadSelector) - Number(!b.spec?.workloadSelector) || byCreation(a, b));
+      .sort((a, b) => Number(!destinationRule(a).hasWorkloadSelector) - Number(!destinationRule(b).hasWorkloadSelector) || byCreation(a, b));
     return rules.length > 1 ? mergeRules(rules) : rules[0];
   };
   const usable = all.filter(selected);
-  const local = (ns: string) => usable.filter((dr) => namespaceOf(dr) === ns && (dr.spec?.workloadSelector || exportedTo(dr.spec?.exportTo, ns, ns)));
-  const exported = (ns: string) => usable.filter((dr) => namespaceOf(dr) === ns && !dr.spec?.workloadSelector && exportedTo(dr.spec?.exportTo, ns, caller));
+  const local = (ns: string) => usable.filter((dr) => namespaceOf(dr) === ns && (destinationRule(dr).hasWorkloadSelector || exportedTo(destinationRule(dr).exportTo, ns, ns)));
+  const exported = (ns: string) => usable.filter((dr) => namespaceOf(dr) === ns && !destinationRule(dr).hasWorkloadSelector && exportedTo(destinationRule(dr).exportTo, ns, caller));
   // A proxy in the root namespace (the ingress gateway) takes only the root namespace's private rules first, so
   // that mesh-wide rules there do not hide the Service's own (push_context.go destinationRule, rootNamespaceLocal).
   const privateOnly = (dr: Manifest) => {
-    const e: string[] = dr.spec?.exportTo ?? [];
+    const e = destinationRule(dr).exportTo;
     return e.length === 1 && (e[0] === '.' || e[0] === namespaceOf(dr));
   };
-  const first = caller === ROOT_NAMESPACE ? local(caller).filter((dr) => dr.spec?.workloadSelector || privateOnly(dr)) : local(caller);
+  const first = caller === ROOT_NAMESPACE ? local(caller).filter((dr) => destinationRule(dr).hasWorkloadSelector || privateOnly(dr)) : local(caller);
   return mostSpecific(first) ?? mostSpecific(exported(serviceNamespace)) ?? mostSpecific(exported(ROOT_NAMESPACE));
 }
 
@@ -106,13 +101,13 @@ export function destinationRuleFor(all: readonly Manifest[], host: string, calle
  */
 function mergeRules(rules: readonly Manifest[]): Manifest {
   const [first, ...rest] = rules;
-  const subsets = [...(first.spec?.subsets ?? [])];
-  let trafficPolicy = first.spec?.trafficPolicy;
+  const subsets = [...destinationRule(first).subsets];
+  let trafficPolicy = destinationRule(first).trafficPolicy;
   for (const r of rest) {
-    for (const s of r.spec?.subsets ?? []) if (!subsets.some((x: { name?: string }) => x.name === s.name)) subsets.push(s);
-    trafficPolicy ??= r.spec?.trafficPolicy;
+    for (const s of destinationRule(r).subsets) if (!subsets.some((x) => x.name === s.name)) subsets.push(s);
+    trafficPolicy ??= destinationRule(r).trafficPolicy;
   }
-  return { ...first, spec: { ...first.spec, subsets, trafficPolicy } };
+  return { ...first, spec: { ...specOf(first), subsets, trafficPolicy } };
 }
 
 /**
@@ -124,8 +119,8 @@ function mergeRules(rules: readonly Manifest[]): Manifest {
  * own namespace, so they are qualified here.
  */
 export function withDelegates(vs: Manifest, all: readonly Manifest[]): { readonly vs: Manifest; readonly notes: readonly string[] } {
-  const http: Route[] | undefined = vs.spec?.http;
-  if (!http || !http.some((r) => r.delegate)) return { vs, notes: [] };
+  const http: readonly Route[] = virtualService(vs).http;
+  if (!http.some((r) => r.delegate)) return { vs, notes: [] };
   const notes: string[] = [];
   const root = namespaceOf(vs);
   const merged: Route[] = [];
@@ -135,16 +130,16 @@ export function withDelegates(vs: Manifest, all: readonly Manifest[]): { readonl
       continue;
     }
     const ns = route.delegate.namespace ?? root;
-    const delegate = all.find((d) => d.kind === 'VirtualService' && d.metadata.name === route.delegate!.name && namespaceOf(d) === ns && (d.spec?.hosts ?? []).length === 0);
+    const delegate = all.find((d) => d.kind === 'VirtualService' && d.metadata.name === route.delegate!.name && namespaceOf(d) === ns && virtualService(d).hosts.length === 0);
     if (!delegate) {
       notes.push(`delegate VirtualService ${ns}/${route.delegate.name} not found: its route is dropped`);
       continue;
     }
-    if (!exportedTo(delegate.spec?.exportTo, ns, root)) {
+    if (!exportedTo(virtualService(delegate).exportTo, ns, root)) {
       notes.push(`delegate VirtualService ${ns}/${route.delegate.name} is not exported to ${root}: its route is dropped`);
       continue;
     }
-    for (const leaf of (delegate.spec?.http ?? []) as Route[]) {
+    for (const leaf of virtualService(delegate).http as Route[]) {
       const match = mergeMatches(route.match ?? [], leaf.match ?? []);
       if (match === undefined) continue;
       const qualified = (leaf.route ?? []).map((d) => ({ ...d, destination: d.destination && { ...d.destination, host: qualifyHost(d.destination.host ?? '', ns) } }));
@@ -165,7 +160,7 @@ export function withDelegates(vs: Manifest, all: readonly Manifest[]): { readonl
       });
     }
   }
-  return { vs: { ...vs, spec: { ...vs.spec, http: merged } }, notes };
+  return { vs: { ...vs, spec: { ...specOf(vs), http: merged } }, notes };
 }
 
 type StringMatch = { exact?: string; prefix?: string; regex?: string } | undefined;

@@ -20,7 +20,10 @@
  * - pilot/pkg/serviceregistry/ambient/waypoints.go: `istio.io/use-waypoint` on the Service, else
  *   on its Namespace (`none` opts out), `istio.io/use-waypoint-namespace` for another namespace.
  */
-import type { Manifest } from '../validate/manifest';
+import type { HTTPMatchRequest } from '../../imports/istio';
+import { Manifest, specOf } from '../validate/manifest';
+import { Fields, fields, isFields, items, num, texts } from '../validate/read';
+import type { Route } from '../validate/views';
 import { qualifyHost } from './resolve';
 
 /** The API group of the Gateway API. */
@@ -44,12 +47,15 @@ export const ROUTE_SEMANTICS = 'internal.istio.io/route-semantics';
 /** meshlab's own annotation on a converted object: the Gateway API object it comes from (`HTTPRoute ns/name`). */
 export const CONVERTED_FROM = 'meshlab.internal/converted-from';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Any = any;
+/**
+ * An Istio HTTP (or TCP) route as istiod converts a rule of a Gateway API route, with the rule it
+ * comes from for the reader (istiod keeps only the rule's name). A field of the Gateway API
+ * object of another shape than its schema's (ML0017 says so) is read as absent, never thrown on.
+ */
+export type ConvertedRoute = Route & { meshlabRule?: { readonly route: string; readonly rule: number } };
 
-/** A list as written, or none: a field of another shape (ML0017 says so) is read as empty, never thrown on. */
-export const listOf = (value: unknown): Any[] => (Array.isArray(value) ? value : []);
-const list = listOf;
+/** A listener of a Gateway API Gateway, as written. */
+export type Listener = Fields;
 
 /** Whether an object is of the Gateway API (`gateway.networking.k8s.io/*`). */
 export function isGatewayApi(m: Manifest | undefined): boolean {
@@ -67,6 +73,13 @@ export function usesGatewaySemantics(vs: Manifest): boolean {
 }
 
 const nsOf = (m: Manifest) => m.metadata?.namespace ?? 'default';
+const classOf = (gateway: Manifest) => specOf(gateway).gatewayClassName;
+/** A route's `hostnames`, `*` when none are written. */
+const hostnamesOf = (route: Manifest): string[] => {
+  const written = items(specOf(route).hostnames);
+  return written.length > 0 ? written.map(String) : ['*'];
+};
+const createdAt = (m: Manifest): unknown => (m.metadata as { creationTimestamp?: unknown }).creationTimestamp;
 
 /** A parentRef of a route, resolved: what it names, where, and on which port or listener. */
 export interface ParentRef {
@@ -100,29 +113,30 @@ export interface BackendRef {
 
 /** The parentRefs of a route (Gateway when group and kind are left out, as the Gateway API defaults them). */
 export function parentRefsOf(route: Manifest): ParentRef[] {
-  return list(route.spec?.parentRefs).flatMap((r, index): ParentRef[] => {
-    if (r === null || typeof r !== 'object') return [];
-    const group = r?.group ?? GATEWAY_API_GROUP;
-    const kind = r?.kind ?? 'Gateway';
+  return items(specOf(route).parentRefs).flatMap((r, index): ParentRef[] => {
+    if (!isFields(r)) return [];
+    const group = r.group ?? GATEWAY_API_GROUP;
+    const kind = r.kind ?? 'Gateway';
     // conversion.go toInternalParentReference: Gateway of the Gateway API group, Service and ServiceEntry.
     const known = (kind === 'Gateway' && group === GATEWAY_API_GROUP) || (kind === 'Service' && group === '') || (kind === 'ServiceEntry' && group === 'networking.istio.io');
     return [{
-      index, kind: known ? kind : `${group}/${kind}`, name: String(r?.name ?? ''), namespace: r?.namespace ?? nsOf(route),
-      ...(typeof r?.port === 'number' && { port: r.port }), ...(r?.sectionName !== undefined && { sectionName: String(r.sectionName) }),
+      index, kind: known ? String(kind) : `${String(group)}/${String(kind)}`, name: String(r.name ?? ''), namespace: String(r.namespace ?? nsOf(route)),
+      ...(typeof r.port === 'number' && { port: r.port }), ...(r.sectionName !== undefined && { sectionName: String(r.sectionName) }),
     }];
   });
 }
 
-function backendRef(r: Any, field: string, rule: number, routeNamespace: string): BackendRef {
-  const group = r?.group ?? '';
-  const kind = r?.kind ?? 'Service';
-  const namespace = r?.namespace ?? routeNamespace;
+function backendRef(written: unknown, field: string, rule: number, routeNamespace: string): BackendRef {
+  const r = fields(written);
+  const group = String(r.group ?? '');
+  const kind = String(r.kind ?? 'Service');
+  const namespace = String(r.namespace ?? routeNamespace);
   const isService = group === '' && kind === 'Service';
-  const name = String(r?.name ?? '');
+  const name = String(r.name ?? '');
   return {
     field, rule, kind: isService ? 'Service' : `${group}/${kind}`, name, namespace,
-    ...(typeof r?.port === 'number' && { port: r.port }),
-    weight: typeof r?.weight === 'number' ? r.weight : 1,
+    ...(typeof r.port === 'number' && { port: r.port }),
+    weight: num(r.weight) ?? 1,
     host: isService ? `${name}.${namespace}.svc.cluster.local` : '',
   };
 }
@@ -131,13 +145,14 @@ function backendRef(r: Any, field: string, rule: number, routeNamespace: string)
 export function backendRefsOf(route: Manifest): BackendRef[] {
   const ns = nsOf(route);
   const out: BackendRef[] = [];
-  list(route.spec?.rules).forEach((rule, i) => {
-    list(rule?.backendRefs).forEach((b, j) => {
-      if (b !== null && typeof b === 'object') out.push(backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns));
+  items(specOf(route).rules).forEach((rule, i) => {
+    items(fields(rule).backendRefs).forEach((b, j) => {
+      if (isFields(b)) out.push(backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns));
     });
-    list(rule?.filters).forEach((f, j) => {
-      if (f?.type === 'RequestMirror' && f.requestMirror?.backendRef) {
-        out.push({ ...backendRef(f.requestMirror.backendRef, `spec.rules[${i}].filters[${j}].requestMirror.backendRef`, i, ns), weight: 1 });
+    items(fields(rule).filters).map(fields).forEach((f, j) => {
+      const mirrored = fields(f.requestMirror).backendRef;
+      if (f.type === 'RequestMirror' && mirrored) {
+        out.push({ ...backendRef(mirrored, `spec.rules[${i}].filters[${j}].requestMirror.backendRef`, i, ns), weight: 1 });
       }
     });
   });
@@ -151,39 +166,46 @@ type StringMatch = { exact?: string; prefix?: string; regex?: string };
  * A path match as Istio converts it (conversion.go createURIMatch): PathPrefix (the default,
  * with `/` when no value: the CRD's default) without a trailing `/`, Exact, RegularExpression.
  */
-function uriMatch(path: Any): StringMatch {
-  const type = path?.type ?? 'PathPrefix';
-  const value: string = path?.value ?? '/';
+function uriMatch(written: unknown): StringMatch {
+  const path = fields(written);
+  const type = path.type ?? 'PathPrefix';
+  const value = String(path.value ?? '/');
   if (type === 'Exact') return { exact: value };
   if (type === 'RegularExpression') return { regex: value };
   return { prefix: value !== '/' && value.endsWith('/') ? value.slice(0, -1) : value };
 }
 
 /** Headers or query parameters: Exact (the default) or RegularExpression (createHeadersMatch, createQueryParamsMatch). */
-function namedMatches(list: Any[] | undefined): Record<string, StringMatch> | undefined {
-  if (!Array.isArray(list) || list.length === 0) return undefined;
+function namedMatches(written: unknown): Record<string, StringMatch> | undefined {
+  const list = items(written);
+  if (list.length === 0) return undefined;
   const out: Record<string, StringMatch> = {};
-  for (const h of list) out[String(h?.name)] = h?.type === 'RegularExpression' ? { regex: String(h?.value ?? '') } : { exact: String(h?.value ?? '') };
+  for (const h of list.map(fields)) out[String(h.name)] = h.type === 'RegularExpression' ? { regex: String(h.value ?? '') } : { exact: String(h.value ?? '') };
   return out;
 }
 
+/** Header operations of an Istio route: `add`, `set`, `remove`. */
+type HeaderOperations = { add?: Record<string, string>; set?: Record<string, string>; remove?: string[] };
+
 /** A header filter's operations, names lower-cased and the first of equal names kept (headerListToMap). */
-function headerOps(f: Any): Any {
-  const toMap = (list: Any[] | undefined) => {
-    if (!Array.isArray(list) || list.length === 0) return undefined;
+function headerOps(written: unknown): HeaderOperations {
+  const f = fields(written);
+  const toMap = (written: unknown) => {
+    const list = items(written);
+    if (list.length === 0) return undefined;
     const out: Record<string, string> = {};
-    for (const h of list) {
-      const k = String(h?.name ?? '').toLowerCase();
-      if (!(k in out)) out[k] = String(h?.value ?? '');
+    for (const h of list.map(fields)) {
+      const k = String(h.name ?? '').toLowerCase();
+      if (!(k in out)) out[k] = String(h.value ?? '');
     }
     return out;
   };
-  const ops: Any = {};
-  const add = toMap(f?.add);
-  const set = toMap(f?.set);
+  const ops: HeaderOperations = {};
+  const add = toMap(f.add);
+  const set = toMap(f.set);
   if (add) ops.add = add;
   if (set) ops.set = set;
-  if (Array.isArray(f?.remove) && f.remove.length > 0) ops.remove = f.remove;
+  if (items(f.remove).length > 0) ops.remove = items(f.remove).map(String);
   return ops;
 }
 
@@ -208,71 +230,76 @@ export interface ConversionError {
  * The Istio HTTP routes of one HTTPRoute rule, one per match (route_collections.go splits a rule
  * into one route per match), as conversion.go convertHTTPRoute builds them.
  */
-function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: ConversionError[]): Any[] {
+function convertHttpRule(route: Manifest, written: unknown, ruleIndex: number, errors: ConversionError[]): ConvertedRoute[] {
   const ns = nsOf(route);
+  const rule = fields(written);
   // meshlabRule: which rule of which route, for the reader (istiod keeps only the name).
-  const base: Any = { name: rule?.name ?? `${ns}.${route.metadata.name}.${ruleIndex}`, meshlabRule: { route: `${route.kind} ${ns}/${route.metadata.name}`, rule: ruleIndex + 1 } };
-  for (const [j, f] of list(rule?.filters).entries()) {
-    switch (f?.type) {
+  const base: ConvertedRoute = { name: String(rule.name ?? `${ns}.${route.metadata.name}.${ruleIndex}`), meshlabRule: { route: `${route.kind} ${ns}/${route.metadata.name}`, rule: ruleIndex + 1 } };
+  for (const [j, f] of items(rule.filters).map(fields).entries()) {
+    switch (f.type) {
       case 'RequestHeaderModifier': base.headers = { ...base.headers, request: headerOps(f.requestHeaderModifier) }; break;
       case 'ResponseHeaderModifier': base.headers = { ...base.headers, response: headerOps(f.responseHeaderModifier) }; break;
       case 'RequestRedirect': {
-        const r = f.requestRedirect ?? {};
+        const r = fields(f.requestRedirect);
+        const path = fields(r.path);
         // createRedirectFilter; the CRD defaults statusCode to 302.
-        const redirect: Any = { redirectCode: r.statusCode ?? 302 };
-        if (r.hostname !== undefined) redirect.authority = r.hostname;
-        if (r.scheme !== undefined) redirect.scheme = r.scheme;
-        if (r.port !== undefined) redirect.port = r.port;
-        if (r.path?.type === 'ReplaceFullPath') redirect.uri = r.path.replaceFullPath;
-        else if (r.path?.type === 'ReplacePrefixMatch') redirect.uri = `%PREFIX()%${r.path.replacePrefixMatch}`;
+        const redirect: NonNullable<ConvertedRoute['redirect']> = { redirectCode: num(r.statusCode) ?? 302 };
+        if (r.hostname !== undefined) redirect.authority = String(r.hostname);
+        if (r.scheme !== undefined) redirect.scheme = String(r.scheme);
+        if (r.port !== undefined) redirect.port = Number(r.port);
+        if (path.type === 'ReplaceFullPath') redirect.uri = String(path.replaceFullPath);
+        else if (path.type === 'ReplacePrefixMatch') redirect.uri = `%PREFIX()%${String(path.replacePrefixMatch)}`;
         base.redirect = redirect;
         break;
       }
       case 'RequestMirror': {
-        const b = backendRef(f.requestMirror?.backendRef, `spec.rules[${ruleIndex}].filters[${j}].requestMirror.backendRef`, ruleIndex, ns);
-        const fraction = f.requestMirror?.fraction;
-        const percent = fraction ? (100 * Number(fraction.numerator ?? 0)) / Number(fraction.denominator ?? 100) : f.requestMirror?.percent;
+        const mirror = fields(f.requestMirror);
+        const b = backendRef(mirror.backendRef, `spec.rules[${ruleIndex}].filters[${j}].requestMirror.backendRef`, ruleIndex, ns);
+        const fraction = isFields(mirror.fraction) ? mirror.fraction : undefined;
+        const percent = fraction ? (100 * Number(fraction.numerator ?? 0)) / Number(fraction.denominator ?? 100) : num(mirror.percent);
         base.mirrors = [...(base.mirrors ?? []), { destination: { host: b.host, ...(b.port !== undefined && { port: { number: b.port } }) }, ...(percent !== undefined && { percentage: { value: percent } }) }];
         break;
       }
       case 'URLRewrite': {
         // createRewriteFilter: ReplacePrefixMatch without its trailing `/` (`/` itself removes the prefix), ReplaceFullPath as a regex rewrite of the whole path.
-        const u = f.urlRewrite ?? {};
-        const rewrite: Any = {};
-        if (u.path?.type === 'ReplacePrefixMatch') {
-          const p = String(u.path.replacePrefixMatch ?? '');
+        const u = fields(f.urlRewrite);
+        const path = fields(u.path);
+        const rewrite: NonNullable<ConvertedRoute['rewrite']> = {};
+        if (path.type === 'ReplacePrefixMatch') {
+          const p = String(path.replacePrefixMatch ?? '');
           rewrite.uri = p.endsWith('/') ? p.slice(0, -1) || '/' : p || '/';
-        } else if (u.path?.type === 'ReplaceFullPath') {
-          rewrite.uriRegexRewrite = { match: '/.*', rewrite: u.path.replaceFullPath };
+        } else if (path.type === 'ReplaceFullPath') {
+          rewrite.uriRegexRewrite = { match: '/.*', rewrite: String(path.replaceFullPath) };
         }
-        if (u.hostname !== undefined) rewrite.authority = u.hostname;
+        if (u.hostname !== undefined) rewrite.authority = String(u.hostname);
         if (Object.keys(rewrite).length > 0) base.rewrite = rewrite;
         break;
       }
       case 'CORS': {
-        const c = f.cors ?? {};
-        base.corsPolicy = { allowOrigins: list(c.allowOrigins).map((o) => (o === '*' ? { regex: '.*' } : { exact: o })) };
+        base.corsPolicy = { allowOrigins: items(fields(f.cors).allowOrigins).map((o) => (o === '*' ? { regex: '.*' } : { exact: String(o) })) };
         break;
       }
       default:
         // conversion.go: any other filter type is a hard error ("unsupported filter type").
-        errors.push({ field: `spec.rules[${ruleIndex}].filters[${j}].type`, message: `unsupported filter type "${f?.type}": istiod converts no route of this HTTPRoute` });
+        errors.push({ field: `spec.rules[${ruleIndex}].filters[${j}].type`, message: `unsupported filter type "${String(f.type)}": istiod converts no route of this HTTPRoute` });
     }
   }
-  if (rule?.retry) {
+  if (rule.retry) {
     // conversion.go: connection errors always, plus the codes; attempts default 2.
-    const attempts = rule.retry.attempts ?? 2;
-    base.retries = { attempts, ...(attempts > 0 && { retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...list(rule.retry.codes).map(String)].join(',') }) };
+    const retry = fields(rule.retry);
+    const attempts = num(retry.attempts) ?? 2;
+    base.retries = { attempts, ...(attempts > 0 && { retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...items(retry.codes).map(String)].join(',') }) };
   }
-  const request = duration(rule?.timeouts?.request);
-  const backendRequest = duration(rule?.timeouts?.backendRequest);
+  const timeouts = fields(rule.timeouts);
+  const request = duration(timeouts.request);
+  const backendRequest = duration(timeouts.backendRequest);
   if (request) base.timeout = request;
   if (backendRequest) {
     if (base.retries) base.retries.perTryTimeout = backendRequest;
     else base.timeout = backendRequest;
   }
-  const refs: Any[] = list(rule?.backendRefs);
-  const ws = refs.map((b) => (typeof b?.weight === 'number' ? b.weight : 1));
+  const refs = items(rule.backendRefs);
+  const ws = refs.map((b) => num(fields(b).weight) ?? 1);
   if (ws.reduce((a, b) => a + b, 0) === 0 && !base.redirect) {
     // Gateway API: no backends answer 404, backends of weight 0 only answer 500.
     base.directResponse = { status: refs.length === 0 ? 404 : 500 };
@@ -286,20 +313,19 @@ function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: 
       if (ref.kind === 'Service' && ref.port === undefined) {
         errors.push({ field: `${ref.field}.port`, message: 'port is required in backendRef: istiod converts no route of this HTTPRoute' });
       }
-      const out: Any = { destination: { host: ref.host, ...(ref.port !== undefined && { port: { number: ref.port } }) } };
+      const out: NonNullable<ConvertedRoute['route']>[number] = { destination: { host: ref.host, ...(ref.port !== undefined && { port: { number: ref.port } }) } };
       if (kept.length > 1) out.weight = w;
-      const filters = list(b?.filters);
-      for (const f of filters) {
-        if (f?.type === 'RequestHeaderModifier') out.headers = { ...out.headers, request: headerOps(f.requestHeaderModifier) };
-        if (f?.type === 'ResponseHeaderModifier') out.headers = { ...out.headers, response: headerOps(f.responseHeaderModifier) };
+      for (const f of items(fields(b).filters).map(fields)) {
+        if (f.type === 'RequestHeaderModifier') out.headers = { ...out.headers, request: headerOps(f.requestHeaderModifier) };
+        if (f.type === 'ResponseHeaderModifier') out.headers = { ...out.headers, response: headerOps(f.responseHeaderModifier) };
       }
       return out;
     });
   }
-  const matches: Any[] = Array.isArray(rule?.matches) && rule.matches.length > 0 ? rule.matches : [undefined];
-  return matches.map((m) => {
-    if (m === undefined) return { ...base };
-    const match: Any = { uri: uriMatch(m.path) };
+  const matches = items(rule.matches);
+  if (matches.length === 0) return [{ ...base }];
+  return matches.map(fields).map((m) => {
+    const match: HTTPMatchRequest = { uri: uriMatch(m.path) };
     const headers = namedMatches(m.headers);
     const queryParams = namedMatches(m.queryParams);
     if (headers) match.headers = headers;
@@ -310,8 +336,8 @@ function convertHttpRule(route: Manifest, rule: Any, ruleIndex: number, errors: 
 }
 
 /** The rank of a route's path match, Exact over Prefix over RegularExpression (conversion.go getURIRank). */
-function uriRank(m: Any): [number, number] {
-  const uri = m?.uri as StringMatch | undefined;
+function uriRank(m: HTTPMatchRequest): [number, number] {
+  const uri = m.uri as StringMatch | undefined;
   if (!uri) return [-1, 0];
   if (uri.exact !== undefined) return [3, uri.exact.length];
   if (uri.prefix !== undefined) return [2, uri.prefix.length];
@@ -326,8 +352,8 @@ function uriRank(m: Any): [number, number] {
  * matches. Equal ones keep their order: the oldest route first, then by namespace and name
  * (mergeHTTPRoutes), each route's rules in order.
  */
-export function sortGatewayRoutes(routes: Any[]): Any[] {
-  const cmp = (a: Any, b: Any): number => {
+export function sortGatewayRoutes(routes: readonly ConvertedRoute[]): ConvertedRoute[] {
+  const cmp = (a: ConvertedRoute, b: ConvertedRoute): number => {
     const ma = a.match?.[0];
     const mb = b.match?.[0];
     if (!ma && !mb) return 0;
@@ -361,7 +387,7 @@ export interface Attachment {
   /** The Service, for a Service parent that exists. */
   readonly service?: Manifest;
   /** The listeners the route attaches to (Gateway parents). */
-  readonly listeners: readonly Any[];
+  readonly listeners: readonly Listener[];
   /** Why the parent does not accept the route, as the route's `Accepted` condition would say; undefined when it does. */
   readonly denied?: { readonly reason: string; readonly message: string };
 }
@@ -378,10 +404,10 @@ function hostnamesOverlap(a: string, b: string): boolean {
 }
 
 /** The route kinds a listener accepts by default for its protocol (Gateway API: HTTP and HTTPS take HTTPRoute and GRPCRoute, TCP takes TCPRoute). */
-function listenerAccepts(listener: Any, routeKind: string): boolean {
-  const kinds = listener?.allowedRoutes?.kinds as Any[] | undefined;
-  if (Array.isArray(kinds) && kinds.length > 0) return kinds.some((k) => k?.kind === routeKind);
-  const protocol = String(listener?.protocol ?? '');
+function listenerAccepts(listener: Listener, routeKind: string): boolean {
+  const kinds = items(fields(listener.allowedRoutes).kinds);
+  if (kinds.length > 0) return kinds.some((k) => fields(k).kind === routeKind);
+  const protocol = String(listener.protocol ?? '');
   if (protocol === 'HTTP' || protocol === 'HTTPS') return routeKind === 'HTTPRoute' || routeKind === 'GRPCRoute';
   if (protocol === 'TCP') return routeKind === 'TCPRoute';
   if (protocol === 'TLS') return routeKind === 'TLSRoute' || routeKind === 'TCPRoute';
@@ -389,11 +415,12 @@ function listenerAccepts(listener: Any, routeKind: string): boolean {
 }
 
 /** Whether a listener lets routes of `routeNamespace` attach (allowedRoutes.namespaces.from: Same, the default; All; Selector on the Namespace's labels). */
-function listenerAllowsNamespace(listener: Any, gatewayNamespace: string, routeNamespace: string, namespaceLabels: Readonly<Record<string, string>> | undefined): boolean {
-  const from = listener?.allowedRoutes?.namespaces?.from ?? 'Same';
+function listenerAllowsNamespace(listener: Listener, gatewayNamespace: string, routeNamespace: string, namespaceLabels: Readonly<Record<string, string>> | undefined): boolean {
+  const namespaces = fields(fields(listener.allowedRoutes).namespaces);
+  const from = namespaces.from ?? 'Same';
   if (from === 'All') return true;
   if (from === 'Same') return routeNamespace === gatewayNamespace;
-  const selector = listener?.allowedRoutes?.namespaces?.selector?.matchLabels ?? {};
+  const selector = fields(fields(namespaces.selector).matchLabels);
   return Object.entries(selector).every(([k, v]) => namespaceLabels?.[k] === v);
 }
 
@@ -438,12 +465,12 @@ export class GatewayApiReading {
 
   /** Waypoints: Gateways of class `istio-waypoint`. */
   public get waypoints(): Manifest[] {
-    return [...this.gateways.values()].filter((g) => g.spec?.gatewayClassName === WAYPOINT_GATEWAY_CLASS);
+    return [...this.gateways.values()].filter((g) => classOf(g) === WAYPOINT_GATEWAY_CLASS);
   }
 
   /** Ingress Gateways run by Istio: class `istio`. */
   public get ingressGateways(): Manifest[] {
-    return [...this.gateways.values()].filter((g) => g.spec?.gatewayClassName === ISTIO_GATEWAY_CLASS);
+    return [...this.gateways.values()].filter((g) => classOf(g) === ISTIO_GATEWAY_CLASS);
   }
 
   /**
@@ -455,7 +482,7 @@ export class GatewayApiReading {
    */
   public static deployedAccount(gateway: Manifest): string | undefined {
     const override = gateway.metadata?.annotations?.['gateway.istio.io/service-account'];
-    const cls = gateway.spec?.gatewayClassName;
+    const cls = classOf(gateway);
     if (cls !== ISTIO_GATEWAY_CLASS && cls !== WAYPOINT_GATEWAY_CLASS) return undefined;
     return override || (cls === WAYPOINT_GATEWAY_CLASS ? gateway.metadata.name : `${gateway.metadata.name}-${cls}`);
   }
@@ -501,7 +528,7 @@ export class GatewayApiReading {
     // A waypoint serves Services unless its `istio.io/waypoint-for` says workload or none
     // (waypoints.go: the default traffic type is service; fetchWaypointForService takes service or all).
     const trafficType = gateway?.metadata?.labels?.['istio.io/waypoint-for'] ?? 'service';
-    const serves = gateway?.spec?.gatewayClassName === WAYPOINT_GATEWAY_CLASS && (trafficType === 'service' || trafficType === 'all');
+    const serves = gateway !== undefined && classOf(gateway) === WAYPOINT_GATEWAY_CLASS && (trafficType === 'service' || trafficType === 'all');
     return { via, name, namespace, ...(gateway && serves && { gateway }) };
   }
 
@@ -525,7 +552,7 @@ export class GatewayApiReading {
    */
   public attachments(route: Manifest): Attachment[] {
     const routeNs = nsOf(route);
-    const hostnames: string[] = Array.isArray(route.spec?.hostnames) && route.spec.hostnames.length > 0 ? route.spec.hostnames : ['*'];
+    const hostnames = hostnamesOf(route);
     return parentRefsOf(route).map((parent) => {
       if (parent.kind === 'Service') {
         const service = this.lookups.service(parent.namespace, parent.name);
@@ -538,15 +565,15 @@ export class GatewayApiReading {
       if (parent.kind !== 'Gateway') return { parent, listeners: [], denied: { reason: 'NoMatchingParent', message: `unsupported parent: ${parent.kind} (istiod ignores it)` } };
       const gateway = this.gateways.get(`${parent.namespace}/${parent.name}`);
       if (!gateway) return { parent, listeners: [], denied: { reason: 'NoMatchingParent', message: `Gateway ${parent.namespace}/${parent.name} not found` } };
-      const listeners: Any[] = list(gateway.spec?.listeners);
+      const listeners = items(specOf(gateway).listeners).map(fields);
       let denied: Attachment['denied'];
       const accepted = listeners.filter((l) => {
-        if (parent.port !== undefined && parent.port !== l?.port) return (denied ??= { reason: 'NoMatchingParent', message: `port ${parent.port} not found` }, false);
-        if (parent.sectionName !== undefined && parent.sectionName !== l?.name) return (denied ??= { reason: 'NoMatchingParent', message: `sectionName "${parent.sectionName}" not found` }, false);
-        const listenerHost: string = l?.hostname ?? '*';
-        if (!hostnames.some((h) => hostnamesOverlap(listenerHost, h))) return (denied ??= { reason: 'NoMatchingListenerHostname', message: `no hostnames matched parent hostname "${l?.hostname ?? ''}"` }, false);
+        if (parent.port !== undefined && parent.port !== l.port) return (denied ??= { reason: 'NoMatchingParent', message: `port ${parent.port} not found` }, false);
+        if (parent.sectionName !== undefined && parent.sectionName !== l.name) return (denied ??= { reason: 'NoMatchingParent', message: `sectionName "${parent.sectionName}" not found` }, false);
+        const listenerHost = String(l.hostname ?? '*');
+        if (!hostnames.some((h) => hostnamesOverlap(listenerHost, h))) return (denied ??= { reason: 'NoMatchingListenerHostname', message: `no hostnames matched parent hostname "${String(l.hostname ?? '')}"` }, false);
         if (!listenerAllowsNamespace(l, nsOf(gateway), routeNs, this.lookups.namespace(routeNs)?.metadata?.labels)) {
-          return (denied = { reason: 'NotAllowedByListeners', message: `hostnames matched parent hostname "${l?.hostname ?? ''}", but namespace "${routeNs}" is not allowed by the parent` }, false);
+          return (denied = { reason: 'NotAllowedByListeners', message: `hostnames matched parent hostname "${String(l.hostname ?? '')}", but namespace "${routeNs}" is not allowed by the parent` }, false);
         }
         if (!listenerAccepts(l, route.kind)) return (denied = { reason: 'NotAllowedByListeners', message: `kind ${route.kind} is not allowed` }, false);
         return true;
@@ -556,8 +583,8 @@ export class GatewayApiReading {
   }
 
   /** The name of the Istio Gateway istiod makes of a listener (gateway_collection.go: `<gateway>-istio-autogenerated-k8s-gateway-<listener>`). */
-  public static listenerGatewayName(gateway: Manifest, listener: Any): string {
-    return `${gateway.metadata.name}-istio-autogenerated-k8s-gateway-${listener?.name ?? ''}`;
+  public static listenerGatewayName(gateway: Manifest, listener: unknown): string {
+    return `${gateway.metadata.name}-istio-autogenerated-k8s-gateway-${String(fields(listener).name ?? '')}`;
   }
 
   /** The Gateway API object a converted VirtualService or Gateway comes from (`HTTPRoute ns/name`, `Gateway ns/name`). */
@@ -590,8 +617,8 @@ export class GatewayApiReading {
     const istioGateways: Manifest[] = [];
     for (const g of this.ingressGateways) {
       const ns = nsOf(g);
-      for (const l of list(g.spec?.listeners)) {
-        const from = l?.allowedRoutes?.namespaces?.from ?? 'Same';
+      for (const l of items(specOf(g).listeners).map(fields)) {
+        const from = fields(fields(l.allowedRoutes).namespaces).from ?? 'Same';
         // gateway/conversion.go buildHostnameMatch: `<namespace>/<hostname or *>` per namespace the listener allows.
         const scope = from === 'All' || from === 'Selector' ? '*' : ns;
         istioGateways.push({
@@ -599,14 +626,14 @@ export class GatewayApiReading {
           metadata: { name: GatewayApiReading.listenerGatewayName(g, l), namespace: ns, annotations: { [CONVERTED_FROM]: `Gateway ${ns}/${g.metadata.name}` } },
           spec: {
             selector: { 'gateway.networking.k8s.io/gateway-name': g.metadata.name },
-            servers: [{ port: { number: l?.port, name: 'default', protocol: l?.protocol }, hosts: [`${scope}/${l?.hostname ?? '*'}`] }],
+            servers: [{ port: { number: l.port, name: 'default', protocol: l.protocol }, hosts: [`${scope}/${String(l.hostname ?? '*')}`] }],
           },
         });
       }
     }
     const errors = new Map<Manifest, ConversionError[]>();
-    const groups = new Map<string, Array<{ route: Manifest; spec: Any; gateway: string; host: string }>>();
-    const add = (key: string, route: Manifest, spec: Any, gateway: string, host: string) => {
+    const groups = new Map<string, Array<{ route: Manifest; spec: readonly ConvertedRoute[]; gateway: string; host: string }>>();
+    const add = (key: string, route: Manifest, spec: readonly ConvertedRoute[], gateway: string, host: string) => {
       const list = groups.get(key) ?? [];
       list.push({ route, spec, gateway, host });
       groups.set(key, list);
@@ -616,7 +643,7 @@ export class GatewayApiReading {
       const tcp = route.kind === 'TCPRoute';
       const ns = nsOf(route);
       const errs: ConversionError[] = [];
-      const converted = tcp ? this.convertTcp(route) : list(route.spec?.rules).flatMap((rule, i) => convertHttpRule(route, rule, i, errs));
+      const converted = tcp ? this.convertTcp(route) : items(specOf(route).rules).flatMap((rule, i) => convertHttpRule(route, rule, i, errs));
       if (errs.length > 0) {
         errors.set(route, errs);
         continue;
@@ -624,20 +651,18 @@ export class GatewayApiReading {
       for (const a of this.attachments(route)) {
         if (a.denied) continue;
         if (a.parent.kind === 'Service' || a.parent.kind === 'ServiceEntry') {
-          const hosts: string[] = a.parent.kind === 'Service'
-            ? [qualifyHost(a.parent.name, a.parent.namespace)]
-            : list(this.lookups.serviceEntry(a.parent.namespace, a.parent.name)?.spec?.hosts);
+          const entry = a.parent.kind === 'ServiceEntry' ? this.lookups.serviceEntry(a.parent.namespace, a.parent.name) : undefined;
+          const hosts = a.parent.kind === 'Service' ? [qualifyHost(a.parent.name, a.parent.namespace)] : entry ? texts(specOf(entry).hosts) : [];
           // route_collections.go augmentPortMatch: a port on the parentRef becomes a port match on every route.
-          const withPort = a.parent.port === undefined ? converted : converted.map((r: Any) => ({
-            ...r, match: r.match && r.match.length > 0 ? r.match.map((m: Any) => ({ ...m, port: a.parent.port })) : [{ port: a.parent.port }],
+          const withPort = a.parent.port === undefined ? converted : converted.map((r) => ({
+            ...r, match: r.match && r.match.length > 0 ? r.match.map((m) => ({ ...m, port: a.parent.port })) : [{ port: a.parent.port }],
           }));
           for (const h of hosts) add(`${ns}/${a.parent.port === undefined ? '' : `${a.parent.port}/`}${h}`, route, withPort, 'mesh', h);
           continue;
         }
         for (const l of a.listeners) {
           const gatewayName = `${nsOf(a.gateway!)}/${GatewayApiReading.listenerGatewayName(a.gateway!, l)}`;
-          const hostnames: string[] = Array.isArray(route.spec?.hostnames) && route.spec.hostnames.length > 0 ? route.spec.hostnames : ['*'];
-          for (const h of hostnames) add(`${gatewayName}/${h}`, route, converted, gatewayName, h);
+          for (const h of hostnamesOf(route)) add(`${gatewayName}/${h}`, route, converted, gatewayName, h);
         }
       }
     }
@@ -653,7 +678,7 @@ export class GatewayApiReading {
         metadata: {
           name, namespace: nsOf(first.route),
           annotations: { [ROUTE_SEMANTICS]: 'gateway', [CONVERTED_FROM]: from },
-          ...((first.route.metadata as Any).creationTimestamp !== undefined && { creationTimestamp: (first.route.metadata as Any).creationTimestamp }),
+          ...(createdAt(first.route) !== undefined && { creationTimestamp: createdAt(first.route) }),
         },
         spec: { hosts: [first.host], gateways: [first.gateway], ...(tcp ? { tcp: all } : { http: sortGatewayRoutes(all) }) },
       });
@@ -663,10 +688,10 @@ export class GatewayApiReading {
   }
 
   /** A TCPRoute's rules as Istio TCP routes (conversion.go convertTCPRoute: weights; none above 0 goes nowhere). */
-  private convertTcp(route: Manifest): Any[] {
+  private convertTcp(route: Manifest): ConvertedRoute[] {
     const ns = nsOf(route);
-    return list(route.spec?.rules).map((rule, i) => {
-      const refs = list(rule?.backendRefs).map((b, j) => backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns)).filter((b) => b.weight !== 0);
+    return items(specOf(route).rules).map((rule, i) => {
+      const refs = items(fields(rule).backendRefs).map((b, j) => backendRef(b, `spec.rules[${i}].backendRefs[${j}]`, i, ns)).filter((b) => b.weight !== 0);
       const meshlabRule = { route: `${route.kind} ${ns}/${route.metadata.name}`, rule: i + 1 };
       if (refs.length === 0) return { meshlabRule, route: [{ destination: { host: 'internal.cluster.local', port: { number: 65535 } } }] };
       return { meshlabRule, route: refs.map((b) => ({ destination: { host: b.host, ...(b.port !== undefined && { port: { number: b.port } }) }, ...(refs.length > 1 && { weight: b.weight }) })) };

@@ -28,9 +28,9 @@
  *   backendRefs, waypoints, and the VirtualServices istiod converts the routes into:
  *   {@link MeshIndex.gatewayApi} (lib/istio/gateway-api.ts). `gateways` holds Istio's Gateways only.
  */
-import { CLUSTER_SCOPED, Manifest } from '../validate/manifest';
+import { CLUSTER_SCOPED, Manifest, specOf } from '../validate/manifest';
 import { GatewayApiReading, isGatewayApi } from './gateway-api';
-import { Fields, fields, items, text } from '../validate/read';
+import { Fields, fields, items, labels, text, texts } from '../validate/read';
 import { qualifyHost, selects, sidecarInjected } from './resolve';
 
 export { qualifyHost, selects } from './resolve';
@@ -68,7 +68,7 @@ export function exportToOf(m: Manifest): readonly string[] {
     const annotation = m.metadata?.annotations?.['networking.istio.io/exportTo'];
     return annotation ? annotation.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
   }
-  return Array.isArray(m.spec?.exportTo) ? m.spec.exportTo : [];
+  return texts(specOf(m).exportTo);
 }
 
 /**
@@ -168,7 +168,7 @@ export function gatewayKey(gateway: Manifest): string {
 
 /** The gateways a VirtualService binds to, resolved ({@link resolveGatewayRef}); none written means `mesh`. */
 export function gatewayKeysOf(vs: Manifest): string[] {
-  const written: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
+  const written = texts(specOf(vs).gateways);
   return written.length === 0 ? [MESH_GATEWAY] : written.map((g) => resolveGatewayRef(g, namespaceOf(vs)));
 }
 
@@ -392,9 +392,8 @@ export class MeshIndex {
     const ns = namespaceOf(m);
     const ports = portViews(m, 'number');
     const exportTo = exportToOf(m);
-    for (const host of (m.spec?.hosts ?? []) as string[]) {
-      if (typeof host !== 'string') continue;
-      const target: HostTarget = { kind: 'ServiceEntry', object: m, host: qualifyHost(host, ns), ports, workloadSelector: m.spec?.workloadSelector?.labels, platform: false };
+    for (const host of texts(specOf(m).hosts)) {
+      const target: HostTarget = { kind: 'ServiceEntry', object: m, host: qualifyHost(host, ns), ports, workloadSelector: labels(fields(specOf(m).workloadSelector).labels), platform: false };
       // util/service_lookup.go InitServiceEntryHostMap: `*` wins over any other entry.
       if (exportTo.length === 0 || exportTo.includes('*')) {
         this.addScoped('*', target);
@@ -409,16 +408,16 @@ export class MeshIndex {
     const host = qualifyHost(m.metadata.name, ns);
     this.services.set(host, m);
     const ports = portViews(m, 'port');
-    const target: HostTarget = { kind: 'Service', object: m, host, ports, selector: m.spec?.selector, platform };
+    const target: HostTarget = { kind: 'Service', object: m, host, ports, selector: labels(specOf(m).selector), platform };
     const exportTo = exportToOf(m);
     for (const scope of exportTo.length === 0 ? ['*'] : exportTo) this.addScoped(scope === '.' ? ns : scope, target);
   }
 
   private addDestinationRule(m: Manifest): void {
     this.destinationRules.push(m);
-    const key = resourceKey(m.spec?.host ?? '', namespaceOf(m));
+    const key = resourceKey(text(specOf(m).host) ?? '', namespaceOf(m));
     const names = this.subsets.get(key) ?? new Map<string, Manifest>();
-    for (const s of m.spec?.subsets ?? []) if (typeof s?.name === 'string') names.set(s.name, m);
+    for (const s of items(specOf(m).subsets).map(fields)) if (typeof s.name === 'string') names.set(s.name, m);
     this.subsets.set(key, names);
   }
 
@@ -471,7 +470,7 @@ export class MeshIndex {
 
   /** Kubernetes Services of the pod's namespace whose selector selects it (a Service without selector selects every pod, as in gateway/gateway.go). */
   public servicesSelecting(pod: PodView): Manifest[] {
-    return [...this.services.values()].filter((s) => namespaceOf(s) === pod.namespace && selects(s.spec?.selector, pod.labels));
+    return [...this.services.values()].filter((s) => namespaceOf(s) === pod.namespace && selects(labels(specOf(s).selector), pod.labels));
   }
 
   /**
@@ -541,7 +540,7 @@ export class MeshIndex {
    */
   public gatewayRefs(vs: Manifest): GatewayRef[] {
     const ns = namespaceOf(vs);
-    const written: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
+    const written = texts(specOf(vs).gateways);
     if (written.length === 0) return [{ ref: MESH_GATEWAY, index: -1, key: MESH_GATEWAY, analyzerKey: MESH_GATEWAY }];
     return written.map((ref, index) => {
       const key = resolveGatewayRef(ref, ns);
@@ -587,14 +586,14 @@ export class MeshIndex {
    * (gateway/gateway.go).
    */
   public gatewayServicePorts(gateway: Manifest): { readonly pods: readonly PodView[]; readonly ports: ReadonlySet<number> } {
-    const pods = this.podsSelected(gateway.spec?.selector ?? {});
+    const pods = this.podsSelected(labels(specOf(gateway).selector) ?? {});
     const ports = new Set<number>();
     for (const pod of pods) {
       for (const service of this.servicesSelecting(pod)) {
-        for (const p of service.spec?.ports ?? []) {
+        for (const p of items(specOf(service).ports).map(fields)) {
           // Istio's analyzer counts only ports whose protocol says TCP: on files, where the API
           // server has not defaulted it, a port without `protocol` does not count.
-          if (p?.protocol !== 'TCP') continue;
+          if (p.protocol !== 'TCP') continue;
           if (typeof p.targetPort === 'number' && p.targetPort !== 0) ports.add(p.targetPort);
           else if (typeof p.targetPort === 'string' && /^\d+$/.test(p.targetPort)) ports.add(Number(p.targetPort));
           if (typeof p.port === 'number') ports.add(p.port);

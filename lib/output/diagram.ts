@@ -1,10 +1,12 @@
 import type {
   DestinationRuleSpec, GatewaySpec, HTTPMatchRequest, HTTPRoute, ServiceEntrySpec, TrafficPolicy, VirtualServiceSpec,
 } from '../../imports/istio';
-import { GatewayApiReading, isIstioGateway, listOf, usesGatewaySemantics } from '../istio/gateway-api';
+import { GatewayApiReading, isIstioGateway, usesGatewaySemantics } from '../istio/gateway-api';
 import { MeshIndex, gatewayKey, namespaceOf, qualifyHost, resolveGatewayRef, selects } from '../istio/index';
 import type { CallGraph } from '../document';
-import type { Manifest } from '../validate/manifest';
+import { Manifest, specOf } from '../validate/manifest';
+import { fields, items, num, text } from '../validate/read';
+import { service } from '../validate/views';
 
 /** The kinds the picture is drawn from; a change to any other kind leaves it as it is. */
 export const DRAWN_KINDS: ReadonlySet<string> = new Set(['Service', 'Deployment', 'Pod', 'DestinationRule', 'VirtualService', 'Gateway', 'ServiceEntry', 'HTTPRoute', 'TCPRoute']);
@@ -342,7 +344,7 @@ class Picture {
     const isClient = (w: Manifest) => clients.has(`${w.metadata.name}.${namespaceOf(w)}`);
     for (const s of services) {
       const namespace = namespaceOf(s);
-      const selector: Record<string, string> = s.spec?.selector ?? {};
+      const selector = service(s).selector ?? {};
       // The Deployments and Pods the Service selects, by the index; a Service without a selector selects none.
       const pods = Object.keys(selector).length === 0 ? [] : this.index.podsSelected(selector, namespace)
         .filter((p) => !p.platform && (p.source.kind === 'Deployment' || p.source.kind === 'Pod')).map((p) => p.source);
@@ -354,11 +356,11 @@ class Picture {
         continue;
       }
       const host = this.addHost(`${s.metadata.name}.${namespace}`, this.display(s.metadata.name, namespace), 'service');
-      host.ports.push(...(s.spec?.ports ?? []).map((p: { port: number }) => String(p.port)));
+      host.ports.push(...service(s).ports.map((p) => String(p.port)));
       for (const w of pods) {
         const labels = this.index.podFor(w)!.labels;
         const name = labels.version ?? w.metadata.name;
-        const replicas: number = w.kind === 'Deployment' ? (w.spec?.replicas ?? 1) : 1;
+        const replicas = w.kind === 'Deployment' ? (num(specOf(w).replicas) ?? 1) : 1;
         const known = host.versions.find((v) => v.name === name);
         if (known) known.replicas += replicas;
         else host.versions.push({ id: this.ids.take('ver', `${host.display}_${name}`), name, labels, replicas, policy: [] });
@@ -373,11 +375,11 @@ class Picture {
    * Services are added in order, so the wider one is looked up among all of them.
    */
   private narrowedService(s: Manifest, services: readonly Manifest[]): Manifest | undefined {
-    const selector: Record<string, string> = s.spec?.selector ?? {};
+    const selector = service(s).selector ?? {};
     const pairs = Object.keys(selector).length;
     if (pairs < 2) return undefined;
     return services.find((o) => {
-      const other: Record<string, string> = o.spec?.selector ?? {};
+      const other = service(o).selector ?? {};
       const n = Object.keys(other).length;
       return o !== s && namespaceOf(o) === namespaceOf(s) && n > 0 && n < pairs && selects(other, selector);
     });
@@ -437,10 +439,12 @@ class Picture {
    */
   public addGatewayApiGateway(g: Manifest): void {
     const name = this.display(g.metadata.name, namespaceOf(g));
-    const listeners = (listOf(g.spec?.listeners) as Array<{ name?: string; port?: number; protocol?: string; hostname?: string; tls?: { mode?: string } }>)
-      .map((l) => `${l.protocol ?? ''} :${l.port ?? ''} ${l.hostname ?? '*'}${l.tls?.mode ? ` (TLS ${lower(l.tls.mode)})` : ''}`);
+    const listeners = items(specOf(g).listeners).map(fields).map((l) => {
+      const mode = text(fields(l.tls).mode);
+      return `${text(l.protocol) ?? ''} :${String(l.port ?? '')} ${text(l.hostname) ?? '*'}${mode ? ` (TLS ${lower(mode)})` : ''}`;
+    });
     const node: Gateway = { id: this.ids.take('gw', name), text: label([`ingress gateway ${name} (Gateway API)`, ...listeners]), serviceName: undefined };
-    for (const l of listOf(g.spec?.listeners)) this.gateways.set(`${namespaceOf(g)}/${GatewayApiReading.listenerGatewayName(g, l)}`, node);
+    for (const l of items(specOf(g).listeners)) this.gateways.set(`${namespaceOf(g)}/${GatewayApiReading.listenerGatewayName(g, l)}`, node);
   }
 
   /** The routes of a VirtualService, as edges from each place its requests come from. */

@@ -1,7 +1,9 @@
 import type { LabDocument, StepDocument } from '../document';
 import { Flavour } from '../mesh/flavour';
 import { CURRENT_ISTIO, GATEWAY_API_VERSION, STANDARD_ALREADY, currentInstallFile, gatewayApiCrdCommand } from '../platform/release';
-import { Manifest, objectName } from '../validate/manifest';
+import { Manifest, objectName, specOf } from '../validate/manifest';
+import { fields, items } from '../validate/read';
+import { destinationRule, service, virtualService } from '../validate/views';
 import { DRAWN_KINDS, trafficDiagram } from './diagram';
 import { COMMANDS_FROM, Step, StepOutput, applyStep, deleteCommand, labFolder, prepareCommands, revertCommands } from './steps';
 
@@ -54,7 +56,7 @@ const isGatewayApi = (m: Manifest) => m.apiVersion.startsWith('gateway.networkin
 
 /** Gateway API Gateways of `objects` with this class: `istio` (ingress) or `istio-waypoint`. */
 const gatewaysOfClass = (objects: readonly Manifest[], className: string) =>
-  objects.filter((m) => m.kind === 'Gateway' && isGatewayApi(m) && m.spec?.gatewayClassName === className);
+  objects.filter((m) => m.kind === 'Gateway' && isGatewayApi(m) && specOf(m).gatewayClassName === className);
 
 /**
  * How to find a Gateway API ingress Gateway's address. istiod deploys it as the Deployment and
@@ -99,17 +101,18 @@ function withoutLoadBalancer(gateway: Manifest): string[] {
 const secureNodePort = (gateway: Manifest) =>
   `export SECURE_INGRESS_PORT=$(kubectl -n ${gateway.metadata.namespace} get svc ${gateway.metadata.name}-istio -o jsonpath='{.spec.ports[?(@.name=="https")].nodePort}')`;
 
-const hasHttps = (gateway: Manifest | undefined) => (gateway?.spec?.listeners ?? []).some((l: { protocol?: string }) => l.protocol === 'HTTPS');
+const hasHttps = (gateway: Manifest | undefined) => gateway !== undefined && items(specOf(gateway).listeners).some((l) => fields(l).protocol === 'HTTPS');
 
 /** What the step's objects are, for a guide: the kinds it writes, and why Istio's kinds stay beside the Gateway API's. */
 export function istioKindReasons(objects: readonly Manifest[]): string[] {
   const reasons = new Set<string>();
   for (const m of objects) {
-    if (m.kind === 'VirtualService' && (m.spec.http ?? []).some((r: { fault?: unknown }) => r.fault)) {
+    if (m.kind === 'VirtualService' && virtualService(m).http.some((r) => r.fault)) {
       reasons.add('fault injection has no Gateway API form, so this host keeps a VirtualService and DestinationRule for the step, and its HTTPRoute is deleted first (one host cannot be routed by both)');
     }
     if (m.kind === 'DestinationRule') {
-      const policies = [m.spec.trafficPolicy, ...(m.spec.subsets ?? []).map((s: { trafficPolicy?: unknown }) => s.trafficPolicy)].filter(Boolean);
+      const rule = destinationRule(m);
+      const policies = [rule.trafficPolicy, ...rule.subsets.map((s) => s.trafficPolicy)].filter((p) => p !== undefined);
       if (policies.some((p) => p.loadBalancer)) reasons.add('load balancing has no Gateway API form: a DestinationRule sets it');
       if (policies.some((p) => p.connectionPool)) reasons.add('connection pools have no Gateway API form: a DestinationRule sets them');
       if (policies.some((p) => p.outlierDetection)) reasons.add('outlier detection has no Gateway API form: a DestinationRule sets it');
@@ -127,7 +130,7 @@ export function istioKindReasons(objects: readonly Manifest[]): string[] {
 /** Experimental-channel fields among `objects` (Gateway API v1.6.3: HTTPRoute `retry`; TCPRoute v1 is standard since v1.6). */
 function experimental(objects: readonly Manifest[]): string[] {
   const found: string[] = [];
-  if (objects.some((m) => m.kind === 'HTTPRoute' && (m.spec.rules ?? []).some((r: { retry?: unknown }) => r.retry))) found.push('HTTPRoute `retry`');
+  if (objects.some((m) => m.kind === 'HTTPRoute' && items(specOf(m).rules).some((r) => fields(r).retry))) found.push('HTTPRoute `retry`');
   return found;
 }
 
@@ -250,7 +253,7 @@ function start(g: Guide): string[] {
 /** How to find the ingress gateway's address: the Gateway API's own Gateway, Istio's shared one, or none. */
 function ingressAddress(g: Guide): string[] {
   const { ingress, ingressIPs } = g;
-  const hasGateway = g.manifests.lab.some((m) => m.kind === 'Gateway' && (g.classic || m.spec?.gatewayClassName !== 'istio-waypoint'));
+  const hasGateway = g.manifests.lab.some((m) => m.kind === 'Gateway' && (g.classic || specOf(m).gatewayClassName !== 'istio-waypoint'));
   if (hasGateway && !g.classic && ingress) {
     return [
       `The ingress is the Gateway \`${ingress.metadata.name}\` (class \`istio\`): istiod deploys it in \`${ingress.metadata.namespace}\` as the Deployment and the`,
@@ -374,7 +377,7 @@ function stepSection(g: Guide, step: Step): string[] {
 
 /** The paragraph that says which flavour a guide is, how it differs from the classic one, and where the others are. */
 function flavourIntro(lab: LabDocument, flavour: Flavour, objects: readonly Manifest[], outDir: string): string[] {
-  const versioned = objects.filter((m) => m.kind === 'Service' && m.spec?.selector?.version !== undefined);
+  const versioned = objects.filter((m) => m.kind === 'Service' && service(m).selector?.version !== undefined);
   const ingress = gatewaysOfClass(objects, 'istio')[0];
   const waypoint = gatewaysOfClass(objects, 'istio-waypoint')[0];
   const others = Flavour.ALL.filter((f) => f !== flavour).map((f) => `\`${labFolder(outDir, f.folder(lab.name))}\` (${f.name}: ${f.title})`);

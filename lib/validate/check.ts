@@ -5,12 +5,13 @@ import {
 } from '../istio/index';
 import { CODES, Code } from './codes';
 import { deprecatedFields, istioDeprecations, removedKind } from './deprecated';
-import { CLUSTER_SCOPED, Finding, Manifest, objectKey, objectName } from './manifest';
+import { CLUSTER_SCOPED, Finding, Manifest, objectKey, objectName, specOf } from './manifest';
+import { Server, destinationRule, istioGateway, policySelector, service, workloadLabels } from './views';
 import { portProtocol } from './ports';
 import { analyzeUnreachableRules } from './routes';
 import { checkPolicyTargets, checkRoute, checkRouteRivals, checkWaypointLabel, isGatewayRoute, isTargetRefSchemaGap, policyTargetRefProblems } from './gateway-routes';
 import { isIstioGateway } from '../istio/gateway-api';
-import { Fields, fields, items, text } from './read';
+import { Fields, fields, items, labels as labelsOf, text, texts } from './read';
 import { re2Error } from '../istio/re2';
 
 /** A manifest and where it comes from. */
@@ -131,11 +132,11 @@ export function checkManifests(objects: readonly Located[], options: CheckOption
       case 'VirtualService': checkVirtualService(m, ctx, report); break;
       case 'Gateway': if (isIstioGateway(m)) checkGateway(m, ctx, report); break;
       case 'AuthorizationPolicy': checkAuthorizationPolicy(m, ctx, report); checkPrincipals(m, ctx, report); checkPolicyTargets(m, index, report); break;
-      case 'Sidecar': checkWorkloadSelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
-      case 'Telemetry': checkWorkloadSelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); break;
+      case 'Sidecar': checkWorkloadSelector(m, 'spec.workloadSelector.labels', workloadLabels(m), ctx, report); break;
+      case 'Telemetry': checkWorkloadSelector(m, 'spec.selector.matchLabels', policySelector(m), ctx, report); break;
       case 'PeerAuthentication':
-      case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', m.spec?.selector?.matchLabels, ctx, report); checkPolicyTargets(m, index, report); break;
-      case 'EnvoyFilter': checkPolicySelector(m, 'spec.workloadSelector.labels', m.spec?.workloadSelector?.labels, ctx, report); break;
+      case 'RequestAuthentication': checkPolicySelector(m, 'spec.selector.matchLabels', policySelector(m), ctx, report); checkPolicyTargets(m, index, report); break;
+      case 'EnvoyFilter': checkPolicySelector(m, 'spec.workloadSelector.labels', workloadLabels(m), ctx, report); break;
       default: {
         const pod = index.podFor(m);
         if (pod) checkWorkload(pod, ctx, report);
@@ -166,7 +167,7 @@ function checkNamespace(m: Manifest, report: Report): void {
 function checkWorkload(pod: PodView, ctx: Context, report: Report): void {
   const m = pod.source;
   if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(m.kind)) {
-    const selector: Labels = m.spec?.selector?.matchLabels ?? {};
+    const selector = labelsOf(fields(specOf(m).selector).matchLabels) ?? {};
     if (!selects(selector, pod.labels)) {
       report('ML0001', 'spec.selector.matchLabels', `${labelList(selector)} does not match the pod template labels ${labelList(pod.labels)}`);
     }
@@ -189,14 +190,15 @@ const MANAGED_GATEWAY = new Set(['istio.io-gateway-controller', 'istio.io-mesh-c
 function checkService(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
   const labels = m.metadata.labels ?? {};
-  const ports: readonly unknown[] = m.spec?.ports ?? [];
+  const view = service(m);
+  const ports: readonly unknown[] = items(specOf(m).ports);
   // istio/istio pkg/config/analysis/analyzers/service/portname.go: Istio's own Services (label
   // `istio`, or `release: istio`) and gateway-managed ones are exempt; an ExternalName Service
   // gets IST0150 instead, also for a port named just `tcp`.
   const exempt = labels.istio !== undefined || labels.release === 'istio' || MANAGED_GATEWAY.has(labels['gateway.istio.io/managed'] ?? '');
   ports.forEach((port, i) => {
     if (exempt) return;
-    const external = m.spec?.type === 'ExternalName';
+    const external = view.type === 'ExternalName';
     const name = fields(port).name;
     if (portProtocol(port) !== undefined && !(external && name === 'tcp')) return;
     if (external) {
@@ -205,9 +207,9 @@ function checkService(m: Manifest, ctx: Context, report: Report): void {
       report('IST0118', `spec.ports[${i}].name`, `${shown(name)} does not tell Istio the protocol: name it <protocol>[-suffix] (http, http2, grpc, tcp, tls, redis, ...) or set appProtocol`);
     }
   });
-  const selector: Labels | undefined = m.spec?.selector;
+  const selector = view.selector;
   // No selector (or an empty one): the endpoints are managed elsewhere, or Istio routes the host.
-  if (!selector || Object.keys(selector).length === 0 || m.spec?.type === 'ExternalName') return;
+  if (!selector || Object.keys(selector).length === 0 || view.type === 'ExternalName') return;
   const selected = ctx.index.podsSelected(selector, ns).filter((p) => !p.platform);
   if (selected.length === 0) {
     const elsewhere = ctx.index.podsSelected(selector).filter((p) => !p.platform);
@@ -244,16 +246,17 @@ function shortNameHint(host: string, index: MeshIndex): string {
  */
 function checkDestinationRule(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
-  const host: string = m.spec?.host ?? '';
+  const rule = destinationRule(m);
+  const host = rule.host;
   const target = ctx.index.findHost(host, ns, exportToOf(m));
   if (!target) {
     report('IST0174', 'spec.host', `${shown(host)} matches no Service or ServiceEntry in the mesh${shortNameHint(host, ctx.index)}`);
     return;
   }
-  (m.spec?.subsets ?? []).forEach((subset: { name?: string; labels?: Labels }, i: number) => {
-    const selector = { ...target.workloadSelector, ...subset?.labels };
+  rule.subsets.forEach((subset, i) => {
+    const selector = { ...target.workloadSelector, ...labelsOf(subset.labels) };
     if (ctx.index.podsSelected(selector).length === 0) {
-      report('IST0173', `spec.subsets[${i}]`, `subset ${shown(subset?.name)} (${labelList(selector) || 'no labels'}) selects no pod: requests routed to it fail with 503 (no healthy upstream)`);
+      report('IST0173', `spec.subsets[${i}]`, `subset ${shown(subset.name)} (${labelList(selector) || 'no labels'}) selects no pod: requests routed to it fail with 503 (no healthy upstream)`);
     }
   });
 }
@@ -295,7 +298,7 @@ function checkDestination(value: unknown, field: string, vs: Manifest, ctx: Cont
  * for the labels in every namespace, the traffic only reaches the Service's own pods.
  */
 function checkSubsetEndpoints(name: string, rule: Manifest, target: HostTarget, field: string, ctx: Context, report: Report): void {
-  const labels = (fields(((rule.spec?.subsets ?? []) as readonly unknown[]).find((s) => fields(s).name === name)).labels ?? {}) as Labels;
+  const labels = labelsOf(destinationRule(rule).subsets.find((s) => s.name === name)?.labels) ?? {};
   if (target.kind !== 'Service' || target.platform || !target.selector || Object.keys(target.selector).length === 0) return;
   const ns = namespaceOf(target.object);
   if (ctx.index.podsIn(ns).length === 0 || ctx.index.podsSelected(labels).length === 0) return;
@@ -373,7 +376,8 @@ function checkRoutes(routes: readonly unknown[], kind: 'http' | 'tcp' | 'tls', v
 
 function checkVirtualService(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
-  const hosts: string[] = Array.isArray(m.spec?.hosts) ? m.spec.hosts : [];
+  const spec = specOf(m);
+  const hosts = texts(spec.hosts);
   // istio/istio pkg/config/analysis/analyzers/virtualservice/gateways.go: a Gateway that is not
   // there is IST0101, and (serving nothing) IST0132 as well; one that serves none of the hosts is IST0132.
   for (const g of ctx.index.gatewayRefs(m)) {
@@ -383,30 +387,31 @@ function checkVirtualService(m: Manifest, ctx: Context, report: Report): void {
     const gateway = ctx.index.gateways.get(g.analyzerKey);
     if (!gateway) report('IST0101', field, `${g.ref} names no Gateway${g.gateway ? ` for istioctl analyze (istiod binds it to ${g.key}: write ${g.key})` : ''}`);
     if (!ctx.index.gatewayServes(g.analyzerKey, hosts, ns)) {
-      const served = gateway ? (gateway.spec?.servers ?? []).flatMap((s: { hosts?: string[] }) => s?.hosts ?? []) : [];
+      const served = gateway ? istioGateway(gateway).servers.flatMap((s) => texts(s.hosts)) : [];
       report('IST0132', field, `Gateway ${g.ref} serves none of the hosts ${hosts.join(', ') || '(none)'} (its hosts: ${served.join(', ') || 'none'})`);
     }
   }
   if (ctx.index.isMeshBound(m)) {
-    hosts.forEach((host, i) => {
-      if (ctx.index.findHost(host, ns, exportToOf(m)) || ctx.index.servicesFor(host, ns).length > 0) return;
+    items(spec.hosts).forEach((host, i) => {
+      if (typeof host !== 'string' || ctx.index.findHost(host, ns, exportToOf(m)) || ctx.index.servicesFor(host, ns).length > 0) return;
       report('ML0015', `spec.hosts[${i}]`, `${host} matches no Service or ServiceEntry, so sidecars never use these routes${shortNameHint(host, ctx.index)}`);
     });
   }
-  checkRoutes(m.spec?.http ?? [], 'http', m, ctx, report);
+  checkRoutes(items(spec.http), 'http', m, ctx, report);
   checkIngressSubsets(m, ctx, report);
-  checkRoutes(m.spec?.tcp ?? [], 'tcp', m, ctx, report);
-  checkRoutes(m.spec?.tls ?? [], 'tls', m, ctx, report);
+  checkRoutes(items(spec.tcp), 'tcp', m, ctx, report);
+  checkRoutes(items(spec.tls), 'tls', m, ctx, report);
 }
 
 function subsetRouters(index: MeshIndex): Map<string, Manifest[]> {
   const routers = new Map<string, Manifest[]>();
   for (const vs of index.virtualServices) {
-    const hosts: unknown[] = Array.isArray(vs.spec?.hosts) ? vs.spec.hosts : [];
-    for (const route of vs.spec?.http ?? []) {
-      for (const d of route?.route ?? []) {
-        const host = d?.destination?.host;
-        if (!d?.destination?.subset || !hosts.includes(host)) continue;
+    const hosts = items(specOf(vs).hosts);
+    for (const route of items(specOf(vs).http)) {
+      for (const d of items(fields(route).route)) {
+        const destination = fields(fields(d).destination);
+        const host = destination.host;
+        if (!destination.subset || typeof host !== 'string' || !hosts.includes(host)) continue;
         const list = routers.get(host) ?? [];
         if (!list.includes(vs)) list.push(vs);
         routers.set(host, list);
@@ -422,17 +427,18 @@ function subsetRouters(index: MeshIndex): Map<string, Manifest[]> {
  * requests (istio/istio pkg/config/analysis/analyzers/virtualservice/destinationhosts.go analyzeSubset).
  */
 function checkIngressSubsets(m: Manifest, ctx: Context, report: Report): void {
-  if (!Array.isArray(m.spec?.gateways) || m.spec.gateways.length === 0) return;
+  if (items(specOf(m).gateways).length === 0) return;
   // istioctl prints one message per pair of VirtualServices: so does check, at the first route.
   const reported = new Set<Manifest>();
-  (m.spec?.http ?? []).forEach((route: { route?: Array<{ destination?: { host?: string; subset?: string } }> }, i: number) => {
-    (route?.route ?? []).forEach((d, j) => {
-      if (d?.destination?.subset) return;
-      const routers = (ctx.subsetRouters.get(d?.destination?.host ?? '') ?? []).filter((vs) => !reported.has(vs));
+  items(specOf(m).http).forEach((route, i) => {
+    items(fields(route).route).forEach((d, j) => {
+      const destination = fields(fields(d).destination);
+      if (destination.subset) return;
+      const routers = (ctx.subsetRouters.get(text(destination.host) ?? '') ?? []).filter((vs) => !reported.has(vs));
       if (routers.length === 0) return;
       routers.forEach((vs) => reported.add(vs));
       const names = routers.map((vs) => `${namespaceOf(vs)}/${vs.metadata.name}`).sort().join(', ');
-      report('IST0140', `spec.http[${i}].route[${j}].destination`, `routes to ${d?.destination?.host} without subset: the subsets VirtualService ${names} splits it by do not apply to requests from the gateway`);
+      report('IST0140', `spec.http[${i}].route[${j}].destination`, `routes to ${String(destination.host)} without subset: the subsets VirtualService ${names} splits it by do not apply to requests from the gateway`);
     });
   });
 }
@@ -452,7 +458,7 @@ function checkConflictingMeshHosts(ctx: Context, reportOn: (m: Manifest) => Repo
     const exportTo = exportToOf(vs);
     const scopes = exportTo.length === 0 || exportTo.includes('*') ? ['*'] : [...new Set(exportTo.map((e) => (e === '.' ? ns : e)))];
     for (const scope of scopes) {
-      for (const h of (Array.isArray(vs.spec?.hosts) ? vs.spec.hosts : []) as string[]) {
+      for (const h of texts(specOf(vs).hosts)) {
         const key = `${scope}/${qualifyHost(h, ns)}`;
         groups.set(key, [...(groups.get(key) ?? []), vs]);
       }
@@ -474,7 +480,7 @@ function checkConflictingMeshHosts(ctx: Context, reportOn: (m: Manifest) => Repo
     for (const vs of list) {
       if (reported.has(vs)) continue;
       reported.add(vs);
-      const i = (vs.spec?.hosts ?? []).findIndex((h: string) => hostMatches(qualifyHost(h, namespaceOf(vs)), host));
+      const i = items(specOf(vs).hosts).findIndex((h) => typeof h === 'string' && hostMatches(qualifyHost(h, namespaceOf(vs)), host));
       reportOn(vs)?.('IST0109', i >= 0 ? `spec.hosts[${i}]` : 'spec.hosts',
         `${host} is also routed in the mesh${scope === '*' ? '' : ` (as seen from ${scope})`} by ${names.filter((n) => n !== `${namespaceOf(vs)}/${vs.metadata.name}`).join(', ') || 'this VirtualService again'}: one of them is ignored`);
     }
@@ -487,14 +493,15 @@ function checkConflictingMeshHosts(ctx: Context, reportOn: (m: Manifest) => Repo
  * Services selecting those pods exposes, as a port or a target port.
  */
 function checkGateway(m: Manifest, ctx: Context, report: Report): void {
-  const selector: Labels = m.spec?.selector ?? {};
+  const gateway = istioGateway(m);
+  const selector = gateway.selector ?? {};
   const { pods, ports } = ctx.index.gatewayServicePorts(m);
   if (pods.length === 0) {
     report('IST0101', 'spec.selector', `${labelList(selector) || '(empty)'} selects no gateway pod: neither the ingress gateway istioctl assumes (istio=ingressgateway in istio-system) nor a pod in the input`);
     return;
   }
-  (m.spec?.servers ?? []).forEach((server: { port?: { number?: number } }, i: number) => {
-    const port = server?.port?.number;
+  gateway.servers.forEach((server, i) => {
+    const port = server.port?.number;
     if (port === undefined || ports.has(port)) return;
     report('IST0162', `spec.servers[${i}].port.number`, `${port} is not a port of the Services in front of the gateway pods selected by ${labelList(selector)} (ports: ${[...ports].sort((a, b) => a - b).join(', ') || 'none'}; Istio counts only Service ports written with protocol: TCP)`);
   });
@@ -512,15 +519,17 @@ function checkConflictingGateways(ctx: Context, reportOn: (m: Manifest) => Repor
   const byKey = new Map<string, Map<string, { gateway: Manifest; hosts: Map<string, string> }>>();
   const name = (g: Manifest) => `${namespaceOf(g)}/${g.metadata.name}`;
   for (const gateway of ctx.index.gateways.values()) {
-    for (const server of gateway.spec?.servers ?? []) {
-      const key = `${selectorString(gateway.spec?.selector ?? {})}~${server?.port?.number ?? 0}`;
+    const view = istioGateway(gateway);
+    for (const server of view.servers) {
+      const key = `${selectorString(view.selector ?? {})}~${server.port?.number ?? 0}`;
       const entry = byKey.get(key) ?? new Map();
-      entry.set(name(gateway), { gateway, hosts: new Map(((server?.hosts ?? []) as string[]).map((h) => [h, server?.bind ?? ''])) });
+      entry.set(name(gateway), { gateway, hosts: new Map((server.hosts ?? []).map((h) => [h, server.bind ?? ''])) });
       byKey.set(key, entry);
     }
   }
   for (const gateway of ctx.index.gateways.values()) {
-    const selector: Labels = gateway.spec?.selector ?? {};
+    const view = istioGateway(gateway);
+    const selector = view.selector ?? {};
     const own = selectorString(selector);
     const samePods = [...byKey.keys()].filter((key) => {
       const other = key.slice(0, key.lastIndexOf('~'));
@@ -529,18 +538,18 @@ function checkConflictingGateways(ctx: Context, reportOn: (m: Manifest) => Repor
       const otherSelector = Object.fromEntries(other.split(',').filter((p) => p.includes('=')).map((p) => p.split('=') as [string, string]));
       return ctx.index.pods.some((p) => selects(selector, p.labels) && selects(otherSelector, p.labels));
     });
-    (gateway.spec?.servers ?? []).forEach((server: { port?: { number?: number }; hosts?: string[]; bind?: string }, i: number) => {
-      const port = String(server?.port?.number ?? 0);
+    view.servers.forEach((server: Server, i) => {
+      const port = String(server.port?.number ?? 0);
       const conflicts = new Set<string>();
       for (const key of samePods) {
         if (key.slice(key.lastIndexOf('~') + 1) !== port) continue;
         for (const [otherName, { hosts }] of byKey.get(key)!) {
           if (otherName === name(gateway)) continue;
-          if ((server?.hosts ?? []).some((h) => hosts.has(h) && hosts.get(h) === (server?.bind ?? ''))) conflicts.add(otherName);
+          if ((server.hosts ?? []).some((h) => hosts.has(h) && hosts.get(h) === (server.bind ?? ''))) conflicts.add(otherName);
         }
       }
       if (conflicts.size === 0) return;
-      reportOn(gateway)?.('IST0145', `spec.servers[${i}]`, `port ${port} hosts ${(server?.hosts ?? []).join(', ')} are also served by ${[...conflicts].sort().join(', ')} on the same gateway pods (${own || 'every pod'}): one of them is ignored`);
+      reportOn(gateway)?.('IST0145', `spec.servers[${i}]`, `port ${port} hosts ${(server.hosts ?? []).join(', ')} are also served by ${[...conflicts].sort().join(', ')} on the same gateway pods (${own || 'every pod'}): one of them is ignored`);
     });
   }
 }
@@ -563,7 +572,8 @@ function checkWorkloadSelector(m: Manifest, field: string, selector: Labels | un
 function checkAuthorizationPolicy(m: Manifest, ctx: Context, report: Report): void {
   const ns = namespaceOf(m);
   const meshed = (p: PodView) => p.sidecar || p.ambient;
-  const selector: Labels | undefined = m.spec?.selector ? m.spec.selector.matchLabels ?? {} : undefined;
+  const spec = specOf(m);
+  const selector = spec.selector ? labelsOf(fields(spec.selector).matchLabels) ?? {} : undefined;
   if (ns === ROOT_NAMESPACE) {
     if (selector && !ctx.index.pods.some((p) => meshed(p) && selects(selector, p.labels))) {
       report('IST0127', 'spec.selector.matchLabels', `${labelList(selector) || '(empty)'} matches no pod in the mesh in any namespace`);
@@ -573,11 +583,11 @@ function checkAuthorizationPolicy(m: Manifest, ctx: Context, report: Report): vo
   } else if (!ctx.index.podsIn(ns).some((p) => meshed(p) && selects(selector, p.labels))) {
     report('IST0127', 'spec.selector.matchLabels', `${labelList(selector) || '(empty)'} matches no pod in the mesh in ${ns}, so the policy applies to nothing`);
   }
-  (m.spec?.rules ?? []).forEach((rule: unknown, i: number) => {
-    ((fields(rule).from ?? []) as readonly unknown[]).forEach((from, j) => {
+  items(spec.rules).forEach((rule, i) => {
+    items(fields(rule).from).forEach((from, j) => {
       for (const key of ['namespaces', 'notNamespaces']) {
-        ((fields(fields(from).source)[key] ?? []) as string[]).forEach((pattern, k) => {
-          if ([...ctx.index.namespaces.keys()].some((n) => namespaceMatches(n, pattern))) return;
+        items(fields(fields(from).source)[key]).forEach((pattern, k) => {
+          if (typeof pattern !== 'string' || [...ctx.index.namespaces.keys()].some((n) => namespaceMatches(n, pattern))) return;
           report('IST0101', `spec.rules[${i}].from[${j}].source.${key}[${k}]`, `${pattern} matches no Namespace in the input`);
         });
       }
@@ -614,10 +624,10 @@ function checkPolicySelector(m: Manifest, field: string, selector: Labels | unde
 
 /** ML0014: principals `<trust domain>/ns/<ns>/sa/<name>` must name a ServiceAccount of a namespace the input holds. */
 function checkPrincipals(m: Manifest, ctx: Context, report: Report): void {
-  (m.spec?.rules ?? []).forEach((rule: { from?: Array<{ source?: { principals?: string[] } }> }, i: number) => {
-    (rule?.from ?? []).forEach((from, j) => {
-      (from?.source?.principals ?? []).forEach((principal, k) => {
-        const parts = /^[^/]+\/ns\/([^/*]+)\/sa\/([^/*]+)$/.exec(principal);
+  items(specOf(m).rules).forEach((rule, i) => {
+    items(fields(rule).from).forEach((from, j) => {
+      items(fields(fields(from).source).principals).forEach((principal, k) => {
+        const parts = typeof principal === 'string' ? /^[^/]+\/ns\/([^/*]+)\/sa\/([^/*]+)$/.exec(principal) : null;
         if (!parts) return;
         const [, ns, account] = parts;
         if (account === 'default' || !ctx.index.usedNamespaces.has(ns) || ctx.index.serviceAccounts.has(`${ns}/${account}`) || PLATFORM_ACCOUNTS.has(`${ns}/${account}`)) return;

@@ -1,4 +1,5 @@
-import type { Manifest } from './manifest';
+import { Manifest, specOf } from './manifest';
+import { fields, items } from './read';
 
 /**
  * Fields Istio still parses but ignores, or has replaced: they apply without an error and
@@ -28,20 +29,23 @@ const DEPRECATED: ReadonlyArray<{ readonly kind: string; readonly path: string; 
  */
 export function istioDeprecations(m: Manifest): Array<{ field: string; message: string }> {
   const results: Array<{ field: string; message: string }> = [];
-  if (m.kind === 'VirtualService' && Array.isArray(m.spec?.http)) {
-    m.spec.http.forEach((route: { fault?: { delay?: { percent?: unknown } } }, i: number) => {
-      const percent = route?.fault?.delay?.percent;
+  const spec = specOf(m);
+  if (m.kind === 'VirtualService') {
+    items(spec.http).forEach((route, i) => {
+      const percent = fields(fields(fields(route).fault).delay).percent;
       if (typeof percent === 'number' && percent > 0) {
         results.push({ field: `spec.http[${i}].fault.delay.percent`, message: 'is deprecated: use fault.delay.percentage.value' });
       }
     });
   }
-  if (m.kind === 'Sidecar' && m.spec?.outboundTrafficPolicy?.egressProxy !== undefined && m.spec.outboundTrafficPolicy.egressProxy !== null) {
+  const egressProxy = fields(spec.outboundTrafficPolicy).egressProxy;
+  if (m.kind === 'Sidecar' && egressProxy !== undefined && egressProxy !== null) {
     results.push({ field: 'spec.outboundTrafficPolicy.egressProxy', message: 'is ignored by Istio: route traffic to an egress gateway with a VirtualService instead' });
   }
-  if (m.kind === 'CustomResourceDefinition' && m.spec?.group === 'rbac.istio.io' &&
-      ['ClusterRbacConfig', 'RbacConfig', 'ServiceRole', 'ServiceRoleBinding'].includes(m.spec?.names?.kind)) {
-    results.push({ field: 'spec.names.kind', message: `custom resource type rbac.istio.io ${m.spec.names.kind} was removed in Istio 1.6: use AuthorizationPolicy` });
+  const removed = fields(spec.names).kind;
+  if (m.kind === 'CustomResourceDefinition' && spec.group === 'rbac.istio.io' && typeof removed === 'string' &&
+      ['ClusterRbacConfig', 'RbacConfig', 'ServiceRole', 'ServiceRoleBinding'].includes(removed)) {
+    results.push({ field: 'spec.names.kind', message: `custom resource type rbac.istio.io ${removed} was removed in Istio 1.6: use AuthorizationPolicy` });
   }
   return results;
 }

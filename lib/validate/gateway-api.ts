@@ -1,4 +1,5 @@
 import { isIP } from 'net';
+import { Fields, isFields, items } from './read';
 
 /**
  * Gateway API objects checked as the API server checks them once the Gateway API v1.6.3 CRDs
@@ -302,13 +303,18 @@ const referenceGrantSpec = obj(
 /* ---------- CEL rules ---------- */
 
 type Problems = GatewayApiProblem[];
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Json = any;
-
-const has = (o: Json, k: string): boolean => o !== null && typeof o === 'object' && o[k] !== undefined && o[k] !== null;
-const list = (v: Json): Json[] => (Array.isArray(v) ? v : []);
-const isObj = (v: Json): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
-const empty = (v: Json): boolean => v === undefined || v === null || v === '' || v === 0;
+/**
+ * The rules read the object as written, of any shape (the API server runs them on what its
+ * schema admitted, and so does validateGatewayApi, after the structural problems): `unknown`,
+ * narrowed by these helpers.
+ */
+const isObj = isFields;
+/** Whether `o` is an object with `k` set (not null), as CEL's `has()`. */
+const has = (o: unknown, k: string): boolean => isFields(o) && o[k] !== undefined && o[k] !== null;
+const list = items;
+const empty = (v: unknown): boolean => v === undefined || v === null || v === '' || v === 0;
+/** `o[k]` if it is an object. */
+const objAt = (o: Fields, k: string): Fields | undefined => (isFields(o[k]) ? o[k] as Fields : undefined);
 
 const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 
@@ -323,34 +329,34 @@ function millis(d: string): number {
  * Several refs to one parent: sectionName and port set on all or none, and unique. The
  * experimental channel's rule (the standard one's looks at sectionName alone).
  */
-function checkParentRefs(refs: Json[], at: string, out: Problems): void {
-  const refsWithDefaults = refs.filter(isObj).map((r) => ({ ...r, group: r.group ?? GATEWAY_API_GROUP, kind: r.kind ?? 'Gateway' }));
-  const sameParent = (a: Json, b: Json): boolean =>
+function checkParentRefs(refs: readonly unknown[], at: string, out: Problems): void {
+  const refsWithDefaults = refs.filter(isObj).map((r): Fields => ({ ...r, group: r.group ?? GATEWAY_API_GROUP, kind: r.kind ?? 'Gateway' }));
+  const sameParent = (a: Fields, b: Fields): boolean =>
     a.group === b.group && a.kind === b.kind && a.name === b.name && (empty(a.namespace) && empty(b.namespace) ? true : has(a, 'namespace') && has(b, 'namespace') && a.namespace === b.namespace);
   const what = 'sectionName or port';
   const specified = refsWithDefaults.every((a) =>
     refsWithDefaults.every((b) => !sameParent(a, b) || (empty(a.sectionName) === empty(b.sectionName) && empty(a.port) === empty(b.port))),
   );
   if (!specified) out.push({ field: at, message: `${what} must be specified when parentRefs includes 2 or more references to the same parent` });
-  const same = (x: Json, y: Json): boolean => (empty(x) && empty(y)) || (!empty(x) && !empty(y) && x === y);
+  const same = (x: unknown, y: unknown): boolean => (empty(x) && empty(y)) || (!empty(x) && !empty(y) && x === y);
   const unique = refsWithDefaults.every(
     (a) => refsWithDefaults.filter((b) => sameParent(a, b) && same(a.sectionName, b.sectionName) && same(a.port, b.port)).length === 1,
   );
   if (!unique) out.push({ field: at, message: `${what} must be unique when parentRefs includes 2 or more references to the same parent` });
 }
 
-function checkRuleNames(rules: Json[], at: string, out: Problems): void {
-  const named = rules.filter((r) => has(r, 'name')).map((r) => r.name);
+function checkRuleNames(rules: readonly unknown[], at: string, out: Problems): void {
+  const named = rules.filter(isObj).filter((r) => has(r, 'name')).map((r) => r.name);
   if (named.some((n) => named.filter((m) => m === n).length !== 1)) out.push({ field: at, message: 'Rule name must be unique within the route' });
 }
 
-function checkMatchTotal(rules: Json[], at: string, out: Problems): void {
+function checkMatchTotal(rules: readonly unknown[], at: string, out: Problems): void {
   // The CEL rule sums the first 16 rules' matches (a rule without matches counts its default: one).
-  const total = rules.slice(0, 16).reduce((sum, r) => sum + (has(r, 'matches') ? list(r.matches).length : 1), 0);
+  const total = rules.slice(0, 16).reduce((sum: number, r) => sum + (isObj(r) && has(r, 'matches') ? list(r.matches).length : 1), 0);
   if (total > 128) out.push({ field: at, message: 'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128' });
 }
 
-function checkServicePort(ref: Json, at: string, out: Problems): void {
+function checkServicePort(ref: unknown, at: string, out: Problems): void {
   if (!isObj(ref)) return;
   if ((ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && !has(ref, 'port')) out.push({ field: at, message: 'Must have port for Service reference' });
 }
@@ -366,7 +372,7 @@ const FILTER_FIELDS: Record<string, string> = {
   ExternalAuth: 'externalAuth',
 };
 
-function checkFilters(filters: Json[], grpc: boolean, at: string, out: Problems): void {
+function checkFilters(filters: readonly unknown[], grpc: boolean, at: string, out: Problems): void {
   const types = grpc ? ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'] : Object.keys(FILTER_FIELDS);
   const count = (t: string): number => filters.filter((f) => isObj(f) && f.type === t).length;
   if (!grpc && count('RequestRedirect') > 0 && count('URLRewrite') > 0) {
@@ -382,17 +388,18 @@ function checkFilters(filters: Json[], grpc: boolean, at: string, out: Problems)
       if (has(f, field) && f.type !== t) out.push({ field: fa, message: `filter.${field} must be nil if the filter.type is not ${t}` });
       if (!has(f, field) && f.type === t) out.push({ field: fa, message: `filter.${field} must be specified for ${t} filter.type` });
     }
-    if (isObj(f.requestMirror)) {
-      const m = f.requestMirror;
+    const m = objAt(f, 'requestMirror');
+    if (m) {
       if (has(m, 'percent') && has(m, 'fraction')) out.push({ field: `${fa}.requestMirror`, message: 'Only one of percent or fraction may be specified in HTTPRequestMirrorFilter' });
       checkServicePort(m.backendRef, `${fa}.requestMirror.backendRef`, out);
-      if (isObj(m.fraction) && typeof m.fraction.numerator === 'number' && m.fraction.numerator > (m.fraction.denominator ?? 100)) {
+      const fraction = objAt(m, 'fraction');
+      if (fraction && typeof fraction.numerator === 'number' && fraction.numerator > Number(fraction.denominator ?? 100)) {
         out.push({ field: `${fa}.requestMirror.fraction`, message: 'numerator must be less than or equal to denominator' });
       }
     }
     if (grpc) return;
     for (const key of ['requestRedirect', 'urlRewrite']) {
-      const path = isObj(f[key]) ? f[key].path : undefined;
+      const path = objAt(f, key)?.path;
       if (!isObj(path)) continue;
       for (const t of ['ReplaceFullPath', 'ReplacePrefixMatch']) {
         const field = t === 'ReplaceFullPath' ? 'replaceFullPath' : 'replacePrefixMatch';
@@ -400,14 +407,15 @@ function checkFilters(filters: Json[], grpc: boolean, at: string, out: Problems)
         if (has(path, field) && path.type !== t) out.push({ field: `${fa}.${key}.path`, message: `type must be '${t}' when ${field} is set` });
       }
     }
-    if (isObj(f.cors)) {
-      const star = (v: Json): boolean => Array.isArray(v) && v.includes('*') && v.length > 1;
-      if (star(f.cors.allowHeaders)) out.push({ field: `${fa}.cors.allowHeaders`, message: "AllowHeaders cannot contain '*' alongside other methods" });
-      if (star(f.cors.allowMethods)) out.push({ field: `${fa}.cors.allowMethods`, message: "AllowMethods cannot contain '*' alongside other methods" });
-      if (star(f.cors.allowOrigins)) out.push({ field: `${fa}.cors.allowOrigins`, message: "AllowOrigins cannot contain '*' alongside other origins" });
+    const cors = objAt(f, 'cors');
+    if (cors) {
+      const star = (v: unknown): boolean => list(v).includes('*') && list(v).length > 1;
+      if (star(cors.allowHeaders)) out.push({ field: `${fa}.cors.allowHeaders`, message: "AllowHeaders cannot contain '*' alongside other methods" });
+      if (star(cors.allowMethods)) out.push({ field: `${fa}.cors.allowMethods`, message: "AllowMethods cannot contain '*' alongside other methods" });
+      if (star(cors.allowOrigins)) out.push({ field: `${fa}.cors.allowOrigins`, message: "AllowOrigins cannot contain '*' alongside other origins" });
     }
-    if (isObj(f.externalAuth)) {
-      const a = f.externalAuth;
+    const a = objAt(f, 'externalAuth');
+    if (a) {
       for (const [protocol, field] of [['GRPC', 'grpc'], ['HTTP', 'http']]) {
         if (a.protocol === protocol && !has(a, field)) out.push({ field: `${fa}.externalAuth`, message: `${field} must be specified when protocol is set to '${protocol}'` });
         if (has(a, field) && a.protocol !== protocol) out.push({ field: `${fa}.externalAuth`, message: `protocol must be '${protocol}' when ${field} is set` });
@@ -417,27 +425,31 @@ function checkFilters(filters: Json[], grpc: boolean, at: string, out: Problems)
   });
 }
 
-function checkSessionPersistence(sp: Json, at: string, out: Problems): void {
+function checkSessionPersistence(sp: unknown, at: string, out: Problems): void {
   if (!isObj(sp)) return;
-  if (isObj(sp.cookieConfig) && sp.cookieConfig.lifetimeType === 'Permanent' && !has(sp, 'absoluteTimeout')) {
+  if (objAt(sp, 'cookieConfig')?.lifetimeType === 'Permanent' && !has(sp, 'absoluteTimeout')) {
     out.push({ field: at, message: 'AbsoluteTimeout must be specified when cookie lifetimeType is Permanent' });
   }
   if (has(sp, 'cookieConfig') && (sp.type ?? 'Cookie') !== 'Cookie') out.push({ field: at, message: 'cookieConfig can only be set with type Cookie' });
 }
 
-function prefixRewriteNeedsOnePrefixMatch(rule: Json): boolean {
-  const matches = has(rule, 'matches') ? list(rule.matches) : [{ path: { type: 'PathPrefix', value: '/' } }];
+function prefixRewriteNeedsOnePrefixMatch(rule: Fields): boolean {
+  const matches: readonly unknown[] = has(rule, 'matches') ? list(rule.matches) : [{ path: { type: 'PathPrefix', value: '/' } }];
   // A match without path gets the default path, PathPrefix /.
-  const path = isObj(matches[0]) ? matches[0].path ?? { type: 'PathPrefix' } : undefined;
+  const first = matches[0];
+  const path = isObj(first) ? first.path ?? { type: 'PathPrefix' } : undefined;
   return matches.length === 1 && isObj(path) && (path.type ?? 'PathPrefix') === 'PathPrefix';
 }
 
-function usesPrefixReplace(filters: Json[], key: string): boolean {
+function usesPrefixReplace(filters: readonly unknown[], key: string): boolean {
   // CEL exists_one: exactly one such filter triggers the rule.
-  return filters.filter((f) => isObj(f) && isObj(f[key]) && isObj(f[key].path) && f[key].path.type === 'ReplacePrefixMatch' && has(f[key].path, 'replacePrefixMatch')).length === 1;
+  return filters.filter((f) => {
+    const path = isObj(f) ? objAt(f, key)?.path : undefined;
+    return isObj(path) && path.type === 'ReplacePrefixMatch' && has(path, 'replacePrefixMatch');
+  }).length === 1;
 }
 
-function checkHttpRule(rule: Json, at: string, out: Problems): void {
+function checkHttpRule(rule: Fields, at: string, out: Problems): void {
   const filters = list(rule.filters);
   const backends = list(rule.backendRefs);
   if (backends.length > 0 && filters.some((f) => has(f, 'requestRedirect'))) {
@@ -483,7 +495,7 @@ function checkHttpRule(rule: Json, at: string, out: Problems): void {
   }
 }
 
-function checkGrpcRule(rule: Json, at: string, out: Problems): void {
+function checkGrpcRule(rule: Fields, at: string, out: Problems): void {
   list(rule.matches).forEach((m, i) => {
     const method = isObj(m) ? m.method : undefined;
     if (!isObj(method)) return;
@@ -499,9 +511,9 @@ function checkGrpcRule(rule: Json, at: string, out: Problems): void {
   });
 }
 
-function checkRoute(spec: Json, routeKind: 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute', out: Problems): void {
+function checkRoute(spec: Fields, routeKind: 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute', out: Problems): void {
   checkParentRefs(list(spec.parentRefs), 'spec.parentRefs', out);
-  const rules = has(spec, 'rules') ? list(spec.rules) : routeKind === 'HTTPRoute' ? [{}] : [];
+  const rules: readonly unknown[] = has(spec, 'rules') ? list(spec.rules) : routeKind === 'HTTPRoute' ? [{}] : [];
   if (routeKind !== 'TCPRoute') checkMatchTotal(rules, 'spec.rules', out);
   checkRuleNames(rules, 'spec.rules', out);
   rules.forEach((rule, r) => {
@@ -522,7 +534,7 @@ function checkRoute(spec: Json, routeKind: 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute
 
 const KEY_FORM = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$/;
 
-function checkGateway(spec: Json, out: Problems): void {
+function checkGateway(spec: Fields, out: Problems): void {
   const addresses = list(spec.addresses).filter(isObj);
   for (const type of ['IPAddress', 'Hostname']) {
     const values = addresses.filter((a) => (a.type ?? 'IPAddress') === type && has(a, 'value')).map((a) => a.value);
@@ -537,10 +549,11 @@ function checkGateway(spec: Json, out: Problems): void {
       out.push({ field: `spec.addresses[${i}]`, message: `Hostname value must be empty or contain only valid characters (matching ${HOSTNAME.source})` });
     }
   });
-  const infra = isObj(spec.infrastructure) ? spec.infrastructure : {};
+  const infra = objAt(spec, 'infrastructure') ?? {};
   for (const [field, what] of [['annotations', 'Annotation'], ['labels', 'Label']]) {
-    if (!isObj(infra[field])) continue;
-    const keys = Object.keys(infra[field]);
+    const written = objAt(infra, field);
+    if (!written) continue;
+    const keys = Object.keys(written);
     if (!keys.every((k) => KEY_FORM.test(k))) {
       out.push({ field: `spec.infrastructure.${field}`, message: `${what} keys must be in the form of an optional DNS subdomain prefix followed by a required name segment of up to 63 characters.` });
     }
@@ -550,25 +563,28 @@ function checkGateway(spec: Json, out: Problems): void {
   }
   const listeners = list(spec.listeners).filter(isObj);
   const at = 'spec.listeners';
-  if (listeners.some((l) => ['HTTP', 'TCP', 'UDP'].includes(l.protocol) && has(l, 'tls'))) out.push({ field: at, message: "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']" });
+  const protocolIn = (l: Fields, protocols: readonly unknown[]) => protocols.includes(l.protocol);
+  if (listeners.some((l) => protocolIn(l, ['HTTP', 'TCP', 'UDP']) && has(l, 'tls'))) out.push({ field: at, message: "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']" });
   // tls.mode defaults to Terminate, so an explicit Passthrough is what the rule refuses.
-  if (listeners.some((l) => l.protocol === 'HTTPS' && isObj(l.tls) && !['', 'Terminate', undefined].includes(l.tls.mode))) {
+  const tlsOf = (l: Fields) => objAt(l, 'tls');
+  if (listeners.some((l) => { const mode = tlsOf(l)?.mode; return l.protocol === 'HTTPS' && tlsOf(l) !== undefined && mode !== undefined && mode !== '' && mode !== 'Terminate'; })) {
     out.push({ field: at, message: 'tls mode must be Terminate for protocol HTTPS' });
   }
-  if (listeners.some((l) => l.protocol === 'TLS' && !(isObj(l.tls) && (l.tls.mode ?? 'Terminate') !== ''))) out.push({ field: at, message: 'tls mode must be set for protocol TLS' });
-  if (listeners.some((l) => ['TCP', 'UDP'].includes(l.protocol) && !empty(l.hostname))) out.push({ field: at, message: "hostname must not be specified for protocols ['TCP', 'UDP']" });
+  if (listeners.some((l) => { const tls = tlsOf(l); return l.protocol === 'TLS' && !(tls && (tls.mode ?? 'Terminate') !== ''); })) out.push({ field: at, message: 'tls mode must be set for protocol TLS' });
+  if (listeners.some((l) => protocolIn(l, ['TCP', 'UDP']) && !empty(l.hostname))) out.push({ field: at, message: "hostname must not be specified for protocols ['TCP', 'UDP']" });
   if (listeners.some((a) => listeners.filter((b) => a.name === b.name).length !== 1)) out.push({ field: at, message: 'Listener name must be unique within the Gateway' });
-  const sameHost = (a: Json, b: Json): boolean => (has(a, 'hostname') && has(b, 'hostname') ? a.hostname === b.hostname : !has(a, 'hostname') && !has(b, 'hostname'));
+  const sameHost = (a: Fields, b: Fields): boolean => (has(a, 'hostname') && has(b, 'hostname') ? a.hostname === b.hostname : !has(a, 'hostname') && !has(b, 'hostname'));
   if (listeners.some((a) => listeners.filter((b) => a.port === b.port && a.protocol === b.protocol && sameHost(a, b)).length !== 1)) {
     out.push({ field: at, message: 'Combination of port, protocol and hostname must be unique for each listener' });
   }
   listeners.forEach((l, i) => {
-    const tls = l.tls;
-    if (isObj(tls) && (tls.mode ?? 'Terminate') === 'Terminate' && list(tls.certificateRefs).length === 0 && !(isObj(tls.options) && Object.keys(tls.options).length > 0)) {
+    const tls = objAt(l, 'tls');
+    if (tls && (tls.mode ?? 'Terminate') === 'Terminate' && list(tls.certificateRefs).length === 0 && !(isObj(tls.options) && Object.keys(tls.options).length > 0)) {
       out.push({ field: `spec.listeners[${i}].tls`, message: 'certificateRefs or options must be specified when mode is Terminate' });
     }
   });
-  const perPort = isObj(spec.tls) && isObj(spec.tls.frontend) ? list(spec.tls.frontend.perPort).filter(isObj) : [];
+  const frontend = objAt(objAt(spec, 'tls') ?? {}, 'frontend');
+  const perPort = frontend ? list(frontend.perPort).filter(isObj) : [];
   if (perPort.some((a) => perPort.filter((b) => a.port === b.port).length !== 1)) {
     out.push({ field: 'spec.tls.frontend.perPort', message: 'Port for TLS configuration must be unique within the Gateway' });
   }
@@ -576,7 +592,7 @@ function checkGateway(spec: Json, out: Problems): void {
 
 /* ---------- entry point ---------- */
 
-const SPECS: Record<string, { schema: Schema; cel?: (spec: Json, out: Problems) => void }> = {
+const SPECS: Record<string, { schema: Schema; cel?: (spec: Fields, out: Problems) => void }> = {
   'v1/Gateway': { schema: gatewaySpec, cel: checkGateway },
   'v1/HTTPRoute': { schema: httpRouteSpec, cel: (s, o) => checkRoute(s, 'HTTPRoute', o) },
   'v1/GRPCRoute': { schema: grpcRouteSpec, cel: (s, o) => checkRoute(s, 'GRPCRoute', o) },
@@ -597,26 +613,28 @@ const METADATA_KEYS = new Set(['name', 'namespace', 'labels', 'annotations', 'ge
  * Every problem the API server would report for this Gateway API object, structural first, then
  * the CEL rules'. Empty for a valid object. Call only for a kind isCheckedGatewayApiKind accepts.
  */
-export function validateGatewayApi(manifest: Json): GatewayApiProblem[] {
-  const entry = SPECS[`${String(manifest.apiVersion).slice(GATEWAY_API_GROUP.length + 1)}/${manifest.kind}`];
-  if (!entry) return [{ field: 'kind', message: `no schema for apiVersion ${manifest.apiVersion} kind ${manifest.kind}` }];
+export function validateGatewayApi(manifest: Fields): GatewayApiProblem[] {
+  const entry = SPECS[`${String(manifest.apiVersion).slice(GATEWAY_API_GROUP.length + 1)}/${String(manifest.kind)}`];
+  if (!entry) return [{ field: 'kind', message: `no schema for apiVersion ${String(manifest.apiVersion)} kind ${String(manifest.kind)}` }];
   const out: Problems = [];
   for (const key of Object.keys(manifest)) {
     if (!['apiVersion', 'kind', 'metadata', 'spec', 'status'].includes(key)) out.push({ field: key, message: 'is not in the schema (the API server would drop it silently)' });
   }
-  if (isObj(manifest.metadata)) {
-    for (const key of Object.keys(manifest.metadata)) if (!METADATA_KEYS.has(key)) out.push({ field: `metadata.${key}`, message: 'is not in the schema (the API server would drop it silently)' });
+  const metadata = objAt(manifest, 'metadata');
+  if (metadata) {
+    for (const key of Object.keys(metadata)) if (!METADATA_KEYS.has(key)) out.push({ field: `metadata.${key}`, message: 'is not in the schema (the API server would drop it silently)' });
   }
   if (!has(manifest, 'spec')) {
     out.push({ field: 'spec', message: 'is required' });
     return out;
   }
   walk(entry.schema, manifest.spec, 'spec', out);
-  if (isObj(manifest.spec)) entry.cel?.(manifest.spec, out);
+  const spec = objAt(manifest, 'spec');
+  if (spec) entry.cel?.(spec, out);
   return out;
 }
 
-function walk(schema: Schema, value: Json, at: string, out: Problems): void {
+function walk(schema: Schema, value: unknown, at: string, out: Problems): void {
   // No field of these CRDs is nullable: null takes the default where there is one, and is a wrong type elsewhere.
   if (value === null && schema.defaulted) return;
   if (value === null) return void out.push({ field: at, message: `must be ${schema.t === 'map' ? 'object' : schema.t}` });

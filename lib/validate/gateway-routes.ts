@@ -7,11 +7,12 @@
  * repeats only from a status already written (pkg/config/analysis/analyzers/conditions), never
  * from files: so they are meshlab's codes, each message naming the condition Istio would set.
  */
-import { WAYPOINT_GATEWAY_CLASS, backendRefsOf, isGatewayApi, listOf, usesGatewaySemantics } from '../istio/gateway-api';
+import { WAYPOINT_GATEWAY_CLASS, backendRefsOf, isGatewayApi, usesGatewaySemantics } from '../istio/gateway-api';
 import { MeshIndex, isAmbientNamespace, namespaceOf, qualifyHost } from '../istio/index';
 import type { Code } from './codes';
-import { fields, isFields, items } from './read';
-import type { Manifest } from './manifest';
+import { fields, isFields, items, text } from './read';
+import { Manifest, specOf } from './manifest';
+import { authorizationPolicy, policySelector, service as serviceView, virtualService } from './views';
 
 type Report = (code: Code, field: string, message: string) => void;
 
@@ -42,11 +43,11 @@ export function checkRoute(route: Manifest, index: MeshIndex, report: Report): v
       report('ML0018', b.field, `Service ${b.name}${b.namespace === ns ? '' : ` of ${b.namespace}`} does not exist: Istio sets ResolvedRefs=False, reason BackendNotFound, and ${share}`);
       continue;
     }
-    const selector = service.spec?.selector ?? {};
+    const selector = serviceView(service).selector ?? {};
     if (Object.keys(selector).length > 0 && index.podsIn(b.namespace).some((p) => !p.platform) && index.podsSelected(selector, b.namespace).length === 0) {
       report('ML0021', b.field, `Service ${b.name} selects no pod (${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}): its share of requests gets 503 no healthy upstream`);
     }
-    const ports = items(fields(service.spec).ports).map(fields);
+    const ports = items(specOf(service).ports).map(fields);
     if (b.port !== undefined && !ports.some((p) => p.port === b.port)) {
       report('ML0018', `${b.field}.port`, `${b.port} is not a port of Service ${b.name} (${ports.map((p) => p.port).join(', ')}): no endpoint answers it`);
     }
@@ -89,9 +90,10 @@ export function checkWaypointLabel(m: Manifest, index: MeshIndex, report: Report
   const trafficType = gateway?.metadata?.labels?.['istio.io/waypoint-for'] ?? 'service';
   // A waypoint for workload traffic only (or none) binds no Service: waypoints.go fetchWaypointForService.
   const forServices = trafficType === 'service' || trafficType === 'all';
-  if (gateway?.spec?.gatewayClassName === WAYPOINT_GATEWAY_CLASS && (forServices || m.kind === 'Namespace')) return;
+  const className = gateway && text(specOf(gateway).gatewayClassName);
+  if (className === WAYPOINT_GATEWAY_CLASS && (forServices || m.kind === 'Namespace')) return;
   const what = !gateway ? `no waypoint (Gateway of class ${WAYPOINT_GATEWAY_CLASS}) ${ns}/${name} exists`
-    : gateway.spec?.gatewayClassName !== WAYPOINT_GATEWAY_CLASS ? `Gateway ${ns}/${name} is of class ${gateway.spec?.gatewayClassName ?? '(none)'}, not ${WAYPOINT_GATEWAY_CLASS}`
+    : className !== WAYPOINT_GATEWAY_CLASS ? `Gateway ${ns}/${name} is of class ${className ?? '(none)'}, not ${WAYPOINT_GATEWAY_CLASS}`
       : `waypoint ${ns}/${name} is for ${trafficType} traffic (istio.io/waypoint-for), not Services`;
   const whose = m.kind === 'Namespace' ? `Services of ${m.metadata.name}` : `Service ${m.metadata.name}`;
   report('ML0022', 'metadata.labels.istio.io/use-waypoint', `${what}: ${whose} are bound to no waypoint (istio.io/WaypointBound=False), so their HTTPRoutes and L7 policies are not applied`);
@@ -101,10 +103,13 @@ export function checkWaypointLabel(m: Manifest, index: MeshIndex, report: Report
 function httpFields(policy: Manifest): string[] {
   const found = new Set<string>();
   const l4When = new Set(['source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port']);
-  for (const rule of listOf(policy.spec?.rules)) {
-    for (const to of listOf(rule?.to)) for (const k of ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths']) if (listOf(to?.operation?.[k]).length > 0) found.add(k);
-    for (const from of listOf(rule?.from)) for (const k of ['remoteIpBlocks', 'notRemoteIpBlocks', 'requestPrincipals', 'notRequestPrincipals']) if (listOf(from?.source?.[k]).length > 0) found.add(k);
-    for (const when of listOf(rule?.when)) if (typeof when?.key === 'string' && !l4When.has(when.key)) found.add(when.key);
+  for (const rule of items(specOf(policy).rules).map(fields)) {
+    for (const to of items(rule.to)) for (const k of ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths']) if (items(fields(fields(to).operation)[k]).length > 0) found.add(k);
+    for (const from of items(rule.from)) for (const k of ['remoteIpBlocks', 'notRemoteIpBlocks', 'requestPrincipals', 'notRequestPrincipals']) if (items(fields(fields(from).source)[k]).length > 0) found.add(k);
+    for (const when of items(rule.when)) {
+      const key = fields(when).key;
+      if (typeof key === 'string' && !l4When.has(key)) found.add(key);
+    }
   }
   return [...found].sort();
 }
@@ -120,13 +125,14 @@ function httpFields(policy: Manifest): string[] {
  */
 export function checkPolicyTargets(m: Manifest, index: MeshIndex, report: Report): void {
   const ns = namespaceOf(m);
-  const single = m.spec?.targetRef ? [{ ref: m.spec.targetRef, field: 'spec.targetRef' }] : [];
-  const refs = [...single, ...listOf(m.spec?.targetRefs).map((ref, i) => ({ ref, field: `spec.targetRefs[${i}]` }))];
+  const spec = specOf(m);
+  const single = spec.targetRef ? [{ ref: fields(spec.targetRef), field: 'spec.targetRef' }] : [];
+  const refs = [...single, ...items(spec.targetRefs).map((ref, i) => ({ ref: fields(ref), field: `spec.targetRefs[${i}]` }))];
   for (const { ref, field } of refs) {
-    const kind = ref?.kind;
-    const group = ref?.group ?? '';
-    const name = String(ref?.name ?? '');
-    const refNs = ref?.namespace ?? ns;
+    const kind = ref.kind;
+    const group = ref.group ?? '';
+    const name = String(ref.name ?? '');
+    const refNs = String(ref.namespace ?? ns);
     if (kind === 'Service' && group === '') {
       const service = index.services.get(qualifyHost(name, refNs));
       if (!service) report('ML0023', field, `Service ${name} was not found (WaypointAccepted=False, TargetNotFound): the policy applies to nothing`);
@@ -136,18 +142,18 @@ export function checkPolicyTargets(m: Manifest, index: MeshIndex, report: Report
     }
   }
   if (m.kind !== 'AuthorizationPolicy' || refs.length > 0) return;
-  const selector = m.spec?.selector?.matchLabels;
+  const selector = policySelector(m);
   const pods = (selector ? index.podsSelected(selector, ns) : index.podsIn(ns)).filter((p) => !p.platform);
   const ambient = isAmbientNamespace(index.namespace(ns)) && (pods.length === 0 || pods.some((p) => p.ambient));
   if (!ambient) return;
-  const fields = httpFields(m);
-  if (fields.length === 0) return;
-  const action = m.spec?.action ?? 'ALLOW';
+  const httpOnly = httpFields(m);
+  if (httpOnly.length === 0) return;
+  const action = authorizationPolicy(m).action;
   const effect = action === 'DENY'
     ? 'ztunnel enforces this DENY policy without its HTTP rules, so it denies more than written'
     : action === 'ALLOW' ? 'ztunnel omits the ALLOW rules with HTTP attributes, so they never match (with no other ALLOW rule, every request is denied)'
       : `ztunnel does not support the ${action} action`;
-  report('ML0024', 'spec.rules', `HTTP attributes (${fields.join(', ')}) in ambient namespace ${ns} with no targetRefs: ${effect}; attach it to a waypoint with targetRefs (a Service or the waypoint Gateway)`);
+  report('ML0024', 'spec.rules', `HTTP attributes (${httpOnly.join(', ')}) in ambient namespace ${ns} with no targetRefs: ${effect}; attach it to a waypoint with targetRefs (a Service or the waypoint Gateway)`);
 }
 
 /**
@@ -158,13 +164,14 @@ export function checkPolicyTargets(m: Manifest, index: MeshIndex, report: Report
  * Reported on the VirtualService.
  */
 export function checkRouteRivals(index: MeshIndex, reportOn: (m: Manifest) => Report | undefined): void {
-  const converted = index.gatewayApi.virtualServices.filter((vs) => usesGatewaySemantics(vs) && (vs.spec?.gateways ?? []).includes('mesh'));
+  const converted = index.gatewayApi.virtualServices.filter((vs) => usesGatewaySemantics(vs) && virtualService(vs).gateways.includes('mesh'));
   if (converted.length === 0) return;
   for (const vs of index.virtualServices) {
     if (!index.isMeshBound(vs)) continue;
-    const hosts = listOf(vs.spec?.hosts).map((h: string) => qualifyHost(h, namespaceOf(vs)).toLowerCase());
-    listOf(vs.spec?.hosts).forEach((h: string, i: number) => {
-      const rivals = converted.filter((c) => (c.spec.hosts as string[]).includes(hosts[i]));
+    items(specOf(vs).hosts).forEach((h, i) => {
+      if (typeof h !== 'string') return;
+      const host = qualifyHost(h, namespaceOf(vs)).toLowerCase();
+      const rivals = converted.filter((c) => virtualService(c).hosts.includes(host));
       if (rivals.length === 0) return;
       const names = [...new Set(rivals.map((c) => index.gatewayApi.originOf(c)))].join(', ');
       reportOn(vs)?.('ML0025', `spec.hosts[${i}]`, `${h} is also routed by ${names}: a caller's sidecar applies only one of them (an HTTPRoute of its own namespace, else the oldest), a waypoint merges both; route each host with one API`);
@@ -198,9 +205,10 @@ export function isTargetRefSchemaGap(m: Manifest, problem: { readonly field: str
 export function policyTargetRefProblems(m: Manifest, schemaKnows: boolean): Array<{ field: string; message: string }> {
   if (!TARGETED_KINDS.has(m.kind) || !String(m.apiVersion ?? '').includes('istio.io/')) return [];
   const out: Array<{ field: string; message: string }> = [];
-  const single: Array<{ ref: unknown; field: string }> = m.spec?.targetRef !== undefined ? [{ ref: m.spec.targetRef, field: 'spec.targetRef' }] : [];
-  const list = items(m.spec?.targetRefs).map((ref, i) => ({ ref, field: `spec.targetRefs[${i}]` }));
-  if (!schemaKnows && m.spec?.targetRefs !== undefined && !Array.isArray(m.spec.targetRefs)) out.push({ field: 'spec.targetRefs', message: 'must be a list of references' });
+  const spec = specOf(m);
+  const single: Array<{ ref: unknown; field: string }> = spec.targetRef !== undefined ? [{ ref: spec.targetRef, field: 'spec.targetRef' }] : [];
+  const list = items(spec.targetRefs).map((ref, i) => ({ ref, field: `spec.targetRefs[${i}]` }));
+  if (!schemaKnows && spec.targetRefs !== undefined && !Array.isArray(spec.targetRefs)) out.push({ field: 'spec.targetRefs', message: 'must be a list of references' });
   const allowed = ['/Service', 'networking.istio.io/ServiceEntry', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/GatewayClass'];
   for (const { ref, field } of [...single, ...list]) {
     if (!isFields(ref)) {
@@ -215,7 +223,7 @@ export function policyTargetRefProblems(m: Manifest, schemaKnows: boolean): Arra
     const groupKind = `${String(ref.group ?? '')}/${String(ref.kind ?? '')}`;
     if (!allowed.includes(groupKind)) out.push({ field: `${field}.kind`, message: `targetRef must be to a Service, ServiceEntry, Gateway or GatewayClass but was ${groupKind}` });
   }
-  const kinds = [m.spec?.selector !== undefined, single.length > 0, list.length > 0].filter(Boolean).length;
+  const kinds = [spec.selector !== undefined, single.length > 0, list.length > 0].filter(Boolean).length;
   if (!schemaKnows && kinds > 1) out.push({ field: 'spec', message: 'only one of targetRefs or workloadSelector can be set' });
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Code, Severity } from './codes';
+import { Fields, fields } from './read';
 
 export type { Severity };
 
@@ -12,9 +13,13 @@ export interface Manifest {
     readonly labels?: Readonly<Record<string, string>>;
     readonly annotations?: Readonly<Record<string, string>>;
   };
-  readonly spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** As written: read it through {@link specOf} and the narrowing helpers of `read.ts`. */
+  readonly spec?: unknown;
   readonly [key: string]: unknown;
 }
+
+/** The object's spec if it is an object, else an empty one. */
+export const specOf = (m: Manifest): Fields => fields(m.spec);
 
 
 /** One problem found in a set of manifests. */

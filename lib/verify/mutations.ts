@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { Manifest, objectKey } from '../validate/manifest';
+import { destinationRule, service } from '../validate/views';
 import type { Case, CaseFile } from './cases';
 
 /**
@@ -30,8 +31,8 @@ export const MUTATIONS: readonly Mutation[] = [
       const d = destinations(vs).find((x) => x?.subset);
       if (!d) return false;
       // The DestinationRule objects are shared with the rest of the case: drop the subset there.
-      const dr: any = all.find((m) => m.kind === 'DestinationRule' && shortName(m.spec?.host ?? '') === shortName(d.host) &&
-        (m.spec?.subsets ?? []).some((s: any) => s.name === d.subset));
+      const dr: any = all.find((m) => m.kind === 'DestinationRule' && shortName(destinationRule(m).host) === shortName(d.host) &&
+        destinationRule(m).subsets.some((s) => s.name === d.subset));
       if (!dr) return false;
       dr.spec.subsets = dr.spec.subsets.filter((s: any) => s.name !== d.subset);
       return true;
@@ -189,7 +190,7 @@ export const MUTATIONS: readonly Mutation[] = [
     kinds: ['VirtualService'],
     apply: (vs, all) => {
       for (const d of destinations(vs)) {
-        const svc: any = all.find((m) => m.kind === 'Service' && m.metadata.name === shortName(d?.host ?? '') && (m.spec?.ports ?? []).length > 0);
+        const svc: any = all.find((m) => m.kind === 'Service' && m.metadata.name === shortName(d?.host ?? '') && service(m).ports.length > 0);
         if (!svc || svc.spec.type === 'ExternalName') continue;
         // A second port on the Service, and no port on the destination.
         const used = new Set(svc.spec.ports.map((p: any) => p.port));

@@ -1,5 +1,5 @@
-import type { Manifest } from '../validate/manifest';
-import { Fields, fields, items } from '../validate/read';
+import { Manifest, specOf } from '../validate/manifest';
+import { Fields, fields, items, labels as labelMap, num, text } from '../validate/read';
 import type { CaseFile } from './cases';
 
 /** The sidecar image the generated Pods carry; any non-empty image marks a pod as injected. */
@@ -83,8 +83,9 @@ export function asAdmitted(files: readonly CaseFile[]): CaseFile[] {
   const deployed = istioGatewayDeployments(objects);
   const deployments = [...objects, ...deployed].filter((m) => m.kind === 'Deployment');
   const workloads = deployments.map((m) => {
-    const template = m.spec?.template ?? {};
-    return pod(podNameOf(m.metadata.name), m.metadata.namespace ?? 'default', template.metadata?.labels, template.metadata?.annotations, template.spec);
+    const template = fields(specOf(m).template);
+    const metadata = fields(template.metadata);
+    return pod(podNameOf(m.metadata.name), m.metadata.namespace ?? 'default', labelMap(metadata.labels), labelMap(metadata.annotations), template.spec);
   });
   return [
     ...admitted,
@@ -116,9 +117,9 @@ export function istioGatewayDeployments(objects: readonly Manifest[]): Manifest[
     'istio-waypoint': { suffix: false, controller: 'istio.io-mesh-controller', podLabels: { [DATAPLANE_MODE]: 'none' } },
   };
   return objects
-    .filter((m) => m.kind === 'Gateway' && String(m.apiVersion).startsWith('gateway.networking.k8s.io/') && classes[m.spec?.gatewayClassName] !== undefined)
+    .filter((m) => m.kind === 'Gateway' && String(m.apiVersion).startsWith('gateway.networking.k8s.io/') && classes[text(specOf(m).gatewayClassName) ?? ''] !== undefined)
     .flatMap((gw) => {
-      const className: string = gw.spec.gatewayClassName;
+      const className = text(specOf(gw).gatewayClassName) ?? '';
       const info = classes[className];
       const namespace = gw.metadata.namespace ?? 'default';
       const name = info.suffix ? `${gw.metadata.name}-${className}` : gw.metadata.name;
@@ -135,9 +136,10 @@ export function istioGatewayDeployments(objects: readonly Manifest[]): Manifest[
       const ports: Array<{ name: string; port: number; protocol: string; appProtocol: string }> = [
         { name: 'status-port', port: 15021, protocol: 'TCP', appProtocol: 'tcp' },
       ];
-      for (const l of gw.spec.listeners ?? []) {
-        if (ports.some((p) => p.port === l.port)) continue;
-        ports.push({ name: String(l.name).replace(/\./g, '-').slice(0, 63), port: l.port, protocol: 'TCP', appProtocol: String(l.protocol).toLowerCase() });
+      for (const l of items(specOf(gw).listeners).map(fields)) {
+        const port = num(l.port);
+        if (port === undefined || ports.some((p) => p.port === port)) continue;
+        ports.push({ name: String(l.name).replace(/\./g, '-').slice(0, 63), port, protocol: 'TCP', appProtocol: String(l.protocol).toLowerCase() });
       }
       return [
         { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels: own } },

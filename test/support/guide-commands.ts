@@ -7,7 +7,8 @@
  */
 import { parseAllDocuments } from 'yaml';
 import type { OutputFile } from '../../lib/output/render';
-import { Manifest, objectKey } from '../../lib/validate/manifest';
+import { objectKey } from '../../lib/validate/manifest';
+import { Manifest } from './synth';
 
 /** A namespace in ambient mode: its pods have no sidecar. */
 const isAmbient = (m: Manifest) => m.kind === 'Namespace' && m.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient';

@@ -7,7 +7,7 @@ import { Io, runLongCommand } from '../../cli/io';
 import { UsageError } from '../../cli/flags';
 import { allowedNames } from '../../suggest';
 import { Flavour } from '../../mesh/flavour';
-import { Fields, fields } from '../../validate/read';
+import { Fields, fields, isFields, items } from '../../validate/read';
 import type { Manifest } from '../../validate/manifest';
 import { DIALS_A_POD, LocalCluster } from './cluster';
 import { readGuide, shellLines, shellWords } from './guide';
@@ -105,6 +105,13 @@ export function objectsOf(paths: readonly string[]): Manifest[] {
 /** The namespaces objects are in, or are. */
 const namespacesOf = (objects: readonly Manifest[]) =>
   [...new Set(objects.map((m) => (m.kind === 'Namespace' ? m.metadata.name : m.metadata.namespace)).filter((n): n is string => Boolean(n)))];
+
+/**
+ * The objects of a `kubectl get -o json` list. The API server wrote them, so each has the
+ * metadata every object has; what else is read of them is narrowed where it is read.
+ */
+const listed = (stdout: string): Array<Fields & { readonly metadata: { readonly name: string; readonly namespace?: string } }> =>
+  items(fields(JSON.parse(stdout)).items).filter(isFields).map((item) => ({ ...item, metadata: { ...fields(item.metadata), name: String(fields(item.metadata).name ?? '') } }));
 
 const key = (m: { kind: string; metadata: { name: string; namespace?: string } }) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
@@ -325,7 +332,7 @@ class GuideRun {
     for (const kind of kinds) {
       const r = this.cluster.kubectl(['get', kindResource(kind), '-A', '-o', 'json']);
       if (r.status !== 0) continue;
-      for (const item of JSON.parse(r.stdout).items as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const item of listed(r.stdout)) {
         const k = key({ kind, metadata: item.metadata });
         if (keys.has(k)) out.set(k, authored(item));
       }
@@ -399,8 +406,8 @@ class GuideRun {
     for (const ns of namespaces) {
       const r = this.kubectl(['-n', ns, 'get', 'services', '-o', 'json']);
       if (r.status !== 0) continue;
-      for (const svc of JSON.parse(r.stdout).items as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
-        if (svc.spec?.type !== 'LoadBalancer' || (svc.status?.loadBalancer?.ingress ?? []).length > 0) continue;
+      for (const svc of listed(r.stdout)) {
+        if (fields(svc.spec).type !== 'LoadBalancer' || items(fields(fields(svc.status).loadBalancer).ingress).length > 0) continue;
         const ip = `192.0.2.${++this.addresses}`;
         this.kubectl(['-n', ns, 'patch', 'service', svc.metadata.name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip }] } } })]);
         given = true;
@@ -425,11 +432,12 @@ class GuideRun {
     for (const ns of namespaces) {
       const r = this.cluster.kubectl(['-n', ns, 'get', 'pods', '-o', 'json']);
       if (r.status !== 0) continue;
-      for (const pod of JSON.parse(r.stdout).items as any[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const pod of listed(r.stdout)) {
         this.report.pods.total++;
-        const ready = (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-        if (pod.status?.phase === 'Running' && ready) this.report.pods.running++;
-        else this.report.pods.problems.push(`${folder}: Pod ${ns}/${pod.metadata.name} is ${pod.status?.phase ?? 'unknown'}${ready ? '' : ', not Ready'}`);
+        const status = fields(pod.status);
+        const ready = items(status.conditions).map(fields).some((c) => c.type === 'Ready' && c.status === 'True');
+        if (status.phase === 'Running' && ready) this.report.pods.running++;
+        else this.report.pods.problems.push(`${folder}: Pod ${ns}/${pod.metadata.name} is ${String(status.phase ?? 'unknown')}${ready ? '' : ', not Ready'}`);
       }
     }
   }
