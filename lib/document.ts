@@ -71,7 +71,7 @@ function fill(command: string, definition: LabDefinition, lab: MeshLab, applied?
   const service = (applied?.values.service as IService | undefined)
     ?? lab.services.find((s) => s.name === definition.observeService)
     ?? lab.services.find((s) => s.isHttp)!;
-  const values: Record<string, string> = { ...applied?.texts, namespace: lab.namespace, service: service.name };
+  const values: Record<string, string> = { ...applied?.texts, namespace: lab.namespace, service: service.name, istioRelease: lab.flavour.istioRelease };
   return command.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (whole, key: string) => values[key] ?? whole);
 }
 

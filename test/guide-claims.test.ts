@@ -5,6 +5,9 @@ import { LABS } from '../lib/labs';
 import { Flavour } from '../lib/mesh/flavour';
 import { synthesizeOutput } from '../lib/output/synthesize';
 import { Manifest } from './support/synth';
+import { istioRetryOn } from '../lib/istio/gateway-api';
+import { MeshIndex } from '../lib/istio/index';
+import { virtualService } from '../lib/validate/views';
 import { commandLines, guideSections, labObjects, parseUrl, parseYaml } from './support/guide-commands';
 
 /**
@@ -181,5 +184,27 @@ describe("docs/steps.md's scenario table says which labs' egress step holds a ti
     const timeouts = routeTimeouts(s.stepObjects);
     if (timeouts.length === 0) expect(entry).toContain('no timeout');
     for (const t of timeouts) expect(entry).toContain(`timeout ${t}`);
+  });
+});
+
+describe('retry: the conditions Expect names are the ones Istio applies to what the step writes', () => {
+  /** The retry conditions of the routes the lab's proxies get after the step: a VirtualService's as written, an HTTPRoute's as Istio converts it. */
+  const retryConditions = (objects: readonly Manifest[]): string[] => {
+    const index = new MeshIndex(objects);
+    return [...ofKind(objects, 'VirtualService'), ...index.gatewayApi.virtualServices]
+      .flatMap((vs) => virtualService(vs).http)
+      .flatMap((r) => (r.retries && r.retries.attempts !== 0 ? [r.retries.retryOn ?? "Istio's default conditions"] : []));
+  };
+
+  test("Istio 1.30 builds connect-failure,refused-stream,unavailable,cancelled,500,502,503,504 from an HTTPRoute's 5xx codes (conversion.go)", () => {
+    expect(istioRetryOn([500, 502, 503, 504])).toBe('connect-failure,refused-stream,unavailable,cancelled,500,502,503,504');
+  });
+
+  test('some steps retry', () => expect(sectionsOf('retry').length).toBeGreaterThan(0));
+
+  test.each(named(sectionsOf('retry')))('%s', (_, s) => {
+    const conditions = [...new Set(retryConditions(s.objects))];
+    expect(conditions).toHaveLength(1);
+    expect(s.expect).toContain(`on ${conditions[0]}`);
   });
 });

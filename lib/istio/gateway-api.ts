@@ -220,6 +220,15 @@ function duration(text: unknown): string | undefined {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
+/**
+ * The retry conditions istiod gives Envoy for an HTTPRoute rule's `retry.codes`: the
+ * connection failures always, then the codes as written (istio/istio
+ * pilot/pkg/config/kube/gateway/conversion.go, the Retry block of convertHTTPRoute).
+ */
+export function istioRetryOn(codes: readonly unknown[]): string {
+  return ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...codes.map(String)].join(',');
+}
+
 /** Why istiod converts no route at all for a route (a "hard" ConfigError: convertRules returns the error alone). */
 export interface ConversionError {
   readonly field: string;
@@ -288,7 +297,7 @@ function convertHttpRule(route: Manifest, written: unknown, ruleIndex: number, e
     // conversion.go: connection errors always, plus the codes; attempts default 2.
     const retry = fields(rule.retry);
     const attempts = num(retry.attempts) ?? 2;
-    base.retries = { attempts, ...(attempts > 0 && { retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...items(retry.codes).map(String)].join(',') }) };
+    base.retries = { attempts, ...(attempts > 0 && { retryOn: istioRetryOn(items(retry.codes)) }) };
   }
   const timeouts = fields(rule.timeouts);
   const request = duration(timeouts.request);

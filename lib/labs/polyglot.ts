@@ -6,7 +6,7 @@ import { Protocol } from '../mesh/protocol';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
 import { Resources } from '../mesh/workload';
-import { DEMO_ISSUER, DEMO_JWKS_URL, DEMO_TOKEN_URL, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, mirror, mtls, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
+import { DEMO_ISSUER, demoJwtFile, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, mirror, mtls, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
 import { CURL_IMAGE, HTTPBIN_IMAGE, LabContext, LabOptions, SampleImageUse } from './options';
 
@@ -211,9 +211,9 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   }),
   preset({
     scenario: jwt,
-    defaults: { service: 'httpbin', issuer: DEMO_ISSUER, jwksUri: DEMO_JWKS_URL, header: 'Authorization', param: undefined },
+    defaults: { service: 'httpbin', issuer: DEMO_ISSUER, jwksUri: undefined, header: 'Authorization', param: undefined },
     observe: [
-      `TOKEN=$(curl -s ${DEMO_TOKEN_URL})`,
+      `TOKEN=$(curl -s ${demoJwtFile('{istioRelease}', 'demo.jwt')})`,
       `${FROM_SLEEP} http://httpbin:8000/headers`,
       `${FROM_SLEEP} -H "{header}: Bearer not-a-token" http://httpbin:8000/headers`,
       `${FROM_SLEEP} -H "{header}: Bearer $TOKEN" http://httpbin:8000/headers`,

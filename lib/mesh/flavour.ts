@@ -2,6 +2,7 @@ import type { PolicyTargetReference } from '../../imports/istio';
 import type { IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
 import { GATEWAY_API_GROUP } from '../istio/gateway-api';
+import { CURRENT_ISTIO } from '../platform/release';
 import type { Command } from './command';
 
 /** The API routing is written in: Istio's (VirtualService, DestinationRule) or the Kubernetes Gateway API's (HTTPRoute). */
@@ -101,6 +102,8 @@ export abstract class Flavour {
   public abstract readonly seedImages: boolean;
   /** The Istio install profile the flavour needs: `demo`, or `ambient`. */
   public abstract readonly profile: 'demo' | 'ambient';
+  /** The Istio release the flavour is written for (`1.17`, the tutorials'; the current one): links to Istio's files name its branch. */
+  public abstract readonly istioRelease: string;
 
   /** The output folder of `lab` in this flavour. */
   public folder(lab: string): string {
@@ -196,6 +199,7 @@ class ClassicFlavour extends SidecarFlavour {
 
   public readonly gatewayApi = false;
   public readonly seedImages = true;
+  public readonly istioRelease = '1.17';
 
   public get hintFlags(): string {
     return '';
@@ -213,6 +217,7 @@ class GatewayApiFlavour extends SidecarFlavour {
 
   public readonly gatewayApi = true;
   public readonly seedImages = false;
+  public readonly istioRelease = CURRENT_ISTIO;
 
   /** The ingress Deployment runs in the lab's namespace with a sidecar, which enforces the namespace's policies. */
   public get policiesReachIngress(): boolean {
@@ -236,6 +241,7 @@ class AmbientFlavour extends Flavour {
   public readonly gatewayApi = true;
   public readonly sidecars = false;
   public readonly seedImages = false;
+  public readonly istioRelease = CURRENT_ISTIO;
   public readonly profile = 'ambient' as const;
   public readonly propagatesTo = 'ztunnel and the waypoint';
 

@@ -5,7 +5,7 @@ import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
 import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
 
 export type { ScenarioDefinition } from './define';
-export { DEMO_ISSUER, DEMO_JWKS_URL, DEMO_TOKEN_URL } from './security';
+export { DEMO_ISSUER, demoJwtFile } from './security';
 
 /**
  * The scenarios the command line knows, each defined once, by its class (`Canary.definition`:

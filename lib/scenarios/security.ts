@@ -43,8 +43,9 @@ function relayed(lab: MeshLab, caller: string, status: number, body: string): st
 
 /** Istio's sample issuer, its signing keys and a token it signed (security/tools/jwt/samples in istio/istio). */
 export const DEMO_ISSUER = 'testing@secure.istio.io';
-export const DEMO_JWKS_URL = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/jwks.json';
-export const DEMO_TOKEN_URL = 'https://raw.githubusercontent.com/istio/istio/release-1.17/security/tools/jwt/samples/demo.jwt';
+/** Istio's demo key (`jwks.json`) or the token it signs (`demo.jwt`) on the branch of an Istio release (`1.30`). */
+export const demoJwtFile = (release: string, file: 'jwks.json' | 'demo.jwt') =>
+  `https://raw.githubusercontent.com/istio/istio/release-${release}/security/tools/jwt/samples/${file}`;
 
 /** What the mtls step shows in ambient mode, where mTLS between meshed workloads needs no policy. */
 function mtlsAmbientExpect(v: { mode: string; scope: string; namespace?: string; service?: IService }): string {
@@ -121,7 +122,7 @@ export interface MtlsProps {
 }
 
 /**
- * Requires (STRICT) or accepts (PERMISSIVE) mutual TLS between sidecars, mesh-wide (in
+ * Requires (STRICT) or accepts (PERMISSIVE) mutual TLS between the workloads of the mesh (their sidecars, or ztunnel), mesh-wide (in
  * istio-system), for the lab's namespace, or for one service. In ambient mode the same
  * PeerAuthentication is ztunnel's: traffic between ambient workloads is mTLS (HBONE) with or
  * without it, and STRICT refuses plain text from callers outside the mesh (PERMISSIVE, the
@@ -132,7 +133,7 @@ export class Mtls extends Scenario {
   /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
   public static readonly definition = scenario({
     name: 'mtls',
-    summary: 'requires (STRICT) or accepts (PERMISSIVE) mutual TLS between sidecars',
+    summary: 'requires (STRICT) or accepts (PERMISSIVE) mutual TLS between the workloads of the mesh',
     params: {
       mode: param.oneOf('STRICT or PERMISSIVE', ['STRICT', 'PERMISSIVE'] as const),
       scope: param.oneOf('mesh (istio-system), namespace or service', ['mesh', 'namespace', 'service'] as const),
@@ -272,8 +273,8 @@ export interface JwtProps {
   readonly gateway?: IngressGateway;
   /** The `iss` of accepted tokens. */
   readonly issuer: string;
-  /** Where the issuer's public keys are. */
-  readonly jwksUri: string;
+  /** Where the issuer's public keys are. @default Istio's demo key on the branch of the release the lab's flavour is written for */
+  readonly jwksUri?: string;
   /** Read the token from this header instead of `Authorization: Bearer`. @default Authorization */
   readonly fromHeader?: string;
   /** Also accept the token in this query parameter. @default none */
@@ -297,18 +298,19 @@ export class Jwt extends Scenario {
     params: {
       service: svc,
       issuer: param.text('accepted token issuer (iss)'),
-      jwksUri: param.text("URL of the issuer's public keys"),
+      jwksUri: optional(param.text("URL of the issuer's public keys (empty: Istio's demo key, security/tools/jwt/samples/jwks.json on the branch of the flavour's Istio release)")),
       header: param.headerName('header the token comes in (Authorization means "Bearer <token>")'),
       param: optional(param.text('query parameter that may carry the token too, e.g. access_token (empty: none)')),
     },
     apply: (lab, id, v) => new Jwt(lab, id, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
-    expect: (v) => `without a token ${v.service.name} answers 403 (RBAC: access denied: the AuthorizationPolicy requires a request principal), with an invalid token 401 (Jwt is not in the form of Header.Payload.Signature), with a valid token from ${v.issuer} 200`
-      + (v.issuer === DEMO_ISSUER ? `. The valid token is Istio's demo token for ${DEMO_ISSUER} (${DEMO_TOKEN_URL}), signed with the key at ${v.jwksUri}` : ''),
+    expect: (v, lab) => `without a token ${v.service.name} answers 403 (RBAC: access denied: the AuthorizationPolicy requires a request principal), with an invalid token 401 (Jwt is not in the form of Header.Payload.Signature), with a valid token from ${v.issuer} 200`
+      + (v.issuer === DEMO_ISSUER ? `. The valid token is Istio's demo token for ${DEMO_ISSUER} (${demoJwtFile(lab.flavour.istioRelease, 'demo.jwt')}), signed with the key at ${v.jwksUri ?? demoJwtFile(lab.flavour.istioRelease, 'jwks.json')}` : ''),
   });
 
   public constructor(scope: Construct, id: string, props: JwtProps) {
     super(scope, id, Jwt.definition.name, props);
-    if (!/^https?:\/\/\S+$/.test(props.jwksUri)) throw new MeshlabError(`jwt: jwksUri ${props.jwksUri} is not an http(s) URL`);
+    const jwksUri = props.jwksUri ?? demoJwtFile(this.lab.flavour.istioRelease, 'jwks.json');
+    if (!/^https?:\/\/\S+$/.test(jwksUri)) throw new MeshlabError(`jwt: jwksUri ${jwksUri} is not an http(s) URL`);
     if ((props.service === undefined) === (props.gateway === undefined)) throw new MeshlabError('jwt: give either a service or a gateway to validate tokens at');
     if (props.gateway && !this.lab.flavour.gatewayApi) {
       throw new MeshlabError(`jwt: gateway ${props.gateway.name} is Istio's ingress gateway in istio-system, outside the lab; validate tokens at a service, or use --api gateway-api`);
@@ -321,7 +323,7 @@ export class Jwt extends Scenario {
         ...attachment,
         jwtRules: [{
           issuer: props.issuer,
-          jwksUri: props.jwksUri,
+          jwksUri,
           fromHeaders: props.fromHeader && props.fromHeader.toLowerCase() !== 'authorization' ? [{ name: props.fromHeader }] : undefined,
           fromParams: props.fromParam ? [props.fromParam] : undefined,
         }],

@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { EnvoyFilter } from '../../imports/istio';
 import { MeshlabError } from '../errors';
 import { HEADER_NAME, unknownRetryConditions } from '../istio/http';
+import { istioRetryOn } from '../istio/gateway-api';
+import { gatewayApiGap, retryCodes } from '../render/gateway-api';
 import { Fault } from '../intent';
 import { Match, type IService, type IVersion } from '../mesh/routing';
 import { Scenario, checkHttp, checkPercent, sameService } from './scenario';
@@ -400,8 +402,13 @@ export class Retry extends Scenario {
     },
     apply: (lab, id, v) => new Retry(lab, id, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
     needs: { ownSidecar: `the images do not fail, so the step shows its retries with 503s an EnvoyFilter adds in the callee's own sidecar, below the retried route; ${NO_SIDECAR}, and an abort added in the waypoint would answer before its router, which retries, sees the request` },
-    expect: (v) => {
-      const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${v.retryOn ?? "Istio's default conditions"})`;
+    expect: (v, lab) => {
+      // An HTTPRoute has only status codes: Istio adds the connection failures itself.
+      const viaHttpRoute = lab.flavour.gatewayApi && gatewayApiGap(v.service.intent) === undefined;
+      const conditions = viaHttpRoute
+        ? `${istioRetryOn(retryCodes(v.retryOn))}: the conditions Istio builds from the HTTPRoute's codes, istio/istio pilot/pkg/config/kube/gateway/conversion.go`
+        : v.retryOn ?? "Istio's default conditions";
+      const retried = `a failed request to ${v.service.name} is retried up to ${v.attempts} times (${d(v.perTryTimeout)} each, on ${conditions})`;
       if (v.abort === undefined) return `${retried}, so far fewer errors reach the caller`;
       const left = Math.round(100 * (v.abort / 100) ** (v.attempts + 1));
       return `${v.service.name}'s own sidecar now answers ${v.abort}% of the requests with 503; ${retried}, so at most about ${left}% of the calls fail,`
