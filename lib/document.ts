@@ -80,7 +80,10 @@ function observeCommands(definition: LabDefinition, lab: MeshLab, applied?: Appl
   const observe = applied?.preset.observe ?? (typeof definition.observe === 'function' ? definition.observe(lab.flavour) : definition.observe);
   const commands: readonly Command[] = Array.isArray(observe) ? observe : [observe as Command];
   const waypoint = lab.waypoint?.name;
-  return commands.map((c) => fill(lab.flavour.command(c, '{namespace}', waypoint), definition, lab, applied));
+  return commands.flatMap((c) => {
+    const line = lab.flavour.command(c, '{namespace}', waypoint);
+    return line === undefined ? [] : [fill(line, definition, lab, applied)];
+  });
 }
 
 /** The guide's view of a lab with the scenarios `applied` switched on. */

@@ -85,7 +85,13 @@ describe('policies in ambient mode attach to the waypoint with targetRefs', () =
     // service-go's rule has a method (HTTP); redis's names only a principal (L4), and its calls pass the waypoint too.
     expect(spec(find(objects, 'AuthorizationPolicy', 'service-go-allow')).targetRefs).toEqual([{ group: '', kind: 'Service', name: 'service-go' }]);
     expect(spec(find(objects, 'AuthorizationPolicy', 'redis-allow')).targetRefs).toEqual([{ group: '', kind: 'Service', name: 'redis' }]);
-    expect(objects.filter((m) => m.kind === 'AuthorizationPolicy' && spec(m).selector !== undefined)).toEqual([]);
+    // The only selector policies are ztunnel's, one per service, which admit the waypoint alone (a call to a pod's IP skips it).
+    const selectorPolicies = objects.filter((m) => m.kind === 'AuthorizationPolicy' && spec(m).selector !== undefined);
+    expect(selectorPolicies.map((m) => m.metadata.name)).toContain('service-go-via-waypoint');
+    for (const m of selectorPolicies) {
+      expect(m.metadata.name).toMatch(/-via-waypoint$/);
+      expect(spec(m).rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/default/sa/waypoint'] } }] }]);
+    }
   });
 
   test('with the Gateway API and sidecars the ingress gateway, in the lab namespace, is let through the deny-all', () => {

@@ -501,3 +501,34 @@ test('npm run explain runs the built command as a user would', () => {
   // The same as the in-process command, byte for byte.
   expect(result.stdout).toBe(`${explain(['--lab', 'tutorial', '--scenario', 'canary', '--seed', '1']).text}\n`);
 });
+
+describe('AuthorizationPolicies where Istio attaches them (istio/istio pilot/pkg/model/policyattachment.go)', () => {
+  const from = (r: JsonReport, f: string, to: string) => hop(r, f, to);
+
+  test('a sidecar ignores a policy with targetRefs: the Gateway API flavour lets its ingress gateway through the deny-all, not every pod', () => {
+    // Absolute paths: a step named by its full path is read as one named relative to the working folder.
+    const r = report([path.join(root, 'dist/tutorial-gateway-api'), path.join(root, 'dist/tutorial-gateway-api/steps/authz-allow.yaml'), '--from', 'recommendation-v1', '--to', 'preference']);
+    expect(statuses(r)).toEqual({ 403: 100 });
+    expect(notes(from(r, 'recommendation-v1', 'preference')).join('\n')).toContain('no rule of the ALLOW policies allow-nothing, preference-allow matches');
+  });
+
+  test('in ambient mode the waypoint applies the policies that name its Service, with the caller\'s identity: authz-deny answers 403 there', () => {
+    const r = report([...PLAIN, '--lab', 'tutorial', '--api', 'gateway-api', '--mode', 'ambient', '--scenario', 'authz-deny']);
+    expect(statuses(r)).toEqual({ 403: 100 });
+    expect(notes(hop(r, 'customer', 'preference'))).toContain('at waypoint waypoint: denied by AuthorizationPolicy preference-deny (DENY, rule 1)');
+  });
+
+  test('in ambient mode ztunnel applies the selector policies with the identity of whoever connects: the waypoint passes, a caller past it is reset', () => {
+    const through = report([...PLAIN, '--lab', 'tutorial', '--api', 'gateway-api', '--mode', 'ambient', '--scenario', 'authz-allow']);
+    expect(statuses(through)).toEqual({ 200: 100 });
+    expect(notes(hop(through, 'customer', 'preference'))).toContain('ztunnel at preference v1: allowed by AuthorizationPolicy preference-via-waypoint (rule 1)');
+    // Without the namespace's waypoint label, ztunnel connects customer to preference itself: preference-via-waypoint refuses it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshlab-explain-ambient-'));
+    const nsFile = fs.readFileSync(path.join(root, 'dist/tutorial-ambient/00-namespace.yaml'), 'utf8').replace(/\n\s*istio\.io\/use-waypoint: waypoint/, '');
+    fs.writeFileSync(path.join(dir, '00-namespace.yaml'), nsFile);
+    const files = fs.readdirSync(path.join(root, 'dist/tutorial-ambient')).filter((f) => f.endsWith('.yaml') && f !== '00-namespace.yaml').map((f) => `dist/tutorial-ambient/${f}`);
+    const past = report([dir, ...files, 'dist/tutorial-ambient/steps/authz-allow.yaml', '--from', 'customer', '--to', 'preference']);
+    expect(statuses(past)).toEqual({ reset: 100 });
+    expect(notes(hop(past, 'customer', 'preference')).join('\n')).toContain('ztunnel at preference v1: denied: no rule of the ALLOW policies preference-via-waypoint matches');
+  });
+});

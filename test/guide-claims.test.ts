@@ -208,3 +208,38 @@ describe('retry: the conditions Expect names are the ones Istio applies to what 
     expect(s.expect).toContain(`on ${conditions[0]}`);
   });
 });
+
+describe('ambient authorization holds past the waypoint: each service a step guards at the waypoint admits only the waypoint at its pods, and the guide calls a pod IP', () => {
+  /** The Services an AuthorizationPolicy at the waypoint guards: a Service in targetRefs, or every Service for one on the waypoint itself. */
+  const guarded = (objects: readonly Manifest[]): string[] => ofKind(objects, 'AuthorizationPolicy').flatMap((p) => {
+    const refs: Array<{ kind: string; name: string }> = p.spec.targetRefs ?? [];
+    if (refs.some((r) => r.kind === 'Gateway' && r.name === 'waypoint')) return ofKind(objects, 'Service').filter((s) => s.spec.selector).map((s) => s.metadata.name);
+    return refs.filter((r) => r.kind === 'Service').map((r) => r.name);
+  });
+  /** Whether the pods of Service `name` have a selector policy that allows the waypoint's identity alone. */
+  const waypointOnly = (objects: readonly Manifest[], name: string): boolean => {
+    const service = ofKind(objects, 'Service').find((s) => s.metadata.name === name)!;
+    return ofKind(objects, 'AuthorizationPolicy').some((p) => p.spec.selector?.matchLabels?.app === service.spec.selector?.app
+      && (p.spec.action ?? 'ALLOW') === 'ALLOW'
+      && JSON.stringify(p.spec.rules) === JSON.stringify([{ from: [{ source: { principals: [`cluster.local/ns/${service.metadata.namespace}/sa/waypoint`] } }] }]));
+  };
+  const ambientAuthz = SECTIONS.filter((s) => s.folder.endsWith('-ambient') && ofKind(s.stepObjects, 'AuthorizationPolicy').some((p) => p.spec.targetRefs));
+
+  test('the ambient labs have authorization steps', () => {
+    expect(new Set(ambientAuthz.map((s) => s.step))).toEqual(new Set(['authz-deny', 'authz-allow', 'jwt']));
+  });
+
+  test.each(named(ambientAuthz))('%s', (_, s) => {
+    const services = [...new Set(guarded(s.stepObjects))].filter((n) => ofKind(s.objects, 'Service').some((x) => x.metadata.name === n && x.spec.selector));
+    expect(services.length).toBeGreaterThan(0);
+    for (const name of services) expect([name, waypointOnly(s.objects, name)]).toEqual([name, true]);
+    expect(s.block.some((c) => /status\.podIP/.test(c))).toBe(true);
+    expect(s.expect).toContain('ztunnel refuses it');
+  });
+
+  test('the sidecar flavours write no such policy and no pod IP call', () => {
+    const sidecar = SECTIONS.filter((s) => !s.folder.endsWith('-ambient'));
+    expect(sidecar.flatMap((s) => ofKind(s.stepObjects, 'AuthorizationPolicy').filter((p) => p.metadata.name.endsWith('-via-waypoint')))).toEqual([]);
+    expect(sidecar.flatMap((s) => s.block.filter((c) => /status\.podIP/.test(c)))).toEqual([]);
+  });
+});

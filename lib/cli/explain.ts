@@ -3,7 +3,7 @@ import { Cluster, Pod, ROOT_NAMESPACE } from '../explain/cluster';
 import { INGRESS, evaluate, firstIngressPath, hasIngressGateway } from '../explain/evaluate';
 import { namespaceOf } from '../istio/index';
 import { qualifyHost } from '../istio/resolve';
-import { loadManifests } from '../validate/load';
+import { loadManifests, shown } from '../validate/load';
 import { deletes } from '../validate/deletions';
 import { ReportContext, formatJson, formatText } from '../explain/report';
 import { HttpRequest } from '../explain/request';
@@ -268,7 +268,7 @@ function explainFiles(options: ExplainOptions, io: Io): number {
   const loaded = loadManifests(options.paths);
   if (loaded.findings.length > 0) return unreadable(loaded.findings, io);
   // A folder's steps/ are alternatives applied one at a time (as npm run check reads them), so only a step given by name is read.
-  const given = new Set(options.paths.map((p) => p.split('\\').join('/')));
+  const given = new Set(options.paths.map(shown));
   const chosen = loaded.objects.filter((o) => !/(^|\/)steps\//.test(o.file ?? '') || given.has(o.file ?? ''));
   // What a step's header deletes first (`# First: kubectl delete ...`, lib/validate/deletions.ts) is gone.
   const deleted = chosen.flatMap((o) => o.deletes ?? []);

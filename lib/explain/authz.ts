@@ -1,5 +1,6 @@
 import { Manifest } from '../validate/manifest';
-import { AuthorizationRule as Rule, authorizationPolicy } from '../validate/views';
+import { AuthorizationRule as Rule, authorizationPolicy, targetRefs } from '../validate/views';
+import { GATEWAY_API_GROUP, WAYPOINT_GATEWAY_CLASS } from '../istio/gateway-api';
 import { selects } from '../istio/resolve';
 import { Cluster, Pod, ROOT_NAMESPACE } from './cluster';
 import { HttpRequest, pathOnly, Source } from './request';
@@ -31,11 +32,34 @@ export interface AuthzDecision {
   readonly assumed: readonly string[];
 }
 
-/** The AuthorizationPolicies that apply to a pod: its namespace's and the root namespace's, by selector. */
+/**
+ * The AuthorizationPolicies a pod's own sidecar, or in ambient mode ztunnel on its node,
+ * applies: its namespace's and the root namespace's, by selector. A policy with targetRefs is
+ * not a workload's (istio/istio pilot/pkg/model/policyattachment.go ShouldAttachPolicy: "if
+ * targetRef is specified, ignore the policy altogether"): a gateway or a waypoint applies it.
+ */
 export function policiesFor(cluster: Cluster, pod: Pod): Manifest[] {
   return cluster.authorizationPolicies.filter((p) => {
     const ns = p.metadata.namespace ?? 'default';
-    return (ns === pod.namespace || ns === ROOT_NAMESPACE) && selects(authorizationPolicy(p).selector, pod.labels);
+    const view = authorizationPolicy(p);
+    return view.targetRefs.length === 0 && (ns === pod.namespace || ns === ROOT_NAMESPACE) && selects(view.selector, pod.labels);
+  });
+}
+
+/**
+ * The policies of `kind` a waypoint applies to a request for `service`, as ShouldAttachPolicy
+ * attaches them to a waypoint (never by selector): those of the Service's namespace with the
+ * Service in targetRefs, those of the waypoint's namespace with the waypoint's Gateway, and
+ * those of the root namespace with the GatewayClass istio-waypoint.
+ */
+export function waypointPoliciesFor(policies: readonly Manifest[], waypoint: Manifest, service: { readonly name: string; readonly namespace: string }): Manifest[] {
+  const waypointNs = waypoint.metadata.namespace ?? 'default';
+  return policies.filter((p) => {
+    const ns = p.metadata.namespace ?? 'default';
+    return targetRefs(p).some((r) =>
+      (r.group === '' && r.kind === 'Service' && r.name === service.name && ns === service.namespace)
+      || (r.group === GATEWAY_API_GROUP && r.kind === 'Gateway' && r.name === waypoint.metadata.name && ns === waypointNs)
+      || (r.group === GATEWAY_API_GROUP && r.kind === 'GatewayClass' && r.name === WAYPOINT_GATEWAY_CLASS && ns === ROOT_NAMESPACE));
   });
 }
 

@@ -25,7 +25,7 @@ export interface Pod {
   readonly sidecar: boolean;
   /** Whether ztunnel captures it (ambient mode), as the shared index reads it. */
   readonly ambient: boolean;
-  /** The SPIFFE identity its sidecar presents; undefined without a sidecar. */
+  /** The SPIFFE identity its sidecar (or ztunnel, in ambient mode) presents; undefined outside the mesh. */
   readonly principal: string | undefined;
   /** Container ports by name, to resolve a Service's named targetPort. */
   readonly ports: Readonly<Record<string, number>>;
@@ -102,7 +102,8 @@ export class Cluster {
           version: labels.version ?? w.metadata.name,
           sidecar,
           ambient,
-          principal: sidecar ? `cluster.local/ns/${namespace}/sa/${account}` : undefined,
+          // A sidecar or, in ambient mode, ztunnel presents the pod's ServiceAccount.
+          principal: sidecar || ambient ? `cluster.local/ns/${namespace}/sa/${account}` : undefined,
           ports,
         });
       }

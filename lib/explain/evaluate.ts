@@ -1,7 +1,7 @@
 import type { HTTPRouteDestination } from '../../imports/istio';
 import { Manifest, specOf } from '../validate/manifest';
 import { service as serviceView, virtualService } from '../validate/views';
-import { AuthzDecision, AuthzRequest, authorize, policiesFor } from './authz';
+import { AuthzDecision, AuthzRequest, authorize, policiesFor, waypointPoliciesFor } from './authz';
 import { re2ReplaceAll } from '../istio/re2';
 import { GatewayApiReading, usesGatewaySemantics } from '../istio/gateway-api';
 import { qualifyHost } from '../istio/resolve';
@@ -9,7 +9,7 @@ import { Cluster, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE } fro
 import { describeRetries, durationMs, faultOf, msText, retriable, retryPolicyOf } from './faults';
 import { IngressPlan, planIngress } from './ingress';
 import { MatchContext, describeMatch, matchBlock } from './match';
-import { filterNotes, isTcpPort, peerMode, tokenSources } from './policy';
+import { filterNotes, isTcpPort, peerMode, tokenSources, tokensOf } from './policy';
 import { Random } from './random';
 import { HttpRequest, Source, pathOnly, queryOf } from './request';
 import { Route, RouteEntry, meshRouting, routesOf, waypointRouting } from './route';
@@ -112,6 +112,8 @@ type RuleOrigin = { readonly route: string; readonly rule: number };
 const originOf = (r: Route): RuleOrigin | undefined => (r as Route & { meshlabRule?: RuleOrigin }).meshlabRule;
 
 const NO_POLICY: AuthzDecision = { allowed: true, assumed: [] };
+/** No RequestAuthentication: tokens are read from no header but `authorization`, which ztunnel does not see anyway. */
+const NO_TOKENS = { headers: [] as string[], params: [] as string[] };
 
 /** The path after `rewrite.uri`: a matched prefix is replaced, else the whole path (Envoy's prefix_rewrite). */
 function rewritePath(path: string, block: RouteEntry['block'], uri: string): string {
@@ -362,21 +364,34 @@ class Walk {
     }
     const wp = binding.gateway;
     const via = `${source.name} is in ambient mode: ztunnel sends the request to waypoint ${this.waypointName(wp)} (istio.io/use-waypoint on the ${binding.via})`;
-    return this.throughWaypoint(t, wp, via, host, request, order, onPath, authority, port, tcp);
+    return this.throughWaypoint(t, wp, via, source, host, request, order, onPath, authority, port, tcp);
   }
 
   private waypointName(wp: Manifest): string {
     return `${wp.metadata.name}${namespaceOf(wp) === this.input.namespace ? '' : `.${namespaceOf(wp)}`}`;
   }
 
-  /** A request a waypoint receives for a Service: its routes for the Service (waypointRouting), then the Service's pods. */
-  private throughWaypoint(t: HopTally, wp: Manifest, via: string, host: string, request: HttpRequest, order: readonly number[], onPath: readonly string[], authority: string, port: number, tcp: boolean): Outcome {
+  /**
+   * A request a waypoint receives from `caller` for a Service: the policies attached to it there
+   * (waypointPoliciesFor, with the caller's identity, which the waypoint sees), its routes for
+   * the Service (waypointRouting), then the Service's pods, which see the waypoint's identity.
+   */
+  private throughWaypoint(t: HopTally, wp: Manifest, via: string, caller: Source, host: string, request: HttpRequest, order: readonly number[], onPath: readonly string[], authority: string, port: number, tcp: boolean): Outcome {
     const waypointNs = namespaceOf(wp);
     const routing = waypointRouting(this.cluster.virtualServices, host, waypointNs, port, tcp);
     const waypoint: Source = {
       name: `waypoint ${wp.metadata.name}`, namespace: waypointNs, labels: { 'gateway.networking.k8s.io/gateway-name': wp.metadata.name }, sidecar: true,
       principal: `cluster.local/ns/${waypointNs}/sa/${GatewayApiReading.deployedAccount(wp)}`, pod: wp.metadata.name,
     };
+    const service = this.cluster.services.get(host);
+    const policies = service ? waypointPoliciesFor(this.cluster.authorizationPolicies, wp, service) : [];
+    if (service && policies.length > 0) {
+      const tokens = tokensOf(waypointPoliciesFor(this.cluster.requestAuthentications, wp, service));
+      const decision = this.authorizeWith(policies, tokens, service, undefined, request, caller, port, authority, tcp);
+      if (decision.reason) t.note(RANK.authz, `at waypoint ${this.waypointName(wp)}: ${decision.reason}`, true);
+      for (const a of decision.assumed) t.note(RANK.assumed, `AuthorizationPolicy: ${a} cannot be checked offline; taken as matching`);
+      if (!decision.allowed) return tcp ? this.end(t, 'reset by the waypoint', RESET, 0, false) : this.end(t, 'denied 403', 403, 0, false);
+    }
     if (routing.entries.length === 0) {
       t.note(RANK.caller, `${via}, which has no route for ${this.shortName(host)}: any pod of the Service`, true);
       return tcp ? this.deliver(t, waypoint, request, { host }, order, onPath, authority) : this.router(t, waypoint, request, undefined, { host }, order, onPath, authority, 0);
@@ -579,7 +594,7 @@ class Walk {
       if (binding?.gateway) {
         const port = target.port ?? serviceView(service!).ports[0]?.port ?? 80;
         const via = `the ingress gateway sends the request to waypoint ${this.waypointName(binding.gateway)} (istio.io/ingress-use-waypoint)`;
-        return this.throughWaypoint(t, binding.gateway, via, target.host, request, order, onPath, authority, port, false);
+        return this.throughWaypoint(t, binding.gateway, via, source, target.host, request, order, onPath, authority, port, false);
       }
     }
     // The host as the shared index resolves it for the caller's namespace (lib/istio/index.ts), the
@@ -618,7 +633,16 @@ class Walk {
     if (policy.outlierDetection) t.note(RANK.pool, `outlierDetection ${flatten(policy.outlierDetection).join(', ')} (ejects failing pods over time, which the preview does not model)`);
 
     if (!pod.sidecar && pod.ambient) {
-      t.note(RANK.mtls, `${service.name} ${pod.version} is in ambient mode: ztunnel delivers it; policies of ambient mode are not evaluated here`);
+      // ztunnel on the pod's node enforces the selector policies at L4, with the identity of
+      // whoever sends it the connection: the waypoint, for a call through one (istio.io docs/ambient/usage/l4-policy).
+      const policies = policiesFor(this.cluster, pod);
+      if (policies.length === 0) {
+        t.note(RANK.mtls, `${service.name} ${pod.version} is in ambient mode: ztunnel delivers it, and no policy selects its pods`);
+      } else {
+        const decision = this.authorizeWith(policies, NO_TOKENS, service, pod, request, source, port, authority, true);
+        if (decision.reason) t.note(RANK.authz, `ztunnel at ${service.name} ${pod.version}: ${decision.reason}`, true);
+        if (!decision.allowed) return this.end(t, 'reset by ztunnel', RESET, 0, false);
+      }
     } else if (!pod.sidecar) {
       t.note(RANK.mtls, `${service.name} ${pod.version} has no sidecar: no policy is enforced there`);
     } else {
@@ -638,17 +662,26 @@ class Walk {
   private authorize(service: KubeService, pod: Pod, request: HttpRequest, source: Source, port: number | undefined, authority: string): AuthzDecision {
     const { policies, headers, params } = memo(this.podPolicies, `${pod.namespace}/${pod.name}`, () => ({ policies: policiesFor(this.cluster, pod), ...tokenSources(this.cluster, pod) }));
     if (policies.length === 0) return NO_POLICY;
+    return this.authorizeWith(policies, { headers, params }, service, pod, request, source, port, authority, false);
+  }
+
+  /**
+   * `policies` over one request to `service` (at `pod`, or at a waypoint without one), whose
+   * RequestAuthentications read tokens from `tokens`; `l4` where only the connection is seen
+   * (ztunnel), else whether the port carries TCP.
+   */
+  private authorizeWith(policies: readonly Manifest[], tokens: { readonly headers: readonly string[]; readonly params: readonly string[] }, service: KubeService, pod: Pod | undefined, request: HttpRequest, source: Source, port: number | undefined, authority: string, l4: boolean): AuthzDecision {
     const servicePort = service.ports.find((p) => p.port === port) ?? service.ports[0];
     const target = servicePort?.targetPort;
-    const workloadPort = typeof target === 'number' ? target : (target !== undefined ? pod.ports[target] : undefined) ?? servicePort?.port ?? 0;
-    const query = params.length > 0 ? queryOf(request.path) : undefined;
+    const workloadPort = typeof target === 'number' ? target : (target !== undefined && pod ? pod.ports[target] : undefined) ?? servicePort?.port ?? 0;
+    const query = tokens.params.length > 0 ? queryOf(request.path) : undefined;
     const req: AuthzRequest = {
       source,
       request,
-      port: workloadPort,
+      port: pod ? workloadPort : servicePort?.port ?? 0,
       authority,
-      tcp: isTcpPort(servicePort),
-      hasToken: headers.some((h) => request.headers.has(h)) || params.some((p) => query!.has(p)),
+      tcp: l4 || isTcpPort(servicePort),
+      hasToken: tokens.headers.some((h) => request.headers.has(h)) || tokens.params.some((p) => query!.has(p)),
     };
     return authorize(policies, req);
   }

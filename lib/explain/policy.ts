@@ -1,7 +1,7 @@
 import { selects } from '../istio/resolve';
 import { Manifest, specOf } from '../validate/manifest';
 import { fields, isFields, items, text } from '../validate/read';
-import { policySelector, workloadLabels } from '../validate/views';
+import { policySelector, targetRefs, workloadLabels } from '../validate/views';
 import { Cluster, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
 
 /** The mTLS mode at a pod: its workload's PeerAuthentication, else its namespace's, else the mesh's; PERMISSIVE by default. */
@@ -21,13 +21,19 @@ export function peerMode(cluster: Cluster, pod: Pod): string {
   return 'PERMISSIVE';
 }
 
-/** Where the RequestAuthentications at a pod read tokens from: headers (always `authorization`) and query parameters. */
+/** Where the RequestAuthentications at a pod (by selector, without targetRefs) read tokens from: headers (always `authorization`) and query parameters. */
 export function tokenSources(cluster: Cluster, pod: Pod): { headers: string[]; params: string[] } {
+  return tokensOf(cluster.requestAuthentications.filter((ra) => {
+    const ns = ra.metadata.namespace ?? 'default';
+    return targetRefs(ra).length === 0 && (ns === pod.namespace || ns === ROOT_NAMESPACE) && selects(policySelector(ra), pod.labels);
+  }));
+}
+
+/** Where these RequestAuthentications read tokens from: headers (always `authorization`) and query parameters. */
+export function tokensOf(requestAuthentications: readonly Manifest[]): { headers: string[]; params: string[] } {
   const headers = new Set(['authorization']);
   const params = new Set<string>();
-  for (const ra of cluster.requestAuthentications) {
-    const ns = ra.metadata.namespace ?? 'default';
-    if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(policySelector(ra), pod.labels)) continue;
+  for (const ra of requestAuthentications) {
     for (const rule of items(specOf(ra).jwtRules).map(fields)) {
       for (const h of items(rule.fromHeaders)) headers.add(String(fields(h).name).toLowerCase());
       for (const p of items(rule.fromParams)) params.add(String(p));

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { proxyLog } from '../mesh/command';
+import { podIpCall, proxyLog } from '../mesh/command';
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { Protocol } from '../mesh/protocol';
@@ -202,12 +202,12 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({
     scenario: authzDeny,
     defaults: { service: 'service-go', from: ['service-node'] },
-    observe: ['kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env', proxyLog('-l app=service-node', '--tail=4')],
+    observe: ['kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-node/env', proxyLog('-l app=service-node', '--tail=4'), podIpCall('dns-test', 'dns-test', 'service-go', 80)],
   }),
   preset({
     scenario: authzAllow,
     defaults: { rules: [{ to: 'service-js', methods: ['GET'] }, { to: 'service-python', methods: ['GET'] }, { to: 'service-lua', from: ['service-python'], methods: ['GET'] }, { to: 'service-node', from: ['service-python'], methods: ['GET'] }, { to: 'service-go', from: ['service-node'], methods: ['GET'] }, { to: 'service-redis', from: ['service-python'], methods: ['GET'] }, { to: 'redis', from: ['service-redis'] }] },
-    observe: ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/env', 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-go/env'],
+    observe: ['curl -s http://$INGRESS_HOST:$INGRESS_PORT/env', 'kubectl -n {namespace} exec dns-test -c dns-test -- curl -s http://service-go/env', podIpCall('dns-test', 'dns-test', 'service-go', 80)],
   }),
   preset({
     scenario: jwt,
@@ -217,6 +217,8 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
       `${FROM_SLEEP} http://httpbin:8000/headers`,
       `${FROM_SLEEP} -H "{header}: Bearer not-a-token" http://httpbin:8000/headers`,
       `${FROM_SLEEP} -H "{header}: Bearer $TOKEN" http://httpbin:8000/headers`,
+      // Ambient only: past the waypoint, which validates the token, ztunnel refuses the call.
+      podIpCall('sleep', 'sleep', 'httpbin', HTTPBIN_IMAGE.port!),
     ],
   }),
   preset({

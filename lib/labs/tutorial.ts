@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { proxyLog } from '../mesh/command';
+import { podIpCall, proxyLog } from '../mesh/command';
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { MeshService } from '../mesh/service';
@@ -131,12 +131,13 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
     ],
   }),
   // Customer's own call shows the 403 itself; the loop through the ingress shows customer's answer.
-  preset({ scenario: authzDeny, defaults: { service: 'preference', from: ['customer'] }, observe: [callFrom('customer', 'preference'), TUTORIAL_OBSERVE] }),
+  // In ambient mode the same call to a preference pod's own IP shows ztunnel refusing what skips the waypoint.
+  preset({ scenario: authzDeny, defaults: { service: 'preference', from: ['customer'] }, observe: [callFrom('customer', 'preference'), podIpCall('deploy/customer', 'customer', 'preference', 8080), TUTORIAL_OBSERVE] }),
   // recommendation may call no one: its call to preference shows a call the rules leave out.
   preset({
     scenario: authzAllow,
     defaults: { rules: [{ to: 'customer', methods: ['GET'] }, { to: 'preference', from: ['customer'] }, { to: 'recommendation', from: ['preference'] }] },
-    observe: [callFrom('recommendation-v1', 'preference', 'recommendation'), TUTORIAL_OBSERVE],
+    observe: [callFrom('recommendation-v1', 'preference', 'recommendation'), podIpCall('deploy/customer', 'customer', 'preference', 8080), TUTORIAL_OBSERVE],
   }),
   preset({
     scenario: egress,

@@ -2,7 +2,7 @@
  * A command a guide prints: a shell line, or one whose form the lab's flavour decides
  * (Flavour.command), so a guide is written once and never patched afterwards.
  */
-export type Command = string | ProxyLog;
+export type Command = string | ProxyLog | PodIpCall;
 
 /** Reads the access log of the proxy that handles the calls of `pods`: their sidecar, or in ambient mode the waypoint. */
 export interface ProxyLog {
@@ -11,6 +11,26 @@ export interface ProxyLog {
   readonly pods: string;
   /** kubectl's flags after the container: `--tail=5`. @default none */
   readonly flags?: string;
+}
+
+/**
+ * A call from a workload straight to the IP of one pod of `app`, past its Service. In ambient
+ * mode such a call skips the waypoint, so it shows what ztunnel enforces on its own; with
+ * sidecars it shows nothing a step teaches, and the guide leaves it out (Flavour.command).
+ */
+export interface PodIpCall {
+  readonly kind: 'podIpCall';
+  /** The caller as `kubectl exec` names it (`deploy/customer`, `sleep`), and its container. */
+  readonly from: string;
+  readonly container: string;
+  /** The `app` label of the pod called, and the port its container listens on. */
+  readonly app: string;
+  readonly port: number;
+}
+
+/** A call from `from` (container `container`) to the IP of a pod of `app`, on `port`. */
+export function podIpCall(from: string, container: string, app: string, port: number): PodIpCall {
+  return { kind: 'podIpCall', from, container, app, port };
 }
 
 /** The access log of the proxy that handles `pods`' calls, with kubectl's `flags` (`--tail=5`). */

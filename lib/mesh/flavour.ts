@@ -145,11 +145,26 @@ export abstract class Flavour {
     return undefined;
   }
 
-  /** A guide's command as this flavour's learner runs it, in `namespace` (where the lab has `waypoint`, in ambient mode). */
-  public command(command: Command, namespace: string, waypoint?: string): string {
+  /**
+   * A guide's command as this flavour's learner runs it, in `namespace` (where the lab has
+   * `waypoint`, in ambient mode); undefined for one that shows nothing in this flavour.
+   */
+  public command(command: Command, namespace: string, waypoint?: string): string | undefined {
     if (typeof command === 'string') return command;
+    if (command.kind === 'podIpCall') {
+      if (this.waypointOnly({}) === undefined) return undefined;
+      const ip = `$(kubectl -n ${namespace} get pod -l app=${command.app} -o jsonpath='{.items[0].status.podIP}')`;
+      return `kubectl -n ${namespace} exec ${command.from} -c ${command.container} -- curl -s -m 5 -w " %{http_code}\\n" http://${ip}:${command.port}/`;
+    }
     return `${this.proxyLog(namespace, command.pods, waypoint)}${command.flags ? ` ${command.flags}` : ''}`;
   }
+
+  /**
+   * Where the node's proxy of the pods with `podLabels` must admit only the waypoint, so that the
+   * L7 policies at the waypoint cannot be bypassed with a call to a pod's own IP; undefined
+   * where every call to a pod passes the proxy that enforces its policies (a sidecar).
+   */
+  public abstract waypointOnly(podLabels: Readonly<Record<string, string>>): PolicyAttachment | undefined;
 
   /** A command that reads the access log of the proxy that handles the calls of `pods` (`-l app=x` or a pod name). */
   protected abstract proxyLog(namespace: string, pods: string, waypoint?: string): string;
@@ -185,6 +200,11 @@ abstract class SidecarFlavour extends Flavour {
 
   protected proxyLog(namespace: string, pods: string): string {
     return `kubectl -n ${namespace} logs ${pods} -c istio-proxy`;
+  }
+
+  /** The pod's own sidecar enforces its policies on every call, through its Service or not. */
+  public waypointOnly(): undefined {
+    return undefined;
   }
 
   public readyLine(): string {
@@ -278,6 +298,18 @@ class AmbientFlavour extends Flavour {
 
   public ingressNamespace(labNamespace: string): string {
     return labNamespace;
+  }
+
+  /**
+   * A selector policy, which ztunnel on the pods' node enforces (the waypoint ignores selector
+   * policies: istio/istio pilot/pkg/model/policyattachment.go, ShouldAttachPolicy). A call to a
+   * pod's IP goes there straight, past the waypoint and its L7 policies (istio.io
+   * docs/ambient/usage/waypoint, "Require traffic to traverse the waypoint"). Not namespace-wide:
+   * the ingress gateway runs in the lab's namespace, and a Gateway API gateway applies selector
+   * policies too (features.EnableSelectorBasedK8sGatewayPolicy, on by default).
+   */
+  public waypointOnly(podLabels: Readonly<Record<string, string>>): PolicyAttachment {
+    return { selector: { matchLabels: { ...podLabels } } };
   }
 
   public unsupported(needs: ScenarioNeeds): string | undefined {

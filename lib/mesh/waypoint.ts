@@ -26,6 +26,8 @@ export const WAYPOINT_LISTENER = { name: 'mesh', port: 15008, protocol: 'HBONE' 
 export class Waypoint extends FileConstruct {
   /** The waypoint's name, which policies' `targetRefs` and the `istio.io/use-waypoint` label name. */
   public readonly name: string = WAYPOINT;
+  /** The ServiceAccount istiod gives the waypoint's pods, and so its identity: the Gateway's name (gateway_utils.go GetDefaultName, no class suffix). */
+  public readonly serviceAccountName: string = WAYPOINT;
   public readonly gateway: KubernetesGateway;
 
   public constructor(scope: Construct) {

@@ -69,6 +69,35 @@ export function attachTo(service: IService): PolicyAttachment {
   return service.lab.flavour.attachPolicy(service.name, selectorOf(service).matchLabels);
 }
 
+/** The name of the policy that lets only the waypoint reach a service's pods. */
+const viaWaypoint = (service: IService) => `${service.name}-via-waypoint`;
+
+/**
+ * Where the flavour asks for it (ambient), the policy that lets only the waypoint's identity
+ * reach `service`'s pods, so the L7 policies the step attaches at the waypoint hold for a call
+ * to a pod's own IP too. ztunnel enforces it at the destination, where the caller is the
+ * waypoint for every call through the Service (istio.io docs/ambient/usage/l4-policy). One per
+ * service, whichever scenarios of the step ask for it.
+ */
+function requireWaypoint(scope: Scenario, service: IService): void {
+  const lab = scope.lab;
+  const attachment = lab.flavour.waypointOnly(selectorOf(service).matchLabels);
+  if (!attachment || !lab.waypoint) return;
+  const name = viaWaypoint(service);
+  if (lab.node.findAll().some((c) => c instanceof AuthorizationPolicy && c.metadata.name === name)) return;
+  new AuthorizationPolicy(scope, `${service.name}-via-waypoint`, {
+    metadata: { name },
+    spec: istioAuthorizationPolicy({ action: 'ALLOW', rules: [{ principals: [principalOf({ lab, serviceAccountName: lab.waypoint.serviceAccountName })] }] }, attachment),
+  });
+}
+
+/** What Expect adds where the step also admits only the waypoint at the pods: a call to a pod's IP is refused. */
+function bypassRefused(lab: MeshLab, services: readonly IService[]): string {
+  if (!lab.waypoint || services.length === 0 || lab.flavour.waypointOnly({}) === undefined) return '';
+  const names = [...new Set(services.map(viaWaypoint))].sort().join(', ');
+  return `. A call to a pod's own IP skips the waypoint, and ztunnel refuses it: ${names} admit${services.length === 1 ? 's' : ''} only the waypoint's identity (cluster.local/ns/${lab.namespace}/sa/${lab.waypoint.serviceAccountName}), so curl prints 000 (connection reset)`;
+}
+
 /**
  * The mTLS matrix of Istio's authentication task: namespaces `foo` and `bar` (meshed) and
  * `legacy` (no sidecars), each with httpbin (port http 8000) and a sleep client, so every
@@ -187,7 +216,7 @@ export class AuthzDeny extends Scenario {
     apply: (lab, id, v) => new AuthzDeny(lab, id, { from: v.from, to: v.service }),
     expect: (v, lab) => `calls from ${v.from.map((c) => c.name).join(', ')} to ${v.service.name} answer 403 "${RBAC_DENIED}"`
       + v.from.flatMap((c) => relayed(lab, c.name, 403, RBAC_DENIED)).map((r) => `, so ${r}`).join('')
-      + '; other callers are unaffected',
+      + '; other callers are unaffected' + bypassRefused(lab, [v.service]),
   });
 
   public constructor(scope: Construct, id: string, props: AuthzDenyProps) {
@@ -197,6 +226,7 @@ export class AuthzDeny extends Scenario {
       metadata: { name: `${props.to.name}-deny` },
       spec: istioAuthorizationPolicy({ action: 'DENY', rules: [{ principals: principals(props.from) }] }, attachTo(props.to)),
     });
+    requireWaypoint(this, props.to);
   }
 }
 
@@ -227,7 +257,8 @@ export class AuthzAllow extends Scenario {
     summary: "denies everything in the lab's namespace, then allows the listed calls by ServiceAccount",
     params: { rules: param.allowRules('to<from,from[:METHOD|METHOD][@Header=value] rules separated by ";" (from * means anyone)') },
     apply: (lab, id, v) => new AuthzAllow(lab, id, { rules: v.rules }),
-    expect: (v) => `only these calls succeed: ${v.rules.map((r) => `${r.from ? r.from.map((c) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}${r.header ? ` with ${r.header.name}: ${r.header.values.join(' or ')}` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`,
+    expect: (v, lab) => `only these calls succeed: ${v.rules.map((r) => `${r.from ? r.from.map((c) => c.name).join(',') : 'anyone'} -> ${r.to.name}${r.methods ? ` (${r.methods.join('|')})` : ''}${r.header ? ` with ${r.header.name}: ${r.header.values.join(' or ')}` : ''}`).join('; ')}; any other call in the namespace answers 403 "RBAC: access denied"`
+      + bypassRefused(lab, lab.services.filter((s) => s.versions.length > 0)),
   });
 
   public constructor(scope: Construct, id: string, props: AuthzAllowProps) {
@@ -259,6 +290,8 @@ export class AuthzAllow extends Scenario {
         }, attachTo(rule.to)),
       });
     }
+    // Everything in the namespace: every service's pods admit only the waypoint (ambient).
+    for (const service of lab.services.filter((s) => s.versions.length > 0)) requireWaypoint(this, service);
   }
 }
 
@@ -304,7 +337,8 @@ export class Jwt extends Scenario {
     },
     apply: (lab, id, v) => new Jwt(lab, id, { service: v.service, issuer: v.issuer, jwksUri: v.jwksUri, fromHeader: v.header, fromParam: v.param }),
     expect: (v, lab) => `without a token ${v.service.name} answers 403 (RBAC: access denied: the AuthorizationPolicy requires a request principal), with an invalid token 401 (Jwt is not in the form of Header.Payload.Signature), with a valid token from ${v.issuer} 200`
-      + (v.issuer === DEMO_ISSUER ? `. The valid token is Istio's demo token for ${DEMO_ISSUER} (${demoJwtFile(lab.flavour.istioRelease, 'demo.jwt')}), signed with the key at ${v.jwksUri ?? demoJwtFile(lab.flavour.istioRelease, 'jwks.json')}` : ''),
+      + (v.issuer === DEMO_ISSUER ? `. The valid token is Istio's demo token for ${DEMO_ISSUER} (${demoJwtFile(lab.flavour.istioRelease, 'demo.jwt')}), signed with the key at ${v.jwksUri ?? demoJwtFile(lab.flavour.istioRelease, 'jwks.json')}` : '')
+      + bypassRefused(lab, [v.service]),
   });
 
   public constructor(scope: Construct, id: string, props: JwtProps) {
@@ -333,5 +367,6 @@ export class Jwt extends Scenario {
       metadata: { name: `${name}-require-jwt` },
       spec: istioAuthorizationPolicy({ action: 'ALLOW', rules: [{ requestPrincipals: [`${props.issuer}/*`] }] }, attachment),
     });
+    if (props.service) requireWaypoint(this, props.service);
   }
 }

@@ -179,7 +179,7 @@ function measure(value: unknown, budget: Budget): 'values' | 'total' | 'depth' |
 }
 
 /** A path as the reader gave it: relative to the working folder, with `/`. */
-const shown = (file: string) => {
+export const shown = (file: string) => {
   const relative = path.isAbsolute(file) ? path.relative(process.cwd(), file) : file;
   return (relative === '' || relative.startsWith('..') ? file : relative).split(path.sep).join('/');
 };

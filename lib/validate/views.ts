@@ -116,14 +116,32 @@ export function workloadLabels(m: Manifest): Labels | undefined {
   return labels(fields(specOf(m).workloadSelector).labels);
 }
 
+/** A policy's reference to what it attaches to (PolicyTargetReference). */
+export interface TargetRef {
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
+/**
+ * A policy's `targetRefs`, or its legacy `targetRef` when there are none (istio/istio
+ * pilot/pkg/model/policyattachment.go GetTargetRefs); the group `core` is the empty one.
+ */
+export function targetRefs(m: Manifest): TargetRef[] {
+  const s = specOf(m);
+  const written = items(s.targetRefs).length > 0 ? items(s.targetRefs) : s.targetRef !== undefined ? [s.targetRef] : [];
+  return written.map(fields).map((r) => ({ group: text(r.group) === 'core' ? '' : text(r.group) ?? '', kind: text(r.kind) ?? '', name: text(r.name) ?? '' }));
+}
+
 export interface AuthorizationPolicyView {
   /** As written, `ALLOW` when absent. */
   readonly action: string;
   readonly rules: readonly AuthorizationRule[];
   readonly selector?: Labels;
+  readonly targetRefs: readonly TargetRef[];
 }
 
 export function authorizationPolicy(m: Manifest): AuthorizationPolicyView {
   const s = specOf(m);
-  return { action: text(s.action) ?? 'ALLOW', rules: entries(s.rules), selector: policySelector(m) };
+  return { action: text(s.action) ?? 'ALLOW', rules: entries(s.rules), selector: policySelector(m), targetRefs: targetRefs(m) };
 }
