@@ -9,7 +9,7 @@ import { GraphChecks } from './mesh/checks';
 import { MeshLab } from './mesh/lab';
 import { STEP_STATE, StepState } from './mesh/step-state';
 import { Platform, PlatformProps } from './platform/platform';
-import { AppliedScenario, ScenarioSelection, applyPreset, resolveSelection } from './scenarios/engine';
+import { AppliedScenario, ScenarioSelection, applyPreset, needsOf, presetIn, presetTexts, resolveSelection } from './scenarios/engine';
 import { Scenario } from './scenarios/scenario';
 import { LabDocument, StepDocument, labDocument, stepDocument } from './document';
 import { Manifest } from './validate/manifest';
@@ -60,11 +60,15 @@ export interface Unexpressed {
   readonly reason: string;
 }
 
-/** Which of `scenarios` (names a lab offers) `flavour` cannot express, with why, in the order given. */
-export function unexpressed(definition: LabDefinition, scenarios: readonly string[], flavour: Flavour): Unexpressed[] {
+/**
+ * Which of `scenarios` (names a lab offers) `flavour` cannot express, with why, in the order
+ * given: with the preset as the flavour applies it, and `set` over its defaults.
+ */
+export function unexpressed(definition: LabDefinition, scenarios: readonly string[], flavour: Flavour, set: Readonly<Record<string, string>> = {}): Unexpressed[] {
   return scenarios.flatMap((name) => {
-    const scenario = definition.scenarios.find((p) => p.scenario.name === name)?.scenario;
-    const reason = scenario && flavour.unsupported(scenario.needs ?? {});
+    const offered = definition.scenarios.find((p) => p.scenario.name === name);
+    const preset = offered && presetIn(offered, flavour);
+    const reason = preset && flavour.unsupported(needsOf(preset, presetTexts(preset, set)));
     return reason === undefined ? [] : [{ scenario: name, reason }];
   });
 }
@@ -139,9 +143,10 @@ export function buildModel(props: MeshlabProps = {}): MeshlabModel {
     const skipped = unexpressed(definition, definition.scenarios.map((p) => p.scenario.name), flavour);
     const offered = { ...definition, scenarios: definition.scenarios.filter((p) => !skipped.some((s) => s.scenario === p.scenario.name)) };
     const asked = props.scenarios?.[definition.name] ?? { scenarios: [] };
-    // A scenario switched on that has no form in this flavour is left out of it (the guide says so).
-    const selection = { ...asked, scenarios: asked.scenarios.filter((n) => !skipped.some((s) => s.scenario === n)) };
-    const set = Object.fromEntries(Object.entries(asked.set ?? {}).filter(([k]) => !skipped.some((s) => k.startsWith(`${s.scenario}.`))));
+    // A scenario switched on that has no form in this flavour (with the values asked) is left out of it (the guide says so).
+    const left = unexpressed(definition, asked.scenarios, flavour, asked.set);
+    const selection = { ...asked, scenarios: asked.scenarios.filter((n) => !left.some((s) => s.scenario === n)) };
+    const set = Object.fromEntries(Object.entries(asked.set ?? {}).filter(([k]) => !left.some((s) => k.startsWith(`${s.scenario}.`))));
     const base = buildLab(definition, options, { ...selection, set });
     const plain = base.applied.length === 0 ? base.lab : buildLab(definition, options).lab;
     const own = (name: string) => Object.fromEntries(Object.entries(set).filter(([k]) => k.startsWith(`${name}.`)));

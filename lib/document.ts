@@ -110,7 +110,7 @@ export function stepDocument(definition: LabDefinition, applied: AppliedScenario
     params: Object.entries(applied.texts),
     prepare: [...(scenario.prepare?.(values, lab) ?? [])],
     observe: observeCommands(definition, lab, applied),
-    expect: scenario.expect(values, lab),
+    expect: [scenario.expect(values, lab), preset.expect?.(applied.texts)].filter((s) => s).join('. '),
     undo: (preset.undo ?? []).map((c) => fill(c, definition, lab, applied)),
     cleanup: [...(scenario.cleanup?.(values, lab) ?? [])],
   };

@@ -2,7 +2,7 @@
 // as `node -e "require('./scripts/bundle').runBundle('bench-steps')" RUNS`: every step built
 // on one lab (each scenario applied, read, taken back out: what npm run synth does) against a
 // fresh lab per step, both checked and rendered the same way. Prints JSON medians in ms.
-import { buildLab, buildSteps, selectedLabs } from '../lib/app';
+import { buildLab, buildSteps, selectedLabs, unexpressed } from '../lib/app';
 import { Flavour } from '../lib/mesh/flavour';
 import { render } from '../lib/output/render';
 import { COMMANDS_FROM, renderSteps } from '../lib/output/steps';
@@ -10,7 +10,7 @@ import { COMMANDS_FROM, renderSteps } from '../lib/output/steps';
 const runs = Number(process.argv[process.argv.length - 1]);
 // Each lab in each flavour, with the steps that flavour offers (as buildModel leaves them).
 const written = selectedLabs().flatMap((d) => Flavour.ALL.map((flavour) => ({
-  definition: { ...d, scenarios: d.scenarios.filter((p) => flavour.unsupported(p.scenario.needs ?? {}) === undefined) },
+  definition: { ...d, scenarios: d.scenarios.filter((p) => unexpressed(d, [p.scenario.name], flavour).length === 0) },
   options: { flavour },
   folder: flavour.folder(d.name),
 })));

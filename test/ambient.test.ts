@@ -3,7 +3,7 @@
 // change there. Also the ingress-tls step's secret namespace in both Gateway API flavours.
 import { App } from 'cdk8s';
 import { IngressGateway, Jwt, MeshLab, WAYPOINT, Waypoint } from '../lib';
-import { LabModel, buildModel } from '../lib/app';
+import { LabModel, buildModel, unexpressed } from '../lib/app';
 import { Flavour } from '../lib/mesh/flavour';
 import { Manifest } from './support/synth';
 import { validateSchema } from '../imports/schema';
@@ -168,15 +168,29 @@ describe('steps with no ambient form are left out, with why', () => {
 
   test('ambient leaves out the steps whose form is an EnvoyFilter in a sidecar or the Sidecar resource', () => {
     const skipped = model('polyglot', AMBIENT).skipped;
-    expect(skipped.map((s) => s.scenario).sort()).toEqual([...EnvoyFilterOrSidecarSteps].sort());
+    // timeout and retry call httpbin's own /delay and /status in ambient: no EnvoyFilter, so they stay.
+    expect(skipped.map((s) => s.scenario).sort()).toEqual(['egress', 'rate-limit']);
     expect(skipped.find((s) => s.scenario === 'rate-limit')!.reason).toMatch(/ambient pods have no sidecar/);
     expect(skipped.find((s) => s.scenario === 'egress')!.reason).toMatch(/REGISTRY_ONLY.*only sidecars read/);
-    expect(model('polyglot', AMBIENT).steps.map((s) => s.applied.preset.scenario.name)).not.toContain('timeout');
+    expect(model('polyglot', AMBIENT).steps.map((s) => s.applied.preset.scenario.name)).toEqual(expect.arrayContaining(['timeout', 'retry']));
+    // The tutorial's images cannot wait on request: its timeout keeps the EnvoyFilter, and ambient leaves it out, saying why.
+    expect(model('tutorial', AMBIENT).skipped.find((s) => s.scenario === 'timeout')!.reason).toMatch(/answer at once.*EnvoyFilter/);
+    expect(model('tutorial', AMBIENT).steps.map((s) => s.applied.preset.scenario.name)).toContain('retry');
+  });
+
+  test('a delay or an abort asked of a sidecar with --set is refused in ambient, with why', () => {
+    const polyglot = LABS.find((l) => l.name === 'polyglot')!;
+    expect(unexpressed(polyglot, ['retry'], AMBIENT)).toEqual([]);
+    expect(unexpressed(polyglot, ['retry'], AMBIENT, { 'retry.abort': '50' })[0].reason).toMatch(/EnvoyFilter adds in the callee's own sidecar/);
+    expect(unexpressed(polyglot, ['timeout'], AMBIENT, { 'timeout.delay': '1s' })[0].reason).toMatch(/EnvoyFilter adds in the callee's own sidecar/);
   });
 
   test('the sidecar flavours keep them all', () => {
     for (const f of [CLASSIC, GATEWAY_API]) {
-      for (const name of EnvoyFilterOrSidecarSteps) expect(f.unsupported(SCENARIOS.find((s) => s.name === name)!.needs ?? {})).toBeUndefined();
+      for (const name of EnvoyFilterOrSidecarSteps) {
+        const needs = SCENARIOS.find((s) => s.name === name)!.needs ?? {};
+        expect(f.unsupported(typeof needs === 'function' ? needs({ delay: '1s', abort: '50' }) : needs)).toBeUndefined();
+      }
     }
   });
 

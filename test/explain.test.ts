@@ -532,3 +532,10 @@ describe('AuthorizationPolicies where Istio attaches them (istio/istio pilot/pkg
     expect(notes(hop(past, 'customer', 'preference')).join('\n')).toContain('ztunnel at preference v1: denied: no rule of the ALLOW policies preference-via-waypoint matches');
   });
 });
+
+test('a Pod written in an ambient namespace is captured by ztunnel, as istio-cni makes it once it runs: its calls go through the waypoint', () => {
+  const r = report([...PLAIN, '--lab', 'polyglot', '--api', 'gateway-api', '--mode', 'ambient', '--scenario', 'retry', '--from', 'sleep', '--to', 'httpbin']);
+  const notesOf = notes(hop(r, 'sleep', 'httpbin')).join('\n');
+  expect(notesOf).toContain('sleep is in ambient mode: ztunnel sends the request to waypoint waypoint');
+  expect(notesOf).toMatch(/retries: up to 3, 2s per try, on connect-failure,refused-stream,unavailable,cancelled/);
+});

@@ -21,8 +21,8 @@ const FOLDERS = LABS.flatMap((l) => Flavour.ALL.map((f) => f.folder(l.name)));
 const foldersWith = (scenario: string) => FOLDERS.filter((folder) => output.files.some((f) => f.path === `${folder}/steps/${scenario}.yaml`));
 /** The classic folders with a step `scenario`. */
 const labsWith = (scenario: string) => foldersWith(scenario).filter((folder) => LABS.some((l) => Flavour.CLASSIC.folder(l.name) === folder));
-/** The folders of the sidecar flavours, where a step can act in a service's own sidecar. */
-const withSidecars = (folder: string) => LABS.some((l) => Flavour.ALL.some((f) => f.mode === 'sidecar' && f.folder(l.name) === folder));
+/** The folders where a step's file holds an EnvoyFilter: the step acts in a service's own sidecar. */
+const withEnvoyFilter = (step: string) => (folder: string) => parseYaml(output.files.find((f) => f.path === `${folder}/steps/${step}.yaml`)!.content).some((m) => m.kind === 'EnvoyFilter');
 const isGatewayApi = (m: Manifest) => m.apiVersion.startsWith('gateway.networking.k8s.io/');
 const one = (objects: readonly Manifest[], kind: string) => {
   const found = objects.filter((m) => m.kind === kind);
@@ -265,7 +265,7 @@ describe('timeout and retry steps show their effect with images that neither wai
     return { host: route.spec.parentRefs[0].name, fault: undefined, timeout: r.timeouts?.request, retryOn: r.retry ? r.retry.codes.join(',') : undefined };
   }
 
-  test.each(foldersWith('timeout').filter(withSidecars))('%s: the callee answers later than the timeout, delayed in its own sidecar, and the guide says so', (lab) => {
+  test.each(foldersWith('timeout').filter(withEnvoyFilter('timeout')))('%s: the callee answers later than the timeout, delayed in its own sidecar, and the guide says so', (lab) => {
     const { fault, pods, objects } = sidecarFault(lab, 'timeout');
     const timed = routeWith(objects, 'timeout');
     expect(timed.fault).toBeUndefined();
@@ -285,7 +285,7 @@ describe('timeout and retry steps show their effect with images that neither wai
     expect(sectionOf('tutorial', 'timeout')).toContain('recommendation v2 now answers after 3s, longer than the 1s timeout');
   });
 
-  test.each(foldersWith('retry').filter(withSidecars))('%s: the callee fails some requests in its own sidecar with a status the route retries, and the guide shows the retries', (lab) => {
+  test.each(foldersWith('retry').filter(withEnvoyFilter('retry')))('%s: the callee fails some requests in its own sidecar with a status the route retries, and the guide shows the retries', (lab) => {
     const { fault, pods, objects } = sidecarFault(lab, 'retry');
     const retried = routeWith(objects, 'retries');
     expect(retried.fault).toBeUndefined();
@@ -299,6 +299,31 @@ describe('timeout and retry steps show their effect with images that neither wai
     const app = pods[0].spec.template.metadata.labels.app;
     expect(commandLines(section)).toContain(`kubectl -n ${pods[0].metadata.namespace} logs -l app=${app} -c istio-proxy --tail=20`);
     expect(section).toMatch(/response flag FI .* same x-request-id/);
+  });
+
+  test('outside the classic flavour retry writes no EnvoyFilter, so every lab with a retry step has one in ambient; some ambient lab has a timeout step too', () => {
+    const classic = (folder: string) => LABS.some((l) => Flavour.CLASSIC.folder(l.name) === folder);
+    expect(foldersWith('retry').filter((f) => !classic(f) && withEnvoyFilter('retry')(f))).toEqual([]);
+    for (const lab of labsWith('retry')) expect(foldersWith('retry')).toContain(Flavour.AMBIENT.folder(lab));
+    const ambientTimeouts = foldersWith('timeout').filter((f) => LABS.some((l) => Flavour.AMBIENT.folder(l.name) === f));
+    expect(ambientTimeouts.length).toBeGreaterThan(0);
+    expect(ambientTimeouts.filter(withEnvoyFilter('timeout'))).toEqual([]);
+  });
+
+  test.each(foldersWith('timeout').filter((f) => !withEnvoyFilter('timeout')(f)))('%s: the guide asks httpbin to wait longer than the route\'s timeout, and Expect says 504 after it', (lab) => {
+    const timed = routeWith(labObjects(output.files, lab, 'timeout'), 'timeout');
+    const section = sectionOf(lab, 'timeout');
+    const waits = [...section.matchAll(/for d in ([\d ]+); do .*\/delay\/\$d/g)].flatMap((m) => m[1].trim().split(' ').map(Number));
+    expect(Math.max(...waits)).toBeGreaterThan(seconds(timed.timeout));
+    expect(section).toContain(`that call gets 504 after ${timed.timeout}`);
+  });
+
+  test.each(foldersWith('retry').filter((f) => !withEnvoyFilter('retry')(f)))('%s: the guide makes the callee fail with a status the route retries, and undoes what it made', (lab) => {
+    const retried = routeWith(labObjects(output.files, lab, 'retry'), 'retries');
+    expect(retried.retryOn).toMatch(/\b503\b/);
+    const section = sectionOf(lab, 'retry');
+    expect(commandLines(section).some((l) => /\/status\/503:|\/misbehave/.test(l))).toBe(true);
+    expect(section).toContain('no EnvoyFilter is needed, the image fails on request');
   });
 
   test.each(FOLDERS)('%s: a pod made to /misbehave is made to /behave in the revert', (lab) => {

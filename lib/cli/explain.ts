@@ -202,7 +202,7 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
   const labs = [...LABS.filter((l) => l !== definition), definition];
   const selection = options.scenarios ?? readConfig(options.config, options.configGiven, labs)[definition.name] ?? { scenarios: [] };
   const { flavour } = options;
-  const [missing] = unexpressed(definition, selection.scenarios, flavour);
+  const [missing] = unexpressed(definition, selection.scenarios, flavour, selection.set);
   if (missing) throw new UsageError(unexpressedMessage(missing, flavour, flavour.folder(definition.name)));
   const build = buildLab(definition, { flavour }, selection);
   const synthesis = render([build.lab], { files: false });

@@ -2,7 +2,7 @@ import { buildLab, flavoursWith, selectedLabs } from '../app';
 import { LABS, LabDefinition } from '../labs';
 import { LabOptions } from '../labs/options';
 import { StepState } from '../mesh/step-state';
-import { defaultText } from '../scenarios/engine';
+import { defaultText, presetIn } from '../scenarios/engine';
 
 /** What `--list --json` prints. */
 export interface Listing {
@@ -31,7 +31,7 @@ export function listing(targets: readonly string[] | undefined, labOptions: Read
         scenarios: definition.scenarios.map((p) => ({
           name: p.scenario.name,
           flavours: flavoursWith(definition, p.scenario.name).map((f) => f.name),
-          params: Object.entries(p.scenario.params).map(([name, param]) => ({ name, default: defaultText(p, name) ?? '', description: param.description })),
+          params: Object.entries(p.scenario.params).map(([name, param]) => ({ name, default: defaultText(presetIn(p, lab.flavour), name) ?? '', description: param.description })),
         })),
       };
     }),

@@ -110,7 +110,7 @@ interface LeftOut {
 /** The scenarios switched on per lab of `labs` that a flavour of `flavours` leaves out. */
 function leftOut(scenarios: Readonly<Record<string, ScenarioSelection>>, labs: readonly LabDefinition[], flavours: readonly Flavour[]): LeftOut[] {
   return labs.flatMap((definition) => flavours.flatMap((flavour) =>
-    unexpressed(definition, scenarios[definition.name]?.scenarios ?? [], flavour)
+    unexpressed(definition, scenarios[definition.name]?.scenarios ?? [], flavour, scenarios[definition.name]?.set)
       .map((missing) => ({ definition, flavour, folder: flavour.folder(definition.name), missing }))));
 }
 

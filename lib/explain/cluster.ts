@@ -1,5 +1,5 @@
 import { isIstioGateway } from '../istio/gateway-api';
-import { MeshIndex, hostCovers, namespaceOf } from '../istio/index';
+import { MeshIndex, hostCovers, isAmbientNamespace, namespaceOf } from '../istio/index';
 import { qualifyHost, selects } from '../istio/resolve';
 import { Manifest, specOf } from '../validate/manifest';
 import { fields, items, labels as labelsOf, num, text } from '../validate/read';
@@ -83,7 +83,10 @@ export class Cluster {
       const labels = labelsOf(fields(template.metadata).labels) ?? {};
       // Whether it runs a sidecar, as the shared index reads it (an injected istio-proxy, or the injector's choice).
       const sidecar = this.index.podFor(w)?.sidecar ?? false;
-      const ambient = this.index.podFor(w)?.ambient ?? false;
+      // A Pod written in an ambient namespace is captured too, once running: istio-cni gives it
+      // the redirection annotation the shared index (which reads files as istioctl analyze does) waits for.
+      const view = this.index.podFor(w);
+      const ambient = (view?.ambient ?? false) || (w.kind === 'Pod' && !sidecar && view?.labels['istio.io/dataplane-mode'] !== 'none' && isAmbientNamespace(this.index.namespace(namespace)));
       const ports: Record<string, number> = {};
       for (const c of items(podSpec.containers)) {
         for (const p of items(fields(c).ports).map(fields)) {

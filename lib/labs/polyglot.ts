@@ -8,6 +8,7 @@ import { SecurityProfile } from '../mesh/security';
 import { Resources } from '../mesh/workload';
 import { DEMO_ISSUER, demoJwtFile, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, mirror, mtls, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
+import { parseIstioDuration } from '../istio/duration';
 import { CURL_IMAGE, HTTPBIN_IMAGE, LabContext, LabOptions, SampleImageUse } from './options';
 
 const SEED_REGISTRY = 'registry.cn-shanghai.aliyuncs.com/istio-lab';
@@ -132,6 +133,12 @@ export const POLYGLOT_OBSERVE = "kubectl -n {namespace} exec dns-test -c dns-tes
 const TIMED = 'kubectl -n {namespace} exec dns-test -c dns-test -- sh -c \'for i in $(seq 10); do curl -s -o /dev/null -w "%{http_code} %{time_total}s\\n" http://{service}/env; done\'';
 /** From the sleep client, with status only. */
 const FROM_SLEEP = 'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n"';
+
+/** Whether a duration as the command line writes it (`500ms`) is at least `ms` long. */
+function slowerThan(text: string, ms: number): boolean {
+  const duration = parseIstioDuration(text);
+  return typeof duration !== 'string' && duration.toMilliseconds() >= ms;
+}
 /** fortio's load from its own pod: concurrency, then requests. */
 const fortio = (c: number, n: number) => `kubectl -n {namespace} exec fortio -c fortio -- fortio load -c ${c} -qps 0 -n ${n} -loglevel Warning http://{service}/env`;
 /** The access log of the fortio pod's sidecar, where overflowing requests show as 503 UO. */
@@ -156,12 +163,29 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   }),
   preset({ scenario: faultAbort, defaults: { service: 'service-go', status: 500, percent: 50 }, observe: TIMED }),
   preset({ scenario: faultDelay, defaults: { service: 'service-go', delay: Duration.seconds(5), percent: 30 }, observe: TIMED }),
-  // service-node v2 answers after 1s (in its own sidecar), beyond the 500ms timeout.
-  preset({ scenario: timeout, defaults: { service: 'service-node', timeout: Duration.millis(500), delay: Duration.seconds(1), delayVersion: 'v2' }, observe: TIMED }),
+  // service-node v2 answers after 1s (in its own sidecar), beyond the 500ms timeout. With Istio's
+  // current samples httpbin waits on request (/delay/5): no EnvoyFilter, so ambient has the step too.
+  preset({
+    scenario: timeout,
+    defaults: { service: 'service-node', timeout: Duration.millis(500), delay: Duration.seconds(1), delayVersion: 'v2' },
+    observe: TIMED,
+    inFlavour: (f) => (f.seedImages ? undefined : {
+      defaults: { service: 'httpbin', delay: undefined, delayVersion: undefined },
+      observe: 'for d in 0 5; do kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "/delay/$d: %{http_code} after %{time_total}s\\n" http://httpbin:8000/delay/$d; done',
+      expect: (t) => `The lab's httpbin (go-httpbin) answers /delay/0 at once (200) and /delay/5 after 5s${slowerThan(t.timeout, 5000) ? ', which is within the timeout: give timeout.timeout under 5s to see the 504' : `, longer than the ${t.timeout} timeout: that call gets 504 after ${t.timeout}`}; no EnvoyFilter is needed, the image waits on request`,
+    }),
+  }),
+  // service-node's own sidecar fails half its requests; with Istio's current samples httpbin
+  // fails on request (/status/503:50,200:50: go-httpbin picks the status by weight).
   preset({
     scenario: retry,
     defaults: { service: 'service-node', attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: '5xx,connect-failure,refused-stream', abort: 50 },
     observe: [TIMED, proxyLog('-l app={service}', '--tail=20')],
+    inFlavour: (f) => (f.seedImages ? undefined : {
+      defaults: { service: 'httpbin', abort: undefined },
+      observe: `kubectl -n {namespace} exec sleep -c sleep -- sh -c 'for i in $(seq 20); do curl -s -o /dev/null -w "%{http_code}\\n" "http://httpbin:8000/status/503:50,200:50"; done' | sort | uniq -c`,
+      expect: (t) => `The lab's httpbin (go-httpbin) answers /status/503:50,200:50 with 503 half the time; each failed call is retried, so of the 20 calls about ${Math.round(20 * 0.5 ** (Number(t.attempts) + 1))} still end in 503 (about 10 would without the step); no EnvoyFilter is needed, the image fails on request`,
+    }),
   }),
   preset({
     scenario: loadBalancer,

@@ -100,10 +100,20 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   preset({ scenario: faultDelay, defaults: { service: 'recommendation', delay: Duration.seconds(7), percent: 50 }, observe: TIMED }),
   // The tutorial rebuilt v2 to sleep 3s; here v2's own sidecar holds its answers 3s.
   preset({ scenario: timeout, defaults: { service: 'recommendation', timeout: Duration.seconds(1), delay: Duration.seconds(3), delayVersion: 'v2' }, observe: TIMED }),
+  // The classic flavour fails half the requests in recommendation's own sidecar (an EnvoyFilter);
+  // the others use the tutorial's own /misbehave, as its retry lab does: v2's pod answers 503 until /behave.
   preset({
     scenario: retry,
     defaults: { service: 'recommendation', attempts: 3, perTryTimeout: Duration.seconds(2), retryOn: '5xx,connect-failure,refused-stream', abort: 50 },
     observe: [TIMED, proxyLog('-l app={service}', '--tail=20')],
+    inFlavour: (f) => (f.seedImages ? undefined : {
+      defaults: { abort: undefined },
+      observe: [POD, 'kubectl -n {namespace} exec $POD -c recommendation -- curl -s localhost:8080/misbehave', TIMED],
+      undo: [POD, 'kubectl -n {namespace} exec $POD -c recommendation -- curl -s localhost:8080/behave'],
+      expect: () => "After /misbehave, recommendation v2's pod answers every request with 503; each one is retried on another pod"
+        + " (Istio's retries skip the hosts already tried: pilot/pkg/networking/core/route/retry/retry.go, previous_hosts), so every answer comes from recommendation v1 and no 503 reaches the customer;"
+        + ' no EnvoyFilter is needed, the image fails on request',
+    }),
   }),
   preset({ scenario: loadBalancer, defaults: { service: 'recommendation', policy: 'RANDOM', version: 'v1', replicas: 2, hashHeader: undefined, subset: undefined } }),
   preset({

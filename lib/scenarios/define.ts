@@ -28,9 +28,11 @@ export interface ScenarioDefinition<P extends ParamSet = ParamSet> {
   cleanup?(v: ValuesOf<P>, lab: MeshLab): string[];
   /**
    * What the step needs of the data plane, each with why: a flavour without it leaves the step
-   * out (Flavour.unsupported), and its guide says why. @default nothing: a form in every flavour
+   * out (Flavour.unsupported), and its guide says why. A function of the parameters' texts
+   * ('' for one left empty) where only some values need it (a delay added in the callee's own
+   * sidecar). @default nothing: a form in every flavour
    */
-  readonly needs?: ScenarioNeeds;
+  readonly needs?: ScenarioNeeds | ((texts: Readonly<Record<string, string>>) => ScenarioNeeds);
 }
 
 /** A scenario definition, its parameter values typed from its parameters. */

@@ -1,6 +1,7 @@
 import { MeshlabError } from '../errors';
 import type { Command } from '../mesh/command';
 import { allowedNames } from '../suggest';
+import type { Flavour, ScenarioNeeds } from '../mesh/flavour';
 import type { MeshLab } from '../mesh/lab';
 import type { ScenarioDefinition } from './define';
 import type { DefaultsOf, ParamSet } from './params';
@@ -23,6 +24,47 @@ export interface Preset<P extends ParamSet = ParamSet> {
   readonly observe?: Command | readonly Command[];
   /** Commands that undo what `observe` did inside the pods (`/behave` after `/misbehave`), run before the revert. @default none */
   readonly undo?: readonly string[];
+  /** A sentence Expect adds, from the parameters' texts (`{ attempts: '3' }`), on what `observe` shows. @default none */
+  readonly expect?: (texts: Readonly<Record<string, string>>) => string;
+  /**
+   * The preset in a flavour that shows the step another way, such as the flavours whose sample
+   * images fail or wait on request (go-httpbin's `/status` and `/delay`), where the others need
+   * an EnvoyFilter; undefined where the preset holds as it is. @default the same in every flavour
+   */
+  readonly inFlavour?: (flavour: Flavour) => PresetVariant<P> | undefined;
+}
+
+/** What a preset changes in one flavour: defaults over its own, its own commands, and what a learner sees of them. */
+export interface PresetVariant<P extends ParamSet = ParamSet> {
+  readonly defaults?: Partial<DefaultsOf<P>>;
+  readonly observe?: Command | readonly Command[];
+  readonly undo?: readonly string[];
+  /** A sentence Expect adds, from the parameters' texts (`{ attempts: '3' }`), on what the commands show. */
+  readonly expect?: (texts: Readonly<Record<string, string>>) => string;
+}
+
+/** The preset as `flavour` applies it (its variant there merged in), without `inFlavour`. */
+export function presetIn(p: Preset, flavour: Flavour): Preset {
+  const variant = p.inFlavour?.(flavour);
+  if (!variant) return p;
+  return {
+    scenario: p.scenario,
+    defaults: { ...p.defaults, ...variant.defaults },
+    observe: variant.observe ?? p.observe,
+    undo: variant.undo ?? p.undo,
+    expect: variant.expect ?? p.expect,
+  };
+}
+
+/** The texts of a preset's parameters with `set` over its defaults ('' for one left empty or without default). */
+export function presetTexts(p: Preset, set: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return Object.fromEntries(Object.keys(p.scenario.params).map((name) => [name, set[`${p.scenario.name}.${name}`] ?? defaultText(p, name) ?? '']));
+}
+
+/** What a preset's step needs of the data plane with these parameter texts. */
+export function needsOf(p: Preset, texts: Readonly<Record<string, string>>): ScenarioNeeds {
+  const needs = p.scenario.needs;
+  return typeof needs === 'function' ? needs(texts) : needs ?? {};
 }
 
 /** A lab's preset of a scenario, its defaults checked against the scenario's parameters. */
@@ -86,7 +128,8 @@ function splitKey(key: string): [string, string] {
 }
 
 /** Resolves a preset's parameters (its typed defaults, or the `--set` text parsed) and applies it to the lab. */
-export function applyPreset(lab: MeshLab, preset: Preset, set: Readonly<Record<string, string>> = {}): AppliedScenario {
+export function applyPreset(lab: MeshLab, offered: Preset, set: Readonly<Record<string, string>> = {}): AppliedScenario {
+  const preset = presetIn(offered, lab.flavour);
   const { scenario } = preset;
   const texts: Record<string, string> = {};
   const values: Record<string, unknown> = {};

@@ -339,7 +339,7 @@ export class Timeout extends Scenario {
     apply: (lab, id, v) => new Timeout(lab, id, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
     // The waypoint takes the HTTPRoute's timeout, but the delay that shows it has nowhere to go:
     // a fault in the waypoint runs before its router, whose timeout starts only after it.
-    needs: { ownSidecar: `the images answer at once, so the step shows its timeout with a delay an EnvoyFilter adds in the callee's own sidecar, below the route; ${NO_SIDECAR}, and a delay added in the waypoint would come before the route's timeout starts` },
+    needs: (t) => (t.delay ? { ownSidecar: `the lab's images answer at once, so the step shows its timeout with a delay an EnvoyFilter adds in the callee's own sidecar, below the route; ${NO_SIDECAR}, and a delay added in the waypoint would come before the route's timeout starts` } : {}),
     expect: (v) => {
       const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
       if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
@@ -401,7 +401,7 @@ export class Retry extends Scenario {
       retryOn: optional(param.retryOn("Envoy retry conditions or status codes, comma-separated (empty: Istio's)")),
     },
     apply: (lab, id, v) => new Retry(lab, id, { service: v.service, attempts: v.attempts, perTryTimeout: v.perTryTimeout, retryOn: v.retryOn, abortPercent: v.abort }),
-    needs: { ownSidecar: `the images do not fail, so the step shows its retries with 503s an EnvoyFilter adds in the callee's own sidecar, below the retried route; ${NO_SIDECAR}, and an abort added in the waypoint would answer before its router, which retries, sees the request` },
+    needs: (t) => (t.abort ? { ownSidecar: `the lab's images do not fail, so the step shows its retries with 503s an EnvoyFilter adds in the callee's own sidecar, below the retried route; ${NO_SIDECAR}, and an abort added in the waypoint would answer before its router, which retries, sees the request` } : {}),
     expect: (v, lab) => {
       // An HTTPRoute has only status codes: Istio adds the connection failures itself.
       const viaHttpRoute = lab.flavour.gatewayApi && gatewayApiGap(v.service.intent) === undefined;
