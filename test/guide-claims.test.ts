@@ -8,6 +8,7 @@ import { Manifest } from './support/synth';
 import { istioRetryOn } from '../lib/istio/gateway-api';
 import { MeshIndex } from '../lib/istio/index';
 import { virtualService } from '../lib/validate/views';
+import { deletes, headerDeletions } from '../lib/validate/deletions';
 import { commandLines, guideSections, labObjects, parseUrl, parseYaml } from './support/guide-commands';
 
 /**
@@ -241,5 +242,37 @@ describe('ambient authorization holds past the waypoint: each service a step gua
     const sidecar = SECTIONS.filter((s) => !s.folder.endsWith('-ambient'));
     expect(sidecar.flatMap((s) => ofKind(s.stepObjects, 'AuthorizationPolicy').filter((p) => p.metadata.name.endsWith('-via-waypoint')))).toEqual([]);
     expect(sidecar.flatMap((s) => s.block.filter((c) => /status\.podIP/.test(c)))).toEqual([]);
+  });
+});
+
+describe('no waypoint or host carries both APIs unless the guide marks the step Alpha with istio.io\'s words', () => {
+  const meshRoutedHosts = (objects: readonly Manifest[], kind: 'HTTPRoute' | 'VirtualService'): string[] => (kind === 'HTTPRoute'
+    ? ofKind(objects, 'HTTPRoute').flatMap((r) => (r.spec.parentRefs ?? []).filter((p: { kind?: string }) => p.kind === 'Service').map((p: { name: string }) => p.name))
+    : ofKind(objects, 'VirtualService').filter((v) => (v.spec.gateways ?? ['mesh']).includes('mesh')).flatMap((v) => v.spec.hosts as string[]));
+  const newFlavours = SECTIONS.filter((s) => s.folder.endsWith('-gateway-api') || s.folder.endsWith('-ambient'));
+
+  /** The lab after the step as kubectl leaves it: what the step file's `# First:` lines delete is gone. */
+  const applied = (s: StepSection) => {
+    const file = output.files.find((f) => f.path === `${s.folder}/steps/${s.step}.yaml`)!.content;
+    const gone = headerDeletions(file);
+    return s.objects.filter((m) => !gone.some((d) => deletes(d, m)));
+  };
+
+  test.each(named(newFlavours))('%s: no host is routed by both', (_, s) => {
+    const objects = applied(s);
+    const both = meshRoutedHosts(objects, 'HTTPRoute').filter((h) => meshRoutedHosts(objects, 'VirtualService').includes(h));
+    expect(both).toEqual([]);
+  });
+
+  test.each(named(newFlavours.filter((s) => s.folder.endsWith('-ambient'))))('%s: a waypoint with both APIs is marked Alpha', (_, s) => {
+    const objects = applied(s);
+    const mixed = meshRoutedHosts(objects, 'HTTPRoute').length > 0 && meshRoutedHosts(objects, 'VirtualService').length > 0;
+    if (!mixed) return;
+    expect(s.expect).toContain('Alpha in ambient mode');
+    expect(s.expect).toContain('"Mixing Istio classic API and Gateway API configuration is not supported, and will lead to undefined behavior"');
+  });
+
+  test('some ambient step is such a step', () => {
+    expect(newFlavours.some((s) => s.folder.endsWith('-ambient') && s.expect.includes('Alpha in ambient mode'))).toBe(true);
   });
 });

@@ -46,9 +46,17 @@ export const isAmbient = (lab: MeshLab) => !lab.flavour.sidecars;
 /** Why an EnvoyFilter in a service's own sidecar has no ambient form. */
 export const NO_SIDECAR = 'ambient pods have no sidecar (ztunnel carries their traffic, and the waypoint is a separate proxy in front of the service)';
 
-/** Istio's word on VirtualService in ambient mode, for the steps that keep it (a fault). */
-export const VIRTUAL_SERVICE_ALPHA = 'In ambient mode the waypoint applies the VirtualService: Istio calls VirtualService on waypoints alpha,'
-  + ' and mixing it with Gateway API routes unsupported (istio.io docs/ambient/usage/l7-features), so the step deletes this host\'s HTTPRoute first and no host has both';
+/**
+ * Istio's word on VirtualService in ambient mode, for the steps that keep it (a fault): the
+ * step is Alpha, and its waypoint carries both APIs, which istio.io does not support. The
+ * alternative, moving every host of the namespace off HTTPRoutes for the step, would make each
+ * fault step rewrite the whole lab's routing; meshlab marks the step instead (issue 17).
+ */
+export const VIRTUAL_SERVICE_ALPHA = 'Alpha in ambient mode: the waypoint applies this host\'s VirtualService, and istio.io says'
+  + ' "VirtualService support with waypoints is Alpha" (docs/ambient/migrate/migrate-policies) and "Mixing Istio classic API and Gateway API'
+  + ' configuration is not supported, and will lead to undefined behavior" (docs/ambient/usage/l7-features). The step deletes this host\'s'
+  + ' HTTPRoute first, but the waypoint serves the namespace\'s other hosts with their HTTPRoutes, so it carries both APIs while the step is'
+  + ' applied: if the fault does not show, or another host routes differently, that is the undefined behavior; revert the step before the next';
 
 /** A duration as Istio writes it (`7s`, `500ms`). */
 export const d = (x: Duration) => istioDuration(x);
