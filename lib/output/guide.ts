@@ -242,11 +242,28 @@ function start(g: Guide): string[] {
       ...(waypoint ? [`kubectl -n ${waypoint.metadata.namespace} wait --for=condition=programmed gateway/${waypoint.metadata.name} ${WAIT}`] : []),
     ]),
     '',
+    ...(waypoint ? waypointTools(g.folder, waypoint) : []),
     ...ingressAddress(g),
     'Watch the traffic:', '', ...sh(lab.observe), '',
     ...(lab.switchedOn.length > 0
       ? [`The lab's files already include these steps (meshlab.config.json or --scenario): ${lab.switchedOn.map((name) => `\`${name}\``).join(', ')}.`, '']
       : []),
+  ];
+}
+
+/**
+ * What istioctl knows of the waypoint (istio/istio istioctl/pkg/waypoint/waypoint.go: generate,
+ * apply with --enroll-namespace, list, status), as istio.io's ambient tasks use it.
+ */
+function waypointTools(folder: string, waypoint: Manifest): string[] {
+  const ns = waypoint.metadata.namespace ?? 'default';
+  return [
+    `The waypoint is the Gateway \`istioctl waypoint generate --for service -n ${ns}\` writes (\`${folder}waypoint.yaml\`), and the namespace`,
+    `carries its \`istio.io/use-waypoint\` label: \`istioctl waypoint apply -n ${ns} --enroll-namespace --wait\` would make both in one command,`,
+    "as istio.io's ambient tasks do. istioctl lists the namespace's waypoints with the traffic each takes and whether it is programmed, then shows their status:",
+    '',
+    ...sh([`istioctl waypoint list -n ${ns}`, `istioctl waypoint status -n ${ns}`]),
+    '',
   ];
 }
 

@@ -303,6 +303,14 @@ export class World {
     const [program, ...args] = c.words;
     if (program === 'kubectl' && from === 'machine') return this.kubectl(c);
     if (program === 'istioctl' && from === 'machine') {
+      if (args[0] === 'waypoint') {
+        // istioctl/pkg/waypoint/waypoint.go: list and status read the namespace's waypoints.
+        if (!['list', 'status'].includes(args[1])) return this.problem(`istioctl waypoint ${args[1]}: not a command the guides use`);
+        const ns = args.includes('-n') ? args[args.indexOf('-n') + 1] : undefined;
+        if (!ns) return this.problem('istioctl waypoint names no namespace (-n)');
+        const waypoints = this.objects.filter((m) => m.kind === 'Gateway' && m.spec?.gatewayClassName === 'istio-waypoint' && m.metadata.namespace === ns);
+        return waypoints.length > 0 ? undefined : this.problem(`istioctl waypoint ${args[1]}: namespace ${ns} has no waypoint`);
+      }
       if (args[0] !== 'install') return this.problem(`istioctl ${args[0]}: not a command the guides use`);
       const file = args[args.indexOf('-f') + 1];
       return args.includes('-f') ? this.file(file) : this.problem('istioctl install names no file (-f)');
