@@ -276,3 +276,22 @@ describe('no waypoint or host carries both APIs unless the guide marks the step 
     expect(newFlavours.some((s) => s.folder.endsWith('-ambient') && s.expect.includes('Alpha in ambient mode'))).toBe(true);
   });
 });
+
+describe('metrics: the guide queries Istio\'s request count by version for the service the step splits, and Expect names the split the step writes', () => {
+  /** The weights by version of the routes to `service` after the step: a VirtualService's subsets, an HTTPRoute's per-version Services. */
+  const split = (objects: readonly Manifest[], service: string): Record<string, number> => {
+    const vs = ofKind(objects, 'VirtualService').find((v) => (v.spec.hosts ?? []).includes(service));
+    if (vs) return Object.fromEntries(vs.spec.http[0].route.map((r: { destination: { subset: string }; weight?: number }) => [r.destination.subset, r.weight ?? 100]));
+    const route = ofKind(objects, 'HTTPRoute').find((r) => (r.spec.parentRefs ?? []).some((p: { kind?: string; name: string }) => p.kind === 'Service' && p.name === service))!;
+    return Object.fromEntries(route.spec.rules[0].backendRefs.map((b: { name: string; weight?: number }) => [b.name.slice(service.length + 1), b.weight ?? 1]));
+  };
+
+  test('every lab with versions to split has the step', () => expect(sectionsOf('metrics').length).toBeGreaterThan(0));
+
+  test.each(named(sectionsOf('metrics')))('%s', (_, s) => {
+    const service = /destination_service_name="([^"]+)"/.exec(s.expect)![1];
+    expect(s.block.some((c) => c.includes('http://prometheus.istio-system:9090/api/v1/query') && c.includes(`istio_requests_total{destination_service_name="${service}"`) && c.includes('sum by (destination_version)'))).toBe(true);
+    const weights = split(s.objects, service);
+    for (const [version, weight] of Object.entries(weights)) expect(s.expect).toContain(`${weight}% (${version})`);
+  });
+});

@@ -23,7 +23,7 @@ describe('data flows one way: command line -> labs and scenarios -> output', () 
     const [flask] = model.labs;
     expect(flask.base.applied.map((a) => a.preset.scenario.name)).toEqual(['canary']);
     expect(flask.plain).not.toBe(flask.base.lab);
-    expect(flask.steps.map((s) => s.applied.preset.scenario.name)).toEqual(['route', 'canary']);
+    expect(flask.steps.map((s) => s.applied.preset.scenario.name)).toEqual(['route', 'canary', 'metrics']);
     const canary = flask.steps[1].objects.find((m) => m.kind === 'VirtualService' && m.metadata.name === 'flaskapp')!;
     expect((canary.spec as { http: Array<{ route: unknown[] }> }).http[0].route).toHaveLength(2);
     expect(model.platform).toBeUndefined();

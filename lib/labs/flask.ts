@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Flavour } from '../mesh/flavour';
 import { MeshLab } from '../mesh/lab';
 import { SecurityProfile } from '../mesh/security';
-import { canary, route } from '../scenarios/catalog';
+import { canary, metrics, requestsByVersion, route } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
 import { CURL_IMAGE, LabContext, LabOptions, SampleImage, SampleImageUse } from './options';
 
@@ -65,4 +65,14 @@ export const FLASK_OBSERVE = (flavour: Flavour) => (flavour.seedImages
 export const FLASK_SCENARIOS: readonly Preset[] = [
   preset({ scenario: route, defaults: { service: 'flaskapp', version: 'v2' } }),
   preset({ scenario: canary, defaults: { service: 'flaskapp', weights: [{ version: 'v1', weight: 50 }, { version: 'v2', weight: 50 }] } }),
+  // Most requests to v2, the version the tutorial moves to, read back from Istio's metrics: a minute of calls, a scrape, then the query.
+  preset({
+    scenario: metrics,
+    defaults: { service: 'flaskapp', weights: [{ version: 'v1', weight: 10 }, { version: 'v2', weight: 90 }] },
+    observe: [
+      "kubectl -n {namespace} exec deploy/sleep -c sleep -- sh -c 'for i in $(seq 120); do curl -s -o /dev/null http://flaskapp:7777/env/version; sleep .5; done'",
+      'sleep 20',
+      `kubectl -n {namespace} exec deploy/sleep -c sleep -- curl -sG http://prometheus.istio-system:9090/api/v1/query --data-urlencode 'query=${requestsByVersion('{service}')}'`,
+    ],
+  }),
 ];

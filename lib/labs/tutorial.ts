@@ -5,7 +5,7 @@ import { MeshLab } from '../mesh/lab';
 import { MeshService } from '../mesh/service';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
-import { authzAllow, authzDeny, canary, circuitBreaker, egress, faultAbort, faultDelay, headerRoute, loadBalancer, mirror, outlierDetection, rateLimit, retry, route, timeout } from '../scenarios/catalog';
+import { authzAllow, authzDeny, canary, circuitBreaker, egress, faultAbort, faultDelay, headerRoute, loadBalancer, metrics, mirror, outlierDetection, rateLimit, requestsByVersion, retry, route, timeout } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
@@ -60,6 +60,9 @@ export function tutorial(scope: Construct, options?: LabOptions): MeshLab {
 
 /** The tutorial's loop against the customer, through the ingress gateway. */
 export const TUTORIAL_OBSERVE = 'while true; do curl -s http://$INGRESS_HOST:$INGRESS_PORT/customer; sleep .1; done';
+
+/** Asks Istio's Prometheus addon (Service prometheus, port 9090, in istio-system) for the last minute's requests to `{service}` by version. */
+const QUERY = `kubectl -n {namespace} exec deploy/customer -c customer -- curl -sG http://prometheus.istio-system:9090/api/v1/query --data-urlencode 'query=${requestsByVersion('{service}')}'`;
 
 /** Ten calls to the customer, each answer with its time. */
 const TIMED = 'for i in $(seq 10); do curl -s -w " (%{time_total}s)\\n" http://$INGRESS_HOST:$INGRESS_PORT/customer; done';
@@ -160,5 +163,11 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://example.com/',
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" https://example.com/',
     ],
+  }),
+  // The canary's 90/10, read back from Istio's metrics: a minute of traffic, a scrape, then the query.
+  preset({
+    scenario: metrics,
+    defaults: { service: 'recommendation', weights: [{ version: 'v1', weight: 90 }, { version: 'v2', weight: 10 }] },
+    observe: ['for i in $(seq 120); do curl -s -o /dev/null http://$INGRESS_HOST:$INGRESS_PORT/customer; sleep .5; done', 'sleep 20', QUERY],
   }),
 ];

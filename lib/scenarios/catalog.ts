@@ -2,7 +2,8 @@ import type { ScenarioDefinition } from './define';
 import { Egress, IngressTls, RateLimit, TcpRoute } from './edge';
 import { CircuitBreaker, ConnectionPool, LoadBalancer, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
-import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
+import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Metrics, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
+export { requestsByVersion } from './traffic';
 
 export type { ScenarioDefinition } from './define';
 export { DEMO_ISSUER, demoJwtFile } from './security';
@@ -37,6 +38,7 @@ export const SCENARIO_CLASSES = [
   Cors,
   RequestHeaders,
   TcpRoute,
+  Metrics,
 ] as const;
 
 /** Every scenario's definition, in the order steps are listed and applied. */
@@ -67,3 +69,4 @@ export const rewrite = Rewrite.definition;
 export const cors = Cors.definition;
 export const requestHeaders = RequestHeaders.definition;
 export const tcpRoute = TcpRoute.definition;
+export const metrics = Metrics.definition;

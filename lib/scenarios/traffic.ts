@@ -59,14 +59,54 @@ export class Canary extends Scenario {
 
   public constructor(scope: Construct, id: string, props: CanaryProps) {
     super(scope, id, Canary.definition.name, props);
-    const service = checkWeights(this.name, props.weights);
-    checkHttp(this.name, service);
-    service.routing.setCatchAll(this.owner, { to: props.weights.map((w) => ({ destination: w.version, weight: w.weight })) });
+    splitByWeight(this.name, this.owner, props.weights);
   }
+}
+
+/** Sends a service's requests to its versions by weight (canary and metrics alike), the weights checked first. */
+function splitByWeight(scenario: string, owner: string, weights: Weights): void {
+  const service = checkWeights(scenario, weights);
+  checkHttp(scenario, service);
+  service.routing.setCatchAll(owner, { to: weights.map((w) => ({ destination: w.version, weight: w.weight })) });
 }
 
 /** A weighted split between versions of one service. */
 export type Weights = CanaryProps['weights'];
+
+/**
+ * The Prometheus query that counts a service's requests of the last minute by version:
+ * Istio's standard request count (istio_requests_total), as the destination's sidecar or the
+ * waypoint reports it (`reporter!="source"` counts each request once in every flavour).
+ * @see https://istio.io/latest/docs/reference/config/metrics/
+ */
+export function requestsByVersion(service: string): string {
+  return `sum by (destination_version) (increase(istio_requests_total{destination_service_name="${service}",reporter!="source"}[1m]))`;
+}
+
+/**
+ * Splits a service's requests between its versions, as canary does, and reads the split back
+ * from Istio's metrics in Prometheus, which the platform installs with Istio's addons: the
+ * count of requests by destination_version.
+ * @see https://istio.io/latest/docs/tasks/observability/metrics/querying-metrics/
+ */
+export class Metrics extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'metrics',
+    summary: "splits a service's requests between versions and reads the split back from Istio's metrics in Prometheus",
+    params: { service: svc, weights: param.weights('version:percent pairs adding up to 100') },
+    apply: (lab, id, v) => new Metrics(lab, id, { weights: v.weights.map((w) => ({ version: w.version, weight: w.weight })) }),
+    expect: (v, lab) => `Prometheus answers the query ${requestsByVersion(v.service.name)} with one result per version,`
+      + ` reported by ${lab.flavour.sidecars ? `the sidecars of ${v.service.name}'s pods` : 'the waypoint'}: their values are about`
+      + ` ${v.weights.map((w) => `${w.weight}% (${w.version.name})`).join(' and ')} of the total, as the split says.`
+      + ' Prometheus scrapes every 15s (the addon\'s global scrape_interval), so the last minute\'s traffic shows a scrape after it',
+  });
+
+  public constructor(scope: Construct, id: string, props: CanaryProps) {
+    super(scope, id, Metrics.definition.name, props);
+    splitByWeight(this.name, this.owner, props.weights);
+  }
+}
 
 /** Fails unless the weights are whole percentages of one service's versions adding up to 100; returns the service. */
 export function checkWeights(scenario: string, weights: Weights): IService {

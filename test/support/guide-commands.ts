@@ -32,6 +32,8 @@ export const PLATFORM: readonly Manifest[] = [
       spec: { template: { metadata: { labels: { app: `istio-${g}gateway`, istio: `${g}gateway` } }, spec: { containers: [{ name: 'istio-proxy' }] } } },
     },
   ]),
+  // Istio's Prometheus addon, which the platform's guide installs (samples/addons/prometheus.yaml: Service prometheus, port http 9090).
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: 'istio-system' }, spec: { ports: [{ name: 'http', port: 9090 }] } },
 ];
 
 /**
