@@ -449,7 +449,7 @@ describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => 
     [['--lab', 'bookinfo'], `meshlab: unknown lab bookinfo (labs: ${LAB_NAMES.join(', ')})`],
     [['--lab', 'tutorial', '--lab', 'fft'], 'meshlab: --lab given twice (tutorial, fft); give it once'],
     [['--lab'], 'meshlab: --lab needs a value'],
-    [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress, metrics); did you mean "canary"?'],
+    [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress, ingress-tls, metrics); did you mean "canary"?'],
     [['--lab', 'flask', '--scenario', 'mirror'], 'meshlab: lab flask has no scenario mirror (scenarios: route, canary, metrics)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.wieghts=v1:50,v2:50'], 'meshlab: --set canary.wieghts: scenario canary has no parameter wieghts (parameters: service, weights); did you mean "weights"?'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:80,v2:30'], 'meshlab: canary weights for recommendation must add up to 100, got 110 (v1=80, v2=30)'],

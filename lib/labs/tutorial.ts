@@ -5,7 +5,7 @@ import { MeshLab } from '../mesh/lab';
 import { MeshService } from '../mesh/service';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
-import { authzAllow, authzDeny, canary, circuitBreaker, egress, faultAbort, faultDelay, headerRoute, loadBalancer, metrics, mirror, outlierDetection, rateLimit, requestsByVersion, retry, route, timeout } from '../scenarios/catalog';
+import { authzAllow, authzDeny, canary, circuitBreaker, egress, faultAbort, faultDelay, headerRoute, ingressTls, loadBalancer, metrics, mirror, outlierDetection, rateLimit, requestsByVersion, retry, route, timeout } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
@@ -163,6 +163,12 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://example.com/',
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" https://example.com/',
     ],
+  }),
+  // HTTPS at the ingress, as istio.io's secure-ingress task and the polyglot lab do: a certificate made for the step, the customer over TLS.
+  preset({
+    scenario: ingressTls,
+    defaults: { credentialName: 'customer-credential', host: 'customer.example.com' },
+    observe: 'curl -s --cacert {host}.crt --resolve {host}:$SECURE_INGRESS_PORT:$INGRESS_HOST https://{host}:$SECURE_INGRESS_PORT/customer',
   }),
   // The canary's 90/10, read back from Istio's metrics: a minute of traffic, a scrape, then the query.
   preset({
