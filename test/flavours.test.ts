@@ -126,10 +126,29 @@ describe('the library in the Gateway API', () => {
   });
 });
 
+describe('a timeout shown one hop below', () => {
+  test('delayBelow names a service the timed-out one calls, never itself: one line, exit 2', () => {
+    const { code, err } = runCli(['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.delayBelow=preference', '--api', 'gateway-api', '--out', path.join(tmpdir(), 'out')]);
+    expect(code).toBe(2);
+    expect(err).toEqual([expect.stringMatching(/^meshlab: timeout: delayBelow must be a service preference calls, not preference itself/)]);
+  });
+
+  test('the classic flavour can use it too, and then writes no EnvoyFilter', () => {
+    const dir = path.join(tmpdir(), 'out');
+    const { code, err } = runCli(['--lab', 'tutorial', '--scenario', 'timeout', '--set', 'timeout.service=preference', '--set', 'timeout.delayBelow=recommendation', '--set', 'timeout.delayPercent=50', '--set', 'timeout.delayVersion=', '--api', 'istio', '--out', dir]);
+    expect([code, err]).toEqual([0, []]);
+    const step = fs.readFileSync(path.join(dir, 'tutorial', 'steps', 'timeout.yaml'), 'utf8');
+    expect(step).not.toContain('kind: EnvoyFilter');
+    expect(step).toMatch(/fixedDelay: 3s\n\s+percentage:\n\s+value: 50/);
+  });
+});
+
 describe('the timeout and retry steps together', () => {
   test('a per-try timeout longer than the route timeout is written as the route timeout in an HTTPRoute, which the CRD requires', () => {
     const dir = path.join(tmpdir(), 'out');
-    const { code, err } = runCli(['--lab', 'tutorial', '--scenario', 'timeout,retry', '--set', 'retry.perTryTimeout=2s', '--set', 'timeout.timeout=1s', '--api', 'gateway-api', '--out', dir]);
+    // Both on recommendation (the Gateway API flavour's timeout step times out preference, with the delay on recommendation's route).
+    const onRecommendation = ['--set', 'timeout.service=recommendation', '--set', 'timeout.delay=', '--set', 'timeout.delayBelow='];
+    const { code, err } = runCli(['--lab', 'tutorial', '--scenario', 'timeout,retry', '--set', 'retry.perTryTimeout=2s', '--set', 'timeout.timeout=1s', ...onRecommendation, '--api', 'gateway-api', '--out', dir]);
     expect([code, err]).toEqual([0, []]);
     const text = fs.readFileSync(path.join(dir, 'tutorial-gateway-api', 'recommendation.yaml'), 'utf8');
     expect(text).toMatch(/timeouts:\n\s+backendRequest: 1s\n\s+request: 1s/);

@@ -301,18 +301,28 @@ describe('timeout and retry steps show their effect with images that neither wai
     expect(section).toMatch(/response flag FI .* same x-request-id/);
   });
 
-  test('outside the classic flavour retry writes no EnvoyFilter, so every lab with a retry step has one in ambient; some ambient lab has a timeout step too', () => {
+  test('outside the classic flavour timeout and retry write no EnvoyFilter, so every lab with them has them in ambient', () => {
     const classic = (folder: string) => LABS.some((l) => Flavour.CLASSIC.folder(l.name) === folder);
     expect(foldersWith('retry').filter((f) => !classic(f) && withEnvoyFilter('retry')(f))).toEqual([]);
     for (const lab of labsWith('retry')) expect(foldersWith('retry')).toContain(Flavour.AMBIENT.folder(lab));
-    const ambientTimeouts = foldersWith('timeout').filter((f) => LABS.some((l) => Flavour.AMBIENT.folder(l.name) === f));
-    expect(ambientTimeouts.length).toBeGreaterThan(0);
-    expect(ambientTimeouts.filter(withEnvoyFilter('timeout'))).toEqual([]);
+    // Timeout too: every lab with the step has it in ambient, with no EnvoyFilter outside the classic flavour.
+    expect(foldersWith('timeout').filter((f) => !classic(f) && withEnvoyFilter('timeout')(f))).toEqual([]);
+    for (const lab of labsWith('timeout')) expect(foldersWith('timeout')).toContain(Flavour.AMBIENT.folder(lab));
   });
 
-  test.each(foldersWith('timeout').filter((f) => !withEnvoyFilter('timeout')(f)))('%s: the guide asks httpbin to wait longer than the route\'s timeout, and Expect says 504 after it', (lab) => {
-    const timed = routeWith(labObjects(output.files, lab, 'timeout'), 'timeout');
+  test.each(foldersWith('timeout').filter((f) => !withEnvoyFilter('timeout')(f)))('%s: without an EnvoyFilter, the delay that shows the timeout is longer than it: httpbin asked to wait, or a route fault one hop below', (lab) => {
+    const objects = labObjects(output.files, lab, 'timeout');
+    const timed = routeWith(objects, 'timeout');
     const section = sectionOf(lab, 'timeout');
+    const below = objects.find((m) => m.kind === 'VirtualService' && m.spec.http?.some((r: { fault?: { delay?: unknown } }) => r.fault?.delay));
+    if (below) {
+      // istio.io's request-timeouts pattern: the callee's route delays, the caller's route times out.
+      const delay = below.spec.http.find((r: { fault?: { delay?: unknown } }) => r.fault?.delay).fault.delay.fixedDelay;
+      expect(below.spec.hosts[0]).not.toBe(timed.host);
+      expect(seconds(delay)).toBeGreaterThan(seconds(timed.timeout));
+      expect(section).toContain(`fail after ${timed.timeout} with 504 "upstream request timeout"; no EnvoyFilter is needed`);
+      return;
+    }
     const waits = [...section.matchAll(/for d in ([\d ]+); do .*\/delay\/\$d/g)].flatMap((m) => m[1].trim().split(' ').map(Number));
     expect(Math.max(...waits)).toBeGreaterThan(seconds(timed.timeout));
     expect(section).toContain(`that call gets 504 after ${timed.timeout}`);

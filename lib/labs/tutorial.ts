@@ -101,8 +101,15 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   }),
   preset({ scenario: faultAbort, defaults: { service: 'recommendation', status: 503, percent: 50 }, observe: TIMED }),
   preset({ scenario: faultDelay, defaults: { service: 'recommendation', delay: Duration.seconds(7), percent: 50 }, observe: TIMED }),
-  // The tutorial rebuilt v2 to sleep 3s; here v2's own sidecar holds its answers 3s.
-  preset({ scenario: timeout, defaults: { service: 'recommendation', timeout: Duration.seconds(1), delay: Duration.seconds(3), delayVersion: 'v2' }, observe: TIMED }),
+  // The tutorial rebuilt v2 to sleep 3s; here v2's own sidecar holds its answers 3s. The other
+  // flavours write no EnvoyFilter: as istio.io's request-timeouts task does, preference's route
+  // times out after 1s while recommendation's route, one hop below, delays half its requests 3s.
+  preset({
+    scenario: timeout,
+    defaults: { service: 'recommendation', timeout: Duration.seconds(1), delay: Duration.seconds(3), delayVersion: 'v2' },
+    observe: TIMED,
+    inFlavour: (f) => (f.seedImages ? undefined : { defaults: { service: 'preference', delayVersion: undefined, delayBelow: 'recommendation', delayPercent: 50 } }),
+  }),
   // The classic flavour fails half the requests in recommendation's own sidecar (an EnvoyFilter);
   // the others use the tutorial's own /misbehave, as its retry lab does: v2's pod answers 503 until /behave.
   preset({

@@ -78,7 +78,8 @@ export function preset<P extends ParamSet>(p: Preset<P>): Preset {
  */
 export function defaultText(preset: Preset, name: string): string | undefined {
   const defaults: Readonly<Record<string, unknown>> = preset.defaults;
-  if (!(name in defaults)) return undefined;
+  // An optional parameter a preset leaves out is empty, so a scenario can gain one without breaking the labs that offer it.
+  if (!(name in defaults)) return preset.scenario.params[name].optional ? '' : undefined;
   const value = defaults[name];
   return value === undefined ? '' : preset.scenario.params[name].format(value);
 }

@@ -358,6 +358,12 @@ export interface TimeoutProps {
    * timeout shows with images that answer at once. @default none
    */
   readonly slowdown?: { readonly delay: Duration; readonly version?: IVersion };
+  /**
+   * A delay one hop below instead, with no sidecar of its own needed: the route of a service the
+   * timed-out one calls delays `percent`% of its requests (a VirtualService fault), as istio.io's
+   * request-timeouts task delays ratings below the reviews route that times out. @default none
+   */
+  readonly slowCallee?: { readonly service: IService; readonly delay: Duration; readonly percent: number };
 }
 
 /**
@@ -375,14 +381,27 @@ export class Timeout extends Scenario {
       timeout: param.duration('time allowed per request'),
       delay: optional(param.duration("delay the service's own sidecar adds to every answer, so the timeout shows with images that answer at once (empty: none)")),
       delayVersion: optional(param.version('only this version is delayed (empty: every version)')),
+      delayBelow: optional(param.service("a service the timed-out one calls: its route delays the requests instead of a sidecar, one hop below (empty: the service's own sidecar)")),
+      delayPercent: optional(param.percent('with delayBelow, the percent of its requests delayed (empty: 100)')),
     },
-    apply: (lab, id, v) => new Timeout(lab, id, { service: v.service, timeout: v.timeout, slowdown: v.delay && { delay: v.delay, version: v.delayVersion } }),
+    apply: (lab, id, v) => new Timeout(lab, id, {
+      service: v.service, timeout: v.timeout,
+      ...(v.delay && (v.delayBelow ? { slowCallee: { service: v.delayBelow, delay: v.delay, percent: v.delayPercent ?? 100 } } : { slowdown: { delay: v.delay, version: v.delayVersion } })),
+    }),
     // The waypoint takes the HTTPRoute's timeout, but the delay that shows it has nowhere to go:
     // a fault in the waypoint runs before its router, whose timeout starts only after it.
-    needs: (t) => (t.delay ? { ownSidecar: `the lab's images answer at once, so the step shows its timeout with a delay an EnvoyFilter adds in the callee's own sidecar, below the route; ${NO_SIDECAR}, and a delay added in the waypoint would come before the route's timeout starts` } : {}),
-    expect: (v) => {
+    needs: (t) => (t.delay && !t.delayBelow ? { ownSidecar: `the lab's images answer at once, so the step shows its timeout with a delay an EnvoyFilter adds in the callee's own sidecar, below the route; ${NO_SIDECAR}, and a delay added in the waypoint would come before the route's timeout starts` } : {}),
+    expect: (v, lab) => {
       const fails = `fail after ${d(v.timeout)} with 504 "upstream request timeout"`;
       if (!v.delay) return `requests to ${v.service.name} that take longer than ${d(v.timeout)} ${fails}`;
+      if (v.delayBelow) {
+        const percent = v.delayPercent ?? 100;
+        const within = v.delay.toMilliseconds() <= v.timeout.toMilliseconds();
+        return `${v.delayBelow.name}'s route now delays ${percent}% of its requests by ${d(v.delay)} (a fault, one hop below ${v.service.name}'s route, as istio.io's request-timeouts task delays ratings below reviews), `
+          + (within ? `within the ${d(v.timeout)} timeout, so nothing times out: set timeout.delay longer than timeout.timeout to see requests ${fails}`
+            : `longer than the ${d(v.timeout)} timeout, so about ${percent}% of the requests to ${v.service.name} ${fails}; no EnvoyFilter is needed`)
+          + (isAmbient(lab) ? `. ${VIRTUAL_SERVICE_ALPHA}` : '');
+      }
       const slow = `${v.service.name}${v.delayVersion ? ` ${v.delayVersion.name}` : ''}`;
       if (v.delay.toMilliseconds() <= v.timeout.toMilliseconds()) {
         return `${slow} now answers after ${d(v.delay)}, within the ${d(v.timeout)} timeout, so nothing times out: set timeout.delay longer than timeout.timeout to see requests ${fails}`;
@@ -398,6 +417,13 @@ export class Timeout extends Scenario {
     super(scope, id, Timeout.definition.name, props);
     checkHttp(this.name, props.service);
     props.service.routing.setRouteSetting(this.owner, 'timeout', props.timeout);
+    if (props.slowCallee) {
+      const { service, delay, percent } = props.slowCallee;
+      if (service === props.service) throw new MeshlabError(`timeout: delayBelow must be a service ${props.service.name} calls, not ${service.name} itself (a delay on the timed-out route comes before its timeout starts)`);
+      checkHttp(this.name, service);
+      checkPercent(this.name, 'delayPercent', percent);
+      service.routing.setRouteSetting(this.owner, 'delay', Fault.delay(delay, percent));
+    }
     if (props.slowdown) {
       if (props.slowdown.version && props.slowdown.version.meshService !== props.service) {
         throw new MeshlabError(`timeout: ${props.slowdown.version.meshService.name} ${props.slowdown.version.name} is not a version of ${props.service.name}`);
