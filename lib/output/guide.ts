@@ -260,9 +260,9 @@ function waypointTools(folder: string, waypoint: Manifest): string[] {
   return [
     `The waypoint is the Gateway \`istioctl waypoint generate --for service -n ${ns}\` writes (\`${folder}waypoint.yaml\`), and the namespace`,
     `carries its \`istio.io/use-waypoint\` label: \`istioctl waypoint apply -n ${ns} --enroll-namespace --wait\` would make both in one command,`,
-    "as istio.io's ambient tasks do. istioctl lists the namespace's waypoints with the traffic each takes and whether it is programmed, then shows their status:",
+    "as istio.io's ambient tasks do. istioctl waits until istiod has programmed the waypoint and shows its status, then lists the namespace's waypoints with the traffic each takes:",
     '',
-    ...sh([`istioctl waypoint list -n ${ns}`, `istioctl waypoint status -n ${ns}`]),
+    ...sh([`istioctl waypoint status -n ${ns}`, `istioctl waypoint list -n ${ns}`]),
     '',
   ];
 }

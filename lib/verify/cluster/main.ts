@@ -145,7 +145,7 @@ async function verifyCluster(args: VerifyClusterArgs, io: Io): Promise<number> {
     io.out(`cluster up in ${Math.round((Date.now() - began) / 1000)} s (Kubernetes on loopback, one kwok Node)`);
     const istioctl = ensureIstioTools(io.err, root).istioctl;
     const istiod = new OutOfClusterIstiod(cluster, istioctl, tools.pilotDiscovery);
-    const run = new GuideRun(cluster, dist, path.join(scratch, 'work'), report, io, istiod);
+    const run = new GuideRun(cluster, dist, path.join(scratch, 'work'), report, io, istiod, istioctl);
     await run.platform();
     const chosen = byInstall(args.labs.length > 0 ? args.labs : folders);
     for (const folder of chosen) await run.lab(folder);
@@ -174,6 +174,7 @@ class GuideRun {
     private readonly report: ClusterReport,
     private readonly io: Io,
     private readonly istiod: OutOfClusterIstiod,
+    private readonly istioctl: string,
   ) {
     fs.mkdirSync(work, { recursive: true });
   }
@@ -247,6 +248,7 @@ class GuideRun {
       await this.install(this.files(words[words.indexOf('-f') + 1])[0]);
       return true;
     }
+    if (words[0] === 'istioctl' && words[1] === 'waypoint') return this.waypointCommand(folder, where, words);
     if (words[0] !== 'kubectl') return true;
     const verb = words.slice(1).find((w, i, rest) => !w.startsWith('-') && !['-n', '--namespace', '-l'].includes(rest[i - 1] ?? ''));
     if (verb === undefined || DIALS_A_POD.includes(verb)) return true;
@@ -275,6 +277,20 @@ class GuideRun {
     }
     if (r.status !== 0) this.report.rejected.push(`${folder} ${where}: kubectl ${words.slice(1).join(' ')}: ${r.stderr.trim()}`);
     return r.status === 0;
+  }
+
+  /**
+   * `istioctl waypoint list` or `status`, run as written against the cluster (istioctl only reads
+   * the API server's Gateways: istioctl/pkg/waypoint/waypoint.go). Status waits, as it does for a
+   * learner, until istiod has written the waypoint's Programmed condition; each must name it.
+   */
+  private waypointCommand(folder: string, where: string, words: readonly string[]): boolean {
+    const r = spawnSync(this.istioctl, ['--kubeconfig', this.cluster.kubeconfig, ...words.slice(1)], { encoding: 'utf8', timeout: 120_000 });
+    const ns = words[words.indexOf('-n') + 1];
+    const shows = words[2] === 'status' ? /\bTrue\s+Programmed\b/ : /\bwaypoint\b.*\bTrue\b/;
+    if (r.status === 0 && shows.test(r.stdout)) return true;
+    this.report.rejected.push(`${folder} ${where}: ${words.join(' ')} (namespace ${ns}): ${(r.stderr || r.stdout || String(r.error ?? 'no output')).trim()}`);
+    return false;
   }
 
   /**
