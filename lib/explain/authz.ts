@@ -185,8 +185,6 @@ class RuleEvaluator {
   }
 }
 
-const ACTION = (p: Manifest) => authorizationPolicy(p).action;
-
 /**
  * Istio's order: CUSTOM (not evaluated here), then DENY (any matching rule denies), then
  * ALLOW (when any ALLOW policy applies, a rule of one must match; a policy without rules
@@ -194,8 +192,11 @@ const ACTION = (p: Manifest) => authorizationPolicy(p).action;
  */
 export function authorize(policies: readonly Manifest[], req: AuthzRequest): AuthzDecision {
   const evaluator = new RuleEvaluator(req);
+  // Each policy read once per request (explain authorizes every request of a run).
+  const views = new Map(policies.map((p) => [p, authorizationPolicy(p)]));
+  const ACTION = (p: Manifest) => views.get(p)!.action;
   const dropped = (p: Manifest, r: Rule) => req.tcp === true && ACTION(p) === 'ALLOW' && httpOnlyFields(r).length > 0;
-  const matchingRule = (p: Manifest) => authorizationPolicy(p).rules.findIndex((r) => !dropped(p, r) && evaluator.rule(r));
+  const matchingRule = (p: Manifest) => views.get(p)!.rules.findIndex((r) => !dropped(p, r) && evaluator.rule(r));
   const custom = policies.filter((p) => ACTION(p) === 'CUSTOM').map((p) => p.metadata.name);
   if (custom.length > 0) evaluator.assumed.push(`CUSTOM policy ${custom.join(', ')} (an external authorizer) allows`);
   for (const p of policies.filter((x) => ACTION(x) === 'DENY')) {
@@ -208,7 +209,7 @@ export function authorize(policies: readonly Manifest[], req: AuthzRequest): Aut
     const i = matchingRule(p);
     if (i >= 0) return { allowed: true, reason: `allowed by AuthorizationPolicy ${p.metadata.name} (rule ${i + 1})`, assumed: evaluator.assumed };
   }
-  const droppedRules = allow.flatMap((p) => authorizationPolicy(p).rules.filter((r) => dropped(p, r)).map(() => p.metadata.name));
+  const droppedRules = allow.flatMap((p) => views.get(p)!.rules.filter((r) => dropped(p, r)).map(() => p.metadata.name));
   const why = droppedRules.length > 0 ? ` (on this TCP port istiod drops the rules of ${[...new Set(droppedRules)].join(', ')} that use HTTP-only fields)` : '';
   return { allowed: false, reason: `denied: no rule of the ALLOW policies ${allow.map((p) => p.metadata.name).join(', ')} matches${why}`, assumed: evaluator.assumed };
 }

@@ -137,6 +137,8 @@ class Walk {
   private readonly routing = new Map<string, ReturnType<typeof meshRouting>>();
   private readonly upstreams = new Map<string, Upstream>();
   private readonly podPolicies = new Map<string, { policies: Manifest[]; headers: string[]; params: string[] }>();
+  /** Per waypoint and Service host: the policies it attaches there and where its RequestAuthentications read tokens. */
+  private readonly waypointPolicies = new Map<string, { policies: Manifest[]; headers: string[]; params: string[] }>();
   private ingress: IngressPlan | undefined;
 
   public constructor(private readonly cluster: Cluster, private readonly input: ExplainInput) {
@@ -384,9 +386,13 @@ class Walk {
       principal: `cluster.local/ns/${waypointNs}/sa/${GatewayApiReading.deployedAccount(wp)}`, pod: wp.metadata.name,
     };
     const service = this.cluster.services.get(host);
-    const policies = service ? waypointPoliciesFor(this.cluster.authorizationPolicies, wp, service) : [];
+    const { policies, ...tokens } = service
+      ? memo(this.waypointPolicies, `${waypointNs}/${wp.metadata.name}|${host}`, () => ({
+        policies: waypointPoliciesFor(this.cluster.authorizationPolicies, wp, service),
+        ...tokensOf(waypointPoliciesFor(this.cluster.requestAuthentications, wp, service)),
+      }))
+      : { policies: [], headers: [], params: [] };
     if (service && policies.length > 0) {
-      const tokens = tokensOf(waypointPoliciesFor(this.cluster.requestAuthentications, wp, service));
       const decision = this.authorizeWith(policies, tokens, service, undefined, request, caller, port, authority, tcp);
       if (decision.reason) t.note(RANK.authz, `at waypoint ${this.waypointName(wp)}: ${decision.reason}`, true);
       for (const a of decision.assumed) t.note(RANK.assumed, `AuthorizationPolicy: ${a} cannot be checked offline; taken as matching`);
@@ -635,7 +641,7 @@ class Walk {
     if (!pod.sidecar && pod.ambient) {
       // ztunnel on the pod's node enforces the selector policies at L4, with the identity of
       // whoever sends it the connection: the waypoint, for a call through one (istio.io docs/ambient/usage/l4-policy).
-      const policies = policiesFor(this.cluster, pod);
+      const { policies } = this.policiesAt(pod);
       if (policies.length === 0) {
         t.note(RANK.mtls, `${service.name} ${pod.version} is in ambient mode: ztunnel delivers it, and no policy selects its pods`);
       } else {
@@ -660,9 +666,14 @@ class Walk {
   }
 
   private authorize(service: KubeService, pod: Pod, request: HttpRequest, source: Source, port: number | undefined, authority: string): AuthzDecision {
-    const { policies, headers, params } = memo(this.podPolicies, `${pod.namespace}/${pod.name}`, () => ({ policies: policiesFor(this.cluster, pod), ...tokenSources(this.cluster, pod) }));
+    const { policies, headers, params } = this.policiesAt(pod);
     if (policies.length === 0) return NO_POLICY;
     return this.authorizeWith(policies, { headers, params }, service, pod, request, source, port, authority, false);
+  }
+
+  /** The selector policies a pod's sidecar or ztunnel applies, and where its RequestAuthentications read tokens (once per pod). */
+  private policiesAt(pod: Pod): { policies: Manifest[]; headers: string[]; params: string[] } {
+    return memo(this.podPolicies, `${pod.namespace}/${pod.name}`, () => ({ policies: policiesFor(this.cluster, pod), ...tokenSources(this.cluster, pod) }));
   }
 
   /**

@@ -30,12 +30,12 @@
  */
 import { CLUSTER_SCOPED, Manifest, specOf } from '../validate/manifest';
 import { GatewayApiReading, isGatewayApi } from './gateway-api';
-import { Fields, fields, items, labels, text, texts } from '../validate/read';
+import { Fields, Labels, fields, items, labels, text, texts } from '../validate/read';
 import { qualifyHost, selects, sidecarInjected } from './resolve';
 
 export { qualifyHost, selects } from './resolve';
 
-export type Labels = Readonly<Record<string, string>>;
+export type { Labels };
 
 /** Istio's root namespace (the default mesh config's `rootNamespace`), where the gateways run. */
 export const ROOT_NAMESPACE = 'istio-system';

@@ -21,14 +21,17 @@ export const text = (v: unknown): string | undefined => (typeof v === 'string' ?
 /** `v` if it is a number. */
 export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
+/** A label map: selector, subset labels, pod labels. */
+export type Labels = Readonly<Record<string, string>>;
+
 /**
  * `v` as a label map (selector, subset labels): its entries, each value as the string a label
  * holds. A value of another type is already an error of the object's schema.
  */
-export function labels(v: unknown): Readonly<Record<string, string>> | undefined {
+export function labels(v: unknown): Labels | undefined {
   if (!isFields(v)) return undefined;
   const values = Object.values(v);
-  if (values.every((x) => typeof x === 'string')) return v as Readonly<Record<string, string>>;
+  if (values.every((x) => typeof x === 'string')) return v as Labels;
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : String(x)]));
 }
 

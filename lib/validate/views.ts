@@ -10,10 +10,9 @@
  */
 import type { AuthorizationPolicySpec, GatewaySpec, HTTPRoute as IstioHTTPRoute, Subset, TCPRoute, TrafficPolicy } from '../../imports/istio';
 import { Manifest, specOf } from './manifest';
-import { fields, isFields, items, labels, text, texts } from './read';
+import { Labels, fields, isFields, items, labels, text, texts } from './read';
 
-/** A label map: selector, subset labels, pod labels. */
-export type Labels = Readonly<Record<string, string>>;
+export type { Labels } from './read';
 
 /**
  * The entries of a list of objects, typed as the schema types them: the one place where a
