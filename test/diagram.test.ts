@@ -225,6 +225,11 @@ describe('the other labs', () => {
     expect(edgesFrom(d, host(d, 'redis-proxy'))).toEqual([`--> port 16379, tcp -> ${host(d, 'redis').id}`]);
   });
 
+  test('polyglot tcp-shift: service-go-tcp, a Service without pods, shares its connections 80/20 between service-go v1 and v2', () => {
+    const d = diagramOf('polyglot', ['tcp-shift']);
+    expect(edgesFrom(d, host(d, 'service-go-tcp'))).toEqual([`--> port 9000, 20%, tcp -> ${version(d, 'service-go', 'v2').id}`, `--> port 9000, 80%, tcp -> ${version(d, 'service-go', 'v1').id}`]);
+  });
+
   test('polyglot egress through the egress gateway: sidecars send httpbin.org to it, it sends it out with the timeout', () => {
     const d = diagramOf('polyglot', ['egress'], { 'egress.gateway': 'yes' });
     const egress = nodeLabelled(d, 'egress gateway httpbin-org-egress');

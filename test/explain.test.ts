@@ -441,6 +441,23 @@ test('the seeded generator is deterministic and spreads evenly', () => {
   expect(hits).toBeLessThan(2700);
 });
 
+describe('a Service a step adds, called from the client the guide calls it from', () => {
+  test.each(['--api istio', '--api gateway-api', '--mode ambient'])('polyglot tcp-shift %s: connections to service-go-tcp split 80/20 between service-go v1 and v2', (flags) => {
+    const r = report(['--lab', 'polyglot', ...flags.split(' '), '--scenario', 'tcp-shift', '--from', 'dns-test', '--to', 'service-go-tcp', '--requests', '2000']);
+    const tcp = hop(r, 'dns-test', 'service-go-tcp');
+    expect(r.hops.map((h) => h.to)).toEqual(['service-go-tcp']);
+    expect(share(tcp.versions, 'v1')).toBeGreaterThan(77);
+    expect(share(tcp.versions, 'v1')).toBeLessThan(83);
+    expect(share(tcp.versions, 'v1') + share(tcp.versions, 'v2')).toBe(100);
+  });
+
+  test('the ingress gateway does not route to it, and an unknown name still lists what there is', () => {
+    expect(explain(['--lab', 'polyglot', '--scenario', 'tcp-route', '--to', 'redis-proxy']).err)
+      .toEqual(['meshlab: --to redis-proxy: the ingress gateway does not route to this Service the step adds; give --from the client that calls it']);
+    expect(explain(['--lab', 'polyglot', '--scenario', 'tcp-route', '--from', 'dns-test', '--to', 'redis-prox']).err[0]).toMatch(/, redis-proxy\); did you mean "redis-proxy"\?$/);
+  });
+});
+
 describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => {
   test.each([
     [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --lab-file, --scenario, --set, --config, --api, --mode, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],

@@ -123,12 +123,21 @@ describe('authorization, TCP routes and external hosts go through intent too, re
   });
 
   test('a TCP route: a VirtualService tcp route, or a GAMMA TCPRoute on the Service, to the destination as seen from the namespace', () => {
-    expect(istioTcpVirtualService({ host: 'redis-proxy', port: 16379, to: web }, 'elsewhere')).toEqual({
+    expect(istioTcpVirtualService({ host: 'redis-proxy', port: 16379, to: [{ destination: web }] }, 'elsewhere')).toEqual({
       hosts: ['redis-proxy'], tcp: [{ match: [{ port: 16379 }], route: [{ destination: { host: 'web.shop.svc.cluster.local', port: { number: 8080 } } }] }],
     });
-    expect(gatewayApiTcpRoute({ host: 'redis-proxy', port: 16379, to: web }, 'shop')).toEqual({
-      parentRefs: [{ group: '', kind: 'Service', name: 'redis-proxy', port: 16379 }], rules: [{ backendRefs: [{ name: 'web', namespace: undefined, port: 8080 }] }],
+    expect(gatewayApiTcpRoute({ host: 'redis-proxy', port: 16379, to: [{ destination: web }] }, 'shop')).toEqual({
+      parentRefs: [{ group: '', kind: 'Service', name: 'redis-proxy', port: 16379 }], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }],
     });
+  });
+
+  test('a TCP route shared by weight: weighted destinations (subsets), or weighted backendRefs to the per-version Services', () => {
+    const to = [{ destination: { ...web, version: 'v1' }, weight: 80 }, { destination: { ...web, version: 'v2' }, weight: 20 }];
+    expect(istioTcpVirtualService({ host: 'web-tcp', port: 9000, to }, 'shop').tcp).toEqual([{
+      match: [{ port: 9000 }],
+      route: [{ destination: { host: 'web', subset: 'v1', port: { number: 8080 } }, weight: 80 }, { destination: { host: 'web', subset: 'v2', port: { number: 8080 } }, weight: 20 }],
+    }]);
+    expect(gatewayApiTcpRoute({ host: 'web-tcp', port: 9000, to }, 'shop').rules).toEqual([{ backendRefs: [{ name: 'web-v1', port: 8080, weight: 80 }, { name: 'web-v2', port: 8080, weight: 20 }] }]);
   });
 
   test('an external host is a ServiceEntry, and its routing (a timeout) the same HostIntent any host has', () => {

@@ -231,7 +231,12 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
     throw new UsageError(`--from ${from} calls no service of lab ${lab.name}, so no request would leave it (callers: ${[...(ingress ? [INGRESS] : []), ...callers].join(', ')})`);
   }
   if (options.to !== undefined && !lab.services.some((s) => s.name === options.to)) {
-    throw new UsageError(`unknown --to ${options.to}: not a service of lab ${lab.name} ${allowedNames(options.to, 'services', lab.services.map((s) => s.name))}`);
+    // A Service a step adds (tcp-route's proxy without pods) is called by whoever the guide calls it from.
+    const added = manifests.filter((m) => m.kind === 'Service' && m.metadata.namespace === lab.namespace).map((m) => m.metadata.name);
+    const names = [...lab.services.map((s) => s.name), ...added.filter((n) => !lab.services.some((s) => s.name === n))];
+    if (!added.includes(options.to)) throw new UsageError(`unknown --to ${options.to}: not a service of lab ${lab.name} ${allowedNames(options.to, 'services', names)}`);
+    if (from === INGRESS) throw new UsageError(`--to ${options.to}: the ingress gateway does not route to this Service the step adds; give --from the client that calls it`);
+    callees.set(from, [...callees.get(from)!, options.to]);
   }
 
   const request: HttpRequest = {

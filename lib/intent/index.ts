@@ -202,14 +202,15 @@ export interface SubsetPolicyIntent {
 }
 
 /**
- * TCP connections to a host (a Service callers connect to, on one port) sent on to a
- * destination: istio.io's TCP traffic shifting with one backend.
+ * TCP connections to a host (a Service callers connect to, on one port) sent on to one
+ * destination, or shared between several by weight: istio.io's TCP traffic shifting.
  */
 export interface TcpRouteIntent {
   /** The Service callers connect to. */
   readonly host: string;
   readonly port: number;
-  readonly to: Destination;
+  /** Where connections go: one destination, or several with the percent of connections each gets. */
+  readonly to: ReadonlyArray<WeightedDestination>;
 }
 
 /** A host outside the mesh, registered so the mesh routes to it (ServiceEntry, MESH_EXTERNAL, resolved by DNS). */

@@ -6,7 +6,7 @@ import { Protocol } from '../mesh/protocol';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
 import { Resources } from '../mesh/workload';
-import { DEMO_ISSUER, demoJwtFile, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, metrics, mirror, mtls, rateLimit, redirect, requestHeaders, requestsByVersion, retry, rewrite, route, tcpRoute, timeout } from '../scenarios/catalog';
+import { DEMO_ISSUER, demoJwtFile, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, metrics, mirror, mtls, rateLimit, redirect, requestHeaders, requestsByVersion, retry, rewrite, route, tcpRoute, tcpShift, timeout } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
 import { parseIstioDuration } from '../istio/duration';
 import { CURL_IMAGE, HTTPBIN_IMAGE, LabContext, LabOptions, SampleImageUse } from './options';
@@ -277,6 +277,12 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
     scenario: tcpRoute,
     defaults: { name: 'redis-proxy', port: 16379, service: 'redis' },
     observe: 'kubectl -n {namespace} exec dns-test -c dns-test -- sh -c \'printf "PING\\r\\n" | nc -w 1 redis-proxy 16379\'',
+  }),
+  // istio.io's TCP traffic shifting (80/20 over tcp-echo's versions), with service-go's: ten calls, ten connections.
+  preset({
+    scenario: tcpShift,
+    defaults: { name: 'service-go-tcp', port: 9000, service: 'service-go', weights: [{ version: 'v1', weight: 80 }, { version: 'v2', weight: 20 }] },
+    observe: "kubectl -n {namespace} exec dns-test -c dns-test -- sh -c 'for i in $(seq 10); do curl -s http://{name}:{port}/env; echo; done'",
   }),
   // The canary's 70/30 on service-go, read back from Istio's metrics: a minute of calls from dns-test, a scrape, then the query.
   preset({

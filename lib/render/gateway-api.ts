@@ -138,5 +138,6 @@ const stripWeight = ({ name, namespace, port }: HTTPBackendRef) => definedFields
 
 /** The spec of a GAMMA TCPRoute (experimental channel), attached to the Service callers connect to, as written in `namespace`. */
 export function gatewayApiTcpRoute(intent: TcpRouteIntent, namespace: string): { parentRefs: ParentReference[]; rules: Array<{ backendRefs: HTTPBackendRef[] }> } {
-  return { parentRefs: [serviceParent(intent.host, intent.port)], rules: [{ backendRefs: [backendRef(intent.to, namespace)] }] };
+  const backendRefs = intent.to.map((t) => definedFields({ ...backendRef(t.destination, namespace), weight: intent.to.length > 1 ? t.weight : undefined }));
+  return { parentRefs: [serviceParent(intent.host, intent.port)], rules: [{ backendRefs }] };
 }

@@ -189,7 +189,8 @@ export function istioAuthorizationPolicy(intent: AccessIntent, attachment: Polic
 
 /** The VirtualService of a TCP route, as written in `namespace`: connections on its port go to its destination. */
 export function istioTcpVirtualService(intent: TcpRouteIntent, namespace: string): VirtualServiceSpec {
-  return { hosts: [intent.host], tcp: [{ match: [{ port: intent.port }], route: [{ destination: istioDestination(intent.to, namespace) }] }] };
+  const route = intent.to.map((t) => ({ destination: istioDestination(t.destination, namespace), weight: intent.to.length > 1 ? t.weight : undefined }));
+  return { hosts: [intent.host], tcp: [{ match: [{ port: intent.port }], route: route.map(definedFields) }] };
 }
 
 /** The ServiceEntry that registers an external host: outside the mesh, resolved by DNS. */

@@ -1,5 +1,5 @@
 import type { ScenarioDefinition } from './define';
-import { Egress, IngressTls, RateLimit, TcpRoute } from './edge';
+import { Egress, IngressTls, RateLimit, TcpRoute, TcpShift } from './edge';
 import { CircuitBreaker, ConnectionPool, LoadBalancer, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
 import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Metrics, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
@@ -38,6 +38,7 @@ export const SCENARIO_CLASSES = [
   Cors,
   RequestHeaders,
   TcpRoute,
+  TcpShift,
   Metrics,
 ] as const;
 
@@ -69,4 +70,5 @@ export const rewrite = Rewrite.definition;
 export const cors = Cors.definition;
 export const requestHeaders = RequestHeaders.definition;
 export const tcpRoute = TcpRoute.definition;
+export const tcpShift = TcpShift.definition;
 export const metrics = Metrics.definition;

@@ -13,6 +13,7 @@ import { newService } from '../mesh/workload';
 import { LAST_COMMAND, NO_SIDECAR, count, d, scenario, svc } from './define';
 import { optional, param } from './params';
 import { Scenario } from './scenario';
+import { checkWeights, type Weights } from './traffic';
 
 /** Where the ingress-tls step's certificate Secret goes: where the lab's gateway reads it (IngressGateway.secretNamespace). */
 const secretNamespace = (lab: MeshLab) => lab.gateways[0]?.secretNamespace ?? 'istio-system';
@@ -191,17 +192,61 @@ export class TcpRoute extends Scenario {
 
   public constructor(scope: Construct, id: string, props: TcpRouteProps) {
     super(scope, id, TcpRoute.definition.name, props);
-    const lab = this.lab;
-    if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) throw new MeshlabError(`tcp-route: port must be from 1 to 65535, got ${props.port}`);
-    newService(this, 'Service', props.name, [{ name: 'tcp', port: props.port }]);
-    const intent = (): TcpRouteIntent => ({ host: props.name, port: props.port, to: props.to.defaultDestination.target });
-    if (lab.flavour.gatewayApi) {
-      // GAMMA's TCPRoute (experimental channel): attached to the Service callers connect to.
-      new TCPRouteObject(this, 'Routes', { metadata: { name: props.name }, spec: () => gatewayApiTcpRoute(intent(), lab.namespace) });
-      return;
-    }
-    new VirtualService(this, 'Routes', { metadata: { name: props.name }, spec: () => istioTcpVirtualService(intent(), lab.namespace) });
+    routeTcp(this, this.name, props.name, props.port, () => [{ destination: props.to.defaultDestination.target }]);
   }
+}
+
+export interface TcpShiftProps {
+  /** Name of the Service without pods that callers connect to. */
+  readonly name: string;
+  /** Its port, 1 to 65535. */
+  readonly port: number;
+  /** Versions of one service with the percent of connections each gets; they add up to 100. */
+  readonly weights: Weights;
+}
+
+/**
+ * Shifts TCP connections between a service's versions by weight: a Service without pods
+ * (`service-go-tcp`) whose port is TCP, so each connection, not each request, goes to one
+ * version (Envoy's TCP proxy picks a weighted cluster per connection).
+ * @see https://istio.io/latest/docs/tasks/traffic-management/tcp-traffic-shifting/
+ */
+export class TcpShift extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'tcp-shift',
+    summary: "shifts TCP connections between a service's versions by weight, through a proxy Service without pods",
+    params: {
+      name: param.text('name of the proxy Service'),
+      port: param.count('its port', 1),
+      service: svc,
+      weights: param.weights('version:percent pairs adding up to 100'),
+    },
+    apply: (lab, id, v) => new TcpShift(lab, id, { name: v.name, port: v.port, weights: v.weights.map((w) => ({ version: w.version, weight: w.weight })) }),
+    expect: (v) => `connections to ${v.name}:${v.port} reach ${v.service.name} on port ${v.service.port}, about ${v.weights.map((w) => `${w.weight}% of them ${w.version.name}`).join(', ')}: each connection goes to one version, so each call (a new connection) answers from one`,
+  });
+
+  public constructor(scope: Construct, id: string, props: TcpShiftProps) {
+    super(scope, id, TcpShift.definition.name, props);
+    checkWeights(this.name, props.weights);
+    routeTcp(this, this.name, props.name, props.port, () => props.weights.map((w) => ({ destination: w.version.target, weight: w.weight })));
+  }
+}
+
+/**
+ * The Service without pods callers connect to, its port named tcp, and its route: GAMMA's
+ * TCPRoute (experimental channel) attached to it, or a VirtualService tcp route.
+ */
+function routeTcp(scenario: Scenario, step: string, name: string, port: number, to: () => TcpRouteIntent['to']): void {
+  const lab = scenario.lab;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new MeshlabError(`${step}: port must be from 1 to 65535, got ${port}`);
+  newService(scenario, 'Service', name, [{ name: 'tcp', port }]);
+  const intent = (): TcpRouteIntent => ({ host: name, port, to: to() });
+  if (lab.flavour.gatewayApi) {
+    new TCPRouteObject(scenario, 'Routes', { metadata: { name }, spec: () => gatewayApiTcpRoute(intent(), lab.namespace) });
+    return;
+  }
+  new VirtualService(scenario, 'Routes', { metadata: { name }, spec: () => istioTcpVirtualService(intent(), lab.namespace) });
 }
 
 /** The header RateLimit's filter adds to the answers it refuses with 429 (its response_headers_to_add; a test keeps the two equal). */
