@@ -16,8 +16,13 @@ export interface ParentReference {
   readonly sectionName?: string;
 }
 
-/** A Service a route forwards to or mirrors to. */
+/**
+ * What a route forwards to or mirrors to: a Service, or (Istio's kind `Hostname` of group
+ * networking.istio.io) an external host of a ServiceEntry.
+ */
 export interface BackendObjectReference {
+  readonly group?: string;
+  readonly kind?: string;
   readonly name: string;
   readonly namespace?: string;
   readonly port?: number;

@@ -40,9 +40,9 @@ export type PeerAuthenticationSpec = NonNullable<IPeerAuthentication['spec']>;
  * no namespace; at most one of selector, targetRef and targetRefs).
  */
 export interface PolicyTargetReference {
-  /** '' for the core group (Service), `gateway.networking.k8s.io` for a Gateway. */
+  /** '' for the core group (Service), `gateway.networking.k8s.io` for a Gateway, `networking.istio.io` for a ServiceEntry. */
   readonly group: string;
-  readonly kind: 'Service' | 'Gateway';
+  readonly kind: 'Service' | 'Gateway' | 'ServiceEntry';
   readonly name: string;
 }
 

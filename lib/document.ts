@@ -81,7 +81,9 @@ function observeCommands(definition: LabDefinition, lab: MeshLab, applied?: Appl
   const commands: readonly Command[] = Array.isArray(observe) ? observe : [observe as Command];
   const waypoint = lab.waypoint?.name;
   return commands.flatMap((c) => {
-    const line = lab.flavour.command(c, '{namespace}', waypoint);
+    // A command the flavour writes gets its values first: it may derive names from them (egressLog's host).
+    const given = typeof c === 'string' ? c : { ...c, ...Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === 'string' ? fill(v, definition, lab, applied) : v])) } as Command;
+    const line = lab.flavour.command(given, '{namespace}', waypoint);
     return line === undefined ? [] : [fill(line, definition, lab, applied)];
   });
 }

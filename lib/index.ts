@@ -33,8 +33,8 @@ export type {
 } from './scenarios/policy';
 export { AuthzAllow, AuthzDeny, Jwt, Mtls } from './scenarios/security';
 export type { AllowRule, AuthzAllowProps, AuthzDenyProps, Caller, JwtProps, MtlsMode, MtlsProps, MtlsScope } from './scenarios/security';
-export { EGRESS_GATEWAY_HOST, Egress, IngressTls, RateLimit, TcpRoute, TcpShift } from './scenarios/edge';
-export type { EgressProps, IngressTlsProps, RateLimitProps, TcpRouteProps, TcpShiftProps } from './scenarios/edge';
+export { EGRESS_GATEWAY_HOST, Egress, EgressGateway, IngressTls, RateLimit, TcpRoute, TcpShift } from './scenarios/edge';
+export type { EgressGatewayProps, EgressProps, IngressTlsProps, RateLimitProps, TcpRouteProps, TcpShiftProps } from './scenarios/edge';
 
 // What a lab module needs: its definition, the presets of its steps, its options, and the
 // flavours every lab is written in (the routing API and the data-plane mode).
@@ -42,12 +42,12 @@ export { defineLab } from './labs';
 export type { LabDefinition, LabDefinitionInput } from './labs';
 // The scenarios a lab offers as steps (preset({ scenario: canary, defaults: {...} })), as the command line knows them.
 export {
-  SCENARIOS, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls,
+  SCENARIOS, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, egressGateway, faultAbort, faultDelay, headerRoute, ingressTls,
   jwt, loadBalancer, mirror, mtls, outlierDetection, rateLimit, redirect, requestHeaders, retry, rewrite, route, tcpRoute, tcpShift, timeout,
 } from './scenarios/catalog';
 export type { ScenarioDefinition } from './scenarios/catalog';
-export { proxyLog } from './mesh/command';
-export type { Command, ProxyLog } from './mesh/command';
+export { egressLog, podIpCall, proxyLog } from './mesh/command';
+export type { Command, EgressLog, PodIpCall, ProxyLog } from './mesh/command';
 export { LabContext } from './labs/options';
 export type { LabOptions } from './labs/options';
 export { preset } from './scenarios/engine';

@@ -125,7 +125,7 @@ describe('policies in ambient mode attach to the waypoint with targetRefs', () =
       .toThrow(/jwt: gateway shop-gateway is Istio's ingress gateway in istio-system/);
   });
 
-  test.each(LABS.map((l) => l.name))('%s-ambient: every targetRef of every step names a Service or Gateway of the lab', (name) => {
+  test.each(LABS.map((l) => l.name))('%s-ambient: every targetRef of every step names a Service, Gateway or ServiceEntry of the lab', (name) => {
     const lab = model(name, AMBIENT);
     const base = manifestsOf(synth({ targets: [name], flavours: [AMBIENT] }), lab.folder);
     let refs = 0;
@@ -134,9 +134,9 @@ describe('policies in ambient mode attach to the waypoint with targetRefs', () =
       for (const policy of s.objects.filter((m) => spec(m)?.targetRefs)) {
         for (const ref of spec(policy).targetRefs) {
           refs += 1;
-          const kind = ref.kind === 'Service' ? 'Service' : 'Gateway';
-          expect([ref.group, objects.some((m) => m.kind === kind && m.metadata.name === ref.name && m.metadata.namespace === policy.metadata.namespace)])
-            .toEqual([kind === 'Service' ? '' : 'gateway.networking.k8s.io', true]);
+          const group = { Service: '', Gateway: 'gateway.networking.k8s.io', ServiceEntry: 'networking.istio.io' }[ref.kind as string];
+          expect([ref.group, objects.some((m) => m.kind === ref.kind && m.metadata.name === ref.name && m.metadata.namespace === policy.metadata.namespace)])
+            .toEqual([group, true]);
         }
       }
     }

@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { buildLab } from '../lib/app';
 import { LABS } from '../lib/labs';
+import { Flavour } from '../lib/mesh/flavour';
 import { generatedMesh } from '../lib/labs/generated';
 import { CallGraph, callGraph } from '../lib/document';
 import { mermaidText, trafficDiagram } from '../lib/output/diagram';
@@ -10,15 +11,15 @@ import { synthesizeOutput } from '../lib/output/synthesize';
 import { Manifest } from './support/synth';
 
 /** The manifests and call graph of a lab with these scenarios switched on. */
-function labWith(lab: string, scenarios: string[] = [], set: Record<string, string> = {}): { manifests: Manifest[]; graph: CallGraph } {
-  const build = buildLab(LABS.find((l) => l.name === lab)!, undefined, { scenarios, set });
+function labWith(lab: string, scenarios: string[] = [], set: Record<string, string> = {}, flavour?: Flavour): { manifests: Manifest[]; graph: CallGraph } {
+  const build = buildLab(LABS.find((l) => l.name === lab)!, flavour && { flavour }, { scenarios, set });
   const synthesis = render([build.lab], { files: false });
   expect(synthesis.findings).toEqual([]);
   return { manifests: synthesis.objects.map((o) => o.manifest), graph: callGraph(build.lab) };
 }
 
-const diagramOf = (lab: string, scenarios: string[] = [], set: Record<string, string> = {}) => {
-  const { manifests, graph } = labWith(lab, scenarios, set);
+const diagramOf = (lab: string, scenarios: string[] = [], set: Record<string, string> = {}, flavour?: Flavour) => {
+  const { manifests, graph } = labWith(lab, scenarios, set, flavour);
   return parseDiagram(trafficDiagram(manifests, graph));
 };
 
@@ -230,13 +231,15 @@ describe('the other labs', () => {
     expect(edgesFrom(d, host(d, 'service-go-tcp'))).toEqual([`--> port 9000, 20%, tcp -> ${version(d, 'service-go', 'v2').id}`, `--> port 9000, 80%, tcp -> ${version(d, 'service-go', 'v1').id}`]);
   });
 
-  test('polyglot egress through the egress gateway: sidecars send httpbin.org to it, it sends it out with the timeout', () => {
-    const d = diagramOf('polyglot', ['egress'], { 'egress.gateway': 'yes' });
-    const egress = nodeLabelled(d, 'egress gateway httpbin-org-egress');
-    expect(egress.label).toBe('egress gateway httpbin-org-egress\nHTTP :80 httpbin.org');
+  test.each([['classic', 'egress gateway httpbin-org-egress'], ['gateway-api', 'egress gateway httpbin-org-egress (Gateway API)']])('polyglot %s egress-gateway: sidecars send httpbin.org to the gateway, which sends it out over TLS to 443', (flavour, title) => {
+    const d = diagramOf('polyglot', ['egress-gateway'], {}, flavour === 'classic' ? undefined : Flavour.GATEWAY_API);
+    const egress = nodeLabelled(d, title);
+    expect(egress.label).toBe(`${title}\nHTTP :80 httpbin.org`);
     const external = nodeLabelled(d, 'httpbin.org');
-    expect(edgesFrom(d, external)).toEqual([`--> port 80 -> ${egress.id}`]);
-    expect(edgesFrom(d, egress)).toEqual([`--> port 80, timeout 3s -> ${external.id}`]);
+    expect(external.label).toBe('httpbin.org :80 HTTP to 443\nport 80: TLS SIMPLE');
+    // Istio's VirtualService matches the port; the Gateway API's route on the ServiceEntry takes every request to the host.
+    expect(edgesFrom(d, external)).toEqual([`--> ${flavour === 'classic' ? 'port 80' : ''} -> ${egress.id}`]);
+    expect(edgesFrom(d, egress)).toEqual([`--> ${flavour === 'classic' ? 'port 80' : ''} -> ${external.id}`]);
   });
 
   test('polyglot egress without the gateway notes the timeout on the external host', () => {

@@ -451,6 +451,21 @@ describe('a Service a step adds, called from the client the guide calls it from'
     expect(share(tcp.versions, 'v1') + share(tcp.versions, 'v2')).toBe(100);
   });
 
+  test.each([
+    ['--api istio', 'at gateway istio-egressgateway: denied by AuthorizationPolicy httpbin-org-egress (DENY, rule 1)'],
+    ['--api gateway-api', 'at gateway httpbin-org-egress: denied: no rule of the ALLOW policies httpbin-org-egress matches'],
+    ['--mode ambient', 'at waypoint waypoint: denied: no rule of the ALLOW policies httpbin-org matches'],
+  ])('polyglot egress-gateway %s: GET leaves through the egress proxy, which originates TLS; POST is denied there', (flags, denied) => {
+    const run = (method: string) => report(['--lab', 'polyglot', ...flags.split(' '), '--scenario', 'egress-gateway', '--from', 'sleep', '--to', 'httpbin.org', '--method', method, '--requests', '20']);
+    const get = hop(run('GET'), 'sleep', 'httpbin.org');
+    expect(get.outcomes).toEqual([{ name: 'leaves the mesh to httpbin.org 200', count: 20, percent: 100 }]);
+    expect(notes(get)).toContain('DestinationRule httpbin-org: the proxy originates TLS (SIMPLE) to httpbin.org:443');
+    expect(notes(get).some((n) => /^the route sends the request to gateway |ztunnel sends the request to waypoint waypoint \(istio.io\/use-waypoint on the ServiceEntry\)/.test(n))).toBe(true);
+    const post = hop(run('POST'), 'sleep', 'httpbin.org');
+    expect(post.outcomes.map((o) => [o.name.startsWith('denied 403'), o.count])).toEqual([[true, 20]]);
+    expect(notes(post)).toContain(denied);
+  });
+
   test('the ingress gateway does not route to it, and an unknown name still lists what there is', () => {
     expect(explain(['--lab', 'polyglot', '--scenario', 'tcp-route', '--to', 'redis-proxy']).err)
       .toEqual(['meshlab: --to redis-proxy: the ingress gateway does not route to this Service the step adds; give --from the client that calls it']);
@@ -466,7 +481,7 @@ describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => 
     [['--lab', 'bookinfo'], `meshlab: unknown lab bookinfo (labs: ${LAB_NAMES.join(', ')})`],
     [['--lab', 'tutorial', '--lab', 'fft'], 'meshlab: --lab given twice (tutorial, fft); give it once'],
     [['--lab'], 'meshlab: --lab needs a value'],
-    [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress, ingress-tls, metrics); did you mean "canary"?'],
+    [['--lab', 'tutorial', '--scenario', 'canery'], 'meshlab: lab tutorial has no scenario canery (scenarios: route, canary, header-route, mirror, fault-abort, fault-delay, timeout, retry, load-balancer, circuit-breaker, outlier-detection, rate-limit, authz-deny, authz-allow, egress, egress-gateway, ingress-tls, metrics); did you mean "canary"?'],
     [['--lab', 'flask', '--scenario', 'mirror'], 'meshlab: lab flask has no scenario mirror (scenarios: route, canary, metrics)'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.wieghts=v1:50,v2:50'], 'meshlab: --set canary.wieghts: scenario canary has no parameter wieghts (parameters: service, weights); did you mean "weights"?'],
     [['--lab', 'tutorial', '--scenario', 'canary', '--set', 'canary.weights=v1:80,v2:30'], 'meshlab: canary weights for recommendation must add up to 100, got 110 (v1=80, v2=30)'],

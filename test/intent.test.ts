@@ -2,7 +2,7 @@
 // renderer (lib/render/istio.ts) is the one place it becomes VirtualService and DestinationRule.
 import { App, Duration } from 'cdk8s';
 import {
-  Canary, CircuitBreaker, Egress, ExternalHost, Fault, FaultAbort, HeaderRoute, LoadBalancer, LoadBalancing, MeshLab, Mirror, Retry, Timeout,
+  Canary, CircuitBreaker, ExternalHost, Fault, FaultAbort, HeaderRoute, LoadBalancer, LoadBalancing, MeshLab, Mirror, Retry, Timeout,
   istioDestinationRule, istioHttpRoutes, istioVirtualService,
 } from '../lib';
 import { gatewayApiTcpRoute } from '../lib/render/gateway-api';
@@ -148,14 +148,4 @@ describe('authorization, TCP routes and external hosts go through intent too, re
     expect(route).toMatchObject({ route: [{ destination: { host: 'httpbin.org', port: { number: 80 } } }], timeout: '3s' });
   });
 
-  test('egress through the egress gateway keeps each route\'s gateway match, with the timeout on the way out', () => {
-    const { l } = lab();
-    new Egress(l, 'egress', { hosts: [ExternalHost.http('httpbin.org')], timeout: Duration.seconds(3), viaGateway: true });
-    const vs = l.node.findAll().map((c) => c as { kind?: string; name?: string; toJson?: () => { spec: { http: Array<{ match: unknown[]; timeout?: string }> } } })
-      .find((c) => c.kind === 'VirtualService' && c.name === 'httpbin-org')!.toJson!();
-    expect(vs.spec.http.map((r) => [r.match, r.timeout])).toEqual([
-      [[{ gateways: ['mesh'], port: 80 }], undefined],
-      [[{ gateways: ['httpbin-org-egress'], port: 80 }], '3s'],
-    ]);
-  });
 });

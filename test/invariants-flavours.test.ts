@@ -56,6 +56,16 @@ function referenceProblems(objects: readonly Manifest[]): string[] {
       ...(r.filters ?? []).filter((f: any) => f.type === 'RequestMirror').map((f: any) => f.requestMirror.backendRef), // eslint-disable-line @typescript-eslint/no-explicit-any
     ]);
     for (const ref of backends) {
+      if (ref.kind === 'Hostname') {
+        if (ref.group !== 'networking.istio.io' || !objects.some((m) => m.kind === 'ServiceEntry' && m.spec.hosts.includes(ref.name))) problems.push(`${at(route)}: backendRef Hostname ${ref.name} is no ServiceEntry host`);
+        continue;
+      }
+      // The Service istiod deploys for a Gateway of class istio: `<name>-istio`.
+      const deployed = objects.find((m) => m.kind === 'Gateway' && m.spec.gatewayClassName === 'istio' && m.metadata.namespace === (ref.namespace ?? ns) && `${m.metadata.name}-istio` === ref.name);
+      if (deployed) {
+        if (!deployed.spec.listeners.some((l: { port: number }) => l.port === ref.port)) problems.push(`${at(route)}: Gateway ${deployed.metadata.name} has no listener on port ${ref.port}`);
+        continue;
+      }
       const target = service(objects, ref.namespace ?? ns, ref.name);
       if (!target) problems.push(`${at(route)}: backendRef ${ref.name} is no Service`);
       else if (!target.spec.ports.some((p: { port: number }) => p.port === ref.port)) problems.push(`${at(route)}: Service ${ref.name} has no port ${ref.port}`);
@@ -67,6 +77,8 @@ function referenceProblems(objects: readonly Manifest[]): string[] {
         const target = service(objects, pns, parent.name);
         if (!target) problems.push(`${at(route)}: parentRef Service ${parent.name} does not exist`);
         else if (parent.port !== undefined && !target.spec.ports.some((p: { port: number }) => p.port === parent.port)) problems.push(`${at(route)}: parentRef Service ${parent.name} has no port ${parent.port}`);
+      } else if (parent.kind === 'ServiceEntry') {
+        if (parent.group !== 'networking.istio.io' || !objects.some((m) => m.kind === 'ServiceEntry' && m.metadata.namespace === pns && m.metadata.name === parent.name)) problems.push(`${at(route)}: parentRef ServiceEntry ${parent.name} does not exist`);
       } else if (!objects.some((m) => m.kind === 'Gateway' && m.metadata.namespace === pns && m.metadata.name === parent.name)) {
         problems.push(`${at(route)}: parentRef Gateway ${parent.name} does not exist`);
       }
@@ -86,7 +98,9 @@ function referenceProblems(objects: readonly Manifest[]): string[] {
     const ns = policy.metadata.namespace!;
     const { selector, targetRefs, targetRef } = policy.spec;
     const refs = [...(targetRefs ?? []), ...(targetRef ? [targetRef] : [])];
-    if (selector) {
+    // The demo profile's gateways run in istio-system: the platform's, not the lab's.
+    const demoGateway = ns === 'istio-system' && ['ingressgateway', 'egressgateway'].includes(selector?.matchLabels?.istio);
+    if (selector && !demoGateway) {
       if (!workloads(objects, ns).some((w) => selects(selector.matchLabels ?? {}, podLabels(w)))) problems.push(`${at(policy)}: selector matches no pods`);
     } else if (refs.length > 0) {
       for (const ref of refs) {

@@ -4,6 +4,7 @@ import { SCENARIOS, SCENARIO_CLASSES } from '../lib/scenarios/catalog';
 import { Scenario } from '../lib/scenarios/scenario';
 import { parseAllDocuments } from 'yaml';
 import { buildLab } from '../lib/app';
+import { Flavour } from '../lib/mesh/flavour';
 import { LABS } from '../lib/labs';
 import { render } from '../lib/output/render';
 import { buildModel } from '../lib/app';
@@ -196,16 +197,45 @@ describe('the tutorials numbers', () => {
     expect(routes[1].route[0].destination.subset).toBe('v2');
   });
 
-  test('egress through the egress gateway: mesh -> gateway -> httpbin.org, with the 3s timeout on the way out', () => {
-    const objects = labWith('polyglot', ['egress'], { 'egress.gateway': 'yes' });
+  test('egress-gateway with Istio\'s APIs: mesh -> the demo egress gateway -> httpbin.org:443 over TLS, other methods denied there', () => {
+    const objects = labWith('polyglot', ['egress-gateway']);
+    expect(find(objects, 'ServiceEntry', 'httpbin-org').spec.ports).toEqual([{ number: 80, name: 'http-80', protocol: 'HTTP', targetPort: 443 }]);
+    expect(find(objects, 'DestinationRule', 'httpbin-org').spec).toEqual({ host: 'httpbin.org', trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE' } }] } });
     expect(find(objects, 'Gateway', 'httpbin-org-egress').spec.selector).toEqual({ istio: 'egressgateway' });
     expect(find(objects, 'DestinationRule', 'httpbin-org-egress').spec).toEqual({ host: 'istio-egressgateway.istio-system.svc.cluster.local', subsets: [{ name: 'httpbin-org' }] });
     const vs = find(objects, 'VirtualService', 'httpbin-org');
     expect(vs.spec.gateways).toEqual(['httpbin-org-egress', 'mesh']);
-    expect(http(vs).map((r: any) => [r.match[0].gateways[0], r.route[0].destination.host, r.timeout])).toEqual([
-      ['mesh', 'istio-egressgateway.istio-system.svc.cluster.local', undefined],
-      ['httpbin-org-egress', 'httpbin.org', '3s'],
+    expect(http(vs).map((r: any) => [r.match[0].gateways[0], r.route[0].destination.host])).toEqual([
+      ['mesh', 'istio-egressgateway.istio-system.svc.cluster.local'],
+      ['httpbin-org-egress', 'httpbin.org'],
     ]);
+    const policy = objects.find((m) => m.kind === 'AuthorizationPolicy' && m.metadata.namespace === 'istio-system')!;
+    expect(policy.spec).toEqual({ selector: { matchLabels: { istio: 'egressgateway' } }, action: 'DENY', rules: [{ to: [{ operation: { hosts: ['httpbin.org'], notMethods: ['GET'] } }] }] });
+  });
+
+  test('egress-gateway with the Gateway API: a Gateway of its own, an HTTPRoute on the ServiceEntry to it, one from it to the Hostname', () => {
+    const objects = render([buildLab(LABS.find((l) => l.name === 'polyglot')!, { flavour: Flavour.GATEWAY_API }, { scenarios: ['egress-gateway'] }).lab], { files: false }).objects.map((o) => o.manifest);
+    const gateway = find(objects, 'Gateway', 'httpbin-org-egress');
+    expect(gateway.spec.listeners).toEqual([{ name: 'http', hostname: 'httpbin.org', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }]);
+    expect(find(objects, 'HTTPRoute', 'httpbin-org-to-egress').spec).toEqual({
+      parentRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: 'httpbin-org' }], rules: [{ backendRefs: [{ name: 'httpbin-org-egress-istio', port: 80 }] }],
+    });
+    expect(find(objects, 'HTTPRoute', 'httpbin-org-from-egress').spec.rules).toEqual([{ backendRefs: [{ group: 'networking.istio.io', kind: 'Hostname', name: 'httpbin.org', port: 80 }] }]);
+    expect(find(objects, 'AuthorizationPolicy', 'httpbin-org-egress').spec.targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'httpbin-org-egress' }]);
+  });
+
+  test('egress-gateway in ambient: the ServiceEntry uses the namespace\'s waypoint, whose policy on it allows GET', () => {
+    const objects = render([buildLab(LABS.find((l) => l.name === 'polyglot')!, { flavour: Flavour.AMBIENT }, { scenarios: ['egress-gateway'] }).lab], { files: false }).objects.map((o) => o.manifest);
+    expect(find(objects, 'ServiceEntry', 'httpbin-org').metadata.labels).toEqual({ 'istio.io/use-waypoint': 'waypoint' });
+    expect(find(objects, 'AuthorizationPolicy', 'httpbin-org').spec).toEqual({
+      action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'] } }] }], targetRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: 'httpbin-org' }],
+    });
+    expect(objects.filter((m) => m.kind === 'HTTPRoute' && m.metadata.name.startsWith('httpbin-org'))).toEqual([]);
+  });
+
+  test('egress-gateway refuses a host that is not plain HTTP, and a method in small letters', () => {
+    expect(() => labWith('polyglot', ['egress-gateway'], { 'egress-gateway.methods': 'get' })).toThrow('egress-gateway: method get must be an HTTP method in capitals, such as GET or POST');
+    expect(() => labWith('polyglot', ['egress-gateway'], { 'egress-gateway.host': 'httpbin' })).toThrow('egress-gateway: httpbin is not a DNS host name such as httpbin.org');
   });
 
   test('polyglot load-balancer variants: v2 LEAST_REQUEST with port 80 RANDOM; consistent hash on x-lb-test', () => {

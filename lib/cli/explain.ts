@@ -10,7 +10,8 @@ import { HttpRequest } from '../explain/request';
 import { LABS, LAB_NAMES } from '../labs';
 import { render } from '../output/render';
 import { ScenarioSelection } from '../scenarios/engine';
-import { Finding, formatFinding, objectKey } from '../validate/manifest';
+import { Finding, formatFinding, objectKey, specOf } from '../validate/manifest';
+import { texts } from '../validate/read';
 import { parseSets, selectFlavours } from './args';
 import { loadLabFile } from './lab-file';
 import { Flavour } from '../mesh/flavour';
@@ -227,16 +228,20 @@ function explainOrThrow(argv: readonly string[], env: Readonly<Record<string, st
   } else if (!known.includes(from)) {
     const why = from === INGRESS ? `lab ${lab.name} has no ingress Gateway` : `${from} is not a service or client of lab ${lab.name}`;
     throw new UsageError(`unknown --from ${from}: ${why} ${allowedNames(from, 'from', known)}`);
-  } else if (from !== INGRESS && !callers.includes(from)) {
-    throw new UsageError(`--from ${from} calls no service of lab ${lab.name}, so no request would leave it (callers: ${[...(ingress ? [INGRESS] : []), ...callers].join(', ')})`);
   }
   if (options.to !== undefined && !lab.services.some((s) => s.name === options.to)) {
-    // A Service a step adds (tcp-route's proxy without pods) is called by whoever the guide calls it from.
-    const added = manifests.filter((m) => m.kind === 'Service' && m.metadata.namespace === lab.namespace).map((m) => m.metadata.name);
+    // A Service a step adds (tcp-route's proxy without pods), or a host outside the mesh a ServiceEntry registers, is called by whoever the guide calls it from.
+    const added = [
+      ...manifests.filter((m) => m.kind === 'Service' && m.metadata.namespace === lab.namespace).map((m) => m.metadata.name),
+      ...manifests.filter((m) => m.kind === 'ServiceEntry').flatMap((m) => texts(specOf(m).hosts)),
+    ];
     const names = [...lab.services.map((s) => s.name), ...added.filter((n) => !lab.services.some((s) => s.name === n))];
     if (!added.includes(options.to)) throw new UsageError(`unknown --to ${options.to}: not a service of lab ${lab.name} ${allowedNames(options.to, 'services', names)}`);
     if (from === INGRESS) throw new UsageError(`--to ${options.to}: the ingress gateway does not route to this Service the step adds; give --from the client that calls it`);
     callees.set(from, [...callees.get(from)!, options.to]);
+  }
+  if (from !== INGRESS && callees.get(from)!.length === 0) {
+    throw new UsageError(`--from ${from} calls no service of lab ${lab.name}, so no request would leave it (callers: ${[...(ingress ? [INGRESS] : []), ...callers].join(', ')})`);
   }
 
   const request: HttpRequest = {

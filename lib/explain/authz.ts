@@ -49,18 +49,30 @@ export function policiesFor(cluster: Cluster, pod: Pod): Manifest[] {
 /**
  * The policies of `kind` a waypoint applies to a request for `service`, as ShouldAttachPolicy
  * attaches them to a waypoint (never by selector): those of the Service's namespace with the
- * Service in targetRefs, those of the waypoint's namespace with the waypoint's Gateway, and
+ * Service (or the ServiceEntry, for a host outside the mesh) in targetRefs, those of the waypoint's namespace with the waypoint's Gateway, and
  * those of the root namespace with the GatewayClass istio-waypoint.
  */
-export function waypointPoliciesFor(policies: readonly Manifest[], waypoint: Manifest, service: { readonly name: string; readonly namespace: string }): Manifest[] {
+export function waypointPoliciesFor(policies: readonly Manifest[], waypoint: Manifest, service: { readonly name: string; readonly namespace: string; readonly kind?: 'Service' | 'ServiceEntry' }): Manifest[] {
   const waypointNs = waypoint.metadata.namespace ?? 'default';
+  const [group, kind] = service.kind === 'ServiceEntry' ? ['networking.istio.io', 'ServiceEntry'] : ['', 'Service'];
   return policies.filter((p) => {
     const ns = p.metadata.namespace ?? 'default';
     return targetRefs(p).some((r) =>
-      (r.group === '' && r.kind === 'Service' && r.name === service.name && ns === service.namespace)
+      (r.group === group && r.kind === kind && r.name === service.name && ns === service.namespace)
       || (r.group === GATEWAY_API_GROUP && r.kind === 'Gateway' && r.name === waypoint.metadata.name && ns === waypointNs)
       || (r.group === GATEWAY_API_GROUP && r.kind === 'GatewayClass' && r.name === WAYPOINT_GATEWAY_CLASS && ns === ROOT_NAMESPACE));
   });
+}
+
+/**
+ * The policies a gateway Istio deploys for a Gateway API Gateway applies besides the selector
+ * ones (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, on by default): those of its namespace with
+ * the Gateway in targetRefs (policyattachment.go ShouldAttachPolicy, "Gateway attached").
+ */
+export function gatewayPoliciesFor(policies: readonly Manifest[], gateway: Manifest): Manifest[] {
+  const ns = gateway.metadata.namespace ?? 'default';
+  return policies.filter((p) => (p.metadata.namespace ?? 'default') === ns
+    && targetRefs(p).some((r) => r.group === GATEWAY_API_GROUP && r.kind === 'Gateway' && r.name === gateway.metadata.name));
 }
 
 /**

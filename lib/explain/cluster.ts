@@ -1,4 +1,4 @@
-import { isIstioGateway } from '../istio/gateway-api';
+import { GatewayApiReading, isIstioGateway } from '../istio/gateway-api';
 import { MeshIndex, hostCovers, isAmbientNamespace, namespaceOf } from '../istio/index';
 import { qualifyHost, selects } from '../istio/resolve';
 import { Manifest, specOf } from '../validate/manifest';
@@ -39,6 +39,17 @@ export interface KubeService {
   readonly host: string;
   readonly selector: Readonly<Record<string, string>>;
   readonly ports: readonly ServicePort[];
+}
+
+/** A gateway's pods behind a Service that routes send to (Cluster.gatewayBehind). */
+export interface GatewayBehind {
+  readonly service: KubeService;
+  /** One of its pods: the proxy's labels, namespace and identity. */
+  readonly pod: Pod;
+  /** The Istio Gateways (written, or made of a Gateway API Gateway's listeners) its pods run. */
+  readonly gateways: readonly Manifest[];
+  /** The Gateway API Gateway Istio deployed it for, if it did. */
+  readonly gatewayApi?: Manifest;
 }
 
 /** Whether a host pattern (`*`, `*.example.com` or a name) covers `host`: the shared index's reading. */
@@ -148,6 +159,40 @@ export class Cluster {
   /** Whether a ServiceEntry visible in `namespace` registers `host` (a host outside the cluster), wildcards included. */
   public isExternal(host: string, namespace: string): boolean {
     return this.index.findHost(host, namespace)?.kind === 'ServiceEntry';
+  }
+
+  /**
+   * The gateway behind a Service the files do not hold, that a route sends to: the demo
+   * profile's egress gateway (the shared index's platform Service istio-egressgateway), or the
+   * gateway Istio deploys for a Gateway API Gateway of class istio (`<name>-istio`,
+   * deploymentcontroller.go). Its pods run the Gateways that select them: Istio's, or those
+   * istiod makes of the Gateway API Gateway's listeners.
+   */
+  public gatewayBehind(host: string): GatewayBehind | undefined {
+    const m = this.index.services.get(host);
+    if (!m || this.services.has(host)) return undefined;
+    const namespace = namespaceOf(m);
+    const view = service(m);
+    const deployed = [...this.index.gatewayApi.gateways.values()].find((g) => namespaceOf(g) === namespace && GatewayApiReading.deployedService(g) === m.metadata.name);
+    let labels: Readonly<Record<string, string>>;
+    let account: string;
+    if (deployed) {
+      labels = { 'gateway.networking.k8s.io/gateway-name': deployed.metadata.name };
+      account = GatewayApiReading.deployedAccount(deployed)!;
+    } else {
+      const pod = Object.keys(view.selector ?? {}).length > 0 ? this.index.podsSelected(view.selector, namespace).find((p) => p.platform) : undefined;
+      if (!pod) return undefined;
+      labels = pod.labels;
+      // The demo profile's ServiceAccount of its gateways: `<Service>-service-account`.
+      account = `${m.metadata.name}-service-account`;
+    }
+    const gateways = [...this.gateways, ...this.index.gatewayApi.istioGateways].filter((g) => selects(istioGateway(g).selector, labels));
+    if (gateways.length === 0) return undefined;
+    const pod: Pod = {
+      name: m.metadata.name, workload: m.metadata.name, namespace, labels, version: m.metadata.name,
+      sidecar: true, ambient: false, principal: `cluster.local/ns/${namespace}/sa/${account}`, ports: {},
+    };
+    return { service: { name: m.metadata.name, namespace, host, selector: view.selector ?? {}, ports: view.ports }, pod, gateways, gatewayApi: deployed };
   }
 
   /**

@@ -1,18 +1,18 @@
 import type { HTTPRouteDestination } from '../../imports/istio';
 import { Manifest, specOf } from '../validate/manifest';
-import { service as serviceView, virtualService } from '../validate/views';
-import { AuthzDecision, AuthzRequest, authorize, policiesFor, waypointPoliciesFor } from './authz';
+import { destinationRule as destinationRuleView, service as serviceView, virtualService } from '../validate/views';
+import { AuthzDecision, AuthzRequest, authorize, gatewayPoliciesFor, policiesFor, waypointPoliciesFor } from './authz';
 import { re2ReplaceAll } from '../istio/re2';
 import { GatewayApiReading, usesGatewaySemantics } from '../istio/gateway-api';
 import { qualifyHost } from '../istio/resolve';
-import { Cluster, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
+import { Cluster, GatewayBehind, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
 import { describeRetries, durationMs, faultOf, msText, retriable, retryPolicyOf } from './faults';
 import { IngressPlan, planIngress } from './ingress';
 import { MatchContext, describeMatch, matchBlock } from './match';
 import { filterNotes, isTcpPort, peerMode, tokenSources, tokensOf } from './policy';
 import { Random } from './random';
 import { HttpRequest, Source, pathOnly, queryOf } from './request';
-import { Route, RouteEntry, meshRouting, routesOf, waypointRouting } from './route';
+import { Route, RouteEntry, gatewayRoutes, meshRouting, routesOf, waypointRouting } from './route';
 import { Explanation, HopTally, compareOrder, increment } from './tally';
 import { Upstream, effectivePolicy, flatten, pickPod, upstreamOf } from './upstream';
 import { hostMatchScore, namespaceOf, visibleVirtualServices } from './visibility';
@@ -139,6 +139,8 @@ class Walk {
   private readonly podPolicies = new Map<string, { policies: Manifest[]; headers: string[]; params: string[] }>();
   /** Per waypoint and Service host: the policies it attaches there and where its RequestAuthentications read tokens. */
   private readonly waypointPolicies = new Map<string, { policies: Manifest[]; headers: string[]; params: string[] }>();
+  /** Per gateway, authority and port: the routes bound to it (gatewayRoutes). */
+  private readonly gatewayPlans = new Map<string, ReturnType<typeof gatewayRoutes>>();
   private ingress: IngressPlan | undefined;
 
   public constructor(private readonly cluster: Cluster, private readonly input: ExplainInput) {
@@ -353,19 +355,21 @@ class Walk {
    * "in ambient mode, route will not be respected").
    */
   private viaZtunnel(t: HopTally, source: Source, host: string, request: HttpRequest, order: readonly number[], onPath: readonly string[], authority: string, port: number, tcp: boolean): Outcome {
-    const service = this.cluster.index.services.get(host);
+    // A ServiceEntry's host is bound to a waypoint as a Service is (its label, else its namespace's).
+    const entry = this.cluster.index.services.has(host) ? undefined : this.cluster.index.findHost(host, source.namespace);
+    const service = this.cluster.index.services.get(host) ?? (entry?.kind === 'ServiceEntry' ? entry.object : undefined);
     const binding = service ? this.cluster.index.gatewayApi.waypointFor(service) : undefined;
     const routed = this.cluster.virtualServices.filter((vs) => this.cluster.index.isMeshBound(vs) &&
       virtualService(vs).hosts.some((h) => qualifyHost(h, namespaceOf(vs)).toLowerCase() === host.toLowerCase()));
     if (!binding?.gateway) {
-      const why = !binding ? `neither Service ${this.shortName(host)} nor its namespace has the istio.io/use-waypoint label`
+      const why = !binding ? `neither ${service?.kind ?? 'Service'} ${service?.kind === 'ServiceEntry' ? service.metadata.name : this.shortName(host)} nor its namespace has the istio.io/use-waypoint label`
         : `istio.io/use-waypoint on its ${binding.via} names waypoint ${binding.namespace}/${binding.name}, which the files do not hold`;
       const unused = routed.length > 0 ? `; ${routed.map((vs) => this.routeSource(vs)).join(', ')} ${routed.length > 1 ? 'are' : 'is'} not applied` : '';
       t.note(RANK.caller, `${source.name} is in ambient mode and ${why}: ztunnel is L4, delivers to any pod of the Service${unused}`, true);
       return this.deliver(t, { ...source, sidecar: false }, request, { host }, order, onPath, authority);
     }
     const wp = binding.gateway;
-    const via = `${source.name} is in ambient mode: ztunnel sends the request to waypoint ${this.waypointName(wp)} (istio.io/use-waypoint on the ${binding.via})`;
+    const via = `${source.name} is in ambient mode: ztunnel sends the request to waypoint ${this.waypointName(wp)} (istio.io/use-waypoint on the ${binding.via === 'Service' ? service!.kind : binding.via})`;
     return this.throughWaypoint(t, wp, via, source, host, request, order, onPath, authority, port, tcp);
   }
 
@@ -385,7 +389,7 @@ class Walk {
       name: `waypoint ${wp.metadata.name}`, namespace: waypointNs, labels: { 'gateway.networking.k8s.io/gateway-name': wp.metadata.name }, sidecar: true,
       principal: `cluster.local/ns/${waypointNs}/sa/${GatewayApiReading.deployedAccount(wp)}`, pod: wp.metadata.name,
     };
-    const service = this.cluster.services.get(host);
+    const service = this.cluster.services.get(host) ?? this.externalService(host, caller.namespace);
     const { policies, ...tokens } = service
       ? memo(this.waypointPolicies, `${waypointNs}/${wp.metadata.name}|${host}`, () => ({
         policies: waypointPoliciesFor(this.cluster.authorizationPolicies, wp, service),
@@ -399,7 +403,8 @@ class Walk {
       if (!decision.allowed) return tcp ? this.end(t, 'reset by the waypoint', RESET, 0, false) : this.end(t, 'denied 403', 403, 0, false);
     }
     if (routing.entries.length === 0) {
-      t.note(RANK.caller, `${via}, which has no route for ${this.shortName(host)}: any pod of the Service`, true);
+      const external = !this.cluster.services.has(host) && this.cluster.isExternal(host, caller.namespace);
+      t.note(RANK.caller, `${via}, which has no route for ${this.shortName(host)}: ${external ? 'it sends the request out of the mesh (an egress waypoint)' : 'any pod of the Service'}`, true);
       return tcp ? this.deliver(t, waypoint, request, { host }, order, onPath, authority) : this.router(t, waypoint, request, undefined, { host }, order, onPath, authority, 0);
     }
     const merged = routing.vss.length > 1 ? `; it merges the routes of ${routing.vss.map((vs) => this.routeSource(vs)).join(' and ')}, in that order` : '';
@@ -411,6 +416,14 @@ class Walk {
     }
     t.note(RANK.route, `no route of ${routing.vss.map((vs) => this.routeSource(vs)).join(', ')} matches ${request.method} ${request.path}`);
     return this.end(t, 'no route 404', 404, 0);
+  }
+
+  /** A ServiceEntry's host as a waypoint sees it: a service named as the entry, with its ports, that policies may name (kind ServiceEntry). */
+  private externalService(host: string, namespace: string): (KubeService & { readonly kind: 'ServiceEntry' }) | undefined {
+    const entry = this.cluster.index.findHost(host, namespace);
+    if (entry?.kind !== 'ServiceEntry') return undefined;
+    const ports = entry.ports.map((p) => ({ name: p.name, port: p.number, targetPort: p.targetPort }));
+    return { kind: 'ServiceEntry', name: entry.object.metadata.name, namespace: namespaceOf(entry.object), host, selector: {}, ports };
   }
 
   /** One of a route's destinations, drawn by weight (a single destination without weight is 100). */
@@ -445,7 +458,8 @@ class Walk {
       const share = (d: HTTPRouteDestination) => `${Math.round(((d.weight ?? 0) * 1000) / (total || 1)) / 10}%`;
       const destinations = origin ? all.map((d) => `${this.shortName(targetOf(d, ns).host) || '(not a Service)'}${all.length > 1 ? ` ${share(d)}` : ''}`) : all.map((d) => {
         const target = targetOf(d, ns);
-        const label = target.host === hopHost ? target.subset ?? 'any version' : `${this.shortName(target.host)}${target.subset ? ` ${target.subset}` : ''}`;
+        // On the hop's own Service, a destination is a version; a host outside the mesh has none.
+        const label = target.host === hopHost && this.cluster.services.has(hopHost) ? target.subset ?? 'any version' : `${this.shortName(target.host)}${target.subset ? ` ${target.subset}` : ''}`;
         return all.length > 1 ? `${label} ${d.weight ?? 0}%` : label;
       });
       const to = destinations.length > 0 ? ` -> ${destinations.join(', ')}` : '';
@@ -608,8 +622,14 @@ class Walk {
     // to the caller's namespace has no cluster in its sidecar, so Envoy answers 503 (no cluster). A
     // caller without a sidecar reaches any Service through kube-proxy.
     const service = source.sidecar ? this.cluster.serviceFor(target.host, source.namespace) : this.cluster.services.get(target.host);
+    const behind = !service && source.sidecar ? this.cluster.gatewayBehind(target.host) : undefined;
+    if (behind) return this.throughGateway(t, behind, source, request, order, onPath, authority, target.port ?? behind.service.ports[0]?.port ?? 80);
     if (!service) {
-      if (this.cluster.isExternal(target.host, source.namespace)) return this.end(t, `leaves the mesh to ${target.host} 200`, 200, 0, false);
+      if (this.cluster.isExternal(target.host, source.namespace)) {
+        const tls = source.sidecar ? this.originatedTls(target.host, source.namespace, target.port) : undefined;
+        if (tls) t.note(RANK.route, tls);
+        return this.end(t, `leaves the mesh to ${target.host} 200`, 200, 0, false);
+      }
       const hidden = this.cluster.services.get(target.host);
       if (target.gatewaySemantics) {
         t.note(RANK.route, `backendRef ${target.host || '(not a Service)'} is not a Service${hidden ? ` exported to ${source.namespace}` : ''}: the route answers 500, as the Gateway API requires for an invalid backend`);
@@ -663,6 +683,52 @@ class Walk {
       for (const n of filterNotes(this.cluster, service, pod)) t.note(RANK.filter, n);
     }
     return this.callAll(service.name, pod, request, order, onPath.includes(service.name) ? onPath : [...onPath, service.name]);
+  }
+
+  /**
+   * A request a route sends to a gateway's Service (an egress gateway): the gateway applies its
+   * policies (selector ones, and with the Gateway API those naming its Gateway), then the routes
+   * bound to its Gateways for the request's authority (the external host it was sent for), as the
+   * ingress gateway does.
+   */
+  private throughGateway(t: HopTally, behind: GatewayBehind, caller: Source, request: HttpRequest, order: readonly number[], onPath: readonly string[], authority: string, port: number): Outcome {
+    const { pod, gateways } = behind;
+    const name = behind.gatewayApi?.metadata.name ?? behind.service.name;
+    const gateway: Source = { name: `gateway ${name}`, namespace: pod.namespace, labels: pod.labels, sidecar: true, principal: pod.principal, pod: pod.name };
+    const policies = [...policiesFor(this.cluster, pod), ...(behind.gatewayApi ? gatewayPoliciesFor(this.cluster.authorizationPolicies, behind.gatewayApi) : [])];
+    if (policies.length > 0) {
+      const decision = this.authorizeWith(policies, NO_TOKENS, behind.service, pod, request, caller, port, authority, false);
+      if (decision.reason) t.note(RANK.authz, `at gateway ${name}: ${decision.reason}`, true);
+      for (const a of decision.assumed) t.note(RANK.assumed, `AuthorizationPolicy: ${a} cannot be checked offline; taken as matching`);
+      if (!decision.allowed) return this.end(t, 'denied 403 by the gateway', 403, 0, false);
+    }
+    const plan = memo(this.gatewayPlans, `${pod.namespace}/${name}|${authority}|${port}`, () => gatewayRoutes(this.cluster.virtualServices, gateways, authority, { labels: pod.labels, namespace: pod.namespace, port }));
+    t.note(RANK.caller, `the route sends the request to gateway ${name}${pod.namespace === this.input.namespace ? '' : ` in ${pod.namespace}`}, which applies the routes bound to it for ${authority}`, true);
+    for (const entry of plan.entries) {
+      const ctx: MatchContext = { request, gateway: plan.gatewayOf.get(entry)!, namespace: namespaceOf(entry.vs), port, source: gateway, authority, gatewaySemantics: usesGatewaySemantics(entry.vs) };
+      const result = matchBlock(entry.block ?? {}, ctx);
+      if (result.matched) return this.apply(t, gateway, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
+    }
+    t.note(RANK.route, `no route bound to gateway ${name} matches ${authority} ${request.method} ${request.path}`);
+    return this.end(t, 'no route 404', 404, 0);
+  }
+
+  /**
+   * What a DestinationRule for an external host does to the connection a proxy opens to it: TLS
+   * it originates (`tls` of the host, or of its port), to the ServiceEntry port's targetPort.
+   */
+  private originatedTls(host: string, namespace: string, port: number | undefined): string | undefined {
+    const entry = this.cluster.index.findHost(host, namespace);
+    const written = entry?.ports.find((p) => p.number === port) ?? entry?.ports[0];
+    for (const dr of this.cluster.destinationRules) {
+      const rule = destinationRuleView(dr);
+      if (qualifyHost(rule.host ?? '', namespaceOf(dr)).toLowerCase() !== host.toLowerCase()) continue;
+      const level = rule.trafficPolicy?.portLevelSettings?.find((l) => l.port?.number === written?.number)?.tls ?? rule.trafficPolicy?.tls;
+      if (!level?.mode || level.mode === 'DISABLE') continue;
+      const to = typeof written?.targetPort === 'number' ? written.targetPort : written?.number;
+      return `DestinationRule ${dr.metadata.name}: the proxy originates TLS (${level.mode}) to ${host}${to === undefined ? '' : `:${to}`}`;
+    }
+    return undefined;
   }
 
   private authorize(service: KubeService, pod: Pod, request: HttpRequest, source: Source, port: number | undefined, authority: string): AuthzDecision {

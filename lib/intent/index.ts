@@ -222,4 +222,6 @@ export interface ExternalHostIntent {
   readonly portName: string;
   /** HTTP for plain requests, TLS for HTTPS the application encrypts itself. */
   readonly protocol: 'HTTP' | 'TLS';
+  /** The host's port the calls go to: 443 where the mesh originates TLS for plain HTTP calls to port 80. @default port */
+  readonly targetPort?: number;
 }

@@ -126,6 +126,9 @@ export function parentRefsOf(route: Manifest): ParentRef[] {
   });
 }
 
+/** Istio's backendRef kind for a ServiceEntry's host, as BackendRef.kind writes it. */
+const HOSTNAME_KIND = 'networking.istio.io/Hostname';
+
 function backendRef(written: unknown, field: string, rule: number, routeNamespace: string): BackendRef {
   const r = fields(written);
   const group = String(r.group ?? '');
@@ -133,11 +136,13 @@ function backendRef(written: unknown, field: string, rule: number, routeNamespac
   const namespace = String(r.namespace ?? routeNamespace);
   const isService = group === '' && kind === 'Service';
   const name = String(r.name ?? '');
+  // conversion.go buildDestination: Istio's kind Hostname routes to the host itself (a ServiceEntry's).
+  const isHostname = `${group}/${kind}` === HOSTNAME_KIND;
   return {
     field, rule, kind: isService ? 'Service' : `${group}/${kind}`, name, namespace,
     ...(typeof r.port === 'number' && { port: r.port }),
     weight: num(r.weight) ?? 1,
-    host: isService ? `${name}.${namespace}.svc.cluster.local` : '',
+    host: isService ? `${name}.${namespace}.svc.cluster.local` : isHostname ? name : '',
   };
 }
 
@@ -319,6 +324,9 @@ function convertHttpRule(route: Manifest, written: unknown, ruleIndex: number, e
       if (ref.kind === 'Service' && ref.name.includes('.')) {
         errors.push({ field: `${ref.field}.name`, message: 'service name invalid; the name of the Service must be used, not the hostname: istiod converts no route of this HTTPRoute' });
       }
+      if (ref.kind === HOSTNAME_KIND && fields(b).namespace !== undefined) {
+        errors.push({ field: `${ref.field}.namespace`, message: 'namespace may not be set with Hostname type: istiod converts no route of this HTTPRoute' });
+      }
       if (ref.kind === 'Service' && ref.port === undefined) {
         errors.push({ field: `${ref.field}.port`, message: 'port is required in backendRef: istiod converts no route of this HTTPRoute' });
       }
@@ -494,6 +502,15 @@ export class GatewayApiReading {
     const cls = classOf(gateway);
     if (cls !== ISTIO_GATEWAY_CLASS && cls !== WAYPOINT_GATEWAY_CLASS) return undefined;
     return override || (cls === WAYPOINT_GATEWAY_CLASS ? gateway.metadata.name : `${gateway.metadata.name}-${cls}`);
+  }
+
+  /**
+   * The Service Istio deploys for a Gateway of class istio, `<name>-istio` (GetDefaultName);
+   * undefined for a waypoint (its Service is its own name, which nobody routes to) and for
+   * classes Istio does not deploy.
+   */
+  public static deployedService(gateway: Manifest): string | undefined {
+    return classOf(gateway) === ISTIO_GATEWAY_CLASS ? `${gateway.metadata.name}-${ISTIO_GATEWAY_CLASS}` : undefined;
   }
 
   /** `namespace/account` of every ServiceAccount Istio creates for the Gateways it deploys. */

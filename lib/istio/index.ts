@@ -228,7 +228,7 @@ export interface PodView {
  *   pkg/config/analysis/local/defaults.go): a pod labelled `istio: ingressgateway` in istio-system
  *   and the Service `istio-ingressgateway` with ports 80, 443, 31400 and 15443, each its own target;
  * - the egress gateway of Istio's demo profile, which istioctl does not add: pods labelled
- *   `app: istio-egressgateway, istio: egressgateway` and their Service `istio-egressgateway`
+ *   `app: istio-egressgateway, istio: egressgateway`, with the proxy's image, and their Service `istio-egressgateway`
  *   (80 -> 8080, 443 -> 8443). To compare with istioctl, give it these two objects.
  */
 export const PLATFORM: readonly Manifest[] = [
@@ -251,7 +251,8 @@ export const PLATFORM: readonly Manifest[] = [
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'istio-egressgateway', namespace: ROOT_NAMESPACE, labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
-    spec: { containers: [{ name: 'istio-proxy' }] },
+    // With its image, as on the cluster: a pod in the mesh, which a policy selecting it applies to (util/in_mesh.go hasIstioProxy).
+    spec: { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2' }] },
   },
   {
     apiVersion: 'v1',
@@ -375,6 +376,19 @@ export class MeshIndex {
           }
         }
       }
+    }
+    // The Service istiod deploys for each Gateway of class istio (a route may send to it, as the
+    // Gateway API's egress gateway does): `<name>-istio`, a port per listener port
+    // (pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go extractServicePorts). Its pods
+    // are istiod's too, so it selects none here.
+    for (const m of objects) {
+      const name = m?.kind === 'Gateway' && isGatewayApi(m) ? GatewayApiReading.deployedService(m) : undefined;
+      if (name === undefined || this.services.has(qualifyHost(name, namespaceOf(m)))) continue;
+      const ports = [...new Map(items(specOf(m).listeners).map(fields).filter((l) => typeof l.port === 'number').map((l) => [l.port, l])).values()];
+      this.addService({
+        apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: namespaceOf(m) },
+        spec: { ports: ports.map((l) => ({ name: text(l.name), port: l.port, protocol: 'TCP', appProtocol: text(l.protocol)?.toLowerCase() })) },
+      }, true);
     }
     this.gatewayApi = new GatewayApiReading(objects, {
       service: (namespace, name) => this.services.get(qualifyHost(name, namespace)),

@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
-import { podIpCall, proxyLog } from '../mesh/command';
+import { egressLog, podIpCall, proxyLog } from '../mesh/command';
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { Protocol } from '../mesh/protocol';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
 import { Resources } from '../mesh/workload';
-import { DEMO_ISSUER, demoJwtFile, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, metrics, mirror, mtls, rateLimit, redirect, requestHeaders, requestsByVersion, retry, rewrite, route, tcpRoute, tcpShift, timeout } from '../scenarios/catalog';
+import { DEMO_ISSUER, demoJwtFile, authzAllow, authzDeny, canary, circuitBreaker, connectionPool, cors, egress, egressGateway, faultAbort, faultDelay, headerRoute, ingressTls, jwt, loadBalancer, metrics, mirror, mtls, rateLimit, redirect, requestHeaders, requestsByVersion, retry, rewrite, route, tcpRoute, tcpShift, timeout } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
 import { parseIstioDuration } from '../istio/duration';
 import { CURL_IMAGE, HTTPBIN_IMAGE, LabContext, LabOptions, SampleImageUse } from './options';
@@ -247,7 +247,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   }),
   preset({
     scenario: egress,
-    defaults: { hosts: ['httpbin.org:80', 'www.baidu.com:443'], timeout: Duration.seconds(3), gateway: 'no' },
+    defaults: { hosts: ['httpbin.org:80', 'www.baidu.com:443'], timeout: Duration.seconds(3) },
     observe: [
       `${FROM_SLEEP} http://httpbin.org/headers`,
       `${FROM_SLEEP} https://www.baidu.com/`,
@@ -255,6 +255,16 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
       'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code} %{time_total}s\\n" http://httpbin.org/delay/5',
       `${FROM_SLEEP} http://example.com/`,
       `${FROM_SLEEP} https://example.com/`,
+    ],
+  }),
+  // istio.io's egress gateway with TLS origination (ambient: the egress waypoint): sleep calls http://, the answer says https://.
+  preset({
+    scenario: egressGateway,
+    defaults: { host: 'httpbin.org', tls: 'yes', methods: ['GET'] },
+    observe: [
+      'kubectl -n {namespace} exec sleep -c sleep -- curl -s http://{host}/get',
+      'kubectl -n {namespace} exec sleep -c sleep -- curl -s -o /dev/null -w "%{http_code}\\n" -X POST http://{host}/post',
+      egressLog('{host}', '--tail=2'),
     ],
   }),
   preset({

@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
-import { podIpCall, proxyLog } from '../mesh/command';
+import { egressLog, podIpCall, proxyLog } from '../mesh/command';
 import { Construct } from 'constructs';
 import { MeshLab } from '../mesh/lab';
 import { MeshService } from '../mesh/service';
 import { Match } from '../mesh/routing';
 import { SecurityProfile } from '../mesh/security';
-import { authzAllow, authzDeny, canary, circuitBreaker, egress, faultAbort, faultDelay, headerRoute, ingressTls, loadBalancer, metrics, mirror, outlierDetection, rateLimit, requestsByVersion, retry, route, timeout } from '../scenarios/catalog';
+import { authzAllow, authzDeny, canary, circuitBreaker, egress, egressGateway, faultAbort, faultDelay, headerRoute, ingressTls, loadBalancer, metrics, mirror, outlierDetection, rateLimit, requestsByVersion, retry, route, timeout } from '../scenarios/catalog';
 import { Preset, preset } from '../scenarios/engine';
 import { LabContext, LabOptions } from './options';
 
@@ -161,7 +161,7 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
   }),
   preset({
     scenario: egress,
-    defaults: { hosts: ['httpbin.org:80', 'api.github.com:443'], timeout: undefined, gateway: 'no' },
+    defaults: { hosts: ['httpbin.org:80', 'api.github.com:443'], timeout: undefined },
     // The egress test services call httpbin.org and api.github.com when called; example.com has no ServiceEntry (HTTP and HTTPS).
     observe: [
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s localhost:8080',
@@ -169,6 +169,16 @@ export const TUTORIAL_SCENARIOS: readonly Preset[] = [
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://httpbin.org/headers',
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" http://example.com/',
       'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" https://example.com/',
+    ],
+  }),
+  // istio.io's egress gateway with TLS origination (ambient: the egress waypoint), from the egress test service's container.
+  preset({
+    scenario: egressGateway,
+    defaults: { host: 'httpbin.org', tls: 'yes', methods: ['GET'] },
+    observe: [
+      'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s http://{host}/get',
+      'kubectl -n {namespace} exec deploy/egresshttpbin -c egresshttpbin -- curl -s -o /dev/null -w "%{http_code}\\n" -X POST http://{host}/post',
+      egressLog('{host}', '--tail=2'),
     ],
   }),
   // HTTPS at the ingress, as istio.io's secure-ingress task and the polyglot lab do: a certificate made for the step, the customer over TLS.

@@ -2,7 +2,7 @@
  * A command a guide prints: a shell line, or one whose form the lab's flavour decides
  * (Flavour.command), so a guide is written once and never patched afterwards.
  */
-export type Command = string | ProxyLog | PodIpCall;
+export type Command = string | ProxyLog | PodIpCall | EgressLog;
 
 /** Reads the access log of the proxy that handles the calls of `pods`: their sidecar, or in ambient mode the waypoint. */
 export interface ProxyLog {
@@ -37,3 +37,23 @@ export function podIpCall(from: string, container: string, app: string, port: nu
 export function proxyLog(pods: string, flags?: string): ProxyLog {
   return { kind: 'proxyLog', pods, flags };
 }
+
+/**
+ * Reads the access log of the proxy that sends `host` out of the mesh (the egress-gateway step):
+ * with Istio's APIs the demo profile's istio-egressgateway, with the Gateway API the Gateway
+ * the step deploys for the host, in ambient mode the namespace's waypoint.
+ */
+export interface EgressLog {
+  readonly kind: 'egressLog';
+  readonly host: string;
+  /** kubectl's flags after the container: `--tail=5`. @default none */
+  readonly flags?: string;
+}
+
+/** The access log of the proxy that sends `host` out of the mesh, with kubectl's `flags`. */
+export function egressLog(host: string, flags?: string): EgressLog {
+  return { kind: 'egressLog', host, flags };
+}
+
+/** The name of the Gateway that sends `host` out of the mesh (`httpbin-org-egress`): Istio's, or the Gateway API's, whose Deployment adds `-istio`. */
+export const egressGatewayName = (host: string) => `${host.replace(/\./g, '-')}-egress`;

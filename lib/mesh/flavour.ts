@@ -3,7 +3,7 @@ import type { IConstruct } from 'constructs';
 import { MeshlabError } from '../errors';
 import { GATEWAY_API_GROUP } from '../istio/gateway-api';
 import { CURRENT_ISTIO } from '../platform/release';
-import type { Command } from './command';
+import { egressGatewayName, type Command } from './command';
 
 /** The API routing is written in: Istio's (VirtualService, DestinationRule) or the Kubernetes Gateway API's (HTTPRoute). */
 export type Api = 'istio' | 'gateway-api';
@@ -156,8 +156,13 @@ export abstract class Flavour {
       const ip = `$(kubectl -n ${namespace} get pod -l app=${command.app} -o jsonpath='{.items[0].status.podIP}')`;
       return `kubectl -n ${namespace} exec ${command.from} -c ${command.container} -- curl -s -m 5 -w " %{http_code}\\n" http://${ip}:${command.port}/`;
     }
-    return `${this.proxyLog(namespace, command.pods, waypoint)}${command.flags ? ` ${command.flags}` : ''}`;
+    const flags = command.flags ? ` ${command.flags}` : '';
+    if (command.kind === 'egressLog') return `${this.egressLog(namespace, command.host, waypoint)}${flags}`;
+    return `${this.proxyLog(namespace, command.pods, waypoint)}${flags}`;
   }
+
+  /** A command that reads the access log of the proxy that sends `host` out of the mesh (the egress-gateway step). */
+  protected abstract egressLog(namespace: string, host: string, waypoint?: string): string;
 
   /**
    * Where the node's proxy of the pods with `podLabels` must admit only the waypoint, so that the
@@ -228,6 +233,11 @@ class ClassicFlavour extends SidecarFlavour {
   public ingressNamespace(): string {
     return 'istio-system';
   }
+
+  /** The demo profile's egress gateway, which the step's Istio Gateway selects. */
+  protected egressLog(): string {
+    return 'kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy';
+  }
 }
 
 class GatewayApiFlavour extends SidecarFlavour {
@@ -246,6 +256,11 @@ class GatewayApiFlavour extends SidecarFlavour {
 
   public ingressNamespace(labNamespace: string): string {
     return labNamespace;
+  }
+
+  /** The Gateway the step deploys for the host: istiod names its Deployment `<gateway>-istio`. */
+  protected egressLog(namespace: string, host: string): string {
+    return `kubectl -n ${namespace} logs deploy/${egressGatewayName(host)}-istio -c istio-proxy`;
   }
 }
 
@@ -322,6 +337,11 @@ class AmbientFlavour extends Flavour {
    */
   protected proxyLog(namespace: string, _pods: string, waypoint?: string): string {
     return waypoint ? `kubectl -n ${namespace} logs deploy/${waypoint} -c istio-proxy` : 'kubectl -n istio-system logs -l app=ztunnel -c istio-proxy';
+  }
+
+  /** The waypoint takes the ServiceEntries of its namespace as it takes Services: it is the egress gateway. */
+  protected egressLog(namespace: string, host: string, waypoint?: string): string {
+    return this.proxyLog(namespace, host, waypoint);
   }
 
   public readyLine(waypoint?: string): string {

@@ -388,7 +388,7 @@ class Picture {
   /** Each host of a ServiceEntry is a host outside the mesh, with the entry's ports. */
   public addServiceEntry(se: Manifest): void {
     const spec: ServiceEntrySpec = se.spec ?? {};
-    const ports = (spec.ports ?? []).map((p) => `${p.number} ${p.protocol ?? ''}`.trim());
+    const ports = (spec.ports ?? []).map((p) => `${p.number} ${p.protocol ?? ''}`.trim() + (p.targetPort !== undefined && p.targetPort !== p.number ? ` to ${p.targetPort}` : ''));
     for (const name of spec.hosts ?? []) {
       // The entry's own host, where its hosts' routes lead (hostKey); one that is a Service's host stays with the Service.
       const fqdn = qualifyHost(name, namespaceOf(se));
@@ -443,7 +443,14 @@ class Picture {
       const mode = text(fields(l.tls).mode);
       return `${text(l.protocol) ?? ''} :${String(l.port ?? '')} ${text(l.hostname) ?? '*'}${mode ? ` (TLS ${lower(mode)})` : ''}`;
     });
-    const node: Gateway = { id: this.ids.take('gw', name), text: label([`ingress gateway ${name} (Gateway API)`, ...listeners]), serviceName: undefined };
+    // A gateway that serves only hosts outside the mesh (ServiceEntry hosts) sends calls out: an egress gateway.
+    const hostnames = items(specOf(g).listeners).map((l) => text(fields(l).hostname));
+    const egress = hostnames.length > 0 && hostnames.every((h) => h !== undefined && this.hosts.get(this.hostKey(h, namespaceOf(g)))?.kind === 'external');
+    const node: Gateway = {
+      id: this.ids.take('gw', name),
+      text: label([`${egress ? 'egress' : 'ingress'} gateway ${name} (Gateway API)`, ...listeners]),
+      serviceName: GatewayApiReading.deployedService(g),
+    };
     for (const l of items(specOf(g).listeners)) this.gateways.set(`${namespaceOf(g)}/${GatewayApiReading.listenerGatewayName(g, l)}`, node);
   }
 
@@ -510,7 +517,9 @@ class Picture {
       const subset = d.destination.subset;
       // A route to a bound gateway's own Service (the egress gateway's) goes to that gateway.
       const service = this.index.findHost(d.destination.host, namespace);
-      const via = bound.find((g) => g.serviceName !== undefined && service?.kind === 'Service' && service.object.metadata.name === g.serviceName);
+      // A mesh route to a gateway's Service (the Gateway API's egress gateway, `<name>-istio`) goes to that gateway too.
+      const isServiceOf = (g: Gateway) => g.serviceName !== undefined && service?.kind === 'Service' && service.object.metadata.name === g.serviceName;
+      const via = bound.find(isServiceOf) ?? (source.gateway === 'mesh' ? [...this.gateways.values()].find(isServiceOf) : undefined);
       if (via) {
         this.edge(source.id, via.id, 'route', [when, weight, ...r.settings]);
         continue;
@@ -599,7 +608,7 @@ class Picture {
       out.push(`  subgraph ${this.outsideGroup} ["${label(['outside the mesh (ServiceEntry)'])}"]`);
       for (const h of outside) {
         const ports = h.ports.length > 0 ? ` :${h.ports.join(', :')}` : '';
-        out.push(`    ${SHAPES.external(h.id, label([`${h.display}${ports}`, ...h.notes]))}`);
+        out.push(`    ${SHAPES.external(h.id, label([`${h.display}${ports}`, ...h.policy, ...h.notes]))}`);
         for (const a of h.answers) out.push(`    ${SHAPES.answer(a.id, a.text)}`);
       }
       out.push('  end');

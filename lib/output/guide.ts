@@ -122,7 +122,11 @@ export function istioKindReasons(objects: readonly Manifest[]): string[] {
       if (text.includes('local_ratelimit')) reasons.add("rate limits have no Gateway API form: an EnvoyFilter adds Envoy's local rate limit");
       else if (text.includes('HTTPFault')) reasons.add("the callee's own delay or failure, which shows the step's effect, is Envoy's fault filter in its sidecar (an EnvoyFilter), which no route API expresses");
     }
-    if (m.kind === 'ServiceEntry' || m.kind === 'Sidecar') reasons.add('registering hosts outside the mesh (ServiceEntry) and the outbound policy (Sidecar) have no Gateway API form');
+    if (m.kind === 'ServiceEntry') reasons.add('registering hosts outside the mesh (ServiceEntry) has no Gateway API form');
+    if (m.kind === 'Sidecar') reasons.add('the outbound policy (Sidecar) has no Gateway API form');
+    if (m.kind === 'DestinationRule' && [destinationRule(m).trafficPolicy, ...(destinationRule(m).trafficPolicy?.portLevelSettings ?? [])].some((p) => p?.tls)) {
+      reasons.add("TLS origination to a host outside the mesh is a DestinationRule's `tls`, as in istio.io's egress tasks");
+    }
   }
   return [...reasons];
 }

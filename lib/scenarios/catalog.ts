@@ -1,5 +1,5 @@
 import type { ScenarioDefinition } from './define';
-import { Egress, IngressTls, RateLimit, TcpRoute, TcpShift } from './edge';
+import { Egress, EgressGateway, IngressTls, RateLimit, TcpRoute, TcpShift } from './edge';
 import { CircuitBreaker, ConnectionPool, LoadBalancer, OutlierDetection } from './policy';
 import { AuthzAllow, AuthzDeny, Jwt, Mtls } from './security';
 import { Canary, Cors, FaultAbort, FaultDelay, HeaderRoute, Metrics, Mirror, Redirect, RequestHeaders, Retry, Rewrite, Route, Timeout } from './traffic';
@@ -32,6 +32,7 @@ export const SCENARIO_CLASSES = [
   AuthzAllow,
   Jwt,
   Egress,
+  EgressGateway,
   IngressTls,
   Redirect,
   Rewrite,
@@ -64,6 +65,7 @@ export const authzDeny = AuthzDeny.definition;
 export const authzAllow = AuthzAllow.definition;
 export const jwt = Jwt.definition;
 export const egress = Egress.definition;
+export const egressGateway = EgressGateway.definition;
 export const ingressTls = IngressTls.definition;
 export const redirect = Redirect.definition;
 export const rewrite = Rewrite.definition;

@@ -1,11 +1,13 @@
 import { Construct } from 'constructs';
 import { Duration } from 'cdk8s';
-import { TCPRouteObject } from '../../imports/gateway-api';
-import { DestinationRule, EnvoyFilter, Gateway, ServiceEntry, Sidecar, VirtualService } from '../../imports/istio';
+import { HTTPRouteObject, KubernetesGateway, TCPRouteObject } from '../../imports/gateway-api';
+import { AuthorizationPolicy, DestinationRule, EnvoyFilter, Gateway, ServiceEntry, Sidecar, VirtualService } from '../../imports/istio';
 import { gatewayApiTcpRoute } from '../render/gateway-api';
-import { istioHttpRoutes, istioServiceEntry, istioTcpVirtualService } from '../render/istio';
+import { istioAuthorizationPolicy, istioHttpRoutes, istioServiceEntry, istioTcpVirtualService } from '../render/istio';
 import type { HostIntent, TcpRouteIntent } from '../intent';
 import { MeshlabError } from '../errors';
+import { egressGatewayName } from '../mesh/command';
+import { gatewayTarget } from '../mesh/flavour';
 import type { IngressGateway } from '../mesh/gateway';
 import { ExternalHost, IDestination, type IService, type IVersion } from '../mesh/routing';
 import type { MeshLab } from '../mesh/lab';
@@ -33,8 +35,6 @@ export interface EgressProps {
   readonly hosts: readonly ExternalHost[];
   /** Timeout of HTTP calls to the hosts. @default none */
   readonly timeout?: Duration;
-  /** Send HTTP calls through the egress gateway (istio: egressgateway) instead of straight out. @default false */
-  readonly viaGateway?: boolean;
   /**
    * Make the lab's namespace registry-only (a namespace-wide Sidecar), so calls to hosts
    * without a ServiceEntry fail whatever the mesh's outbound policy is. @default true
@@ -45,10 +45,9 @@ export interface EgressProps {
 /**
  * Registers external hosts with the mesh (ServiceEntry, MESH_EXTERNAL, DNS), so they stay
  * reachable with `outboundTrafficPolicy: REGISTRY_ONLY`, which it sets for the lab's namespace
- * (the mesh's own policy is ALLOW_ANY unless installed otherwise), gives HTTP ones a timeout,
- * and can route HTTP ones through the egress gateway.
+ * (the mesh's own policy is ALLOW_ANY unless installed otherwise), and gives HTTP ones a
+ * timeout. EgressGateway sends a host out through a gateway instead.
  * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/
- * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/
  */
 export class Egress extends Scenario {
   /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
@@ -58,18 +57,16 @@ export class Egress extends Scenario {
     params: {
       hosts: param.list('host:port pairs (port 443 is TLS, others HTTP)'),
       timeout: optional(param.duration('timeout of HTTP calls to them (empty: none)')),
-      gateway: param.oneOf('send HTTP calls through the egress gateway', ['yes', 'no'] as const),
     },
-    needs: { ownSidecar: 'the step makes the namespace registry-only with a Sidecar resource (outboundTrafficPolicy REGISTRY_ONLY), which only sidecars read: ztunnel sends ambient pods\' calls to external hosts out whatever the policy, and istio.io controls ambient egress with an egress waypoint instead' },
+    needs: { ownSidecar: 'the step makes the namespace registry-only with a Sidecar resource (outboundTrafficPolicy REGISTRY_ONLY), which only sidecars read: ztunnel sends ambient pods\' calls to external hosts out whatever the policy, and istio.io controls ambient egress with an egress waypoint instead (the egress-gateway step)' },
     apply: (lab, id, v) => new Egress(lab, id, {
       timeout: v.timeout,
-      viaGateway: v.gateway === 'yes',
       hosts: v.hosts.map((hp) => {
         const [host, port] = hp.split(':');
         return port === '443' ? ExternalHost.tls(host) : ExternalHost.http(host, Number(port ?? 80));
       }),
     }),
-    expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; calls to ${v.hosts.filter((h) => !h.endsWith(':443')).join(' and ')} that take longer than ${d(v.timeout)} answer 504 after ${d(v.timeout)}` : ''}${v.gateway === 'yes' ? `; the egress gateway's log (\`kubectl -n istio-system logs -l istio=egressgateway -c istio-proxy --tail=5\`) shows the HTTP calls` : ''}`,
+    expect: (v) => `the step makes the lab's namespace registry-only (its Sidecar default sets outboundTrafficPolicy REGISTRY_ONLY, whatever the mesh's policy is), so calls to ${v.hosts.join(' and ')} succeed and calls to any other external host fail (HTTP with 502 from the sidecar, HTTPS with a reset connection, curl's code 000)${v.timeout ? `; calls to ${v.hosts.filter((h) => !h.endsWith(':443')).join(' and ')} that take longer than ${d(v.timeout)} answer 504 after ${d(v.timeout)}` : ''}`,
   });
 
   public constructor(scope: Construct, id: string, props: EgressProps) {
@@ -87,31 +84,116 @@ export class Egress extends Scenario {
       if (!Number.isInteger(h.port) || h.port < 1 || h.port > 65535) throw new MeshlabError(`egress: port ${h.port} of ${h.host} must be from 1 to 65535`);
       const name = h.host.replace(/\./g, '-');
       new ServiceEntry(this, name, { metadata: { name }, spec: istioServiceEntry(h) });
-      if (h.protocol !== 'HTTP') continue;
+      if (h.protocol !== 'HTTP' || !props.timeout) continue;
       // The host's routing as intent: every request to it, with the step's timeout.
       const intent: HostIntent = { routes: [{ to: [{ destination: h.target }] }], settings: { timeout: props.timeout }, policy: {}, subsetPolicies: new Map() };
-      const [direct] = istioHttpRoutes(intent, lab.namespace);
-      if (!props.viaGateway) {
-        if (props.timeout) new VirtualService(this, `${name}-vs`, { metadata: { name }, spec: { hosts: [h.host], http: [direct] } });
-        continue;
-      }
-      // Sidecars send the host to the egress gateway, which sends it out.
-      const gateway = `${name}-egress`;
-      new Gateway(this, `${name}-gateway`, {
-        metadata: { name: gateway },
-        spec: { selector: { istio: 'egressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [h.host] }] },
+      new VirtualService(this, `${name}-vs`, { metadata: { name }, spec: { hosts: [h.host], http: istioHttpRoutes(intent, lab.namespace) } });
+    }
+  }
+}
+
+export interface EgressGatewayProps {
+  /** The external HTTP host (`ExternalHost.http('httpbin.org')`). */
+  readonly host: ExternalHost;
+  /** Originate TLS to the host's port 443 where the calls leave, so plain http:// calls travel the internet as HTTPS. @default true */
+  readonly originateTls?: boolean;
+  /** The HTTP methods allowed out to the host, enforced where the calls leave. @default every method */
+  readonly methods?: readonly string[];
+}
+
+/**
+ * Sends an external host's calls out through one proxy where they can be watched, limited and
+ * encrypted: with sidecars an egress gateway (the demo profile's istio-egressgateway with
+ * Istio's APIs; with the Gateway API a Gateway the step deploys, and two HTTPRoutes), in
+ * ambient mode the namespace's waypoint, which takes a ServiceEntry of its namespace as it
+ * takes a Service. There it originates TLS (the ServiceEntry's port 80 goes to port 443, and a
+ * DestinationRule starts TLS on it) and allows only `methods`.
+ * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/
+ * @see https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway-tls-origination/
+ * @see https://istio.io/latest/docs/ambient/usage/egress-gateway/
+ */
+export class EgressGateway extends Scenario {
+  /** The step as the command line knows it: its name, parameters and what a learner sees (catalog.ts lists it). */
+  public static readonly definition = scenario({
+    name: 'egress-gateway',
+    summary: "sends an external host's calls out through one proxy (an egress gateway, or in ambient the waypoint), which originates TLS and allows only some methods",
+    params: {
+      host: param.text('the external host, called over plain HTTP on port 80'),
+      tls: param.oneOf('originate TLS to port 443 of the host where the calls leave', ['yes', 'no'] as const),
+      methods: param.list('HTTP methods allowed out to the host'),
+    },
+    apply: (lab, id, v) => new EgressGateway(lab, id, { host: ExternalHost.http(v.host), originateTls: v.tls === 'yes', methods: v.methods }),
+    expect: (v, lab) => `calls to http://${v.host}/ leave through ${lab.flavour.sidecars ? (lab.flavour.gatewayApi ? `the Gateway ${egressGatewayName(v.host)} the step deploys (its Deployment ${egressGatewayName(v.host)}-istio)` : 'the egress gateway istio-egressgateway in istio-system') : `the namespace's waypoint \`${lab.waypoint?.name ?? ''}\`, which takes the ServiceEntry as it takes a Service`}, whose access log shows them${v.tls === 'yes' ? `; it opens TLS to ${v.host}:443, so the answer of /get names \`"url": "https://${v.host}/get"\` although the caller asked for http://` : ''}; ${v.methods.join(' and ')} pass${v.methods.length === 1 ? 'es' : ''} and any other method gets 403 from it (RBAC: access denied)`,
+  });
+
+  public constructor(scope: Construct, id: string, props: EgressGatewayProps) {
+    super(scope, id, EgressGateway.definition.name, props);
+    const lab = this.lab;
+    const h = props.host;
+    if (h.protocol !== 'HTTP') throw new MeshlabError(`egress-gateway: ${h.host} must be an HTTP host: a gateway can only read, limit and encrypt plain HTTP calls`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(h.host)) throw new MeshlabError(`egress-gateway: ${h.host} is not a DNS host name such as httpbin.org`);
+    for (const m of props.methods ?? []) {
+      if (!/^[A-Z]+$/.test(m)) throw new MeshlabError(`egress-gateway: method ${m} must be an HTTP method in capitals, such as GET or POST`);
+    }
+    const name = h.host.replace(/\./g, '-');
+    const gateway = egressGatewayName(h.host);
+    const originate = props.originateTls ?? true;
+    // Port 80 of the host goes to its port 443 (ServiceEntry targetPort), where a DestinationRule starts TLS.
+    const waypoint = lab.flavour.sidecars ? undefined : lab.waypoint;
+    new ServiceEntry(this, name, {
+      metadata: { name, labels: waypoint ? { 'istio.io/use-waypoint': waypoint.name } : undefined },
+      spec: istioServiceEntry({ host: h.host, port: h.port, portName: h.portName, protocol: h.protocol, targetPort: originate ? 443 : undefined }),
+    });
+    if (originate) {
+      new DestinationRule(this, `${name}-tls`, { metadata: { name }, spec: { host: h.host, trafficPolicy: { portLevelSettings: [{ port: { number: h.port }, tls: { mode: 'SIMPLE' } }] } } });
+    }
+    const allow = props.methods === undefined ? undefined : { action: 'ALLOW' as const, rules: [{ methods: [...props.methods] }] };
+    if (waypoint) {
+      // The namespace's waypoint takes the ServiceEntry (istio.io/use-waypoint) and applies the policies that name it.
+      if (allow) new AuthorizationPolicy(this, `${name}-methods`, { metadata: { name }, spec: istioAuthorizationPolicy(allow, { targetRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name }] }) });
+      return;
+    }
+    if (lab.flavour.gatewayApi) {
+      // istio.io's Gateway API form: a Gateway of class istio (a ClusterIP Service), mesh calls to the
+      // host sent to it (an HTTPRoute on the ServiceEntry), and from it to the host (kind Hostname).
+      new KubernetesGateway(this, `${name}-gateway`, {
+        metadata: { name: gateway, annotations: { 'networking.istio.io/service-type': 'ClusterIP' } },
+        spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', hostname: h.host, port: h.port, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }] },
       });
-      new DestinationRule(this, `${name}-dr`, { metadata: { name: gateway }, spec: { host: EGRESS_GATEWAY_HOST, subsets: [{ name }] } });
-      new VirtualService(this, `${name}-vs`, {
-        metadata: { name },
-        spec: {
-          hosts: [h.host],
-          gateways: [gateway, 'mesh'],
-          http: [
-            { match: [{ gateways: ['mesh'], port: h.port }], route: [{ destination: egressGatewaySubset(name).destinationFrom(lab.namespace) }] },
-            { ...direct, match: [{ gateways: [gateway], port: 80 }] },
-          ],
-        },
+      new HTTPRouteObject(this, `${name}-to-gateway`, {
+        metadata: { name: `${name}-to-egress` },
+        spec: { parentRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name }], rules: [{ backendRefs: [{ name: `${gateway}-istio`, port: h.port }] }] },
+      });
+      new HTTPRouteObject(this, `${name}-from-gateway`, {
+        metadata: { name: `${name}-from-egress` },
+        spec: { parentRefs: [{ name: gateway }], hostnames: [h.host], rules: [{ backendRefs: [{ group: 'networking.istio.io', kind: 'Hostname', name: h.host, port: h.port }] }] },
+      });
+      if (allow) new AuthorizationPolicy(this, `${name}-methods`, { metadata: { name: gateway }, spec: istioAuthorizationPolicy(allow, { targetRefs: [gatewayTarget(gateway)] }) });
+      return;
+    }
+    // Istio's APIs: the sidecars send the host to the demo profile's egress gateway, which sends it out.
+    new Gateway(this, `${name}-gateway`, {
+      metadata: { name: gateway },
+      spec: { selector: { istio: 'egressgateway' }, servers: [{ port: { number: h.port, name: 'http', protocol: 'HTTP' }, hosts: [h.host] }] },
+    });
+    new DestinationRule(this, `${name}-dr`, { metadata: { name: gateway }, spec: { host: EGRESS_GATEWAY_HOST, subsets: [{ name }] } });
+    new VirtualService(this, `${name}-vs`, {
+      metadata: { name },
+      spec: {
+        hosts: [h.host],
+        gateways: [gateway, 'mesh'],
+        http: [
+          { match: [{ gateways: ['mesh'], port: h.port }], route: [{ destination: egressGatewaySubset(name).destinationFrom(lab.namespace) }] },
+          { match: [{ gateways: [gateway], port: h.port }], route: [{ destination: h.destinationFrom() }] },
+        ],
+      },
+    });
+    // The egress gateway is shared (istio-system): a DENY of the other methods to this host
+    // leaves every other host it sends out alone, where an ALLOW would refuse them.
+    if (props.methods) {
+      new AuthorizationPolicy(this, `${name}-methods`, {
+        metadata: { name: gateway, namespace: 'istio-system' },
+        spec: { selector: { matchLabels: { istio: 'egressgateway' } }, action: 'DENY', rules: [{ to: [{ operation: { hosts: [h.host], notMethods: [...props.methods] } }] }] },
       });
     }
   }
