@@ -200,7 +200,9 @@ describe('the tutorials numbers', () => {
   test('egress-gateway with Istio\'s APIs: mesh -> the demo egress gateway -> httpbin.org:443 over TLS, other methods denied there', () => {
     const objects = labWith('polyglot', ['egress-gateway']);
     expect(find(objects, 'ServiceEntry', 'httpbin-org').spec.ports).toEqual([{ number: 80, name: 'http-80', protocol: 'HTTP', targetPort: 443 }]);
-    expect(find(objects, 'DestinationRule', 'httpbin-org').spec).toEqual({ host: 'httpbin.org', trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE' } }] } });
+    expect(find(objects, 'DestinationRule', 'httpbin-org').spec).toEqual({
+      host: 'httpbin.org', trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', caCertificates: '/etc/ssl/certs/ca-certificates.crt' } }] },
+    });
     expect(find(objects, 'Gateway', 'httpbin-org-egress').spec.selector).toEqual({ istio: 'egressgateway' });
     expect(find(objects, 'DestinationRule', 'httpbin-org-egress').spec).toEqual({ host: 'istio-egressgateway.istio-system.svc.cluster.local', subsets: [{ name: 'httpbin-org' }] });
     const vs = find(objects, 'VirtualService', 'httpbin-org');
@@ -210,7 +212,7 @@ describe('the tutorials numbers', () => {
       ['httpbin-org-egress', 'httpbin.org'],
     ]);
     const policy = objects.find((m) => m.kind === 'AuthorizationPolicy' && m.metadata.namespace === 'istio-system')!;
-    expect(policy.spec).toEqual({ selector: { matchLabels: { istio: 'egressgateway' } }, action: 'DENY', rules: [{ to: [{ operation: { hosts: ['httpbin.org'], notMethods: ['GET'] } }] }] });
+    expect(policy.spec).toEqual({ selector: { matchLabels: { istio: 'egressgateway' } }, action: 'DENY', rules: [{ to: [{ operation: { hosts: ['httpbin.org'], notMethods: ['GET'], ports: ['8080'] } }] }] });
   });
 
   test('egress-gateway with the Gateway API: a Gateway of its own, an HTTPRoute on the ServiceEntry to it, one from it to the Hostname', () => {

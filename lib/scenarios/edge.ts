@@ -23,6 +23,12 @@ const secretNamespace = (lab: MeshLab) => lab.gateways[0]?.secretNamespace ?? 'i
 /** The demo profile's egress gateway Service. */
 export const EGRESS_GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
 
+/** The port the demo profile's egress gateway pods take HTTP on (its Service's port 80), which a policy there names. */
+const EGRESS_GATEWAY_HTTP_PORT = 8080;
+
+/** The CA bundle in Istio's proxy image, against which a proxy originating TLS checks the host's certificate. */
+const PROXY_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
 /** The demo profile's egress gateway, as a destination: one subset per external host it sends out. */
 const egressGatewaySubset = (subset: string): IDestination => ({
   subset,
@@ -145,7 +151,10 @@ export class EgressGateway extends Scenario {
       spec: istioServiceEntry({ host: h.host, port: h.port, portName: h.portName, protocol: h.protocol, targetPort: originate ? 443 : undefined }),
     });
     if (originate) {
-      new DestinationRule(this, `${name}-tls`, { metadata: { name }, spec: { host: h.host, trafficPolicy: { portLevelSettings: [{ port: { number: h.port }, tls: { mode: 'SIMPLE' } }] } } });
+      // The proxy checks the host's certificate against the CA bundle of its image (proxyv2):
+      // without caCertificates istioctl analyze warns (IST0129, destinationrule/ca-certificates.go).
+      const tls = { mode: 'SIMPLE' as const, caCertificates: PROXY_CA_BUNDLE };
+      new DestinationRule(this, `${name}-tls`, { metadata: { name }, spec: { host: h.host, trafficPolicy: { portLevelSettings: [{ port: { number: h.port }, tls }] } } });
     }
     const allow = props.methods === undefined ? undefined : { action: 'ALLOW' as const, rules: [{ methods: [...props.methods] }] };
     if (waypoint) {
@@ -189,11 +198,13 @@ export class EgressGateway extends Scenario {
       },
     });
     // The egress gateway is shared (istio-system): a DENY of the other methods to this host
-    // leaves every other host it sends out alone, where an ALLOW would refuse them.
+    // leaves every other host it sends out alone, where an ALLOW would refuse them. On its HTTP
+    // port only: a DENY of HTTP attributes alone would refuse every TCP connection (IST0133).
     if (props.methods) {
+      const operation = { hosts: [h.host], notMethods: [...props.methods], ports: [String(EGRESS_GATEWAY_HTTP_PORT)] };
       new AuthorizationPolicy(this, `${name}-methods`, {
         metadata: { name: gateway, namespace: 'istio-system' },
-        spec: { selector: { matchLabels: { istio: 'egressgateway' } }, action: 'DENY', rules: [{ to: [{ operation: { hosts: [h.host], notMethods: [...props.methods] } }] }] },
+        spec: { selector: { matchLabels: { istio: 'egressgateway' } }, action: 'DENY', rules: [{ to: [{ operation }] }] },
       });
     }
   }
