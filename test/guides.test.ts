@@ -123,6 +123,8 @@ describe('the command reader catches what the guides must not do', () => {
     ['curl -s http://customer:8080/', "customer is a name inside the cluster, which the learner's machine cannot reach"],
     ['kubectl apply -f dist/tutorial/steps/siege.yaml', 'dist/tutorial/steps/siege.yaml is not written by the synthesis'],
     ['kubectl -n istio-tutorial delete envoyfilter recommendation-abort', 'no envoyfilter recommendation-abort in namespace istio-tutorial to delete'],
+    // Beside the Gateway API's CRDs, kubectl takes a bare `gateway` for theirs: Istio's is gateway.networking.istio.io.
+    ['kubectl -n istio-tutorial delete gateway customer-gateway', 'no gateway customer-gateway in namespace istio-tutorial to delete'],
     ['curl -sk https://$SECURE_HOST/', '$SECURE_HOST is used before it is set'],
   ])('%s', (line, problem) => {
     expect(run([line])).toEqual([problem]);
@@ -189,7 +191,8 @@ describe("a step's revert never deletes the lab's own objects", () => {
   /** `kubectl delete` targets of a revert, as Kind/namespace/name (Kind lower-case, as kubectl takes it). */
   const deletes = (lines: readonly string[]) => lines.flatMap((l) => commandsOf(l)).filter((c) => c.words[0] === 'kubectl' && c.words.includes('delete')).flatMap((c) => {
     const w = c.words.filter((x, i) => !x.startsWith('-') && c.words[i - 1] !== '-n');
-    return w[2] === 'namespace' ? w.slice(3).map((n) => `namespace//${n}`) : [`${w[2]}/${c.words[c.words.indexOf('-n') + 1]}/${w[3]}`];
+    // `gateway.networking.istio.io`: the kind is the resource's first part.
+    return w[2] === 'namespace' ? w.slice(3).map((n) => `namespace//${n}`) : [`${w[2].split('.')[0]}/${c.words[c.words.indexOf('-n') + 1]}/${w[3]}`];
   });
   const keyOf = (m: Manifest) => (m.kind === 'Namespace' ? `namespace//${m.metadata.name}` : `${m.kind.toLowerCase()}/${m.metadata.namespace}/${m.metadata.name}`);
 
