@@ -6,7 +6,7 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const ENTRIES = { main: 'main.ts', check: 'lib/cli/check-main.ts', explain: 'lib/cli/explain-main.ts', 'bench-mesh': 'scripts/bench-mesh.ts', 'bench-steps': 'scripts/bench-steps.ts', 'bench-kustomize': 'scripts/bench-kustomize.ts', 'verify-istio': 'lib/verify/verify-main.ts', 'verify-cluster': 'lib/verify/cluster/verify-cluster-main.ts' };
+const ENTRIES = { main: 'main.ts', check: 'lib/cli/check-main.ts', explain: 'lib/cli/explain-main.ts', 'bench-mesh': 'scripts/bench-mesh.ts', 'bench-steps': 'scripts/bench-steps.ts', 'bench-kustomize': 'scripts/bench-kustomize.ts', 'verify-istio': 'lib/verify/verify-main.ts', 'verify-cluster': 'lib/verify/cluster/verify-cluster-main.ts', 'verify-simulation': 'lib/verify/simulation/simulation-main.ts' };
 const SOURCES = ['main.ts', 'lib', 'imports', 'scripts', 'package.json', 'package-lock.json'];
 
 function newestMtime(p) {

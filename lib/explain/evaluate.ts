@@ -13,7 +13,7 @@ import { filterNotes, isTcpPort, peerMode, tokenSources, tokensOf } from './poli
 import { Random } from './random';
 import { HttpRequest, Source, pathOnly, queryOf } from './request';
 import { Route, RouteEntry, gatewayRoutes, meshRouting, routesOf, waypointRouting } from './route';
-import { Explanation, HopTally, compareOrder, increment } from './tally';
+import { Explanation, HopTally, RouteDecision, compareOrder, increment } from './tally';
 import { Upstream, effectivePolicy, flatten, pickPod, upstreamOf } from './upstream';
 import { hostMatchScore, namespaceOf, visibleVirtualServices } from './visibility';
 
@@ -34,6 +34,7 @@ const INGRESS_SOURCE: Source = {
   sidecar: true,
   principal: `cluster.local/ns/${ROOT_NAMESPACE}/sa/istio-ingressgateway-service-account`,
   pod: 'istio-ingressgateway',
+  proxy: 'gateway',
 };
 
 /** What the preview runs: the manifests, the call graph, and the requests. */
@@ -139,6 +140,8 @@ class Walk {
   private readonly podPolicies = new Map<string, { policies: Manifest[]; headers: string[]; params: string[] }>();
   /** Per waypoint and Service host: the policies it attaches there and where its RequestAuthentications read tokens. */
   private readonly waypointPolicies = new Map<string, { policies: Manifest[]; headers: string[]; params: string[] }>();
+  /** Every routing decision, once per hop, proxy and call (decide). */
+  private readonly decisions = new Map<string, RouteDecision>();
   /** Per gateway, authority and port: the routes bound to it (gatewayRoutes). */
   private readonly gatewayPlans = new Map<string, ReturnType<typeof gatewayRoutes>>();
   private ingress: IngressPlan | undefined;
@@ -156,7 +159,7 @@ class Walk {
     }
     const hops = [...this.tallies.values()].sort((a, b) => compareOrder(a.order, b.order)).map((t) => t.result());
     const endToEnd = [...statuses.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([name, count]) => ({ name, count }));
-    return { requests: this.input.requests, hops, endToEnd };
+    return { requests: this.input.requests, hops, endToEnd, decisions: [...this.decisions.values()] };
   }
 
   /** The pods of a service or client of the lab, which the requests start from. */
@@ -244,6 +247,7 @@ class Walk {
       t.reached++;
       for (const n of this.ingress.notes) t.note(RANK.route, n);
       const name = destination ? to : NO_DESTINATION;
+      this.decide(t, source, request, matched, port, authority ?? '*');
       return this.apply(t, source, request, matched, destination, t.order, [], entry.route.rewrite?.authority ?? authority ?? name);
     }
     const t = this.tally(INGRESS, NO_DESTINATION, [-1]);
@@ -286,13 +290,17 @@ class Walk {
       t.note(RANK.route, named.length > 0
         ? `${named.map((vs) => this.routeSource(vs)).join(', ')} ${named.length > 1 ? 'have' : 'has'} no route for ${source.name} (sourceLabels, gateways, port${named.some(usesGatewaySemantics) ? ', an HTTPRoute of another namespace' : ''}): default routing, any pod of the Service`
         : `no VirtualService for ${serviceName}: any pod of the Service`, true);
+      this.decide(t, source, request, undefined, port, authority, { host, port, tcp });
       return tcp ? this.deliver(t, source, request, { host }, order, onPath, authority) : this.router(t, source, request, undefined, { host }, order, onPath, authority, 0);
     }
     for (const n of routing.notes) t.note(RANK.route, n);
     const ctx: MatchContext = { request, gateway: 'mesh', namespace: namespaceOf(routing.vs), port, source, authority: undefined, gatewaySemantics: usesGatewaySemantics(routing.vs) };
     for (const entry of routing.entries) {
       const result = matchBlock(entry.block ?? {}, ctx);
-      if (result.matched) return this.apply(t, source, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
+      if (result.matched) {
+        this.decide(t, source, request, entry, port, authority);
+        return this.apply(t, source, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
+      }
     }
     t.note(RANK.route, `no route of ${this.routeSource(routing.vs)} matches ${request.method} ${request.path}`);
     return this.end(t, 'no route 404', 404, 0);
@@ -313,7 +321,7 @@ class Walk {
     const gateway = this.cluster.index.gatewayApi.gateways.get(`${ns}/${name}`)!;
     return {
       name: INGRESS, namespace: ns, labels: { 'gateway.networking.k8s.io/gateway-name': name }, sidecar: true,
-      principal: `cluster.local/ns/${ns}/sa/${GatewayApiReading.deployedAccount(gateway)}`, pod: `${name}-istio`,
+      principal: `cluster.local/ns/${ns}/sa/${GatewayApiReading.deployedAccount(gateway)}`, pod: `${name}-istio`, proxy: 'gateway',
     };
   }
 
@@ -387,7 +395,7 @@ class Walk {
     const routing = waypointRouting(this.cluster.virtualServices, host, waypointNs, port, tcp);
     const waypoint: Source = {
       name: `waypoint ${wp.metadata.name}`, namespace: waypointNs, labels: { 'gateway.networking.k8s.io/gateway-name': wp.metadata.name }, sidecar: true,
-      principal: `cluster.local/ns/${waypointNs}/sa/${GatewayApiReading.deployedAccount(wp)}`, pod: wp.metadata.name,
+      principal: `cluster.local/ns/${waypointNs}/sa/${GatewayApiReading.deployedAccount(wp)}`, pod: wp.metadata.name, proxy: 'waypoint',
     };
     const service = this.cluster.services.get(host) ?? this.externalService(host, caller.namespace);
     const { policies, ...tokens } = service
@@ -412,7 +420,10 @@ class Walk {
     for (const entry of routing.entries) {
       const ctx: MatchContext = { request, gateway: 'mesh', namespace: namespaceOf(entry.vs), port, source: waypoint, authority: undefined, gatewaySemantics: usesGatewaySemantics(entry.vs) };
       const result = matchBlock(entry.block ?? {}, ctx);
-      if (result.matched) return this.apply(t, waypoint, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
+      if (result.matched) {
+        this.decide(t, waypoint, request, entry, port, authority);
+        return this.apply(t, waypoint, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
+      }
     }
     t.note(RANK.route, `no route of ${routing.vss.map((vs) => this.routeSource(vs)).join(', ')} matches ${request.method} ${request.path}`);
     return this.end(t, 'no route 404', 404, 0);
@@ -424,6 +435,48 @@ class Walk {
     if (entry?.kind !== 'ServiceEntry') return undefined;
     const ports = entry.ports.map((p) => ({ name: p.name, port: p.number, targetPort: p.targetPort }));
     return { kind: 'ServiceEntry', name: entry.object.metadata.name, namespace: namespaceOf(entry.object), host, selector: {}, ports };
+  }
+
+  /**
+   * Records the routing decision of `source`'s proxy for a call to `host` on `port`: the route
+   * matched (undefined: the Service's default route, to `fallback`) and what it does, as Istio
+   * renders it (faults.ts faultOf, retryPolicyOf), once per hop, proxy and call.
+   */
+  private decide(t: HopTally, source: Source, request: HttpRequest, entry: RouteEntry | undefined, port: number, host: string, fallback?: { host: string; port: number; tcp: boolean }): void {
+    const proxy = { kind: source.proxy ?? 'sidecar', namespace: source.namespace, labels: source.labels } as const;
+    const call = { host, port, path: request.path, method: request.method, headers: Object.fromEntries(request.headers), tcp: entry?.tcp ?? fallback?.tcp ?? false };
+    const key = JSON.stringify([t.from, t.to, proxy, call]);
+    if (this.decisions.has(key)) return;
+    if (!entry) {
+      this.decisions.set(key, { from: t.from, to: t.to, proxy, call, destinations: [{ host: fallback!.host, port: fallback!.port, weight: 100 }], timeoutMs: 0, retry: fallback!.tcp ? undefined : retryPolicyOf(undefined), mirrors: [] });
+      return;
+    }
+    const r = entry.route;
+    const ns = namespaceOf(entry.vs);
+    const routes = routesOf(entry.vs, entry.tcp);
+    // Envoy has a route per match of a VirtualService route (route.go BuildHTTPRoutesForVirtualService).
+    const before = routes.slice(0, entry.number - 1).reduce((n, x) => n + Math.max(1, x.match?.length ?? 0), 0);
+    const within = entry.block ? Math.max(0, (r.match ?? []).indexOf(entry.block)) : 0;
+    const origin = originOf(r);
+    const all = r.route ?? [];
+    const fault = entry.tcp ? undefined : faultOf(r);
+    const retry = entry.tcp ? undefined : retryPolicyOf(r);
+    const legacy = r as Route & { mirrorPercent?: number };
+    const mirrors = [
+      ...(r.mirror ? [{ host: qualifyHost(r.mirror.host ?? '', ns), subset: r.mirror.subset, percent: r.mirrorPercentage ? r.mirrorPercentage.value ?? 0 : legacy.mirrorPercent ?? 100 }] : []),
+      ...(r.mirrors ?? []).filter((m) => m.destination).map((m) => ({ host: qualifyHost(m.destination!.host ?? '', ns), subset: m.destination!.subset, percent: m.percentage ? m.percentage.value ?? 0 : 100 })),
+    ];
+    this.decisions.set(key, {
+      from: t.from, to: t.to, proxy, call,
+      route: { kind: entry.vs.kind, namespace: ns, name: entry.vs.metadata.name, position: before + within + 1, ...(origin && { rule: origin }) },
+      destinations: all.map((d) => ({ ...targetOf(d, ns), weight: all.length > 1 ? d.weight ?? 0 : 100 })).map(({ gatewaySemantics: _g, ...d }) => d),
+      timeoutMs: durationMs(r.timeout) ?? 0,
+      ...(retry && { retry: { retries: retry.retries, retryOn: retry.retryOn, ...(retry.perTryMs !== undefined && { perTryMs: retry.perTryMs }) } }),
+      ...(fault && { fault: { delayMs: fault.delayMs, delayPercent: fault.delayPercent, abortStatus: fault.abortStatus, abortPercent: fault.abortPercent } }),
+      mirrors,
+      ...(r.redirect && { redirect: true }),
+      ...(r.directResponse && { directResponse: r.directResponse.status ?? 200 }),
+    });
   }
 
   /** One of a route's destinations, drawn by weight (a single destination without weight is 100). */
@@ -694,7 +747,7 @@ class Walk {
   private throughGateway(t: HopTally, behind: GatewayBehind, caller: Source, request: HttpRequest, order: readonly number[], onPath: readonly string[], authority: string, port: number): Outcome {
     const { pod, gateways } = behind;
     const name = behind.gatewayApi?.metadata.name ?? behind.service.name;
-    const gateway: Source = { name: `gateway ${name}`, namespace: pod.namespace, labels: pod.labels, sidecar: true, principal: pod.principal, pod: pod.name };
+    const gateway: Source = { name: `gateway ${name}`, namespace: pod.namespace, labels: pod.labels, sidecar: true, principal: pod.principal, pod: pod.name, proxy: 'gateway' };
     const policies = [...policiesFor(this.cluster, pod), ...(behind.gatewayApi ? gatewayPoliciesFor(this.cluster.authorizationPolicies, behind.gatewayApi) : [])];
     if (policies.length > 0) {
       const decision = this.authorizeWith(policies, NO_TOKENS, behind.service, pod, request, caller, port, authority, false);
@@ -707,7 +760,10 @@ class Walk {
     for (const entry of plan.entries) {
       const ctx: MatchContext = { request, gateway: plan.gatewayOf.get(entry)!, namespace: namespaceOf(entry.vs), port, source: gateway, authority, gatewaySemantics: usesGatewaySemantics(entry.vs) };
       const result = matchBlock(entry.block ?? {}, ctx);
-      if (result.matched) return this.apply(t, gateway, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
+      if (result.matched) {
+        this.decide(t, gateway, request, entry, port, authority);
+        return this.apply(t, gateway, request, { ...entry, assumed: result.assumed }, this.pickDestination(entry.route), order, onPath, authority);
+      }
     }
     t.note(RANK.route, `no route bound to gateway ${name} matches ${authority} ${request.method} ${request.path}`);
     return this.end(t, 'no route 404', 404, 0);

@@ -51,4 +51,6 @@ export interface Source {
   readonly principal: string | undefined;
   /** Name of the sending pod, for consistent hashing on the source IP. */
   readonly pod: string;
+  /** The proxy that routes what it sends when it is no sidecar: a gateway, or a waypoint. @default a sidecar (or none) */
+  readonly proxy?: 'gateway' | 'waypoint';
 }

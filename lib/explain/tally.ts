@@ -29,12 +29,39 @@ export interface Hop {
   readonly notes: readonly HopNote[];
 }
 
+/**
+ * One routing decision of a proxy on a hop, as the preview took it: who routes (the proxy's
+ * kind, namespace and labels), the call it routes, the route it matched and what that route
+ * does. The same for every request with the same key; verify:simulation compares each with
+ * what Istio's own simulation finds in the configuration istiod generates.
+ */
+export interface RouteDecision {
+  readonly from: string;
+  readonly to: string;
+  readonly proxy: { readonly kind: 'sidecar' | 'gateway' | 'waypoint'; readonly namespace: string; readonly labels: Readonly<Record<string, string>> };
+  readonly call: { readonly host: string; readonly port: number; readonly path: string; readonly method: string; readonly headers: Readonly<Record<string, string>>; readonly tcp: boolean };
+  /** The route matched: its object, its place there (from 1; per match, as Envoy has one route per match), and for a converted one its HTTPRoute rule. Undefined for the default route of a Service. */
+  readonly route?: { readonly kind: string; readonly namespace: string; readonly name: string; readonly position: number; readonly rule?: { readonly route: string; readonly rule: number } };
+  /** Where it sends, with the weights as written (one destination: 100). */
+  readonly destinations: ReadonlyArray<{ readonly host: string; readonly subset?: string; readonly port?: number; readonly weight: number }>;
+  /** The route's timeout in ms; 0 for none. */
+  readonly timeoutMs: number;
+  /** The retry policy Istio renders (its default when none is written); undefined when off. */
+  readonly retry?: { readonly retries: number; readonly retryOn: readonly string[]; readonly perTryMs?: number };
+  readonly fault?: { readonly delayMs?: number; readonly delayPercent: number; readonly abortStatus?: number; readonly abortPercent: number };
+  readonly mirrors: ReadonlyArray<{ readonly host: string; readonly subset?: string; readonly percent: number }>;
+  readonly redirect?: boolean;
+  readonly directResponse?: number;
+}
+
 /** The preview's result: every hop in walk order and the statuses the senders got. */
 export interface Explanation {
   readonly requests: number;
   readonly hops: readonly Hop[];
   /** Final statuses (`200`, `503`, `reset`...) over all requests. */
   readonly endToEnd: readonly Count[];
+  /** Every routing decision taken, once each. */
+  readonly decisions: readonly RouteDecision[];
 }
 
 /** Adds one to the count of `key`. */

@@ -65,7 +65,7 @@ export function ensureIstioTools(log: (line: string) => void, root: string, isti
   const analyzer = path.join(dir, 'istio-analyze');
   const source = fs.readFileSync(path.join(root, 'scripts', 'istio-analyze', 'main.go'), 'utf8');
   // The analyzer is rebuilt when its source changes: the cache keeps a copy of what it was built from.
-  const analyzerFresh = fs.existsSync(analyzer) && fs.existsSync(`${analyzer}.go`) && fs.readFileSync(`${analyzer}.go`, 'utf8') === source;
+  const analyzerFresh = builtFrom(analyzer, source);
   const want = { istioctl: istioctl === undefined && !fs.existsSync(cached), analyzer: !analyzerFresh };
   if (!want.istioctl && !want.analyzer) return { istioctl: istioctl ?? cached, analyzer };
   const goIs = goVersion();
@@ -79,19 +79,35 @@ export function ensureIstioTools(log: (line: string) => void, root: string, isti
     }
     if (want.analyzer) {
       log(`building istio-analyze (scripts/istio-analyze against istio.io/istio@${version}) into ${dir}`);
-      const mod = path.join(staging, 'istio-analyze');
-      fs.mkdirSync(mod);
-      fs.writeFileSync(path.join(mod, 'main.go'), source);
-      fs.writeFileSync(path.join(mod, 'go.mod'), `module meshlab.local/istio-analyze\n\ngo 1.26.0\n\nrequire istio.io/istio ${version}\n`);
-      go(['mod', 'tidy'], mod, {}, 'go mod tidy for istio-analyze');
-      go(['build', '-buildvcs=false', '-o', path.join(staging, 'istio-analyze.bin'), '.'], mod, {}, 'go build of istio-analyze');
-      fs.renameSync(path.join(staging, 'istio-analyze.bin'), analyzer);
-      fs.writeFileSync(`${analyzer}.go`, source);
+      buildIstioProgram(staging, 'istio-analyze', 'main.go', source, version, (out) => ['build', '-buildvcs=false', '-o', out, '.'], analyzer);
     }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
   return { istioctl: istioctl ?? cached, analyzer };
+}
+
+/**
+ * Builds a one-file Go program of meshlab's against istio.io/istio@`version` (its module made
+ * in `staging/<name>`, `go mod tidy`, then `go <args(out)>`) into `binary`, renamed into place
+ * once built, with a copy of its source beside it (`<binary>.go`) by which a later run knows it
+ * is current.
+ */
+export function buildIstioProgram(staging: string, name: string, file: string, source: string, version: string, args: (out: string) => string[], binary: string): void {
+  const mod = path.join(staging, name);
+  fs.mkdirSync(mod);
+  fs.writeFileSync(path.join(mod, file), source);
+  fs.writeFileSync(path.join(mod, 'go.mod'), `module meshlab.local/${name}\n\ngo 1.26.0\n\nrequire istio.io/istio ${version}\n`);
+  go(['mod', 'tidy'], mod, {}, `go mod tidy for ${name}`);
+  const out = path.join(staging, `${name}.bin`);
+  go(args(out), mod, {}, `go ${args(out)[0]} of ${name}`);
+  fs.renameSync(out, binary);
+  fs.writeFileSync(`${binary}.go`, source);
+}
+
+/** Whether `binary` was built from `source` (the copy buildIstioProgram keeps beside it). */
+export function builtFrom(binary: string, source: string): boolean {
+  return fs.existsSync(binary) && fs.existsSync(`${binary}.go`) && fs.readFileSync(`${binary}.go`, 'utf8') === source;
 }
 
 /** What one istioctl run printed and returned. */
