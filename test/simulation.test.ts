@@ -3,7 +3,8 @@ import type { RouteDecision } from '../lib/explain/tally';
 import { LABS } from '../lib/labs';
 import { Flavour } from '../lib/mesh/flavour';
 import { SimResult, compareDecision, goDurationMs, parseCluster } from '../lib/verify/simulation/compare';
-import { judge, simulationCases, simulatorInput } from '../lib/verify/simulation/main';
+import { TUTORIAL_FACTS, readFact, sameValue } from '../lib/verify/simulation/facts';
+import { judge, readFacts, simulationCases, simulatorInput } from '../lib/verify/simulation/main';
 
 // verify:simulation's own logic, without Go: what it asks Istio's simulation, and how it compares
 // the answer with explain's decisions. The simulation itself runs in CI (.ci/run).
@@ -105,5 +106,39 @@ describe('what the simulation is given', () => {
     const { unjudged } = simulatorInput(simulationCases([flask], [Flavour.AMBIENT]));
     expect(unjudged.length).toBeGreaterThan(0);
     expect(new Set(unjudged.map((u) => u.reasons[0]))).toEqual(new Set(['a waypoint routes it: the waypoint is not simulated yet']));
+  });
+});
+
+describe('the tutorial numbers, read back from Envoy', () => {
+  test('a route\'s weights by version (subset or per-version Service), its fault and retries; a cluster\'s limits', () => {
+    expect(readFact('weights', envoyCanary)).toEqual({ v1: 90, v2: 10 });
+    expect(readFact('weights', { ...envoyCanary, clusters: [{ cluster: 'outbound|8080||recommendation-v1.istio-tutorial.svc.cluster.local', weight: 3 }, { cluster: 'outbound|8080||recommendation-v2.istio-tutorial.svc.cluster.local', weight: 1 }] }))
+      .toEqual({ v1: 75, v2: 25 });
+    expect(readFact('retries', envoyCanary)).toBe(2);
+    expect(readFact('abortPercent', { ...envoyCanary, fault: { abortStatus: 503, abortPercent: 50 } })).toBe(50);
+    const limits = { clusterSettings: { a: { maxConnections: 1, lbPolicy: 'RANDOM' }, b: { maxConnections: 1, lbPolicy: 'RANDOM' } } };
+    expect([readFact('maxConnections', { ...envoyCanary, ...limits }), readFact('lbPolicy', { ...envoyCanary, ...limits })]).toEqual([1, 'RANDOM']);
+    // Two clusters that disagree have no one value.
+    expect(readFact('maxConnections', { ...envoyCanary, clusterSettings: { a: { maxConnections: 1 }, b: { maxConnections: 2 } } })).toBeUndefined();
+    expect(sameValue({ v2: 10, v1: 90 }, { v1: 90, v2: 10 })).toBe(true);
+  });
+
+  test('each fact is read on its hop in each flavour with its step; a different value is a difference, an unjudged hop unread', () => {
+    const d = canaryDecision();
+    const canary = TUTORIAL_FACTS.filter((f) => f.lab === 'tutorial' && f.step === 'canary');
+    expect(canary.map((f) => [f.hop, f.read, f.value])).toEqual([['preference -> recommendation', 'weights', { v1: 90, v2: 10 }]]);
+    const hop = (simulation: SimResult | undefined, verdict: 'agree' | 'unjudged' = 'agree') => [{ case: 'tutorial/canary', decision: d, verdict, reasons: verdict === 'agree' ? [] : ['why'], simulation }];
+    expect(readFacts(canary, hop(envoyCanary), [Flavour.CLASSIC], [tutorial]).map((f) => f.verdict)).toEqual(['agree']);
+    const half = { ...envoyCanary, clusters: [{ cluster: `outbound|8080|v1|${REC}`, weight: 50 }, { cluster: `outbound|8080|v2|${REC}`, weight: 50 }] };
+    expect(readFacts(canary, hop(half), [Flavour.CLASSIC], [tutorial])).toMatchObject([{ verdict: 'differ', envoy: { v1: 50, v2: 50 } }]);
+    expect(readFacts(canary, hop(undefined, 'unjudged'), [Flavour.CLASSIC], [tutorial])).toMatchObject([{ verdict: 'unread', why: 'why' }]);
+    expect(readFacts(canary, [], [Flavour.CLASSIC], [tutorial])).toMatchObject([{ verdict: 'differ', why: "no hop preference -> recommendation in the step's preview" }]);
+  });
+
+  test('every fact names a step its lab has, and its source', () => {
+    for (const f of TUTORIAL_FACTS) {
+      expect([f.lab, f.step, LABS.find((l) => l.name === f.lab)?.scenarios.some((p) => p.scenario.name === f.step)]).toEqual([f.lab, f.step, true]);
+      expect(f.source).toMatch(/seed 00\d/);
+    }
   });
 });

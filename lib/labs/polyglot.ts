@@ -201,7 +201,7 @@ export const POLYGLOT_SCENARIOS: readonly Preset[] = [
   preset({
     scenario: circuitBreaker,
     defaults: {
-      service: 'service-go', maxConnections: 10, maxPendingRequests: 10, maxRequestsPerConnection: undefined,
+      service: 'service-go', maxConnections: 10, maxPendingRequests: 10, maxRequestsPerConnection: undefined, http2MaxRequests: 10,
       consecutive5xxErrors: 3, interval: Duration.seconds(3), baseEjectionTime: Duration.minutes(3), maxEjectionPercent: 100,
     },
     // fortio is the book's load tool and a pod of this lab: 30 connections at once overflow 10 + 10.

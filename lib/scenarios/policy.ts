@@ -202,7 +202,7 @@ export class CircuitBreaker extends Scenario {
   public static readonly definition = scenario({
     name: 'circuit-breaker',
     summary: 'a small connection pool that rejects the excess, and ejection of failing pods',
-    params: { service: svc, ...poolParams, ...outlierParams },
+    params: { service: svc, ...poolParams, http2MaxRequests: optional(param.count('requests in flight at most (empty: Envoy default)', 1)), ...outlierParams },
     apply: (lab, id, v) => new CircuitBreaker(lab, id, { ...v }),
     expect: (v, lab) => `under concurrent load some requests to ${v.service.name} fail at once with 503 (the circuit is open: the load tool reports them as Code 503, and ${isAmbient(lab) ? "the waypoint's access log, which holds the pool," : "the calling sidecar's access log"} shows them with response flag UO, upstream overflow); a pod that answers ${count(v.consecutive5xxErrors, 'error')} in a row is out for ${d(v.baseEjectionTime)}`,
   });

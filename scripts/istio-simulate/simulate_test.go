@@ -22,7 +22,9 @@ import (
 
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	fault "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/fault/v3"
+	httpupstream "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
 	"istio.io/istio/pilot/pkg/model"
@@ -90,6 +92,23 @@ type Result struct {
 	Retry       *Retry     `json:"retry,omitempty"`
 	Fault       *Fault     `json:"fault,omitempty"`
 	Mirrors     []Mirror   `json:"mirrors,omitempty"`
+	// What each cluster the route sends to is set to (DestinationRule traffic policies).
+	ClusterSettings map[string]ClusterSettings `json:"clusterSettings,omitempty"`
+}
+
+// ClusterSettings is what a DestinationRule's traffic policy becomes on an Envoy cluster.
+type ClusterSettings struct {
+	ConnectTimeoutMs         int64   `json:"connectTimeoutMs,omitempty"`
+	LbPolicy                 string  `json:"lbPolicy,omitempty"`
+	MaxConnections           *uint32 `json:"maxConnections,omitempty"`
+	MaxPendingRequests       *uint32 `json:"maxPendingRequests,omitempty"`
+	MaxRequests              *uint32 `json:"maxRequests,omitempty"`
+	MaxRetries               *uint32 `json:"maxRetries,omitempty"`
+	MaxRequestsPerConnection *uint32 `json:"maxRequestsPerConnection,omitempty"`
+	Consecutive5xx           *uint32 `json:"consecutive5xx,omitempty"`
+	IntervalMs               int64   `json:"intervalMs,omitempty"`
+	BaseEjectionTimeMs       int64   `json:"baseEjectionTimeMs,omitempty"`
+	MaxEjectionPercent       *uint32 `json:"maxEjectionPercent,omitempty"`
 }
 
 // Retry is the route's retry policy as Envoy receives it.
@@ -238,7 +257,52 @@ func simulateCall(t *testing.T, sim *simulation.Simulation, routes map[string]*r
 	}
 	res.Origin = originOf(matched)
 	describeRoute(t, matched, &res)
+	res.ClusterSettings = settingsOf(t, sim, res.Clusters)
 	return res
+}
+
+// settingsOf reads the named clusters of the proxy's configuration: connect timeout, load
+// balancer, circuit breaker thresholds, requests per connection and outlier detection.
+func settingsOf(t *testing.T, sim *simulation.Simulation, weighted []Weighted) map[string]ClusterSettings {
+	out := map[string]ClusterSettings{}
+	for _, w := range weighted {
+		for _, c := range sim.Clusters {
+			if c.GetName() != w.Cluster {
+				continue
+			}
+			cs := ClusterSettings{ConnectTimeoutMs: c.GetConnectTimeout().AsDuration().Milliseconds(), LbPolicy: c.GetLbPolicy().String()}
+			if th := c.GetCircuitBreakers().GetThresholds(); len(th) > 0 {
+				cs.MaxConnections = optional(th[0].GetMaxConnections())
+				cs.MaxPendingRequests = optional(th[0].GetMaxPendingRequests())
+				cs.MaxRequests = optional(th[0].GetMaxRequests())
+				cs.MaxRetries = optional(th[0].GetMaxRetries())
+			}
+			if raw, ok := c.GetTypedExtensionProtocolOptions()["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]; ok {
+				opts := &httpupstream.HttpProtocolOptions{}
+				if err := raw.UnmarshalTo(opts); err != nil {
+					t.Fatal(err)
+				}
+				cs.MaxRequestsPerConnection = optional(opts.GetCommonHttpProtocolOptions().GetMaxRequestsPerConnection())
+			}
+			if od := c.GetOutlierDetection(); od != nil {
+				cs.Consecutive5xx = optional(od.GetConsecutive_5Xx())
+				cs.IntervalMs = od.GetInterval().AsDuration().Milliseconds()
+				cs.BaseEjectionTimeMs = od.GetBaseEjectionTime().AsDuration().Milliseconds()
+				cs.MaxEjectionPercent = optional(od.GetMaxEjectionPercent())
+			}
+			out[w.Cluster] = cs
+		}
+	}
+	return out
+}
+
+// optional is a protobuf UInt32Value's value, or nil when it is unset.
+func optional(v *wrapperspb.UInt32Value) *uint32 {
+	if v == nil {
+		return nil
+	}
+	x := v.GetValue()
+	return &x
 }
 
 // pathMatches is the simulation's own test of a route (pilot/pkg/simulation/traffic.go

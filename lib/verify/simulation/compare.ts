@@ -28,6 +28,12 @@ export interface SimResult {
   readonly retry?: { readonly retryOn: string; readonly numRetries: number; readonly perTryTimeout?: string };
   readonly fault?: { readonly delayMs?: number; readonly delayPercent?: number; readonly abortStatus?: number; readonly abortPercent?: number };
   readonly mirrors?: ReadonlyArray<{ readonly cluster: string; readonly percent: number }>;
+  /** What each cluster the route sends to is set to (a DestinationRule's traffic policy). */
+  readonly clusterSettings?: Readonly<Record<string, {
+    readonly connectTimeoutMs?: number; readonly lbPolicy?: string;
+    readonly maxConnections?: number; readonly maxPendingRequests?: number; readonly maxRequests?: number; readonly maxRetries?: number; readonly maxRequestsPerConnection?: number;
+    readonly consecutive5xx?: number; readonly intervalMs?: number; readonly baseEjectionTimeMs?: number; readonly maxEjectionPercent?: number;
+  }>>;
 }
 
 /** An Envoy cluster name read back: `outbound|<port>|<subset>|<host>` (istio/istio pkg/config/model BuildSubsetKey). */

@@ -17,6 +17,7 @@ import { allowedNames } from '../../suggest';
 import type { Manifest } from '../../validate/manifest';
 import { ISTIO_MODULE_VERSION, buildIstioProgram, builtFrom, goVersion, meshlabCache } from '../istioctl';
 import { SimResult, compareDecision } from './compare';
+import { TUTORIAL_FACTS, TutorialFact, readFact, sameValue } from './facts';
 
 export const SIMULATION_USAGE = `usage: npm run verify:simulation -- [--lab NAME]... [--flavour NAME]... [--simulator PATH] [--report FILE]
 
@@ -83,8 +84,8 @@ export interface SimulationCase {
 
 /**
  * Every lab in every flavour, plain and with each step the flavour writes, previewed as
- * `npm run explain --lab L --scenario S` previews it (from the ingress gateway, else the first
- * client that calls a service, its first path): the routing decisions its walk took.
+ * `npm run explain --lab L --scenario S --from F` previews it from the ingress gateway (on the
+ * lab's first path) and from each client that calls a service: the routing decisions its walks took.
  */
 export function simulationCases(labs: readonly LabDefinition[] = LABS, flavours: readonly Flavour[] = Flavour.ALL): SimulationCase[] {
   const cases: SimulationCase[] = [];
@@ -97,11 +98,16 @@ export function simulationCases(labs: readonly LabDefinition[] = LABS, flavours:
         if (synthesis.findings.length > 0) throw new MeshlabError(`${definition.name} ${flavour.name} ${step ?? ''}: the lab has problems; run npm run check`);
         const manifests = synthesis.objects.map((o) => o.manifest);
         const callees = new Map([...lab.services, ...lab.clients].map((c) => [c.name, c.callees.map((s) => s.name)] as const));
-        const from = hasIngressGateway(manifests) ? INGRESS : lab.clients.find((c) => c.callees.length > 0)?.name;
-        if (from === undefined) continue;
-        const request = { method: 'GET', path: (from === INGRESS ? firstIngressPath(manifests) : undefined) ?? '/', headers: new Map<string, string>() };
-        const { decisions } = evaluate({ manifests, namespace: lab.namespace, callees, from, request, requests: 100, seed: 1 });
-        cases.push({ id: `${flavour.folder(definition.name)}/${step ?? '(lab)'}`, manifests, decisions });
+        // From the ingress gateway, and from each client that calls a service, as the guides observe.
+        const starts = [...(hasIngressGateway(manifests) ? [INGRESS] : []), ...lab.clients.filter((c) => c.callees.length > 0).map((c) => c.name)];
+        const decisions = starts.flatMap((from) => {
+          const request = { method: 'GET', path: (from === INGRESS ? firstIngressPath(manifests) : undefined) ?? '/', headers: new Map<string, string>() };
+          return evaluate({ manifests, namespace: lab.namespace, callees, from, request, requests: 100, seed: 1 }).decisions;
+        });
+        if (decisions.length === 0) continue;
+        // A hop two walks take (the same proxy routing the same call) is one hop.
+        const unique = [...new Map(decisions.map((d) => [JSON.stringify([d.from, d.to, d.proxy, d.call]), d])).values()];
+        cases.push({ id: `${flavour.folder(definition.name)}/${step ?? '(lab)'}`, manifests, decisions: unique });
       }
     }
   }
@@ -293,6 +299,37 @@ function simulate(simulator: string, input: SimulatorInput, scratch: string): Si
   return (JSON.parse(fs.readFileSync(outFile, 'utf8')) as { results: SimResult[] }).results;
 }
 
+/** A tutorial fact in one flavour, and what Envoy has for it. */
+export interface FactVerdict {
+  readonly fact: TutorialFact;
+  readonly folder: string;
+  readonly verdict: 'agree' | 'differ' | 'unread';
+  readonly envoy?: TutorialFact['value'];
+  readonly why?: string;
+}
+
+/**
+ * Each tutorial fact, in every flavour whose lab has its step (or those it names), read from the
+ * routes the simulation matched on the fact's hop: every proxy that routes the hop must have the
+ * value. A fact whose hop the simulation could not judge is unread, with why.
+ */
+export function readFacts(facts: readonly TutorialFact[], verdicts: readonly HopVerdict[], flavours: readonly Flavour[], labs: readonly LabDefinition[]): FactVerdict[] {
+  return facts.flatMap((fact) => {
+    const definition = labs.find((l) => l.name === fact.lab);
+    if (!definition) return [];
+    return flavours.filter((f) => (fact.flavours ?? Flavour.ALL.map((x) => x.name)).includes(f.name) && unexpressed(definition, [fact.step], f).length === 0).map((flavour): FactVerdict => {
+      const folder = flavour.folder(fact.lab);
+      const hops = verdicts.filter((v) => v.case === `${folder}/${fact.step}` && `${v.decision.from} -> ${v.decision.to}` === fact.hop);
+      if (hops.length === 0) return { fact, folder, verdict: 'differ', why: `no hop ${fact.hop} in the step's preview` };
+      const unread = hops.find((h) => h.verdict === 'unjudged' || h.simulation === undefined);
+      if (unread) return { fact, folder, verdict: 'unread', why: unread.reasons[0] };
+      const values = hops.map((h) => readFact(fact.read, h.simulation!));
+      const differing = values.find((v) => !sameValue(v, fact.value));
+      return differing === undefined && values.length > 0 ? { fact, folder, verdict: 'agree', envoy: values[0] } : { fact, folder, verdict: 'differ', envoy: differing };
+    });
+  });
+}
+
 const hopName = (v: HopVerdict) => `${v.case} ${v.decision.from} -> ${v.decision.to} (${v.decision.proxy.kind} ${v.decision.proxy.namespace} ${Object.entries(v.decision.proxy.labels).map(([k, x]) => `${k}=${x}`).join(',')})`;
 
 /** `npm run verify:simulation`. */
@@ -311,11 +348,19 @@ export function runSimulationVerify(argv: readonly string[], io: Io): Promise<nu
       const why = new Map<string, number>();
       for (const v of notJudged) why.set(v.reasons[0], (why.get(v.reasons[0]) ?? 0) + 1);
       for (const [reason, count] of why) io.out(`not judged (${count} hop(s)): ${reason}`);
-      if (args.report) fs.writeFileSync(args.report, JSON.stringify(verdicts, null, 2));
+      const facts = readFacts(TUTORIAL_FACTS, verdicts, args.flavours ?? Flavour.ALL, labs);
+      for (const f of facts.filter((x) => x.verdict === 'differ')) {
+        io.out(`FACT ${f.folder}/${f.fact.step} ${f.fact.hop} ${f.fact.read}: the tutorial ${JSON.stringify(f.fact.value)} (${f.fact.source}), Envoy ${f.why ?? JSON.stringify(f.envoy ?? null)}`);
+      }
+      const unread = facts.filter((x) => x.verdict === 'unread');
+      if (unread.length > 0) io.out(`facts not read (${unread.length}): ${[...new Set(unread.map((f) => f.why))].join('; ')}`);
+      if (args.report) fs.writeFileSync(args.report, JSON.stringify({ hops: verdicts, facts }, null, 2));
       const judged = verdicts.filter((x) => x.verdict !== 'unjudged');
       const agreed = judged.filter((x) => x.verdict === 'agree').length;
-      io.out(`verify:simulation: explain agrees with Istio's simulation on ${agreed}/${judged.length} hops`);
-      return agreed === judged.length ? 0 : 1;
+      const read = facts.filter((x) => x.verdict !== 'unread');
+      const held = read.filter((x) => x.verdict === 'agree').length;
+      io.out(`verify:simulation: explain agrees with Istio's simulation on ${agreed}/${judged.length} hops; tutorial facts in Envoy ${held}/${read.length}`);
+      return agreed === judged.length && held === read.length ? 0 : 1;
     } finally {
       // MESHLAB_SIMULATE_KEEP=1 keeps the simulator's input and output, to run it again by hand.
       if (process.env.MESHLAB_SIMULATE_KEEP) io.err(`verify:simulation: kept ${scratch}`);
