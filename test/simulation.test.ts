@@ -27,8 +27,10 @@ const envoyCanary: SimResult = {
 };
 
 describe('reading Envoy back', () => {
-  test('a cluster name is port, subset and host (BuildSubsetKey); another name is none', () => {
+  test('a cluster name is port, subset and host (BuildSubsetKey); a waypoint\'s subset follows its protocol; another name is none', () => {
     expect(parseCluster(`outbound|8080|v1|${REC}`)).toEqual({ port: 8080, subset: 'v1', host: REC });
+    expect(parseCluster(`inbound-vip|8080|http/v1|${REC}`)).toEqual({ port: 8080, subset: 'v1', host: REC });
+    expect(parseCluster(`inbound-vip|8080|http|${REC}`)).toEqual({ port: 8080, host: REC });
     expect(parseCluster('outbound|80||httpbin.org')).toEqual({ port: 80, host: 'httpbin.org' });
     expect(parseCluster('PassthroughCluster')).toBeUndefined();
   });
@@ -101,11 +103,20 @@ describe('what the simulation is given', () => {
     expect(route.spec.rules[0].matches.every((m: { path?: { type?: string } }) => m.path?.type !== undefined)).toBe(true);
   });
 
-  test('in ambient mode a waypoint\'s decisions are listed as not judged yet, with why', () => {
+  test('in ambient mode a waypoint\'s decisions are its calls, with what istiod deploys for it and the Gateway\'s address it writes', () => {
     const flask = LABS.find((l) => l.name === 'flask')!;
-    const { unjudged } = simulatorInput(simulationCases([flask], [Flavour.AMBIENT]));
-    expect(unjudged.length).toBeGreaterThan(0);
-    expect(new Set(unjudged.map((u) => u.reasons[0]))).toEqual(new Set(['a waypoint routes it: the waypoint is not simulated yet']));
+    const { input, unjudged } = simulatorInput(simulationCases([flask], [Flavour.AMBIENT]).filter((c) => c.id === 'flask-ambient/route'));
+    expect(unjudged).toEqual([]);
+    const [config] = input.configs;
+    expect(config.ambient).toBe(true);
+    const waypoint = config.proxies.find((p) => p.waypoint)!;
+    expect(waypoint.labels).toEqual({ 'gateway.networking.k8s.io/gateway-name': 'waypoint', 'gateway.istio.io/managed': 'istio.io-mesh-controller' });
+    expect(waypoint.calls).toMatchObject([{ host: 'flaskapp:7777', fqdn: 'flaskapp.istio-app.svc.cluster.local', port: 7777 }]);
+    const all = objects(config.yaml);
+    const gateway = all.find((o) => o.kind === 'Gateway' && o.spec.gatewayClassName === 'istio-waypoint');
+    expect(gateway.status.addresses).toEqual([{ type: 'Hostname', value: 'waypoint.istio-app.svc.cluster.local' }]);
+    const pod = all.find((o) => o.kind === 'Pod' && o.metadata.name === 'waypoint-0');
+    expect(pod.status.podIP).toBe(waypoint.ip);
   });
 });
 

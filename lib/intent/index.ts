@@ -224,4 +224,6 @@ export interface ExternalHostIntent {
   readonly protocol: 'HTTP' | 'TLS';
   /** The host's port the calls go to: 443 where the mesh originates TLS for plain HTTP calls to port 80. @default port */
   readonly targetPort?: number;
+  /** A virtual IP for the host, which ztunnel's DNS proxy answers with. @default none (istiod allocates one in ambient mode) */
+  readonly address?: string;
 }

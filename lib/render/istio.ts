@@ -197,6 +197,7 @@ export function istioTcpVirtualService(intent: TcpRouteIntent, namespace: string
 export function istioServiceEntry(intent: ExternalHostIntent): ServiceEntrySpec {
   return {
     hosts: [intent.host],
+    ...(intent.address !== undefined && { addresses: [intent.address] }),
     ports: [definedFields({ number: intent.port, name: intent.portName, protocol: intent.protocol, targetPort: intent.targetPort })],
     resolution: 'DNS',
     location: 'MESH_EXTERNAL',

@@ -26,6 +26,12 @@ export const EGRESS_GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster
 /** The port the demo profile's egress gateway pods take HTTP on (its Service's port 80), which a policy there names. */
 const EGRESS_GATEWAY_HTTP_PORT = 8080;
 
+/**
+ * The address the ambient egress step gives its external host: one of Istio's own range for
+ * ServiceEntries (240.240.0.0/16, which its allocator skips when a ServiceEntry names one), at its top.
+ */
+const EGRESS_VIP = '240.240.255.1';
+
 /** The CA bundle in Istio's proxy image, against which a proxy originating TLS checks the host's certificate. */
 const PROXY_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
@@ -146,9 +152,13 @@ export class EgressGateway extends Scenario {
     const originate = props.originateTls ?? true;
     // Port 80 of the host goes to its port 443 (ServiceEntry targetPort), where a DestinationRule starts TLS.
     const waypoint = lab.flavour.sidecars ? undefined : lab.waypoint;
+    // In ambient mode the host gets its own address, which ztunnel's DNS proxy answers with (istio-cni
+    // dnsCapture, on by default) so its calls reach the waypoint: left to istiod, the address can be
+    // lost, as its allocator's status patch fails once the waypoint's status condition is written
+    // first (pilot/pkg/controllers/ipallocate/ipallocate.go; verify:cluster saw it every time).
     new ServiceEntry(this, name, {
       metadata: { name, labels: waypoint ? { 'istio.io/use-waypoint': waypoint.name } : undefined },
-      spec: istioServiceEntry({ host: h.host, port: h.port, portName: h.portName, protocol: h.protocol, targetPort: originate ? 443 : undefined }),
+      spec: istioServiceEntry({ host: h.host, port: h.port, portName: h.portName, protocol: h.protocol, targetPort: originate ? 443 : undefined, address: waypoint ? EGRESS_VIP : undefined }),
     });
     if (originate) {
       // The proxy checks the host's certificate against the CA bundle of its image (proxyv2):

@@ -27,10 +27,12 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
+	"istio.io/istio/pilot/pkg/features"
 	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pilot/test/xds"
 	"istio.io/istio/pilot/test/xdstest"
+	"istio.io/istio/pkg/test"
 )
 
 // Input is what the TypeScript side asks: configurations, each with its proxies and their calls.
@@ -42,6 +44,7 @@ type Input struct {
 type Config struct {
 	ID      string  `json:"id"`
 	YAML    string  `json:"yaml"`
+	Ambient bool    `json:"ambient"`
 	Proxies []Proxy `json:"proxies"`
 }
 
@@ -49,6 +52,7 @@ type Config struct {
 type Proxy struct {
 	ID        string            `json:"id"`
 	Router    bool              `json:"router"`
+	Waypoint  bool              `json:"waypoint"`
 	IP        string            `json:"ip"`
 	Namespace string            `json:"namespace"`
 	Labels    map[string]string `json:"labels"`
@@ -61,6 +65,7 @@ type Call struct {
 	Address string            `json:"address"`
 	Port    int               `json:"port"`
 	Host    string            `json:"host"`
+	FQDN    string            `json:"fqdn"`
 	Path    string            `json:"path"`
 	Method  string            `json:"method"`
 	Headers map[string]string `json:"headers"`
@@ -161,6 +166,11 @@ func TestSimulate(t *testing.T) {
 func simulateConfig(t *testing.T, c Config) []Result {
 	results := []Result{}
 	t.Run(c.ID, func(t *testing.T) {
+		if c.Ambient {
+			// istiod's ambient index (PILOT_ENABLE_AMBIENT, which the ambient profile sets), which binds
+			// Services to their waypoint; pilot/pkg/xds's own waypoint tests set it likewise.
+			test.SetForTest(t, &features.EnableAmbient, true)
+		}
 		configs, _, err := crd.ParseInputs(c.YAML)
 		if err != nil {
 			t.Fatalf("%s: %v", c.ID, err)
@@ -178,6 +188,9 @@ func simulateConfig(t *testing.T, c Config) []Result {
 			if p.Router {
 				proxy.Type = model.Router
 			}
+			if p.Waypoint {
+				proxy.Type = model.Waypoint
+			}
 			if p.IP != "" {
 				// A gateway's pod: the endpoint of the Service whose Istio Gateways it takes.
 				proxy.IPAddresses = []string{p.IP}
@@ -194,6 +207,9 @@ func simulateConfig(t *testing.T, c Config) []Result {
 
 func simulateCall(t *testing.T, sim *simulation.Simulation, routes map[string]*route.RouteConfiguration, config string, p Proxy, call Call) Result {
 	res := Result{Config: config, Proxy: p.ID, Call: call.ID}
+	if p.Waypoint {
+		return waypointCall(t, sim, res, call)
+	}
 	headers := http.Header{}
 	for k, v := range call.Headers {
 		headers.Set(k, v)
@@ -303,6 +319,71 @@ func optional(v *wrapperspb.UInt32Value) *uint32 {
 	}
 	x := v.GetValue()
 	return &x
+}
+
+// waypointCall routes a call at a waypoint. The simulation cannot match a waypoint's listener
+// (traffic.go matchListener knows socket addresses, and the waypoint's main_internal listener is an
+// internal one whose filter chains a FilterChainMatcher picks by the Service VIP), so the chain is
+// taken by the name istiod gives it, inbound-vip|<port>|http|<host> (listener_waypoint.go
+// buildWaypointInternal, BuildSubsetKey), and its route by the simulation's path test.
+func waypointCall(t *testing.T, sim *simulation.Simulation, res Result, call Call) Result {
+	l := xdstest.ExtractListener("main_internal", sim.Listeners)
+	if l == nil {
+		res.Error = "the waypoint has no main_internal listener"
+		return res
+	}
+	res.Listener = l.GetName()
+	kind := "http"
+	if call.TCP {
+		kind = "tcp"
+	}
+	chain := fmt.Sprintf("inbound-vip|%d|%s|%s", call.Port, kind, call.FQDN)
+	for _, fc := range l.GetFilterChains() {
+		if fc.GetName() != chain {
+			continue
+		}
+		if call.TCP {
+			if tcp := xdstest.ExtractTCPProxy(t, fc); tcp != nil {
+				res.Clusters = []Weighted{{Cluster: tcp.GetCluster(), Weight: 1}}
+				if wc := tcp.GetWeightedClusters(); wc != nil {
+					res.Clusters = nil
+					for _, c := range wc.GetClusters() {
+						res.Clusters = append(res.Clusters, Weighted{Cluster: c.GetName(), Weight: c.GetWeight()})
+					}
+				}
+			}
+			return res
+		}
+		hcm := xdstest.ExtractHTTPConnectionManager(t, fc)
+		vhs := hcm.GetRouteConfig().GetVirtualHosts()
+		if len(vhs) == 0 {
+			res.Error = "the waypoint's chain has no virtual host"
+			return res
+		}
+		vh := vhs[0]
+		res.VirtualHost = vh.GetName()
+		for i, r := range vh.Routes {
+			if len(r.GetMatch().GetHeaders()) > 0 || len(r.GetMatch().GetQueryParameters()) > 0 {
+				res.Unjudged = "the routes match headers or query parameters, which the simulation does not evaluate (pilot/pkg/simulation/traffic.go matchRoute matches paths only)"
+			}
+			if pathMatches(r.GetMatch(), call.Path) {
+				res.Route = r.GetName()
+				res.Position = positionInConfig(vh, i)
+				res.Origin = originOf(r)
+				describeRoute(t, r, &res)
+				res.ClusterSettings = settingsOf(t, sim, res.Clusters)
+				return res
+			}
+		}
+		res.Error = "no route of the waypoint's chain matches the path"
+		return res
+	}
+	names := []string{}
+	for _, fc := range l.GetFilterChains() {
+		names = append(names, fc.GetName())
+	}
+	res.Error = fmt.Sprintf("the waypoint has no filter chain %s (it has %v)", chain, names)
+	return res
 }
 
 // pathMatches is the simulation's own test of a route (pilot/pkg/simulation/traffic.go

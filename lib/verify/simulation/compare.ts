@@ -43,11 +43,16 @@ export interface ClusterName {
   readonly host: string;
 }
 
-/** `outbound|8080|v1|recommendation.ns.svc.cluster.local`, read back; undefined for another name (PassthroughCluster, BlackHoleCluster). */
+/**
+ * `outbound|8080|v1|recommendation.ns.svc.cluster.local`, read back, or a waypoint's
+ * `inbound-vip|8080|http/v1|...` (its subset is the protocol, then the subset: listener_waypoint.go
+ * portToSubset); undefined for another name (PassthroughCluster, BlackHoleCluster).
+ */
 export function parseCluster(name: string): ClusterName | undefined {
   const parts = name.split('|');
-  if (parts.length !== 4 || parts[0] !== 'outbound') return undefined;
-  return { port: Number(parts[1]), ...(parts[2] !== '' && { subset: parts[2] }), host: parts[3] };
+  if (parts.length !== 4 || (parts[0] !== 'outbound' && parts[0] !== 'inbound-vip')) return undefined;
+  const subset = parts[0] === 'inbound-vip' ? parts[2].split('/').slice(1).join('/') : parts[2];
+  return { port: Number(parts[1]), ...(subset !== '' && { subset }), host: parts[3] };
 }
 
 /** Milliseconds of a Go duration's text (`1s`, `500ms`, `1m0s`, `1.5s`, `0s`); absent is 0. */

@@ -78,6 +78,8 @@ function parseArgs(argv: readonly string[]): SimulationArgs {
 /** One state of a lab the simulation judges: the lab with one step (or none) in one flavour. */
 export interface SimulationCase {
   readonly id: string;
+  /** Whether the lab runs in ambient mode. */
+  readonly ambient: boolean;
   readonly manifests: readonly Manifest[];
   readonly decisions: readonly RouteDecision[];
 }
@@ -107,7 +109,7 @@ export function simulationCases(labs: readonly LabDefinition[] = LABS, flavours:
         if (decisions.length === 0) continue;
         // A hop two walks take (the same proxy routing the same call) is one hop.
         const unique = [...new Map(decisions.map((d) => [JSON.stringify([d.from, d.to, d.proxy, d.call]), d])).values()];
-        cases.push({ id: `${flavour.folder(definition.name)}/${step ?? '(lab)'}`, manifests, decisions: unique });
+        cases.push({ id: `${flavour.folder(definition.name)}/${step ?? '(lab)'}`, ambient: !flavour.sidecars, manifests, decisions: unique });
       }
     }
   }
@@ -119,7 +121,9 @@ interface SimulatorInput {
   readonly configs: ReadonlyArray<{
     readonly id: string;
     readonly yaml: string;
-    readonly proxies: ReadonlyArray<{ readonly id: string; readonly router: boolean; readonly ip: string; readonly namespace: string; readonly labels: Readonly<Record<string, string>>; readonly calls: readonly object[] }>;
+    /** Whether istiod runs its ambient index (the ambient flavour). */
+    readonly ambient: boolean;
+    readonly proxies: ReadonlyArray<{ readonly id: string; readonly router: boolean; readonly waypoint: boolean; readonly ip: string; readonly namespace: string; readonly labels: Readonly<Record<string, string>>; readonly calls: readonly object[] }>;
   }>;
 }
 
@@ -159,21 +163,26 @@ function httpRouteDefaults(m: Manifest): Manifest {
 const GATEWAY_CLASSES: Readonly<Record<string, string>> = { istio: 'istio.io/gateway-controller', 'istio-waypoint': 'istio.io/mesh-controller' };
 
 /**
- * What istiod deploys for a Gateway API Gateway of class istio, as the cluster then holds it: its
- * Service `<name>-istio` with a port per listener port (deploymentcontroller.go
- * extractServicePorts), one running Pod labelled with the Gateway's name at `ip`, and the
- * EndpointSlice that makes the Pod the Service's endpoint. A gateway proxy takes the Istio
- * Gateways istiod makes of the listeners only through that Service (push_context.go
- * mergeGateways: internal.istio.io/gateway-service).
+ * What istiod deploys for a Gateway (deploymentcontroller.go), as the cluster then holds it: a
+ * Service, one ready Pod at `ip` with the Gateway's labels, and the EndpointSlice that makes the
+ * Pod the Service's endpoint. For class istio the Service is `<name>-istio` with a port per
+ * listener port (extractServicePorts), and a gateway proxy takes the Istio Gateways istiod makes
+ * of the listeners only through it (push_context.go mergeGateways:
+ * internal.istio.io/gateway-service). A waypoint's is named as the Gateway (DisableNameSuffix),
+ * with the HBONE port 15008, its pod labelled gateway.istio.io/managed as istiod labels it.
  */
 function deployedGateway(gateway: Manifest, ip: string): Manifest[] {
-  const name = `${gateway.metadata.name}-istio`;
   const namespace = gateway.metadata.namespace ?? 'default';
-  const labels = { 'gateway.networking.k8s.io/gateway-name': gateway.metadata.name };
-  const listeners = ((gateway.spec as { listeners?: Array<{ name: string; port: number }> }).listeners ?? []);
-  const ports = [...new Map(listeners.map((l) => [l.port, { name: l.name, port: l.port, protocol: 'TCP' }])).values()];
+  const selector = { 'gateway.networking.k8s.io/gateway-name': gateway.metadata.name };
+  const spec = gateway.spec as { gatewayClassName?: string; listeners?: Array<{ name: string; port: number }> };
+  const waypoint = spec.gatewayClassName === 'istio-waypoint';
+  const name = waypoint ? gateway.metadata.name : `${gateway.metadata.name}-istio`;
+  const labels = waypoint ? { ...selector, 'gateway.istio.io/managed': 'istio.io-mesh-controller' } : selector;
+  const ports = waypoint
+    ? [{ name: 'mesh', port: 15008, protocol: 'TCP', appProtocol: 'hbone' }]
+    : [...new Map((spec.listeners ?? []).map((l) => [l.port, { name: l.name, port: l.port, protocol: 'TCP' }])).values()];
   return [
-    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels }, spec: { selector: labels, ports } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels }, spec: { selector, ports } },
     {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-0`, namespace, labels },
       spec: { serviceAccountName: name, containers: [{ name: 'istio-proxy', image: 'proxyv2' }] },
@@ -195,7 +204,8 @@ function deployedGateway(gateway: Manifest, ip: string): Manifest[] {
 function withClusterIps(manifests: readonly Manifest[]): { yaml: string; ips: Map<string, string>; gatewayIps: Map<string, string> } {
   const ips = new Map<string, string>();
   const gatewayIps = new Map<string, string>();
-  const deployed = manifests.filter((m) => m.kind === 'Gateway' && (m.spec as { gatewayClassName?: string }).gatewayClassName === 'istio').flatMap((g, i) => {
+  const classOf = (m: Manifest) => (m.spec as { gatewayClassName?: string }).gatewayClassName;
+  const deployed = manifests.filter((m) => m.kind === 'Gateway' && (classOf(m) === 'istio' || classOf(m) === 'istio-waypoint')).flatMap((g, i) => {
     const ip = `10.244.0.${i + 1}`;
     gatewayIps.set(`${g.metadata.namespace ?? 'default'}/${g.metadata.name}`, ip);
     return deployedGateway(g, ip);
@@ -204,6 +214,8 @@ function withClusterIps(manifests: readonly Manifest[]): { yaml: string; ips: Ma
   let n = 0;
   const objects = [...classes, ...manifests, ...deployed].map((m: Manifest): Manifest => {
     if (m.kind === 'HTTPRoute') return httpRouteDefaults(m);
+    // A waypoint's address, which istiod writes once its pod is ready (ambient/waypoints.go reads no waypoint without one).
+    if (m.kind === 'Gateway' && classOf(m) === 'istio-waypoint') return { ...m, status: { addresses: [{ type: 'Hostname', value: `${m.metadata.name}.${m.metadata.namespace ?? 'default'}.svc.cluster.local` }] } } as Manifest;
     if (m.kind !== 'Service') return m;
     // The API server's defaults for a port: its targetPort is its port, its protocol TCP.
     const spec = (m.spec ?? {}) as { clusterIP?: string; ports?: Array<{ port: number; targetPort?: number | string; protocol?: string }> };
@@ -223,27 +235,28 @@ export function simulatorInput(cases: readonly SimulationCase[]): { input: Simul
   const unjudged: HopVerdict[] = [];
   const configs = cases.map((c) => {
     const { yaml, ips, gatewayIps } = withClusterIps(c.manifests);
-    const proxies = new Map<string, { id: string; router: boolean; ip: string; namespace: string; labels: Readonly<Record<string, string>>; calls: object[] }>();
+    const proxies = new Map<string, { id: string; router: boolean; waypoint: boolean; ip: string; namespace: string; labels: Readonly<Record<string, string>>; calls: object[] }>();
     for (const d of c.decisions) {
-      if (d.proxy.kind === 'waypoint') {
-        unjudged.push({ case: c.id, decision: d, verdict: 'unjudged', reasons: ['a waypoint routes it: the waypoint is not simulated yet'] });
-        continue;
-      }
       const key = JSON.stringify(d.proxy);
       let proxy = proxies.get(key);
       if (!proxy) {
         const gatewayName = d.proxy.labels['gateway.networking.k8s.io/gateway-name'];
         const ip = gatewayName === undefined ? '' : gatewayIps.get(`${d.proxy.namespace}/${gatewayName}`) ?? '';
-        proxy = { id: `p${proxies.size + 1}`, router: d.proxy.kind === 'gateway', ip, namespace: d.proxy.namespace, labels: d.proxy.labels, calls: [] };
+        const waypoint = d.proxy.kind === 'waypoint';
+        const labels = waypoint ? { ...d.proxy.labels, 'gateway.istio.io/managed': 'istio.io-mesh-controller' } : d.proxy.labels;
+        proxy = { id: `p${proxies.size + 1}`, router: d.proxy.kind === 'gateway', waypoint, ip, namespace: d.proxy.namespace, labels, calls: [] };
         proxies.set(key, proxy);
       }
       const id = `${c.id}#${calls.size + 1}`;
       const name = d.call.host.replace(/:\d+$/, '');
-      const address = d.proxy.kind === 'gateway' ? '' : ips.get(name.includes('.') ? name.split('.').slice(0, 2).join('.') : `${name}.${d.proxy.namespace}`) ?? '';
-      proxy.calls.push({ id, address, port: d.call.port, host: d.call.host, path: d.call.path, method: d.call.method, headers: d.call.headers, tcp: d.call.tcp });
+      const service = name.includes('.') ? name.split('.').slice(0, 2).join('.') : `${name}.${d.proxy.namespace}`;
+      const address = d.proxy.kind === 'gateway' ? '' : ips.get(service) ?? '';
+      // The host a waypoint serves the call for: the Service's, else (a ServiceEntry's) the name itself.
+      const fqdn = ips.has(service) ? `${service}.svc.cluster.local` : name;
+      proxy.calls.push({ id, address, port: d.call.port, host: d.call.host, fqdn, path: d.call.path, method: d.call.method, headers: d.call.headers, tcp: d.call.tcp });
       calls.set(id, { case: c.id, decision: d });
     }
-    return { id: c.id, yaml, proxies: [...proxies.values()] };
+    return { id: c.id, yaml, ambient: c.ambient, proxies: [...proxies.values()] };
   });
   return { input: { configs }, calls, unjudged };
 }
