@@ -473,6 +473,23 @@ describe('a Service a step adds, called from the client the guide calls it from'
   });
 });
 
+describe("a fault meshlab puts in a callee's own sidecar (an EnvoyFilter) is walked, as the guide promises", () => {
+  test('tutorial timeout: recommendation v2 holds its answers 3s, so the 504s of the 1s timeout are the requests that reach v2', () => {
+    const r = report(['--lab', 'tutorial', '--scenario', 'timeout', '--requests', '2000']);
+    const rec = hop(r, 'preference', 'recommendation');
+    expect(share(rec.outcomes, 'timeout 504')).toBe(share(rec.versions, 'v2'));
+    expect(share(rec.versions, 'v2')).toBeGreaterThan(45);
+    expect(notes(rec)).toContain("fault in recommendation v2's own sidecar (EnvoyFilter recommendation-v2-delay): delay 3s for 100% of its requests");
+    expect(statuses(r)['504']).toBe(share(rec.versions, 'v2'));
+  });
+
+  test("tutorial retry: half the answers fail in recommendation's sidecar, and 3 retries leave about 0.5^4 of them", () => {
+    const r = report(['--lab', 'tutorial', '--scenario', 'retry', '--requests', '4000']);
+    expect(statuses(r)['503']).toBeGreaterThan(4.5);
+    expect(statuses(r)['503']).toBeLessThan(8);
+  });
+});
+
 describe('bad input: one line on stderr, exit code 2, nothing on stdout', () => {
   test.each([
     [['--colour'], 'meshlab: unknown flag --colour (flags: --lab, --lab-file, --scenario, --set, --config, --api, --mode, --from, --to, --path, --method, --header, --requests, --seed, --json, --help, -h, --version)'],

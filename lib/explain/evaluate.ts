@@ -9,7 +9,7 @@ import { Cluster, GatewayBehind, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_
 import { describeRetries, durationMs, faultOf, msText, retriable, retryPolicyOf } from './faults';
 import { IngressPlan, planIngress } from './ingress';
 import { MatchContext, describeMatch, matchBlock } from './match';
-import { filterNotes, isTcpPort, peerMode, tokenSources, tokensOf } from './policy';
+import { filterNotes, isTcpPort, peerMode, sidecarFaultOf, tokenSources, tokensOf } from './policy';
 import { Random } from './random';
 import { HttpRequest, Source, pathOnly, queryOf } from './request';
 import { Route, RouteEntry, gatewayRoutes, meshRouting, routesOf, waypointRouting } from './route';
@@ -734,6 +734,20 @@ class Walk {
       for (const a of decision.assumed) t.note(RANK.assumed, `AuthorizationPolicy: ${a} cannot be checked offline; taken as matching`);
       if (!decision.allowed) return this.end(t, 'denied 403', 403, 0, false);
       for (const n of filterNotes(this.cluster, service, pod)) t.note(RANK.filter, n);
+      // A fault the pod's own sidecar injects (an EnvoyFilter), before the app answers.
+      const fault = sidecarFaultOf(this.cluster, pod);
+      if (fault) {
+        const what = [fault.delayText !== undefined ? `delay ${fault.delayText} for ${fault.delayPercent}%` : '', fault.abortStatus !== undefined ? `abort ${fault.abortStatus} for ${fault.abortPercent}%` : ''].filter(Boolean).join(', ');
+        t.note(RANK.fault, `fault in ${service.name} ${pod.version}'s own sidecar (EnvoyFilter ${fault.filter}): ${what} of its requests`);
+        let delayMs = 0;
+        if (fault.delayMs !== undefined && this.random.percent(fault.delayPercent)) {
+          delayMs = fault.delayMs;
+          increment(t.delayed, `${fault.delayText} at ${service.name} ${pod.version}`);
+        }
+        if (fault.abortStatus !== undefined && this.random.percent(fault.abortPercent)) return this.end(t, `aborted ${fault.abortStatus} by ${service.name} ${pod.version}'s sidecar`, fault.abortStatus, delayMs, false);
+        const o = this.callAll(service.name, pod, request, order, onPath.includes(service.name) ? onPath : [...onPath, service.name]);
+        return { ...o, ms: o.ms + delayMs };
+      }
     }
     return this.callAll(service.name, pod, request, order, onPath.includes(service.name) ? onPath : [...onPath, service.name]);
   }

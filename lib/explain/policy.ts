@@ -3,6 +3,7 @@ import { Manifest, specOf } from '../validate/manifest';
 import { fields, isFields, items, text } from '../validate/read';
 import { policySelector, targetRefs, workloadLabels } from '../validate/views';
 import { Cluster, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
+import { durationMs } from './faults';
 
 /** The mTLS mode at a pod: its workload's PeerAuthentication, else its namespace's, else the mesh's; PERMISSIVE by default. */
 export function peerMode(cluster: Cluster, pod: Pod): string {
@@ -44,12 +45,65 @@ export function tokensOf(requestAuthentications: readonly Manifest[]): { headers
 
 const requestsText = (n: unknown) => `${String(n)} request${n === 1 ? '' : 's'}`;
 
-/** EnvoyFilters on the pod: a local rate limit is described, others named. */
+/** The EnvoyFilters of a pod's own sidecar: its namespace's and the root namespace's that select it. */
+function podFilters(cluster: Cluster, pod: Pod): Manifest[] {
+  return cluster.envoyFilters.filter((f) => {
+    const ns = f.metadata.namespace ?? 'default';
+    return (ns === pod.namespace || ns === ROOT_NAMESPACE) && selects(workloadLabels(f), pod.labels);
+  });
+}
+
+/** An Envoy FractionalPercent as a percentage (type/v3/percent.proto: denominator HUNDRED unless set). */
+function fractionalPercent(value: unknown): number {
+  const f = fields(value);
+  const numerator = typeof f.numerator === 'number' ? f.numerator : 0;
+  const denominator = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 }[text(f.denominator) ?? 'HUNDRED'] ?? 100;
+  return (numerator * 100) / denominator;
+}
+
+/** Envoy's fault filter that an EnvoyFilter adds to a pod's own sidecar for its inbound requests. */
+export interface SidecarFault {
+  readonly filter: string;
+  readonly delayMs?: number;
+  readonly delayText?: string;
+  readonly delayPercent: number;
+  readonly abortStatus?: number;
+  readonly abortPercent: number;
+}
+
+/**
+ * The fault an EnvoyFilter inserts into the HTTP filters of a pod's inbound sidecar listener
+ * (context SIDECAR_INBOUND, typed_config envoy.extensions.filters.http.fault.v3.HTTPFault):
+ * a fixed delay and an HTTP abort, each with its percentage (Envoy's fault_filter.cc draws each
+ * on its own, the delay first). meshlab writes one where a tutorial's image cannot wait or fail.
+ */
+export function sidecarFaultOf(cluster: Cluster, pod: Pod): SidecarFault | undefined {
+  for (const f of podFilters(cluster, pod)) {
+    for (const patch of items(specOf(f).configPatches).map(fields)) {
+      if (text(fields(patch.match).context) !== 'SIDECAR_INBOUND') continue;
+      const config = fields(fields(fields(patch.patch).value).typed_config);
+      if (!String(config['@type'] ?? '').endsWith('envoy.extensions.filters.http.fault.v3.HTTPFault')) continue;
+      const delay = fields(config.delay);
+      const abort = fields(config.abort);
+      const delayText = text(delay.fixed_delay);
+      return {
+        filter: f.metadata.name,
+        ...(delayText !== undefined && { delayText, delayMs: durationMs(delayText) }),
+        delayPercent: delayText !== undefined ? fractionalPercent(delay.percentage) : 0,
+        ...(typeof abort.http_status === 'number' && { abortStatus: abort.http_status }),
+        abortPercent: typeof abort.http_status === 'number' ? fractionalPercent(abort.percentage) : 0,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** EnvoyFilters on the pod: a local rate limit is described, a fault is the walk's (sidecarFaultOf), others named. */
 export function filterNotes(cluster: Cluster, service: KubeService, pod: Pod): string[] {
   const notes: string[] = [];
-  for (const f of cluster.envoyFilters) {
-    const ns = f.metadata.namespace ?? 'default';
-    if ((ns !== pod.namespace && ns !== ROOT_NAMESPACE) || !selects(workloadLabels(f), pod.labels)) continue;
+  const fault = sidecarFaultOf(cluster, pod);
+  for (const f of podFilters(cluster, pod)) {
+    if (f.metadata.name === fault?.filter) continue;
     const limit = items(specOf(f).configPatches).map((p) => fields(fields(fields(p).patch).value))
       .find((v) => v.name === 'envoy.filters.http.local_ratelimit');
     const config = fields(limit?.typed_config);
