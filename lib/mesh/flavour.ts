@@ -152,7 +152,7 @@ export abstract class Flavour {
   public command(command: Command, namespace: string, waypoint?: string): string | undefined {
     if (typeof command === 'string') return command;
     if (command.kind === 'podIpCall') {
-      if (this.waypointOnly({}) === undefined) return undefined;
+      if (!this.podIpSkipsPolicies) return undefined;
       const ip = `$(kubectl -n ${namespace} get pod -l app=${command.app} -o jsonpath='{.items[0].status.podIP}')`;
       return `kubectl -n ${namespace} exec ${command.from} -c ${command.container} -- curl -s -m 5 -w " %{http_code}\\n" http://${ip}:${command.port}/`;
     }
@@ -170,6 +170,11 @@ export abstract class Flavour {
    * where every call to a pod passes the proxy that enforces its policies (a sidecar).
    */
   public abstract waypointOnly(podLabels: Readonly<Record<string, string>>): PolicyAttachment | undefined;
+
+  /** Whether a call to a pod's own IP can skip the proxy that enforces its L7 policies (a waypoint), so the pods must admit only it (waypointOnly). */
+  public get podIpSkipsPolicies(): boolean {
+    return this.waypointOnly({}) !== undefined;
+  }
 
   /** A command that reads the access log of the proxy that handles the calls of `pods` (`-l app=x` or a pod name). */
   protected abstract proxyLog(namespace: string, pods: string, waypoint?: string): string;

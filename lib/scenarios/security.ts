@@ -93,7 +93,7 @@ function requireWaypoint(scope: Scenario, service: IService): void {
 
 /** What Expect adds where the step also admits only the waypoint at the pods: a call to a pod's IP is refused. */
 function bypassRefused(lab: MeshLab, services: readonly IService[]): string {
-  if (!lab.waypoint || services.length === 0 || lab.flavour.waypointOnly({}) === undefined) return '';
+  if (!lab.waypoint || services.length === 0 || !lab.flavour.podIpSkipsPolicies) return '';
   const names = [...new Set(services.map(viaWaypoint))].sort().join(', ');
   return `. A call to a pod's own IP skips the waypoint, and ztunnel refuses it: ${names} admit${services.length === 1 ? 's' : ''} only the waypoint's identity (cluster.local/ns/${lab.namespace}/sa/${lab.waypoint.serviceAccountName}), so curl prints 000 (connection reset)`;
 }
