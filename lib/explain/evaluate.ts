@@ -6,7 +6,7 @@ import { re2ReplaceAll } from '../istio/re2';
 import { GatewayApiReading, usesGatewaySemantics } from '../istio/gateway-api';
 import { qualifyHost } from '../istio/resolve';
 import { Cluster, GatewayBehind, INGRESS_GATEWAY_LABELS, KubeService, Pod, ROOT_NAMESPACE } from './cluster';
-import { describeRetries, durationMs, faultOf, msText, retriable, retryPolicyOf } from './faults';
+import { describeRetries, durationMs, faultOf, mirrorsOf, msText, retriable, retryPolicyOf } from './faults';
 import { IngressPlan, planIngress } from './ingress';
 import { MatchContext, describeMatch, matchBlock } from './match';
 import { filterNotes, isTcpPort, peerMode, sidecarFaultOf, tokenSources, tokensOf } from './policy';
@@ -140,6 +140,10 @@ class Walk {
   private readonly podPolicies = new Map<string, { policies: Manifest[]; headers: string[]; params: string[] }>();
   /** Per waypoint and Service host: the policies it attaches there and where its RequestAuthentications read tokens. */
   private readonly waypointPolicies = new Map<string, { policies: Manifest[]; headers: string[]; params: string[] }>();
+  /** Per pod (and the Service it was reached by): its EnvoyFilters' notes and the fault its sidecar injects. */
+  private readonly podFilters = new Map<string, { notes: string[]; fault: ReturnType<typeof sidecarFaultOf> }>();
+  /** Per host no file's Service has: the gateway behind it, if a gateway's Service. */
+  private readonly gatewaysBehind = new Map<string, GatewayBehind | undefined>();
   /** Every routing decision, once per hop, proxy and call (decide). */
   private readonly decisions = new Map<string, RouteDecision>();
   /** Per gateway, authority and port: the routes bound to it (gatewayRoutes). */
@@ -461,11 +465,7 @@ class Walk {
     const all = r.route ?? [];
     const fault = entry.tcp ? undefined : faultOf(r);
     const retry = entry.tcp ? undefined : retryPolicyOf(r);
-    const legacy = r as Route & { mirrorPercent?: number };
-    const mirrors = [
-      ...(r.mirror ? [{ host: qualifyHost(r.mirror.host ?? '', ns), subset: r.mirror.subset, percent: r.mirrorPercentage ? r.mirrorPercentage.value ?? 0 : legacy.mirrorPercent ?? 100 }] : []),
-      ...(r.mirrors ?? []).filter((m) => m.destination).map((m) => ({ host: qualifyHost(m.destination!.host ?? '', ns), subset: m.destination!.subset, percent: m.percentage ? m.percentage.value ?? 0 : 100 })),
-    ];
+    const mirrors = mirrorsOf(r).map((m) => ({ ...m, host: qualifyHost(m.host, ns) }));
     this.decisions.set(key, {
       from: t.from, to: t.to, proxy, call,
       route: { kind: entry.vs.kind, namespace: ns, name: entry.vs.metadata.name, position: before + within + 1, ...(origin && { rule: origin }) },
@@ -604,19 +604,10 @@ class Walk {
     return this.router(t, source, next, r, target, order, onPath, r.rewrite?.authority ?? authority, delayMs);
   }
 
-  /**
-   * Mirrors: `mirror` with `mirrorPercentage` (or the older `mirrorPercent`), and each of
-   * `mirrors` with its `percentage`; unset is 100%, 0 mirrors nothing, each drawn on its own
-   * (istio/istio pilot/pkg/networking/core/route/route.go MirrorPercent, MirrorPercentByPolicy).
-   */
+  /** A route's mirrors (faults.ts mirrorsOf), each drawn on its own. */
   private mirror(t: HopTally, r: Route, ns: string, destHost: string): void {
-    const legacy = r as Route & { mirrorPercent?: number };
-    const all = [
-      ...(r.mirror ? [{ host: r.mirror.host, subset: r.mirror.subset, percent: r.mirrorPercentage ? r.mirrorPercentage.value ?? 0 : legacy.mirrorPercent ?? 100 }] : []),
-      ...(r.mirrors ?? []).filter((m) => m.destination).map((m) => ({ host: m.destination!.host, subset: m.destination!.subset, percent: m.percentage ? m.percentage.value ?? 0 : 100 })),
-    ];
-    for (const m of all) {
-      const mirrorHost = qualifyHost(m.host ?? '', ns);
+    for (const m of mirrorsOf(r)) {
+      const mirrorHost = qualifyHost(m.host, ns);
       const where = mirrorHost === destHost && m.subset ? m.subset : `${this.shortName(mirrorHost)}${m.subset ? ` ${m.subset}` : ''}`;
       t.note(RANK.mirror, `mirror: a copy of ${m.percent}% of requests to ${where} (its answers are discarded; the copies are not followed further)`);
       if (m.percent > 0 && this.random.percent(m.percent)) increment(t.mirrored, where);
@@ -675,7 +666,7 @@ class Walk {
     // to the caller's namespace has no cluster in its sidecar, so Envoy answers 503 (no cluster). A
     // caller without a sidecar reaches any Service through kube-proxy.
     const service = source.sidecar ? this.cluster.serviceFor(target.host, source.namespace) : this.cluster.services.get(target.host);
-    const behind = !service && source.sidecar ? this.cluster.gatewayBehind(target.host) : undefined;
+    const behind = !service && source.sidecar ? memo(this.gatewaysBehind, target.host, () => this.cluster.gatewayBehind(target.host)) : undefined;
     if (behind) return this.throughGateway(t, behind, source, request, order, onPath, authority, target.port ?? behind.service.ports[0]?.port ?? 80);
     if (!service) {
       if (this.cluster.isExternal(target.host, source.namespace)) {
@@ -733,9 +724,9 @@ class Walk {
       if (decision.reason) t.note(RANK.authz, decision.reason, true);
       for (const a of decision.assumed) t.note(RANK.assumed, `AuthorizationPolicy: ${a} cannot be checked offline; taken as matching`);
       if (!decision.allowed) return this.end(t, 'denied 403', 403, 0, false);
-      for (const n of filterNotes(this.cluster, service, pod)) t.note(RANK.filter, n);
+      const { notes, fault } = memo(this.podFilters, `${pod.namespace}/${pod.name}|${service.name}`, () => ({ notes: filterNotes(this.cluster, service, pod), fault: sidecarFaultOf(this.cluster, pod) }));
+      for (const n of notes) t.note(RANK.filter, n);
       // A fault the pod's own sidecar injects (an EnvoyFilter), before the app answers.
-      const fault = sidecarFaultOf(this.cluster, pod);
       if (fault) {
         const what = [fault.delayText !== undefined ? `delay ${fault.delayText} for ${fault.delayPercent}%` : '', fault.abortStatus !== undefined ? `abort ${fault.abortStatus} for ${fault.abortPercent}%` : ''].filter(Boolean).join(', ');
         t.note(RANK.fault, `fault in ${service.name} ${pod.version}'s own sidecar (EnvoyFilter ${fault.filter}): ${what} of its requests`);

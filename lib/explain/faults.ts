@@ -118,3 +118,23 @@ export function describeRetries(policy: RetryPolicy | undefined): string {
   const codes = policy.codes.length > 0 ? ` (codes ${policy.codes.join(', ')})` : '';
   return `retries: up to ${policy.retries}${policy.written ? '' : " (Istio's default)"}${policy.perTryMs !== undefined ? `, ${msText(policy.perTryMs)} per try` : ''}, on ${policy.retryOn.join(',')}${codes}`;
 }
+
+/** A copy a route sends of its requests: the host as written, its subset, and the share copied. */
+export interface RouteMirror {
+  readonly host: string;
+  readonly subset?: string;
+  readonly percent: number;
+}
+
+/**
+ * A route's mirrors as Istio renders them: `mirror` with `mirrorPercentage` (or the older
+ * `mirrorPercent`), and each of `mirrors` with its `percentage`; unset is 100%, 0 mirrors nothing
+ * (istio/istio pilot/pkg/networking/core/route/route.go MirrorPercent, MirrorPercentByPolicy).
+ */
+export function mirrorsOf(route: Route): RouteMirror[] {
+  const r = route as Route & { mirrorPercent?: number };
+  return [
+    ...(r.mirror ? [{ host: r.mirror.host ?? '', subset: r.mirror.subset, percent: r.mirrorPercentage ? r.mirrorPercentage.value ?? 0 : r.mirrorPercent ?? 100 }] : []),
+    ...(r.mirrors ?? []).filter((m) => m.destination).map((m) => ({ host: m.destination!.host ?? '', subset: m.destination!.subset, percent: m.percentage ? m.percentage.value ?? 0 : 100 })),
+  ];
+}

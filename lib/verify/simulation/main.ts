@@ -8,6 +8,7 @@ import { UsageError } from '../../cli/flags';
 import { Io, runLongCommand } from '../../cli/io';
 import { MeshlabError } from '../../errors';
 import { INGRESS, evaluate, firstIngressPath, hasIngressGateway } from '../../explain/evaluate';
+import { GatewayApiReading } from '../../istio/gateway-api';
 import type { RouteDecision } from '../../explain/tally';
 import { LABS } from '../../labs';
 import type { LabDefinition } from '../../labs';
@@ -176,7 +177,7 @@ function deployedGateway(gateway: Manifest, ip: string): Manifest[] {
   const selector = { 'gateway.networking.k8s.io/gateway-name': gateway.metadata.name };
   const spec = gateway.spec as { gatewayClassName?: string; listeners?: Array<{ name: string; port: number }> };
   const waypoint = spec.gatewayClassName === 'istio-waypoint';
-  const name = waypoint ? gateway.metadata.name : `${gateway.metadata.name}-istio`;
+  const name = GatewayApiReading.deployedService(gateway) ?? gateway.metadata.name;
   const labels = waypoint ? { ...selector, 'gateway.istio.io/managed': 'istio.io-mesh-controller' } : selector;
   const ports = waypoint
     ? [{ name: 'mesh', port: 15008, protocol: 'TCP', appProtocol: 'hbone' }]
